@@ -1,0 +1,57 @@
+/**
+ * Every limit in the product, in one place, each with the reason it has the value it has.
+ * Layers import from here; nothing else hard-codes a bound.
+ */
+
+/**
+ * Largest wire message we accept or send, in bytes of JSON. PeerJS's 'json' serialization
+ * drops anything from ~16,300 bytes; staying under 16 KB keeps every message one SCTP chunk
+ * and makes an oversized message a protocol error rather than a silent loss.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024;
+
+/** Display names: enough for "Ms. Okonkwo-Fitzgerald", short enough for a phone tile. */
+export const MAX_NAME_LENGTH = 32;
+
+/** Proposed values (colours, user names, "warehouse: ship"): short text fits a projector tile. */
+export const MAX_VALUE_LENGTH = 40;
+
+/**
+ * Peers in one room. A full mesh has n(n-1)/2 WebRTC links; measured here, 20 tabs mesh in
+ * ~3 s on 2 cores and 40 saturate a laptop. 40 covers a big class plus the teacher's screen.
+ */
+export const MAX_PEERS_PER_ROOM = 40;
+
+/** Rooms one signaling server holds at once: a school's worth, far below PeerServer's 5000 sockets. */
+export const MAX_ROOMS = 200;
+
+/** Room codes: 5 characters from a 31-letter alphabet ≈ 28.6 million codes, easy to read aloud. */
+export const ROOM_CODE_LENGTH = 5;
+/** No 0/O, 1/I/L, 5/S, 2/Z, U/V: characters people confuse when reading from a projector. */
+export const ROOM_CODE_ALPHABET = 'ABCDEFGHJKMNPQRTWXY346789';
+
+/**
+ * Heartbeats over the data channel. PeerJS 'close' never fires after an abrupt tab close, and
+ * ICE only reports 'failed' after ~15 s, so liveness is ours: a beat every second, suspected
+ * after 3 missed, down after 10 missed (a backgrounded phone throttles timers to ~1/s, and may
+ * still come back).
+ */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+export const SUSPECT_AFTER_MS = 3_000;
+export const DOWN_AFTER_MS = 10_000;
+
+/** Reconnecting to the signaling server after it restarts: exponential backoff, capped. */
+export const SIGNALING_RETRY_BASE_MS = 500;
+export const SIGNALING_RETRY_MAX_MS = 10_000;
+
+/**
+ * Outbound queue per peer while its channel is not open yet. Beyond this we drop the oldest:
+ * every algorithm retransmits what it still needs, so a bounded queue loses nothing that matters.
+ */
+export const MAX_QUEUED_PER_PEER = 256;
+
+/** Messages a peer may send us per second before we drop the excess (a runaway or hostile tab). */
+export const MAX_INBOUND_PER_PEER_PER_SECOND = 500;
+
+/** Simulator: a run that has not settled after this many steps is a bug, not a long run. */
+export const SIM_MAX_STEPS = 200_000;
