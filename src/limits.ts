@@ -55,3 +55,17 @@ export const MAX_INBOUND_PER_PEER_PER_SECOND = 500;
 
 /** Simulator: a run that has not settled after this many steps is a bug, not a long run. */
 export const SIM_MAX_STEPS = 200_000;
+
+/** Classroom: the message-delay control goes up to 3 s so people can follow each arrow. */
+export const MAX_MESSAGE_DELAY_MS = 3_000;
+
+/** Classroom reports: texts in a node's view (phase, "waiting for …", field labels/values). */
+export const MAX_REPORT_TEXT_LENGTH = 200;
+/** Labelled facts one node view may carry (ballot, promised, my vote…): a screenful. */
+export const MAX_VIEW_FIELDS = 16;
+/** Entries (traffic lines, proposals, refusals) in one report: one step of a 40-node broadcast. */
+export const MAX_FEED_ENTRIES_PER_REPORT = 96;
+/** Lines of the dashboard's message feed kept in memory: enough to scroll back one decision. */
+export const MAX_FEED_LINES = 400;
+/** Decisions kept in a room's visible history (and in each tab's storage). */
+export const MAX_DECISION_HISTORY = 30;

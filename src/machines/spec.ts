@@ -1,4 +1,4 @@
-import { createActor, type AnyStateMachine, type Clock, type SnapshotFrom } from 'xstate';
+import { createActor, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import type { AcceptorProbe, NodeEffect, NodeEvent, NodeInput, NodeView } from '../core/types.ts';
 
 /** Every algorithm of the storyline, by the name the CLI, URLs and the UI use. */
@@ -35,6 +35,16 @@ export interface AlgorithmSpec<M = unknown, D = unknown> {
   view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
   /** Paxos-family only: acceptor state for the invariant checker. */
   probe?(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorProbe;
+}
+
+/**
+ * The clock a host gives a node: XState schedules `after` delays on it. Virtual time in the
+ * simulator, the browser's timers in a tab. (Structurally XState's own `Clock`, which it does
+ * not export.)
+ */
+export interface Clock {
+  setTimeout(fn: () => void, timeoutMs: number): unknown;
+  clearTimeout(id: unknown): void;
 }
 
 /** A running node: an XState actor plus the effect plumbing every host shares. */
