@@ -74,6 +74,11 @@ export interface NodeView {
   readonly phase: string;
   /** Human sentence: what this node is waiting for, e.g. 'votes from n4, n5'. */
   readonly waitingFor: string;
+  /**
+   * The members this node is waiting on, when that is a set of nodes (missing votes, missing
+   * promises, the coordinator). Lets the dashboard say "blocked: waiting for crashed Ann".
+   */
+  readonly waitingOn?: readonly NodeId[];
   /** The value this node decided, if any. Never changes once set. */
   readonly decided: Value | undefined;
   /** Votes (or accepted counts) per candidate as this node sees them. */
