@@ -107,7 +107,7 @@ function isValue(raw: unknown): raw is Value {
   return isBoundedString(raw, MAX_VALUE_LENGTH);
 }
 
-function parseAnnouncement(raw: unknown): DecisionAnnouncement | undefined {
+export function parseAnnouncement(raw: unknown): DecisionAnnouncement | undefined {
   if (!isRecord(raw)) return undefined;
   const { id, seq, algorithm, scenario, members, startedAt } = raw;
   if (!isDecisionId(id) || !isNonNegativeInteger(seq)) return undefined;

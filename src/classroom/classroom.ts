@@ -1,0 +1,335 @@
+/**
+ * A tab's part in the live classroom, above the transport and below the UI.
+ *
+ * - The teacher's dashboard (role 'host') starts decisions, sets the message delay, and
+ *   observes: it is never a member, and it learns only from the members' reports.
+ * - A student's tab (role 'student') runs one LiveNode per decision it is a member of, routes
+ *   algorithm messages to it, and reports each step to the hosts.
+ *
+ * The signaling server never sees any of this: every message here travels over the peers' own
+ * data channels. Everything inbound is validated (protocol.ts), and a peer that sends what it
+ * should not is refused and flagged on the dashboard, never obeyed.
+ */
+import type { Timing, Value } from '../core/types.ts';
+import { MAX_DECISION_HISTORY, MAX_MESSAGE_DELAY_MS } from '../limits.ts';
+import type { AlgorithmName, AlgorithmSpec, Clock } from '../machines/spec.ts';
+import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
+import { assertNever } from '../core/assert.ts';
+import { DashboardModel } from './dashboard.ts';
+import { LiveNode, loadStoredNode, NODE_KEY_PREFIX } from './live-node.ts';
+import type { MemberLiveness } from './properties.ts';
+import { parseAnnouncement, type ClassroomMessage, type DecisionAnnouncement, type DecisionId, type RefusalReason } from './protocol.ts';
+import type { ScenarioName } from './scenarios.ts';
+import type { DurableStore } from './storage.ts';
+
+export interface ClassroomClock extends Clock {
+  now(): number;
+}
+
+export interface ClassroomOptions {
+  readonly transport: Transport<ClassroomMessage>;
+  readonly role: PeerRole;
+  /** Storage scoped to this room and this node (see BrowserStore's namespace). */
+  readonly store: DurableStore;
+  readonly clock: ClassroomClock;
+  /** Uniform in [0,1): seeds node PRNGs and decision ids. Injected so tests are reproducible. */
+  readonly random: () => number;
+  readonly algorithms: Readonly<Record<AlgorithmName, AlgorithmSpec>>;
+}
+
+/** Live nodes kept running: the current decision and a few before it, so laggards still learn. */
+const RUNNING_DECISIONS = 3;
+const HOST_HISTORY_KEY = 'host:decisions';
+const SETTINGS_KEY = 'settings';
+
+/**
+ * Timeouts scale with the message delay the teacher dialled in, so slowing messages down for
+ * the class does not turn into spurious retries and backoffs. The base values suit real
+ * WebRTC on a classroom LAN (a few ms per message) while staying slow enough to watch.
+ */
+export function liveTiming(messageDelayMs: number): Timing {
+  return {
+    retransmitMs: 1_500 + 2 * messageDelayMs,
+    impatienceMs: 4_000 + 4 * messageDelayMs,
+    backoffMs: 400 + messageDelayMs,
+    phaseTimeoutMs: 2_500 + 4 * messageDelayMs,
+  };
+}
+
+export class Classroom {
+  readonly dashboard: DashboardModel | undefined;
+  private readonly announcements = new Map<DecisionId, DecisionAnnouncement>();
+  private readonly nodes = new Map<DecisionId, LiveNode>();
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribes: Unsubscribe[] = [];
+  private messageDelayMs = 0;
+  private knownPeers = new Map<PeerId, PeerInfo>();
+
+  constructor(private readonly options: ClassroomOptions) {
+    this.dashboard = options.role === 'host' ? new DashboardModel() : undefined;
+    const delay = options.store.load(SETTINGS_KEY);
+    if (typeof delay === 'number' && delay >= 0 && delay <= MAX_MESSAGE_DELAY_MS) this.messageDelayMs = delay;
+    const { transport } = options;
+    this.unsubscribes.push(
+      transport.onMessage((from, message) => this.onMessage(from, message)),
+      transport.onPeers((peers) => this.onPeers(peers)),
+      transport.onReject((from, reason) => {
+        this.dashboard?.flag(from, reason, options.clock.now());
+        this.changed();
+      }),
+    );
+    if (this.dashboard) this.restoreHostHistory();
+    else this.restartStoredNodes();
+    this.onPeers(transport.peers());
+  }
+
+  get self(): PeerId {
+    return this.options.transport.self;
+  }
+
+  get role(): PeerRole {
+    return this.options.role;
+  }
+
+  get delayMs(): number {
+    return this.messageDelayMs;
+  }
+
+  /** Decisions this tab knows of, newest first. */
+  decisions(): DecisionAnnouncement[] {
+    return [...this.announcements.values()].sort((a, b) => b.seq - a.seq);
+  }
+
+  node(decision: DecisionId): LiveNode | undefined {
+    return this.nodes.get(decision);
+  }
+
+  peers(): readonly PeerInfo[] {
+    return this.options.transport.peers();
+  }
+
+  /** How the dashboard sees a member now: from the transport's failure detector. */
+  liveness(peer: PeerId): MemberLiveness {
+    const status = this.knownPeers.get(peer)?.status;
+    switch (status) {
+      case 'connected':
+        return 'up';
+      case 'suspected':
+        return 'suspected';
+      case 'down':
+      case undefined:
+        return 'crashed';
+      default:
+        return assertNever(status, 'peer status');
+    }
+  }
+
+  subscribe(listener: () => void): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- teacher's commands -------------------------------------------------------------
+
+  /** Starts a decision among the students connected now. Returns it, or an error to show. */
+  startDecision(algorithm: AlgorithmName, scenario: ScenarioName): DecisionAnnouncement | string {
+    if (this.options.role !== 'host') return 'only the teacher’s dashboard starts decisions';
+    const members = this.peers()
+      .filter((p) => p.role === 'student' && p.status === 'connected')
+      .map((p) => p.id)
+      .sort();
+    if (members.length === 0) return 'nobody has joined yet: a decision needs at least one student';
+    const seq = Math.max(0, ...this.decisions().map((d) => d.seq)) + 1;
+    const suffix = Math.floor(this.options.random() * 36 ** 6).toString(36);
+    const decision: DecisionAnnouncement = {
+      id: `d${seq}-${suffix}`,
+      seq,
+      algorithm,
+      scenario,
+      members,
+      startedAt: this.options.clock.now(),
+    };
+    this.learnDecision(decision);
+    this.options.transport.broadcast({ type: 'decision', decision });
+    return decision;
+  }
+
+  setMessageDelay(ms: number): void {
+    if (this.options.role !== 'host') return;
+    this.messageDelayMs = Math.min(MAX_MESSAGE_DELAY_MS, Math.max(0, Math.round(ms)));
+    this.options.store.save(SETTINGS_KEY, this.messageDelayMs);
+    this.options.transport.broadcast({ type: 'settings', messageDelayMs: this.messageDelayMs });
+    this.changed();
+  }
+
+  // ---- student's commands -------------------------------------------------------------
+
+  /** tryInitialize(value) on my node of `decision`; an error string if I am not a member. */
+  propose(decision: DecisionId, value: Value): string | undefined {
+    const node = this.nodes.get(decision);
+    if (node === undefined) return 'this tab is not a member of that decision';
+    node.propose(value);
+    return undefined;
+  }
+
+  close(): void {
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+    for (const node of this.nodes.values()) node.stop();
+    this.nodes.clear();
+  }
+
+  // ---- inbound ------------------------------------------------------------------------
+
+  private onMessage(from: PeerId, message: ClassroomMessage): void {
+    switch (message.type) {
+      case 'decision':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        this.learnDecision(message.decision);
+        return;
+      case 'settings':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        this.messageDelayMs = message.messageDelayMs;
+        this.options.store.save(SETTINGS_KEY, this.messageDelayMs);
+        this.changed();
+        return;
+      case 'sync':
+        if (this.dashboard) this.sendStateTo(from);
+        return;
+      case 'algo': {
+        const node = this.nodes.get(message.decision);
+        if (node === undefined) return this.refuse(from, 'unknown-decision');
+        node.receive(from, message.message);
+        return;
+      }
+      case 'report':
+        if (!this.dashboard) return;
+        this.dashboard.applyReport(from, message.decision, message.report, this.options.clock.now());
+        this.changed();
+        return;
+      default:
+        return assertNever(message, 'classroom message');
+    }
+  }
+
+  private onPeers(peers: readonly PeerInfo[]): void {
+    const previous = this.knownPeers;
+    this.knownPeers = new Map(peers.map((p) => [p.id, p]));
+    this.dashboard?.learnNames(peers);
+    for (const peer of peers) {
+      const wasConnected = previous.get(peer.id)?.status === 'connected';
+      if (peer.status !== 'connected' || wasConnected) continue;
+      // A peer (re)appeared: a dashboard brings it up to date; a member re-reports to a host.
+      if (this.dashboard) this.sendStateTo(peer.id);
+      else if (peer.role === 'host') this.reportAllTo(peer.id);
+    }
+    this.changed();
+  }
+
+  private isHost(peer: PeerId): boolean {
+    return this.knownPeers.get(peer)?.role === 'host';
+  }
+
+  /** Members note what they refused in their next report, so the dashboard can flag the sender. */
+  private refuse(from: PeerId, reason: RefusalReason): void {
+    if (this.dashboard) {
+      this.dashboard.flag(from, reason, this.options.clock.now());
+      this.changed();
+      return;
+    }
+    this.newestNode()?.noteRefusal(from, reason);
+  }
+
+  // ---- decisions and nodes ------------------------------------------------------------
+
+  private learnDecision(decision: DecisionAnnouncement): void {
+    if (this.announcements.has(decision.id)) return;
+    this.announcements.set(decision.id, decision);
+    for (const old of this.decisions().slice(MAX_DECISION_HISTORY)) this.announcements.delete(old.id);
+    if (this.dashboard) {
+      this.dashboard.announce(decision);
+      this.options.store.save(HOST_HISTORY_KEY, this.decisions());
+    } else if (decision.members.includes(this.self) && !this.nodes.has(decision.id)) {
+      this.startNode(decision);
+    }
+    this.stopOldNodes();
+    this.changed();
+  }
+
+  private startNode(decision: DecisionAnnouncement): void {
+    const spec = this.options.algorithms[decision.algorithm];
+    const node = new LiveNode({
+      self: this.self,
+      decision,
+      spec,
+      store: this.options.store,
+      clock: this.options.clock,
+      seed: Math.floor(this.options.random() * 2 ** 32),
+      timing: liveTiming(this.messageDelayMs),
+      sendAlgorithmMessage: (to, message) =>
+        this.options.transport.send(to, { type: 'algo', decision: decision.id, message }),
+      deliveryDelayMs: () => this.messageDelayMs,
+      onReport: (report) => {
+        for (const host of this.hosts()) this.options.transport.send(host, { type: 'report', decision: decision.id, report });
+        this.changed();
+      },
+    });
+    this.nodes.set(decision.id, node);
+  }
+
+  /** A reopened tab restarts every node it stored, before any host re-announces anything. */
+  private restartStoredNodes(): void {
+    for (const key of this.options.store.keys(NODE_KEY_PREFIX)) {
+      const stored = loadStoredNode(this.options.store, key);
+      if (stored === undefined || !stored.decision.members.includes(this.self)) continue;
+      this.announcements.set(stored.decision.id, stored.decision);
+    }
+    for (const decision of this.decisions().slice(0, RUNNING_DECISIONS)) this.startNode(decision);
+  }
+
+  private restoreHostHistory(): void {
+    const stored = this.options.store.load(HOST_HISTORY_KEY);
+    if (!Array.isArray(stored)) return;
+    for (const raw of stored) {
+      const decision = parseAnnouncement(raw);
+      if (decision) this.learnDecision(decision);
+    }
+  }
+
+  private stopOldNodes(): void {
+    const running = new Set(this.decisions().slice(0, RUNNING_DECISIONS).map((d) => d.id));
+    for (const [id, node] of this.nodes) {
+      if (running.has(id)) continue;
+      node.stop();
+      this.nodes.delete(id);
+    }
+  }
+
+  private newestNode(): LiveNode | undefined {
+    const newest = this.decisions().find((d) => this.nodes.has(d.id));
+    return newest && this.nodes.get(newest.id);
+  }
+
+  private hosts(): PeerId[] {
+    return this.peers()
+      .filter((p) => p.role === 'host' && p.status !== 'down')
+      .map((p) => p.id);
+  }
+
+  private sendStateTo(peer: PeerId): void {
+    const { transport } = this.options;
+    transport.send(peer, { type: 'settings', messageDelayMs: this.messageDelayMs });
+    for (const decision of this.decisions().slice(0, RUNNING_DECISIONS).reverse()) {
+      transport.send(peer, { type: 'decision', decision });
+    }
+  }
+
+  private reportAllTo(host: PeerId): void {
+    for (const [id, node] of this.nodes) {
+      this.options.transport.send(host, { type: 'report', decision: id, report: node.currentReport() });
+    }
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

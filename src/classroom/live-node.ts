@@ -1,0 +1,186 @@
+/**
+ * One member's node of one decision, running in a student's tab: the algorithm's machine (the
+ * same one the simulator runs) driven by the real clock and the real transport, with its
+ * durable state in the tab's storage.
+ *
+ * Persist-before-reply: each step's effects arrive as one batch; every `persist` of the batch
+ * is written (synchronously) before any of the batch's messages is handed to the transport.
+ * Closing the tab is a crash; opening it again restarts this node from what it persisted.
+ */
+import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
+import { isBoundedArray, isBoundedString, isRecord } from '../core/validate.ts';
+import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
+import { MAX_FEED_ENTRIES_PER_REPORT, MAX_VALUE_LENGTH } from '../limits.ts';
+import type { PeerId } from '../transport/types.ts';
+import { parseAnnouncement, type DecisionAnnouncement, type NodeReport, type Refusal, type TrafficEntry } from './protocol.ts';
+import type { DurableStore } from './storage.ts';
+import { summarizeMessage } from './summary.ts';
+
+/** What a tab stores per decision it is a member of. */
+export interface StoredNode {
+  readonly decision: DecisionAnnouncement;
+  /** The algorithm's durable state, exactly as its last `persist` effect gave it. */
+  readonly durable: unknown;
+  readonly proposed: readonly Value[];
+}
+
+export const NODE_KEY_PREFIX = 'node:';
+
+export function nodeKey(decisionId: string): string {
+  return NODE_KEY_PREFIX + decisionId;
+}
+
+/** Reads a stored node back, or undefined if absent or not something we wrote. */
+export function loadStoredNode(store: DurableStore, key: string): StoredNode | undefined {
+  const raw = store.load(key);
+  if (!isRecord(raw)) return undefined;
+  const decision = parseAnnouncement(raw.decision);
+  const isValue = (v: unknown): v is Value => isBoundedString(v, MAX_VALUE_LENGTH);
+  if (decision === undefined || !isBoundedArray(raw.proposed, MAX_FEED_ENTRIES_PER_REPORT, isValue)) return undefined;
+  return { decision, durable: raw.durable, proposed: raw.proposed };
+}
+
+export interface LiveNodeOptions {
+  readonly self: PeerId;
+  readonly decision: DecisionAnnouncement;
+  readonly spec: AlgorithmSpec;
+  readonly store: DurableStore;
+  readonly clock: Clock;
+  /** Seed for the node's PRNG (Paxos backoff), drawn by the tab, not by the algorithm. */
+  readonly seed: number;
+  readonly timing: Timing;
+  /** Hands one algorithm message to the transport. */
+  readonly sendAlgorithmMessage: (to: PeerId, message: unknown) => void;
+  /** The dashboard's message-delay setting, read at each delivery. */
+  readonly deliveryDelayMs: () => number;
+  /** Called after every step with what the dashboard should hear. */
+  readonly onReport: (report: NodeReport) => void;
+}
+
+export class LiveNode {
+  private readonly handle: NodeHandle<unknown>;
+  private stored: StoredNode;
+  private readonly restarted: boolean;
+  private reportedRestart = false;
+  private traffic: TrafficEntry[] = [];
+  private refusals: Refusal[] = [];
+  private stopped = false;
+  /** False while the machine starts: its first effects arrive before `handle` is assigned. */
+  private started = false;
+
+  constructor(private readonly options: LiveNodeOptions) {
+    const key = nodeKey(options.decision.id);
+    const previous = loadStoredNode(options.store, key);
+    this.restarted = previous !== undefined;
+    this.stored = previous ?? { decision: options.decision, durable: undefined, proposed: [] };
+    if (previous === undefined) options.store.save(key, this.stored);
+    this.handle = startNode(
+      options.spec,
+      {
+        self: options.self,
+        members: options.decision.members,
+        seed: options.seed,
+        timing: options.timing,
+        durable: this.stored.durable,
+      },
+      options.clock,
+      (effects) => this.carryOut(effects),
+    );
+    this.started = true;
+    this.report();
+  }
+
+  get decision(): DecisionAnnouncement {
+    return this.options.decision;
+  }
+
+  get proposed(): readonly Value[] {
+    return this.stored.proposed;
+  }
+
+  view(): NodeView {
+    return this.handle.view();
+  }
+
+  /** `tryInitialize(value)` on this node. The proposal is stored first so a restart shows it. */
+  propose(value: Value): void {
+    if (this.stopped) return;
+    if (this.stored.proposed.length < MAX_FEED_ENTRIES_PER_REPORT) {
+      this.save({ ...this.stored, proposed: [...this.stored.proposed, value] });
+    }
+    this.handle.send({ type: 'tryInitialize', value });
+  }
+
+  /**
+   * An algorithm message from `from` (the transport connection's peer). Non-members and
+   * messages the algorithm does not recognise are refused and reported, never delivered.
+   */
+  receive(from: PeerId, raw: unknown): void {
+    if (this.stopped) return;
+    if (!this.options.decision.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
+    const message = this.options.spec.parseMessage(raw);
+    if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
+    this.deliverAfterDelay(from, message);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.handle.stop();
+  }
+
+  private deliverAfterDelay(from: PeerId, message: unknown): void {
+    const deliver = (): void => {
+      if (this.stopped) return;
+      this.traffic.push({ direction: 'received', peer: from, ...summarizeMessage(message) });
+      this.handle.send({ type: 'receive', from, message });
+    };
+    const delayMs = this.options.deliveryDelayMs();
+    if (delayMs > 0) this.options.clock.setTimeout(deliver, delayMs);
+    else deliver();
+  }
+
+  private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
+    // Persist first, then talk: nothing leaves this node that depends on unwritten state.
+    for (const effect of effects) {
+      if (effect.type === 'persist') this.save({ ...this.stored, durable: effect.state });
+    }
+    for (const effect of effects) {
+      if (effect.type !== 'send') continue;
+      this.traffic.push({ direction: 'sent', peer: effect.to, ...summarizeMessage(effect.message) });
+      if (effect.to === this.options.self) this.deliverAfterDelay(this.options.self, effect.message);
+      else this.options.sendAlgorithmMessage(effect.to, effect.message);
+    }
+    this.report();
+  }
+
+  private save(next: StoredNode): void {
+    this.options.store.save(nodeKey(this.options.decision.id), next);
+    this.stored = next;
+  }
+
+  /** Something `peer` sent was refused (here or by the classroom): tell the dashboard. */
+  noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
+    this.refusals.push({ peer, reason });
+    this.report();
+  }
+
+  /** The node's state as a report with no new traffic: for a dashboard that just (re)connected. */
+  currentReport(): NodeReport {
+    return { view: this.handle.view(), proposed: this.stored.proposed, traffic: [], refusals: [], restarted: this.restarted };
+  }
+
+  private report(): void {
+    if (!this.started) return;
+    const report: NodeReport = {
+      view: this.handle.view(),
+      proposed: this.stored.proposed,
+      traffic: this.traffic.slice(-MAX_FEED_ENTRIES_PER_REPORT),
+      refusals: this.refusals.slice(-MAX_FEED_ENTRIES_PER_REPORT),
+      restarted: this.restarted && !this.reportedRestart,
+    };
+    this.reportedRestart = true;
+    this.traffic = [];
+    this.refusals = [];
+    this.options.onReport(report);
+  }
+}

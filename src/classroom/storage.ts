@@ -1,0 +1,69 @@
+/**
+ * Durable storage for a tab's nodes. Synchronous on purpose: a node's `persist` effect is
+ * written before the same step's messages leave, with nothing in between that could reorder
+ * them (persist-before-reply). localStorage is synchronous, survives closing the tab, and works
+ * on plain http from a phone on the LAN.
+ */
+export interface DurableStore {
+  load(key: string): unknown;
+  /** Throws if the write fails (e.g. quota): a node must not reply on state it did not persist. */
+  save(key: string, value: unknown): void;
+  remove(key: string): void;
+  /** Keys that start with `prefix`, in no particular order. */
+  keys(prefix: string): string[];
+}
+
+/** In-memory store for tests and the solo mode. Values are copied in and out like real storage. */
+export class MemoryStore implements DurableStore {
+  private readonly entries = new Map<string, string>();
+  load(key: string): unknown {
+    const text = this.entries.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+  save(key: string, value: unknown): void {
+    this.entries.set(key, JSON.stringify(value));
+  }
+  remove(key: string): void {
+    this.entries.delete(key);
+  }
+  keys(prefix: string): string[] {
+    return [...this.entries.keys()].filter((k) => k.startsWith(prefix));
+  }
+}
+
+/**
+ * A namespace inside browser storage (`Storage` is localStorage's interface), e.g. one per
+ * room and node: `cp:ROOM:NODE:`. Unparseable entries read as absent rather than crashing the
+ * tab: a corrupted entry restarts that node from scratch, which the algorithms tolerate exactly
+ * as they tolerate a crash-restart without state.
+ */
+export class BrowserStore implements DurableStore {
+  constructor(
+    private readonly storage: Storage,
+    private readonly namespace: string,
+  ) {}
+  load(key: string): unknown {
+    const text = this.storage.getItem(this.namespace + key);
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  save(key: string, value: unknown): void {
+    this.storage.setItem(this.namespace + key, JSON.stringify(value));
+  }
+  remove(key: string): void {
+    this.storage.removeItem(this.namespace + key);
+  }
+  keys(prefix: string): string[] {
+    const found: string[] = [];
+    const full = this.namespace + prefix;
+    for (let i = 0; i < this.storage.length; i++) {
+      const key = this.storage.key(i);
+      if (key !== null && key.startsWith(full)) found.push(key.slice(this.namespace.length));
+    }
+    return found;
+  }
+}
