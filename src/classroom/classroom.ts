@@ -12,7 +12,8 @@
  */
 import type { Timing, Value } from '../core/types.ts';
 import { MAX_DECISION_HISTORY, MAX_MESSAGE_DELAY_MS } from '../limits.ts';
-import type { AlgorithmName, AlgorithmSpec, Clock } from '../machines/spec.ts';
+import type { AlgorithmName, AlgorithmSpec } from '../machines/spec.ts';
+import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
 import { assertNever } from '../core/assert.ts';
 import { DashboardModel } from './dashboard.ts';
@@ -22,16 +23,13 @@ import { parseAnnouncement, type ClassroomMessage, type DecisionAnnouncement, ty
 import type { ScenarioName } from './scenarios.ts';
 import type { DurableStore } from './storage.ts';
 
-export interface ClassroomClock extends Clock {
-  now(): number;
-}
-
 export interface ClassroomOptions {
   readonly transport: Transport<ClassroomMessage>;
   readonly role: PeerRole;
   /** Storage scoped to this room and this node (see BrowserStore's namespace). */
   readonly store: DurableStore;
-  readonly clock: ClassroomClock;
+  /** The tab's clock (the transport's): timers for the nodes, and `now` for the dashboard. */
+  readonly clock: TransportClock;
   /** Uniform in [0,1): seeds node PRNGs and decision ids. Injected so tests are reproducible. */
   readonly random: () => number;
   readonly algorithms: Readonly<Record<AlgorithmName, AlgorithmSpec>>;

@@ -1,0 +1,112 @@
+import { createSubscriber } from 'svelte/reactivity';
+import type { Classroom } from '../classroom/classroom.ts';
+import type { DecisionRecord, FlaggedPeer } from '../classroom/dashboard.ts';
+import type { LiveNode } from '../classroom/live-node.ts';
+import type { PropertyReport } from '../classroom/properties.ts';
+import type { DecisionAnnouncement, DecisionId } from '../classroom/protocol.ts';
+import type { ScenarioName } from '../classroom/scenarios.ts';
+import type { NodeView, Value } from '../core/types.ts';
+import type { AlgorithmName } from '../machines/spec.ts';
+
+/** "undecided for 42 s" must tick even when no message arrives. */
+const CLOCK_TICK_MS = 1_000;
+
+/** What the phone view shows of my node in one decision. */
+export interface MyNodeState {
+  readonly view: NodeView;
+  readonly proposed: readonly Value[];
+}
+
+/**
+ * The classroom as reactive state for Svelte components. It holds no copy of anything: every
+ * getter reads the Classroom (which owns the nodes and the dashboard model) and registers a
+ * dependency through `createSubscriber`, so components re-render exactly when the classroom
+ * reports a change, or once a second for the time-based properties.
+ */
+export class ClassroomState {
+  readonly #classroom: Classroom;
+  #now = $state.raw(Date.now());
+  readonly #subscribe = createSubscriber((update) => {
+    const unsubscribe = this.#classroom.subscribe(update);
+    const tick = setInterval(() => {
+      this.#now = Date.now();
+    }, CLOCK_TICK_MS);
+    return () => {
+      unsubscribe();
+      clearInterval(tick);
+    };
+  });
+
+  constructor(classroom: Classroom) {
+    this.#classroom = classroom;
+  }
+
+  get isHost(): boolean {
+    return this.#classroom.role === 'host';
+  }
+
+  get now(): number {
+    this.#subscribe();
+    return this.#now;
+  }
+
+  get messageDelayMs(): number {
+    this.#subscribe();
+    return this.#classroom.delayMs;
+  }
+
+  /** Decisions this tab knows of, newest first. */
+  get decisions(): DecisionAnnouncement[] {
+    this.#subscribe();
+    return this.#classroom.decisions();
+  }
+
+  myNode(decision: DecisionId): MyNodeState | undefined {
+    this.#subscribe();
+    const node: LiveNode | undefined = this.#classroom.node(decision);
+    return node && { view: node.view(), proposed: node.proposed };
+  }
+
+  /** Dashboard only: the record of one decision, as the members reported it. */
+  record(decision: DecisionId): DecisionRecord | undefined {
+    this.#subscribe();
+    return this.#classroom.dashboard?.decision(decision);
+  }
+
+  properties(decision: DecisionId): PropertyReport | undefined {
+    this.#subscribe();
+    return this.#classroom.dashboard?.properties(decision, (peer) => this.#classroom.liveness(peer), this.#now);
+  }
+
+  get flagged(): FlaggedPeer[] {
+    this.#subscribe();
+    return this.#classroom.dashboard?.flaggedPeers() ?? [];
+  }
+
+  nameOf(peer: string): string {
+    this.#subscribe();
+    return this.#classroom.dashboard?.nameOf(peer) ?? this.#classroom.peers().find((p) => p.id === peer)?.name ?? peer;
+  }
+
+  liveness(peer: string): ReturnType<Classroom['liveness']> {
+    this.#subscribe();
+    return this.#classroom.liveness(peer);
+  }
+
+  exportTrace(decision: DecisionId): object | undefined {
+    return this.#classroom.dashboard?.exportTrace(decision);
+  }
+
+  // Commands: straight through to the classroom, which notifies us of the result.
+  startDecision(algorithm: AlgorithmName, scenario: ScenarioName): DecisionAnnouncement | string {
+    return this.#classroom.startDecision(algorithm, scenario);
+  }
+
+  setMessageDelay(ms: number): void {
+    this.#classroom.setMessageDelay(ms);
+  }
+
+  propose(decision: DecisionId, value: Value): string | undefined {
+    return this.#classroom.propose(decision, value);
+  }
+}
