@@ -1,0 +1,36 @@
+/**
+ * Tiebreak voting. Keeps Agreement, Validity and (without faults) Termination: when every
+ * member's vote is in and no value has a majority, every node applies the same rule (the
+ * smallest candidate) to the same complete tally. Lacks fault tolerance: it waits for every
+ * vote, so one crashed member blocks everyone forever.
+ */
+import type { AlgorithmSpec } from './spec.ts';
+import {
+  createVotingMachine,
+  parseVotingMessage,
+  votingView,
+  type VotingDurable,
+  type VotingMessage,
+} from './voting-machine.ts';
+
+export type TiebreakMessage = VotingMessage;
+export type TiebreakDurable = VotingDurable;
+
+export const tiebreakMachine = createVotingMachine('tiebreak');
+
+export function parseTiebreakMessage(raw: unknown): TiebreakMessage | undefined {
+  return parseVotingMessage(raw);
+}
+
+export const tiebreakView = votingView('tiebreak');
+
+export const tiebreakSpec: AlgorithmSpec<TiebreakMessage, TiebreakDurable> = {
+  name: 'tiebreak',
+  label: 'Tiebreak vote',
+  summary:
+    'Keeps Agreement and Validity and ends split votes (smallest candidate once every vote is in), but is not fault tolerant: one crashed voter blocks everyone.',
+  broken: false,
+  machine: tiebreakMachine,
+  parseMessage: parseTiebreakMessage,
+  view: tiebreakView,
+};

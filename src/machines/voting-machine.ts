@@ -1,0 +1,320 @@
+/**
+ * The one machine behind majority, tiebreak and impatient tiebreak voting. The three algorithms
+ * share every message and every step (propose a candidate, vote once for the first candidate
+ * heard, count each voter's first vote) and differ only in their `DecisionRule`, so each of
+ * their files is a thin `createVotingMachine(rule)` plus its own spec.
+ *
+ * Messages: `candidate{value}` (a proposal to vote on), `vote{value}` (my one vote),
+ * `voteAck` ("I have durably recorded your vote"). Every broadcast includes the sender itself;
+ * sends to self go through the host like any message.
+ *
+ * Retransmission (how voting survives loss, duplication and restarts), every timing.retransmitMs:
+ * - my candidate to each member whose vote I have not heard (a member that voted needs no candidate);
+ * - my vote to each member that has not acknowledged it in this incarnation.
+ * Stopping rule: a node goes quiet (no timer at all) once it has heard every member's vote and
+ * every member has acknowledged its vote; nothing it could send would change anyone's tally.
+ * Crashed members keep being retried, so they catch up when they come back.
+ *
+ * Persist-before-reply: the proposal, my vote and every vote I record are persisted before the
+ * message that depends on them (candidate, vote, voteAck) is sent. An ack therefore promises the
+ * vote survives my restarts, which is what lets its sender stop resending it. A node's decision is
+ * persisted too, so a restarted node reports the value it decided, never another one.
+ */
+import { enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
+import { assertNever } from '../core/assert.ts';
+import { majorityOf, tally } from '../core/quorum.ts';
+import type { NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';
+import { isRecord } from '../core/validate.ts';
+import {
+  allVotesIn,
+  hasVoted,
+  impatientDecision,
+  missingVoters,
+  tallyDecision,
+  withVote,
+  type DecisionRule,
+  type Votes,
+} from '../core/voting.ts';
+import { isValue, listNodes, optionalValue, parseByType } from './wire.ts';
+
+export type VotingMessage =
+  | { readonly type: 'candidate'; readonly value: Value }
+  | { readonly type: 'vote'; readonly value: Value }
+  | { readonly type: 'voteAck' };
+
+/** What a voting node persists; restored from `NodeInput.durable` after a restart. */
+export interface VotingDurable {
+  /** The value I proposed (tryInitialize), resent until every member has voted. */
+  readonly proposal: Value | undefined;
+  /** My one vote, for the first candidate I heard. Never changes once cast. */
+  readonly vote: Value | undefined;
+  /** The first vote heard from each member, keyed by the sender the transport reported. */
+  readonly votes: Votes;
+  readonly decided: Value | undefined;
+}
+
+export interface VotingContext extends VotingDurable {
+  readonly self: NodeId;
+  readonly members: readonly NodeId[];
+  readonly timing: Timing;
+  /**
+   * Members that acknowledged my vote in this incarnation. Not durable on purpose: after a
+   * restart I resend my vote to everyone and they acknowledge it again.
+   */
+  readonly acked: readonly NodeId[];
+}
+
+type VotingEvent = NodeEvent<VotingMessage>;
+type VotingEffect = NodeEffect<VotingMessage, VotingDurable>;
+
+export function parseVotingMessage(raw: unknown): VotingMessage | undefined {
+  return parseByType<VotingMessage>(raw, {
+    candidate: (r) => (isValue(r.value) ? { type: 'candidate', value: r.value } : undefined),
+    vote: (r) => (isValue(r.value) ? { type: 'vote', value: r.value } : undefined),
+    voteAck: () => ({ type: 'voteAck' }),
+  });
+}
+
+/**
+ * Validates stored durable state (it comes back from a tab's storage, which anything could have
+ * written). Votes from non-members are dropped. Undefined for anything malformed: the node then
+ * starts fresh rather than trusting it.
+ */
+export function parseVotingDurable(raw: unknown, members: readonly NodeId[]): VotingDurable | undefined {
+  if (!isRecord(raw) || !isRecord(raw.votes)) return undefined;
+  const proposal = optionalValue(raw.proposal);
+  const vote = optionalValue(raw.vote);
+  const decided = optionalValue(raw.decided);
+  if (!proposal.ok || !vote.ok || !decided.ok) return undefined;
+  const entries: [NodeId, Value][] = [];
+  for (const member of members) {
+    if (!Object.hasOwn(raw.votes, member)) continue;
+    const value = raw.votes[member];
+    if (!isValue(value)) return undefined;
+    entries.push([member, value]);
+  }
+  // fromEntries defines own properties, so a member called "__proto__" is just a key.
+  const votes: Votes = Object.fromEntries(entries);
+  return { proposal: proposal.value, vote: vote.value, votes, decided: decided.value };
+}
+
+function durableOf(context: VotingDurable): VotingDurable {
+  return { proposal: context.proposal, vote: context.vote, votes: context.votes, decided: context.decided };
+}
+
+/** The message of type `type` in a `receive` event, with its sender. */
+function received<T extends VotingMessage['type']>(
+  event: VotingEvent,
+  type: T,
+): { readonly from: NodeId; readonly message: Extract<VotingMessage, { readonly type: T }> } | undefined {
+  if (event.type !== 'receive' || event.message.type !== type) return undefined;
+  return { from: event.from, message: event.message as Extract<VotingMessage, { readonly type: T }> };
+}
+
+/** Members that still need my candidate: those whose vote I have not heard. */
+function candidateTargets(context: VotingContext): NodeId[] {
+  return context.proposal === undefined ? [] : missingVoters(context.members, context.votes);
+}
+
+/** Members that still need my vote: those that have not acknowledged it. */
+function voteTargets(context: VotingContext): NodeId[] {
+  return context.vote === undefined ? [] : context.members.filter((m) => !context.acked.includes(m));
+}
+
+function sendTo(targets: readonly NodeId[], message: VotingMessage): VotingEffect[] {
+  return targets.map((to) => ({ type: 'send', to, message }));
+}
+
+export function createVotingMachine(rule: DecisionRule) {
+  return setup({
+    types: {
+      context: {} as VotingContext,
+      input: {} as NodeInput<VotingDurable>,
+      events: {} as VotingEvent,
+      emitted: {} as VotingEffect,
+    },
+    delays: {
+      retransmit: ({ context }) => context.timing.retransmitMs,
+      impatience: ({ context }) => context.timing.impatienceMs,
+    },
+    guards: {
+      /** One proposal per node, only while undecided, only a valid value (peers would refuse it). */
+      canPropose: ({ context, event }) =>
+        event.type === 'tryInitialize' && isValue(event.value) && context.proposal === undefined && context.decided === undefined,
+      /** Non-members cannot propose, vote or acknowledge. */
+      fromStranger: ({ context, event }) => event.type === 'receive' && !context.members.includes(event.from),
+      /** Vote once: only the first candidate heard gets my vote. */
+      isFirstCandidate: ({ context, event }) => received(event, 'candidate') !== undefined && context.vote === undefined,
+      isVote: ({ event }) => received(event, 'vote') !== undefined,
+      isVoteAck: ({ event }) => received(event, 'voteAck') !== undefined,
+      restoredDecision: ({ context }) => context.decided !== undefined,
+      tallyDecides: ({ context }) => tallyDecision(rule, context.members, context.votes) !== undefined,
+      heardAnyVote: ({ context }) => Object.keys(context.votes).length > 0,
+      hasPendingSends: ({ context }) => candidateTargets(context).length > 0 || voteTargets(context).length > 0,
+    },
+    actions: {
+      propose: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type !== 'tryInitialize') return;
+        const next = { ...context, proposal: event.value };
+        enqueue.assign({ proposal: event.value });
+        enqueue.emit({ type: 'persist', state: durableOf(next) });
+        for (const effect of sendTo(context.members, { type: 'candidate', value: event.value })) enqueue.emit(effect);
+      }),
+      voteForCandidate: enqueueActions(({ context, event, enqueue }) => {
+        const candidate = received(event, 'candidate');
+        if (candidate === undefined) return;
+        const vote = candidate.message.value;
+        enqueue.assign({ vote });
+        enqueue.emit({ type: 'persist', state: durableOf({ ...context, vote }) });
+        for (const effect of sendTo(context.members, { type: 'vote', value: vote })) enqueue.emit(effect);
+      }),
+      /** Records the sender's first vote (durably), then acknowledges every copy it receives. */
+      recordVote: enqueueActions(({ context, event, enqueue }) => {
+        const ballot = received(event, 'vote');
+        if (ballot === undefined) return;
+        if (!hasVoted(context.votes, ballot.from)) {
+          const votes = withVote(context.votes, ballot.from, ballot.message.value);
+          enqueue.assign({ votes });
+          enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
+        }
+        enqueue.emit({ type: 'send', to: ballot.from, message: { type: 'voteAck' } });
+      }),
+      recordAck: enqueueActions(({ context, event, enqueue }) => {
+        const ack = received(event, 'voteAck');
+        if (ack === undefined || context.acked.includes(ack.from)) return;
+        enqueue.assign({ acked: [...context.acked, ack.from] });
+      }),
+      retransmit: enqueueActions(({ context, enqueue }) => {
+        if (context.proposal !== undefined) {
+          for (const effect of sendTo(candidateTargets(context), { type: 'candidate', value: context.proposal })) enqueue.emit(effect);
+        }
+        if (context.vote !== undefined) {
+          for (const effect of sendTo(voteTargets(context), { type: 'vote', value: context.vote })) enqueue.emit(effect);
+        }
+      }),
+      decideOnTally: enqueueActions(({ context, enqueue }) => {
+        const decided = tallyDecision(rule, context.members, context.votes);
+        if (decided === undefined) return;
+        enqueue.assign({ decided });
+        enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+      }),
+      decideImpatiently: enqueueActions(({ context, enqueue }) => {
+        const decided = impatientDecision(context.votes);
+        if (decided === undefined) return;
+        enqueue.assign({ decided });
+        enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+      }),
+      announceDecision: enqueueActions(({ context, enqueue }) => {
+        if (context.decided !== undefined) enqueue.emit({ type: 'decided', value: context.decided });
+      }),
+    },
+  }).createMachine({
+    id: rule,
+    context: ({ input }) => {
+      const durable = parseVotingDurable(input.durable, input.members);
+      return {
+        self: input.self,
+        members: [...input.members],
+        timing: input.timing,
+        proposal: durable?.proposal,
+        vote: durable?.vote,
+        votes: durable?.votes ?? {},
+        decided: durable?.decided,
+        acked: [],
+      };
+    },
+    type: 'parallel',
+    on: {
+      tryInitialize: { guard: 'canPropose', actions: 'propose' },
+      receive: [
+        { guard: 'fromStranger' },
+        { guard: 'isFirstCandidate', actions: 'voteForCandidate' },
+        { guard: 'isVote', actions: 'recordVote' },
+        { guard: 'isVoteAck', actions: 'recordAck' },
+      ],
+    },
+    states: {
+      outcome: {
+        initial: 'undecided',
+        states: {
+          undecided: {
+            always: [
+              { guard: 'restoredDecision', target: 'decided' },
+              { guard: 'tallyDecides', target: 'decided', actions: 'decideOnTally' },
+            ],
+            // Only the impatient rule has a clock. It starts once this node holds any vote (at
+            // once after a restart with stored votes); when it runs out, the partial tally decides.
+            ...(rule === 'impatient-tiebreak'
+              ? {
+                  initial: 'noVotesYet',
+                  states: {
+                    noVotesYet: { always: { guard: 'heardAnyVote', target: 'counting' } },
+                    counting: {
+                      after: { impatience: { guard: 'heardAnyVote', target: '#decided', actions: 'decideImpatiently' } },
+                    },
+                  },
+                }
+              : {}),
+          },
+          decided: { id: 'decided', entry: 'announceDecision' },
+        },
+      },
+      resend: {
+        initial: 'quiet',
+        states: {
+          quiet: { always: { guard: 'hasPendingSends', target: 'armed' } },
+          armed: {
+            always: { guard: not('hasPendingSends'), target: 'quiet' },
+            after: { retransmit: { target: 'armed', reenter: true, actions: 'retransmit' } },
+          },
+        },
+      },
+    },
+  });
+}
+
+export type VotingMachine = ReturnType<typeof createVotingMachine>;
+
+/** Reads a voting node's snapshot for the UI and the checker. */
+export function votingView(rule: DecisionRule): (snapshot: SnapshotFrom<VotingMachine>) => NodeView {
+  return (snapshot) => {
+    const c = snapshot.context;
+    const n = c.members.length;
+    const missing = missingVoters(c.members, c.votes);
+    const fields = [
+      { label: 'rule', value: ruleDescription(rule, c.timing) },
+      { label: 'my candidate', value: c.proposal ?? '—' },
+      { label: 'my vote', value: c.vote ?? 'not cast yet' },
+      { label: 'votes heard', value: `${n - missing.length} of ${n}` },
+      { label: 'majority needs', value: String(majorityOf(n)) },
+      { label: 'my vote acknowledged by', value: c.vote === undefined ? '—' : `${c.acked.length} of ${n}` },
+    ];
+    const common = { decided: c.decided, tally: tally(c.votes), fields };
+    if (c.decided !== undefined) return { ...common, phase: 'decided', waitingFor: 'nothing: decided', waitingOn: [] };
+    if (rule === 'majority' && allVotesIn(c.members, c.votes)) {
+      return {
+        ...common,
+        phase: 'split vote',
+        waitingFor: `a majority that can never come: all ${n} votes are in and none has ${majorityOf(n)}`,
+        waitingOn: [],
+      };
+    }
+    if (c.vote === undefined && missing.length === n) {
+      return { ...common, phase: 'idle', waitingFor: 'a candidate to vote for', waitingOn: [] };
+    }
+    return { ...common, phase: 'voting', waitingFor: `votes from ${listNodes(missing)}`, waitingOn: missing };
+  };
+}
+
+function ruleDescription(rule: DecisionRule, timing: Timing): string {
+  switch (rule) {
+    case 'majority':
+      return 'a strict majority of all members decides';
+    case 'tiebreak':
+      return 'majority, or the smallest candidate once every vote is in';
+    case 'impatient-tiebreak':
+      return `majority, or the smallest candidate seen after waiting ${timing.impatienceMs} ms`;
+    default:
+      return assertNever(rule, 'decision rule');
+  }
+}

@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { initialTransition, transition } from 'xstate';
+import { majorityOf } from '../../../src/core/quorum.ts';
+import type { NodeEffect } from '../../../src/core/types.ts';
+import {
+  majorityMachine,
+  majoritySpec,
+  majorityView,
+  parseMajorityMessage,
+  type MajorityDurable,
+  type MajorityMessage,
+} from '../../../src/machines/majority.ts';
+import { effectsOf, LiveCluster, nodeIds, PureCluster, splitVoteOf25, TIMING, type Envelope } from './effects-harness.ts';
+
+type Effect = NodeEffect<MajorityMessage, MajorityDurable>;
+
+const FIVE = nodeIds(5); // n01 … n05
+
+function startAlone(self = 'n01', members = FIVE, durable?: MajorityDurable) {
+  return initialTransition(majorityMachine, { self, members, seed: 1, timing: TIMING, durable })[0];
+}
+
+function receive(snapshot: ReturnType<typeof startAlone>, from: string, message: MajorityMessage) {
+  const [next, actions] = transition(majorityMachine, snapshot, { type: 'receive', from, message });
+  return { snapshot: next, effects: effectsOf<MajorityMessage, MajorityDurable>(actions) };
+}
+
+const sends = (effects: readonly Effect[]) => effects.filter((e) => e.type === 'send');
+
+describe('majority: messages at the boundary', () => {
+  it('accepts the three message shapes and keeps only known fields', () => {
+    expect(parseMajorityMessage({ type: 'candidate', value: 'red' })).toEqual({ type: 'candidate', value: 'red' });
+    expect(parseMajorityMessage({ type: 'vote', value: 'x'.repeat(40), from: 'n05' })).toEqual({
+      type: 'vote',
+      value: 'x'.repeat(40),
+    });
+    expect(parseMajorityMessage({ type: 'voteAck', extra: 1 })).toEqual({ type: 'voteAck' });
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'vote red'],
+    ['an array', [{ type: 'vote', value: 'red' }]],
+    ['no type', { value: 'red' }],
+    ['an unknown type', { type: 'ballot', value: 'red' }],
+    ['an inherited property as type', { type: 'toString' }],
+    ['a missing value', { type: 'vote' }],
+    ['a numeric value', { type: 'candidate', value: 7 }],
+    ['an empty value', { type: 'vote', value: '' }],
+    ['an oversized value', { type: 'candidate', value: 'x'.repeat(41) }],
+  ])('rejects %s', (_, raw) => {
+    expect(parseMajorityMessage(raw)).toBeUndefined();
+  });
+});
+
+describe('majority: one node', () => {
+  it('broadcasts its candidate to every member, itself included, after persisting it', () => {
+    const [, actions] = transition(majorityMachine, startAlone(), { type: 'tryInitialize', value: 'red' });
+    const effects = effectsOf<MajorityMessage, MajorityDurable>(actions);
+    expect(effects[0]).toMatchObject({ type: 'persist', state: { proposal: 'red' } });
+    expect(sends(effects).map((e) => e.type === 'send' && [e.to, e.message])).toEqual(
+      FIVE.map((to) => [to, { type: 'candidate', value: 'red' }]),
+    );
+  });
+
+  it('refuses an oversized local value instead of sending what peers would reject', () => {
+    const [, actions] = transition(majorityMachine, startAlone(), { type: 'tryInitialize', value: 'x'.repeat(41) });
+    expect(effectsOf(actions)).toEqual([]);
+  });
+
+  it('votes once, for the first candidate heard, persisting the vote before broadcasting it', () => {
+    const first = receive(startAlone('n02'), 'n04', { type: 'candidate', value: 'red' });
+    expect(first.effects[0]).toEqual({
+      type: 'persist',
+      state: { proposal: undefined, vote: 'red', votes: {}, decided: undefined },
+    });
+    expect(sends(first.effects)).toHaveLength(5);
+    expect(sends(first.effects).every((e) => e.type === 'send' && e.message.type === 'vote' && e.message.value === 'red')).toBe(true);
+
+    const second = receive(first.snapshot, 'n05', { type: 'candidate', value: 'blue' });
+    expect(second.effects).toEqual([]);
+    expect(second.snapshot.context.vote).toBe('red');
+  });
+
+  it('never votes again after a restart, even for a different candidate', () => {
+    const restarted = startAlone('n02', FIVE, { proposal: undefined, vote: 'red', votes: {}, decided: undefined });
+    const { effects, snapshot } = receive(restarted, 'n05', { type: 'candidate', value: 'blue' });
+    expect(effects).toEqual([]);
+    expect(snapshot.context.vote).toBe('red');
+  });
+
+  it('counts votes by the sender the transport reports, first vote only, members only', () => {
+    let s = startAlone('n01');
+    ({ snapshot: s } = receive(s, 'n02', { type: 'vote', value: 'red' }));
+    // n02 changing its mind does not count, but is still acknowledged (the copy arrived).
+    const again = receive(s, 'n02', { type: 'vote', value: 'blue' });
+    expect(again.effects).toEqual([{ type: 'send', to: 'n02', message: { type: 'voteAck' } }]);
+    // A stranger's vote is neither counted nor acknowledged.
+    const stranger = receive(again.snapshot, 'mallory', { type: 'vote', value: 'blue' });
+    expect(stranger.effects).toEqual([]);
+    expect(majorityView(stranger.snapshot).tally).toEqual({ red: 1 });
+  });
+
+  it('persists a vote before acknowledging it (an ack promises the vote survives a restart)', () => {
+    const { effects } = receive(startAlone('n01'), 'n03', { type: 'vote', value: 'green' });
+    expect(effects.map((e) => e.type)).toEqual(['persist', 'send']);
+    expect(effects[0]).toMatchObject({ type: 'persist', state: { votes: { n03: 'green' } } });
+    expect(effects[1]).toEqual({ type: 'send', to: 'n03', message: { type: 'voteAck' } });
+  });
+
+  it.each([5, 4, 25])('with %i members decides at exactly majorityOf(n) votes for one value', (n) => {
+    const members = nodeIds(n);
+    const need = majorityOf(n);
+    let s = startAlone('n01', members);
+    // Every member but the last `need` votes blue: those votes never help red.
+    for (const from of members.slice(need)) s = receive(s, from, { type: 'vote', value: 'blue' }).snapshot;
+    for (const from of members.slice(0, need - 1)) {
+      const step = receive(s, from, { type: 'vote', value: 'red' });
+      s = step.snapshot;
+      expect(step.effects.some((e) => e.type === 'decided')).toBe(false);
+    }
+    expect(s.context.decided).toBeUndefined();
+    const last = receive(s, members[need - 1] ?? '', { type: 'vote', value: 'red' });
+    expect(last.effects.map((e) => e.type)).toEqual(['persist', 'send', 'persist', 'decided']);
+    expect(last.effects[2]).toMatchObject({ type: 'persist', state: { decided: 'red' } });
+    expect(last.effects[3]).toEqual({ type: 'decided', value: 'red' });
+    expect(majorityView(last.snapshot)).toMatchObject({ phase: 'decided', decided: 'red' });
+  });
+
+  it('says whose votes it is still waiting for', () => {
+    let s = startAlone('n01');
+    for (const from of ['n01', 'n02', 'n03']) s = receive(s, from, { type: 'vote', value: from === 'n03' ? 'blue' : 'red' }).snapshot;
+    const view = majorityView(s);
+    expect(view.waitingFor).toBe('votes from n04, n05');
+    expect(view.waitingOn).toEqual(['n04', 'n05']);
+    expect(view.tally).toEqual({ red: 2, blue: 1 });
+    expect(view.fields).toContainEqual({ label: 'votes heard', value: '3 of 5' });
+  });
+
+  it('treats hostile node ids as plain keys', () => {
+    const members = ['constructor', '__proto__', 'toString'];
+    let s = startAlone('toString', members);
+    s = receive(s, 'constructor', { type: 'vote', value: 'red' }).snapshot;
+    expect(majorityView(s).waitingOn).toEqual(['__proto__', 'toString']);
+    const decided = receive(s, '__proto__', { type: 'vote', value: 'red' });
+    expect(decided.snapshot.context.decided).toBe('red');
+    expect(Object.keys(decided.snapshot.context.votes)).toEqual(['constructor', '__proto__']);
+  });
+
+  it('starts fresh from malformed stored state rather than trusting it', () => {
+    const s = startAlone('n01', FIVE, { vote: 42, votes: 'all of them' } as unknown as MajorityDurable);
+    expect(s.context.vote).toBeUndefined();
+    expect(s.context.votes).toEqual({});
+  });
+});
+
+describe('majority: a cluster', () => {
+  it('decides the same value everywhere when one candidate has a majority', () => {
+    const cluster = new PureCluster<MajorityMessage>(majorityMachine, FIVE).start();
+    cluster.propose('n01', 'red');
+    cluster.propose('n05', 'blue');
+    // n01..n03 hear red first, n04..n05 hear blue first.
+    cluster.deliver((e) => e.message.type === 'candidate' && (e.to <= 'n03') === (e.message.value === 'red'));
+    cluster.deliver();
+    expect([...cluster.decisions.values()]).toEqual(['red', 'red', 'red', 'red', 'red']);
+  });
+
+  it('never decides the 25-node split vote 9 / 5 / 11, and goes quiet once everything is acknowledged', () => {
+    const cluster = splitVoteOf25<MajorityMessage>(majorityMachine);
+    expect(cluster.decisions.size).toBe(0);
+    for (const node of cluster.members) {
+      const snapshot = cluster.snapshot(node);
+      const view = majorityView(snapshot);
+      expect(view.tally).toEqual({ red: 9, blue: 5, green: 11 });
+      expect(view.phase).toBe('split vote');
+      expect(view.waitingFor).toContain('none has 13');
+      // Stopping rule: every vote heard and every vote acknowledged, so no retransmission timer.
+      expect(snapshot.value).toMatchObject({ resend: 'quiet' });
+    }
+  });
+});
+
+describe('majority: retransmission (simulated clock)', () => {
+  it('resends its vote only to members that have not acknowledged it, then stops', () => {
+    const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
+    cluster.propose('n01', 'red');
+    cluster.deliver((e) => e.message.type === 'candidate');
+    // n02's vote to n03 is lost; everything else arrives.
+    expect(cluster.drop((e) => e.from === 'n02' && e.to === 'n03' && e.message.type === 'vote')).toBe(1);
+    cluster.deliver();
+    expect(cluster.decisions.size).toBe(3); // 2 of 3 suffices for everyone
+    cluster.sent.length = 0;
+
+    cluster.advance(TIMING.retransmitMs);
+    const resent = cluster.sent.map((e: Envelope<MajorityMessage>) => [e.from, e.to, e.message.type]);
+    expect(resent).toEqual([['n02', 'n03', 'vote']]);
+    cluster.deliver();
+    expect(majoritySpec.view).toBe(majorityView);
+    expect(cluster.view('n03').tally).toEqual({ red: 3 });
+
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs * 10);
+    expect(cluster.sent).toEqual([]);
+  });
+
+  it('resends its candidate until every member has voted, so a member that was down catches up', () => {
+    const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start(['n01', 'n02']);
+    cluster.propose('n01', 'red');
+    cluster.deliver(); // the copy to n03 is discarded: n03 is down
+    expect(cluster.decisions.size).toBe(2);
+    cluster.start(['n03']);
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs);
+    expect(cluster.sent.map((e) => [e.from, e.to, e.message.type])).toEqual([
+      ['n01', 'n03', 'candidate'],
+      ['n01', 'n03', 'vote'],
+      ['n02', 'n03', 'vote'],
+    ]);
+    cluster.deliver();
+    expect(cluster.decisions.get('n03')).toBe('red');
+    expect(cluster.view('n03').tally).toEqual({ red: 3 });
+  });
+
+  it('a restarted voter resends its stored vote and keeps its stored tally and decision', () => {
+    const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
+    cluster.propose('n02', 'blue');
+    cluster.deliver();
+    // Through JSON, as a tab's storage would keep it (undefined fields vanish).
+    const stored = JSON.parse(JSON.stringify(cluster.durable.get('n03'))) as MajorityDurable;
+    expect(stored).toMatchObject({ vote: 'blue', decided: 'blue' });
+    cluster.crash('n03');
+    cluster.start(['n03'], () => stored);
+    expect(cluster.view('n03')).toMatchObject({ decided: 'blue', tally: { blue: 3 } });
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs);
+    expect(cluster.sent.filter((e) => e.from === 'n03').map((e) => [e.to, e.message])).toEqual([
+      ['n01', { type: 'vote', value: 'blue' }],
+      ['n02', { type: 'vote', value: 'blue' }],
+      ['n03', { type: 'vote', value: 'blue' }],
+    ]);
+  });
+});
