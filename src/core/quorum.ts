@@ -11,7 +11,9 @@ export function isMajority(count: number, memberCount: number): boolean {
 
 /** Count votes per value from a map of voter -> value. */
 export function tally(votes: Readonly<Record<NodeId, Value>>): Record<Value, number> {
-  const counts: Record<Value, number> = {};
+  // Values are typed by students: a prototype-less object keeps "constructor" or "__proto__"
+  // an ordinary candidate.
+  const counts = Object.create(null) as Record<Value, number>;
   for (const value of Object.values(votes)) counts[value] = (counts[value] ?? 0) + 1;
   return counts;
 }

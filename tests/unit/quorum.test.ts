@@ -22,3 +22,12 @@ describe('quorum', () => {
     expect(compareBallots({ round: 1, node: 'a' }, { round: 1, node: 'a' })).toBe(0);
   });
 });
+
+describe('tally with hostile values', () => {
+  it('counts values named like Object.prototype members as ordinary candidates', () => {
+    const counts = tally({ a: '__proto__', b: '__proto__', c: 'constructor' });
+    expect(counts['__proto__']).toBe(2);
+    expect(counts['constructor']).toBe(1);
+    expect(majorityWinner(counts, 3)).toBe('__proto__');
+  });
+});
