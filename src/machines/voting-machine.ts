@@ -170,14 +170,14 @@ export function createVotingMachine(rule: DecisionRule) {
       }),
       /** Records the sender's first vote (durably), then acknowledges every copy it receives. */
       recordVote: enqueueActions(({ context, event, enqueue }) => {
-        const ballot = received(event, 'vote');
-        if (ballot === undefined) return;
-        if (!hasVoted(context.votes, ballot.from)) {
-          const votes = withVote(context.votes, ballot.from, ballot.message.value);
+        const incoming = received(event, 'vote');
+        if (incoming === undefined) return;
+        if (!hasVoted(context.votes, incoming.from)) {
+          const votes = withVote(context.votes, incoming.from, incoming.message.value);
           enqueue.assign({ votes });
           enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
         }
-        enqueue.emit({ type: 'send', to: ballot.from, message: { type: 'voteAck' } });
+        enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'voteAck' } });
       }),
       recordAck: enqueueActions(({ context, event, enqueue }) => {
         const ack = received(event, 'voteAck');
