@@ -69,3 +69,10 @@ export const MAX_FEED_ENTRIES_PER_REPORT = 96;
 export const MAX_FEED_LINES = 400;
 /** Decisions kept in a room's visible history (and in each tab's storage). */
 export const MAX_DECISION_HISTORY = 30;
+
+/**
+ * Peers one transport remembers (live ones plus those shown as down). Down peers stay listed so
+ * the room sees who left; beyond this the longest-silent down peers are forgotten, so a long
+ * lesson with many reloads and new tabs cannot grow the list without bound.
+ */
+export const MAX_KNOWN_PEERS = 2 * MAX_PEERS_PER_ROOM;

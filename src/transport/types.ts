@@ -30,8 +30,11 @@ export interface PeerInfo {
 
 export type Unsubscribe = () => void;
 
-/** Why an inbound message was rejected at the boundary (counted, never thrown). */
-export type RejectReason = 'malformed' | 'oversized' | 'unknown-type';
+/**
+ * Why an inbound message was rejected at the boundary (counted, never thrown).
+ * 'rate-limited': the peer sent more than MAX_INBOUND_PER_PEER_PER_SECOND this second.
+ */
+export type RejectReason = 'malformed' | 'oversized' | 'unknown-type' | 'rate-limited';
 
 export interface TransportStats {
   readonly sent: number;

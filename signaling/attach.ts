@@ -1,0 +1,219 @@
+/**
+ * Our signaling, attachable to any Node http(s) server: the production server (server.ts) and
+ * Vite's dev server (vite-plugin.ts) both use it, so `npm start` and `npm run dev` behave alike.
+ *
+ * It mounts PeerServer 1.0.2 (`ExpressPeerServer`) under one path, but owns the WebSocket
+ * upgrades itself: PeerServer gets a `noServer` WebSocketServer (its default would grab every
+ * upgrade on the http server, breaking Vite's HMR socket), and each upgrade is routed here —
+ * after our checks (origin, id shape, room limits) — to PeerServer or to the roster endpoint.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { ExpressPeerServer, type IClient } from 'peer';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_PEERS_PER_ROOM, MAX_ROOMS } from '../src/limits.ts';
+import {
+  CLIENT_CONFIG_PATH,
+  PEERJS_KEY,
+  ROSTER_PATH,
+  SIGNALING_PATH,
+  type ClientConfig,
+  type IceServerConfig,
+} from '../src/transport/signaling-protocol.ts';
+import { RoomRegistry } from './rooms.ts';
+
+export interface SignalingOptions {
+  /** Mount path of PeerServer and the roster endpoint. Default SIGNALING_PATH ('/signal'). */
+  readonly path?: string;
+  /**
+   * Origins, besides the server's own, whose pages may use the signaling endpoints (e.g. the Vite
+   * dev server's origin when it proxies). Requests without an Origin header (non-browser
+   * clients) are allowed: an Origin check only exists to stop other sites' pages.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** Served at /config.json for the clients' RTCPeerConnections. Default: none (LAN only). */
+  readonly iceServers?: readonly IceServerConfig[];
+  /** How long PeerServer keeps an id whose socket went silent. Default 60 s; ≥ 60 s in production. */
+  readonly aliveTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface AttachedSignaling {
+  /** Handles /config.json and the PeerServer HTTP API; returns false for anything else. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Handles upgrades to our WebSocket endpoints; returns false for anything else (e.g. Vite HMR). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  readonly registry: RoomRegistry;
+  /** Closes every signaling and roster socket. */
+  close(): void;
+}
+
+/** Default alive_timeout: PeerJS pings every 5 s, so 60 s is 12 missed pings, and a frozen tab's id frees in a minute. */
+export const DEFAULT_ALIVE_TIMEOUT_MS = 60_000;
+/** Roster sockets are pinged so dead ones (a phone that vanished) are noticed and closed. */
+const ROSTER_PING_MS = 25_000;
+/** Roster clients send nothing; anything bigger than this from them is abuse. */
+const ROSTER_MAX_PAYLOAD = 1024;
+/** PeerJS signaling messages (SDP with many candidates) are a few kB; 64 kB is generous. */
+const PEERJS_MAX_PAYLOAD = 64 * 1024;
+
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Same origin as the request's Host, or explicitly allowed, or no Origin at all (not a browser page). */
+export function isAllowedOrigin(req: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+}
+
+export function attachSignaling(server: HttpServer | HttpsServer, options: SignalingOptions = {}): AttachedSignaling {
+  const mountPath = (options.path ?? SIGNALING_PATH).replace(/\/+$/, '');
+  const peerjsPath = `${mountPath}/peerjs`;
+  const rosterPath = mountPath + ROSTER_PATH.slice(SIGNALING_PATH.length);
+  const allowed = options.allowedOrigins ?? [];
+  const log = options.log ?? (() => {});
+  const registry = new RoomRegistry();
+  const config: ClientConfig = { iceServers: options.iceServers ?? [] };
+  const configBody = JSON.stringify(config);
+
+  const peerSockets = new WebSocketServer({ noServer: true, maxPayload: PEERJS_MAX_PAYLOAD });
+  const rosterSockets = new WebSocketServer({ noServer: true, maxPayload: ROSTER_MAX_PAYLOAD });
+  /** Used only to complete a handshake in order to tell a PeerJS client why it is refused. */
+  const refusals = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+
+  const peerApp = ExpressPeerServer(server, {
+    path: mountPath,
+    key: PEERJS_KEY,
+    // Nobody may list every id on the server: each client learns only its own room's roster.
+    allow_discovery: false,
+    // Ids of silent sockets are freed after this; a reloaded tab does not wait for it (token).
+    alive_timeout: options.aliveTimeoutMs ?? DEFAULT_ALIVE_TIMEOUT_MS,
+    // A backstop only: our admission check (rooms × peers per room) is the real limit.
+    concurrent_limit: MAX_ROOMS * MAX_PEERS_PER_ROOM,
+    // Cross-origin pages get no CORS headers unless explicitly allowed.
+    corsOptions: { origin: [...allowed] },
+    // We route upgrades ourselves (see above).
+    createWebSocketServer: () => peerSockets,
+  });
+  // ExpressPeerServer starts on its parent app's 'mount' event, and we have no parent app (we
+  // route requests ourselves, in Node's server and in Vite's). Express's own 'mount' listener
+  // re-parents the app's prototypes onto the parent's: hand it the app's current ones (a no-op).
+  const ownPrototypes = {
+    request: Object.getPrototypeOf(peerApp.request) as object,
+    response: Object.getPrototypeOf(peerApp.response) as object,
+    engines: Object.getPrototypeOf((peerApp as unknown as { engines: object }).engines) as object,
+    settings: Object.getPrototypeOf(peerApp.settings) as object,
+  };
+  peerApp.emit('mount', ownPrototypes);
+  peerApp.on('connection', (client: IClient) => registry.registered(client.getId(), client.getToken()));
+  peerApp.on('disconnect', (client: IClient) => registry.unregistered(client.getId()));
+  peerApp.on('error', (error: Error) => log(`peer server: ${error.message}`));
+
+  const pinger = setInterval(() => {
+    for (const socket of rosterSockets.clients) {
+      const alive = socket as WebSocket & { awaitingPong?: boolean };
+      if (alive.awaitingPong) {
+        socket.terminate();
+        continue;
+      }
+      alive.awaitingPong = true;
+      socket.ping();
+    }
+  }, ROSTER_PING_MS);
+  pinger.unref();
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = requestUrl(req);
+    if (url === undefined) return false;
+    if (url.pathname === CLIENT_CONFIG_PATH) {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : configBody);
+      return true;
+    }
+    if (url.pathname !== mountPath && !url.pathname.startsWith(`${mountPath}/`)) return false;
+    if (!isAllowedOrigin(req, allowed)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Origin not allowed');
+      return true;
+    }
+    peerApp(req as Parameters<typeof peerApp>[0], res as Parameters<typeof peerApp>[1], () => {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Not found');
+    });
+    return true;
+  }
+
+  function refusePeer(req: IncomingMessage, socket: Duplex, head: Buffer, reason: string): void {
+    refusals.handleUpgrade(req, socket, head, (ws) => {
+      // PeerJS shows this as a 'server-error' with our reason.
+      ws.send(JSON.stringify({ type: 'ERROR', payload: { msg: reason } }));
+      ws.close(1008, 'refused');
+    });
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = requestUrl(req);
+    if (url === undefined || (url.pathname !== peerjsPath && url.pathname !== rosterPath)) return false;
+    if (!isAllowedOrigin(req, allowed)) {
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return true;
+    }
+    if (url.pathname === peerjsPath) {
+      const admission = registry.admit(url.searchParams.get('id'), url.searchParams.get('token'));
+      if (!admission.ok) {
+        log(`refused ${url.searchParams.get('id') ?? '?'}: ${admission.reason}`);
+        refusePeer(req, socket, head, admission.reason);
+        return true;
+      }
+      peerSockets.handleUpgrade(req, socket, head, (ws) => peerSockets.emit('connection', ws, req));
+      return true;
+    }
+    rosterSockets.handleUpgrade(req, socket, head, (ws) => {
+      const params = url.searchParams;
+      const result = registry.subscribe(
+        { id: params.get('id'), token: params.get('token'), name: params.get('name'), role: params.get('role') },
+        ws,
+      );
+      if (!result.ok) {
+        ws.close(result.code, result.reason);
+        return;
+      }
+      ws.on('pong', () => {
+        (ws as WebSocket & { awaitingPong?: boolean }).awaitingPong = false;
+      });
+      ws.on('error', () => ws.terminate());
+      ws.on('close', () => registry.unsubscribe(result.room, result.node, ws));
+    });
+    return true;
+  }
+
+  return {
+    handleRequest,
+    handleUpgrade,
+    registry,
+    close(): void {
+      clearInterval(pinger);
+      for (const wss of [peerSockets, rosterSockets, refusals]) {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+      }
+    },
+  };
+}

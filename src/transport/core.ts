@@ -1,0 +1,346 @@
+/**
+ * What both transports share above their links: the peer table with each peer's liveness, the
+ * inbound boundary (rate limit → size → JSON → envelope → application parser), hello/heartbeat/
+ * goodbye, the handler registries and the counters. The in-memory and PeerJS transports differ
+ * only in how a frame reaches the peer (`LinkLayer`) and in what tells them a peer exists.
+ *
+ * Frames are strings on both transports, so the in-memory one exercises exactly the same
+ * serialisation and validation as the real one and the contract suite means something.
+ */
+import { HEARTBEAT_INTERVAL_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS } from '../limits.ts';
+import { every, type TransportClock } from './clock.ts';
+import {
+  applyLiveness,
+  DEFAULT_LIVENESS_TIMING,
+  livenessStatus,
+  newLivenessRecord,
+  type LinkState,
+  type LivenessEvent,
+  type LivenessRecord,
+  type LivenessTiming,
+} from './liveness.ts';
+import type {
+  MessageParser,
+  PeerId,
+  PeerInfo,
+  PeerRole,
+  PeerStatus,
+  RejectReason,
+  TransportStats,
+  Unsubscribe,
+} from './types.ts';
+import { decodeFrame, encodeEnvelope, type WireEnvelope } from './wire.ts';
+
+/** How a transport moves frames; implemented by memory.ts and peerjs.ts. */
+export interface LinkLayer {
+  /** Hands one frame to the link to `to`; false when no link can take it now (nothing sent). */
+  deliver(to: PeerId, frame: string): boolean;
+  /** Peers whose channel is open now: they get heartbeats. */
+  openLinks(): Iterable<PeerId>;
+  /** The peer said goodbye: the link may release its connection. */
+  released?(peer: PeerId): void;
+}
+
+export interface TransportCoreOptions<M> {
+  readonly self: PeerId;
+  /** Our display name and role, announced in every hello. Already validated by the caller. */
+  readonly name: string;
+  readonly role: PeerRole;
+  readonly parse: MessageParser<M>;
+  readonly clock: TransportClock;
+  readonly timing?: LivenessTiming;
+  readonly heartbeatIntervalMs?: number;
+}
+
+interface PeerEntry {
+  name: string;
+  role: PeerRole;
+  record: LivenessRecord;
+  status: PeerStatus;
+  /** Inbound rate limit: frames counted in the one-second window starting at windowStart. */
+  windowStart: number;
+  windowCount: number;
+}
+
+function reportHandlerError(error: unknown): void {
+  // A subscriber's bug must not stop delivery to the others or break the transport.
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (report) report(error);
+  else console.error('transport handler threw', error);
+}
+
+function emitTo<A extends unknown[]>(handlers: ReadonlySet<(...args: A) => void>, ...args: A): void {
+  for (const handler of [...handlers]) {
+    try {
+      handler(...args);
+    } catch (error) {
+      reportHandlerError(error);
+    }
+  }
+}
+
+const RATE_WINDOW_MS = 1_000;
+
+export class TransportCore<M> {
+  readonly self: PeerId;
+  private readonly entries = new Map<PeerId, PeerEntry>();
+  private readonly messageHandlers = new Set<(from: PeerId, message: M) => void>();
+  private readonly peersHandlers = new Set<(peers: readonly PeerInfo[]) => void>();
+  private readonly rejectHandlers = new Set<(from: PeerId, reason: RejectReason) => void>();
+  private readonly rejected: Record<RejectReason, number> = {
+    malformed: 0,
+    oversized: 0,
+    'unknown-type': 0,
+    'rate-limited': 0,
+  };
+  private sentCount = 0;
+  private receivedCount = 0;
+  private peerList: readonly PeerInfo[] = [];
+  private listDirty = true;
+  private readonly timing: LivenessTiming;
+  private readonly stopBeat: () => void;
+  private stopped = false;
+
+  constructor(
+    private readonly options: TransportCoreOptions<M>,
+    private readonly link: LinkLayer,
+  ) {
+    this.self = options.self;
+    this.timing = options.timing ?? DEFAULT_LIVENESS_TIMING;
+    this.stopBeat = every(options.clock, options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS, () => this.beat());
+  }
+
+  // ---- observations from the link layer -------------------------------------------------
+
+  /** The room's registry (signaling roster, in-memory hub) lists `peer`, maybe with its name. */
+  listed(peer: PeerId, info?: { readonly name: string; readonly role: PeerRole }): void {
+    const entry = this.entryFor(peer);
+    if (entry === undefined) return;
+    if (info !== undefined && entry.record.lastHeardAt === undefined) {
+      // The peer's own hello wins once heard; the roster's copy fills in until then.
+      this.rename(entry, info.name, info.role);
+    }
+    this.observe(entry, { type: 'listed', now: this.options.clock.now() });
+  }
+
+  /** The registry saw the peer's socket close (tab closed, crashed, navigated away). */
+  serverLeft(peer: PeerId): void {
+    const entry = this.entries.get(peer);
+    if (entry) this.observe(entry, { type: 'server-left', now: this.options.clock.now() });
+  }
+
+  linkState(peer: PeerId, state: LinkState): void {
+    const entry = this.entries.get(peer);
+    if (entry) this.observe(entry, { type: 'link', state, now: this.options.clock.now() });
+  }
+
+  /** A channel to `peer` opened: introduce ourselves first thing. */
+  linkOpened(peer: PeerId): void {
+    this.entryFor(peer);
+    this.sendEnvelope(peer, { type: 'hello', name: this.options.name, role: this.options.role });
+  }
+
+  /** One frame arrived on the channel whose remote end is `from`. Never throws. */
+  receive(from: PeerId, frame: unknown): void {
+    if (this.stopped || from === this.self) return;
+    const entry = this.entryFor(from);
+    if (entry === undefined) return;
+    const now = this.options.clock.now();
+    if (now - entry.windowStart >= RATE_WINDOW_MS || now < entry.windowStart) {
+      entry.windowStart = now;
+      entry.windowCount = 0;
+    }
+    entry.windowCount += 1;
+    if (entry.windowCount > MAX_INBOUND_PER_PEER_PER_SECOND) {
+      this.reject(from, 'rate-limited');
+      return;
+    }
+    const decoded = decodeFrame(frame, this.options.parse);
+    if (!decoded.ok) {
+      this.reject(from, decoded.reason);
+      return;
+    }
+    this.handle(from, entry, decoded.envelope, now);
+  }
+
+  private handle(from: PeerId, entry: PeerEntry, envelope: WireEnvelope<M>, now: number): void {
+    switch (envelope.type) {
+      case 'hello':
+        this.rename(entry, envelope.name, envelope.role);
+        this.observe(entry, { type: 'heard', now });
+        return;
+      case 'heartbeat':
+        this.observe(entry, { type: 'heard', now });
+        return;
+      case 'goodbye':
+        this.observe(entry, { type: 'goodbye', now });
+        this.link.released?.(from);
+        return;
+      case 'app':
+        this.observe(entry, { type: 'heard', now });
+        this.receivedCount += 1;
+        emitTo(this.messageHandlers, from, envelope.payload);
+        return;
+    }
+  }
+
+  // ---- Transport API -----------------------------------------------------------------------
+
+  send(to: PeerId, message: M): boolean {
+    const entry = this.entries.get(to);
+    if (this.stopped || entry === undefined || entry.status === 'down') return false;
+    const sent = this.sendEnvelope(to, { type: 'app', payload: message });
+    if (sent) this.sentCount += 1;
+    return sent;
+  }
+
+  broadcast(message: M): void {
+    if (this.stopped) return;
+    const encoded = encodeEnvelope<M>({ type: 'app', payload: message });
+    if (!encoded.ok) {
+      console.warn(`transport: not broadcasting a ${encoded.reason} message`);
+      return;
+    }
+    for (const [peer, entry] of this.entries) {
+      if (entry.status !== 'down' && this.link.deliver(peer, encoded.text)) this.sentCount += 1;
+    }
+  }
+
+  onMessage(handler: (from: PeerId, message: M) => void): Unsubscribe {
+    this.messageHandlers.add(handler);
+    return () => this.messageHandlers.delete(handler);
+  }
+
+  onPeers(handler: (peers: readonly PeerInfo[]) => void): Unsubscribe {
+    this.peersHandlers.add(handler);
+    return () => this.peersHandlers.delete(handler);
+  }
+
+  onReject(handler: (from: PeerId, reason: RejectReason) => void): Unsubscribe {
+    this.rejectHandlers.add(handler);
+    return () => this.rejectHandlers.delete(handler);
+  }
+
+  peers(): readonly PeerInfo[] {
+    if (this.listDirty) {
+      this.peerList = [...this.entries]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, entry]) => ({ id, name: entry.name, role: entry.role, status: entry.status }));
+      this.listDirty = false;
+    }
+    return this.peerList;
+  }
+
+  statusOf(peer: PeerId): PeerStatus | undefined {
+    return this.entries.get(peer)?.status;
+  }
+
+  /** Milliseconds since we last heard `peer` (undefined if never): links use it to spot dead channels. */
+  silentFor(peer: PeerId): number | undefined {
+    const heard = this.entries.get(peer)?.record.lastHeardAt;
+    return heard === undefined ? undefined : this.options.clock.now() - heard;
+  }
+
+  stats(): TransportStats {
+    return { sent: this.sentCount, received: this.receivedCount, rejected: { ...this.rejected } };
+  }
+
+  /** Tells every peer with an open channel that we are leaving (close(), `pagehide`). */
+  sayGoodbye(): void {
+    for (const peer of this.link.openLinks()) this.sendEnvelope(peer, { type: 'goodbye' });
+  }
+
+  /** Stops timers and handlers; the transport's close() calls it after saying goodbye. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopBeat();
+    this.messageHandlers.clear();
+    this.peersHandlers.clear();
+    this.rejectHandlers.clear();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private sendEnvelope(to: PeerId, envelope: WireEnvelope<M>): boolean {
+    const encoded = encodeEnvelope(envelope);
+    if (!encoded.ok) {
+      console.warn(`transport: not sending a ${encoded.reason} '${envelope.type}' message to ${to}`);
+      return false;
+    }
+    return this.link.deliver(to, encoded.text);
+  }
+
+  private beat(): void {
+    if (this.stopped) return;
+    for (const peer of this.link.openLinks()) this.sendEnvelope(peer, { type: 'heartbeat' });
+    const now = this.options.clock.now();
+    for (const entry of this.entries.values()) this.setStatus(entry, livenessStatus(entry.record, now, this.timing));
+    this.forgetLongDown();
+    this.publishIfDirty();
+  }
+
+  private entryFor(peer: PeerId): PeerEntry | undefined {
+    if (peer === this.self) return undefined;
+    let entry = this.entries.get(peer);
+    if (entry === undefined) {
+      const now = this.options.clock.now();
+      const record = newLivenessRecord(now);
+      entry = {
+        name: '',
+        role: 'student',
+        record,
+        status: livenessStatus(record, now, this.timing),
+        windowStart: now,
+        windowCount: 0,
+      };
+      this.entries.set(peer, entry);
+      this.listDirty = true;
+      this.forgetLongDown();
+    }
+    return entry;
+  }
+
+  private observe(entry: PeerEntry, event: LivenessEvent): void {
+    entry.record = applyLiveness(entry.record, event, this.timing);
+    this.setStatus(entry, livenessStatus(entry.record, event.now, this.timing));
+    this.publishIfDirty();
+  }
+
+  private rename(entry: PeerEntry, name: string, role: PeerRole): void {
+    if (entry.name === name && entry.role === role) return;
+    entry.name = name;
+    entry.role = role;
+    this.listDirty = true;
+  }
+
+  private setStatus(entry: PeerEntry, status: PeerStatus): void {
+    if (entry.status === status) return;
+    entry.status = status;
+    this.listDirty = true;
+  }
+
+  private forgetLongDown(): void {
+    if (this.entries.size <= MAX_KNOWN_PEERS) return;
+    const down = [...this.entries]
+      .filter(([, entry]) => entry.status === 'down')
+      .sort(([, a], [, b]) => lastSign(a.record) - lastSign(b.record));
+    for (const [peer] of down.slice(0, this.entries.size - MAX_KNOWN_PEERS)) this.entries.delete(peer);
+    this.listDirty = true;
+  }
+
+  private publishIfDirty(): void {
+    if (!this.listDirty || this.stopped) return;
+    const list = this.peers();
+    emitTo(this.peersHandlers, list);
+  }
+
+  private reject(from: PeerId, reason: RejectReason): void {
+    this.rejected[reason] += 1;
+    emitTo(this.rejectHandlers, from, reason);
+  }
+}
+
+function lastSign(record: LivenessRecord): number {
+  return Math.max(record.lastHeardAt ?? record.knownSince, record.knownSince);
+}

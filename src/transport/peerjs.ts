@@ -1,0 +1,575 @@
+/**
+ * The real transport: WebRTC data channels between the tabs of one room, brokered by our own
+ * signaling server (signaling/server.ts). Never the public PeerJS cloud, its TURN, or public
+ * STUN: host/port/path/key/secure and the ICE servers are always passed explicitly, and the ICE
+ * list is empty unless the school configured TURN (/config.json).
+ *
+ * Choices, each for a measured reason (/work/shared/verified-setup.md):
+ * - `reliable: true` (PeerJS defaults to unordered) and serialization 'raw': we send JSON text we
+ *   stringified ourselves, so MAX_MESSAGE_BYTES is measured on the bytes that travel and a hostile
+ *   frame is parsed by our try/catch, not by PeerJS ('json' mode parses inside an event listener
+ *   and obeys a remote `__peerData: close`; 'binary' chunks and rebuilds arbitrary values).
+ * - Full mesh, one connection per pair: of two peers, the one with the smaller node id dials.
+ *   If a second connection appears anyway (a re-dial racing an old one, a hostile client), the
+ *   newest replaces the older.
+ * - Who is in the room comes from the server's roster socket (joins and leaves pushed within
+ *   ~30 ms of a tab's socket opening/closing), not from PeerJS discovery (disabled).
+ * - Liveness never waits for PeerJS 'close' (it never fires after an abrupt tab close): goodbye
+ *   on `pagehide`, the roster's leave push, heartbeats, and RTCPeerConnection state feed the
+ *   pure rule in liveness.ts.
+ * - Signaling restarts: the PeerJS socket reconnects with capped exponential backoff using the
+ *   same id and token; data channels that are up stay up throughout.
+ */
+import { Peer, type DataConnection, type PeerError } from 'peerjs';
+import {
+  HEARTBEAT_INTERVAL_MS,
+  MAX_QUEUED_PER_PEER,
+  SIGNALING_RETRY_BASE_MS,
+  SIGNALING_RETRY_MAX_MS,
+  SUSPECT_AFTER_MS,
+  DOWN_AFTER_MS,
+} from '../limits.ts';
+import { parseDisplayName } from '../rooms/names.ts';
+import { cryptoRandomIndex, parsePeerJsId, peerJsId, type RoomCode } from '../rooms/room-code.ts';
+import { every, systemClock, type TransportClock } from './clock.ts';
+import { TransportCore } from './core.ts';
+import { claimTabIdentity, type TabIdentity } from './identity.ts';
+import type { LinkState } from './liveness.ts';
+import {
+  CLIENT_CONFIG_PATH,
+  PEERJS_KEY,
+  ROSTER_CLOSE,
+  ROSTER_PATH,
+  SIGNALING_PATH,
+  parseClientConfig,
+  parseRosterMessage,
+  type IceServerConfig,
+  type RosterMember,
+} from './signaling-protocol.ts';
+import type { MessageParser, PeerId, PeerInfo, PeerRole, RejectReason, Transport, TransportStats, Unsubscribe } from './types.ts';
+
+/** Where the signaling server is. Defaults to the page's own origin and SIGNALING_PATH. */
+export interface SignalingEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly secure: boolean;
+  /** Mount path of the PeerServer, default SIGNALING_PATH ('/signal'). */
+  readonly path?: string;
+}
+
+export interface PeerTransportOptions<M> {
+  readonly room: RoomCode;
+  /** Display name; validated with parseDisplayName (createPeerTransport throws a RangeError if invalid). */
+  readonly name: string;
+  readonly role: PeerRole;
+  readonly parse: MessageParser<M>;
+  /** This tab's node id and secret token; default claimTabIdentity() (sessionStorage). */
+  readonly identity?: TabIdentity;
+  readonly signaling?: SignalingEndpoint;
+  /** ICE servers; default: what the server's /config.json says, [] if it says nothing. */
+  readonly iceServers?: readonly IceServerConfig[];
+  readonly clock?: TransportClock;
+  /** PeerJS log level (0 none … 3 all). */
+  readonly debug?: 0 | 1 | 2 | 3;
+}
+
+/** The tab's connection to the signaling server, for the UI's "reconnecting…" banner. */
+export type SignalingState =
+  | { readonly kind: 'connecting' }
+  | { readonly kind: 'open' }
+  | { readonly kind: 'reconnecting'; readonly attempt: number; readonly retryInMs: number; readonly reason: string }
+  /** The server refused us (room full, too many rooms, bad id): not retried automatically. */
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'closed' };
+
+export interface LinkInfo {
+  readonly peer: PeerId;
+  readonly open: boolean;
+  /** True if we dialled this connection, false if the peer did. */
+  readonly dialled: boolean;
+  readonly connectionState: string;
+}
+
+export interface PeerTransport<M> extends Transport<M> {
+  readonly room: RoomCode;
+  /** The id registered on the signaling server: `${room}-${self}`. */
+  readonly peerJsId: string;
+  signaling(): SignalingState;
+  onSignaling(handler: (state: SignalingState) => void): Unsubscribe;
+  /** The current data connections, for diagnostics and benchmarks. */
+  links(): readonly LinkInfo[];
+  /**
+   * Puts `frame` on the open data channel to `to` as is, bypassing our encoder: how tests (and
+   * the "a tab sends garbage" demo) play a hostile peer. Returns false without an open channel.
+   */
+  sendRawFrame(to: PeerId, frame: string | ArrayBuffer): boolean;
+}
+
+/** A dialled connection that has not opened after this long is abandoned and re-dialled. */
+const DIAL_TIMEOUT_MS = 15_000;
+/** A PeerJS socket that neither opens nor fails within this long is abandoned and retried. */
+const SIGNALING_CONNECT_TIMEOUT_MS = 10_000;
+/** close(): time for the goodbye frames to leave before the connections are torn down. */
+const GOODBYE_FLUSH_MS = 100;
+/** /config.json must answer quickly; without it we use no ICE servers (fine on one LAN). */
+const CONFIG_FETCH_TIMEOUT_MS = 3_000;
+
+interface Link {
+  readonly conn: DataConnection;
+  readonly dialled: boolean;
+  readonly createdAt: number;
+  open: boolean;
+  connectionState: string;
+}
+
+export function defaultSignalingEndpoint(): SignalingEndpoint {
+  const { protocol, hostname, port } = globalThis.location;
+  const secure = protocol === 'https:';
+  return { host: hostname, port: port ? Number(port) : secure ? 443 : 80, secure, path: SIGNALING_PATH };
+}
+
+/** Reads the server's client config; [] ICE servers when it is absent, slow or invalid. */
+export async function fetchClientIceServers(origin = globalThis.location.origin): Promise<readonly IceServerConfig[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), CONFIG_FETCH_TIMEOUT_MS);
+  try {
+    const response = await fetch(new URL(CLIENT_CONFIG_PATH, origin), { signal: controller.signal, cache: 'no-store' });
+    if (!response.ok) return [];
+    return parseClientConfig(await response.json())?.iceServers ?? [];
+  } catch {
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Capped exponential backoff with ±25 % jitter so a whole class does not reconnect in lockstep. */
+export function backoffDelay(attempt: number, randomFraction: number): number {
+  const base = Math.min(SIGNALING_RETRY_MAX_MS, SIGNALING_RETRY_BASE_MS * 2 ** Math.min(attempt, 20));
+  return Math.round(base * (0.75 + 0.5 * randomFraction));
+}
+
+function randomFraction(): number {
+  return cryptoRandomIndex(1_000_000) / 1_000_000;
+}
+
+function rosterUrl(endpoint: SignalingEndpoint, id: string, identity: TabIdentity, name: string, role: PeerRole): string {
+  const scheme = endpoint.secure ? 'wss' : 'ws';
+  const query = new URLSearchParams({ id, token: identity.token, name, role });
+  const basePath = (endpoint.path ?? SIGNALING_PATH).replace(/\/$/, '');
+  const rosterPath = basePath + ROSTER_PATH.slice(SIGNALING_PATH.length);
+  return `${scheme}://${endpoint.host}:${endpoint.port}${rosterPath}?${query.toString()}`;
+}
+
+/**
+ * Joins `room` and keeps a full mesh with everyone in it until close(). Returns at once; peers
+ * appear through onPeers as the mesh forms.
+ */
+export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTransport<M> {
+  const name = parseDisplayName(options.name);
+  if (name === undefined) throw new RangeError('createPeerTransport: the display name is empty or too long');
+  const identity = options.identity ?? claimTabIdentity();
+  const clock = options.clock ?? systemClock;
+  const endpoint = options.signaling ?? defaultSignalingEndpoint();
+  const room = options.room;
+  const self: PeerId = identity.node;
+  const myPeerJsId = peerJsId(room, identity.node);
+
+  const links = new Map<PeerId, Link>();
+  /** Frames waiting for a channel to a listed peer, oldest first, at most MAX_QUEUED_PER_PEER. */
+  const pending = new Map<PeerId, string[]>();
+  /** The roster as last pushed: who we should have a channel to. */
+  const roster = new Set<PeerId>();
+  /** Dial backoff per peer. */
+  const dialRetry = new Map<PeerId, { attempt: number; notBefore: number }>();
+  const signalingHandlers = new Set<(state: SignalingState) => void>();
+
+  let state: SignalingState = { kind: 'connecting' };
+  let closed = false;
+  let peer: Peer | undefined;
+  let iceServers: readonly IceServerConfig[] = options.iceServers ?? [];
+  let signalingAttempt = 0;
+  let retryTimer: unknown;
+  let connectWatchdog: unknown;
+  let rosterSocket: WebSocket | undefined;
+  let rosterAttempt = 0;
+  let rosterTimer: unknown;
+
+  const core = new TransportCore<M>(
+    { self, name, role: options.role, parse: options.parse, clock },
+    {
+      deliver: (to, frame) => deliver(to, frame),
+      openLinks: () => [...links].filter(([, link]) => link.open).map(([id]) => id),
+      released: (from) => dropLink(from),
+    },
+  );
+
+  function setState(next: SignalingState): void {
+    state = next;
+    for (const handler of [...signalingHandlers]) {
+      try {
+        handler(next);
+      } catch (error) {
+        console.error('signaling handler threw', error);
+      }
+    }
+  }
+
+  // ---- frames -----------------------------------------------------------------------------
+
+  function deliver(to: PeerId, frame: string): boolean {
+    const link = links.get(to);
+    if (link?.open) {
+      // PeerJS buffers internally when the SCTP buffer is full; beyond our bound, refuse.
+      const buffered = (link.conn as DataConnection & { bufferSize?: number }).bufferSize ?? 0;
+      if (buffered >= MAX_QUEUED_PER_PEER) return false;
+      try {
+        void link.conn.send(frame);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    if (!roster.has(to) && link === undefined) return false;
+    let queue = pending.get(to);
+    if (queue === undefined) {
+      queue = [];
+      pending.set(to, queue);
+    }
+    queue.push(frame);
+    // Oldest first out: every algorithm retransmits what it still needs.
+    if (queue.length > MAX_QUEUED_PER_PEER) queue.splice(0, queue.length - MAX_QUEUED_PER_PEER);
+    return true;
+  }
+
+  function flush(to: PeerId): void {
+    const queue = pending.get(to);
+    pending.delete(to);
+    for (const frame of queue ?? []) deliver(to, frame);
+  }
+
+  // ---- data connections -------------------------------------------------------------------
+
+  function dropLink(node: PeerId, onlyIf?: DataConnection): void {
+    const link = links.get(node);
+    if (link === undefined || (onlyIf !== undefined && link.conn !== onlyIf)) return;
+    links.delete(node);
+    try {
+      link.conn.close();
+    } catch {
+      // already torn down
+    }
+  }
+
+  function adopt(node: PeerId, conn: DataConnection, dialled: boolean): void {
+    const previous = links.get(node);
+    if (previous !== undefined && previous.conn !== conn) dropLink(node);
+    const link: Link = { conn, dialled, createdAt: clock.now(), open: false, connectionState: 'new' };
+    links.set(node, link);
+    core.linkState(node, 'new');
+
+    const isCurrent = (): boolean => links.get(node)?.conn === conn;
+    const onOpen = (): void => {
+      if (!isCurrent() || closed) return;
+      link.open = true;
+      dialRetry.delete(node);
+      const pc = conn.peerConnection;
+      link.connectionState = pc?.connectionState ?? 'connected';
+      pc?.addEventListener('connectionstatechange', () => {
+        link.connectionState = pc.connectionState;
+        if (isCurrent()) core.linkState(node, pc.connectionState as LinkState);
+      });
+      core.linkState(node, 'connected');
+      core.linkOpened(node); // hello goes before anything queued
+      flush(node);
+    };
+    conn.on('open', onOpen);
+    if (conn.open) onOpen();
+    // The sender is the connection's peer: whatever the frame claims, it is from `node`.
+    conn.on('data', (data) => core.receive(node, data));
+    conn.on('close', () => {
+      if (!isCurrent()) return;
+      links.delete(node);
+      core.linkState(node, 'closed');
+    });
+    conn.on('error', (error) => {
+      if (options.debug) console.warn(`data connection to ${node}:`, error.type, error.message);
+      if (!link.open) dropLink(node, conn);
+    });
+  }
+
+  function dial(node: PeerId): void {
+    const current = peer;
+    if (current === undefined || current.disconnected || current.destroyed || closed) return;
+    const conn = current.connect(peerJsId(room, node as typeof identity.node), { reliable: true, serialization: 'raw' });
+    if (!conn) return;
+    const retry = dialRetry.get(node);
+    const attempt = (retry?.attempt ?? -1) + 1;
+    dialRetry.set(node, { attempt, notBefore: clock.now() + backoffDelay(attempt, randomFraction()) + DIAL_TIMEOUT_MS });
+    adopt(node, conn, true);
+  }
+
+  function acceptIncoming(conn: DataConnection): void {
+    const parsed = parsePeerJsId(conn.peer);
+    // Only our room, only the settings we speak: anything else is closed before it opens.
+    if (closed || parsed === undefined || parsed.room !== room || parsed.node === self || conn.serialization !== 'raw' || !conn.reliable) {
+      conn.close();
+      return;
+    }
+    adopt(parsed.node, conn, false);
+  }
+
+  /** Decides, for one listed peer, whether to (re)dial now. */
+  function ensureLink(node: PeerId): void {
+    if (closed || node === self || !roster.has(node) || self > node) return; // the smaller id dials
+    const link = links.get(node);
+    const now = clock.now();
+    if (link !== undefined) {
+      if (!link.open) {
+        if (now - link.createdAt < DIAL_TIMEOUT_MS) return; // still negotiating
+      } else {
+        const status = core.statusOf(node);
+        const silent = core.silentFor(node) ?? 0;
+        const failed = link.connectionState === 'failed' || link.connectionState === 'closed';
+        // An open channel is kept unless the peer said goodbye / left and came back (down), or
+        // it has been dead for long while the server still lists it (it lives: dial afresh).
+        if (status !== 'down' && !(failed && silent >= SUSPECT_AFTER_MS) && silent < DOWN_AFTER_MS) return;
+      }
+      dropLink(node);
+    }
+    const retry = dialRetry.get(node);
+    if (retry !== undefined && now < retry.notBefore && link === undefined) return;
+    dial(node);
+  }
+
+  function maintain(): void {
+    if (closed) return;
+    for (const node of roster) ensureLink(node);
+    // Channels to peers that are gone for good (down and no longer listed) are released.
+    for (const [node, link] of links) {
+      if (!roster.has(node) && core.statusOf(node) === 'down' && clock.now() - link.createdAt > DOWN_AFTER_MS) dropLink(node);
+    }
+  }
+
+  // ---- roster socket ----------------------------------------------------------------------
+
+  function onRosterMember(member: RosterMember): void {
+    if (member.node === self) return;
+    const wasListed = roster.has(member.node);
+    roster.add(member.node);
+    // listed() revives a peer we had marked down (a rejoin after a reload) as suspected; a peer
+    // we still hear from is unaffected and keeps its channel (ensureLink decides).
+    core.listed(member.node, { name: member.name, role: member.role });
+    // A (re)join: whatever failed before, dial now rather than after the old backoff.
+    if (!wasListed) dialRetry.delete(member.node);
+    ensureLink(member.node);
+  }
+
+  function openRoster(): void {
+    if (closed || rosterSocket !== undefined || peer?.open !== true) return;
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(rosterUrl(endpoint, myPeerJsId, identity, name!, options.role));
+    } catch {
+      scheduleRoster();
+      return;
+    }
+    rosterSocket = socket;
+    socket.onopen = () => {
+      rosterAttempt = 0;
+    };
+    socket.onmessage = (event) => {
+      const message = parseRosterMessage(event.data);
+      if (message === undefined || closed) return;
+      switch (message.type) {
+        case 'roster': {
+          // A snapshot adds; it never removes: after a server restart peers trickle back in,
+          // and their channels are still up. Departures come as 'leave' pushes.
+          for (const member of message.members) onRosterMember(member);
+          return;
+        }
+        case 'join':
+          onRosterMember(message.member);
+          return;
+        case 'leave':
+          roster.delete(message.node);
+          pending.delete(message.node);
+          core.serverLeft(message.node);
+          return;
+      }
+    };
+    socket.onclose = (event) => {
+      if (rosterSocket === socket) rosterSocket = undefined;
+      if (closed || event.code === ROSTER_CLOSE.invalid || event.code === ROSTER_CLOSE.replaced) return;
+      scheduleRoster();
+    };
+  }
+
+  function scheduleRoster(): void {
+    if (closed || rosterTimer !== undefined) return;
+    const delay = backoffDelay(rosterAttempt++, randomFraction());
+    rosterTimer = clock.setTimeout(() => {
+      rosterTimer = undefined;
+      openRoster();
+    }, delay);
+  }
+
+  // ---- signaling socket (PeerJS) ----------------------------------------------------------
+
+  function newPeer(): Peer {
+    const created = new Peer(myPeerJsId, {
+      host: endpoint.host,
+      port: endpoint.port,
+      path: endpoint.path ?? SIGNALING_PATH,
+      key: PEERJS_KEY,
+      secure: endpoint.secure,
+      token: identity.token,
+      config: { iceServers: iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })) },
+      debug: options.debug ?? 0,
+    });
+    created.on('open', () => {
+      if (closed || peer !== created) return;
+      clock.clearTimeout(connectWatchdog);
+      signalingAttempt = 0;
+      setState({ kind: 'open' });
+      openRoster();
+      for (const node of roster) ensureLink(node);
+    });
+    created.on('connection', (conn) => {
+      if (peer === created) acceptIncoming(conn);
+      else conn.close();
+    });
+    created.on('disconnected', () => {
+      if (!closed && peer === created) scheduleSignaling('lost the connection to the signaling server');
+    });
+    created.on('close', () => {
+      if (!closed && peer === created && state.kind !== 'rejected') scheduleSignaling('signaling connection closed');
+    });
+    created.on('error', (error: PeerError<string>) => onPeerError(created, error));
+    return created;
+  }
+
+  function onPeerError(source: Peer, error: PeerError<string>): void {
+    if (closed || source !== peer) return;
+    switch (error.type) {
+      case 'server-error':
+      case 'invalid-id':
+      case 'invalid-key':
+      case 'browser-incompatible':
+      case 'ssl-unavailable':
+        // Our server's gate (room full, too many rooms) or a setup problem: retrying won't help.
+        clock.clearTimeout(retryTimer);
+        clock.clearTimeout(connectWatchdog);
+        setState({ kind: 'rejected', reason: error.message });
+        source.destroy();
+        return;
+      case 'peer-unavailable': {
+        // An offer expired: that peer is not registered (yet). Its dial backoff already applies.
+        const node = /"?([A-Z0-9]+-[a-z0-9]+)"?$/.exec(error.message)?.[1];
+        const parsed = parsePeerJsId(node);
+        if (parsed) dropLink(parsed.node);
+        return;
+      }
+      case 'unavailable-id':
+        // Another socket holds our id with a different token. PeerJS disconnects/destroys; the
+        // 'disconnected'/'close' handler retries with backoff until the holder's lease lapses.
+        return;
+      default:
+        // 'network', 'socket-error', 'socket-closed', 'disconnected', 'webrtc': the
+        // disconnected/close handlers do the recovery; a single failed dial is retried by maintain().
+        if (options.debug) console.warn('peerjs:', error.type, error.message);
+    }
+  }
+
+  function scheduleSignaling(reason: string): void {
+    if (closed || state.kind === 'rejected') return;
+    clock.clearTimeout(retryTimer);
+    clock.clearTimeout(connectWatchdog);
+    const attempt = signalingAttempt++;
+    const retryInMs = backoffDelay(attempt, randomFraction());
+    setState({ kind: 'reconnecting', attempt: attempt + 1, retryInMs, reason });
+    retryTimer = clock.setTimeout(connectSignaling, retryInMs);
+  }
+
+  function connectSignaling(): void {
+    if (closed) return;
+    const current = peer;
+    if (current === undefined || current.destroyed) {
+      peer = newPeer();
+    } else if (current.disconnected) {
+      try {
+        current.reconnect();
+      } catch {
+        peer = newPeer();
+      }
+    } else if (current.open) {
+      return;
+    }
+    clock.clearTimeout(connectWatchdog);
+    connectWatchdog = clock.setTimeout(() => {
+      const stuck = peer;
+      if (closed || stuck === undefined || stuck.open) return;
+      // Neither open nor failed: drop this attempt so the 'disconnected' handler retries.
+      if (!stuck.disconnected) stuck.disconnect();
+      else scheduleSignaling('the signaling server does not answer');
+    }, SIGNALING_CONNECT_TIMEOUT_MS);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  const stopMaintain = every(clock, HEARTBEAT_INTERVAL_MS, maintain);
+  const onPageHide = (): void => core.sayGoodbye();
+  globalThis.addEventListener?.('pagehide', onPageHide);
+
+  void (async () => {
+    if (options.iceServers === undefined) iceServers = await fetchClientIceServers();
+    if (!closed) connectSignaling();
+  })();
+
+  function close(): void {
+    if (closed) return;
+    core.sayGoodbye();
+    closed = true;
+    core.stop();
+    stopMaintain();
+    globalThis.removeEventListener?.('pagehide', onPageHide);
+    clock.clearTimeout(retryTimer);
+    clock.clearTimeout(connectWatchdog);
+    clock.clearTimeout(rosterTimer);
+    rosterSocket?.close(1000, 'closed');
+    rosterSocket = undefined;
+    const last = peer;
+    // Give the goodbyes a moment on the wire; destroying the RTCPeerConnections drops buffers.
+    clock.setTimeout(() => last?.destroy(), GOODBYE_FLUSH_MS);
+    pending.clear();
+    setState({ kind: 'closed' });
+    signalingHandlers.clear();
+  }
+
+  return {
+    self,
+    room,
+    peerJsId: myPeerJsId,
+    send: (to: PeerId, message: M): boolean => core.send(to, message),
+    broadcast: (message: M): void => core.broadcast(message),
+    onMessage: (handler: (from: PeerId, message: M) => void): Unsubscribe => core.onMessage(handler),
+    onPeers: (handler: (peers: readonly PeerInfo[]) => void): Unsubscribe => core.onPeers(handler),
+    onReject: (handler: (from: PeerId, reason: RejectReason) => void): Unsubscribe => core.onReject(handler),
+    peers: (): readonly PeerInfo[] => core.peers(),
+    stats: (): TransportStats => core.stats(),
+    signaling: (): SignalingState => state,
+    onSignaling: (handler: (state: SignalingState) => void): Unsubscribe => {
+      signalingHandlers.add(handler);
+      return () => signalingHandlers.delete(handler);
+    },
+    links: (): readonly LinkInfo[] =>
+      [...links].map(([id, link]) => ({ peer: id, open: link.open, dialled: link.dialled, connectionState: link.connectionState })),
+    sendRawFrame: (to: PeerId, frame: string | ArrayBuffer): boolean => {
+      const link = links.get(to);
+      if (!link?.open) return false;
+      void link.conn.send(frame);
+      return true;
+    },
+    close,
+  };
+}

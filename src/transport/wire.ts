@@ -1,0 +1,114 @@
+/**
+ * The transport's own wire envelope, the only thing that ever crosses a data channel:
+ *
+ *   { "type": "hello", "name": "Ada", "role": "student" }   first thing each side sends
+ *   { "type": "heartbeat" }                                 every HEARTBEAT_INTERVAL_MS
+ *   { "type": "goodbye" }                                   on close() and on `pagehide`
+ *   { "type": "app", "payload": <M> }                       the application's message
+ *
+ * Frames are JSON text that we stringify and parse ourselves (PeerJS runs in 'raw' mode), so
+ * the size limit is measured on exactly the bytes that travel and a hostile frame can never make
+ * a library throw. Decoding never throws: a frame is either an envelope or a reason to drop it.
+ * No envelope names its sender: the sender is the peer at the other end of the channel.
+ */
+import { MAX_MESSAGE_BYTES } from '../limits.ts';
+import { parseDisplayName, parseRole } from '../rooms/names.ts';
+import { isRecord } from '../core/validate.ts';
+import type { MessageParser, PeerRole, RejectReason } from './types.ts';
+
+export type WireEnvelope<M> =
+  | { readonly type: 'hello'; readonly name: string; readonly role: PeerRole }
+  | { readonly type: 'heartbeat' }
+  | { readonly type: 'goodbye' }
+  | { readonly type: 'app'; readonly payload: M };
+
+export type WireType = WireEnvelope<unknown>['type'];
+
+export type DecodeResult<M> =
+  | { readonly ok: true; readonly envelope: WireEnvelope<M> }
+  | { readonly ok: false; readonly reason: Exclude<RejectReason, 'rate-limited'> };
+
+export type EncodeResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly reason: 'oversized' | 'malformed' };
+
+const encoder = new TextEncoder();
+
+function isOversized(text: string): boolean {
+  if (text.length > MAX_MESSAGE_BYTES) return true; // at least one byte per code unit
+  if (text.length * 3 <= MAX_MESSAGE_BYTES) return false; // at most three
+  return encoder.encode(text).byteLength > MAX_MESSAGE_BYTES;
+}
+
+function isJsonRepresentable(value: unknown): boolean {
+  const kind = typeof value;
+  return value !== undefined && kind !== 'function' && kind !== 'symbol' && kind !== 'bigint';
+}
+
+/** Serialises an envelope; refuses what JSON cannot carry and what exceeds MAX_MESSAGE_BYTES. */
+export function encodeEnvelope<M>(envelope: WireEnvelope<M>): EncodeResult {
+  // An 'app' whose payload JSON cannot represent would arrive without one: refuse it here.
+  if (envelope.type === 'app' && !isJsonRepresentable(envelope.payload)) return { ok: false, reason: 'malformed' };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(envelope);
+  } catch {
+    return { ok: false, reason: 'malformed' }; // cycles, BigInt
+  }
+  if (text === undefined) return { ok: false, reason: 'malformed' };
+  if (isOversized(text)) return { ok: false, reason: 'oversized' };
+  return { ok: true, text };
+}
+
+function hasOnlyKeys(record: Readonly<Record<string, unknown>>, keys: readonly string[]): boolean {
+  return Object.keys(record).every((key) => keys.includes(key));
+}
+
+/**
+ * Validates one inbound frame. `frame` is whatever the channel delivered: only a string of JSON
+ * text within MAX_MESSAGE_BYTES is considered; binary frames are malformed.
+ */
+export function decodeFrame<M>(frame: unknown, parse: MessageParser<M>): DecodeResult<M> {
+  if (typeof frame !== 'string') return { ok: false, reason: 'malformed' };
+  if (isOversized(frame)) return { ok: false, reason: 'oversized' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(frame);
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  return decodeEnvelope(raw, parse);
+}
+
+/** Validates an already-parsed value as an envelope (the in-memory path uses decodeFrame too). */
+export function decodeEnvelope<M>(raw: unknown, parse: MessageParser<M>): DecodeResult<M> {
+  if (!isRecord(raw) || typeof raw['type'] !== 'string') return { ok: false, reason: 'malformed' };
+  const type = raw['type'];
+  switch (type) {
+    case 'hello': {
+      const name = parseDisplayName(raw['name']);
+      const role = parseRole(raw['role']);
+      if (name === undefined || role === undefined || !hasOnlyKeys(raw, ['type', 'name', 'role'])) {
+        return { ok: false, reason: 'malformed' };
+      }
+      return { ok: true, envelope: { type, name, role } };
+    }
+    case 'heartbeat':
+    case 'goodbye':
+      if (!hasOnlyKeys(raw, ['type'])) return { ok: false, reason: 'malformed' };
+      return { ok: true, envelope: { type } };
+    case 'app': {
+      if (!('payload' in raw) || !hasOnlyKeys(raw, ['type', 'payload'])) return { ok: false, reason: 'malformed' };
+      let payload: M | undefined;
+      try {
+        payload = parse(raw['payload']);
+      } catch {
+        payload = undefined; // a parser that throws is treated like one that says no
+      }
+      if (payload === undefined) return { ok: false, reason: 'malformed' };
+      return { ok: true, envelope: { type, payload } };
+    }
+    default:
+      return { ok: false, reason: 'unknown-type' };
+  }
+}
