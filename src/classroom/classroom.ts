@@ -71,10 +71,8 @@ export class Classroom {
     this.unsubscribes.push(
       transport.onMessage((from, message) => this.onMessage(from, message)),
       transport.onPeers((peers) => this.onPeers(peers)),
-      transport.onReject((from, reason) => {
-        this.dashboard?.flag(from, reason, options.clock.now());
-        this.changed();
-      }),
+      // Garbage a peer sent us: the dashboard flags it; a member tells the dashboard (batched).
+      transport.onReject((from, reason) => this.refuse(from, reason)),
     );
     if (this.dashboard) this.restoreHostHistory();
     else this.restartStoredNodes();

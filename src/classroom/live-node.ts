@@ -26,6 +26,9 @@ export interface StoredNode {
 
 export const NODE_KEY_PREFIX = 'node:';
 
+/** Refusals wait at most this long for the next report: prompt on the projector, cheap under a flood. */
+const REFUSAL_REPORT_DELAY_MS = 250;
+
 export function nodeKey(decisionId: string): string {
   return NODE_KEY_PREFIX + decisionId;
 }
@@ -64,6 +67,7 @@ export class LiveNode {
   private reportedRestart = false;
   private traffic: TrafficEntry[] = [];
   private refusals: Refusal[] = [];
+  private refusalReportPending = false;
   private stopped = false;
   /** False while the machine starts: its first effects arrive before `handle` is assigned. */
   private started = false;
@@ -158,10 +162,21 @@ export class LiveNode {
     this.stored = next;
   }
 
-  /** Something `peer` sent was refused (here or by the classroom): tell the dashboard. */
+  /**
+   * Something `peer` sent was refused (here or by the classroom): tell the dashboard in the next
+   * report, at most REFUSAL_REPORT_DELAY_MS from now. Batched, so a peer flooding us with junk
+   * cannot make this node flood the dashboard with one report per junk frame; beyond one
+   * report's worth the excess is dropped (the peer is flagged already).
+   */
   noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
-    this.refusals.push({ peer, reason });
-    this.report();
+    if (this.stopped) return;
+    if (this.refusals.length < MAX_FEED_ENTRIES_PER_REPORT) this.refusals.push({ peer, reason });
+    if (this.refusalReportPending) return;
+    this.refusalReportPending = true;
+    this.options.clock.setTimeout(() => {
+      this.refusalReportPending = false;
+      if (!this.stopped && this.refusals.length > 0) this.report();
+    }, REFUSAL_REPORT_DELAY_MS);
   }
 
   /** The node's state as a report with no new traffic: for a dashboard that just (re)connected. */

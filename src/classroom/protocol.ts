@@ -8,7 +8,7 @@
  */
 import { isAlgorithmName, type AlgorithmName } from '../machines/spec.ts';
 import type { NodeView, Value } from '../core/types.ts';
-import type { PeerId } from '../transport/types.ts';
+import type { PeerId, RejectReason } from '../transport/types.ts';
 import {
   isBoundedArray,
   isBoundedString,
@@ -56,8 +56,12 @@ export interface TrafficEntry {
   readonly summary: string;
 }
 
-/** Why a member refused something a peer sent it; reported to the dashboard to flag the peer. */
-export type RefusalReason = 'unknown-decision' | 'not-a-member' | 'bad-algorithm-message' | 'not-a-host';
+/**
+ * Why a member refused something a peer sent it; reported to the dashboard to flag the peer.
+ * Includes what the member's transport dropped at its boundary (malformed, oversized…): garbage
+ * sent only to students must reach the dashboard's flagged list too.
+ */
+export type RefusalReason = 'unknown-decision' | 'not-a-member' | 'bad-algorithm-message' | 'not-a-host' | RejectReason;
 
 export interface Refusal {
   readonly peer: PeerId;
@@ -149,7 +153,16 @@ function isTrafficEntry(raw: unknown): raw is TrafficEntry {
   );
 }
 
-const REFUSAL_REASONS: readonly RefusalReason[] = ['unknown-decision', 'not-a-member', 'bad-algorithm-message', 'not-a-host'];
+const REFUSAL_REASONS: readonly RefusalReason[] = [
+  'unknown-decision',
+  'not-a-member',
+  'bad-algorithm-message',
+  'not-a-host',
+  'malformed',
+  'oversized',
+  'unknown-type',
+  'rate-limited',
+];
 
 function isRefusal(raw: unknown): raw is Refusal {
   return isRecord(raw) && isPeerId(raw.peer) && REFUSAL_REASONS.includes(raw.reason as RefusalReason);
