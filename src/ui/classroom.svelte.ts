@@ -7,6 +7,7 @@ import type { DecisionAnnouncement, DecisionId } from '../classroom/protocol.ts'
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
+import type { PeerId, PeerInfo } from '../transport/types.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -43,6 +44,17 @@ export class ClassroomState {
 
   get isHost(): boolean {
     return this.#classroom.role === 'host';
+  }
+
+  /** This tab's node id in the room. */
+  get self(): PeerId {
+    return this.#classroom.self;
+  }
+
+  /** The room's peers as the transport sees them (self excluded), for names and "is the teacher here". */
+  get peers(): readonly PeerInfo[] {
+    this.#subscribe();
+    return this.#classroom.peers();
   }
 
   get now(): number {

@@ -1,0 +1,268 @@
+/**
+ * Two to five Classrooms (a teacher's dashboard and students' tabs) over the in-memory
+ * transport, on fake time: the same Classroom, LiveNode and algorithm machines a browser runs,
+ * with every message encoded, carried and validated as on a real data channel.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Classroom } from '../../../src/classroom/classroom.ts';
+import { nodeKey } from '../../../src/classroom/live-node.ts';
+import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
+import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
+import { MemoryStore } from '../../../src/classroom/storage.ts';
+import { Prng } from '../../../src/core/prng.ts';
+import { ALGORITHMS } from '../../../src/machines/index.ts';
+import type { AlgorithmName } from '../../../src/machines/spec.ts';
+import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
+import type { PeerId, PeerRole } from '../../../src/transport/types.ts';
+import { violations } from '../../../src/ui/classroom/model.ts';
+import { FakeClock } from './fake-clock.ts';
+
+const NAMES: Readonly<Record<string, string>> = { n1: 'Ann', n2: 'Bob', n3: 'Cat', n4: 'Dan', n5: 'Eve', x9: 'Mallory' };
+
+interface Tab {
+  readonly id: PeerId;
+  transport: MemoryTransport<ClassroomMessage>;
+  classroom: Classroom;
+  readonly store: MemoryStore;
+}
+
+class Room {
+  readonly clock = new FakeClock();
+  readonly network = new MemoryNetwork({ clock: this.clock, delayMs: 1 });
+  readonly tabs = new Map<PeerId, Tab>();
+  private readonly prng = Prng.fromSeed(7);
+
+  open(id: PeerId, role: PeerRole, store = new MemoryStore()): Tab {
+    const transport = this.network.createTransport<ClassroomMessage>(id, {
+      name: role === 'host' ? 'Teacher' : (NAMES[id] ?? id),
+      role,
+      parse: parseClassroomMessage,
+    });
+    const classroom = new Classroom({
+      transport,
+      role,
+      store,
+      clock: this.clock,
+      random: () => this.prng.float(),
+      algorithms: ALGORITHMS,
+    });
+    const tab = { id, transport, classroom, store };
+    this.tabs.set(id, tab);
+    return tab;
+  }
+
+  /** A tab killed without a goodbye (the hub still sees its socket drop, like the signaling server). */
+  crash(id: PeerId): Tab {
+    const tab = this.tab(id);
+    tab.classroom.close();
+    this.network.kill(id);
+    this.tabs.delete(id);
+    return tab;
+  }
+
+  tab(id: PeerId): Tab {
+    const tab = this.tabs.get(id);
+    if (tab === undefined) throw new Error(`no tab ${id}`);
+    return tab;
+  }
+
+  get host(): Classroom {
+    return this.tab('host').classroom;
+  }
+
+  /** Opens the dashboard and `students`, and lets every channel open and say hello. */
+  static withStudents(students: readonly PeerId[]): Room {
+    const room = new Room();
+    room.open('host', 'host');
+    for (const id of students) room.open(id, 'student');
+    room.clock.advance(50);
+    return room;
+  }
+
+  start(algorithm: AlgorithmName, scenario: ScenarioName = 'colors'): DecisionAnnouncement {
+    const decision = this.host.startDecision(algorithm, scenario);
+    if (typeof decision === 'string') throw new Error(decision);
+    this.clock.advance(20);
+    return decision;
+  }
+
+  decidedBy(decision: DecisionAnnouncement, id: PeerId): string | undefined {
+    return this.tabs.get(id)?.classroom.node(decision.id)?.view().decided;
+  }
+
+  properties(decision: DecisionAnnouncement) {
+    const report = this.host.dashboard?.properties(decision.id, (p) => this.host.liveness(p), this.clock.now());
+    if (report === undefined) throw new Error('the dashboard does not know the decision');
+    return report;
+  }
+
+  flagsOf(peer: PeerId): Record<string, number> {
+    return { ...this.host.dashboard?.flaggedPeers().find((f) => f.peer === peer)?.counts };
+  }
+
+  close(): void {
+    for (const tab of this.tabs.values()) {
+      tab.classroom.close();
+      tab.transport.close();
+    }
+  }
+}
+
+let room: Room | undefined;
+afterEach(() => {
+  room?.close();
+  room = undefined;
+});
+
+describe('live classroom over the in-memory transport', () => {
+  it('paxos decides on every member, and the dashboard sees agreement, validity and termination', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const decision = room.start('paxos');
+    expect(decision.members).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(room.tab('n1').classroom.propose(decision.id, 'blue')).toBeUndefined();
+    const r = room;
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) !== undefined), 10_000);
+    for (const m of decision.members) expect(r.decidedBy(decision, m)).toBe('blue');
+    r.clock.advance(50); // the last reports reach the dashboard
+    const properties = r.properties(decision);
+    expect(properties.agreement.status).toBe('ok');
+    expect(properties.validity.status).toBe('ok');
+    expect(properties.termination.status).toBe('decided');
+    expect(properties.faultTolerance.majorityAlive).toBe(true);
+    const record = r.host.dashboard?.decision(decision.id);
+    expect([...(record?.members.values() ?? [])].map((m) => m.decidedValues)).toEqual(Array(5).fill(['blue']));
+    // The feed shows who sent what to whom, and the trace exports every report.
+    expect(record?.feed.some((line) => line.from === 'n1' && line.kind === 'prepare')).toBe(true);
+    const trace = r.host.dashboard?.exportTrace(decision.id) as { entries: unknown[]; names: Record<string, string> };
+    expect(trace.names).toMatchObject({ n1: 'Ann', n5: 'Eve' });
+    expect(trace.entries.length).toBeGreaterThan(5);
+    expect(JSON.parse(JSON.stringify(trace))).toEqual(trace);
+  });
+
+  it('still decides with 2 of 5 members crashed mid-decision', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const r = room;
+    const decision = r.start('paxos');
+    r.tab('n2').classroom.propose(decision.id, 'green');
+    r.crash('n4');
+    r.crash('n5');
+    r.clock.advanceUntil(() => ['n1', 'n2', 'n3'].every((m) => r.decidedBy(decision, m) !== undefined), 20_000);
+    for (const m of ['n1', 'n2', 'n3']) expect(r.decidedBy(decision, m)).toBe('green');
+    r.clock.advance(50);
+    const properties = r.properties(decision);
+    expect(properties.termination.status).toBe('decided');
+    expect(properties.faultTolerance).toMatchObject({ crashed: 2, members: 5, majorityAlive: true });
+  });
+
+  it('a restarted member (new Classroom, same store) restarts its node, keeps its promise, and learns the outcome', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    // One second per message at each receiving node: slow enough to crash n3 between its
+    // promise and the outcome.
+    r.host.setMessageDelay(1_000);
+    r.clock.advance(20);
+    const decision = r.start('paxos');
+    r.tab('n1').classroom.propose(decision.id, 'red');
+    const promisedOf = (id: PeerId): string | undefined =>
+      r.tab(id).classroom.node(decision.id)?.view().fields.find((f) => f.label === 'promised')?.value;
+    r.clock.advanceUntil(() => promisedOf('n3') !== undefined && promisedOf('n3') !== '—', 5_000);
+    const promise = promisedOf('n3');
+    expect(r.decidedBy(decision, 'n3')).toBeUndefined();
+
+    const { store } = r.crash('n3');
+    expect(store.load(nodeKey(decision.id))).toMatchObject({ decision: { id: decision.id } });
+    r.clock.advance(200);
+    const reopened = r.open('n3', 'student', store);
+    // Restarted from storage before any host re-announced anything, with the same promise.
+    expect(reopened.classroom.node(decision.id)).toBeDefined();
+    expect(promisedOf('n3')).toBe(promise);
+
+    r.clock.advanceUntil(() => ['n1', 'n2', 'n3'].every((m) => r.decidedBy(decision, m) !== undefined), 60_000);
+    for (const m of ['n1', 'n2', 'n3']) expect(r.decidedBy(decision, m)).toBe('red');
+    r.clock.advance(2_500);
+    expect(r.host.dashboard?.decision(decision.id)?.members.get('n3')?.rejoined).toBe(true);
+    expect(r.properties(decision).agreement.status).toBe('ok');
+  });
+
+  it("refuses and flags a non-host's 'decision' message", () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const real = r.start('majority');
+    const forged: DecisionAnnouncement = { ...real, id: 'd99-forged', seq: 99, members: ['n1', 'n2'] };
+    r.tab('n3').transport.broadcast({ type: 'decision', decision: forged });
+    r.clock.advance(500);
+    for (const id of ['n1', 'n2']) {
+      expect(r.tab(id).classroom.decisions().map((d) => d.id)).toEqual([real.id]);
+      expect(r.tab(id).classroom.node('d99-forged')).toBeUndefined();
+    }
+    expect(r.host.decisions().map((d) => d.id)).toEqual([real.id]);
+    // Refused by the dashboard itself and reported by both other members.
+    expect(r.flagsOf('n3')['not-a-host']).toBe(3);
+    // Nothing broke: the real decision still decides.
+    r.tab('n1').classroom.propose(real.id, 'red');
+    r.clock.advanceUntil(() => ['n1', 'n2', 'n3'].every((m) => r.decidedBy(real, m) === 'red'), 10_000);
+  });
+
+  it("refuses and flags a non-member's algorithm message", () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const decision = r.start('paxos');
+    // x9 joins after the decision started: it watches, and may not take part.
+    const late = r.open('x9', 'student');
+    r.clock.advance(50);
+    expect(late.classroom.decisions().map((d) => d.id)).toEqual([decision.id]);
+    expect(late.classroom.node(decision.id)).toBeUndefined();
+    const prepare = { type: 'prepare', ballot: { round: 99, node: 'x9' } };
+    for (const m of decision.members) late.transport.send(m, { type: 'algo', decision: decision.id, message: prepare });
+    r.clock.advance(500);
+    expect(r.flagsOf('x9')['not-a-member']).toBe(3);
+    // No member promised the intruder's ballot.
+    for (const m of decision.members) {
+      const promised = r.tab(m).classroom.node(decision.id)?.view().fields.find((f) => f.label === 'promised')?.value;
+      expect(promised).toBe('—');
+    }
+    r.tab('n2').classroom.propose(decision.id, 'yellow');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) === 'yellow'), 10_000);
+  });
+
+  it('flags a member that sends garbage over its channel, without one report per frame', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const decision = r.start('majority');
+    const n1 = r.tab('n1');
+    const reportsBefore = n1.transport.stats().sent;
+    for (let i = 0; i < 200; i++) r.tab('n3').transport.sendRawFrame('n1', i % 2 === 0 ? '{not json' : '{"type":"app","payload":{"type":"nope"}}');
+    r.clock.advance(1_000);
+    const flags = r.flagsOf('n3');
+    expect((flags['malformed'] ?? 0) + (flags['unknown-type'] ?? 0)).toBeGreaterThan(0);
+    // Refusals are batched into the member's next report, not reported frame by frame.
+    expect(n1.transport.stats().sent - reportsBefore).toBeLessThan(20);
+    r.tab('n2').classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) === 'red'), 10_000);
+  });
+
+  it('shows an impatient-tiebreak Agreement violation loudly, naming the nodes that disagree', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const decision = r.start('impatient-tiebreak');
+    // Students hear each other only after 8 s (the dashboard at once): each node's impatience
+    // (4 s) runs out while it has seen only its own vote.
+    r.network.setDelay((from, to) => (from !== 'host' && to !== 'host' ? 8_000 : 1));
+    r.tab('n1').classroom.propose(decision.id, 'blue');
+    r.tab('n3').classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => r.decidedBy(decision, 'n1') !== undefined && r.decidedBy(decision, 'n3') !== undefined, 7_000);
+    expect(r.decidedBy(decision, 'n1')).toBe('blue');
+    expect(r.decidedBy(decision, 'n3')).toBe('red');
+    r.clock.advance(50);
+    const properties = r.properties(decision);
+    expect(properties.agreement.status).toBe('violated');
+    const record = r.host.dashboard?.decision(decision.id);
+    if (record === undefined) throw new Error('no record');
+    const alarms = violations(record, properties, (p) => r.host.dashboard?.nameOf(p) ?? p);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.property).toBe('Agreement');
+    expect(alarms[0]?.message).toContain('Ann decided “blue”');
+    expect(alarms[0]?.message).toContain('Cat decided “red”');
+    expect([...(alarms[0]?.nodes ?? [])].sort()).toEqual(['n1', 'n3']);
+  });
+});
