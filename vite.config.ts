@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+import { signalingPlugin } from './signaling/vite-plugin.ts';
 
 const projectRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -9,8 +10,20 @@ const projectRoot = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: `${projectRoot}src`,
   publicDir: `${projectRoot}static`,
-  plugins: [svelte({ configFile: `${projectRoot}svelte.config.js` })],
-  build: { outDir: `${projectRoot}dist`, emptyOutDir: true, target: 'es2022' },
+  // signalingPlugin: `npm run dev` carries the same PeerServer + roster as `npm start`.
+  plugins: [svelte({ configFile: `${projectRoot}svelte.config.js` }), signalingPlugin()],
+  build: {
+    outDir: `${projectRoot}dist`,
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        main: `${projectRoot}src/index.html`,
+        // A bare page exposing one PeerJS transport: the transport contract suite drives it.
+        harness: `${projectRoot}src/harness.html`,
+      },
+    },
+  },
   server: { host: '127.0.0.1', port: 5173 },
   test: {
     root: projectRoot,
