@@ -1,0 +1,75 @@
+/**
+ * The app's routes, read from the query string. A URL is the whole navigation state, so a QR
+ * code, a bookmark or a test can open any screen directly:
+ *
+ *   /                           landing: start a class room, or join one
+ *   /?room=CODE                 join form for that room (name still to type)
+ *   /?room=CODE&name=NAME       join at once as a student (what the QR code's phones end up on)
+ *   /?room=CODE&view=host       the teacher's room page
+ *
+ * `test=1` additionally installs the window test hook (see test-hook.ts); it changes nothing
+ * on screen. Parsing never throws: bad input yields a route that explains what was wrong.
+ */
+import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
+import { parseDisplayName } from '../rooms/names.ts';
+
+export type Route =
+  | { readonly kind: 'landing'; readonly problem?: RouteProblem }
+  | { readonly kind: 'join'; readonly room: RoomCode; readonly problem?: RouteProblem }
+  | { readonly kind: 'student'; readonly room: RoomCode; readonly name: string }
+  | { readonly kind: 'host'; readonly room: RoomCode };
+
+/** Why a URL did not lead where it asked to: shown as a banner on the page it fell back to. */
+export type RouteProblem = 'invalid-room' | 'invalid-name';
+
+/** Longest query string we look at: a URL is user input, and ours are a few dozen characters. */
+const MAX_SEARCH_LENGTH = 512;
+
+export function parseRoute(search: string): Route {
+  if (search.length > MAX_SEARCH_LENGTH) return { kind: 'landing', problem: 'invalid-room' };
+  const params = new URLSearchParams(search);
+  const rawRoom = params.get('room');
+  if (rawRoom === null) return { kind: 'landing' };
+  const room = normalizeRoomCode(rawRoom);
+  if (room === undefined) return { kind: 'landing', problem: 'invalid-room' };
+  if (params.get('view') === 'host') return { kind: 'host', room };
+  const rawName = params.get('name');
+  if (rawName === null) return { kind: 'join', room };
+  const name = parseDisplayName(rawName);
+  return name === undefined ? { kind: 'join', room, problem: 'invalid-name' } : { kind: 'student', room, name };
+}
+
+export function isTestMode(search: string): boolean {
+  return new URLSearchParams(search).get('test') === '1';
+}
+
+/** Query strings for each route; `keep` carries `test=1` across navigations in tests. */
+export function landingHref(keep: { test: boolean }): string {
+  return keep.test ? '?test=1' : '?';
+}
+
+export function joinHref(room: RoomCode, keep: { test: boolean }): string {
+  return `?${query({ room }, keep)}`;
+}
+
+export function studentHref(room: RoomCode, name: string, keep: { test: boolean }): string {
+  return `?${query({ room, name }, keep)}`;
+}
+
+export function hostHref(room: RoomCode, keep: { test: boolean }): string {
+  return `?${query({ room, view: 'host' }, keep)}`;
+}
+
+/** The absolute URL students open (what the QR code encodes): the join form of `room`. */
+export function joinUrl(base: string, room: RoomCode): string {
+  const url = new URL(base);
+  url.search = query({ room }, { test: false });
+  url.hash = '';
+  return url.toString();
+}
+
+function query(params: Record<string, string>, keep: { test: boolean }): string {
+  const search = new URLSearchParams(params);
+  if (keep.test) search.set('test', '1');
+  return search.toString();
+}

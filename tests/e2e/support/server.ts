@@ -1,0 +1,53 @@
+/**
+ * Our real signaling server (signaling/server.ts) serving the built app, started in-process
+ * for tests and benchmarks, always on 127.0.0.1.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
+
+export const DIST_DIR = fileURLToPath(new URL('../../../dist/', import.meta.url));
+const HOST = '127.0.0.1';
+
+export interface AppServer {
+  /** e.g. http://127.0.0.1:40123 (no trailing slash). */
+  readonly baseURL: string;
+  readonly port: number;
+  /** True while listening. */
+  readonly running: boolean;
+  /** Stops the server: every signaling and roster socket closes; data channels are not ours to close. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, as after a crash or a teacher restarting `npm start`. */
+  start(): Promise<void>;
+}
+
+function requireBuild(): void {
+  if (!existsSync(`${DIST_DIR}index.html`)) {
+    throw new Error(`no built app in ${DIST_DIR}: run \`npm run build\` first (npm test does)`);
+  }
+}
+
+/** Starts a server on `port` (0 = any free port). */
+export async function startAppServer(port = 0): Promise<AppServer> {
+  requireBuild();
+  let server: SignalingServer | undefined = createSignalingServer({ host: HOST, port, staticDir: DIST_DIR });
+  const bound = await server.ready;
+  return {
+    baseURL: `http://${HOST}:${bound.port}`,
+    port: bound.port,
+    get running() {
+      return server !== undefined;
+    },
+    async stop() {
+      const current = server;
+      server = undefined;
+      await current?.close();
+    },
+    async start() {
+      if (server !== undefined) return;
+      const next = createSignalingServer({ host: HOST, port: bound.port, staticDir: DIST_DIR });
+      await next.ready;
+      server = next;
+    },
+  };
+}

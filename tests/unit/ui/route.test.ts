@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { hostHref, isTestMode, joinUrl, landingHref, parseRoute, studentHref } from '../../../src/ui/route.ts';
+import { normalizeRoomCode, type RoomCode } from '../../../src/rooms/room-code.ts';
+import { MAX_NAME_LENGTH } from '../../../src/limits.ts';
+
+const ROOM = normalizeRoomCode('KQ7RX') as RoomCode;
+
+describe('parseRoute', () => {
+  it('opens the landing page without a room', () => {
+    expect(parseRoute('')).toEqual({ kind: 'landing' });
+    expect(parseRoute('?test=1')).toEqual({ kind: 'landing' });
+  });
+
+  it('opens the join form for a room without a name, forgiving case, spaces and dashes', () => {
+    expect(parseRoute('?room=KQ7RX')).toEqual({ kind: 'join', room: 'KQ7RX' });
+    expect(parseRoute('?room=kq7-rx')).toEqual({ kind: 'join', room: 'KQ7RX' });
+    expect(parseRoute('?room=kq7%20rx')).toEqual({ kind: 'join', room: 'KQ7RX' });
+  });
+
+  it('joins at once with a room and a name', () => {
+    expect(parseRoute('?room=KQ7RX&name=Ada')).toEqual({ kind: 'student', room: 'KQ7RX', name: 'Ada' });
+    expect(parseRoute('?room=KQ7RX&name=%20%20Ada%20%20Lovelace%20')).toEqual({
+      kind: 'student',
+      room: 'KQ7RX',
+      name: 'Ada Lovelace',
+    });
+  });
+
+  it('opens the teacher page with view=host, whatever the name', () => {
+    expect(parseRoute('?room=KQ7RX&view=host')).toEqual({ kind: 'host', room: 'KQ7RX' });
+    expect(parseRoute('?room=KQ7RX&view=host&name=x')).toEqual({ kind: 'host', room: 'KQ7RX' });
+  });
+
+  it('falls back to the landing page with a reason for an invalid room code', () => {
+    for (const bad of ['', 'KQ7R', 'KQ7RXX', 'KQ0RX', '<img>', 'KQ7RX'.repeat(10)]) {
+      expect(parseRoute(`?room=${encodeURIComponent(bad)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
+    }
+  });
+
+  it('falls back to the join form for a name that is empty, invisible or too long', () => {
+    for (const bad of ['', '   ', '\u202e\u200b', 'x'.repeat(MAX_NAME_LENGTH + 1)]) {
+      expect(parseRoute(`?room=KQ7RX&name=${encodeURIComponent(bad)}`)).toEqual({
+        kind: 'join',
+        room: 'KQ7RX',
+        problem: 'invalid-name',
+      });
+    }
+  });
+
+  it('keeps hostile but printable names as text for the UI to render as text', () => {
+    const name = '<b onclick=x>';
+    expect(parseRoute(`?room=KQ7RX&name=${encodeURIComponent(name)}`)).toEqual({ kind: 'student', room: 'KQ7RX', name });
+  });
+
+  it('refuses absurdly long query strings', () => {
+    expect(parseRoute(`?room=KQ7RX&junk=${'x'.repeat(600)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
+  });
+});
+
+describe('hrefs', () => {
+  it('round-trip through parseRoute and carry test=1 along', () => {
+    for (const keep of [{ test: false }, { test: true }]) {
+      expect(parseRoute(hostHref(ROOM, keep))).toEqual({ kind: 'host', room: ROOM });
+      expect(parseRoute(studentHref(ROOM, 'Zoë & <Bob>', keep))).toEqual({ kind: 'student', room: ROOM, name: 'Zoë & <Bob>' });
+      expect(isTestMode(hostHref(ROOM, keep))).toBe(keep.test);
+      expect(isTestMode(landingHref(keep))).toBe(keep.test);
+      expect(parseRoute(landingHref(keep))).toEqual({ kind: 'landing' });
+    }
+  });
+
+  it('builds the join URL students open from the page URL, dropping everything else', () => {
+    expect(joinUrl('http://192.168.1.20:8080/?room=KQ7RX&view=host&test=1#x', ROOM)).toBe('http://192.168.1.20:8080/?room=KQ7RX');
+  });
+});
