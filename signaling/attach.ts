@@ -22,7 +22,7 @@ import {
   type ClientConfig,
   type IceServerConfig,
 } from '../src/transport/signaling-protocol.ts';
-import { RoomRegistry } from './rooms.ts';
+import { RoomRegistry, sameSecret } from './rooms.ts';
 
 export interface SignalingOptions {
   /** Mount path of PeerServer and the roster endpoint. Default SIGNALING_PATH ('/signal'). */
@@ -37,6 +37,8 @@ export interface SignalingOptions {
   readonly iceServers?: readonly IceServerConfig[];
   /** How long PeerServer keeps an id whose socket went silent. Default 60 s; ≥ 60 s in production. */
   readonly aliveTimeoutMs?: number;
+  /** Room limits; default MAX_PEERS_PER_ROOM and MAX_ROOMS (tests lower them). */
+  readonly limits?: { readonly maxPeersPerRoom: number; readonly maxRooms: number };
   readonly log?: (line: string) => void;
 }
 
@@ -89,7 +91,9 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
   const rosterPath = mountPath + ROSTER_PATH.slice(SIGNALING_PATH.length);
   const allowed = options.allowedOrigins ?? [];
   const log = options.log ?? (() => {});
-  const registry = new RoomRegistry();
+  const registry = new RoomRegistry(options.limits);
+  /** PeerServer's clients by id, to recognise a reload re-attaching to its still-registered id. */
+  const clients = new Map<string, IClient>();
   const config: ClientConfig = { iceServers: options.iceServers ?? [] };
   const configBody = JSON.stringify(config);
 
@@ -122,8 +126,14 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
     settings: Object.getPrototypeOf(peerApp.settings) as object,
   };
   peerApp.emit('mount', ownPrototypes);
-  peerApp.on('connection', (client: IClient) => registry.registered(client.getId(), client.getToken()));
-  peerApp.on('disconnect', (client: IClient) => registry.unregistered(client.getId()));
+  peerApp.on('connection', (client: IClient) => {
+    clients.set(client.getId(), client);
+    registry.registered(client.getId(), client.getToken());
+  });
+  peerApp.on('disconnect', (client: IClient) => {
+    if (clients.get(client.getId()) === client) clients.delete(client.getId());
+    registry.unregistered(client.getId());
+  });
   peerApp.on('error', (error: Error) => log(`peer server: ${error.message}`));
 
   const pinger = setInterval(() => {
@@ -182,7 +192,20 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
         refusePeer(req, socket, head, admission.reason);
         return true;
       }
-      peerSockets.handleUpgrade(req, socket, head, (ws) => peerSockets.emit('connection', ws, req));
+      const id = url.searchParams.get('id') ?? '';
+      const token = url.searchParams.get('token') ?? '';
+      const holder = clients.get(id);
+      // The same tab coming back (a reload, or PeerJS reconnecting) while the server still holds
+      // its id: PeerServer re-attaches the new socket because the token matches, but sends no
+      // OPEN, so the client would wait forever. We send it, and close the stale socket.
+      const reattach = holder !== undefined && url.searchParams.get('key') === PEERJS_KEY && sameSecret(holder.getToken(), token);
+      peerSockets.handleUpgrade(req, socket, head, (ws) => {
+        const stale = reattach ? holder.getSocket() : null;
+        peerSockets.emit('connection', ws, req);
+        if (!reattach || holder.getSocket() !== ws) return;
+        ws.send(JSON.stringify({ type: 'OPEN' }));
+        if (stale !== null && stale !== ws) stale.close(1000, 'replaced by a newer socket of the same tab');
+      });
       return true;
     }
     rosterSockets.handleUpgrade(req, socket, head, (ws) => {

@@ -36,7 +36,8 @@ interface Member {
   socket: RosterSocket | undefined;
 }
 
-function sameSecret(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets (tokens). */
+export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);

@@ -16,7 +16,7 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
  */
 export function parseDisplayName(raw: unknown): string | undefined {
   if (typeof raw !== 'string' || raw.length > 4 * MAX_NAME_LENGTH) return undefined;
-  const cleaned = raw.replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  const cleaned = raw.replace(/\s+/g, ' ').replace(INVISIBLE, '').replace(/ {2,}/g, ' ').trim();
   if (cleaned.length === 0 || [...cleaned].length > MAX_NAME_LENGTH) return undefined;
   return cleaned;
 }
