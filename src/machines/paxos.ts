@@ -1,0 +1,643 @@
+/**
+ * Paxos (the synod algorithm, Lamport's "Paxos Made Simple"): every node is proposer, acceptor
+ * and learner at once.
+ *
+ * Keeps Agreement and Validity always, whatever the network and crashes do, because an acceptor
+ * persists its promise and its accepted proposal before it replies, and a proposer adopts the
+ * highest-ballot value among a majority of promises. Keeps Termination only once the network is
+ * eventually timely and a majority is up: FLP says no algorithm can promise more, so duelling
+ * proposers can in principle pre-empt each other forever; randomised, growing backoff makes that
+ * ever less likely.
+ *
+ * Role logic lives in pure functions (src/core/paxos.ts); this file wires them into one XState
+ * machine. The proposer's phase is the state (idle → preparing → accepting, backing off after a
+ * pre-emption or timeout); the acceptor and learner answer messages in every undecided state.
+ *
+ * `createPaxosMachine({ acceptorRemembers: false })` is the deliberately broken amnesia variant
+ * (src/machines/paxos-amnesia.ts): same algorithm, but a restarted acceptor forgets its promise.
+ */
+import { enqueueActions, setup, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+import {
+  acceptedTally,
+  backoffDelay,
+  chosenIn,
+  completesMajority,
+  nextBallot,
+  nextQueryInterval,
+  onAccept,
+  onPrepare,
+  promiseQuorum,
+  recordAccepted,
+  sameBallot,
+  takeoverQuietMs,
+  valueToPropose,
+  type AcceptedBy,
+  type AcceptedProposal,
+  type AcceptorState,
+  type PaxosDurable,
+  type PaxosMessage,
+  type PaxosMessageType,
+  type Promises,
+} from '../core/paxos.ts';
+import { assertNever } from '../core/assert.ts';
+import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
+import { ballotLabel, compareBallots, majorityOf } from '../core/quorum.ts';
+import type { AcceptorProbe, Ballot, NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';
+import { isBoundedString, isNonNegativeInteger, isRecord, type UnknownRecord } from '../core/validate.ts';
+import type { AlgorithmName, AlgorithmSpec } from './spec.ts';
+import { isValue, listNodes, optionalValue, parseByType, type MessageParsers } from './wire.ts';
+
+export type PaxosEvent = NodeEvent<PaxosMessage>;
+export type PaxosEffect = NodeEffect<PaxosMessage, PaxosDurable>;
+export type PaxosInput = NodeInput<PaxosDurable>;
+
+export interface PaxosContext {
+  readonly self: NodeId;
+  readonly members: readonly NodeId[];
+  readonly timing: Timing;
+  readonly prng: PrngState;
+  /** Highest round seen anywhere (own ballots, prepares, accepts, nacks): the next ballot goes above it. */
+  readonly highestRound: number;
+  readonly acceptor: AcceptorState;
+  /** Proposer: the value this node proposes (its own, or one it took over); undefined while idle. */
+  readonly proposal: Value | undefined;
+  /** Proposer: the last ballot this node used. */
+  readonly ballot: Ballot | undefined;
+  /** Proposer: phase 1 replies for `ballot`. */
+  readonly promises: Promises;
+  /** Proposer: the value sent in phase 2 of `ballot`. */
+  readonly proposing: Value | undefined;
+  /** Proposer: ballots that failed in a row, which grows the backoff. */
+  readonly failures: number;
+  /** Proposer: the backoff drawn for the current `backing off` state. */
+  readonly backoffDelayMs: number;
+  /** Learner: each acceptor's highest accepted proposal heard of. */
+  readonly acceptedBy: AcceptedBy;
+  readonly decided: Value | undefined;
+  /** Idle node: how long it has heard no proposer at all (see takeover). */
+  readonly quietMs: number;
+  /** Idle node: time until it asks for the decision again; doubles while nothing happens. */
+  readonly queryIntervalMs: number;
+  /** Its stored state was unreadable: it plays learner only (see initialContext). */
+  readonly listenOnly: boolean;
+}
+
+export interface PaxosOptions {
+  /** false: the acceptor ignores its persisted promise/accepted on restart (unsafe on purpose). */
+  readonly acceptorRemembers: boolean;
+}
+
+function initialContext(input: PaxosInput, { acceptorRemembers }: PaxosOptions): PaxosContext {
+  const durable = input.durable === undefined ? undefined : parsePaxosDurable(input.durable);
+  // Unreadable storage: this node may have promised or used ballots it can no longer recall, so
+  // it must neither promise, accept nor propose again. It only listens, and learns the decision.
+  const listenOnly = input.durable !== undefined && durable === undefined;
+  const acceptor: AcceptorState = acceptorRemembers
+    ? { promised: durable?.promised, accepted: durable?.accepted }
+    : { promised: undefined, accepted: undefined };
+  const proposal = durable?.proposal;
+  const highestRound = Math.max(
+    proposal?.round ?? 0,
+    acceptor.promised?.round ?? 0,
+    acceptor.accepted?.ballot.round ?? 0,
+  );
+  return {
+    self: input.self,
+    members: input.members,
+    timing: input.timing,
+    prng: seedPrng(input.seed),
+    highestRound,
+    acceptor,
+    proposal: proposal?.value,
+    ballot: proposal === undefined ? undefined : { round: proposal.round, node: input.self },
+    promises: new Map(),
+    proposing: undefined,
+    failures: 0,
+    backoffDelayMs: 0,
+    acceptedBy: new Map(),
+    decided: durable?.decided,
+    quietMs: 0,
+    queryIntervalMs: input.timing.retransmitMs,
+    listenOnly,
+  };
+}
+
+/** What this node writes to storage now: the acceptor's promise, the proposer's intent, the decision. */
+function durableOf(context: PaxosContext): PaxosDurable {
+  const { acceptor, proposal, ballot, decided } = context;
+  return {
+    promised: acceptor.promised,
+    accepted: acceptor.accepted,
+    proposal: proposal === undefined || ballot === undefined ? undefined : { value: proposal, round: ballot.round },
+    decided,
+  };
+}
+
+type MessageOf<T extends PaxosMessageType> = Extract<PaxosMessage, { type: T }>;
+
+/** The message of a `receive` event of this type from a member; undefined otherwise (non-members are ignored). */
+function incoming<T extends PaxosMessageType>(
+  context: PaxosContext,
+  event: PaxosEvent,
+  type: T,
+): MessageOf<T> | undefined {
+  if (event.type !== 'receive' || event.message.type !== type || !context.members.includes(event.from)) return undefined;
+  return event.message as MessageOf<T>;
+}
+
+/** Prepares and accepts must come from the node their ballot names: nobody proposes in another's name. */
+function ownBallot<T extends 'prepare' | 'accept'>(context: PaxosContext, event: PaxosEvent, type: T): MessageOf<T> | undefined {
+  const message: MessageOf<'prepare' | 'accept'> | undefined = incoming(context, event, type);
+  if (message === undefined || event.type !== 'receive' || message.ballot.node !== event.from) return undefined;
+  return message as MessageOf<T>;
+}
+
+function senderOf(event: PaxosEvent): NodeId {
+  if (event.type !== 'receive') throw new Error(`Paxos: '${event.type}' has no sender`);
+  return event.from;
+}
+
+/** A value this node has seen accepted, which it may carry on proposing if the proposer vanished. */
+function knownValue(context: PaxosContext): Value | undefined {
+  if (context.acceptor.accepted !== undefined) return context.acceptor.accepted.value;
+  for (const proposal of context.acceptedBy.values()) return proposal.value;
+  return undefined;
+}
+
+/** A proposer is active: the idle node's silence count and question interval start over. */
+function heardProposer(context: PaxosContext): Pick<PaxosContext, 'quietMs' | 'queryIntervalMs'> {
+  return { quietMs: 0, queryIntervalMs: context.timing.retransmitMs };
+}
+
+function raiseRound(highestRound: number, ballot: Ballot): number {
+  return ballot.round > highestRound ? ballot.round : highestRound;
+}
+
+/** The learner's view after hearing `accepted` from an acceptor. */
+function afterAccepted(context: PaxosContext, event: PaxosEvent): AcceptedBy {
+  const message = incoming(context, event, 'accepted');
+  return message === undefined ? context.acceptedBy : recordAccepted(context.acceptedBy, senderOf(event), message);
+}
+
+/** The promise in this event, if it answers the current ballot. */
+function promiseForMyBallot(context: PaxosContext, event: PaxosEvent): MessageOf<'promise'> | undefined {
+  const message = incoming(context, event, 'promise');
+  return message !== undefined && sameBallot(message.ballot, context.ballot) ? message : undefined;
+}
+
+/** Promises for the current ballot including this event's (the caller checked it is one). */
+function promisesWith(context: PaxosContext, event: PaxosEvent, message: MessageOf<'promise'>): Promises {
+  return new Map(context.promises).set(senderOf(event), message.accepted ?? null);
+}
+
+export function createPaxosMachine(options: PaxosOptions) {
+  return setup({
+    types: {
+      context: {} as PaxosContext,
+      events: {} as PaxosEvent,
+      input: {} as PaxosInput,
+      emitted: {} as PaxosEffect,
+    },
+    delays: {
+      retransmit: ({ context }) => context.timing.retransmitMs,
+      phaseTimeout: ({ context }) => context.timing.phaseTimeoutMs,
+      backoff: ({ context }) => context.backoffDelayMs,
+      query: ({ context }) => context.queryIntervalMs,
+    },
+    guards: {
+      alreadyDecided: ({ context }) => context.decided !== undefined,
+      hasProposal: ({ context }) => context.proposal !== undefined,
+      validTryInitialize: ({ context, event }) => !context.listenOnly && event.type === 'tryInitialize' && isValue(event.value),
+      isChosen: ({ context, event }) => incoming(context, event, 'chosen') !== undefined,
+      isAccepted: ({ context, event }) => incoming(context, event, 'accepted') !== undefined,
+      acceptedDecides: ({ context, event }) => {
+        const message = incoming(context, event, 'accepted');
+        return message !== undefined && completesMajority(context.acceptedBy, senderOf(event), message, context.members.length);
+      },
+      isPrepare: ({ context, event }) => !context.listenOnly && ownBallot(context, event, 'prepare') !== undefined,
+      isAccept: ({ context, event }) => !context.listenOnly && ownBallot(context, event, 'accept') !== undefined,
+      isNack: ({ context, event }) => incoming(context, event, 'nack') !== undefined,
+      isPromiseForMyBallot: ({ context, event }) => promiseForMyBallot(context, event) !== undefined,
+      promiseCompletesQuorum: ({ context, event }) => {
+        const message = promiseForMyBallot(context, event);
+        return message !== undefined && promiseQuorum(context.promises, senderOf(event), context.members.length);
+      },
+      nackPreemptsMyBallot: ({ context, event }) => {
+        const message = incoming(context, event, 'nack');
+        return (
+          message !== undefined &&
+          context.ballot !== undefined &&
+          sameBallot(message.ballot, context.ballot) &&
+          compareBallots(message.promised, context.ballot) > 0
+        );
+      },
+      quietLongEnoughToTakeOver: ({ context }) =>
+        !context.listenOnly &&
+        knownValue(context) !== undefined &&
+        context.quietMs + context.queryIntervalMs >= takeoverQuietMs(context.timing.phaseTimeoutMs, context.timing.backoffMs),
+      asksForDecision: ({ context, event }) =>
+        incoming(context, event, 'query') !== undefined ||
+        ownBallot(context, event, 'prepare') !== undefined ||
+        ownBallot(context, event, 'accept') !== undefined,
+    },
+    actions: {
+      // --- Acceptor: persist, then reply (persist-before-reply). ---------------------------
+      acceptorPrepare: enqueueActions(({ context, event, enqueue }) => {
+        const message = ownBallot(context, event, 'prepare');
+        if (message === undefined) return;
+        const step = onPrepare(context.acceptor, message.ballot);
+        const highestRound = raiseRound(context.highestRound, message.ballot);
+        enqueue.assign({ acceptor: step.acceptor, highestRound, ...heardProposer(context) });
+        if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });
+        enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });
+      }),
+      acceptorAccept: enqueueActions(({ context, event, enqueue }) => {
+        const message = ownBallot(context, event, 'accept');
+        if (message === undefined) return;
+        const step = onAccept(context.acceptor, message.ballot, message.value);
+        const highestRound = raiseRound(context.highestRound, message.ballot);
+        enqueue.assign({ acceptor: step.acceptor, highestRound, ...heardProposer(context) });
+        if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });
+        if (step.reply.type === 'accepted') {
+          // Every member is a learner: tell them all, so each can count a majority itself.
+          for (const to of context.members) enqueue.emit({ type: 'send', to, message: step.reply });
+        } else {
+          enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });
+        }
+      }),
+
+      // --- Learner ---------------------------------------------------------------------------
+      learnAccepted: enqueueActions(({ context, event, enqueue }) => {
+        const message = incoming(context, event, 'accepted');
+        if (message === undefined) return;
+        const acceptedBy = afterAccepted(context, event);
+        enqueue.assign({ acceptedBy, highestRound: raiseRound(context.highestRound, message.ballot), ...heardProposer(context) });
+      }),
+      decideFromAccepted: enqueueActions(({ context, event, enqueue }) => {
+        const message = incoming(context, event, 'accepted');
+        const acceptedBy = afterAccepted(context, event);
+        const chosen = message === undefined ? undefined : chosenIn(acceptedBy, message.ballot, context.members.length);
+        if (message === undefined || chosen === undefined) return;
+        const decidedContext = { ...context, acceptedBy, decided: chosen };
+        enqueue.assign({ acceptedBy, decided: chosen });
+        enqueue.emit({ type: 'persist', state: durableOf(decidedContext) });
+        // Announce to members not known to have accepted this ballot: those that did are hearing
+        // the same accepted messages, and anyone still in the dark asks (query) until answered.
+        for (const to of context.members) {
+          if (to !== context.self && !sameBallot(acceptedBy.get(to)?.ballot, message.ballot)) {
+            enqueue.emit({ type: 'send', to, message: { type: 'chosen', value: chosen } });
+          }
+        }
+        enqueue.emit({ type: 'decided', value: chosen });
+      }),
+      decideFromChosen: enqueueActions(({ context, event, enqueue }) => {
+        const message = incoming(context, event, 'chosen');
+        if (message === undefined) return;
+        enqueue.assign({ decided: message.value });
+        enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided: message.value }) });
+        enqueue.emit({ type: 'decided', value: message.value });
+      }),
+      answerChosen: enqueueActions(({ context, event, enqueue }) => {
+        if (context.decided === undefined) return;
+        enqueue.emit({ type: 'send', to: senderOf(event), message: { type: 'chosen', value: context.decided } });
+      }),
+      queryPeers: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({
+          quietMs: context.quietMs + context.queryIntervalMs,
+          queryIntervalMs: nextQueryInterval(context.queryIntervalMs, context.timing.retransmitMs),
+        });
+        for (const to of context.members) {
+          if (to !== context.self) enqueue.emit({ type: 'send', to, message: { type: 'query' } });
+        }
+      }),
+
+      // --- Proposer --------------------------------------------------------------------------
+      adoptValue: enqueueActions(({ event, enqueue }) => {
+        if (event.type !== 'tryInitialize') return;
+        enqueue.assign({ proposal: event.value, failures: 0 });
+      }),
+      takeOver: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ proposal: knownValue(context), failures: 0, ...heardProposer(context) });
+      }),
+      beginBallot: enqueueActions(({ context, enqueue }) => {
+        const ballot = nextBallot(context.highestRound, context.self);
+        const next = { ...context, ballot, highestRound: ballot.round };
+        enqueue.assign({ ballot, highestRound: ballot.round, promises: new Map(), proposing: undefined });
+        // The round is durable before any prepare carries it: a restarted proposer never reuses it.
+        enqueue.emit({ type: 'persist', state: durableOf(next) });
+        const message: PaxosMessage = { type: 'prepare', ballot };
+        for (const to of context.members) enqueue.emit({ type: 'send', to, message });
+      }),
+      recordPromise: enqueueActions(({ context, event, enqueue }) => {
+        const message = promiseForMyBallot(context, event);
+        if (message !== undefined) enqueue.assign({ promises: promisesWith(context, event, message) });
+      }),
+      chooseValueToPropose: enqueueActions(({ context, event, enqueue }) => {
+        const message = promiseForMyBallot(context, event);
+        if (message === undefined || context.proposal === undefined) return;
+        const promises = promisesWith(context, event, message);
+        enqueue.assign({ promises, proposing: valueToPropose(promises, context.proposal) });
+      }),
+      sendAccepts: enqueueActions(({ context, enqueue }) => {
+        const { ballot, proposing } = context;
+        if (ballot === undefined || proposing === undefined) return;
+        const message: PaxosMessage = { type: 'accept', ballot, value: proposing };
+        for (const to of context.members) enqueue.emit({ type: 'send', to, message });
+      }),
+      resendPrepares: enqueueActions(({ context, enqueue }) => {
+        const { ballot, promises } = context;
+        if (ballot === undefined) return;
+        const message: PaxosMessage = { type: 'prepare', ballot };
+        for (const to of context.members) if (!promises.has(to)) enqueue.emit({ type: 'send', to, message });
+      }),
+      resendAccepts: enqueueActions(({ context, enqueue }) => {
+        const { ballot, proposing, acceptedBy } = context;
+        if (ballot === undefined || proposing === undefined) return;
+        const message: PaxosMessage = { type: 'accept', ballot, value: proposing };
+        for (const to of context.members) {
+          if (!sameBallot(acceptedBy.get(to)?.ballot, ballot)) enqueue.emit({ type: 'send', to, message });
+        }
+      }),
+      noteNack: enqueueActions(({ context, event, enqueue }) => {
+        const message = incoming(context, event, 'nack');
+        if (message !== undefined) enqueue.assign({ highestRound: raiseRound(context.highestRound, message.promised) });
+      }),
+      drawBackoff: enqueueActions(({ context, enqueue }) => {
+        const [uniform, prng] = nextFloat(context.prng);
+        const backoffDelayMs = backoffDelay(context.timing.backoffMs, context.failures, uniform);
+        enqueue.assign({ prng, backoffDelayMs, failures: context.failures + 1 });
+      }),
+    },
+  }).createMachine({
+    id: 'paxos',
+    context: ({ input }) => initialContext(input, options),
+    initial: 'starting',
+    states: {
+      // Transient: a restarted node resumes where its durable state says it was.
+      starting: {
+        always: [
+          { guard: 'alreadyDecided', target: 'decided' },
+          { guard: 'hasProposal', target: 'undecided.preparing' },
+          { target: 'undecided.idle' },
+        ],
+      },
+      undecided: {
+        initial: 'idle',
+        on: {
+          receive: [
+            { guard: 'isChosen', target: 'decided', actions: 'decideFromChosen' },
+            { guard: 'acceptedDecides', target: 'decided', actions: 'decideFromAccepted' },
+            { guard: 'isAccepted', actions: 'learnAccepted' },
+            { guard: 'isPrepare', actions: 'acceptorPrepare' },
+            { guard: 'isAccept', actions: 'acceptorAccept' },
+            { guard: 'isNack', actions: 'noteNack' },
+          ],
+        },
+        states: {
+          // No value to propose: answer as acceptor/learner, and keep asking for the decision,
+          // ever less often while nothing happens.
+          idle: {
+            on: {
+              tryInitialize: { guard: 'validTryInitialize', target: 'preparing', actions: 'adoptValue' },
+            },
+            after: {
+              query: [
+                { guard: 'quietLongEnoughToTakeOver', target: 'backingOff', actions: 'takeOver' },
+                { target: 'idle', reenter: true, actions: 'queryPeers' },
+              ],
+            },
+          },
+          // Phase 1: a fresh ballot; wait for a majority of promises.
+          preparing: {
+            entry: 'beginBallot',
+            on: {
+              receive: [
+                { guard: 'promiseCompletesQuorum', target: 'accepting', actions: 'chooseValueToPropose' },
+                { guard: 'isPromiseForMyBallot', actions: 'recordPromise' },
+                { guard: 'nackPreemptsMyBallot', target: 'backingOff', actions: 'noteNack' },
+              ],
+            },
+            after: { phaseTimeout: 'backingOff' },
+            initial: 'waiting',
+            states: {
+              // A child state so its retransmit timer can restart without restarting the phase timeout.
+              waiting: { after: { retransmit: { target: 'waiting', reenter: true, actions: 'resendPrepares' } } },
+            },
+          },
+          // Phase 2: ask every acceptor to accept; the learner role counts the accepted replies.
+          accepting: {
+            entry: 'sendAccepts',
+            on: {
+              receive: { guard: 'nackPreemptsMyBallot', target: 'backingOff', actions: 'noteNack' },
+            },
+            after: { phaseTimeout: 'backingOff' },
+            initial: 'waiting',
+            states: {
+              waiting: { after: { retransmit: { target: 'waiting', reenter: true, actions: 'resendAccepts' } } },
+            },
+          },
+          // Pre-empted or timed out: wait a random, growing delay, then try a higher ballot.
+          backingOff: {
+            entry: 'drawBackoff',
+            after: { backoff: 'preparing' },
+          },
+        },
+      },
+      // Final value known; stays up to tell anyone who asks (or who still prepares/accepts).
+      decided: {
+        on: {
+          receive: { guard: 'asksForDecision', actions: 'answerChosen' },
+        },
+      },
+    },
+  });
+}
+
+export type PaxosMachine = ReturnType<typeof createPaxosMachine>;
+export type PaxosSnapshot = SnapshotFrom<PaxosMachine>;
+
+export const paxosMachine = createPaxosMachine({ acceptorRemembers: true });
+
+/** Snapshots reach `view`/`probe` typed as any machine's; these are always a Paxos machine's. */
+function asPaxos(snapshot: SnapshotFrom<AnyStateMachine>): PaxosSnapshot {
+  return snapshot as PaxosSnapshot;
+}
+
+export type PaxosPhase = 'idle' | 'preparing' | 'accepting' | 'backing off' | 'decided';
+
+export function paxosPhase(snapshot: PaxosSnapshot): PaxosPhase {
+  if (snapshot.matches('decided')) return 'decided';
+  if (snapshot.matches({ undecided: 'preparing' })) return 'preparing';
+  if (snapshot.matches({ undecided: 'accepting' })) return 'accepting';
+  if (snapshot.matches({ undecided: 'backingOff' })) return 'backing off';
+  return 'idle';
+}
+
+/** What the node waits for, as a sentence and as the members it waits on. */
+function waitingFor(phase: PaxosPhase, context: PaxosContext): { readonly text: string; readonly on: readonly NodeId[] } {
+  const { ballot, members } = context;
+  const majority = majorityOf(members.length);
+  switch (phase) {
+    case 'decided':
+      return { text: 'nothing: the value is chosen', on: [] };
+    case 'idle':
+      return context.listenOnly
+        ? { text: 'a peer that knows the chosen value (its stored promises were unreadable, so it only listens)', on: [] }
+        : { text: 'a proposal, or a peer that knows the chosen value', on: [] };
+    case 'backing off':
+      return {
+        text: `a random backoff of ${context.backoffDelayMs} ms, then a ballot above round ${context.highestRound}`,
+        on: [],
+      };
+    case 'preparing': {
+      const missing = members.filter((m) => !context.promises.has(m));
+      const needed = majority - context.promises.size;
+      return { text: `promises from ${needed} more of ${listNodes(missing)}`, on: missing };
+    }
+    case 'accepting': {
+      const missing = members.filter((m) => !sameBallot(context.acceptedBy.get(m)?.ballot, ballot));
+      const needed = majority - (members.length - missing.length);
+      return { text: `accepted from ${needed} more of ${listNodes(missing)}`, on: missing };
+    }
+    default:
+      return assertNever(phase, 'Paxos phase');
+  }
+}
+
+export function paxosView(snapshot: SnapshotFrom<AnyStateMachine>): NodeView {
+  const paxos = asPaxos(snapshot);
+  const context = paxos.context;
+  const phase = paxosPhase(paxos);
+  const waiting = waitingFor(phase, context);
+  const accepted = context.acceptor.accepted;
+  return {
+    phase,
+    waitingFor: waiting.text,
+    waitingOn: waiting.on,
+    decided: context.decided,
+    tally: acceptedTally(context.acceptedBy),
+    fields: [
+      { label: 'ballot', value: ballotLabel(context.ballot) },
+      { label: 'proposing', value: context.proposing ?? context.proposal ?? '—' },
+      { label: 'promised', value: ballotLabel(context.acceptor.promised) },
+      { label: 'accepted', value: accepted === undefined ? '—' : `${accepted.value} in ${ballotLabel(accepted.ballot)}` },
+      { label: 'round', value: String(context.highestRound) },
+    ],
+  };
+}
+
+export function paxosProbe(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorProbe {
+  const { acceptor } = asPaxos(snapshot).context;
+  return { promised: acceptor.promised, accepted: acceptor.accepted };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boundary validation
+
+/** Node ids inside ballots: peer ids are far shorter; this bounds what a hostile peer can make us store. */
+export const MAX_BALLOT_NODE_LENGTH = 64;
+
+/** A fresh ballot (round: non-negative safe integer; node: 1–64 characters), or undefined. */
+function parseBallot(raw: unknown): Ballot | undefined {
+  if (!isRecord(raw) || !isNonNegativeInteger(raw.round) || !isBoundedString(raw.node, MAX_BALLOT_NODE_LENGTH)) {
+    return undefined;
+  }
+  return { round: raw.round, node: raw.node };
+}
+
+function parseAcceptedProposal(raw: unknown): AcceptedProposal | undefined {
+  if (!isRecord(raw) || !isValue(raw.value)) return undefined;
+  const ballot = parseBallot(raw.ballot);
+  return ballot === undefined ? undefined : { ballot, value: raw.value };
+}
+
+function parseBallotAndValue<T extends 'accept' | 'accepted'>(type: T, raw: UnknownRecord) {
+  const ballot = parseBallot(raw.ballot);
+  return ballot === undefined || !isValue(raw.value) ? undefined : { type, ballot, value: raw.value };
+}
+
+/** One parser per message type; built once, since the simulator validates every delivery. */
+const MESSAGE_PARSERS: MessageParsers<PaxosMessage> = {
+  prepare: (r) => {
+    const ballot = parseBallot(r.ballot);
+    return ballot === undefined ? undefined : { type: 'prepare', ballot };
+  },
+  promise: (r) => {
+    const ballot = parseBallot(r.ballot);
+    if (ballot === undefined) return undefined;
+    if (r.accepted === undefined) return { type: 'promise', ballot };
+    const accepted = parseAcceptedProposal(r.accepted);
+    return accepted === undefined ? undefined : { type: 'promise', ballot, accepted };
+  },
+  nack: (r) => {
+    const ballot = parseBallot(r.ballot);
+    const promised = parseBallot(r.promised);
+    return ballot === undefined || promised === undefined ? undefined : { type: 'nack', ballot, promised };
+  },
+  accept: (r) => parseBallotAndValue('accept', r),
+  accepted: (r) => parseBallotAndValue('accepted', r),
+  query: () => ({ type: 'query' }),
+  chosen: (r) => (isValue(r.value) ? { type: 'chosen', value: r.value } : undefined),
+};
+
+/**
+ * Boundary validation of a Paxos message from the wire: a fresh object with only the known
+ * fields, or undefined for anything malformed (non-objects, unknown types, bad ballots, values
+ * that are empty or longer than MAX_VALUE_LENGTH).
+ */
+export function parsePaxosMessage(raw: unknown): PaxosMessage | undefined {
+  return parseByType(raw, MESSAGE_PARSERS);
+}
+
+/**
+ * Validates durable state read back from storage (anything could have written a tab's storage).
+ * Undefined for anything malformed; the node then only listens (it cannot vouch for promises
+ * it can no longer read).
+ */
+export function parsePaxosDurable(raw: unknown): PaxosDurable | undefined {
+  if (!isRecord(raw)) return undefined;
+  const promised = raw.promised === undefined ? undefined : parseBallot(raw.promised);
+  const accepted = raw.accepted === undefined ? undefined : parseAcceptedProposal(raw.accepted);
+  const decided = optionalValue(raw.decided);
+  if ((raw.promised !== undefined && promised === undefined) || (raw.accepted !== undefined && accepted === undefined)) {
+    return undefined;
+  }
+  if (!decided.ok) return undefined;
+  let proposal: PaxosDurable['proposal'];
+  if (raw.proposal !== undefined) {
+    const p = raw.proposal;
+    if (!isRecord(p) || !isValue(p.value) || !isNonNegativeInteger(p.round)) return undefined;
+    proposal = { value: p.value, round: p.round };
+  }
+  return { promised, accepted, proposal, decided: decided.value };
+}
+
+export interface PaxosSpecOptions extends PaxosOptions {
+  readonly name: Extract<AlgorithmName, 'paxos' | 'paxos-amnesia'>;
+  readonly label: string;
+  readonly summary: string;
+  readonly broken: boolean;
+}
+
+/** A Paxos-family spec: the machine plus the shared parser, view and probe. */
+export function createPaxosSpec(options: PaxosSpecOptions): AlgorithmSpec<PaxosMessage, PaxosDurable> {
+  return {
+    name: options.name,
+    label: options.label,
+    summary: options.summary,
+    broken: options.broken,
+    machine: options.acceptorRemembers ? paxosMachine : createPaxosMachine(options),
+    parseMessage: parsePaxosMessage,
+    view: paxosView,
+    probe: paxosProbe,
+  };
+}
+
+export const paxosSpec = createPaxosSpec({
+  name: 'paxos',
+  label: 'Paxos (synod)',
+  summary:
+    'Keeps Agreement and Validity through message loss, crashes and restarts; decides once the network is timely again and a majority is up (Termination is not guaranteed: FLP).',
+  broken: false,
+  acceptorRemembers: true,
+});
