@@ -3,10 +3,18 @@
  * transport: each node is a real Chromium tab on /harness.html, all tabs of a test in one
  * browser context, meshed over WebRTC through our signaling server on 127.0.0.1.
  */
-import { test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import type { TransportHarness } from '../../src/transport/harness.ts';
-import { transportContract, type ContractHarness, type ContractNode } from '../contract/transport-contract.ts';
+import {
+  DOWN_WITHIN_MS,
+  awaitMesh,
+  eventually,
+  transportContract,
+  type ContractHarness,
+  type ContractNode,
+} from '../contract/transport-contract.ts';
+import { startAppServer } from './support/server.ts';
 
 declare global {
   interface Window {
@@ -14,14 +22,15 @@ declare global {
   }
 }
 
-function browserHarness(context: BrowserContext): ContractHarness {
+/** Opens harness tabs in one room of the server at `baseURL` (default: the shared e2e server). */
+function browserHarness(context: BrowserContext, baseURL = ''): ContractHarness & { pageOf(node: ContractNode): Page | undefined } {
   const room = randomRoomCode(cryptoRandomIndex);
   const pages = new Map<string, Page>();
   let next = 0;
 
   async function open(name: string): Promise<ContractNode> {
     const page = await context.newPage();
-    await page.goto(`/harness.html?room=${room}&name=${encodeURIComponent(name)}`);
+    await page.goto(`${baseURL}/harness.html?room=${room}&name=${encodeURIComponent(name)}`);
     const id = await page.waitForFunction(() => window.transportHarness?.transport.self).then((handle) => handle.jsonValue());
     if (typeof id !== 'string') throw new Error('harness page did not start a transport');
     pages.set(id, page);
@@ -40,6 +49,7 @@ function browserHarness(context: BrowserContext): ContractHarness {
   }
 
   return {
+    pageOf: (node) => pages.get(node.id),
     async spawn(count, names) {
       const nodes: ContractNode[] = [];
       for (let i = 0; i < count; i++) nodes.push(await open(names?.[i] ?? `n${next++}`));
@@ -74,3 +84,94 @@ test.describe('transport contract: PeerJS in Chromium', () => {
     });
   }
 });
+
+/** Milliseconds until `observer` shows `peer` with `status`, polling. */
+async function timeUntilStatus(observer: ContractNode, peer: string, status: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await eventually(`${observer.id} to see ${peer} ${status}`, timeoutMs, async () =>
+    (await observer.peers()).some((p) => p.id === peer && p.status === status) ? true : undefined,
+  );
+  return Date.now() - started;
+}
+
+test.describe('PeerJS transport: reloads, restarts, detection', () => {
+  test('a reloaded tab comes back as the same node and is connected again', async ({ context }) => {
+    const harness = browserHarness(context);
+    try {
+      const [a, b] = await harness.spawn(2);
+      await awaitMesh([a!, b!]);
+      const page = harness.pageOf(b!)!;
+      await page.reload();
+      const idAfter = await page.waitForFunction(() => window.transportHarness?.transport.self).then((h) => h.jsonValue());
+      expect(idAfter).toBe(b!.id);
+      await timeUntilStatus(a!, b!.id, 'connected', 10_000);
+      // And it works both ways on the new channel.
+      expect(await page.evaluate((to) => window.transportHarness!.transport.send(to, { back: true }), a!.id)).toBe(true);
+      await eventually('a to hear the reloaded b', 5_000, async () => ((await a!.received()).length > 0 ? true : undefined));
+    } finally {
+      await harness.dispose();
+    }
+  });
+
+  test('a signaling restart keeps existing links, and a new tab joins afterwards', async ({ context }) => {
+    const server = await startAppServer(0);
+    const harness = browserHarness(context, server.baseURL);
+    try {
+      const nodes = await harness.spawn(3);
+      await awaitMesh(nodes);
+      const [a, b, c] = nodes as [ContractNode, ContractNode, ContractNode];
+      await server.stop();
+      const signalingOf = (node: ContractNode) => harness.pageOf(node)!.evaluate(() => window.transportHarness!.transport.signaling().kind);
+      await eventually('everyone to notice the server is gone', 5_000, async () =>
+        (await Promise.all(nodes.map(signalingOf))).every((kind) => kind === 'reconnecting') ? true : undefined,
+      );
+      // Data channels do not need the server.
+      expect(await a.send(c.id, { during: 'outage' })).toBe(true);
+      await eventually('c to hear a during the outage', 5_000, async () => ((await c.received()).length === 1 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      for (const node of nodes) for (const other of nodes) if (node !== other) expect(await statusSeen(node, other.id)).toBe('connected');
+
+      await server.start();
+      const reconnectStarted = Date.now();
+      await eventually('everyone back on the signaling server', 20_000, async () =>
+        (await Promise.all(nodes.map(signalingOf))).every((kind) => kind === 'open') ? true : undefined,
+      );
+      test.info().annotations.push({ type: 'signaling reconnect after restart', description: `${Date.now() - reconnectStarted} ms` });
+      const [d] = await harness.spawn(1, ['late']);
+      await awaitMesh([a, b, c, d!]);
+      expect(await d!.send(b.id, { late: true })).toBe(true);
+      await eventually('b to hear the late tab', 5_000, async () => ((await b.received()).some((r) => r.from === d!.id) ? true : undefined));
+    } finally {
+      await harness.dispose();
+      await server.stop();
+    }
+  });
+
+  test('detection latency: closed tab (goodbye) and crashed tab (server leave push)', async ({ context }) => {
+    const harness = browserHarness(context);
+    try {
+      const nodes = await harness.spawn(3);
+      await awaitMesh(nodes);
+      const [closing, crashing, observer] = nodes as [ContractNode, ContractNode, ContractNode];
+      const closedAt = Date.now();
+      await harness.pageOf(closing)!.close();
+      await timeUntilStatus(observer, closing.id, 'down', DOWN_WITHIN_MS);
+      const closeLatency = Date.now() - closedAt;
+      const crashedAt = Date.now();
+      await harness.kill(crashing);
+      await timeUntilStatus(observer, crashing.id, 'down', DOWN_WITHIN_MS);
+      const crashLatency = Date.now() - crashedAt;
+      test.info().annotations.push(
+        { type: 'down after tab close', description: `${closeLatency} ms` },
+        { type: 'down after renderer crash', description: `${crashLatency} ms` },
+      );
+      console.log(`detection: tab close → down in ${closeLatency} ms; crash → down in ${crashLatency} ms (polling every 20 ms)`);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});
+
+async function statusSeen(observer: ContractNode, peer: string): Promise<string | undefined> {
+  return (await observer.peers()).find((p) => p.id === peer)?.status;
+}

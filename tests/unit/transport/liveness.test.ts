@@ -10,7 +10,7 @@ import {
 
 /** Folds events (each with its own time) from a record created at t=0. */
 function fold(events: readonly LivenessEvent[]): LivenessRecord {
-  return events.reduce(applyLiveness, newLivenessRecord(0));
+  return events.reduce<LivenessRecord>((record, event) => applyLiveness(record, event), newLivenessRecord(0));
 }
 
 describe('peer liveness', () => {
