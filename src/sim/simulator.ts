@@ -1,0 +1,799 @@
+/**
+ * The deterministic simulator every host of "many nodes in one process" uses: the unit tests,
+ * the swarm, the `sim` command, the benchmarks and the in-browser solo mode. So it imports no
+ * Node API.
+ *
+ * Each node is a real XState actor started with `startNode` and a Clock that schedules on the
+ * simulator's virtual time. Everything that can happen is an event in one priority queue
+ * (message deliveries, timer firings, scheduled proposals) ordered by virtual time, ties broken
+ * by insertion order; all randomness (delays, loss, duplication, node PRNG seeds) comes from the
+ * run's seed. Same seed, same calls → same trace, bit for bit.
+ *
+ * Fault model:
+ * - links: per directed link a uniform delay [min, max] (independent per message, which is how
+ *   messages get reordered), a loss probability and a duplication probability; the fate of a
+ *   message is decided when it is sent;
+ * - partitions: symmetric groups and one-way cuts, checked when a message is sent;
+ * - crash-stop / crash-restart: a crash stops the actor, cancels its timers and discards every
+ *   message in flight to it (even if it restarts before they would arrive). A restart starts a
+ *   NEW actor whose `durable` input is the last state it persisted. Persisting is synchronous and
+ *   happens before any message of the same step is sent (persist-before-reply);
+ * - pause/resume (a backgrounded phone): the node's timers and deliveries are deferred, not lost,
+ *   and run in their original order when it resumes;
+ * - messages to self go through the queue with the self-link's delay, and are never lost,
+ *   duplicated, held or partitioned;
+ * - manual delivery: messages matched by a hold rule are kept aside until the caller delivers or
+ *   drops them one by one.
+ */
+import { Prng } from '../core/prng.ts';
+import type { AcceptorProbe, NodeEffect, NodeId, NodeView, Timing, Value } from '../core/types.ts';
+import { SIM_MAX_STEPS } from '../limits.ts';
+import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
+import { EventQueue, type Scheduled } from './queue.ts';
+import type { DiscardReason, LinkConfig, LossReason, TraceEntry, TraceLevel } from './trace.ts';
+
+/**
+ * Timing the simulator gives every node unless told otherwise. Chosen against DEFAULT_LINK:
+ * a round trip is 10–50 ms, so retransmitting every 100 ms and giving a Paxos phase 300 ms
+ * leaves room for slow links without stretching fault-free runs.
+ */
+export const DEFAULT_TIMING: Timing = {
+  retransmitMs: 100,
+  impatienceMs: 300,
+  backoffMs: 100,
+  phaseTimeoutMs: 300,
+};
+
+/** A LAN-like link: 5–25 ms, no loss, no duplication. */
+export const DEFAULT_LINK: LinkConfig = { minDelayMs: 5, maxDelayMs: 25, loss: 0, duplicate: 0 };
+
+export type NodeStatus = 'up' | 'paused' | 'down';
+
+/** Which messages (by sender and receiver) manual delivery holds. */
+export type HoldRule = (from: NodeId, to: NodeId) => boolean;
+
+export interface SimulationOptions<M, D> {
+  readonly algorithm: AlgorithmSpec<M, D>;
+  /** Member ids, or a count (ids n1…nN, zero-padded so string order is numeric order). */
+  readonly nodes: readonly NodeId[] | number;
+  readonly seed: number;
+  readonly timing?: Partial<Timing>;
+  /** Default link for every directed pair (and self). */
+  readonly link?: Partial<LinkConfig>;
+  /** 'full' (default) records every message; 'facts' only what the checker needs. */
+  readonly trace?: TraceLevel;
+  /** Hold messages for manual delivery: all of them (true) or those a rule picks. */
+  readonly manual?: boolean | HoldRule;
+  /** Runs stop with 'step-limit' past this many steps. */
+  readonly maxSteps?: number;
+  /** Validate every delivered message with the algorithm's `parseMessage` (on by default). */
+  readonly validateMessages?: boolean;
+}
+
+export interface HeldMessage {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly message: unknown;
+  readonly sentAt: number;
+}
+
+export interface Decision {
+  readonly node: NodeId;
+  readonly value: Value;
+  readonly time: number;
+  readonly step: number;
+  readonly incarnation: number;
+}
+
+export interface SimulationCounters {
+  /** Messages nodes handed to the network (self-messages included, duplicates not). */
+  sent: number;
+  delivered: number;
+  /** Lost on the wire: random loss or a partition. */
+  lost: number;
+  duplicated: number;
+  /** Reached a crashed node, or dropped by hand. */
+  discarded: number;
+  timers: number;
+}
+
+/**
+ * Why `runUntil` returned: the deadline came ('time'), the predicate held ('predicate'), nothing
+ * is left to happen ('idle': the queue is empty; the clock still moves to a finite deadline), or
+ * the run hit its step limit ('step-limit').
+ */
+export type RunStop = 'time' | 'predicate' | 'idle' | 'step-limit';
+
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+}
+
+interface Delivery extends Scheduled {
+  readonly kind: 'deliver';
+  readonly to: number;
+  /** The receiver's incarnation when the message was sent: a crash in between discards it. */
+  readonly incarnation: number;
+  readonly from: number;
+  readonly id: number;
+  readonly message: unknown;
+}
+interface TimerFiring extends Scheduled {
+  readonly kind: 'timer';
+  readonly to: number;
+  readonly incarnation: number;
+  readonly fn: () => void;
+  cancelled: boolean;
+}
+interface ScheduledProposal extends Scheduled {
+  readonly kind: 'propose';
+  readonly to: number;
+  readonly value: Value;
+}
+type QueuedEvent = Delivery | TimerFiring | ScheduledProposal;
+
+interface HeldEntry extends HeldMessage {
+  readonly fromIndex: number;
+  readonly toIndex: number;
+  readonly incarnation: number;
+}
+
+interface SimNode<M> {
+  readonly id: NodeId;
+  readonly index: number;
+  status: NodeStatus;
+  incarnation: number;
+  handle: NodeHandle<M> | undefined;
+  /** Durable storage: the JSON of the last persisted state, as a browser's storage would keep it. */
+  durable: string | undefined;
+  /** Value decided by the current incarnation, and when. */
+  decided: Value | undefined;
+  decidedAt: number;
+  /** Events that came due while paused, in due order. */
+  deferred: QueuedEvent[];
+  lastProbe: AcceptorProbe | undefined;
+}
+
+export function nodeIds(count: number): NodeId[] {
+  if (!Number.isInteger(count) || count < 1) throw new SimulationError(`node count must be a positive integer, got ${count}`);
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, i) => `n${String(i + 1).padStart(width, '0')}`);
+}
+
+export class Simulation<M = unknown, D = unknown> {
+  readonly algorithm: AlgorithmSpec<M, D>;
+  readonly seed: number;
+  readonly members: readonly NodeId[];
+  readonly timing: Timing;
+  readonly traceLevel: TraceLevel;
+  readonly trace: TraceEntry[] = [];
+  readonly decisions: Decision[] = [];
+  readonly counters: SimulationCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, discarded: 0, timers: 0 };
+  readonly maxSteps: number;
+
+  private nowMs = 0;
+  private stepIndex = 0;
+  private nextMessageId = 1;
+  private readonly full: boolean;
+  private readonly validate: boolean;
+  private readonly prng: Prng;
+  private readonly queue = new EventQueue<QueuedEvent>();
+  private readonly nodes: SimNode<M>[];
+  private readonly indexOf = new Map<NodeId, number>();
+  private readonly n: number;
+  // Directed link parameters, indexed from * n + to.
+  private readonly minDelay: Float64Array;
+  private readonly maxDelay: Float64Array;
+  private readonly loss: Float64Array;
+  private readonly duplicate: Float64Array;
+  /** 1 where from → to is cut by a partition or a one-way cut. */
+  private readonly blocked: Uint8Array;
+  private holdRule: HoldRule | undefined;
+  private readonly heldMessages = new Map<number, HeldEntry>();
+
+  constructor(options: SimulationOptions<M, D>) {
+    this.algorithm = options.algorithm;
+    this.seed = options.seed;
+    this.members = typeof options.nodes === 'number' ? nodeIds(options.nodes) : [...options.nodes];
+    if (this.members.length === 0) throw new SimulationError('a simulation needs at least one node');
+    this.n = this.members.length;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.traceLevel = options.trace ?? 'full';
+    this.full = this.traceLevel === 'full';
+    this.validate = options.validateMessages ?? true;
+    this.maxSteps = options.maxSteps ?? SIM_MAX_STEPS;
+    // A stream of its own for the network, so node seeds and network draws never shift each other.
+    this.prng = Prng.fromSeed((options.seed ^ 0x5eed1e55) >>> 0);
+    const pairs = this.n * this.n;
+    this.minDelay = new Float64Array(pairs);
+    this.maxDelay = new Float64Array(pairs);
+    this.loss = new Float64Array(pairs);
+    this.duplicate = new Float64Array(pairs);
+    this.blocked = new Uint8Array(pairs);
+    this.members.forEach((id, index) => {
+      if (this.indexOf.has(id)) throw new SimulationError(`duplicate node id "${id}"`);
+      this.indexOf.set(id, index);
+    });
+    this.applyLink(undefined, undefined, { ...DEFAULT_LINK, ...options.link });
+    this.setManual(options.manual ?? false);
+    this.nodes = this.members.map((id, index) => ({
+      id,
+      index,
+      status: 'up',
+      incarnation: 0,
+      handle: undefined,
+      durable: undefined,
+      decided: undefined,
+      decidedAt: 0,
+      deferred: [],
+      // A fresh acceptor has promised nothing: only changes from that are worth a trace line.
+      lastProbe: EMPTY_PROBE,
+    }));
+    for (const node of this.nodes) {
+      this.stepIndex++;
+      this.record({ kind: 'start', step: this.stepIndex, time: 0, node: node.id, incarnation: 0 });
+      this.boot(node);
+    }
+  }
+
+  // ---- clock and inspection ------------------------------------------------------------------
+
+  /** Current virtual time, in ms. */
+  get now(): number {
+    return this.nowMs;
+  }
+
+  /** Index of the last step taken (processed event or outside action). */
+  get steps(): number {
+    return this.stepIndex;
+  }
+
+  /** Events waiting in the queue (cancelled timers included until they are skipped). */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  status(node: NodeId): NodeStatus {
+    return this.node(node).status;
+  }
+
+  /** The node's view, or undefined while it is down. */
+  view(node: NodeId): NodeView | undefined {
+    return this.node(node).handle?.view();
+  }
+
+  views(): Record<NodeId, NodeView | undefined> {
+    const views: Record<NodeId, NodeView | undefined> = {};
+    for (const node of this.nodes) views[node.id] = node.handle?.view();
+    return views;
+  }
+
+  probe(node: NodeId): AcceptorProbe | undefined {
+    return this.node(node).handle?.probe();
+  }
+
+  /** Value decided by the node's current incarnation (undefined if down or undecided). */
+  decidedValue(node: NodeId): Value | undefined {
+    return this.node(node).decided;
+  }
+
+  liveNodes(): NodeId[] {
+    return this.nodes.filter((node) => node.status !== 'down').map((node) => node.id);
+  }
+
+  /** Every node that is not down has decided (in its current incarnation). */
+  allLiveDecided(): boolean {
+    for (const node of this.nodes) if (node.status !== 'down' && node.decided === undefined) return false;
+    return true;
+  }
+
+  /** When the last node that is not down decided, if they all have (in their current incarnation). */
+  allLiveDecidedAt(): number | undefined {
+    let latest = 0;
+    for (const node of this.nodes) {
+      if (node.status === 'down') continue;
+      if (node.decided === undefined) return undefined;
+      if (node.decidedAt > latest) latest = node.decidedAt;
+    }
+    return latest;
+  }
+
+  // ---- outside actions (each is one step) ----------------------------------------------------
+
+  /**
+   * Asks `node` to propose `value` (a local `tryInitialize`). Without `atTime` it happens now;
+   * with it, it is scheduled like any event (deferred if the node is paused then, ignored if it
+   * is down).
+   */
+  propose(node: NodeId, value: Value, atTime?: number): void {
+    const target = this.node(node);
+    if (atTime !== undefined) {
+      if (!(atTime >= this.nowMs)) throw new SimulationError(`cannot schedule a proposal in the past (${atTime} < ${this.nowMs})`);
+      this.queue.push({ kind: 'propose', time: atTime, seq: 0, to: target.index, value });
+      return;
+    }
+    if (target.status !== 'up') throw new SimulationError(`cannot propose on ${node}: it is ${target.status}`);
+    this.stepIndex++;
+    this.applyProposal(target, value);
+  }
+
+  crash(node: NodeId): void {
+    const target = this.node(node);
+    if (target.status === 'down') throw new SimulationError(`${node} is already down`);
+    this.stepIndex++;
+    target.status = 'down';
+    target.decided = undefined;
+    target.deferred = [];
+    const handle = target.handle;
+    target.handle = undefined;
+    handle?.stop();
+    this.record({ kind: 'crash', step: this.stepIndex, time: this.nowMs, node: target.id });
+  }
+
+  restart(node: NodeId): void {
+    const target = this.node(node);
+    if (target.status !== 'down') throw new SimulationError(`cannot restart ${node}: it is ${target.status}, not down`);
+    this.stepIndex++;
+    target.incarnation++;
+    target.status = 'up';
+    this.record({
+      kind: 'restart',
+      step: this.stepIndex,
+      time: this.nowMs,
+      node: target.id,
+      incarnation: target.incarnation,
+      durable: target.durable !== undefined,
+    });
+    this.boot(target);
+  }
+
+  pause(node: NodeId): void {
+    const target = this.node(node);
+    if (target.status !== 'up') throw new SimulationError(`cannot pause ${node}: it is ${target.status}`);
+    this.stepIndex++;
+    target.status = 'paused';
+    this.record({ kind: 'pause', step: this.stepIndex, time: this.nowMs, node: target.id });
+  }
+
+  resume(node: NodeId): void {
+    const target = this.node(node);
+    if (target.status !== 'paused') throw new SimulationError(`cannot resume ${node}: it is ${target.status}`);
+    this.stepIndex++;
+    target.status = 'up';
+    const deferred = target.deferred;
+    target.deferred = [];
+    this.record({ kind: 'resume', step: this.stepIndex, time: this.nowMs, node: target.id, deferred: deferred.length });
+    // Everything that came due while the phone slept runs now, in its original order.
+    for (const event of deferred) {
+      event.time = this.nowMs;
+      this.queue.push(event);
+    }
+  }
+
+  /**
+   * Symmetric partition: nodes in different groups cannot reach each other. Nodes listed in no
+   * group form one more group together. Adds to partitions and cuts already in place.
+   */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    const groupOf = new Int32Array(this.n).fill(-1);
+    groups.forEach((group, g) => {
+      for (const id of group) {
+        const index = this.node(id).index;
+        if (groupOf[index] !== -1) throw new SimulationError(`${id} is in two partition groups`);
+        groupOf[index] = g;
+      }
+    });
+    for (let a = 0; a < this.n; a++) {
+      for (let b = 0; b < this.n; b++) {
+        if (a !== b && groupOf[a] !== groupOf[b]) this.blocked[a * this.n + b] = 1;
+      }
+    }
+    this.stepIndex++;
+    const listed = new Set(groups.flat());
+    const rest = this.members.filter((id) => !listed.has(id));
+    const recorded = rest.length > 0 ? [...groups.map((g) => [...g]), rest] : groups.map((g) => [...g]);
+    this.record({ kind: 'partition', step: this.stepIndex, time: this.nowMs, groups: recorded });
+  }
+
+  /** One-way partition: messages from `from` to `to` are lost; the other direction still works. */
+  cut(from: NodeId, to: NodeId): void {
+    const a = this.node(from).index;
+    const b = this.node(to).index;
+    if (a === b) throw new SimulationError('a node always reaches itself; cannot cut a self-link');
+    this.blocked[a * this.n + b] = 1;
+    this.stepIndex++;
+    this.record({ kind: 'cut', step: this.stepIndex, time: this.nowMs, from, to });
+  }
+
+  /** Removes every partition and cut (link delays, loss and duplication stay as configured). */
+  heal(): void {
+    this.blocked.fill(0);
+    this.stepIndex++;
+    this.record({ kind: 'heal', step: this.stepIndex, time: this.nowMs });
+  }
+
+  /**
+   * Changes the directed link from → to ('*' = every node, self-links included). Only the given
+   * fields change.
+   */
+  setLink(from: NodeId | '*', to: NodeId | '*', config: Partial<LinkConfig>): void {
+    const a = from === '*' ? undefined : this.node(from).index;
+    const b = to === '*' ? undefined : this.node(to).index;
+    this.applyLink(a, b, config);
+    this.stepIndex++;
+    this.record({ kind: 'link', step: this.stepIndex, time: this.nowMs, from, to, config: { ...config } });
+  }
+
+  link(from: NodeId, to: NodeId): LinkConfig {
+    const i = this.node(from).index * this.n + this.node(to).index;
+    return {
+      minDelayMs: this.minDelay[i] as number,
+      maxDelayMs: this.maxDelay[i] as number,
+      loss: this.loss[i] as number,
+      duplicate: this.duplicate[i] as number,
+    };
+  }
+
+  /** Writes a free-text line into the trace (phase markers for a teacher reading a replay). */
+  note(text: string): void {
+    this.stepIndex++;
+    this.record({ kind: 'note', step: this.stepIndex, time: this.nowMs, text });
+  }
+
+  // ---- manual delivery ---------------------------------------------------------------------
+
+  /** From now on hold every message (true), none (false), or those `rule` picks. */
+  setManual(rule: boolean | HoldRule): void {
+    this.holdRule = rule === true ? () => true : rule === false ? undefined : rule;
+  }
+
+  /** Messages waiting for the caller, oldest first. */
+  held(): HeldMessage[] {
+    return [...this.heldMessages.values()].map(({ id, from, to, message, sentAt }) => ({ id, from, to, message, sentAt }));
+  }
+
+  /**
+   * Delivers a held message now, as one step: deferred if its receiver is paused, discarded if
+   * the receiver crashed since the message was sent (as for any message in flight).
+   */
+  deliver(id: number): void {
+    const entry = this.takeHeld(id);
+    this.stepIndex++;
+    const event: Delivery = {
+      kind: 'deliver',
+      time: this.nowMs,
+      seq: 0,
+      to: entry.toIndex,
+      incarnation: entry.incarnation,
+      from: entry.fromIndex,
+      id: entry.id,
+      message: entry.message,
+    };
+    this.apply(event);
+  }
+
+  /** Drops a held message: it is never delivered. */
+  drop(id: number): void {
+    const entry = this.takeHeld(id);
+    this.stepIndex++;
+    this.counters.discarded++;
+    this.recordDiscard(entry.id, entry.fromIndex, entry.toIndex, 'dropped-by-hand');
+  }
+
+  // ---- running -----------------------------------------------------------------------------
+
+  /** Processes the next due event. Returns false when nothing is left to do. */
+  step(): boolean {
+    const event = this.nextLive();
+    if (event === undefined) return false;
+    this.queue.pop();
+    this.nowMs = event.time;
+    this.stepIndex++;
+    this.apply(event);
+    return true;
+  }
+
+  /**
+   * Runs until virtual time `target` (every event due at or before it is processed, then the
+   * clock reads `target`), or until `target(sim)` holds, the queue is empty, virtual time would
+   * pass `maxTime`, or the step limit is reached.
+   */
+  runUntil(target: number | ((sim: this) => boolean), options: { readonly maxTime?: number } = {}): RunStop {
+    const deadline = typeof target === 'number' ? target : (options.maxTime ?? Number.POSITIVE_INFINITY);
+    const predicate = typeof target === 'number' ? undefined : target;
+    if (!(deadline >= this.nowMs)) throw new SimulationError(`cannot run back in time (${deadline} < ${this.nowMs})`);
+    for (;;) {
+      if (predicate !== undefined && predicate(this)) return 'predicate';
+      if (this.stepIndex >= this.maxSteps) return 'step-limit';
+      const next = this.nextLive();
+      if (next === undefined || next.time > deadline) {
+        if (deadline !== Number.POSITIVE_INFINITY) this.nowMs = deadline;
+        return next === undefined ? 'idle' : 'time';
+      }
+      this.step();
+    }
+  }
+
+  /** Runs for `ms` of virtual time. */
+  runFor(ms: number): RunStop {
+    return this.runUntil(this.nowMs + ms);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private node(id: NodeId): SimNode<M> {
+    const index = this.indexOf.get(id);
+    if (index === undefined) throw new SimulationError(`unknown node "${id}" (members: ${this.members.join(', ')})`);
+    return this.nodes[index] as SimNode<M>;
+  }
+
+  /** The next event worth processing, skipping cancelled timers and timers of dead incarnations. */
+  private nextLive(): QueuedEvent | undefined {
+    for (;;) {
+      const event = this.queue.peek();
+      if (event === undefined) return undefined;
+      if (event.kind !== 'timer') return event;
+      const node = this.nodes[event.to] as SimNode<M>;
+      if (!event.cancelled && node.status !== 'down' && node.incarnation === event.incarnation) return event;
+      this.queue.pop();
+    }
+  }
+
+  private apply(event: QueuedEvent): void {
+    const node = this.nodes[event.to] as SimNode<M>;
+    if (event.kind === 'deliver' && (node.status === 'down' || node.incarnation !== event.incarnation)) {
+      this.counters.discarded++;
+      this.recordDiscard(event.id, event.from, event.to, 'receiver-down');
+      return;
+    }
+    if (node.status === 'down') return; // a scheduled proposal for a node that is down: nobody asks
+    if (node.status === 'paused') {
+      node.deferred.push(event);
+      return;
+    }
+    const handle = node.handle as NodeHandle<M>;
+    switch (event.kind) {
+      case 'deliver': {
+        const from = this.members[event.from] as NodeId;
+        if (this.validate && this.algorithm.parseMessage(event.message) === undefined) {
+          throw new SimulationError(
+            `seed ${this.seed}: ${from} sent ${node.id} a message its own algorithm rejects: ${JSON.stringify(event.message)}`,
+          );
+        }
+        this.counters.delivered++;
+        if (this.full) {
+          this.record({ kind: 'deliver', step: this.stepIndex, time: this.nowMs, id: event.id, from, to: node.id, message: event.message });
+        }
+        handle.send({ type: 'receive', from, message: event.message as M });
+        break;
+      }
+      case 'timer':
+        this.counters.timers++;
+        if (this.full) this.record({ kind: 'timer', step: this.stepIndex, time: this.nowMs, node: node.id });
+        event.fn();
+        break;
+      case 'propose':
+        this.applyProposal(node, event.value);
+        return;
+    }
+    this.recordProbe(node);
+  }
+
+  private applyProposal(node: SimNode<M>, value: Value): void {
+    this.record({ kind: 'propose', step: this.stepIndex, time: this.nowMs, node: node.id, value });
+    (node.handle as NodeHandle<M>).send({ type: 'tryInitialize', value });
+    this.recordProbe(node);
+  }
+
+  /** Starts the node's current incarnation from its durable storage. */
+  private boot(node: SimNode<M>): void {
+    const incarnation = node.incarnation;
+    const clock: Clock = {
+      setTimeout: (fn, ms) => {
+        const firing: TimerFiring = {
+          kind: 'timer',
+          time: this.nowMs + Math.max(0, ms),
+          seq: 0,
+          to: node.index,
+          incarnation,
+          fn,
+          cancelled: false,
+        };
+        return this.queue.push(firing);
+      },
+      clearTimeout: (id) => {
+        (id as TimerFiring).cancelled = true;
+      },
+    };
+    node.decided = undefined;
+    const durable = node.durable === undefined ? undefined : (JSON.parse(node.durable) as D);
+    node.handle = startNode(
+      this.algorithm,
+      { self: node.id, members: this.members, seed: nodeSeed(this.seed, node.index, incarnation), timing: this.timing, durable },
+      clock,
+      (effects) => this.handleEffects(node, incarnation, effects),
+    );
+    // A machine that kept its decision in durable state shows it without emitting `decided` again.
+    if (node.decided === undefined) {
+      const restored = node.handle.view().decided;
+      if (restored !== undefined) this.recordDecision(node, restored);
+    }
+    this.recordProbe(node);
+  }
+
+  private handleEffects(node: SimNode<M>, incarnation: number, effects: readonly NodeEffect<M, D>[]): void {
+    if (node.incarnation !== incarnation || node.status === 'down') return;
+    // Persist-before-reply: every write of the step lands before any of its messages leaves.
+    for (const effect of effects) {
+      if (effect.type !== 'persist') continue;
+      node.durable = JSON.stringify(effect.state);
+      if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state: effect.state });
+    }
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'persist':
+          break;
+        case 'send':
+          this.transmit(node, effect.to, effect.message);
+          break;
+        case 'decided':
+          if (node.decided === undefined || node.decided !== effect.value) this.recordDecision(node, effect.value);
+          break;
+      }
+    }
+  }
+
+  private recordDecision(node: SimNode<M>, value: Value): void {
+    node.decided = value;
+    node.decidedAt = this.nowMs;
+    const decision: Decision = { node: node.id, value, time: this.nowMs, step: this.stepIndex, incarnation: node.incarnation };
+    this.decisions.push(decision);
+    this.record({ kind: 'decide', ...decision });
+  }
+
+  private transmit(sender: SimNode<M>, toId: NodeId, message: M): void {
+    const toIndex = this.indexOf.get(toId);
+    if (toIndex === undefined) {
+      throw new SimulationError(`seed ${this.seed}: ${sender.id} sent a message to "${toId}", who is not a member`);
+    }
+    const from = sender.index;
+    const link = from * this.n + toIndex;
+    const id = this.nextMessageId++;
+    this.counters.sent++;
+    const receiver = this.nodes[toIndex] as SimNode<M>;
+    if (from !== toIndex && this.holdRule !== undefined && this.holdRule(sender.id, toId)) {
+      if (this.full) {
+        this.record({ kind: 'send', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, message, deliverAt: undefined });
+        this.record({ kind: 'hold', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId });
+      }
+      this.heldMessages.set(id, {
+        id,
+        from: sender.id,
+        to: toId,
+        message,
+        sentAt: this.nowMs,
+        fromIndex: from,
+        toIndex,
+        incarnation: receiver.incarnation,
+      });
+      return;
+    }
+    let lostTo: LossReason | undefined;
+    if (from !== toIndex) {
+      if (this.blocked[link] === 1) lostTo = 'partition';
+      else if (this.prng.chance(this.loss[link] as number)) lostTo = 'loss';
+    }
+    const deliverAt = lostTo === undefined ? this.nowMs + this.drawDelay(link) : undefined;
+    if (this.full) {
+      this.record({ kind: 'send', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, message, deliverAt });
+    }
+    if (lostTo !== undefined) {
+      this.counters.lost++;
+      if (this.full) this.record({ kind: 'lose', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, reason: lostTo });
+      return;
+    }
+    this.enqueueDelivery(deliverAt as number, from, toIndex, receiver.incarnation, id, message);
+    if (from !== toIndex && this.prng.chance(this.duplicate[link] as number)) {
+      const copyId = this.nextMessageId++;
+      const copyAt = this.nowMs + this.drawDelay(link);
+      this.counters.duplicated++;
+      if (this.full) {
+        this.record({ kind: 'duplicate', step: this.stepIndex, time: this.nowMs, id: copyId, copyOf: id, from: sender.id, to: toId, deliverAt: copyAt });
+      }
+      this.enqueueDelivery(copyAt, from, toIndex, receiver.incarnation, copyId, message);
+    }
+  }
+
+  private enqueueDelivery(time: number, from: number, to: number, incarnation: number, id: number, message: unknown): void {
+    this.queue.push({ kind: 'deliver', time, seq: 0, to, incarnation, from, id, message });
+  }
+
+  private drawDelay(link: number): number {
+    const min = this.minDelay[link] as number;
+    const max = this.maxDelay[link] as number;
+    return max > min ? min + this.prng.float() * (max - min) : min;
+  }
+
+  private applyLink(from: number | undefined, to: number | undefined, config: Partial<LinkConfig>): void {
+    checkLink(config);
+    for (let a = 0; a < this.n; a++) {
+      if (from !== undefined && a !== from) continue;
+      for (let b = 0; b < this.n; b++) {
+        if (to !== undefined && b !== to) continue;
+        const i = a * this.n + b;
+        if (config.minDelayMs !== undefined) this.minDelay[i] = config.minDelayMs;
+        if (config.maxDelayMs !== undefined) this.maxDelay[i] = config.maxDelayMs;
+        if (config.loss !== undefined) this.loss[i] = config.loss;
+        if (config.duplicate !== undefined) this.duplicate[i] = config.duplicate;
+        if ((this.maxDelay[i] as number) < (this.minDelay[i] as number)) {
+          throw new SimulationError(`link ${this.members[a]} → ${this.members[b]}: maxDelayMs < minDelayMs`);
+        }
+      }
+    }
+  }
+
+  private takeHeld(id: number): HeldEntry {
+    const entry = this.heldMessages.get(id);
+    if (entry === undefined) throw new SimulationError(`no held message with id ${id}`);
+    this.heldMessages.delete(id);
+    return entry;
+  }
+
+  private recordDiscard(id: number, from: number, to: number, reason: DiscardReason): void {
+    if (!this.full && reason === 'receiver-down') return;
+    this.record({
+      kind: 'discard',
+      step: this.stepIndex,
+      time: this.nowMs,
+      id,
+      from: this.members[from] as NodeId,
+      to: this.members[to] as NodeId,
+      reason,
+    });
+  }
+
+  /** Records the acceptor's state when it changed (Paxos family only). */
+  private recordProbe(node: SimNode<M>): void {
+    const handle = node.handle;
+    if (handle === undefined || this.algorithm.probe === undefined) return;
+    const probe = handle.probe();
+    if (probe === undefined || sameProbe(probe, node.lastProbe)) return;
+    node.lastProbe = probe;
+    this.record({ kind: 'probe', step: this.stepIndex, time: this.nowMs, node: node.id, incarnation: node.incarnation, probe });
+  }
+
+  private record(entry: TraceEntry): void {
+    this.trace.push(entry);
+  }
+}
+
+function checkLink(config: Partial<LinkConfig>): void {
+  for (const key of ['loss', 'duplicate'] as const) {
+    const p = config[key];
+    if (p !== undefined && !(p >= 0 && p <= 1)) throw new SimulationError(`${key} must be a probability in [0, 1], got ${p}`);
+  }
+  for (const key of ['minDelayMs', 'maxDelayMs'] as const) {
+    const ms = config[key];
+    if (ms !== undefined && !(ms >= 0 && Number.isFinite(ms))) throw new SimulationError(`${key} must be a finite delay ≥ 0, got ${ms}`);
+  }
+}
+
+/** Each node (and each incarnation of it) gets its own PRNG stream, derived from the run's seed. */
+export function nodeSeed(seed: number, index: number, incarnation: number): number {
+  return (Math.imul(seed, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b) + Math.imul(incarnation, 0xc2b2ae35)) >>> 0;
+}
+
+const EMPTY_PROBE: AcceptorProbe = { promised: undefined, accepted: undefined };
+
+function sameProbe(a: AcceptorProbe, b: AcceptorProbe | undefined): boolean {
+  if (b === undefined) return false;
+  return sameBallot(a.promised, b.promised) && sameAccepted(a.accepted, b.accepted);
+}
+
+function sameBallot(a: AcceptorProbe['promised'], b: AcceptorProbe['promised']): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.round === b.round && a.node === b.node);
+}
+
+function sameAccepted(a: AcceptorProbe['accepted'], b: AcceptorProbe['accepted']): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.value === b.value && sameBallot(a.ballot, b.ballot));
+}
