@@ -124,8 +124,13 @@ export function parseAnnouncement(raw: unknown): DecisionAnnouncement | undefine
 
 function parseView(raw: unknown): NodeView | undefined {
   if (!isRecord(raw)) return undefined;
-  const { phase, waitingFor, decided, tally, fields } = raw;
+  const { phase, waitingFor, waitingOn, decided, tally, fields } = raw;
   if (!isText(phase) || !isText(waitingFor)) return undefined;
+  // waitingOn is optional in a view, but it is what lets the dashboard say "blocked: waiting
+  // for crashed Ann": it must survive the trip, not be dropped at this boundary.
+  if (waitingOn !== undefined && waitingOn !== null && !isBoundedArray(waitingOn, MAX_PEERS_PER_ROOM, isPeerId)) {
+    return undefined;
+  }
   if (decided !== undefined && decided !== null && !isValue(decided)) return undefined;
   if (!isRecord(tally)) return undefined;
   const tallyEntries = Object.entries(tally);
@@ -137,6 +142,7 @@ function parseView(raw: unknown): NodeView | undefined {
   return {
     phase,
     waitingFor,
+    ...(Array.isArray(waitingOn) ? { waitingOn: [...waitingOn] } : {}),
     decided: decided ?? undefined,
     tally: Object.fromEntries(tallyEntries) as Record<Value, number>,
     fields: fields.map((f) => ({ label: f.label, value: f.value })),
