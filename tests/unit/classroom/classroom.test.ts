@@ -266,3 +266,22 @@ describe('live classroom over the in-memory transport', () => {
     expect([...(alarms[0]?.nodes ?? [])].sort()).toEqual(['n1', 'n3']);
   });
 });
+
+describe('what the dashboard says about a blocked decision', () => {
+  it('coordinator: with the coordinator crashed, the dashboard names it as what blocks termination', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const r = room;
+    const decision = r.start('coordinator', 'order-cancellation');
+    r.crash('n5'); // the highest id: the bully algorithm's coordinator
+    r.clock.advance(100);
+    r.tab('n2').classroom.propose(decision.id, 'customer: cancel');
+    r.clock.advance(10_000);
+    for (const m of ['n1', 'n2', 'n3', 'n4']) expect(r.decidedBy(decision, m)).toBeUndefined();
+    const termination = r.properties(decision).termination;
+    expect(termination.status).toBe('undecided');
+    expect(termination.blockedOn).toEqual(['n5']);
+    expect(termination.detail).toMatch(/^undecided for 10 s — blocked: waiting for crashed Eve$/);
+    // The member views keep their structured waitingOn across the wire.
+    expect(r.host.dashboard?.decision(decision.id)?.members.get('n2')?.view?.waitingOn).toEqual(['n5']);
+  });
+});
