@@ -24,6 +24,7 @@ import {
   type SwarmConfig,
   type SwarmSummary,
 } from './swarm.ts';
+import type { RunStop } from './simulator.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
 
 const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
@@ -179,8 +180,13 @@ function replayText(config: SwarmConfig, seed: number): { text: string; json: un
     'step    time      what happened',
     ...run.record.trace.map(formatEntry),
     '',
-    `Stopped at ${formatTime(sim.now)} after ${sim.steps} steps (${run.decided ? 'every live node decided' : `not every live node decided: ${run.stop}`}).`,
+    `Stopped at ${formatTime(sim.now)} after ${sim.steps} steps: ${STOP_WORDS[run.stop]}.`,
     `Decided: ${sim.members.map((m) => `${m}=${sim.status(m) === 'down' ? 'down' : (sim.decidedValue(m) ?? '—')}`).join(' ')}`,
+    'Final state:',
+    ...sim.members.map((m) => {
+      const view = sim.view(m);
+      return view === undefined ? `  ${m}: down` : `  ${m}: ${view.phase} — ${view.waitingFor}`;
+    }),
   ];
   if (run.violations.length === 0) lines.push('Checker: no violation.');
   for (const v of run.violations) lines.push(`Checker: ${v.message}`);
@@ -198,6 +204,13 @@ function replayText(config: SwarmConfig, seed: number): { text: string; json: un
     },
   };
 }
+
+const STOP_WORDS: Record<RunStop, string> = {
+  predicate: 'every live node decided',
+  idle: 'nothing was left to happen, and not every live node had decided',
+  time: 'the time budget ran out before every live node decided',
+  'step-limit': 'the step limit was reached (a run this long is a bug)',
+};
 
 export function main(argv: readonly string[]): number {
   let options: CliOptions;
