@@ -180,6 +180,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   const pending = new Map<PeerId, string[]>();
   /** The roster as last pushed: who we should have a channel to. */
   const roster = new Set<PeerId>();
+  /**
+   * Members the server has listed since our latest roster snapshot. After a server restart, a
+   * peer that left during the outage is never reported as leaving: it stays in `roster` only
+   * until liveness calls it down without the new server ever confirming it.
+   */
+  let confirmed = new Set<PeerId>();
   /** Dial backoff per peer. */
   const dialRetry = new Map<PeerId, { attempt: number; notBefore: number }>();
   const signalingHandlers = new Set<(state: SignalingState) => void>();
@@ -219,7 +225,11 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
 
   function deliver(to: PeerId, frame: string): boolean {
     const link = links.get(to);
-    if (link?.open) {
+    if (link?.open && !link.conn.open) {
+      // Closed under us (PeerJS tore the channel down): forget it; the frame waits for a new one.
+      links.delete(to);
+      core.linkState(to, 'closed');
+    } else if (link?.open) {
       // PeerJS buffers internally when the SCTP buffer is full; beyond our bound, refuse.
       const buffered = (link.conn as DataConnection & { bufferSize?: number }).bufferSize ?? 0;
       if (buffered >= MAX_QUEUED_PER_PEER) return false;
@@ -230,7 +240,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
         return false;
       }
     }
-    if (!roster.has(to) && link === undefined) return false;
+    if (!roster.has(to) && !links.has(to)) return false;
     let queue = pending.get(to);
     if (queue === undefined) {
       queue = [];
@@ -305,7 +315,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (!conn) return;
     const retry = dialRetry.get(node);
     const attempt = (retry?.attempt ?? -1) + 1;
-    dialRetry.set(node, { attempt, notBefore: clock.now() + backoffDelay(attempt, randomFraction()) + DIAL_TIMEOUT_MS });
+    // A pending link blocks re-dialling for DIAL_TIMEOUT_MS anyway; after a failure, back off.
+    dialRetry.set(node, { attempt, notBefore: clock.now() + backoffDelay(attempt, randomFraction()) });
     adopt(node, conn, true);
   }
 
@@ -344,6 +355,9 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
 
   function maintain(): void {
     if (closed) return;
+    for (const node of [...roster]) {
+      if (!confirmed.has(node) && core.statusOf(node) === 'down') roster.delete(node);
+    }
     for (const node of roster) ensureLink(node);
     // Channels to peers that are gone for good (down and no longer listed) are released.
     for (const [node, link] of links) {
@@ -357,6 +371,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (member.node === self) return;
     const wasListed = roster.has(member.node);
     roster.add(member.node);
+    confirmed.add(member.node);
     // listed() revives a peer we had marked down (a rejoin after a reload) as suspected; a peer
     // we still hear from is unaffected and keeps its channel (ensureLink decides).
     core.listed(member.node, { name: member.name, role: member.role });
@@ -384,7 +399,9 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       switch (message.type) {
         case 'roster': {
           // A snapshot adds; it never removes: after a server restart peers trickle back in,
-          // and their channels are still up. Departures come as 'leave' pushes.
+          // and their channels are still up. Departures come as 'leave' pushes (or, for those
+          // who left while the server was down, from liveness: see `confirmed`).
+          confirmed = new Set();
           for (const member of message.members) onRosterMember(member);
           return;
         }
@@ -393,6 +410,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
           return;
         case 'leave':
           roster.delete(message.node);
+          confirmed.delete(message.node);
           pending.delete(message.node);
           core.serverLeft(message.node);
           return;

@@ -15,6 +15,7 @@ import {
   type ContractNode,
 } from '../contract/transport-contract.ts';
 import { startAppServer } from './support/server.ts';
+import { DOWN_AFTER_MS, HEARTBEAT_INTERVAL_MS, SUSPECT_AFTER_MS } from '../../src/limits.ts';
 
 declare global {
   interface Window {
@@ -166,6 +167,34 @@ test.describe('PeerJS transport: reloads, restarts, detection', () => {
         { type: 'down after renderer crash', description: `${crashLatency} ms` },
       );
       console.log(`detection: tab close → down in ${closeLatency} ms; crash → down in ${crashLatency} ms (polling every 20 ms)`);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});
+
+test.describe('PeerJS transport: silent peers', () => {
+  test('a frozen tab (no goodbye, sockets open) goes suspected, then down, and comes back when it resumes', async ({ context }) => {
+    test.setTimeout(60_000);
+    const harness = browserHarness(context);
+    try {
+      const [watcher, sleeper] = (await harness.spawn(2)) as [ContractNode, ContractNode];
+      await awaitMesh([watcher, sleeper]);
+      const cdp = await context.newCDPSession(harness.pageOf(sleeper)!);
+      const frozenAt = Date.now();
+      // The debugger stops the tab's JavaScript at its next timer: no heartbeats, no goodbye,
+      // while its sockets and channels stay open, like a phone that froze the page.
+      await cdp.send('Debugger.enable');
+      await cdp.send('Debugger.pause');
+      await timeUntilStatus(watcher, sleeper.id, 'suspected', SUSPECT_AFTER_MS + 2 * HEARTBEAT_INTERVAL_MS + 1_000);
+      const suspectedAfter = Date.now() - frozenAt;
+      await timeUntilStatus(watcher, sleeper.id, 'down', DOWN_AFTER_MS + 2 * HEARTBEAT_INTERVAL_MS);
+      const downAfter = Date.now() - frozenAt;
+      expect(suspectedAfter).toBeGreaterThanOrEqual(SUSPECT_AFTER_MS - HEARTBEAT_INTERVAL_MS);
+      expect(downAfter).toBeGreaterThanOrEqual(DOWN_AFTER_MS - HEARTBEAT_INTERVAL_MS);
+      await cdp.send('Debugger.resume');
+      await timeUntilStatus(watcher, sleeper.id, 'connected', 10_000);
+      console.log(`frozen tab: suspected after ${suspectedAfter} ms, down after ${downAfter} ms, back on resume`);
     } finally {
       await harness.dispose();
     }
