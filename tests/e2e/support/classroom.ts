@@ -1,0 +1,143 @@
+/**
+ * Helpers for the live-classroom browser tests: a room of student tabs plus the teacher's
+ * dashboard, all through the app's real UI (buttons, selects, the delay slider), reading the
+ * stable data-testids of src/ui/classroom. Tabs come from the room fixtures (one context).
+ */
+import type { BrowserContext, Page } from '@playwright/test';
+import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
+import type { AlgorithmName } from '../../../src/machines/spec.ts';
+import type { RoomCode } from '../../../src/rooms/room-code.ts';
+import { expect, expectPeers, newRoomCode, nodeIdOf, type Tabs } from './fixtures.ts';
+
+export const STUDENT_NAMES = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'] as const;
+
+export interface Class {
+  readonly room: RoomCode;
+  readonly host: Page;
+  readonly hostId: string;
+  readonly students: Page[];
+  readonly ids: string[];
+  readonly names: readonly string[];
+}
+
+export interface Preset {
+  readonly algorithm?: AlgorithmName;
+  readonly scenario?: ScenarioName;
+}
+
+/** The teacher's page (optionally a lesson link with a preset) and `n` students, fully meshed. */
+export async function openClass(tabs: Tabs, n: number, preset: Preset = {}): Promise<Class> {
+  const room = newRoomCode();
+  const query = new URLSearchParams({ room, view: 'host', test: '1', ...preset });
+  const host = await tabs.open(`/?${query}`);
+  await expect(host.getByTestId('node-id')).toHaveText(/^[a-z0-9]{6}$/);
+  const names = STUDENT_NAMES.slice(0, n);
+  const students: Page[] = [];
+  for (const name of names) students.push(await tabs.student(room, name));
+  const ids = await Promise.all(students.map(nodeIdOf));
+  const hostId = await nodeIdOf(host);
+  await expectPeers(host, ids, 'connected');
+  for (const [i, student] of students.entries()) {
+    await expectPeers(student, [...ids.filter((_, j) => j !== i), hostId], 'connected');
+  }
+  return { room, host, hostId, students, ids, names };
+}
+
+/** Sets the message delay with the dashboard's slider and waits until every student applied it. */
+export async function setDelay(c: Class, ms: number): Promise<void> {
+  await c.host.getByTestId('delay-control').fill(String(ms));
+  await expect(c.host.getByTestId('delay-value')).toHaveText(`${ms / 1000} s`);
+  for (const student of c.students) {
+    if (!student.isClosed()) await expect(student.getByTestId('decision-panel')).toHaveAttribute('data-message-delay', String(ms));
+  }
+}
+
+/** Starts a decision from the dashboard; waits until every open student tab shows it. Returns its id. */
+export async function startDecision(c: Class, algorithm?: AlgorithmName, scenario?: ScenarioName): Promise<string> {
+  const shown = c.host.getByTestId('current-decision');
+  const previous = (await shown.count()) > 0 ? await shown.getAttribute('data-decision-id') : null;
+  if (algorithm !== undefined) await c.host.getByTestId('algorithm-select').selectOption(algorithm);
+  if (scenario !== undefined) await c.host.getByTestId('scenario-select').selectOption(scenario);
+  await c.host.getByTestId('start-decision').click();
+  await expect(shown).toHaveAttribute('data-decision-id', /^d\d+-[a-z0-9]+$/);
+  if (previous !== null) await expect(shown).not.toHaveAttribute('data-decision-id', previous);
+  const id = await shown.getAttribute('data-decision-id');
+  if (id === null || id === previous) throw new Error('the dashboard did not start a new decision');
+  for (const student of c.students) {
+    if (student.isClosed()) continue;
+    await expect(student.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', id);
+    await expect(student.getByTestId('my-node')).toBeVisible();
+  }
+  return id;
+}
+
+export function proposeButton(page: Page, value: string) {
+  return page.locator(`[data-testid="propose-button"][data-value="${value}"]`);
+}
+
+/**
+ * Clicks each tab's button at the same wall-clock instant (tabs share the machine's clock), so
+ * the proposals are as simultaneous as a browser timer allows: what splits a vote.
+ */
+export async function proposeAtOnce(entries: ReadonlyArray<readonly [Page, string]>, leadMs = 500): Promise<void> {
+  const at = Date.now() + leadMs;
+  await Promise.all(
+    entries.map(([page, value]) =>
+      page.evaluate(
+        ({ value, at }) =>
+          new Promise<boolean>((resolve) => {
+            setTimeout(() => {
+              const button = document.querySelector<HTMLButtonElement>(
+                `[data-testid="propose-button"][data-value="${CSS.escape(value)}"]`,
+              );
+              button?.click();
+              resolve(button !== null);
+            }, at - Date.now());
+          }),
+        { value, at },
+      ),
+    ),
+  );
+}
+
+/** A member's node card on the dashboard. */
+export function card(host: Page, peer: string) {
+  return host.locator(`[data-testid="node-card"][data-peer-id="${peer}"]`);
+}
+
+export function property(host: Page, name: 'agreement' | 'validity' | 'termination' | 'fault-tolerance') {
+  return host.getByTestId(`property-${name}`);
+}
+
+/** What "reopen closed tab" restores: the tab's sessionStorage (its node id and token). */
+export async function sessionStorageOf(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(() => {
+    const entries: Record<string, string> = {};
+    for (let i = 0; i < sessionStorage.length; i++) {
+      const key = sessionStorage.key(i);
+      if (key !== null) entries[key] = sessionStorage.getItem(key) ?? '';
+    }
+    return entries;
+  });
+}
+
+/**
+ * Reopens a closed tab the way a browser's "reopen closed tab" does: a new tab at the same URL
+ * with the closed tab's sessionStorage restored (released, as its `pagehide` left it).
+ */
+export async function reopenTab(
+  context: BrowserContext,
+  url: string,
+  session: Record<string, string>,
+  errors: string[],
+): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => errors.push(`reopened tab: ${error.message}`));
+  await page.addInitScript((entries: Record<string, string>) => {
+    if (sessionStorage.length > 0) return; // a reload of the reopened tab keeps its own state
+    for (const [key, value] of Object.entries(entries)) sessionStorage.setItem(key, value);
+    sessionStorage.setItem('consensus-playground:identity-state', 'released');
+  }, session);
+  await page.goto(url);
+  return page;
+}
