@@ -162,6 +162,17 @@ export function backoffDelay(backoffMs: number, failures: number, uniform: numbe
 }
 
 /**
+ * How long a proposer waits for a quorum in one phase: timing.phaseTimeoutMs, doubled with each
+ * failed ballot up to MAX_BACKOFF_FACTOR. A fixed timeout is not enough: on a slow but healthy
+ * network whose round trip exceeds it, the proposer would abandon every ballot just before its
+ * replies arrive. Eventual synchrony means delays are bounded, not that we know the bound, so
+ * the timeout must grow until it covers the real round trip.
+ */
+export function phaseTimeoutDelay(phaseTimeoutMs: number, failures: number): number {
+  return phaseTimeoutMs * Math.min(2 ** Math.max(0, failures), MAX_BACKOFF_FACTOR);
+}
+
+/**
  * An idle node's questions ("is it decided?") slow down by doubling up to this many retransmit
  * periods: a node that missed the decision still learns it within 8 periods of asking, while a
  * room of idle tabs waiting for someone to propose sends 8× fewer questions than at full rate.
@@ -175,11 +186,11 @@ export function nextQueryInterval(currentMs: number, retransmitMs: number): numb
 
 /**
  * How long (ms) an idle node hears no proposer at all before it takes over with a value it has
- * seen accepted: longer than a live proposer's longest silence (one phase timeout plus the
- * largest backoff), so it only steps in when the proposer is gone.
+ * seen accepted: longer than a live proposer's longest silence (its longest phase timeout plus
+ * its largest backoff), so it only steps in when the proposer is gone.
  */
 export function takeoverQuietMs(phaseTimeoutMs: number, backoffMs: number): number {
-  return phaseTimeoutMs + 2 * backoffMs * MAX_BACKOFF_FACTOR;
+  return MAX_BACKOFF_FACTOR * (phaseTimeoutMs + 2 * backoffMs);
 }
 
 // ---------------------------------------------------------------------------------------------

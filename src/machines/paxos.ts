@@ -20,6 +20,7 @@ import { enqueueActions, setup, type AnyStateMachine, type SnapshotFrom } from '
 import {
   acceptedTally,
   backoffDelay,
+  phaseTimeoutDelay,
   chosenIn,
   completesMajority,
   nextBallot,
@@ -200,7 +201,7 @@ export function createPaxosMachine(options: PaxosOptions) {
     },
     delays: {
       retransmit: ({ context }) => context.timing.retransmitMs,
-      phaseTimeout: ({ context }) => context.timing.phaseTimeoutMs,
+      phaseTimeout: ({ context }) => phaseTimeoutDelay(context.timing.phaseTimeoutMs, context.failures),
       backoff: ({ context }) => context.backoffDelayMs,
       query: ({ context }) => context.queryIntervalMs,
     },

@@ -7,8 +7,8 @@
  * proposer that keeps its phase timeout fixed abandons every ballot just before its promises
  * arrive, forever. Found by the swarm while its liveness phase still kept the slow links drawn
  * for the safety phase (1 run in 10,000 of paxos, 5 nodes, all faults), and reduced to this
- * case. Expected to pass once a proposer's phase timeout grows with its failed ballots, as its
- * backoff already does.
+ * case. Fixed by growing a proposer's phase timeout with its failed ballots, as its backoff
+ * already grew (core/paxos.ts phaseTimeoutDelay).
  */
 import { describe, expect, it } from 'vitest';
 import { paxosSpec } from '../../../src/machines/paxos.ts';
