@@ -166,8 +166,9 @@ function rosterUrl(endpoint: SignalingEndpoint, id: string, identity: TabIdentit
  * appear through onPeers as the mesh forms.
  */
 export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTransport<M> {
-  const name = parseDisplayName(options.name);
-  if (name === undefined) throw new RangeError('createPeerTransport: the display name is empty or too long');
+  const parsedName = parseDisplayName(options.name);
+  if (parsedName === undefined) throw new RangeError('createPeerTransport: the display name is empty or too long');
+  const name: string = parsedName;
   const identity = options.identity ?? claimTabIdentity();
   const clock = options.clock ?? systemClock;
   const endpoint = options.signaling ?? defaultSignalingEndpoint();
@@ -186,6 +187,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
    * until liveness calls it down without the new server ever confirming it.
    */
   let confirmed = new Set<PeerId>();
+  /** When the server last pushed each peer's leave: a link not heard since then is stale. */
+  const leftAt = new Map<PeerId, number>();
   /** Dial backoff per peer. */
   const dialRetry = new Map<PeerId, { attempt: number; notBefore: number }>();
   const signalingHandlers = new Set<(state: SignalingState) => void>();
@@ -375,8 +378,18 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     // listed() revives a peer we had marked down (a rejoin after a reload) as suspected; a peer
     // we still hear from is unaffected and keeps its channel (ensureLink decides).
     core.listed(member.node, { name: member.name, role: member.role });
-    // A (re)join: whatever failed before, dial now rather than after the old backoff.
-    if (!wasListed) dialRetry.delete(member.node);
+    if (!wasListed) {
+      // A (re)join: whatever failed before, dial now rather than after the old backoff. A tab
+      // that crashed and came straight back left us a channel to its dead incarnation: if we
+      // have heard nothing on it since the server said it left, it is that dead one.
+      dialRetry.delete(member.node);
+      const left = leftAt.get(member.node);
+      leftAt.delete(member.node);
+      const silent = core.silentFor(member.node);
+      if (left !== undefined && links.has(member.node) && (silent === undefined || clock.now() - silent <= left)) {
+        dropLink(member.node);
+      }
+    }
     ensureLink(member.node);
   }
 
@@ -384,7 +397,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (closed || rosterSocket !== undefined || peer?.open !== true) return;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(rosterUrl(endpoint, myPeerJsId, identity, name!, options.role));
+      socket = new WebSocket(rosterUrl(endpoint, myPeerJsId, identity, name, options.role));
     } catch {
       scheduleRoster();
       return;
@@ -409,6 +422,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
           onRosterMember(message.member);
           return;
         case 'leave':
+          leftAt.set(message.node, clock.now());
           roster.delete(message.node);
           confirmed.delete(message.node);
           pending.delete(message.node);

@@ -148,6 +148,42 @@ test.describe('PeerJS transport: reloads, restarts, detection', () => {
     }
   });
 
+  test('a crashed tab reloaded at once rejoins as the same node and is reconnected quickly', async ({ context }) => {
+    const harness = browserHarness(context);
+    try {
+      const pair = await harness.spawn(2);
+      await awaitMesh(pair);
+      // The smaller id dials: crash the larger so the survivor must notice its channel is stale.
+      const [dialler, crashing] = [...pair].sort((x, y) => (x.id < y.id ? -1 : 1)) as [ContractNode, ContractNode];
+      const page = harness.pageOf(crashing)!;
+      // What the crashed tab had in sessionStorage (its node id and token): Chrome restores it
+      // when the tab is reloaded; Playwright cannot reload a crashed page, so a new tab gets it.
+      const stored = await page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage)));
+      const crashed = page.waitForEvent('crash');
+      const cdp = await context.newCDPSession(page);
+      void cdp.send('Page.crash').catch(() => undefined);
+      await crashed;
+      await timeUntilStatus(dialler, crashing.id, 'down', DOWN_WITHIN_MS);
+      const reloadedAt = Date.now();
+      const revived = await context.newPage();
+      await revived.addInitScript((entries) => {
+        for (const [key, value] of Object.entries(entries)) sessionStorage.setItem(key, value);
+        // As after a reload: the previous page of this tab released the identity.
+        sessionStorage.setItem('consensus-playground:identity-state', 'released');
+      }, stored);
+      await revived.goto(page.url());
+      const id = await revived.waitForFunction(() => window.transportHarness?.transport.self).then((h) => h.jsonValue());
+      expect(id).toBe(crashing.id);
+      await timeUntilStatus(dialler, crashing.id, 'connected', DOWN_WITHIN_MS);
+      const rejoinMs = Date.now() - reloadedAt;
+      test.info().annotations.push({ type: 'crash + reload → connected again', description: `${rejoinMs} ms` });
+      console.log(`crashed tab back as the same node: connected again ${rejoinMs} ms after reopening`);
+      await revived.close();
+    } finally {
+      await harness.dispose();
+    }
+  });
+
   test('detection latency: closed tab (goodbye) and crashed tab (server leave push)', async ({ context }) => {
     const harness = browserHarness(context);
     try {
