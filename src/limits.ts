@@ -25,7 +25,7 @@ export const MAX_PEERS_PER_ROOM = 40;
 /** Rooms one signaling server holds at once: a school's worth, far below PeerServer's 5000 sockets. */
 export const MAX_ROOMS = 200;
 
-/** Room codes: 5 characters from a 31-letter alphabet ≈ 28.6 million codes, easy to read aloud. */
+/** Room codes: 5 characters from a 25-character alphabet ≈ 9.8 million codes, easy to read aloud. */
 export const ROOM_CODE_LENGTH = 5;
 /** No 0/O, 1/I/L, 5/S, 2/Z, U/V: characters people confuse when reading from a projector. */
 export const ROOM_CODE_ALPHABET = 'ABCDEFGHJKMNPQRTWXY346789';

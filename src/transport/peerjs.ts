@@ -23,6 +23,7 @@
 import { Peer, type DataConnection, type PeerError } from 'peerjs';
 import {
   HEARTBEAT_INTERVAL_MS,
+  MAX_MESSAGE_BYTES,
   MAX_QUEUED_PER_PEER,
   SIGNALING_RETRY_BASE_MS,
   SIGNALING_RETRY_MAX_MS,
@@ -233,9 +234,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       links.delete(to);
       core.linkState(to, 'closed');
     } else if (link?.open) {
-      // PeerJS buffers internally when the SCTP buffer is full; beyond our bound, refuse.
-      const buffered = (link.conn as DataConnection & { bufferSize?: number }).bufferSize ?? 0;
-      if (buffered >= MAX_QUEUED_PER_PEER) return false;
+      // A peer that does not read (or a link that stalls) must not grow our memory without
+      // bound: refuse beyond MAX_QUEUED_PER_PEER messages' worth in the channel's send buffer,
+      // or that many frames in PeerJS's own overflow queue.
+      const overflow = (link.conn as DataConnection & { bufferSize?: number }).bufferSize ?? 0;
+      const bufferedBytes = link.conn.dataChannel?.bufferedAmount ?? 0;
+      if (overflow >= MAX_QUEUED_PER_PEER || bufferedBytes >= MAX_QUEUED_PER_PEER * MAX_MESSAGE_BYTES) return false;
       try {
         void link.conn.send(frame);
         return true;
