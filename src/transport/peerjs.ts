@@ -34,7 +34,7 @@ import { parseDisplayName } from '../rooms/names.ts';
 import { cryptoRandomIndex, parsePeerJsId, peerJsId, type RoomCode } from '../rooms/room-code.ts';
 import { every, systemClock, type TransportClock } from './clock.ts';
 import { TransportCore } from './core.ts';
-import { claimTabIdentity, type TabIdentity } from './identity.ts';
+import { claimRoomIdentity, type TabIdentity } from './identity.ts';
 import type { LinkState } from './liveness.ts';
 import {
   CLIENT_CONFIG_PATH,
@@ -64,7 +64,7 @@ export interface PeerTransportOptions<M> {
   readonly name: string;
   readonly role: PeerRole;
   readonly parse: MessageParser<M>;
-  /** This tab's node id and secret token; default claimTabIdentity() (sessionStorage). */
+  /** This page's node id and secret token; default claimRoomIdentity(room, name). */
   readonly identity?: TabIdentity;
   readonly signaling?: SignalingEndpoint;
   /** ICE servers; default: what the server's /config.json says, [] if it says nothing. */
@@ -170,7 +170,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   const parsedName = parseDisplayName(options.name);
   if (parsedName === undefined) throw new RangeError('createPeerTransport: the display name is empty or too long');
   const name: string = parsedName;
-  const identity = options.identity ?? claimTabIdentity();
+  const identity = options.identity ?? claimRoomIdentity(options.room, name);
   const clock = options.clock ?? systemClock;
   const endpoint = options.signaling ?? defaultSignalingEndpoint();
   const room = options.room;

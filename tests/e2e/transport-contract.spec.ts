@@ -167,9 +167,10 @@ test.describe('PeerJS transport: reloads, restarts, detection', () => {
       const reloadedAt = Date.now();
       const revived = await context.newPage();
       await revived.addInitScript((entries) => {
-        for (const [key, value] of Object.entries(entries)) sessionStorage.setItem(key, value);
         // As after a reload: the previous page of this tab released the identity.
-        sessionStorage.setItem('consensus-playground:identity-state', 'released');
+        for (const [key, value] of Object.entries(entries)) {
+          sessionStorage.setItem(key, key.startsWith('consensus-playground:identity-state') ? 'released' : value);
+        }
       }, stored);
       await revived.goto(page.url());
       const id = await revived.waitForFunction(() => window.transportHarness?.transport.self).then((h) => h.jsonValue());
