@@ -11,6 +11,7 @@
  * - One worker: a room test opens up to 7 tabs and 2 cores are the limit.
  */
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from './support/chromium.ts';
 import { E2E_BASE_URL } from './support/env.ts';
 
 export default defineConfig({
@@ -29,19 +30,9 @@ export default defineConfig({
     baseURL: E2E_BASE_URL,
     browserName: 'chromium',
     headless: true,
-    permissions: ['microphone'],
-    trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: [
-        '--allow-loopback-in-peer-connection',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    permissions: [...CONTEXT_PERMISSIONS],
+    // Off: recording 6 tabs per test costs more CPU than 2 cores spare; use --trace on to debug.
+    trace: 'off',
+    launchOptions: { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] },
   },
 });
