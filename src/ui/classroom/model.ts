@@ -41,6 +41,18 @@ export function parsePreset(search: string): DecisionPreset {
 
 // ---- members --------------------------------------------------------------------------------
 
+/**
+ * Replaces node ids inside a machine's text ("votes from 43gdkj, 8fjagq", "ballot 2.43gdkj")
+ * with the members' names, so the projector speaks of Ann and Bob. Only whole ids of `members`
+ * are replaced; the result is still plain text (rendered as text, never as markup).
+ */
+export function withNames(text: string, members: readonly PeerId[], nameOf: (peer: PeerId) => string): string {
+  if (members.length === 0 || text.length === 0) return text;
+  const escaped = [...members].sort((a, b) => b.length - a.length).map((id) => id.replace(/[-\\^$*+?.()|[\]{}]/g, '\\$&'));
+  const pattern = new RegExp(`(?<![A-Za-z0-9_-])(${escaped.join('|')})(?![A-Za-z0-9_-])`, 'g');
+  return text.replace(pattern, (id) => nameOf(id));
+}
+
 /** What a node card shows: the failure detector's verdict, plus "rejoined" for a restarted node that is up. */
 export type CardLiveness = MemberLiveness | 'rejoined';
 

@@ -15,6 +15,7 @@ import {
   STUCK_AFTER_MS,
   studentAlerts,
   violations,
+  withNames,
 } from '../../../src/ui/classroom/model.ts';
 
 const announcement: DecisionAnnouncement = {
@@ -122,6 +123,17 @@ describe('dashboard read-models', () => {
     expect(cardLiveness('up', member({ rejoined: true }))).toBe('rejoined');
     expect(cardLiveness('crashed', member({ rejoined: true }))).toBe('crashed');
     expect(cardLiveness('up', undefined)).toBe('up');
+  });
+
+  it('speaks of members by name inside machine texts, replacing whole ids only', () => {
+    const ids = ['ab12cd', 'ab12'];
+    const names: Record<string, string> = { ab12cd: 'Ann', ab12: 'Bob $& <b>' };
+    const named = (text: string): string => withNames(text, ids, (p) => names[p] ?? p);
+    expect(named('votes from ab12cd, ab12')).toBe('votes from Ann, Bob $& <b>');
+    expect(named('accept 2.ab12cd = red')).toBe('accept 2.Ann = red');
+    expect(named('xab12cd ab12cd9 ab12-cd')).toBe('xab12cd ab12cd9 ab12-cd');
+    expect(withNames('votes from a.b', ['a.b'], () => 'Dot')).toBe('votes from Dot');
+    expect(withNames('votes from axb', ['a.b'], () => 'Dot')).toBe('votes from axb');
   });
 
   it('keys feed lines stably, newest first, even for identical lines', () => {
