@@ -6,6 +6,7 @@
 import type { Page } from '@playwright/test';
 import { MAX_MESSAGE_BYTES, MAX_NAME_LENGTH } from '../../src/limits.ts';
 import { expect, expectPeers, newRoomCode, nodeIdOf, peerRow, test } from './support/fixtures.ts';
+import { startAppServer } from './support/server.ts';
 
 /** The issue's bar: a tab that is gone shows as down on every screen within 5 s. */
 const DOWN_WITHIN_MS = 5_000;
@@ -146,6 +147,32 @@ test('restarting the signaling server keeps existing links and lets a new tab jo
   const cId = await nodeIdOf(c);
   await expectPeers(c, [aId!, bId!, hostId!], 'connected', 20_000);
   for (const page of [host, a, b]) await expect(peerRow(page, cId)).toHaveAttribute('data-status', 'connected');
+});
+
+test('a full room turns newcomers away with a clear banner, and its members carry on', async ({ tabs }) => {
+  // A server whose rooms hold two tabs, so "full" is reachable without 40 tabs.
+  const server = await startAppServer(0, { limits: { maxPeersPerRoom: 2, maxRooms: 10 } });
+  try {
+    const room = newRoomCode();
+    const on = { baseURL: server.baseURL };
+    const a = await tabs.student(room, 'Ada', on);
+    const b = await tabs.student(room, 'Bo', on);
+    const [aId, bId] = await ids([a, b]);
+    await expectPeers(a, [bId!], 'connected');
+
+    const late = await tabs.student(room, 'Late', on);
+    const banner = late.getByTestId('signaling-banner').locator('[data-state="rejected"]');
+    await expect(banner).toBeVisible();
+    await expect(banner).toContainText('full');
+    await expect(late.getByTestId('peer-list-empty')).toBeVisible();
+    // Not retried in a loop, and invisible to the room it could not enter.
+    await late.waitForTimeout(1_500);
+    await expect(banner).toBeVisible();
+    await expectPeers(a, [bId!], 'connected', 1);
+    await expectPeers(b, [aId!], 'connected', 1);
+  } finally {
+    await server.stop();
+  }
 });
 
 test('peers of another room are invisible', async ({ tabs }) => {

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { SignalingOptions } from '../../../signaling/attach.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
 
 export const DIST_DIR = fileURLToPath(new URL('../../../dist/', import.meta.url));
@@ -27,10 +28,10 @@ function requireBuild(): void {
   }
 }
 
-/** Starts a server on `port` (0 = any free port). */
-export async function startAppServer(port = 0): Promise<AppServer> {
+/** Starts a server on `port` (0 = any free port), with `options` for its signaling (e.g. lower room limits). */
+export async function startAppServer(port = 0, options: SignalingOptions = {}): Promise<AppServer> {
   requireBuild();
-  let server: SignalingServer | undefined = createSignalingServer({ host: HOST, port, staticDir: DIST_DIR });
+  let server: SignalingServer | undefined = createSignalingServer({ ...options, host: HOST, port, staticDir: DIST_DIR });
   const bound = await server.ready;
   return {
     baseURL: `http://${HOST}:${bound.port}`,
@@ -45,7 +46,7 @@ export async function startAppServer(port = 0): Promise<AppServer> {
     },
     async start() {
       if (server !== undefined) return;
-      const next = createSignalingServer({ host: HOST, port: bound.port, staticDir: DIST_DIR });
+      const next = createSignalingServer({ ...options, host: HOST, port: bound.port, staticDir: DIST_DIR });
       await next.ready;
       server = next;
     },
