@@ -193,9 +193,12 @@ export class Classroom {
         return;
       case 'algo': {
         const node = this.nodes.get(message.decision);
-        if (node === undefined) return this.refuse(from, 'unknown-decision');
-        node.receive(from, message.message);
-        return;
+        if (node !== undefined) return node.receive(from, message.message);
+        // A decision we are a member of but no longer run (only the newest RUNNING_DECISIONS
+        // keep a node): a fellow member that is still on it is late, not hostile. Dropping it
+        // quietly keeps an honest student off the projector's flagged list.
+        if (this.isMemberOfKnown(message.decision, from)) return;
+        return this.refuse(from, 'unknown-decision');
       }
       case 'report':
         if (!this.dashboard) return;
@@ -219,6 +222,11 @@ export class Classroom {
       else if (peer.role === 'host') this.reportAllTo(peer.id);
     }
     this.changed();
+  }
+
+  private isMemberOfKnown(decision: DecisionId, peer: PeerId): boolean {
+    const members = this.announcements.get(decision)?.members;
+    return members !== undefined && members.includes(this.self) && members.includes(peer);
   }
 
   private isHost(peer: PeerId): boolean {

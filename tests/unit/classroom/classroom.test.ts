@@ -285,3 +285,17 @@ describe('what the dashboard says about a blocked decision', () => {
     expect(r.host.dashboard?.decision(decision.id)?.members.get('n2')?.view?.waitingOn).toEqual(['n5']);
   });
 });
+
+describe('old decisions', () => {
+  it('drops a fellow member’s message for a decision no longer running here without flagging it', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const first = r.start('paxos');
+    for (let i = 0; i < 3; i++) r.start('majority');
+    expect(r.tab('n1').classroom.node(first.id)).toBeUndefined(); // only the newest 3 keep a node
+    r.tab('n2').transport.send('n1', { type: 'algo', decision: first.id, message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
+    r.tab('n2').transport.send('n1', { type: 'algo', decision: 'd77-never', message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
+    r.clock.advance(500);
+    expect(r.flagsOf('n2')).toEqual({ 'unknown-decision': 1 });
+  });
+});
