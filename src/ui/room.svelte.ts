@@ -42,8 +42,8 @@ export class RoomSession<M extends { readonly type: string }> {
   readonly #prober: Prober;
   readonly #probeListeners = new Set<() => void>();
   readonly #stopProbing: () => void;
-  /** True once this tab left the room (Leave button, page change). */
-  #left = $state.raw(false);
+  /** True once this tab left the room (Leave button, page change): leave() is idempotent. */
+  #left = false;
 
   readonly #subscribe = createSubscriber((update) => {
     const offPeers = this.#link.onPeers(update);
@@ -96,10 +96,6 @@ export class RoomSession<M extends { readonly type: string }> {
   get signaling(): SignalingState {
     this.#subscribe();
     return this.#link.signaling();
-  }
-
-  get left(): boolean {
-    return this.#left;
   }
 
   /** Last measured data-channel round trip to `peer` in ms, if any. */
