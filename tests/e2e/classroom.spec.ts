@@ -219,7 +219,7 @@ test('impatient tiebreak: an Agreement violation, when it happens, is shown loud
 
 test('a peer sending garbage is flagged on the dashboard and nothing breaks', async ({ tabs }) => {
   const c = await openClass(tabs, 5);
-  const decision = await startDecision(c, 'paxos', 'colors');
+  const decision = await startDecision(c, 'paxos', 'user-of-the-day');
   const mallory = c.students[4]!;
   const malloryId = c.ids[4]!;
   const targets = [c.hostId, ...c.ids.slice(0, 4)];
@@ -248,9 +248,13 @@ test('a peer sending garbage is flagged on the dashboard and nothing breaks', as
   await expect(flagged).toContainText('message for an unknown decision');
   // Nobody obeyed the forged setting, and the decision still decides for everyone.
   for (const student of c.students.slice(0, 4)) await expect(student.getByTestId('decision-panel')).toHaveAttribute('data-message-delay', '0');
-  await proposeButton(c.students[1]!, 'green').click();
-  for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText('green', { timeout: DECIDE_MS });
-  await expect(c.host.getByTestId('decided-value')).toHaveText('green');
+  // User of the day: the tab proposes a participant it draws at random.
+  await proposeButton(c.students[1]!, 'random-participant').click();
+  const chosen = c.host.getByTestId('decided-value');
+  await expect(chosen).toHaveCount(1, { timeout: DECIDE_MS });
+  const user = (await chosen.textContent())?.trim() ?? '';
+  expect(c.names).toContain(user);
+  for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText(user, { timeout: DECIDE_MS });
   await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
   await expect(c.host.getByTestId('flagged-peer')).toHaveCount(1);
 });
