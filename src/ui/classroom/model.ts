@@ -28,9 +28,12 @@ export interface DecisionPreset {
   readonly scenario: ScenarioName | undefined;
 }
 
+/** Longest query string read for a preset: ours are a few dozen characters; a URL is user input. */
+const MAX_PRESET_SEARCH_LENGTH = 512;
+
 /** `&algorithm=paxos&scenario=colors` on the host URL preselects the next decision. Never throws. */
 export function parsePreset(search: string): DecisionPreset {
-  const params = new URLSearchParams(search.length <= 512 ? search : '');
+  const params = new URLSearchParams(search.length <= MAX_PRESET_SEARCH_LENGTH ? search : '');
   const algorithm = params.get('algorithm');
   const scenario = params.get('scenario');
   return {
