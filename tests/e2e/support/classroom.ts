@@ -3,7 +3,7 @@
  * dashboard, all through the app's real UI (buttons, selects, the delay slider), reading the
  * stable data-testids of src/ui/classroom. Tabs come from the room fixtures (one context).
  */
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
 import type { RoomCode } from '../../../src/rooms/room-code.ts';
@@ -107,37 +107,4 @@ export function card(host: Page, peer: string) {
 
 export function property(host: Page, name: 'agreement' | 'validity' | 'termination' | 'fault-tolerance') {
   return host.getByTestId(`property-${name}`);
-}
-
-/** What "reopen closed tab" restores: the tab's sessionStorage (its node id and token). */
-export async function sessionStorageOf(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => {
-    const entries: Record<string, string> = {};
-    for (let i = 0; i < sessionStorage.length; i++) {
-      const key = sessionStorage.key(i);
-      if (key !== null) entries[key] = sessionStorage.getItem(key) ?? '';
-    }
-    return entries;
-  });
-}
-
-/**
- * Reopens a closed tab the way a browser's "reopen closed tab" does: a new tab at the same URL
- * with the closed tab's sessionStorage restored (released, as its `pagehide` left it).
- */
-export async function reopenTab(
-  context: BrowserContext,
-  url: string,
-  session: Record<string, string>,
-  errors: string[],
-): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => errors.push(`reopened tab: ${error.message}`));
-  await page.addInitScript((entries: Record<string, string>) => {
-    if (sessionStorage.length > 0) return; // a reload of the reopened tab keeps its own state
-    for (const [key, value] of Object.entries(entries)) sessionStorage.setItem(key, value);
-    sessionStorage.setItem('consensus-playground:identity-state', 'released');
-  }, session);
-  await page.goto(url);
-  return page;
 }
