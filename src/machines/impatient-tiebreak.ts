@@ -5,33 +5,12 @@
  * pick different "smallest" candidates, or tiebreak before another value reaches a majority.
  * There is no correct moment to stop waiting without a perfect failure detector.
  */
-import type { AlgorithmSpec } from './spec.ts';
-import {
-  createVotingMachine,
-  parseVotingMessage,
-  votingView,
-  type VotingDurable,
-  type VotingMessage,
-} from './voting-machine.ts';
+import { createVotingSpec } from './voting-machine.ts';
 
-export type ImpatientTiebreakMessage = VotingMessage;
-export type ImpatientTiebreakDurable = VotingDurable;
-
-export const impatientTiebreakMachine = createVotingMachine('impatient-tiebreak');
-
-export function parseImpatientTiebreakMessage(raw: unknown): ImpatientTiebreakMessage | undefined {
-  return parseVotingMessage(raw);
-}
-
-export const impatientTiebreakView = votingView('impatient-tiebreak');
-
-export const impatientTiebreakSpec: AlgorithmSpec<ImpatientTiebreakMessage, ImpatientTiebreakDurable> = {
-  name: 'impatient-tiebreak',
+export const impatientTiebreakSpec = createVotingSpec({
+  rule: 'impatient-tiebreak',
   label: 'Impatient tiebreak (broken: breaks Agreement)',
   summary:
     'Terminates despite a crashed voter by breaking the tie after a timeout, but breaks Agreement: nodes that saw different partial tallies decide different values.',
   broken: true,
-  machine: impatientTiebreakMachine,
-  parseMessage: parseImpatientTiebreakMessage,
-  view: impatientTiebreakView,
-};
+});

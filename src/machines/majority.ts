@@ -3,33 +3,12 @@
  * each member, and only one value can hold a strict majority of all members. Lacks Termination:
  * a split vote (9 / 5 / 11 of 25) leaves every vote cast and no value able to reach 13, forever.
  */
-import type { AlgorithmSpec } from './spec.ts';
-import {
-  createVotingMachine,
-  parseVotingMessage,
-  votingView,
-  type VotingDurable,
-  type VotingMessage,
-} from './voting-machine.ts';
+import { createVotingSpec } from './voting-machine.ts';
 
-export type MajorityMessage = VotingMessage;
-export type MajorityDurable = VotingDurable;
-
-export const majorityMachine = createVotingMachine('majority');
-
-export function parseMajorityMessage(raw: unknown): MajorityMessage | undefined {
-  return parseVotingMessage(raw);
-}
-
-export const majorityView = votingView('majority');
-
-export const majoritySpec: AlgorithmSpec<MajorityMessage, MajorityDurable> = {
-  name: 'majority',
+export const majoritySpec = createVotingSpec({
+  rule: 'majority',
   label: 'Majority vote',
   summary:
     'Keeps Agreement and Validity (only one value can win a strict majority) but not Termination: a split vote never decides.',
   broken: false,
-  machine: majorityMachine,
-  parseMessage: parseMajorityMessage,
-  view: majorityView,
-};
+});

@@ -4,33 +4,12 @@
  * smallest candidate) to the same complete tally. Lacks fault tolerance: it waits for every
  * vote, so one crashed member blocks everyone forever.
  */
-import type { AlgorithmSpec } from './spec.ts';
-import {
-  createVotingMachine,
-  parseVotingMessage,
-  votingView,
-  type VotingDurable,
-  type VotingMessage,
-} from './voting-machine.ts';
+import { createVotingSpec } from './voting-machine.ts';
 
-export type TiebreakMessage = VotingMessage;
-export type TiebreakDurable = VotingDurable;
-
-export const tiebreakMachine = createVotingMachine('tiebreak');
-
-export function parseTiebreakMessage(raw: unknown): TiebreakMessage | undefined {
-  return parseVotingMessage(raw);
-}
-
-export const tiebreakView = votingView('tiebreak');
-
-export const tiebreakSpec: AlgorithmSpec<TiebreakMessage, TiebreakDurable> = {
-  name: 'tiebreak',
+export const tiebreakSpec = createVotingSpec({
+  rule: 'tiebreak',
   label: 'Tiebreak vote',
   summary:
     'Keeps Agreement and Validity and ends split votes (smallest candidate once every vote is in), but is not fault tolerant: one crashed voter blocks everyone.',
   broken: false,
-  machine: tiebreakMachine,
-  parseMessage: parseTiebreakMessage,
-  view: tiebreakView,
-};
+});

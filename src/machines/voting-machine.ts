@@ -35,6 +35,7 @@ import {
   type DecisionRule,
   type Votes,
 } from '../core/voting.ts';
+import type { AlgorithmSpec } from './spec.ts';
 import { isValue, listNodes, optionalValue, parseByType } from './wire.ts';
 
 export type VotingMessage =
@@ -317,4 +318,27 @@ function ruleDescription(rule: DecisionRule, timing: Timing): string {
     default:
       return assertNever(rule, 'decision rule');
   }
+}
+
+/** What distinguishes the three voting algorithms' specs: their rule and how the UI names them. */
+export interface VotingSpecOptions<R extends DecisionRule> {
+  readonly rule: R;
+  readonly label: string;
+  readonly summary: string;
+  readonly broken: boolean;
+}
+
+/** The spec of one voting algorithm: the shared machine, parser and view, with its own rule. */
+export function createVotingSpec<R extends DecisionRule>(
+  options: VotingSpecOptions<R>,
+): AlgorithmSpec<VotingMessage, VotingDurable> & { readonly name: R; readonly machine: VotingMachine } {
+  return {
+    name: options.rule,
+    label: options.label,
+    summary: options.summary,
+    broken: options.broken,
+    machine: createVotingMachine(options.rule),
+    parseMessage: parseVotingMessage,
+    view: votingView(options.rule),
+  };
 }

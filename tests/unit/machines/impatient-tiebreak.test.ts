@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  impatientTiebreakSpec,
-  parseImpatientTiebreakMessage,
-  type ImpatientTiebreakMessage,
-} from '../../../src/machines/impatient-tiebreak.ts';
+import { impatientTiebreakSpec } from '../../../src/machines/impatient-tiebreak.ts';
+import type { VotingMessage } from '../../../src/machines/voting-machine.ts';
 import { LiveCluster, nodeIds, TIMING } from './effects-harness.ts';
+
+const parseImpatientTiebreakMessage = impatientTiebreakSpec.parseMessage;
+type ImpatientTiebreakMessage = VotingMessage;
 
 const FIVE = nodeIds(5);
 

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { majorityOf } from '../../../src/core/quorum.ts';
 import type { NodeEffect } from '../../../src/core/types.ts';
-import {
-  majorityMachine,
-  majoritySpec,
-  majorityView,
-  parseMajorityMessage,
-  type MajorityDurable,
-  type MajorityMessage,
-} from '../../../src/machines/majority.ts';
+import { majoritySpec } from '../../../src/machines/majority.ts';
+import type { VotingDurable, VotingMessage } from '../../../src/machines/voting-machine.ts';
 import { effectsOf, LiveCluster, nodeIds, PureCluster, splitVoteOf25, TIMING, type Envelope } from './effects-harness.ts';
+
+const majorityMachine = majoritySpec.machine;
+const majorityView = majoritySpec.view;
+const parseMajorityMessage = majoritySpec.parseMessage;
+type MajorityMessage = VotingMessage;
+type MajorityDurable = VotingDurable;
 
 type Effect = NodeEffect<MajorityMessage, MajorityDurable>;
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
-import {
-  parseTiebreakMessage,
-  tiebreakMachine,
-  tiebreakSpec,
-  tiebreakView,
-  type TiebreakDurable,
-  type TiebreakMessage,
-} from '../../../src/machines/tiebreak.ts';
+import { tiebreakSpec } from '../../../src/machines/tiebreak.ts';
+import type { VotingDurable, VotingMessage } from '../../../src/machines/voting-machine.ts';
 import { effectsOf, LiveCluster, nodeIds, PureCluster, splitVoteOf25, TIMING } from './effects-harness.ts';
+
+const tiebreakMachine = tiebreakSpec.machine;
+const tiebreakView = tiebreakSpec.view;
+const parseTiebreakMessage = tiebreakSpec.parseMessage;
+type TiebreakMessage = VotingMessage;
+type TiebreakDurable = VotingDurable;
 
 const FIVE = nodeIds(5);
 
