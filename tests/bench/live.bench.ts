@@ -29,15 +29,13 @@
  * dashboard's message delay: with e.g. 1000 every hop costs a second and the ratio checks the
  * critical-path counts themselves, since each delay is then one-way + the added delay).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { ensureLoopbackOnly } from './isolate.ts';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
 import { DIST_DIR, startAppServer } from '../e2e/support/server.ts';
 
-const ISOLATED_FLAG = 'CP_BENCH_NETNS';
 /** A room that has not meshed, or a decision not shown everywhere, by then is a failure. */
 const WAIT_MS = 60_000;
 /** Proposals go to this value; every tab must show exactly it. */
@@ -49,34 +47,6 @@ const ALGORITHMS = [
 ] as const;
 type BenchAlgorithm = (typeof ALGORITHMS)[number];
 
-function isLoopbackOnly(): boolean {
-  return Object.keys(networkInterfaces()).every((name) => name === 'lo');
-}
-
-/** Re-runs this very command inside a fresh network namespace with only `lo` up. */
-function reexecIsolated(): never {
-  if (process.env[ISOLATED_FLAG] === '1') {
-    console.error('bench:live: still not loopback-only inside the namespace; refusing to run WebRTC on real interfaces.');
-    process.exit(1);
-  }
-  if (process.getuid?.() !== 0) {
-    console.error(
-      'bench:live: must run in a loopback-only network namespace, which needs root:\n' +
-        "  sudo unshare -n sh -c 'ip link set lo up && npm run bench:live'",
-    );
-    process.exit(1);
-  }
-  const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  const result = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...command], {
-    stdio: 'inherit',
-    env: { ...process.env, [ISOLATED_FLAG]: '1' },
-  });
-  if (result.error) {
-    console.error(`bench:live: could not run unshare: ${result.error.message}`);
-    process.exit(1);
-  }
-  process.exit(result.status ?? 1);
-}
 
 function intList(name: string, fallback: string, min: number, max: number): number[] {
   const raw = process.env[name] ?? fallback;
@@ -314,7 +284,7 @@ function printTable(rows: readonly Row[], runs: number, probes: number, delayMs:
 }
 
 async function main(): Promise<void> {
-  if (!isLoopbackOnly()) reexecIsolated();
+  ensureLoopbackOnly('bench:live');
   if (!existsSync(`${DIST_DIR}index.html`)) {
     console.log('bench:live: no built app in dist/, building it first…');
     const { build } = await import('vite');

@@ -14,47 +14,17 @@
  * Options (env): BENCH_SIZES="2,5,10,20", BENCH_PROBES=200 (single pinger), BENCH_ALL_PROBES=20
  * (per tab when every tab pings at once).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { ensureLoopbackOnly } from './isolate.ts';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
 import { DIST_DIR, startAppServer } from '../e2e/support/server.ts';
 
-const ISOLATED_FLAG = 'CP_BENCH_NETNS';
 /** A mesh that has not formed by then is reported as a failure, not waited on forever. */
 const MESH_TIMEOUT_MS = 60_000;
 
-function isLoopbackOnly(): boolean {
-  return Object.keys(networkInterfaces()).every((name) => name === 'lo');
-}
-
-/** Re-runs this very command inside a fresh network namespace with only `lo` up. */
-function reexecIsolated(): never {
-  if (process.env[ISOLATED_FLAG] === '1') {
-    console.error('bench:mesh: still not loopback-only inside the namespace; refusing to run WebRTC on real interfaces.');
-    process.exit(1);
-  }
-  if (process.getuid?.() !== 0) {
-    console.error(
-      'bench:mesh: must run in a loopback-only network namespace, which needs root:\n' +
-        "  sudo unshare -n sh -c 'ip link set lo up && npm run bench:mesh'",
-    );
-    process.exit(1);
-  }
-  const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  const result = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...command], {
-    stdio: 'inherit',
-    env: { ...process.env, [ISOLATED_FLAG]: '1' },
-  });
-  if (result.error) {
-    console.error(`bench:mesh: could not run unshare: ${result.error.message}`);
-    process.exit(1);
-  }
-  process.exit(result.status ?? 1);
-}
 
 function sizes(): number[] {
   const raw = process.env['BENCH_SIZES'] ?? '2,5,10,20';
@@ -162,7 +132,7 @@ function printTable(results: readonly Result[], probes: number, allProbes: numbe
 }
 
 async function main(): Promise<void> {
-  if (!isLoopbackOnly()) reexecIsolated();
+  ensureLoopbackOnly('bench:mesh');
   if (!existsSync(`${DIST_DIR}index.html`)) {
     console.log('bench:mesh: no built app in dist/, building it first…');
     const { build } = await import('vite');
