@@ -76,3 +76,11 @@ export const MAX_DECISION_HISTORY = 30;
  * lesson with many reloads and new tabs cannot grow the list without bound.
  */
 export const MAX_KNOWN_PEERS = 2 * MAX_PEERS_PER_ROOM;
+
+/**
+ * Algorithm messages for a decision whose announcement has not reached this tab yet (the
+ * teacher's announcement and a fast classmate's first vote travel on different links) are held
+ * this long, at most this many, then refused as unknown. Enough for one broadcast of a full room.
+ */
+export const EARLY_MESSAGE_WAIT_MS = 5_000;
+export const MAX_EARLY_MESSAGES = 2 * MAX_PEERS_PER_ROOM;

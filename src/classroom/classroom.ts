@@ -11,7 +11,7 @@
  * should not is refused and flagged on the dashboard, never obeyed.
  */
 import type { Timing, Value } from '../core/types.ts';
-import { MAX_DECISION_HISTORY, MAX_MESSAGE_DELAY_MS } from '../limits.ts';
+import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY, MAX_EARLY_MESSAGES, MAX_MESSAGE_DELAY_MS } from '../limits.ts';
 import type { AlgorithmName, AlgorithmSpec } from '../machines/spec.ts';
 import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
@@ -61,6 +61,9 @@ export class Classroom {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribes: Unsubscribe[] = [];
   private messageDelayMs = 0;
+  /** Messages for decisions not announced to us yet, by decision (see holdEarly). */
+  private readonly early = new Map<DecisionId, Array<{ readonly from: PeerId; readonly message: unknown }>>();
+  private earlyCount = 0;
   private knownPeers = new Map<PeerId, PeerInfo>();
 
   constructor(private readonly options: ClassroomOptions) {
@@ -198,7 +201,8 @@ export class Classroom {
         // keep a node): a fellow member that is still on it is late, not hostile. Dropping it
         // quietly keeps an honest student off the projector's flagged list.
         if (this.isMemberOfKnown(message.decision, from)) return;
-        return this.refuse(from, 'unknown-decision');
+        if (this.dashboard || this.announcements.has(message.decision)) return this.refuse(from, 'unknown-decision');
+        return this.holdEarly(from, message.decision, message.message);
       }
       case 'report':
         if (!this.dashboard) return;
@@ -222,6 +226,38 @@ export class Classroom {
       else if (peer.role === 'host') this.reportAllTo(peer.id);
     }
     this.changed();
+  }
+
+  /**
+   * A classmate's message for a decision we have not heard announced yet: keep it until the
+   * announcement arrives (then the node gets it), or refuse it as unknown after a short wait.
+   */
+  private holdEarly(from: PeerId, decision: DecisionId, message: unknown): void {
+    if (this.earlyCount >= MAX_EARLY_MESSAGES) return this.refuse(from, 'unknown-decision');
+    const held = this.early.get(decision) ?? [];
+    held.push({ from, message });
+    this.early.set(decision, held);
+    this.earlyCount++;
+    if (held.length > 1) return;
+    this.options.clock.setTimeout(() => {
+      const expired = this.early.get(decision);
+      if (expired === undefined) return;
+      this.early.delete(decision);
+      this.earlyCount -= expired.length;
+      for (const sender of new Set(expired.map((m) => m.from))) this.refuse(sender, 'unknown-decision');
+    }, EARLY_MESSAGE_WAIT_MS);
+  }
+
+  private releaseEarly(decision: DecisionId): void {
+    const held = this.early.get(decision);
+    if (held === undefined) return;
+    this.early.delete(decision);
+    this.earlyCount -= held.length;
+    const node = this.nodes.get(decision);
+    for (const { from, message } of held) {
+      if (node) node.receive(from, message);
+      else this.refuse(from, 'unknown-decision'); // only members are sent a decision's messages
+    }
   }
 
   private isMemberOfKnown(decision: DecisionId, peer: PeerId): boolean {
@@ -255,6 +291,7 @@ export class Classroom {
     } else if (decision.members.includes(this.self) && !this.nodes.has(decision.id)) {
       this.startNode(decision);
     }
+    this.releaseEarly(decision.id);
     this.stopOldNodes();
     this.changed();
   }

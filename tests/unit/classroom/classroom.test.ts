@@ -9,6 +9,7 @@ import { nodeKey } from '../../../src/classroom/live-node.ts';
 import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
+import { EARLY_MESSAGE_WAIT_MS } from '../../../src/limits.ts';
 import { Prng } from '../../../src/core/prng.ts';
 import { ALGORITHMS } from '../../../src/machines/index.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
@@ -296,6 +297,26 @@ describe('old decisions', () => {
     r.tab('n2').transport.send('n1', { type: 'algo', decision: first.id, message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
     r.tab('n2').transport.send('n1', { type: 'algo', decision: 'd77-never', message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
     r.clock.advance(500);
+    expect(r.flagsOf('n2')).toEqual({}); // perhaps its announcement is still on the way
+    r.clock.advance(EARLY_MESSAGE_WAIT_MS);
     expect(r.flagsOf('n2')).toEqual({ 'unknown-decision': 1 });
+  });
+});
+
+describe('messages that outrun the announcement', () => {
+  it('holds a classmate’s vote until the teacher’s announcement arrives, then counts it', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    // The teacher's link to n3 is slow: n1's candidate and votes reach n3 before the decision does.
+    r.network.setDelay((from, to) => (from === 'host' && to === 'n3' ? 400 : 1));
+    const decision = r.host.startDecision('majority', 'colors');
+    if (typeof decision === 'string') throw new Error(decision);
+    r.clock.advance(5);
+    r.tab('n1').classroom.propose(decision.id, 'red');
+    r.clock.advance(50);
+    expect(r.tab('n3').classroom.node(decision.id)).toBeUndefined();
+    r.clock.advance(2_000);
+    for (const id of ['n1', 'n2', 'n3']) expect(r.decidedBy(decision, id), id).toBe('red');
+    expect(r.host.dashboard?.flaggedPeers()).toEqual([]);
   });
 });
