@@ -35,6 +35,8 @@ export interface SignalingOptions {
   readonly allowedOrigins?: readonly string[];
   /** Served at /config.json for the clients' RTCPeerConnections. Default: none (LAN only). */
   readonly iceServers?: readonly IceServerConfig[];
+  /** Served at /config.json: where students can reach this server (see ClientConfig). */
+  readonly joinOrigins?: readonly string[];
   /** How long PeerServer keeps an id whose socket went silent. Default 60 s; ≥ 60 s in production. */
   readonly aliveTimeoutMs?: number;
   /** Room limits; default MAX_PEERS_PER_ROOM and MAX_ROOMS (tests lower them). */
@@ -94,7 +96,7 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
   const registry = new RoomRegistry(options.limits);
   /** PeerServer's clients by id, to recognise a reload re-attaching to its still-registered id. */
   const clients = new Map<string, IClient>();
-  const config: ClientConfig = { iceServers: options.iceServers ?? [] };
+  const config: ClientConfig = { iceServers: options.iceServers ?? [], joinOrigins: options.joinOrigins ?? [] };
   const configBody = JSON.stringify(config);
 
   const peerSockets = new WebSocketServer({ noServer: true, maxPayload: PEERJS_MAX_PAYLOAD });

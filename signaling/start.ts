@@ -48,7 +48,7 @@ async function buildIfNeeded(): Promise<void> {
 function parsePort(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 8080;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`PORT must be a port number, got "${raw}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) fail(`PORT must be a port number (1–65535), got "${raw}"`);
   return port;
 }
 
@@ -99,11 +99,20 @@ async function main(): Promise<void> {
   const tls = readTls();
   await buildIfNeeded();
 
+  const scheme = tls ? 'https' : 'http';
+  const loopbackOnly = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  // Where phones can reach us; the teacher's page puts the first one in its QR code.
+  const lan = isWildcard(host)
+    ? lanAddresses().map((ip) => `${scheme}://${ip}:${port}`)
+    : loopbackOnly
+      ? []
+      : [`${scheme}://${host}:${port}`];
   const server = createSignalingServer({
     host,
     port,
     staticDir: distDir,
     iceServers,
+    joinOrigins: lan,
     ...(tls ? { tls } : {}),
     log: (line) => console.log(line),
   });
@@ -115,19 +124,12 @@ async function main(): Promise<void> {
     fail(code === 'EADDRINUSE' ? `port ${port} is in use: try PORT=8081 npm start` : (error as Error).message);
   }
 
-  const scheme = tls ? 'https' : 'http';
   const local = `${scheme}://localhost:${bound.port}/`;
-  const loopbackOnly = host === '127.0.0.1' || host === '::1' || host === 'localhost';
-  const lan = isWildcard(host)
-    ? lanAddresses().map((ip) => `${scheme}://${ip}:${bound.port}/`)
-    : loopbackOnly
-      ? []
-      : [`${scheme}://${host}:${bound.port}/`];
   console.log('\nConsensus Playground is running.\n');
   console.log(`  On this computer:   ${local}`);
-  for (const url of lan) console.log(`  On the network:     ${url}`);
+  for (const origin of lan) console.log(`  On the network:     ${origin}/`);
   if (iceServers.length > 0) console.log(`  ICE servers:        ${iceServers.length} configured (ICE_SERVERS)`);
-  const qrTarget = lan[0];
+  const qrTarget = lan[0] === undefined ? undefined : `${lan[0]}/`;
   if (qrTarget !== undefined) {
     console.log(`\nStudents: scan to open ${qrTarget}\n`);
     console.log(await QRCode.toString(qrTarget, { type: 'terminal', small: true }));

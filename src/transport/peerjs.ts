@@ -43,6 +43,7 @@ import {
   ROSTER_PATH,
   SIGNALING_PATH,
   parseClientConfig,
+  type ClientConfig,
   parseRosterMessage,
   type IceServerConfig,
   type RosterMember,
@@ -129,19 +130,24 @@ export function defaultSignalingEndpoint(): SignalingEndpoint {
   return { host: hostname, port: port ? Number(port) : secure ? 443 : 80, secure, path: SIGNALING_PATH };
 }
 
-/** Reads the server's client config; [] ICE servers when it is absent, slow or invalid. */
-export async function fetchClientIceServers(origin = globalThis.location.origin): Promise<readonly IceServerConfig[]> {
+/** Reads the server's client config; undefined when it is absent, slow or invalid. */
+export async function fetchClientConfig(origin = globalThis.location.origin): Promise<ClientConfig | undefined> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), CONFIG_FETCH_TIMEOUT_MS);
   try {
     const response = await fetch(new URL(CLIENT_CONFIG_PATH, origin), { signal: controller.signal, cache: 'no-store' });
-    if (!response.ok) return [];
-    return parseClientConfig(await response.json())?.iceServers ?? [];
+    if (!response.ok) return undefined;
+    return parseClientConfig(await response.json());
   } catch {
-    return [];
+    return undefined;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The ICE servers the school configured; [] (LAN only) when the config cannot be read. */
+export async function fetchClientIceServers(origin = globalThis.location.origin): Promise<readonly IceServerConfig[]> {
+  return (await fetchClientConfig(origin))?.iceServers ?? [];
 }
 
 /** Capped exponential backoff with ±25 % jitter so a whole class does not reconnect in lockstep. */

@@ -101,6 +101,19 @@ export interface IceServerConfig {
 
 export interface ClientConfig {
   readonly iceServers: readonly IceServerConfig[];
+  /**
+   * Origins students can reach this server at (http://192.168.1.20:8080), as `npm start` found
+   * them: a teacher who opened the page at localhost still gets a QR code phones can open.
+   */
+  readonly joinOrigins?: readonly string[];
+}
+
+/** LAN addresses of one machine: a few at most (Wi-Fi, Ethernet, a VPN). */
+export const MAX_JOIN_ORIGINS = 8;
+const JOIN_ORIGIN = /^https?:\/\/[A-Za-z0-9.:[\]-]{1,100}$/;
+
+function isJoinOrigin(raw: unknown): raw is string {
+  return typeof raw === 'string' && JOIN_ORIGIN.test(raw);
 }
 
 /** A handful is plenty; more only slows ICE gathering. */
@@ -132,5 +145,7 @@ export function parseClientConfig(raw: unknown): ClientConfig | undefined {
   if (!isRecord(raw) || !isBoundedArray(raw['iceServers'], MAX_ICE_SERVERS, (s): s is unknown => true)) return undefined;
   const servers = raw['iceServers'].map(parseIceServer);
   if (servers.some((s) => s === undefined)) return undefined;
-  return { iceServers: servers as IceServerConfig[] };
+  const joinOrigins = raw['joinOrigins'] ?? [];
+  if (!isBoundedArray(joinOrigins, MAX_JOIN_ORIGINS, isJoinOrigin)) return undefined;
+  return { iceServers: servers as IceServerConfig[], joinOrigins: [...joinOrigins] };
 }

@@ -2,6 +2,7 @@
  * The signaling server on 127.0.0.1 (port 0): static serving, the PeerJS socket with our
  * admission rules, and the per-room roster with its pushes, driven by plain WebSocket clients.
  */
+import { parseClientConfig } from '../../../src/transport/signaling-protocol.ts';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,7 @@ describe('signaling server', () => {
       port: 0,
       staticDir: makeSite(),
       iceServers: [{ urls: 'turn:turn.school.example:3478', username: 'u', credential: 'p' }],
+      joinOrigins: ['http://192.168.1.20:8080'],
     });
     port = (await server.ready).port;
   });
@@ -161,10 +163,16 @@ describe('signaling server', () => {
   });
 
   describe('http endpoints', () => {
-    it('serves the client config with the configured ICE servers', async () => {
+    it('serves the client config with the configured ICE servers and the LAN join origins', async () => {
       const response = await fetch(`http://${HOST}:${port}/config.json`);
       expect(response.headers.get('cache-control')).toBe('no-store');
-      expect(await response.json()).toEqual({ iceServers: [{ urls: 'turn:turn.school.example:3478', username: 'u', credential: 'p' }] });
+      const body: unknown = await response.json();
+      expect(body).toEqual({
+        iceServers: [{ urls: 'turn:turn.school.example:3478', username: 'u', credential: 'p' }],
+        joinOrigins: ['http://192.168.1.20:8080'],
+      });
+      expect(parseClientConfig(body)?.joinOrigins).toEqual(['http://192.168.1.20:8080']);
+      expect(parseClientConfig({ iceServers: [], joinOrigins: ['javascript:alert(1)'] })).toBeUndefined();
     });
 
     it('keeps PeerServer discovery off', async () => {

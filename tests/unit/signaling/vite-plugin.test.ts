@@ -34,7 +34,7 @@ describe('signaling on the Vite dev server', () => {
   });
 
   it('serves /config.json and the app', async () => {
-    expect(await (await fetch(`http://${base}/config.json`)).json()).toEqual({ iceServers: [] });
+    expect(await (await fetch(`http://${base}/config.json`)).json()).toEqual({ iceServers: [], joinOrigins: [] });
     expect((await fetch(`http://${base}/`)).status).toBe(200);
   });
 
