@@ -16,8 +16,16 @@ describe('signaling backoff', () => {
 describe('client config (ICE servers)', () => {
   it('accepts STUN/TURN entries with optional credentials', () => {
     const config = { iceServers: [{ urls: ['turn:t.example:3478', 'turns:t.example:5349'], username: 'u', credential: 'p' }, { urls: 'stun:s.example' }] };
-    expect(parseClientConfig(config)).toEqual(config);
-    expect(parseClientConfig({ iceServers: [] })).toEqual({ iceServers: [] });
+    expect(parseClientConfig(config)).toEqual({ ...config, joinOrigins: [] });
+    expect(parseClientConfig({ iceServers: [] })).toEqual({ iceServers: [], joinOrigins: [] });
+  });
+
+  it('carries the join origins npm start found, and only http(s) origins', () => {
+    const joinOrigins = ['http://192.168.1.20:8080', 'https://[fe80::1]:8443'];
+    expect(parseClientConfig({ iceServers: [], joinOrigins })).toEqual({ iceServers: [], joinOrigins });
+    for (const bad of [['javascript:alert(1)'], ['http://x/path'], 'http://x', new Array(9).fill('http://x')]) {
+      expect(parseClientConfig({ iceServers: [], joinOrigins: bad })).toBeUndefined();
+    }
   });
 
   it('refuses anything else', () => {
