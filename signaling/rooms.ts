@@ -92,14 +92,16 @@ export class RoomRegistry {
   registered(id: string, token: string): void {
     const parsed = parsePeerJsId(id);
     if (parsed === undefined) return;
+    const existing = this.rooms.get(parsed.room)?.get(parsed.node);
+    if (existing !== undefined && existing.token === token) return;
+    // A different token under a registered id: the old holder is gone (pushes its leave). That
+    // may empty and delete the room, so look the room up only afterwards.
+    if (existing !== undefined) this.unregistered(id);
     let room = this.rooms.get(parsed.room);
     if (room === undefined) {
       room = new Map();
       this.rooms.set(parsed.room, room);
     }
-    const existing = room.get(parsed.node);
-    if (existing !== undefined && existing.token === token) return;
-    if (existing !== undefined) this.unregistered(id);
     room.set(parsed.node, { node: parsed.node, token, name: undefined, role: 'student', socket: undefined });
   }
 

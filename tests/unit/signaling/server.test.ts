@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newIdentity } from '../../../src/transport/identity.ts';
 import { PEERJS_KEY, ROSTER_CLOSE, parseRosterMessage, type RosterMessage } from '../../../src/transport/signaling-protocol.ts';
+import { RoomRegistry, type RosterSocket } from '../../../signaling/rooms.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
 
 const HOST = '127.0.0.1';
@@ -315,5 +316,26 @@ describe('signaling server limits', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(server.signaling.registry.nodesIn('KQ7RX' as never)).toHaveLength(1);
     expect(await attempt(`KQ7RX-${c.node}`)).toEqual({ type: 'OPEN' });
+  });
+});
+
+describe('room registry', () => {
+  it('an id registered again under another token replaces its holder and stays in its room', () => {
+    const registry = new RoomRegistry();
+    const [old, fresh, other] = [newIdentity(), newIdentity(), newIdentity()];
+    const id = `KQ7RX-${old.node}`;
+    registry.registered(id, old.token);
+    // The old holder was the room's only member: replacing it must not leave the room orphaned.
+    registry.registered(id, fresh.token);
+    expect(registry.roomCount()).toBe(1);
+    expect(registry.nodesIn('KQ7RX' as never)).toEqual([old.node]);
+    // The roster accepts the new token only.
+    const sent: string[] = [];
+    const socket: RosterSocket = { send: (text) => sent.push(text), close: () => undefined };
+    const params = { id, name: 'Ada', role: 'student' };
+    expect(registry.subscribe({ ...params, token: old.token }, socket)).toMatchObject({ ok: false });
+    expect(registry.subscribe({ ...params, token: fresh.token }, socket)).toMatchObject({ ok: true });
+    registry.registered(`KQ7RX-${other.node}`, other.token);
+    expect(registry.nodesIn('KQ7RX' as never)).toEqual([old.node, other.node].sort());
   });
 });
