@@ -376,6 +376,18 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     for (const [node, link] of links) {
       if (!roster.has(node) && core.statusOf(node) === 'down' && clock.now() - link.createdAt > DOWN_AFTER_MS) dropLink(node);
     }
+    forgetUnlisted();
+  }
+
+  /**
+   * Bookkeeping about peers that are neither listed nor linked goes with them, so a long lesson
+   * of reloads and new tabs cannot grow these maps: each is bounded by the roster and the links.
+   */
+  function forgetUnlisted(): void {
+    for (const node of dialRetry.keys()) if (!roster.has(node)) dialRetry.delete(node);
+    for (const node of pending.keys()) if (!roster.has(node) && !links.has(node)) pending.delete(node);
+    // leftAt only matters for a rejoin that finds a channel to the old incarnation.
+    for (const node of leftAt.keys()) if (!links.has(node)) leftAt.delete(node);
   }
 
   // ---- roster socket ----------------------------------------------------------------------
@@ -609,8 +621,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     sendRawFrame: (to: PeerId, frame: string | ArrayBuffer): boolean => {
       const link = links.get(to);
       if (!link?.open) return false;
-      void link.conn.send(frame);
-      return true;
+      try {
+        void link.conn.send(frame);
+        return true;
+      } catch {
+        return false; // the channel closed under us
+      }
     },
     close,
   };
