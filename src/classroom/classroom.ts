@@ -17,7 +17,7 @@ import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
 import { assertNever } from '../core/assert.ts';
 import { DashboardModel } from './dashboard.ts';
-import { LiveNode, loadStoredNode, NODE_KEY_PREFIX } from './live-node.ts';
+import { LiveNode, loadStoredNode, NODE_KEY_PREFIX, nodeKey } from './live-node.ts';
 import type { MemberLiveness } from './properties.ts';
 import { parseAnnouncement, type ClassroomMessage, type DecisionAnnouncement, type DecisionId, type RefusalReason } from './protocol.ts';
 import type { ScenarioName } from './scenarios.ts';
@@ -284,7 +284,9 @@ export class Classroom {
   private learnDecision(decision: DecisionAnnouncement): void {
     if (this.announcements.has(decision.id)) return;
     this.announcements.set(decision.id, decision);
-    for (const old of this.decisions().slice(MAX_DECISION_HISTORY)) this.announcements.delete(old.id);
+    this.forgetBeyondHistory();
+    // Older than the whole history (a stale or hostile re-announcement): nothing to run or show.
+    if (!this.announcements.has(decision.id)) return;
     if (this.dashboard) {
       this.dashboard.announce(decision);
       this.options.store.save(HOST_HISTORY_KEY, this.decisions());
@@ -324,7 +326,21 @@ export class Classroom {
       if (stored === undefined || !stored.decision.members.includes(this.self)) continue;
       this.announcements.set(stored.decision.id, stored.decision);
     }
+    this.forgetBeyondHistory();
     for (const decision of this.decisions().slice(0, RUNNING_DECISIONS)) this.startNode(decision);
+  }
+
+  /**
+   * Keeps the newest MAX_DECISION_HISTORY decisions, in memory and in a member's storage: every
+   * announcement a host sends adds a stored node, so without this a long lesson (or a hostile
+   * "host" announcing decision after decision) would fill the tab's storage until persisting
+   * fails. A decision this old never runs again (only the newest RUNNING_DECISIONS do).
+   */
+  private forgetBeyondHistory(): void {
+    for (const old of this.decisions().slice(MAX_DECISION_HISTORY)) {
+      this.announcements.delete(old.id);
+      if (!this.dashboard) this.options.store.remove(nodeKey(old.id));
+    }
   }
 
   private restoreHostHistory(): void {

@@ -9,7 +9,7 @@ import { nodeKey } from '../../../src/classroom/live-node.ts';
 import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
-import { EARLY_MESSAGE_WAIT_MS } from '../../../src/limits.ts';
+import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY } from '../../../src/limits.ts';
 import { Prng } from '../../../src/core/prng.ts';
 import { ALGORITHMS } from '../../../src/machines/index.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
@@ -300,6 +300,28 @@ describe('old decisions', () => {
     expect(r.flagsOf('n2')).toEqual({}); // perhaps its announcement is still on the way
     r.clock.advance(EARLY_MESSAGE_WAIT_MS);
     expect(r.flagsOf('n2')).toEqual({ 'unknown-decision': 1 });
+  });
+});
+
+describe('storage', () => {
+  it('a member keeps at most MAX_DECISION_HISTORY stored nodes, and ignores announcements older than that', () => {
+    room = Room.withStudents(['n1', 'n2']);
+    const r = room;
+    const decisions = Array.from({ length: MAX_DECISION_HISTORY + 5 }, () => r.start('majority'));
+    const store = r.tab('n1').store;
+    expect(store.keys('node:')).toHaveLength(MAX_DECISION_HISTORY);
+    const [oldest] = decisions;
+    if (oldest === undefined) throw new Error('no decision');
+    expect(store.load(nodeKey(oldest.id))).toBeUndefined();
+    // The teacher announcing the oldest one again starts nothing and stores nothing.
+    r.tab('host').transport.send('n1', { type: 'decision', decision: oldest });
+    r.clock.advance(20);
+    expect(r.tab('n1').classroom.node(oldest.id)).toBeUndefined();
+    expect(store.keys('node:')).toHaveLength(MAX_DECISION_HISTORY);
+    // A reopened tab restarts from the same bounded storage.
+    r.crash('n1');
+    const reopened = r.open('n1', 'student', store);
+    expect(reopened.classroom.decisions()).toHaveLength(MAX_DECISION_HISTORY);
   });
 });
 
