@@ -4,7 +4,7 @@
  * is an observer, not a member: it only learns from reports, and never takes part in a decision.
  */
 import type { NodeView, Value } from '../core/types.ts';
-import { MAX_DECISION_HISTORY, MAX_FEED_LINES } from '../limits.ts';
+import { MAX_DECISION_HISTORY, MAX_FEED_LINES, MAX_KNOWN_PEERS, MAX_PEERS_PER_ROOM } from '../limits.ts';
 import type { PeerId, PeerInfo, RejectReason } from '../transport/types.ts';
 import { checkProperties, type MemberLiveness, type MemberObservation, type PropertyReport } from './properties.ts';
 import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
@@ -51,6 +51,14 @@ export interface FlaggedPeer {
 /** Largest exported trace per decision: about an hour of a 25-node class at a report per second each. */
 const MAX_TRACE_ENTRIES = 20_000;
 
+/**
+ * Names kept: every peer the transport lists plus every member of a kept decision. Beyond this,
+ * names of peers that are neither are forgotten (a long lesson of new tabs must not grow it).
+ */
+const MAX_NAMES = MAX_KNOWN_PEERS + MAX_DECISION_HISTORY * MAX_PEERS_PER_ROOM;
+/** Flagged peers shown: the room's worth; beyond it the longest-quiet one makes room. */
+const MAX_FLAGGED_PEERS = MAX_KNOWN_PEERS;
+
 const EMPTY_MEMBER: MemberState = {
   view: undefined,
   decidedValues: [],
@@ -78,6 +86,10 @@ export class DashboardModel {
 
   learnNames(peers: readonly PeerInfo[]): void {
     for (const peer of peers) this.names.set(peer.id, peer.name);
+    if (this.names.size <= MAX_NAMES) return;
+    const keep = new Set(peers.map((p) => p.id));
+    for (const record of this.decisions.values()) for (const member of record.members.keys()) keep.add(member);
+    for (const id of this.names.keys()) if (!keep.has(id)) this.names.delete(id);
   }
 
   nameOf(id: PeerId): string {
@@ -89,7 +101,11 @@ export class DashboardModel {
     if (record === undefined) return this.flag(from, 'unknown-decision', nowMs);
     const member = record.members.get(from);
     if (member === undefined) return this.flag(from, 'report-from-non-member', nowMs);
-    for (const refusal of report.refusals) this.flag(refusal.peer, refusal.reason, nowMs);
+    // A refusal names someone else: only peers this room has seen can be flagged that way, so a
+    // report cannot invent ids (and grow the flagged list) out of thin air.
+    for (const refusal of report.refusals) {
+      if (this.names.has(refusal.peer)) this.flag(refusal.peer, refusal.reason, nowMs);
+    }
     const decided = report.view.decided;
     const isNewDecision = decided !== undefined && !member.decidedValues.includes(decided);
     const next: MemberState = {
@@ -113,6 +129,7 @@ export class DashboardModel {
 
   flag(peer: PeerId, reason: FlagReason, nowMs: number): void {
     const previous = this.flagged.get(peer);
+    if (previous === undefined && this.flagged.size >= MAX_FLAGGED_PEERS) this.forgetQuietestFlag();
     const counts = { ...previous?.counts, [reason]: (previous?.counts[reason] ?? 0) + 1 };
     this.flagged.set(peer, { peer, counts, lastAtMs: nowMs });
   }
@@ -159,6 +176,12 @@ export class DashboardModel {
       names: Object.fromEntries(record.announcement.members.map((m) => [m, this.nameOf(m)])),
       entries: this.traces.get(id) ?? [],
     };
+  }
+
+  private forgetQuietestFlag(): void {
+    let quietest: FlaggedPeer | undefined;
+    for (const entry of this.flagged.values()) if (quietest === undefined || entry.lastAtMs < quietest.lastAtMs) quietest = entry;
+    if (quietest !== undefined) this.flagged.delete(quietest.peer);
   }
 
   private forgetOldDecisions(): void {
