@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { assertNever } from '../core/assert.ts';
 import { getAlgorithm } from '../machines/index.ts';
 import { ALGORITHM_NAMES, isAlgorithmName } from '../machines/spec.ts';
 import { MAX_PEERS_PER_ROOM } from '../limits.ts';
@@ -149,6 +150,8 @@ export function describeAction(action: FaultAction): string {
       return 'heal the network';
     case 'link':
       return `link ${action.from} → ${action.to}: ${formatLink(action.config)}`;
+    default:
+      return assertNever(action, 'fault action');
   }
 }
 

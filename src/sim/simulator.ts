@@ -25,6 +25,7 @@
  * - manual delivery: messages matched by a hold rule are kept aside until the caller delivers or
  *   drops them one by one.
  */
+import { assertNever } from '../core/assert.ts';
 import { Prng } from '../core/prng.ts';
 import type { AcceptorProbe, NodeEffect, NodeId, NodeView, Timing, Value } from '../core/types.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
@@ -575,6 +576,8 @@ export class Simulation<M = unknown, D = unknown> {
       case 'propose':
         this.applyProposal(node, event.value);
         return;
+      default:
+        assertNever(event, 'queued event');
     }
     this.recordProbe(node);
   }
@@ -639,6 +642,8 @@ export class Simulation<M = unknown, D = unknown> {
         case 'decided':
           if (node.decided === undefined || node.decided !== effect.value) this.recordDecision(node, effect.value);
           break;
+        default:
+          assertNever(effect, 'node effect');
       }
     }
   }

@@ -16,6 +16,7 @@
  * A run is a pure function of (algorithm, nodes, proposers, fault family, seed, budget), which
  * is exactly what `npm run sim -- … --replay SEED` takes.
  */
+import { assertNever } from '../core/assert.ts';
 import { Prng } from '../core/prng.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { AlgorithmSpec } from '../machines/spec.ts';
@@ -371,6 +372,8 @@ function applyAction(sim: Simulation, action: FaultAction, restart: (node: NodeI
     case 'link':
       sim.setLink(action.from, action.to, action.config);
       return;
+    default:
+      assertNever(action, 'fault action');
   }
 }
 
