@@ -202,7 +202,7 @@ export function coordinatorView(snapshot: SnapshotFrom<typeof coordinatorMachine
   if (amCoordinator) {
     return { ...common, phase: 'coordinating', waitingFor: 'a first value from any member', waitingOn: [] };
   }
-  return { ...common, phase: 'asking', waitingFor: `waiting for coordinator ${c.coordinator}`, waitingOn: [c.coordinator] };
+  return { ...common, phase: 'asking', waitingFor: `an answer from coordinator ${c.coordinator}`, waitingOn: [c.coordinator] };
 }
 
 export const coordinatorSpec: AlgorithmSpec<CoordinatorMessage, CoordinatorDurable> = {

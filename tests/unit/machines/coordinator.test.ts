@@ -170,7 +170,7 @@ describe('coordinator: retransmission and crashes (simulated clock)', () => {
     for (const node of ['n01', 'n02']) {
       expect(cluster.view(node)).toMatchObject({
         phase: 'asking',
-        waitingFor: 'waiting for coordinator n03',
+        waitingFor: 'an answer from coordinator n03',
         waitingOn: ['n03'],
         decided: undefined,
       });
