@@ -1,6 +1,6 @@
 /**
  * The contract every consensus algorithm in the playground implements, and that every host
- * (the deterministic simulator, the live classroom tab, the in-browser solo mode) drives.
+ * (the deterministic simulator, the live classroom tab) drives.
  *
  * An algorithm is a pure XState v5 machine. It never touches the network, a clock, storage or
  * `Math.random`:

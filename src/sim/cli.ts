@@ -5,7 +5,7 @@
  *   npm run sim -- --algorithm paxos-amnesia --nodes 3 --proposers 2 --faults crash-restart --replay 17
  *
  * The only file of src/sim that touches Node (argv, stdout, exit code): the simulator itself
- * also runs in the browser.
+ * stays free of Node APIs.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';

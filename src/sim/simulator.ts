@@ -1,7 +1,7 @@
 /**
  * The deterministic simulator every host of "many nodes in one process" uses: the unit tests,
- * the swarm, the `sim` command, the benchmarks and the in-browser solo mode. So it imports no
- * Node API.
+ * the swarm, the `sim` command and the benchmarks. It imports no Node API (only cli.ts does),
+ * so a page can run it as it is.
  *
  * Each node is a real XState actor started with `startNode` and a Clock that schedules on the
  * simulator's virtual time. Everything that can happen is an event in one priority queue

@@ -1,6 +1,5 @@
 /**
- * Two scenes from the storyline, arranged with link delays and manual delivery (the tools a
- * teacher has in the solo mode):
+ * Two scenes from the storyline, staged with link delays and manual delivery:
  * - the 25-node split vote (Red 9, Blue 5, Green 11): majority never decides, tiebreak decides
  *   the same value everywhere;
  * - the FLP situation: 5 nodes, 2 votes red, 2 blue, both candidates in flight to the fifth
