@@ -640,7 +640,8 @@ export class Simulation<M = unknown, D = unknown> {
           this.transmit(node, effect.to, effect.message);
           break;
         case 'decided':
-          if (node.decided === undefined || node.decided !== effect.value) this.recordDecision(node, effect.value);
+          // A repeated announcement of the same value is not a new decision; a different one is (the checker flags it).
+          if (node.decided !== effect.value) this.recordDecision(node, effect.value);
           break;
         default:
           assertNever(effect, 'node effect');

@@ -2,10 +2,11 @@
  * The step-by-step record of a simulated run, and how to print it for a person.
  *
  * Every entry carries the step index (one per processed event or outside action) and the virtual
- * time. Two levels of detail: `facts` keeps only what the property checker needs (proposals,
- * decisions, acceptor probes, crashes, restarts, pauses, partitions, notes) and is cheap enough
- * for swarms of thousands of runs; `full` adds every send, loss, duplicate, hold, delivery, timer
- * and persist, which is what a replay shows a teacher.
+ * time. Two levels of detail: `facts` keeps what the property checker needs and the outside
+ * actions that explain it (starts, proposals, decisions, acceptor probes, crashes, restarts,
+ * pauses, network changes, messages dropped by hand, notes) and is cheap enough for swarms of
+ * thousands of runs; `full` adds every send, loss, duplicate, hold, delivery, discard at a
+ * crashed receiver, timer and persist, which is what a replay shows a teacher.
  */
 import { assertNever } from '../core/assert.ts';
 import { ballotLabel } from '../core/quorum.ts';
