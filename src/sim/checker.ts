@@ -149,7 +149,7 @@ export function checkRun(run: RunRecord): Violation[] {
               (entry.incarnation > 0 ? ` (incarnation ${entry.incarnation}: it forgot its promise across a restart)` : ''),
           );
         }
-        if (previous === undefined || !sameBallot(previous.ballot, promised)) lastPromised.set(entry.node, { ballot: promised, step: entry.step });
+        if (previous === undefined || !sameOptionalBallot(previous.ballot, promised)) lastPromised.set(entry.node, { ballot: promised, step: entry.step });
         if (accepted !== undefined) {
           if ((promised === undefined || compareBallots(accepted.ballot, promised) > 0) && !acceptedReported.has(entry.node)) {
             acceptedReported.add(entry.node);
@@ -231,6 +231,7 @@ export function propertyTitle(property: Property): string {
   return PROPERTY_TITLES[property];
 }
 
-function sameBallot(a: Ballot | undefined, b: Ballot | undefined): boolean {
+/** Unlike core/paxos.ts sameBallot, two absent ballots are equal here: both mean "nothing promised". */
+function sameOptionalBallot(a: Ballot | undefined, b: Ballot | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && compareBallots(a, b) === 0);
 }

@@ -793,13 +793,14 @@ const EMPTY_PROBE: AcceptorProbe = { promised: undefined, accepted: undefined };
 
 function sameProbe(a: AcceptorProbe, b: AcceptorProbe | undefined): boolean {
   if (b === undefined) return false;
-  return sameBallot(a.promised, b.promised) && sameAccepted(a.accepted, b.accepted);
+  return sameOptionalBallot(a.promised, b.promised) && sameAccepted(a.accepted, b.accepted);
 }
 
-function sameBallot(a: AcceptorProbe['promised'], b: AcceptorProbe['promised']): boolean {
+/** Unlike core/paxos.ts sameBallot, two absent ballots are equal here: both mean "nothing promised". */
+function sameOptionalBallot(a: AcceptorProbe['promised'], b: AcceptorProbe['promised']): boolean {
   return a === b || (a !== undefined && b !== undefined && a.round === b.round && a.node === b.node);
 }
 
 function sameAccepted(a: AcceptorProbe['accepted'], b: AcceptorProbe['accepted']): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.value === b.value && sameBallot(a.ballot, b.ballot));
+  return a === b || (a !== undefined && b !== undefined && a.value === b.value && sameOptionalBallot(a.ballot, b.ballot));
 }
