@@ -90,12 +90,18 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   const nodes = integer(values, '--nodes', 5, 1, MAX_PEERS_PER_ROOM);
   const proposers = integer(values, '--proposers', Math.min(2, nodes), 1, nodes);
   const replay = values.has('--replay') ? integer(values, '--replay', 0, 0, MAX_SEED) : undefined;
+  const seeds = integer(values, '--seeds', 100, 1, MAX_SEEDS);
+  const firstSeed = integer(values, '--first-seed', 1, 0, MAX_SEED);
+  // Every seed of the range must be one --replay accepts, or a failure could not be replayed.
+  if (firstSeed + seeds - 1 > MAX_SEED) {
+    throw new UsageError(`--first-seed ${firstSeed} with --seeds ${seeds} runs past the largest seed, ${MAX_SEED}`);
+  }
   return {
     algorithm,
     nodes,
     proposers,
-    seeds: integer(values, '--seeds', 100, 1, MAX_SEEDS),
-    firstSeed: integer(values, '--first-seed', 1, 0, MAX_SEED),
+    seeds,
+    firstSeed,
     faults,
     budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, 3_600_000),
     json,

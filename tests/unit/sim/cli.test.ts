@@ -53,6 +53,7 @@ describe('sim command arguments', () => {
     [['--algorithm', 'paxos', '--seeds', '--json'], /--seeds needs a value/],
     [['--algorithm', 'paxos', '--algorithm', 'paxos'], /--algorithm given twice/],
     [['--algorithm', 'paxos', '--verbose'], /unknown argument "--verbose"/],
+    [['--algorithm', 'paxos', '--first-seed', '4294967295', '--seeds', '2'], /runs past the largest seed, 4294967295/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
