@@ -213,7 +213,13 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
     rosterSockets.handleUpgrade(req, socket, head, (ws) => {
       const params = url.searchParams;
       const result = registry.subscribe(
-        { id: params.get('id'), token: params.get('token'), name: params.get('name'), role: params.get('role') },
+        {
+          id: params.get('id'),
+          token: params.get('token'),
+          name: params.get('name'),
+          role: params.get('role'),
+          hostKey: params.get('hostKey'),
+        },
         ws,
       );
       if (!result.ok) {

@@ -15,7 +15,7 @@ import { MAX_PEERS_PER_ROOM, MAX_ROOMS } from '../src/limits.ts';
 import { parsePeerJsId, type NodeName, type RoomCode } from '../src/rooms/room-code.ts';
 import { parseDisplayName, parseRole } from '../src/rooms/names.ts';
 import { isToken } from '../src/transport/identity.ts';
-import { ROSTER_CLOSE, type RosterMember, type RosterMessage } from '../src/transport/signaling-protocol.ts';
+import { isHostKey, ROSTER_CLOSE, type RosterMember, type RosterMessage } from '../src/transport/signaling-protocol.ts';
 
 /** The part of a WebSocket the registry uses (ws's WebSocket in production, fakes in tests). */
 export interface RosterSocket {
@@ -54,6 +54,8 @@ function send(socket: RosterSocket | undefined, message: RosterMessage): void {
 
 export class RoomRegistry {
   private readonly rooms = new Map<RoomCode, Map<NodeName, Member>>();
+  /** Each room's teacher key, bound by its first host; forgotten with the room. */
+  private readonly hostKeys = new Map<RoomCode, string>();
 
   constructor(
     private readonly limits: { readonly maxPeersPerRoom: number; readonly maxRooms: number } = {
@@ -113,14 +115,20 @@ export class RoomRegistry {
     const member = room?.get(parsed.node);
     if (room === undefined || member === undefined) return;
     room.delete(parsed.node);
-    if (room.size === 0) this.rooms.delete(parsed.room);
+    if (room.size === 0) {
+      this.rooms.delete(parsed.room);
+      this.hostKeys.delete(parsed.room);
+    }
     member.socket?.close(ROSTER_CLOSE.left, 'left');
     if (member.name === undefined) return; // never announced, nobody to tell
     for (const other of room.values()) send(other.socket, { type: 'leave', node: parsed.node });
   }
 
   /** A roster socket asks to follow its room. Sends the snapshot and announces the member. */
-  subscribe(params: { id: unknown; token: unknown; name: unknown; role: unknown }, socket: RosterSocket): Subscription {
+  subscribe(
+    params: { id: unknown; token: unknown; name: unknown; role: unknown; hostKey?: unknown },
+    socket: RosterSocket,
+  ): Subscription {
     const parsed = parsePeerJsId(params.id);
     const name = parseDisplayName(params.name);
     const role = parseRole(params.role);
@@ -131,6 +139,14 @@ export class RoomRegistry {
     const member = room?.get(parsed.node);
     if (room === undefined || member === undefined || !sameSecret(member.token, params.token)) {
       return { ok: false, code: ROSTER_CLOSE.notRegistered, reason: 'not registered with this token' };
+    }
+    if (role === 'host') {
+      const bound = this.hostKeys.get(parsed.room);
+      if (!isHostKey(params.hostKey)) return { ok: false, code: ROSTER_CLOSE.invalid, reason: 'a teacher needs a teacher key' };
+      if (bound !== undefined && !sameSecret(bound, params.hostKey)) {
+        return { ok: false, code: ROSTER_CLOSE.notTheTeacher, reason: `room ${parsed.room} already has its teacher's screen` };
+      }
+      this.hostKeys.set(parsed.room, params.hostKey);
     }
     if (member.socket !== undefined && member.socket !== socket) member.socket.close(ROSTER_CLOSE.replaced, 'replaced');
     member.socket = socket;

@@ -116,9 +116,10 @@ export class TransportCore<M> {
   listed(peer: PeerId, info?: { readonly name: string; readonly role: PeerRole }): void {
     const entry = this.entryFor(peer);
     if (entry === undefined) return;
-    if (info !== undefined && entry.record.lastHeardAt === undefined) {
-      // The peer's own hello wins once heard; the roster's copy fills in until then.
-      this.rename(entry, info.name, info.role);
+    if (info !== undefined) {
+      // The role is the registry's word (the signaling server checks the teacher's key); a
+      // peer's own hello can rename it but never promote it. The name: hello wins once heard.
+      this.rename(entry, entry.record.lastHeardAt === undefined ? info.name : entry.name, info.role);
     }
     this.observe(entry, { type: 'listed', now: this.options.clock.now() });
   }
@@ -166,7 +167,8 @@ export class TransportCore<M> {
   private handle(from: PeerId, entry: PeerEntry, envelope: WireEnvelope<M>, now: number): void {
     switch (envelope.type) {
       case 'hello':
-        this.rename(entry, envelope.name, envelope.role);
+        // The hello's role is informative only: a tab cannot make itself the teacher.
+        this.rename(entry, envelope.name, entry.role);
         this.observe(entry, { type: 'heard', now });
         return;
       case 'heartbeat':

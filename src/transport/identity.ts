@@ -194,3 +194,17 @@ export function claimRoomIdentity(room: string, name: string, deps: RoomIdentity
   if (inBrowser) claimedThisPage.set(roomKey, identity);
   return identity;
 }
+
+/**
+ * The teacher's key for `room`, kept in this browser (localStorage) so the teacher's screen can
+ * reload, or reopen, and still be the room's teacher. Another browser — a student opening the
+ * teacher's URL — has no key and cannot take the host role while the room exists.
+ */
+export function claimHostKey(room: string, store: KeyValueStore | undefined = globalThis.localStorage, randomIndex: RandomIndex = cryptoRandomIndex): string {
+  const key = `consensus-playground:host-key:${room}`;
+  const stored = store === undefined ? null : safeGet(store, key);
+  if (stored !== null && TOKEN_PATTERN.test(stored)) return stored;
+  const fresh = newIdentity(randomIndex).token;
+  if (store !== undefined) safeSet(store, key, fresh);
+  return fresh;
+}

@@ -34,7 +34,7 @@ import { parseDisplayName } from '../rooms/names.ts';
 import { cryptoRandomIndex, parsePeerJsId, peerJsId, type RoomCode } from '../rooms/room-code.ts';
 import { every, systemClock, type TransportClock } from './clock.ts';
 import { TransportCore } from './core.ts';
-import { claimRoomIdentity, type TabIdentity } from './identity.ts';
+import { claimHostKey, claimRoomIdentity, type TabIdentity } from './identity.ts';
 import type { LinkState } from './liveness.ts';
 import {
   CLIENT_CONFIG_PATH,
@@ -64,6 +64,11 @@ export interface PeerTransportOptions<M> {
   /** Display name; validated with parseDisplayName (createPeerTransport throws a RangeError if invalid). */
   readonly name: string;
   readonly role: PeerRole;
+  /**
+   * Role 'host' only: the teacher's key for this room (see isHostKey). Default: the one this
+   * browser keeps for the room (claimHostKey).
+   */
+  readonly hostKey?: string;
   readonly parse: MessageParser<M>;
   /** This page's node id and secret token; default claimRoomIdentity(room, name). */
   readonly identity?: TabIdentity;
@@ -160,9 +165,17 @@ function randomFraction(): number {
   return cryptoRandomIndex(1_000_000) / 1_000_000;
 }
 
-function rosterUrl(endpoint: SignalingEndpoint, id: string, identity: TabIdentity, name: string, role: PeerRole): string {
+function rosterUrl(
+  endpoint: SignalingEndpoint,
+  id: string,
+  identity: TabIdentity,
+  name: string,
+  role: PeerRole,
+  hostKey: string | undefined,
+): string {
   const scheme = endpoint.secure ? 'wss' : 'ws';
   const query = new URLSearchParams({ id, token: identity.token, name, role });
+  if (hostKey !== undefined) query.set('hostKey', hostKey);
   const basePath = (endpoint.path ?? SIGNALING_PATH).replace(/\/$/, '');
   const rosterPath = basePath + ROSTER_PATH.slice(SIGNALING_PATH.length);
   return `${scheme}://${endpoint.host}:${endpoint.port}${rosterPath}?${query.toString()}`;
@@ -177,6 +190,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   if (parsedName === undefined) throw new RangeError('createPeerTransport: the display name is empty or too long');
   const name: string = parsedName;
   const identity = options.identity ?? claimRoomIdentity(options.room, name);
+  const hostKey = options.role === 'host' ? (options.hostKey ?? claimHostKey(options.room)) : undefined;
   const clock = options.clock ?? systemClock;
   const endpoint = options.signaling ?? defaultSignalingEndpoint();
   const room = options.room;
@@ -419,7 +433,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (closed || rosterSocket !== undefined || peer?.open !== true) return;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(rosterUrl(endpoint, myPeerJsId, identity, name, options.role));
+      socket = new WebSocket(rosterUrl(endpoint, myPeerJsId, identity, name, options.role, hostKey));
     } catch {
       scheduleRoster();
       return;
@@ -454,6 +468,10 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     };
     socket.onclose = (event) => {
       if (rosterSocket === socket) rosterSocket = undefined;
+      if (event.code === ROSTER_CLOSE.notTheTeacher) {
+        setState({ kind: 'rejected', reason: event.reason || 'another screen is this room’s teacher' });
+        return;
+      }
       if (closed || event.code === ROSTER_CLOSE.invalid || event.code === ROSTER_CLOSE.replaced) return;
       scheduleRoster();
     };

@@ -37,11 +37,24 @@ export const ROSTER_CLOSE = {
   invalid: 4400,
   /** The id is not registered with this token (yet): retry after the PeerJS socket is open. */
   notRegistered: 4401,
+  /** Role 'host' without this room's teacher key: another screen is this room's teacher. */
+  notTheTeacher: 4403,
   /** A newer roster socket for the same id replaced this one. */
   replaced: 4409,
   /** The id's PeerJS socket closed: the member left. */
   left: 4410,
 } as const;
+
+/**
+ * The teacher's key: a random secret the teacher's browser keeps per room. The first host to
+ * subscribe to a room binds its key to the room; while the room exists, only that key may take
+ * the host role. Roles in rosters are therefore the server's word, not a tab's claim.
+ */
+const HOST_KEY = /^[A-Za-z0-9]{16,64}$/;
+
+export function isHostKey(raw: unknown): raw is string {
+  return typeof raw === 'string' && HOST_KEY.test(raw);
+}
 
 export interface RosterMember {
   readonly node: NodeName;

@@ -64,6 +64,9 @@ function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
   return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
+
+/** A teacher's key as the teacher's browser keeps it (see claimHostKey). */
+const TEACHER_KEY = newIdentity().token;
 describe('signaling server', () => {
   let server: SignalingServer;
   let port: number;
@@ -85,8 +88,14 @@ describe('signaling server', () => {
     return { id, token, peer, peerMessages };
   }
 
-  function roster(client: Client, name: string, role = 'student'): { ws: WebSocket; messages: RosterMessage[]; first: Promise<RosterMessage> } {
+  function roster(
+    client: Client,
+    name: string,
+    role = 'student',
+    hostKey?: string,
+  ): { ws: WebSocket; messages: RosterMessage[]; first: Promise<RosterMessage> } {
     const query = new URLSearchParams({ id: client.id, token: client.token, name, role });
+    if (hostKey !== undefined) query.set('hostKey', hostKey);
     const ws = track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${query.toString()}`));
     const messages: RosterMessage[] = [];
     const first = new Promise<RosterMessage>((resolve, reject) => {
@@ -238,7 +247,7 @@ describe('signaling server', () => {
       const ada = await register(roomA);
       const bob = await register(roomA);
       const eve = await register(roomB);
-      const adaRoster = roster(ada, 'Ada', 'host');
+      const adaRoster = roster(ada, 'Ada', 'host', TEACHER_KEY);
       expect(await adaRoster.first).toEqual({ type: 'roster', room: roomA, members: [] });
       const eveRoster = roster(eve, 'Eve');
       expect(await eveRoster.first).toEqual({ type: 'roster', room: roomB, members: [] });
@@ -263,6 +272,20 @@ describe('signaling server', () => {
       // Room B never heard a thing about room A.
       await new Promise((r) => setTimeout(r, 50));
       expect(eveRoster.messages).toHaveLength(1);
+    });
+
+    it('lets only the teacher’s key take the host role in a room', async () => {
+      const code = freshRoom();
+      const teacher = await register(code);
+      const student = await register(code);
+      const noKey = roster(student, 'Mallory', 'host');
+      await expect(noKey.first).rejects.toThrow(String(ROSTER_CLOSE.invalid));
+      expect(await roster(teacher, 'Teacher', 'host', TEACHER_KEY).first).toMatchObject({ type: 'roster', room: code });
+      const impostor = roster(student, 'Mallory', 'host', newIdentity().token);
+      await expect(impostor.first).rejects.toThrow(String(ROSTER_CLOSE.notTheTeacher));
+      // As a student, the same tab is welcome, and the teacher is listed with the role the server vouches for.
+      const asStudent = roster(student, 'Mallory');
+      expect(await asStudent.first).toMatchObject({ members: [{ name: 'Teacher', role: 'host' }] });
     });
 
     it('refuses a roster subscription without the id’s token, or with bad parameters', async () => {

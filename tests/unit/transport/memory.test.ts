@@ -30,9 +30,15 @@ describe('MemoryNetwork on fake time', () => {
     vi.useRealTimers();
   });
 
-  it('meshes with names and roles from the hello', () => {
+  it('meshes with names from the hello and roles from the registry', () => {
     expect(a.peers()).toEqual([{ id: 'b', name: 'Bob', role: 'student', status: 'connected' }]);
     expect(b.peers()).toEqual([{ id: 'a', name: 'Ada', role: 'host', status: 'connected' }]);
+  });
+
+  it('a hello cannot promote a peer to teacher: roles are the registry’s word', () => {
+    b.sendRawFrame('a', JSON.stringify({ type: 'hello', name: 'Mallory', role: 'host' }));
+    vi.advanceTimersByTime(50);
+    expect(a.peers()).toEqual([{ id: 'b', name: 'Mallory', role: 'student', status: 'connected' }]);
   });
 
   it('heartbeats keep an idle peer connected', () => {
