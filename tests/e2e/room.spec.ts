@@ -333,3 +333,24 @@ test('phone-sized screens: no sideways scrolling and touch targets of at least 4
     }
   }
 });
+
+test('a second screen in another browser cannot become the room’s teacher', async ({ tabs, browser, baseURL }) => {
+  const room = newRoomCode();
+  const host = await tabs.host(room);
+  const student = await tabs.student(room, 'Ada');
+  const hostId = await nodeIdOf(host);
+  await expectPeers(student, [hostId], 'connected');
+
+  // A student's own browser (its own storage, so no teacher key) opens the teacher's URL.
+  const elsewhere = await browser.newContext({ permissions: ['microphone'] });
+  try {
+    const impostor = await elsewhere.newPage();
+    await impostor.goto(new URL(`/?${new URLSearchParams({ room, view: 'host', test: '1' })}`, baseURL).toString());
+    await expect(impostor.getByTestId('signaling-banner')).toContainText('already has its teacher');
+    // Nobody lists it: the real teacher stays the only host.
+    await expectPeers(student, [hostId], 'connected');
+    await expect(peerRow(student, hostId)).toHaveAttribute('data-role', 'host');
+  } finally {
+    await elsewhere.close();
+  }
+});
