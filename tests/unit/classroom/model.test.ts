@@ -178,7 +178,7 @@ describe('phone read-models', () => {
   });
 
   it('says when my decision is stuck, and why', () => {
-    const waiting = view({ phase: 'asking', waitingFor: 'waiting for coordinator e', waitingOn: ['e'] });
+    const waiting = view({ phase: 'asking', waitingFor: 'an answer from coordinator e', waitingOn: ['e'] });
     const crashedCoordinator = studentAlerts({ ...base, view: waiting, liveness: (p) => (p === 'e' ? 'crashed' : 'up') });
     expect(crashedCoordinator).toEqual([{ kind: 'stuck', message: 'Stuck: waiting for Eve, who crashed.' }]);
     const split = view({ phase: 'split vote', waitingFor: 'a majority that can never come' });
