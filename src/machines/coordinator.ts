@@ -36,6 +36,12 @@ export interface CoordinatorDurable {
 }
 
 export interface CoordinatorContext extends CoordinatorDurable {
+  /**
+   * Stored state was present but unreadable. A coordinator in that state must never keep a new
+   * first write (it may already have answered another value before it crashed), so it stays
+   * silent: safe, though the decision may then hang, as a crashed coordinator's does.
+   */
+  readonly storageLost: boolean;
   readonly self: NodeId;
   readonly members: readonly NodeId[];
   readonly timing: Timing;
@@ -98,7 +104,7 @@ export const coordinatorMachine = setup({
     /** Something to (re)send while undecided: questions to the coordinator, or my proposal. */
     hasRequests: ({ context }) => !isCoordinator(context) || context.proposal !== undefined,
     /** The coordinator's variable is still empty and someone writes to it: first write wins. */
-    isFirstWrite: ({ context, event }) => isCoordinator(context) && messageType(event) === 'initialize',
+    isFirstWrite: ({ context, event }) => isCoordinator(context) && !context.storageLost && messageType(event) === 'initialize',
     /** Only the coordinator's answer counts: the sender is the connection's peer, never a field. */
     isAnswerFromCoordinator: ({ context, event }) =>
       event.type === 'receive' && event.message.type === 'value' && event.from === context.coordinator && !isCoordinator(context),
@@ -154,6 +160,7 @@ export const coordinatorMachine = setup({
       coordinator: electCoordinator(input.members, input.self),
       proposal: durable?.proposal,
       decided: durable?.decided,
+      storageLost: input.durable !== undefined && durable === undefined,
     };
   },
   initial: 'undecided',
@@ -199,6 +206,9 @@ export function coordinatorView(snapshot: SnapshotFrom<typeof coordinatorMachine
   ];
   const common = { decided: c.decided, tally: {}, fields };
   if (c.decided !== undefined) return { ...common, phase: 'decided', waitingFor: 'nothing: decided', waitingOn: [] };
+  if (amCoordinator && c.storageLost) {
+    return { ...common, phase: 'storage lost', waitingFor: 'nothing it may safely do: its stored value is unreadable', waitingOn: [] };
+  }
   if (amCoordinator) {
     return { ...common, phase: 'coordinating', waitingFor: 'a first value from any member', waitingOn: [] };
   }

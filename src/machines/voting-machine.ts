@@ -63,6 +63,12 @@ export interface VotingContext extends VotingDurable {
    * restart I resend my vote to everyone and they acknowledge it again.
    */
   readonly acked: readonly NodeId[];
+  /**
+   * Stored state was present but unreadable: this node may have voted before it crashed, so it
+   * must not vote (or propose) again, nor promise durability with acks. It still counts the
+   * others' votes and decides from them, like Paxos's listen-only node.
+   */
+  readonly listenOnly: boolean;
 }
 
 type VotingEvent = NodeEvent<VotingMessage>;
@@ -141,11 +147,16 @@ export function createVotingMachine(rule: DecisionRule) {
     guards: {
       /** One proposal per node, only while undecided, only a valid value (peers would refuse it). */
       canPropose: ({ context, event }) =>
-        event.type === 'tryInitialize' && isValue(event.value) && context.proposal === undefined && context.decided === undefined,
+        event.type === 'tryInitialize' &&
+        isValue(event.value) &&
+        !context.listenOnly &&
+        context.proposal === undefined &&
+        context.decided === undefined,
       /** Non-members cannot propose, vote or acknowledge. */
       fromStranger: ({ context, event }) => event.type === 'receive' && !context.members.includes(event.from),
       /** Vote once: only the first candidate heard gets my vote. */
-      isFirstCandidate: ({ context, event }) => received(event, 'candidate') !== undefined && context.vote === undefined,
+      isFirstCandidate: ({ context, event }) =>
+        received(event, 'candidate') !== undefined && context.vote === undefined && !context.listenOnly,
       isVote: ({ event }) => received(event, 'vote') !== undefined,
       isVoteAck: ({ event }) => received(event, 'voteAck') !== undefined,
       restoredDecision: ({ context }) => context.decided !== undefined,
@@ -176,9 +187,12 @@ export function createVotingMachine(rule: DecisionRule) {
         if (!hasVoted(context.votes, incoming.from)) {
           const votes = withVote(context.votes, incoming.from, incoming.message.value);
           enqueue.assign({ votes });
+          // A listen-only node keeps its unreadable storage as it is: overwriting it with a state
+          // that has no vote would let a later restart vote again.
+          if (context.listenOnly) return;
           enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
         }
-        enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'voteAck' } });
+        if (!context.listenOnly) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'voteAck' } });
       }),
       recordAck: enqueueActions(({ context, event, enqueue }) => {
         const ack = received(event, 'voteAck');
@@ -197,13 +211,15 @@ export function createVotingMachine(rule: DecisionRule) {
         const decided = tallyDecision(rule, context.members, context.votes);
         if (decided === undefined) return;
         enqueue.assign({ decided });
-        enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+        // A listen-only node never writes: it stays listen-only across restarts.
+        if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
       }),
       decideImpatiently: enqueueActions(({ context, enqueue }) => {
         const decided = impatientDecision(context.votes);
         if (decided === undefined) return;
         enqueue.assign({ decided });
-        enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+        // A listen-only node never writes: it stays listen-only across restarts.
+        if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
       }),
       announceDecision: enqueueActions(({ context, enqueue }) => {
         if (context.decided !== undefined) enqueue.emit({ type: 'decided', value: context.decided });
@@ -222,6 +238,7 @@ export function createVotingMachine(rule: DecisionRule) {
         votes: durable?.votes ?? {},
         decided: durable?.decided,
         acked: [],
+        listenOnly: input.durable !== undefined && durable === undefined,
       };
     },
     type: 'parallel',
@@ -285,7 +302,7 @@ export function votingView(rule: DecisionRule): (snapshot: SnapshotFrom<VotingMa
     const fields = [
       { label: 'rule', value: ruleDescription(rule, c.timing) },
       { label: 'my candidate', value: c.proposal ?? '—' },
-      { label: 'my vote', value: c.vote ?? 'not cast yet' },
+      { label: 'my vote', value: c.listenOnly ? 'none: storage unreadable, only listening' : (c.vote ?? 'not cast yet') },
       { label: 'votes heard', value: `${n - missing.length} of ${n}` },
       { label: 'majority needs', value: String(majorityOf(n)) },
       { label: 'my vote acknowledged by', value: c.vote === undefined ? '—' : `${c.acked.length} of ${n}` },

@@ -114,9 +114,20 @@ describe('coordinator: the bully algorithm', () => {
     expect(write.effects).toEqual([{ type: 'send', to: 'n02', message: { type: 'value', value: 'red' } }]);
   });
 
-  it('starts fresh from malformed stored state', () => {
+  it('a coordinator whose stored value is unreadable never keeps a new first write', () => {
     const { snapshot } = start('n03', { proposal: 7, decided: ['red'] } as unknown as CoordinatorDurable);
     expect(snapshot.context.decided).toBeUndefined();
+    // It may have answered "red" before it crashed: keeping "blue" now could break Agreement.
+    const write = step(snapshot, from('n02', { type: 'initialize', value: 'blue' }));
+    expect(write.effects).toEqual([]);
+    expect(write.snapshot.context.decided).toBeUndefined();
+    expect(coordinatorView(write.snapshot).phase).toBe('storage lost');
+  });
+
+  it('a member whose stored state is unreadable just asks again', () => {
+    const { snapshot } = start('n01', { proposal: 7 } as unknown as CoordinatorDurable);
+    const answer = step(snapshot, from('n03', { type: 'value', value: 'red' }));
+    expect(answer.snapshot.context.decided).toBe('red');
   });
 });
 

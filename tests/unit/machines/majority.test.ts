@@ -147,10 +147,30 @@ describe('majority: one node', () => {
     expect(Object.keys(decided.snapshot.context.votes)).toEqual(['constructor', '__proto__']);
   });
 
-  it('starts fresh from malformed stored state rather than trusting it', () => {
-    const s = startAlone('n01', FIVE, { vote: 42, votes: 'all of them' } as unknown as MajorityDurable);
+  it('with unreadable stored state it only listens: no vote, no proposal, no ack, no write — but it still decides', () => {
+    let s = startAlone('n01', FIVE, { vote: 42, votes: 'all of them' } as unknown as MajorityDurable);
     expect(s.context.vote).toBeUndefined();
     expect(s.context.votes).toEqual({});
+    expect(s.context.listenOnly).toBe(true);
+    // It may have voted before it crashed: a second, different vote could give two majorities.
+    const candidate = receive(s, 'n02', { type: 'candidate', value: 'blue' });
+    expect(candidate.effects).toEqual([]);
+    const [, proposed] = transition(majorityMachine, candidate.snapshot, { type: 'tryInitialize', value: 'green' });
+    expect(effectsOf<MajorityMessage, MajorityDurable>(proposed)).toEqual([]);
+    s = candidate.snapshot;
+    for (const voter of ['n02', 'n03']) {
+      const heard = receive(s, voter, { type: 'vote', value: 'red' });
+      expect(heard.effects).toEqual([]); // neither persisted nor acknowledged
+      s = heard.snapshot;
+    }
+    const third = receive(s, 'n04', { type: 'vote', value: 'red' });
+    expect(third.snapshot.context.decided).toBe('red');
+    expect(third.effects).toEqual([{ type: 'decided', value: 'red' }]);
+    expect(majorityView(third.snapshot).fields.find((f) => f.label === 'my vote')?.value).toContain('unreadable');
+  });
+
+  it('a first start (nothing stored) votes normally', () => {
+    expect(startAlone('n01', FIVE).context.listenOnly).toBe(false);
   });
 });
 
