@@ -84,3 +84,14 @@ export const MAX_KNOWN_PEERS = 2 * MAX_PEERS_PER_ROOM;
  */
 export const EARLY_MESSAGE_WAIT_MS = 5_000;
 export const MAX_EARLY_MESSAGES = 2 * MAX_PEERS_PER_ROOM;
+
+/** Solo mode: 3 nodes is the smallest group with a meaningful majority; 9 cards still fit a projector. */
+export const SOLO_MIN_NODES = 3;
+export const SOLO_MAX_NODES = 9;
+/** Solo mode: trace lines shown, about one screen; the whole trace stays in the simulator. */
+export const SOLO_TRACE_LINES = 30;
+/**
+ * Solo mode: held messages listed. Nodes keep retransmitting while messages are held, so the
+ * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
+ */
+export const SOLO_MAX_HELD_SHOWN = 40;

@@ -13,7 +13,10 @@ export interface DurableStore {
   keys(prefix: string): string[];
 }
 
-/** In-memory store for tests and the solo mode. Values are copied in and out like real storage. */
+/**
+ * In-memory store for tests. Values are copied in and out like real storage. (Solo mode needs no
+ * store: it runs the simulator, which keeps each node's persisted state itself.)
+ */
 export class MemoryStore implements DurableStore {
   private readonly entries = new Map<string, string>();
   load(key: string): unknown {

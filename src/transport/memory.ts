@@ -1,6 +1,7 @@
 /**
  * The in-memory transport: every node of a `MemoryNetwork` lives in one JavaScript realm. Used
- * by unit tests, by the transport contract suite, and by the in-browser solo mode.
+ * by unit tests and by the transport contract suite. (The in-browser solo mode does not use it:
+ * it runs the deterministic simulator of src/sim, whose network is part of the simulation.)
  *
  * It goes through the same `TransportCore` as the PeerJS transport: every message is encoded to
  * a JSON string, carried as a string, and decoded and validated at the receiving boundary.

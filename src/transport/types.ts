@@ -1,6 +1,6 @@
 /**
  * The small typed interface every layer above uses to talk to other nodes. Two implementations
- * pass one contract suite: `memory.ts` (in-process, for tests and solo mode) and `peerjs.ts`
+ * pass one contract suite: `memory.ts` (in-process, for tests) and `peerjs.ts`
  * (WebRTC data channels through our own signaling server).
  *
  * The sender of a message is always the peer at the other end of the connection it arrived on;

@@ -6,18 +6,23 @@
  *   /?room=CODE                 join form for that room (name still to type)
  *   /?room=CODE&name=NAME       join at once as a student (what the QR code's phones end up on)
  *   /?room=CODE&view=host       the teacher's room page
+ *   /?solo=1                    solo mode: the simulator in the page, no room, no network
+ *                               (optionally &algorithm=majority&nodes=5&seed=1)
  *
  * `test=1` additionally installs the window test hook (see test-hook.ts); it changes nothing
  * on screen. Parsing never throws: bad input yields a route that explains what was wrong.
  */
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import { parseDisplayName } from '../rooms/names.ts';
+import { isAlgorithmName } from '../machines/spec.ts';
+import { DEFAULT_SOLO_SETUP, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo.ts';
 
 export type Route =
   | { readonly kind: 'landing'; readonly problem?: RouteProblem }
   | { readonly kind: 'join'; readonly room: RoomCode; readonly problem?: RouteProblem }
   | { readonly kind: 'student'; readonly room: RoomCode; readonly name: string }
-  | { readonly kind: 'host'; readonly room: RoomCode };
+  | { readonly kind: 'host'; readonly room: RoomCode }
+  | { readonly kind: 'solo'; readonly setup: SoloSetup };
 
 /** Why a URL did not lead where it asked to: shown as a banner on the page it fell back to. */
 export type RouteProblem = 'invalid-room' | 'invalid-name';
@@ -28,6 +33,7 @@ const MAX_SEARCH_LENGTH = 512;
 export function parseRoute(search: string): Route {
   if (search.length > MAX_SEARCH_LENGTH) return { kind: 'landing', problem: 'invalid-room' };
   const params = new URLSearchParams(search);
+  if (params.get('solo') === '1') return { kind: 'solo', setup: parseSoloSetup(params) };
   const rawRoom = params.get('room');
   if (rawRoom === null) return { kind: 'landing' };
   const room = normalizeRoomCode(rawRoom);
@@ -37,6 +43,23 @@ export function parseRoute(search: string): Route {
   if (rawName === null) return { kind: 'join', room };
   const name = parseDisplayName(rawName);
   return name === undefined ? { kind: 'join', room, problem: 'invalid-name' } : { kind: 'student', room, name };
+}
+
+/** Solo presets from the URL; anything missing or invalid falls back to the default, field by field. */
+function parseSoloSetup(params: URLSearchParams): SoloSetup {
+  const algorithm = params.get('algorithm') ?? '';
+  const nodes = wholeNumber(params.get('nodes'));
+  const seed = wholeNumber(params.get('seed'));
+  return {
+    algorithm: isAlgorithmName(algorithm) ? algorithm : DEFAULT_SOLO_SETUP.algorithm,
+    nodes: nodes !== undefined && isSoloNodeCount(nodes) ? nodes : DEFAULT_SOLO_SETUP.nodes,
+    seed: seed !== undefined && isSoloSeed(seed) ? seed : DEFAULT_SOLO_SETUP.seed,
+  };
+}
+
+/** Plain decimal digits only: `Number('')` is 0 and `Number('1e3')` is 1000, neither what a URL meant. */
+function wholeNumber(raw: string | null): number | undefined {
+  return raw !== null && /^\d{1,10}$/.test(raw) ? Number(raw) : undefined;
 }
 
 export function isTestMode(search: string): boolean {
@@ -58,6 +81,10 @@ export function studentHref(room: RoomCode, name: string, keep: { test: boolean 
 
 export function hostHref(room: RoomCode, keep: { test: boolean }): string {
   return `?${query({ room, view: 'host' }, keep)}`;
+}
+
+export function soloHref(keep: { test: boolean }): string {
+  return `?${query({ solo: '1' }, keep)}`;
 }
 
 /** The absolute URL students open (what the QR code encodes): the join form of `room`. */
