@@ -26,6 +26,7 @@ import type {
   PeerRole,
   PeerStatus,
   RejectReason,
+  Transport,
   TransportStats,
   Unsubscribe,
 } from './types.ts';
@@ -187,6 +188,19 @@ export class TransportCore<M> {
   }
 
   // ---- Transport API -----------------------------------------------------------------------
+
+  /** The Transport methods both implementations expose unchanged, bound to this core. */
+  transportMethods(): Pick<Transport<M>, 'send' | 'broadcast' | 'onMessage' | 'onPeers' | 'onReject' | 'peers' | 'stats'> {
+    return {
+      send: (to, message) => this.send(to, message),
+      broadcast: (message) => this.broadcast(message),
+      onMessage: (handler) => this.onMessage(handler),
+      onPeers: (handler) => this.onPeers(handler),
+      onReject: (handler) => this.onReject(handler),
+      peers: () => this.peers(),
+      stats: () => this.stats(),
+    };
+  }
 
   send(to: PeerId, message: M): boolean {
     const entry = this.entries.get(to);

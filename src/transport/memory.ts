@@ -13,7 +13,7 @@
 import { systemClock, type TransportClock } from './clock.ts';
 import { TransportCore } from './core.ts';
 import type { LivenessTiming } from './liveness.ts';
-import type { MessageParser, PeerId, PeerInfo, PeerRole, RejectReason, Transport, TransportStats, Unsubscribe } from './types.ts';
+import type { MessageParser, PeerId, PeerRole, Transport } from './types.ts';
 
 /** Delay of one frame on the link from → to, in ms. */
 export type LinkDelay = number | ((from: PeerId, to: PeerId) => number);
@@ -129,13 +129,7 @@ export class MemoryNetwork {
     let closed = false;
     return {
       self: id,
-      send: (to: PeerId, message: M): boolean => core.send(to, message),
-      broadcast: (message: M): void => core.broadcast(message),
-      onMessage: (handler: (from: PeerId, message: M) => void): Unsubscribe => core.onMessage(handler),
-      onPeers: (handler: (peers: readonly PeerInfo[]) => void): Unsubscribe => core.onPeers(handler),
-      onReject: (handler: (from: PeerId, reason: RejectReason) => void): Unsubscribe => core.onReject(handler),
-      peers: (): readonly PeerInfo[] => core.peers(),
-      stats: (): TransportStats => core.stats(),
+      ...core.transportMethods(),
       sendRawFrame: (to: PeerId, frame: unknown): boolean => this.carry(id, to, frame),
       close: (): void => {
         if (closed) return;

@@ -48,7 +48,7 @@ import {
   type IceServerConfig,
   type RosterMember,
 } from './signaling-protocol.ts';
-import type { MessageParser, PeerId, PeerInfo, PeerRole, RejectReason, Transport, TransportStats, Unsubscribe } from './types.ts';
+import type { MessageParser, PeerId, PeerRole, Transport, Unsubscribe } from './types.ts';
 
 /** Where the signaling server is. Defaults to the page's own origin and SIGNALING_PATH. */
 export interface SignalingEndpoint {
@@ -622,13 +622,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     self,
     room,
     peerJsId: myPeerJsId,
-    send: (to: PeerId, message: M): boolean => core.send(to, message),
-    broadcast: (message: M): void => core.broadcast(message),
-    onMessage: (handler: (from: PeerId, message: M) => void): Unsubscribe => core.onMessage(handler),
-    onPeers: (handler: (peers: readonly PeerInfo[]) => void): Unsubscribe => core.onPeers(handler),
-    onReject: (handler: (from: PeerId, reason: RejectReason) => void): Unsubscribe => core.onReject(handler),
-    peers: (): readonly PeerInfo[] => core.peers(),
-    stats: (): TransportStats => core.stats(),
+    ...core.transportMethods(),
     signaling: (): SignalingState => state,
     onSignaling: (handler: (state: SignalingState) => void): Unsubscribe => {
       signalingHandlers.add(handler);
