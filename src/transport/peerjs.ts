@@ -4,7 +4,7 @@
  * STUN: host/port/path/key/secure and the ICE servers are always passed explicitly, and the ICE
  * list is empty unless the school configured TURN (/config.json).
  *
- * Choices, each for a measured reason (/work/shared/verified-setup.md):
+ * Choices, each for a measured reason (shared/verified-setup.md, the team's notes measured before the first line):
  * - `reliable: true` (PeerJS defaults to unordered) and serialization 'raw': we send JSON text we
  *   stringified ourselves, so MAX_MESSAGE_BYTES is measured on the bytes that travel and a hostile
  *   frame is parsed by our try/catch, not by PeerJS ('json' mode parses inside an event listener

@@ -2,7 +2,7 @@
  * Browser tests: Debian's Chromium driving the built app (dist/) served by our own signaling
  * server on 127.0.0.1. Run inside a loopback-only network namespace (see README / .ci/run).
  *
- * Facts this config rests on (measured, /work/shared/verified-setup.md):
+ * Facts this config rests on (measured: shared/verified-setup.md, the team's notes):
  * - Chromium gathers no ICE candidates in a loopback-only namespace unless the context has the
  *   'microphone' permission AND `--allow-loopback-in-peer-connection` is passed; without them
  *   the mesh silently never forms.

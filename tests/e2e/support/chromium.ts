@@ -1,6 +1,6 @@
 /**
  * How we launch Chromium for WebRTC between tabs inside a loopback-only network namespace
- * (measured: /work/shared/verified-setup.md). Shared by the e2e config and the mesh benchmark.
+ * (measured: shared/verified-setup.md, the team's notes). Shared by the e2e config and the mesh benchmark.
  */
 
 /** Debian's chromium unless CHROMIUM_PATH says otherwise (Playwright downloads no browser here). */
