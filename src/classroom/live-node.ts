@@ -132,15 +132,25 @@ export class LiveNode {
     this.handle.stop();
   }
 
+  /**
+   * A node's message to itself crosses no network, so the teacher's message delay (which stands
+   * for the network) does not apply: a proposer hears its own candidate before anyone else's,
+   * as on a real machine. It is still a separate step (a timer of 0), never a nested one.
+   */
+  private deliverToSelf(message: unknown): void {
+    this.options.clock.setTimeout(() => this.deliver(this.options.self, message), 0);
+  }
+
+  private deliver(from: PeerId, message: unknown): void {
+    if (this.stopped) return;
+    this.traffic.push({ direction: 'received', peer: from, ...summarizeMessage(message) });
+    this.handle.send({ type: 'receive', from, message });
+  }
+
   private deliverAfterDelay(from: PeerId, message: unknown): void {
-    const deliver = (): void => {
-      if (this.stopped) return;
-      this.traffic.push({ direction: 'received', peer: from, ...summarizeMessage(message) });
-      this.handle.send({ type: 'receive', from, message });
-    };
     const delayMs = this.options.deliveryDelayMs();
-    if (delayMs > 0) this.options.clock.setTimeout(deliver, delayMs);
-    else deliver();
+    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message), delayMs);
+    else this.deliver(from, message);
   }
 
   private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
@@ -151,7 +161,7 @@ export class LiveNode {
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
       this.traffic.push({ direction: 'sent', peer: effect.to, ...summarizeMessage(effect.message) });
-      if (effect.to === this.options.self) this.deliverAfterDelay(this.options.self, effect.message);
+      if (effect.to === this.options.self) this.deliverToSelf(effect.message);
       else this.options.sendAlgorithmMessage(effect.to, effect.message);
     }
     this.report();

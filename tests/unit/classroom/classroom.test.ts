@@ -342,3 +342,21 @@ describe('messages that outrun the announcement', () => {
     expect(r.host.dashboard?.flaggedPeers()).toEqual([]);
   });
 });
+
+describe('the message delay', () => {
+  it('holds messages between nodes, but a proposer hears its own candidate at once', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    r.host.setMessageDelay(1_000);
+    r.clock.advance(20);
+    const decision = r.start('majority');
+    r.tab('n1').classroom.propose(decision.id, 'red');
+    r.clock.advance(10);
+    const myVote = (id: string) =>
+      r.tab(id).classroom.node(decision.id)?.view().fields.find((f) => f.label === 'my vote')?.value;
+    expect(myVote('n1')).toBe('red');
+    expect(myVote('n2')).toBe('not cast yet'); // n1's candidate is still held at n2
+    r.clock.advance(1_000);
+    expect(myVote('n2')).toBe('red');
+  });
+});
