@@ -163,10 +163,11 @@ test('impatient tiebreak: an Agreement violation, when it happens, is shown loud
   await expect(c.host.getByTestId('current-decision').getByTestId('broken-label')).toBeVisible();
   for (const student of c.students) await expect(student.getByTestId('broken-label')).toBeVisible();
 
-  // Everyone proposes at once, so each tab most likely votes for its own candidate:
-  // blue, red, red, blue, red. Then Bo (a red voter) crashes right after voting, and Cy reloads
-  // before the votes reach it: the others count Bo's vote (red wins 3 to 2), Cy never gets it
-  // and, once impatient, breaks the 2–2 tie its own way (blue).
+  // Everyone proposes at once, and each tab votes at once for its own candidate (a node's
+  // message to itself is not delayed): blue, red, red, blue, red. The votes then wait 1.5 s at
+  // each receiver. Meanwhile Bo (a red voter) crashes and Cy reloads: the others still count
+  // Bo's vote, already at their doors (red wins 3 to 2); Cy's reloaded page never gets it and,
+  // once impatient, breaks its 2–2 tie its own way (blue).
   await proposeAtOnce([
     [c.students[0]!, 'blue'],
     [c.students[1]!, 'red'],
@@ -174,7 +175,7 @@ test('impatient tiebreak: an Agreement violation, when it happens, is shown loud
     [c.students[3]!, 'blue'],
     [c.students[4]!, 'red'],
   ]);
-  await c.students[1]!.waitForTimeout(1_700); // candidates delivered (1.5 s), votes on their way
+  await c.students[1]!.waitForTimeout(500); // votes cast and sent, still held at the receivers
   await c.students[1]!.close();
   await c.students[2]!.reload();
 
