@@ -11,6 +11,7 @@ import type { MemberLiveness, PropertyReport } from '../../classroom/properties.
 import type { DecisionAnnouncement } from '../../classroom/protocol.ts';
 import { isScenarioName, proposalChoices, type ScenarioName } from '../../classroom/scenarios.ts';
 import { MAX_VALUE_LENGTH } from '../../limits.ts';
+import { ALGORITHMS } from '../../machines/index.ts';
 import { isAlgorithmName, type AlgorithmName } from '../../machines/spec.ts';
 import type { PeerId } from '../../transport/types.ts';
 
@@ -304,4 +305,10 @@ export function studentAlerts(s: StudentSituation): StudentAlert[] {
 /** A decision nobody has proposed in yet is not stuck, just waiting for the class. */
 function isUnderway(s: StudentSituation): boolean {
   return s.proposed.length > 0 || (s.view !== undefined && s.view.phase !== 'idle');
+}
+
+/** How an algorithm appears in a menu: its label, and a warning when it is broken on purpose. */
+export function algorithmMenuLabel(name: AlgorithmName): string {
+  const spec = ALGORITHMS[name];
+  return spec.broken ? `${spec.label} — ⚠ deliberately broken` : spec.label;
 }
