@@ -4,6 +4,7 @@ import { checkProperties, type MemberLiveness } from '../../../src/classroom/pro
 import type { DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import type { NodeView } from '../../../src/core/types.ts';
 import {
+  algorithmMenuLabel,
   cardLiveness,
   classTally,
   currentRound,
@@ -190,5 +191,13 @@ describe('phone read-models', () => {
     expect(studentAlerts({ ...base, proposed: [], view: view(), liveness: () => 'up', nowMs: 10 * STUCK_AFTER_MS })).toEqual([]);
     // Decided: never stuck.
     expect(studentAlerts({ ...base, view: view({ decided: 'red', waitingOn: ['e'] }), liveness: () => 'up', nowMs: 10 * STUCK_AFTER_MS })).toEqual([]);
+  });
+});
+
+describe('algorithm menu labels', () => {
+  it('warn about the deliberately broken algorithms only', () => {
+    expect(algorithmMenuLabel('paxos')).toBe('Paxos (synod)');
+    expect(algorithmMenuLabel('impatient-tiebreak')).toContain('⚠ deliberately broken');
+    expect(algorithmMenuLabel('paxos-amnesia')).toContain('⚠ deliberately broken');
   });
 });
