@@ -1,0 +1,25 @@
+/**
+ * Where a chapter's "try this" takes the reader. Kept beside the chapters (and out of the UI) so
+ * a unit test can check that every link parses to the screen it promises.
+ */
+import type { Chapter } from './chapters.ts';
+
+/** The FLP chapter opens solo mode on its staged scene rather than on a fresh simulation. */
+const FLP_CHAPTER = 'flp';
+
+/** Solo mode set up for the chapter: `?solo=1&algorithm=…&nodes=…&seed=…` (and the FLP scene). */
+export function lessonSoloHref(chapter: Chapter): string {
+  const params = new URLSearchParams({ solo: '1' });
+  if (chapter.tryThis) {
+    params.set('algorithm', chapter.tryThis.solo.algorithm);
+    params.set('nodes', String(chapter.tryThis.solo.nodes));
+    params.set('seed', String(chapter.tryThis.solo.seed));
+  }
+  if (chapter.id === FLP_CHAPTER) params.set('scene', 'flp');
+  return `?${params.toString()}`;
+}
+
+/** The lessons page at one chapter. */
+export function lessonHref(chapterId: string): string {
+  return `?${new URLSearchParams({ lessons: '1', chapter: chapterId }).toString()}`;
+}
