@@ -95,3 +95,20 @@ export const SOLO_TRACE_LINES = 30;
  * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
+
+/**
+ * Solo mode: commands one run (and so one shared link) may hold. A lesson's run is a few dozen
+ * clicks; 400 short tokens keep a link under ~4 KB, which every browser and chat app accepts.
+ */
+export const MAX_SOLO_COMMANDS = 400;
+/**
+ * Space-time diagram: columns (steps with something on them) drawn at once. One screenful at
+ * 1280 px wide; the rest of the run is reached with the scrubber, so a 5,000-message run costs
+ * what one screen costs.
+ */
+export const TIMELINE_VISIBLE_COLUMNS = 48;
+/**
+ * Longest query string the app reads: a URL is user input. Ours are a few dozen characters,
+ * except a shared solo run (MAX_SOLO_COMMANDS short tokens), which stays under this.
+ */
+export const MAX_URL_SEARCH_LENGTH = 8 * 1024;

@@ -15,25 +15,41 @@
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import { parseDisplayName } from '../rooms/names.ts';
 import { isAlgorithmName } from '../machines/spec.ts';
-import { DEFAULT_SOLO_SETUP, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo.ts';
+import { MAX_URL_SEARCH_LENGTH } from '../limits.ts';
+import { DEFAULT_SOLO_SETUP, FLP_NODES, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo.ts';
+import { decodeCommands, encodeCommands, type SoloCommand, type SoloScript, type SoloStart } from './solo-script.ts';
 
 export type Route =
   | { readonly kind: 'landing'; readonly problem?: RouteProblem }
   | { readonly kind: 'join'; readonly room: RoomCode; readonly problem?: RouteProblem }
   | { readonly kind: 'student'; readonly room: RoomCode; readonly name: string }
   | { readonly kind: 'host'; readonly room: RoomCode }
-  | { readonly kind: 'solo'; readonly setup: SoloSetup };
+  | {
+      readonly kind: 'solo';
+      readonly setup: SoloSetup;
+      /** A shared run (`&scene=flp`, `&run=…`): how it starts and the commands to replay. */
+      readonly start: SoloStart;
+      readonly commands: readonly SoloCommand[];
+      /** Why the link's run could not be read; the page opens the setup without it and says so. */
+      readonly runProblem?: string;
+    }
+  | { readonly kind: 'lessons'; readonly chapter: string | undefined };
 
 /** Why a URL did not lead where it asked to: shown as a banner on the page it fell back to. */
 export type RouteProblem = 'invalid-room' | 'invalid-name';
 
-/** Longest query string we look at: a URL is user input, and ours are a few dozen characters. */
-const MAX_SEARCH_LENGTH = 512;
 
 export function parseRoute(search: string): Route {
-  if (search.length > MAX_SEARCH_LENGTH) return { kind: 'landing', problem: 'invalid-room' };
+  if (search.length > MAX_URL_SEARCH_LENGTH) return { kind: 'landing', problem: 'invalid-room' };
   const params = new URLSearchParams(search);
-  if (params.get('solo') === '1') return { kind: 'solo', setup: parseSoloSetup(params) };
+  if (params.get('solo') === '1') {
+    const run = parseSoloRun(params);
+    const setup = parseSoloSetup(params);
+    // The FLP scene is always its own five nodes and voting rule, whatever else the link says.
+    const staged = run.start.kind === 'flp' ? { ...setup, algorithm: run.start.algorithm, nodes: FLP_NODES } : setup;
+    return { kind: 'solo', setup: staged, ...run };
+  }
+  if (params.get('lessons') === '1') return { kind: 'lessons', chapter: params.get('chapter') ?? undefined };
   const rawRoom = params.get('room');
   if (rawRoom === null) return { kind: 'landing' };
   const room = normalizeRoomCode(rawRoom);
@@ -55,6 +71,30 @@ function parseSoloSetup(params: URLSearchParams): SoloSetup {
     nodes: nodes !== undefined && isSoloNodeCount(nodes) ? nodes : DEFAULT_SOLO_SETUP.nodes,
     seed: seed !== undefined && isSoloSeed(seed) ? seed : DEFAULT_SOLO_SETUP.seed,
   };
+}
+
+/** The FLP scene runs 5 nodes of majority or tiebreak voting; other algorithms start fresh. */
+function parseSoloRun(params: URLSearchParams): { start: SoloStart; commands: readonly SoloCommand[]; runProblem?: string } {
+  const algorithm = params.get('algorithm');
+  const start: SoloStart =
+    params.get('scene') === 'flp' ? { kind: 'flp', algorithm: algorithm === 'tiebreak' ? 'tiebreak' : 'majority' } : { kind: 'fresh' };
+  const decoded = decodeCommands(params.get('run') ?? '');
+  return typeof decoded === 'string'
+    ? { start, commands: [], runProblem: `This link's run can't be read (${decoded}); starting from its setup instead.` }
+    : { start, commands: decoded };
+}
+
+/** The link that reopens a solo run exactly: setup, scene and every command. */
+export function soloRunHref(script: SoloScript): string {
+  const search = new URLSearchParams({
+    solo: '1',
+    algorithm: script.setup.algorithm,
+    nodes: String(script.setup.nodes),
+    seed: String(script.setup.seed),
+  });
+  if (script.start.kind === 'flp') search.set('scene', 'flp');
+  if (script.commands.length > 0) search.set('run', encodeCommands(script.commands));
+  return `?${search.toString()}`;
 }
 
 /** Plain decimal digits only: `Number('')` is 0 and `Number('1e3')` is 1000, neither what a URL meant. */

@@ -1,36 +1,69 @@
 import type { NodeId, Value } from '../core/types.ts';
 import type { Simulation } from '../sim/simulator.ts';
-import {
-  applyHold,
-  newSimulation,
-  snapshotOf,
-  stageFlp,
-  type FlpAlgorithm,
-  type HoldMode,
-  type SoloSetup,
-  type SoloSnapshot,
-} from './solo.ts';
+import { SIM_MAX_STEPS } from '../limits.ts';
+import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
+import { FLP_NODES, snapshotOf, type FlpAlgorithm, type HoldMode, type SoloSetup, type SoloSnapshot } from './solo.ts';
+import { apply, branchAt, replay, type SoloCommand, type SoloScript, type SoloStart } from './solo-script.ts';
 
 /**
- * Solo mode's state: one deterministic `Simulation` driven by the user's commands. The
- * simulation only changes when a command runs (virtual time does not flow by itself), so each
- * command ends by publishing a fresh plain snapshot in `$state.raw`; the page reads that and
- * nothing else. There is no outside event source to subscribe to, hence no createSubscriber.
+ * Solo mode's state: one deterministic `Simulation` driven by the user's commands, which are
+ * also kept as a script (solo-script.ts) so the run can be scrubbed back, branched and shared.
+ * The simulation only changes when a command runs (virtual time does not flow by itself), so
+ * each command ends by publishing a fresh plain snapshot in `$state.raw`; the page reads that
+ * and nothing else. There is no outside event source to subscribe to, hence no createSubscriber.
  */
 export class Solo {
+  /** The run as data: replaying it rebuilds `#sim` exactly (see solo-script.ts). */
+  #script: SoloScript;
   #sim: Simulation;
   #hold: HoldMode = { kind: 'off' };
   #snapshot: SoloSnapshot;
+  #timeline: Timeline;
+  /** The scrubber's step, or undefined when showing the run as it stands now. */
+  #cursor: number | undefined = $state.raw(undefined);
+  /** What the cards show while scrubbing: the run replayed up to the cursor. */
+  #scrubbed: SoloSnapshot | undefined = $state.raw(undefined);
+  /** Steps the setup itself takes (nodes starting, the FLP staging): the scrubber starts there. */
+  #startStep = $state.raw(0);
   #problem: string | undefined = $state.raw(undefined);
   #lastRun: string | undefined = $state.raw(undefined);
 
-  constructor(setup: SoloSetup) {
-    this.#sim = newSimulation(setup);
+  constructor(setup: SoloSetup, start: SoloStart = { kind: 'fresh' }, commands: readonly SoloCommand[] = []) {
+    this.#script = { setup, start, commands: [] };
+    const replayed = replay({ setup, start, commands });
+    this.#sim = replayed.sim;
+    this.#hold = replayed.hold;
+    this.#script = { setup, start, commands: commands.slice(0, replayed.applied) };
+    this.#problem = replayed.problem === undefined ? undefined : `The shared run stopped early: ${replayed.problem}`;
+    this.#startStep = replay({ setup, start, commands: [] }).sim.steps;
     this.#snapshot = $state.raw(snapshotOf(this.#sim, this.#hold));
+    this.#timeline = $state.raw(timelineFromTrace(this.#sim.members, this.#sim.trace));
   }
 
+  /** What the page shows: the run now, or at the scrubber's step. */
   get snapshot(): SoloSnapshot {
+    return this.#scrubbed ?? this.#snapshot;
+  }
+
+  /** The run now, whatever the scrubber shows. */
+  get current(): SoloSnapshot {
     return this.#snapshot;
+  }
+
+  get timeline(): Timeline {
+    return this.#timeline;
+  }
+
+  get cursor(): number | undefined {
+    return this.#cursor;
+  }
+
+  get startStep(): number {
+    return this.#startStep;
+  }
+
+  get script(): SoloScript {
+    return this.#script;
   }
 
   /** Why the last command was refused (e.g. proposing on a crashed node), in words. */
@@ -44,77 +77,110 @@ export class Solo {
   }
 
   reset(setup: SoloSetup): void {
-    this.#act(() => {
-      this.#sim = newSimulation(setup);
-      this.#hold = { kind: 'off' };
-      this.#lastRun = undefined;
-    });
+    this.#restart({ setup, start: { kind: 'fresh' }, commands: [] });
   }
 
   /** The FLP scene: 2 vs 2 among n1–n4, both candidates held on their way to n5. */
   stageFlp(algorithm: FlpAlgorithm, seed: number): void {
-    this.#act(() => {
-      const staged = stageFlp(algorithm, seed);
-      this.#sim = staged.sim;
-      this.#hold = staged.hold;
-      this.#lastRun = undefined;
-    });
+    this.#restart({ setup: { algorithm, nodes: FLP_NODES, seed }, start: { kind: 'flp', algorithm }, commands: [] });
   }
 
   propose(node: NodeId, value: Value): void {
-    this.#act(() => this.#sim.propose(node, value));
+    this.#do({ do: 'propose', node, value });
   }
 
   crash(node: NodeId): void {
-    this.#act(() => this.#sim.crash(node));
+    this.#do({ do: 'crash', node });
   }
 
   restart(node: NodeId): void {
-    this.#act(() => this.#sim.restart(node));
+    this.#do({ do: 'restart', node });
   }
 
   /** Processes the next event in virtual-time order (a delivery or a timer). */
   step(): void {
-    this.#act(() => {
-      const before = this.#sim.now;
-      const stepped = this.#sim.step();
-      this.#lastRun = stepped ? `one step: ${Math.round((this.#sim.now - before) * 10) / 10} ms later` : 'nothing left to happen';
-    });
+    const before = this.#sim.now;
+    const steps = this.#sim.steps;
+    this.#do({ do: 'step' });
+    const stepped = this.#sim.steps > steps;
+    this.#lastRun = stepped ? `one step: ${Math.round((this.#sim.now - before) * 10) / 10} ms later` : 'nothing left to happen';
   }
 
   run(ms: number): void {
-    this.#act(() => {
-      const stop = this.#sim.runFor(ms);
-      this.#lastRun = `ran ${ms} ms: ${STOP_WORDS[stop]}`;
-    });
+    this.#do({ do: 'run', ms });
+    const stop = this.#sim.steps >= SIM_MAX_STEPS ? 'step-limit' : this.#sim.pending === 0 ? 'idle' : 'time';
+    this.#lastRun = `ran ${ms} ms: ${STOP_WORDS[stop]}`;
   }
 
   /** Holding on keeps every message aside for Deliver/Drop; off lets new ones flow (held ones stay listed). */
   setHold(on: boolean): void {
-    this.#act(() => {
-      this.#hold = on ? { kind: 'all' } : { kind: 'off' };
-      applyHold(this.#sim, this.#hold);
-    });
+    this.#do({ do: 'hold', on });
   }
 
   deliver(id: number): void {
-    this.#act(() => this.#sim.deliver(id));
+    this.#do({ do: 'deliver', id });
   }
 
   drop(id: number): void {
-    this.#act(() => this.#sim.drop(id));
+    this.#do({ do: 'drop', id });
   }
 
   /** Delivers every held message, oldest first (what happens once the network stops being adversarial). */
   deliverAllHeld(): void {
-    this.#act(() => {
-      for (const { id } of this.#sim.held()) this.#sim.deliver(id);
-    });
+    this.#do({ do: 'deliver-all' });
   }
 
-  #act(command: () => void): void {
+  /**
+   * Shows the run as it was after `step` steps: the cards, the properties and the held messages
+   * are rebuilt by replaying the script (the simulator is deterministic), the live run is kept.
+   * Stepping past the end returns to now.
+   */
+  scrubTo(step: number): void {
+    if (step >= this.#sim.steps) {
+      this.#cursor = undefined;
+      this.#scrubbed = undefined;
+      return;
+    }
+    const at = Math.max(this.#startStep, Math.floor(step));
+    const replayed = replay(this.#script, at);
+    this.#cursor = at;
+    this.#scrubbed = snapshotOf(replayed.sim, replayed.hold);
+  }
+
+  /** Makes the scrubbed moment the run's present: what follows it is forgotten, to be played differently. */
+  branchHere(): void {
+    if (this.#cursor === undefined) return;
+    this.#restart(branchAt(this.#script, this.#cursor));
+  }
+
+  #restart(script: SoloScript): void {
+    let replayed: ReturnType<typeof replay>;
     try {
-      command();
+      replayed = replay(script);
+    } catch (error) {
+      // A setup outside solo mode's range: keep the run we have and say why.
+      this.#problem = error instanceof Error ? error.message : String(error);
+      this.#publish();
+      return;
+    }
+    this.#script = { ...script, commands: script.commands.slice(0, replayed.applied) };
+    this.#startStep = replay({ ...script, commands: [] }).sim.steps;
+    this.#sim = replayed.sim;
+    this.#hold = replayed.hold;
+    this.#lastRun = undefined;
+    this.#problem = replayed.problem;
+    this.#publish();
+  }
+
+  /** Runs one command on the live run; only commands that succeed join the script. */
+  #do(command: SoloCommand): void {
+    if (this.#cursor !== undefined) {
+      // A command while looking at the past continues from there: that is a branch.
+      this.branchHere();
+    }
+    try {
+      this.#hold = apply(this.#sim, this.#hold, command);
+      this.#script = { ...this.#script, commands: [...this.#script.commands, command] };
       this.#problem = undefined;
     } catch (error) {
       this.#problem = error instanceof Error ? error.message : String(error);
@@ -123,13 +189,15 @@ export class Solo {
   }
 
   #publish(): void {
+    this.#cursor = undefined;
+    this.#scrubbed = undefined;
     this.#snapshot = snapshotOf(this.#sim, this.#hold);
+    this.#timeline = timelineFromTrace(this.#sim.members, this.#sim.trace);
   }
 }
 
 const STOP_WORDS = {
   time: 'time is up, more is scheduled',
   idle: 'nothing left to happen',
-  predicate: 'stopped',
   'step-limit': 'step limit reached (a run this long is a bug; reset)',
 } as const;

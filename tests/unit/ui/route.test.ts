@@ -1,3 +1,4 @@
+import { MAX_URL_SEARCH_LENGTH } from '../../../src/limits.ts';
 import { describe, expect, it } from 'vitest';
 import { hostHref, isTestMode, joinUrl, landingHref, parseRoute, studentHref } from '../../../src/ui/route.ts';
 import { normalizeRoomCode, type RoomCode } from '../../../src/rooms/room-code.ts';
@@ -53,7 +54,7 @@ describe('parseRoute', () => {
   });
 
   it('refuses absurdly long query strings', () => {
-    expect(parseRoute(`?room=KQ7RX&junk=${'x'.repeat(600)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
+    expect(parseRoute(`?room=KQ7RX&junk=${'x'.repeat(MAX_URL_SEARCH_LENGTH)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
   });
 });
 

@@ -129,19 +129,23 @@ describe('the solo snapshot', () => {
 
 describe('the solo route', () => {
   it('opens solo mode with defaults, or the preset from the URL', () => {
-    expect(parseRoute('?solo=1')).toEqual({ kind: 'solo', setup: { algorithm: 'majority', nodes: 5, seed: 1 } });
+    const fresh = { start: { kind: 'fresh' }, commands: [] };
+    expect(parseRoute('?solo=1')).toEqual({ kind: 'solo', setup: { algorithm: 'majority', nodes: 5, seed: 1 }, ...fresh });
     expect(parseRoute('?solo=1&algorithm=paxos&nodes=3&seed=42')).toEqual({
       kind: 'solo',
       setup: { algorithm: 'paxos', nodes: 3, seed: 42 },
+      ...fresh,
     });
   });
 
   it('falls back field by field on bad presets', () => {
+    const fresh = { start: { kind: 'fresh' }, commands: [] };
     expect(parseRoute('?solo=1&algorithm=<script>&nodes=99&seed=1.5')).toEqual({
       kind: 'solo',
       setup: { algorithm: 'majority', nodes: 5, seed: 1 },
+      ...fresh,
     });
-    expect(parseRoute('?solo=1&nodes=&seed=')).toEqual({ kind: 'solo', setup: { algorithm: 'majority', nodes: 5, seed: 1 } });
+    expect(parseRoute('?solo=1&nodes=&seed=')).toEqual({ kind: 'solo', setup: { algorithm: 'majority', nodes: 5, seed: 1 }, ...fresh });
     expect(parseRoute('?solo=0')).toEqual({ kind: 'landing' });
   });
 });
