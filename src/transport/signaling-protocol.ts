@@ -15,7 +15,7 @@
  * `${room}-${node}` (src/rooms/room-code.ts).
  *
  * Server → client roster messages (JSON text; the client sends nothing):
- *   { "type": "roster", "room": "KQ7RX", "members": [{ "node": "m3kx9t", "name": "Ada", "role": "student" }, …] }
+ *   { "type": "roster", "room": "KQ7RXA4", "members": [{ "node": "m3kx9t", "name": "Ada", "role": "student" }, …] }
  *   { "type": "join",  "member": { "node": …, "name": …, "role": … } }
  *   { "type": "leave", "node": "m3kx9t" }
  * `members` excludes the subscriber itself. A rejected subscription is closed with one of the
