@@ -411,7 +411,10 @@ export class RoomRegistry {
     const members = this.live.get(room);
     this.live.delete(room);
     this.newNodesByAddress.delete(room);
-    for (const rooms of this.roomsByAddress.values()) rooms.delete(room);
+    for (const [address, rooms] of this.roomsByAddress) {
+      rooms.delete(room);
+      if (rooms.size === 0) this.roomsByAddress.delete(address);
+    }
     for (const member of members?.values() ?? []) {
       member.socket?.close(ROSTER_CLOSE.roomClosed, reason);
       this.evict(`${room}-${member.node}`, reason);

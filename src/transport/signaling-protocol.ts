@@ -18,8 +18,14 @@
  *   { "type": "roster", "room": "KQ7RXA4", "members": [{ "node": "m3kx9t", "name": "Ada", "role": "student" }, …] }
  *   { "type": "join",  "member": { "node": …, "name": …, "role": … } }
  *   { "type": "leave", "node": "m3kx9t" }
- * `members` excludes the subscriber itself. A rejected subscription is closed with one of the
- * ROSTER_CLOSE codes below and a human-readable reason.
+ * `members` excludes the subscriber itself; a member the teacher admitted as a robot carries
+ * `"robot": true` (the server's word). A rejected subscription is closed with one of the
+ * ROSTER_CLOSE codes below and a human-readable reason; when the refusal is final (room full,
+ * room closed) the id's PeerJS socket also gets an ERROR with the reason and is closed.
+ *
+ * Node ids belong to their first token for the room's lifetime (the server keeps the token's
+ * digest): registering `ROOM-node` with another token is refused with an ERROR "Node … belongs
+ * to another tab" (PeerJS 'server-error'), also while the id's tab is closed and after a restart.
  */
 import { isBoundedArray, isBoundedString, isRecord } from '../core/validate.ts';
 import { MAX_ROBOTS_PER_REQUEST, MAX_ROOM_MEMBERS } from '../limits.ts';
