@@ -30,7 +30,7 @@
  * counter on reload takes a fresh client id, or its new seq 1 would be answered with the old one.
  */
 import { MAX_CLIENT_ID_LENGTH, MAX_CLIENT_SESSIONS } from '../limits.ts';
-import type { Applied, ClientCommand, ClientId, Parsed, StateMachine } from './state-machine.ts';
+import { defineOwn, ownEntry, withOwnEntry, type Applied, type ClientCommand, type ClientId, type Parsed, type StateMachine } from './state-machine.ts';
 import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
 
 /** One client's memory: the last seq applied, its answer, and when (for eviction). */
@@ -66,7 +66,7 @@ export function initialReplicated<S, C, R>(machine: StateMachine<S, C, R>): Repl
 }
 
 export function sessionOf<R>(table: SessionTable<R>, client: ClientId): Session<R> | undefined {
-  return Object.hasOwn(table.sessions, client) ? table.sessions[client] : undefined;
+  return ownEntry(table.sessions, client);
 }
 
 /**
@@ -98,14 +98,7 @@ export function answerOf<R>(outcome: SessionOutcome<R>): R | undefined {
 
 function remember<R>(table: SessionTable<R>, client: ClientId, seq: number, result: R, opening: boolean): SessionTable<R> {
   const kept = opening ? withRoomForOne(table.sessions) : table.sessions;
-  const sessions: Record<ClientId, Session<R>> = { ...kept };
-  // defineProperty, not assignment: a client id "__proto__" must be an own entry like any other.
-  Object.defineProperty(sessions, client, {
-    value: { seq, result, appliedAt: table.applied },
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
+  const sessions = withOwnEntry(kept, client, { seq, result, appliedAt: table.applied });
   return { sessions, applied: table.applied + 1 };
 }
 
@@ -124,7 +117,7 @@ function withRoomForOne<R>(sessions: Readonly<Record<ClientId, Session<R>>>): Re
   }
   const rest: Record<ClientId, Session<R>> = {};
   for (const client of clients) {
-    if (client !== oldest) Object.defineProperty(rest, client, { value: sessions[client], enumerable: true, writable: true, configurable: true });
+    if (client !== oldest) defineOwn(rest, client, sessions[client] as Session<R>);
   }
   return rest;
 }
@@ -171,7 +164,7 @@ export function parseReplicatedState<S, C, R>(machine: StateMachine<S, C, R>, ra
   for (const client of clients) {
     const session = parseSession(machine, table[client], applied);
     if (!isBoundedString(client, MAX_CLIENT_ID_LENGTH) || session === undefined) return undefined;
-    Object.defineProperty(sessions, client, { value: session, enumerable: true, writable: true, configurable: true });
+    defineOwn(sessions, client, session);
   }
   return { machine: state, sessions: { sessions, applied } };
 }

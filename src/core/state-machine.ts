@@ -130,3 +130,24 @@ export interface PendingOperation<C> {
 export function isCompleted<C, R>(op: HistoryOperation<C, R>): op is CompletedOperation<C, R> {
   return op.return !== undefined;
 }
+
+/**
+ * Records keyed by untrusted ids (clients, orders, register keys) hold plain JSON. Reading and
+ * writing them goes through these two helpers so an id such as "__proto__" or "constructor" is
+ * an ordinary own entry, never the object's prototype.
+ */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** A copy of `record` with `key` set to `value` (the input is left unchanged). */
+export function withOwnEntry<T>(record: Readonly<Record<string, T>>, key: string, value: T): Readonly<Record<string, T>> {
+  const copy: Record<string, T> = { ...record };
+  defineOwn(copy, key, value);
+  return copy;
+}
+
+/** Set an own entry on a record being built (never on a shared one). */
+export function defineOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
