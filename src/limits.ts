@@ -124,3 +124,16 @@ export const MAX_REGISTER_KEY_LENGTH = 16;
 export const MAX_REGISTER_VALUE_LENGTH = MAX_VALUE_LENGTH;
 /** Keys one register store holds; a write of a new key beyond is refused. */
 export const MAX_REGISTER_KEYS = 64;
+
+/**
+ * Linearizability checker. Its search is exponential in the worst case, so it runs on a budget
+ * and answers 'unknown' past it rather than hang a test run or the CLI. One step is one move of
+ * the search; a per-key partitioned history of a few thousand operations takes tens of
+ * thousands. Memory grows by one memo entry per step (about 50 bytes for a partition of a few
+ * hundred operations), so the default budget stays under ~100 MB.
+ */
+export const LIN_DEFAULT_MAX_STEPS = 1_000_000;
+/** How often the search reads an injected clock, in steps: often enough for a ~1 ms overshoot, rarely enough to cost nothing. */
+export const LIN_CLOCK_CHECK_EVERY_STEPS = 256;
+/** Operations a counterexample lists (the end of the longest consistent order): a screenful. */
+export const LIN_MAX_COUNTEREXAMPLE_OPERATIONS = 20;
