@@ -104,11 +104,13 @@ export const SOLO_MAX_HELD_SHOWN = 40;
 export const MAX_CLIENT_ID_LENGTH = MAX_NAME_LENGTH;
 /**
  * Client sessions one replica remembers (last seq + answer per client). A room has at most
- * MAX_PEERS_PER_ROOM phones and the simulator a few dozen clients; 1,024 leaves room for every
- * tab that ever reloaded in a long lesson. Beyond it, the session applied least recently is
- * evicted (the same one on every replica, since eviction is part of the replicated state).
+ * MAX_PEERS_PER_ROOM phones and the simulator a few dozen clients; 256 leaves room for each of
+ * 40 phones to reload (and take a fresh client id) six times in one lesson. Beyond it, the
+ * session applied least recently is evicted (the same one on every replica, since eviction is
+ * part of the replicated state). The table is copied on every applied command (the state is
+ * immutable plain JSON): measured ~0.3 ms per command at 1,024 sessions, ~1 µs at 5.
  */
-export const MAX_CLIENT_SESSIONS = 1_024;
+export const MAX_CLIENT_SESSIONS = 256;
 /** Order ids ("A", "order-17"): short enough for a projector tile. */
 export const MAX_ORDER_ID_LENGTH = 16;
 /** Item names: a proposed value's length, so "warehouse: ship" still fits. */
