@@ -135,6 +135,15 @@ export const MAX_REGISTER_KEYS = 64;
  * hundred operations), so the default budget stays under ~100 MB.
  */
 export const LIN_DEFAULT_MAX_STEPS = 1_000_000;
+/**
+ * Weights that make a step cost about the same time whatever the history: a move that hashes a
+ * state key costs one more step per this many characters (a whole order book of 500 orders is
+ * ~12,000 characters, so ~375 steps), and every move one more per this many operations in the
+ * partition (the linearized-set bitset is compared and copied). Measured: 1–2 µs of CPU per
+ * step, so the default budget answers within a few seconds at worst.
+ */
+export const LIN_STATE_CHARS_PER_STEP = 32;
+export const LIN_OPS_PER_STEP = 512;
 /** How often the search reads an injected clock, in steps: often enough for a ~1 ms overshoot, rarely enough to cost nothing. */
 export const LIN_CLOCK_CHECK_EVERY_STEPS = 256;
 /** Operations a counterexample lists (the end of the longest consistent order): a screenful. */

@@ -24,11 +24,20 @@
  * own (exponentially cheaper), unless some answer depended on other keys
  * (`resultCrossesPartitions`), in which case the history is checked whole.
  *
- * Budget: a step is one move of the walk. Past `maxSteps` (or the injected clock's deadline),
- * the answer is 'unknown' rather than a hang. Steps count across partitions; partitions are
- * checked smallest first so a budget cut leaves as many of them decided as possible.
+ * Budget: a step is one move of the walk, plus one per LIN_STATE_CHARS_PER_STEP characters of
+ * state key hashed and per LIN_OPS_PER_STEP operations in the linearized set, so that the step
+ * budget tracks time even when a history is checked whole over a large state. Past `maxSteps`
+ * (or the injected clock's deadline) the answer is 'unknown' rather than a hang. Steps count
+ * across partitions; partitions are checked smallest first so a budget cut leaves as many of
+ * them decided as possible.
  */
-import { LIN_CLOCK_CHECK_EVERY_STEPS, LIN_DEFAULT_MAX_STEPS, LIN_MAX_COUNTEREXAMPLE_OPERATIONS } from '../limits.ts';
+import {
+  LIN_CLOCK_CHECK_EVERY_STEPS,
+  LIN_DEFAULT_MAX_STEPS,
+  LIN_MAX_COUNTEREXAMPLE_OPERATIONS,
+  LIN_OPS_PER_STEP,
+  LIN_STATE_CHARS_PER_STEP,
+} from '../limits.ts';
 import { nextFloat, seedPrng } from '../core/prng.ts';
 import { isCompleted, type HistoryOperation, type StateMachine } from '../core/state-machine.ts';
 
@@ -72,7 +81,7 @@ export interface LinearizabilityReport<C, R> {
   readonly partitions: number;
   /** Partitions decided (linearizable or not) before the answer; the rest ran out of budget or were skipped. */
   readonly partitionsChecked: number;
-  /** Search steps taken in all. */
+  /** Search steps taken in all (weighted as described at the top of this file). */
   readonly steps: number;
   readonly operations: number;
   /** Present when result is false. */
@@ -89,6 +98,8 @@ interface Partition<C, R> {
 /** Mutable budget shared by the partitions of one check. */
 interface Budget {
   steps: number;
+  /** Moves of the walk, for reading the clock every LIN_CLOCK_CHECK_EVERY_STEPS of them. */
+  moves: number;
   readonly maxSteps: number;
   readonly deadline: LinearizabilityOptions['deadline'];
   readonly startedAt: number;
@@ -108,6 +119,7 @@ export function checkLinearizability<S, C, R>(
   const partitions = partitionHistory(machine, history, options.partition ?? true);
   const budget: Budget = {
     steps: 0,
+    moves: 0,
     maxSteps: options.maxSteps ?? LIN_DEFAULT_MAX_STEPS,
     deadline: options.deadline,
     startedAt: options.deadline === undefined ? 0 : options.deadline.now(),
@@ -306,7 +318,7 @@ function sameWithBit(stored: Uint32Array, current: Uint32Array, word: number, bi
 function outOfBudget(budget: Budget): boolean {
   if (budget.steps >= budget.maxSteps) return true;
   const deadline = budget.deadline;
-  if (deadline === undefined || budget.steps % LIN_CLOCK_CHECK_EVERY_STEPS !== 0) return false;
+  if (deadline === undefined || budget.moves % LIN_CLOCK_CHECK_EVERY_STEPS !== 0) return false;
   return deadline.now() - budget.startedAt >= deadline.budgetMs;
 }
 
@@ -327,16 +339,21 @@ function checkPartition<S, C, R>(machine: StateMachine<S, C, R>, partition: Part
   let state = machine.initial();
   let deepest = { depth: -1, calls: [] as number[], stuck: undefined as number | undefined, stateKey: machine.stateKey(state) };
   let node = list.next[HEAD] as number;
+  // Comparing and copying linearized sets costs a word per 32 operations.
+  const moveCost = 1 + Math.floor(ops.length / LIN_OPS_PER_STEP);
 
   while (completedLeft > 0) {
     if (outOfBudget(budget)) return { kind: 'unknown' };
-    budget.steps++;
+    budget.moves++;
+    budget.steps += moveCost;
     if (isCallNode(node)) {
       const op = opOfNode(node);
       const operation = ops[op] as HistoryOperation<C, R>;
       const applied = machine.apply(state, operation.input);
       const accepted = !isCompleted(operation) || machine.equalResult(applied.result, operation.output);
-      if (accepted && memo.addIfNew(linearized, op, zobrist[op] as number, memo.stateId(machine.stateKey(applied.state)))) {
+      const stateKey = accepted ? machine.stateKey(applied.state) : '';
+      budget.steps += Math.floor(stateKey.length / LIN_STATE_CHARS_PER_STEP);
+      if (accepted && memo.addIfNew(linearized, op, zobrist[op] as number, memo.stateId(stateKey))) {
         stack.push({ call: node, before: state });
         state = applied.state;
         linearized.add(op);

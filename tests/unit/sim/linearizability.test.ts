@@ -237,6 +237,20 @@ describe('linearizability: budget', () => {
     expect(report.steps).toBeLessThan(100_000);
   });
 
+  it('weighs steps by the size of the state hashed, so a whole-history check of a full store stays on budget', () => {
+    const history: RegOp[] = [];
+    for (let i = 0; i < MAX_REGISTER_KEYS; i++) history.push(write('a', 2 * i, 2 * i + 1, 'value', `key-${i}`));
+    const end = 2 * MAX_REGISTER_KEYS;
+    history.push(done('b', end, end + 1, { op: 'write', key: 'extra', value: '1' }, { kind: 'store-full' }));
+    // 65 moves, each hashing up to ~1,000 characters of state: unweighted, 300 steps would be plenty.
+    const cut = checkRegister(history, { maxSteps: 300 });
+    expect(cut.result).toBe('unknown');
+    expect(cut.partitions).toBe(1);
+    const full = checkRegister(history);
+    expect(full.result).toBe(true);
+    expect(full.steps).toBeGreaterThan(10 * history.length);
+  });
+
   it('still finds a small failing partition while a big one is out of budget', () => {
     const history = [...hardHistory(14), write('a', 0, 1, '1', 'y'), read('b', 2, 3, '2', 'y')];
     const report = checkRegister(history, { maxSteps: 500 });
