@@ -146,5 +146,10 @@ export const LIN_STATE_CHARS_PER_STEP = 32;
 export const LIN_OPS_PER_STEP = 512;
 /** How often the search reads an injected clock, in steps: often enough for a ~1 ms overshoot, rarely enough to cost nothing. */
 export const LIN_CLOCK_CHECK_EVERY_STEPS = 256;
+/**
+ * Operations one recorded history may hold: 20× the 10,000-operation histories the benchmark
+ * checks in about a second; a run that records more is a bug in the run, not a long run.
+ */
+export const LIN_MAX_HISTORY_OPERATIONS = 200_000;
 /** Operations a counterexample lists (the end of the longest consistent order): a screenful. */
 export const LIN_MAX_COUNTEREXAMPLE_OPERATIONS = 20;

@@ -35,6 +35,7 @@ import {
   LIN_CLOCK_CHECK_EVERY_STEPS,
   LIN_DEFAULT_MAX_STEPS,
   LIN_MAX_COUNTEREXAMPLE_OPERATIONS,
+  LIN_MAX_HISTORY_OPERATIONS,
   LIN_OPS_PER_STEP,
   LIN_STATE_CHARS_PER_STEP,
 } from '../limits.ts';
@@ -339,9 +340,11 @@ function checkPartition<S, C, R>(machine: StateMachine<S, C, R>, partition: Part
   let state = machine.initial();
   let deepest = { depth: -1, calls: [] as number[], stuck: undefined as number | undefined, stateKey: machine.stateKey(state) };
   let node = list.next[HEAD] as number;
-  // Comparing and copying linearized sets costs a word per 32 operations.
+  // Comparing and copying linearized sets grows with the partition's size.
   const moveCost = 1 + Math.floor(ops.length / LIN_OPS_PER_STEP);
 
+  // While a completed operation is unlinearized its return is still linked, so the walk meets
+  // a return before the end of the list: `node` is never NIL inside this loop.
   while (completedLeft > 0) {
     if (outOfBudget(budget)) return { kind: 'unknown' };
     budget.moves++;
@@ -410,4 +413,37 @@ export function describeCounterexample<S, C, R>(machine: StateMachine<S, C, R>, 
   for (const op of counterexample.linearized) lines.push(`  ${describeOp(op)}`);
   if (counterexample.stuck !== undefined) lines.push(`then cannot place: ${describeOp(counterexample.stuck)}`);
   return lines;
+}
+
+/**
+ * Builds a history as a host observes it (the simulator's clients, a live room's observer): one
+ * `invoke` when a client submits, one `complete` when it gets its answer; what never completes
+ * stays pending. Times come from the host's clock; the recorder reads none.
+ */
+export class HistoryRecorder<C, R> {
+  private readonly operations: Array<HistoryOperation<C, R>> = [];
+
+  /** Records a call; returns its id for `complete`. */
+  invoke(client: string, input: C, at: number): number {
+    if (this.operations.length >= LIN_MAX_HISTORY_OPERATIONS) {
+      throw new RangeError(`history is full: ${LIN_MAX_HISTORY_OPERATIONS} operations (LIN_MAX_HISTORY_OPERATIONS)`);
+    }
+    if (!Number.isFinite(at)) throw new RangeError(`invoke by ${client}: time must be a finite number`);
+    this.operations.push({ client, call: at, input });
+    return this.operations.length - 1;
+  }
+
+  /** Records the answer to call `id`. An unknown id, a second answer or a time before the call is an error. */
+  complete(id: number, output: R, at: number): void {
+    const op = this.operations[id];
+    if (op === undefined) throw new RangeError(`complete: no call with id ${id}`);
+    if (isCompleted(op)) throw new RangeError(`complete: call ${id} by ${op.client} already returned at ${op.return}`);
+    if (!Number.isFinite(at) || at < op.call) throw new RangeError(`complete: call ${id} by ${op.client} returns at ${at}, before its call at ${op.call}`);
+    this.operations[id] = { client: op.client, call: op.call, return: at, input: op.input, output };
+  }
+
+  /** A copy of the history so far. */
+  history(): Array<HistoryOperation<C, R>> {
+    return [...this.operations];
+  }
 }

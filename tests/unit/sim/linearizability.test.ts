@@ -4,7 +4,7 @@ import { MAX_REGISTER_KEYS } from '../../../src/limits.ts';
 import { orderBook, type OrderCommand, type OrderResult } from '../../../src/core/order-book.ts';
 import { register, type RegisterCommand, type RegisterResult } from '../../../src/core/register.ts';
 import type { HistoryOperation } from '../../../src/core/state-machine.ts';
-import { checkLinearizability, describeCounterexample } from '../../../src/sim/linearizability.ts';
+import { checkLinearizability, describeCounterexample, HistoryRecorder } from '../../../src/sim/linearizability.ts';
 import { orderCommand, randomHistory, registerCommand } from './lin-histories.ts';
 
 type RegOp = HistoryOperation<RegisterCommand, RegisterResult>;
@@ -304,5 +304,33 @@ describe('linearizability: performance', () => {
     const started = performance.now();
     expect(checkRegister(history).result).toBe(true);
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('history recorder', () => {
+  it('builds completed and pending operations from invoke / complete, and the checker judges them', () => {
+    const recorder = new HistoryRecorder<RegisterCommand, RegisterResult>();
+    const w = recorder.invoke('a', { op: 'write', key: 'x', value: '1' }, 0);
+    const r = recorder.invoke('b', { op: 'read', key: 'x' }, 5);
+    recorder.invoke('c', { op: 'write', key: 'x', value: '2' }, 6);
+    recorder.complete(w, { kind: 'written' }, 10);
+    recorder.complete(r, { kind: 'value', value: '2' }, 12);
+    const history = recorder.history();
+    expect(history.map((op) => op.return)).toEqual([10, 12, undefined]);
+    // The read saw the pending write of '2': linearizable only because pending ops may take effect.
+    expect(checkRegister(history).result).toBe(true);
+    recorder.complete(2, { kind: 'written' }, 11);
+    expect(recorder.history()[2]?.return).toBe(11);
+    expect(history[2]?.return).toBeUndefined();
+  });
+
+  it('refuses unknown ids, second answers and answers before the call', () => {
+    const recorder = new HistoryRecorder<RegisterCommand, RegisterResult>();
+    const id = recorder.invoke('a', { op: 'read', key: 'x' }, 5);
+    expect(() => recorder.complete(7, { kind: 'value', value: null }, 6)).toThrow(/no call with id 7/);
+    expect(() => recorder.complete(id, { kind: 'value', value: null }, 4)).toThrow(/before its call/);
+    recorder.complete(id, { kind: 'value', value: null }, 6);
+    expect(() => recorder.complete(id, { kind: 'value', value: null }, 7)).toThrow(/already returned at 6/);
+    expect(() => recorder.invoke('a', { op: 'read', key: 'x' }, Number.POSITIVE_INFINITY)).toThrow(/finite/);
   });
 });
