@@ -5,6 +5,8 @@ import { orderBook, type OrderCommand, type OrderResult } from '../../../src/cor
 import { register, type RegisterCommand, type RegisterResult } from '../../../src/core/register.ts';
 import type { HistoryOperation } from '../../../src/core/state-machine.ts';
 import { checkLinearizability, describeCounterexample, HistoryRecorder } from '../../../src/sim/linearizability.ts';
+import { Prng } from '../../../src/core/prng.ts';
+import { isCompleted, type StateMachine } from '../../../src/core/state-machine.ts';
 import { orderCommand, randomHistory, registerCommand } from './lin-histories.ts';
 
 type RegOp = HistoryOperation<RegisterCommand, RegisterResult>;
@@ -332,5 +334,86 @@ describe('history recorder', () => {
     recorder.complete(id, { kind: 'value', value: null }, 6);
     expect(() => recorder.complete(id, { kind: 'value', value: null }, 7)).toThrow(/already returned at 6/);
     expect(() => recorder.invoke('a', { op: 'read', key: 'x' }, Number.POSITIVE_INFINITY)).toThrow(/finite/);
+  });
+});
+
+/**
+ * The definition, by brute force: some order of all completed operations and any subset of the
+ * pending ones, respecting real time (a before b when a returned strictly before b was called),
+ * gives every completed operation its answer. Only for tiny histories.
+ */
+function bruteForce<S, C, R>(machine: StateMachine<S, C, R>, ops: ReadonlyArray<HistoryOperation<C, R>>): boolean {
+  const completed = ops.filter((op) => isCompleted(op)).length;
+  const placed = new Set<number>();
+  const search = (state: S, placedCompleted: number): boolean => {
+    if (placedCompleted === completed) return true;
+    for (let x = 0; x < ops.length; x++) {
+      const op = ops[x] as HistoryOperation<C, R>;
+      if (placed.has(x)) continue;
+      const mustFollow = ops.some((y, i) => i !== x && !placed.has(i) && y.return !== undefined && y.return < op.call);
+      if (mustFollow) continue;
+      const applied = machine.apply(state, op.input);
+      if (isCompleted(op) && !machine.equalResult(applied.result, op.output)) continue;
+      placed.add(x);
+      const found = search(applied.state, placedCompleted + (isCompleted(op) ? 1 : 0));
+      placed.delete(x);
+      if (found) return true;
+    }
+    return false;
+  };
+  return search(machine.initial(), 0);
+}
+
+describe('linearizability: agrees with the definition (brute force) on tiny random histories', () => {
+  function corrupt<C, R>(history: Array<HistoryOperation<C, R>>, prng: Prng, wrong: (prng: Prng) => R): void {
+    for (let i = 0; i < history.length; i++) {
+      const op = history[i] as HistoryOperation<C, R>;
+      if (isCompleted(op) && prng.chance(0.15)) history[i] = { ...op, output: wrong(prng) };
+    }
+  }
+  const wrongRegister = (prng: Prng): RegisterResult =>
+    prng.pick<RegisterResult>([
+      { kind: 'value', value: String(prng.int(1, 3)) },
+      { kind: 'value', value: null },
+      { kind: 'swapped' },
+      { kind: 'mismatch', value: String(prng.int(1, 3)) },
+      { kind: 'written' },
+    ]);
+  const wrongOrder = (prng: Prng): OrderResult =>
+    prng.pick<OrderResult>([
+      { kind: 'placed' },
+      { kind: 'shipped' },
+      { kind: 'cancelled' },
+      { kind: 'refused', reason: 'already-shipped' },
+      { kind: 'refused', reason: 'already-cancelled' },
+      { kind: 'refused', reason: 'no-such-order' },
+    ]);
+
+  it('register: same verdict on 400 histories, both verdicts occurring', () => {
+    const verdicts = { true: 0, false: 0 };
+    for (let seed = 1; seed <= 400; seed++) {
+      const prng = Prng.fromSeed(seed);
+      const history = randomHistory(register, seed, { clients: 3, opsPerClient: 2, maxLatency: 4, pendingChance: 0.15 }, registerCommand(1));
+      corrupt(history, prng, wrongRegister);
+      const expected = bruteForce(register, history);
+      expect(checkRegister(history).result, `seed ${seed}`).toBe(expected);
+      verdicts[String(expected) as 'true' | 'false']++;
+    }
+    expect(verdicts.true).toBeGreaterThan(50);
+    expect(verdicts.false).toBeGreaterThan(50);
+  });
+
+  it('order book: same verdict on 400 histories, both verdicts occurring', () => {
+    const verdicts = { true: 0, false: 0 };
+    for (let seed = 1; seed <= 400; seed++) {
+      const prng = Prng.fromSeed(seed);
+      const history = randomHistory(orderBook, seed, { clients: 3, opsPerClient: 2, maxLatency: 4, pendingChance: 0.15 }, orderCommand(1));
+      corrupt(history, prng, wrongOrder);
+      const expected = bruteForce(orderBook, history);
+      expect(checkOrders(history).result, `seed ${seed}`).toBe(expected);
+      verdicts[String(expected) as 'true' | 'false']++;
+    }
+    expect(verdicts.true).toBeGreaterThan(50);
+    expect(verdicts.false).toBeGreaterThan(50);
   });
 });
