@@ -95,3 +95,24 @@ export const SOLO_TRACE_LINES = 30;
  * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
+
+/**
+ * Paxos rounds: the largest round accepted from the wire or from storage. Honest proposers add
+ * one per ballot, a few per second at most, so a lesson never comes near 2^48; staying far below
+ * 2^53 keeps every sum we form (a round plus MAX_ROUND_STEP, plus one) an exact integer.
+ */
+export const MAX_ROUND = 2 ** 48;
+/**
+ * Plausibility of a round: a node takes a round into account only if it is at most this far
+ * above the highest round it has seen from the *other* members (and from its own ballots), and
+ * refuses a sender whose round is more than twice this far above (a liar: an honest node's round
+ * exceeds another honest node's view by one liar step at most, plus a few rounds of lag). A liar
+ * therefore cannot jump to MAX_ROUND − 1: each of its steps needs an honest ballot after it, so
+ * exhausting the space takes 2^28 honest ballots, years of duelling, not one message.
+ */
+export const MAX_ROUND_STEP = 2 ** 20;
+/**
+ * Lying members the algorithms defend against: a node believes a claim it cannot check itself
+ * (Paxos `chosen`) only from this many + 1 distinct members, so one liar alone convinces nobody.
+ */
+export const LIARS_TOLERATED = 1;

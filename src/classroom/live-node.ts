@@ -158,6 +158,8 @@ export class LiveNode {
     for (const effect of effects) {
       if (effect.type === 'persist') this.save({ ...this.stored, durable: effect.state });
     }
+    // The machine blamed a member for a message it could check was impossible: flag it by name.
+    for (const effect of effects) if (effect.type === 'refused') this.noteRefusal(effect.from, effect.reason);
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
       this.traffic.push({ direction: 'sent', peer: effect.to, ...summarizeMessage(effect.message) });

@@ -7,7 +7,7 @@
  * "from" field: a node cannot speak for another.
  */
 import { isAlgorithmName, type AlgorithmName } from '../machines/spec.ts';
-import type { NodeView, Value } from '../core/types.ts';
+import type { NodeView, RefusalKind, Value } from '../core/types.ts';
 import type { PeerId, RejectReason } from '../transport/types.ts';
 import {
   isBoundedArray,
@@ -61,7 +61,14 @@ export interface TrafficEntry {
  * Includes what the member's transport dropped at its boundary (malformed, oversized…): garbage
  * sent only to students must reach the dashboard's flagged list too.
  */
-export type RefusalReason = 'unknown-decision' | 'not-a-member' | 'bad-algorithm-message' | 'not-a-host' | RejectReason;
+export type RefusalReason =
+  | 'unknown-decision'
+  | 'not-a-member'
+  | 'bad-algorithm-message'
+  | 'not-a-host'
+  | RejectReason
+  /** The member's algorithm message failed a check of the receiving node's state (see NodeEffect 'refused'). */
+  | RefusalKind;
 
 export interface Refusal {
   readonly peer: PeerId;
@@ -168,6 +175,8 @@ const REFUSAL_REASONS: readonly RefusalReason[] = [
   'oversized',
   'unknown-type',
   'rate-limited',
+  'implausible',
+  'unverified-claim',
 ];
 
 function isRefusal(raw: unknown): raw is Refusal {

@@ -639,6 +639,9 @@ export class Simulation<M = unknown, D = unknown> {
         case 'send':
           this.transmit(node, effect.to, effect.message);
           break;
+        case 'refused':
+          this.record({ kind: 'refuse', step: this.stepIndex, time: this.nowMs, node: node.id, from: effect.from, reason: effect.reason, detail: effect.detail });
+          break;
         case 'decided':
           // A repeated announcement of the same value is not a new decision; a different one is (the checker flags it).
           if (node.decided !== effect.value) this.recordDecision(node, effect.value);
