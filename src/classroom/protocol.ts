@@ -86,6 +86,8 @@ export interface NodeReport {
   readonly refusals: readonly Refusal[];
   /** True in the first report after the node restarted from stored state. */
   readonly restarted: boolean;
+  /** Present once the node stopped itself: 'storage-full' (a write failed; it sends nothing more). */
+  readonly stopped?: 'storage-full' | undefined;
 }
 
 export type ClassroomMessage =
@@ -131,7 +133,8 @@ export function parseAnnouncement(raw: unknown): DecisionAnnouncement | undefine
 
 function parseView(raw: unknown): NodeView | undefined {
   if (!isRecord(raw)) return undefined;
-  const { phase, waitingFor, waitingOn, decided, tally, fields } = raw;
+  const { phase, waitingFor, waitingOn, decided, tally, fields, storage } = raw;
+  if (storage !== undefined && storage !== null && storage !== 'unreadable' && storage !== 'full') return undefined;
   if (!isText(phase) || !isText(waitingFor)) return undefined;
   // waitingOn is optional in a view, but it is what lets the dashboard say "blocked: waiting
   // for crashed Ann": it must survive the trip, not be dropped at this boundary.
@@ -153,6 +156,7 @@ function parseView(raw: unknown): NodeView | undefined {
     decided: decided ?? undefined,
     tally: Object.fromEntries(tallyEntries) as Record<Value, number>,
     fields: fields.map((f) => ({ label: f.label, value: f.value })),
+    ...(storage === 'unreadable' || storage === 'full' ? { storage } : {}),
   };
 }
 
@@ -192,7 +196,8 @@ function parseReport(raw: unknown): NodeReport | undefined {
   if (!isBoundedArray(traffic, MAX_FEED_ENTRIES_PER_REPORT, isTrafficEntry)) return undefined;
   if (!isBoundedArray(refusals, MAX_FEED_ENTRIES_PER_REPORT, isRefusal)) return undefined;
   if (typeof restarted !== 'boolean') return undefined;
-  return { view, proposed, traffic, refusals, restarted };
+  if (raw.stopped !== undefined && raw.stopped !== null && raw.stopped !== 'storage-full') return undefined;
+  return { view, proposed, traffic, refusals, restarted, ...(raw.stopped === 'storage-full' ? { stopped: raw.stopped } : {}) };
 }
 
 type Parsers = { readonly [K in ClassroomMessageType]: (raw: UnknownRecord) => ClassroomMessage | undefined };

@@ -94,7 +94,14 @@ export interface NodeView {
   readonly tally: Readonly<Record<Value, number>>;
   /** Algorithm-specific labelled facts for display: "my vote", "promised", "ballot"... */
   readonly fields: ReadonlyArray<{ readonly label: string; readonly value: string }>;
+  /**
+   * Set by a host whose storage failed this node: 'unreadable' (its stored state is there but
+   * cannot be read, so it only listens) or 'full' (a write failed, so it stopped). Absent: fine.
+   */
+  readonly storage?: StorageTrouble | undefined;
 }
+
+export type StorageTrouble = 'unreadable' | 'full';
 
 /** A Paxos ballot: ordered by round, then by the proposing node's id. */
 export interface Ballot {
