@@ -108,6 +108,22 @@ export const coordinatorMachine = setup({
     /** Only the coordinator's answer counts: the sender is the connection's peer, never a field. */
     isAnswerFromCoordinator: ({ context, event }) =>
       event.type === 'receive' && event.message.type === 'value' && event.from === context.coordinator && !isCoordinator(context),
+    /**
+     * Messages no honest member sends: a `value` from anyone but the coordinator, or a write or
+     * question sent to a member that is not the coordinator (everyone elects the same one).
+     */
+    isMisdirected: ({ context, event }) =>
+      event.type === 'receive' &&
+      event.from !== context.self &&
+      (event.message.type === 'value' ? event.from !== context.coordinator : !isCoordinator(context)),
+    /** The coordinator answers another value than the one it answered before: it contradicts itself. */
+    isContradictingAnswer: ({ context, event }) =>
+      event.type === 'receive' &&
+      event.message.type === 'value' &&
+      event.from === context.coordinator &&
+      !isCoordinator(context) &&
+      context.decided !== undefined &&
+      event.message.value !== context.decided,
     /** A member writes or asks after the coordinator has its value (its own resends need no answer). */
     isRequestToAnswer: ({ context, event }) =>
       isCoordinator(context) &&
@@ -145,6 +161,23 @@ export const coordinatorMachine = setup({
       if (event.type !== 'receive' || context.decided === undefined) return;
       enqueue.emit({ type: 'send', to: event.from, message: { type: 'value', value: context.decided } });
     }),
+    refuseMisdirected: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'receive') return;
+      const detail =
+        event.message.type === 'value'
+          ? `announced a value, but ${context.coordinator} is the coordinator`
+          : `sent '${event.message.type}' to ${context.self}, who is not the coordinator`;
+      enqueue.emit({ type: 'refused', from: event.from, reason: 'implausible', detail });
+    }),
+    refuseContradiction: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'receive' || event.message.type !== 'value') return;
+      enqueue.emit({
+        type: 'refused',
+        from: event.from,
+        reason: 'unverified-claim',
+        detail: `answered "${event.message.value}" after answering "${context.decided ?? ''}"`,
+      });
+    }),
     announceDecision: enqueueActions(({ context, enqueue }) => {
       if (context.decided !== undefined) enqueue.emit({ type: 'decided', value: context.decided });
     }),
@@ -172,6 +205,7 @@ export const coordinatorMachine = setup({
         tryInitialize: { guard: 'canPropose', target: '.requesting', reenter: true, actions: 'propose' },
         receive: [
           { guard: 'fromStranger' },
+          { guard: 'isMisdirected', actions: 'refuseMisdirected' },
           { guard: 'isFirstWrite', target: 'decided', actions: 'keepFirstWrite' },
           { guard: 'isAnswerFromCoordinator', target: 'decided', actions: 'learnValue' },
         ],
@@ -189,7 +223,12 @@ export const coordinatorMachine = setup({
     decided: {
       entry: 'announceDecision',
       on: {
-        receive: [{ guard: 'fromStranger' }, { guard: 'isRequestToAnswer', actions: 'answer' }],
+        receive: [
+          { guard: 'fromStranger' },
+          { guard: 'isMisdirected', actions: 'refuseMisdirected' },
+          { guard: 'isContradictingAnswer', actions: 'refuseContradiction' },
+          { guard: 'isRequestToAnswer', actions: 'answer' },
+        ],
       },
     },
   },
