@@ -16,6 +16,13 @@
  * Persist-before-reply: the coordinator persists the value it keeps before it answers anyone,
  * so a restarted coordinator answers with the same value. Every node also persists its proposal
  * and what it learned, so a restart neither forgets a pending proposal nor the decision.
+ *
+ * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
+ * - only the coordinator's `value` counts; a `value` from anyone else is refused by name: 0;
+ * - `initialize`/`ask` sent to a member that is not the coordinator is refused by name: 0;
+ * - a coordinator changing its answer is refused by name: 0.
+ * Not checked: a coordinator that lies the same way to everyone (the coordinator is trusted by
+ * design: that is the lesson).
  */
 import { enqueueActions, setup, type SnapshotFrom } from 'xstate';
 import type { NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';

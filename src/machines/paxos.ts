@@ -15,6 +15,19 @@
  *
  * `createPaxosMachine({ acceptorRemembers: false })` is the deliberately broken amnesia variant
  * (src/machines/paxos-amnesia.ts): same algorithm, but a restarted acceptor forgets its promise.
+ *
+ * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
+ * - rounds within MAX_ROUND (parser): 0;
+ * - round plausibility, blame on the ballot's chooser (judge, roundVerdict): 0;
+ * - relayed ballots name members; a nack's promise is above the ballot it rejects; a promise's
+ *   accepted ballot is not above the ballot promised: 0;
+ * - one ballot, one value: a report of another value in my own ballot or in the one my acceptor
+ *   accepted is refused, and the learner counts (ballot, value) pairs: 0;
+ * - `chosen` believed only from LIARS_TOLERATED + 1 distinct members: 0;
+ * - an uncorroborated claim is checked by a value-less ballot (verifying): n prepares + n promises,
+ *   plus n accepts + n² accepted when a value is found; at most once per claimer;
+ * - a contradicting `chosen` (own earlier claim; in safe Paxos, my decision): 0.
+ * A refusal is a 'refused' effect naming the member; the host flags it.
  */
 import { and, enqueueActions, setup, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import {

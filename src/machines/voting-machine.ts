@@ -19,6 +19,12 @@
  * message that depends on them (candidate, vote, voteAck) is sent. An ack therefore promises the
  * vote survives my restarts, which is what lets its sender stop resending it. A node's decision is
  * persisted too, so a restarted node reports the value it decided, never another one.
+ *
+ * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
+ * - votes keyed by the connection's peer, members only, first vote only: 0;
+ * - a member voting again for another value is refused by name ('refused' effect), its first
+ *   vote stands and the second is not acknowledged: 0.
+ * Not checked (see the threat model): a vote for a value nobody proposed; equivocation.
  */
 import { enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
 import { assertNever } from '../core/assert.ts';
