@@ -130,8 +130,11 @@ export function flaggedPeer(host: Page, peer: string) {
   return host.locator(`[data-testid="flagged-peer"][data-peer-id="${peer}"]`);
 }
 
-/** Overwrites the tab's stored node of `decision` (localStorage) with `text`; returns how many entries it hit. */
-export async function corruptStoredNode(page: Page, decision: string, text: string): Promise<number> {
+/**
+ * Overwrites node `nodeId`'s stored node of `decision` (localStorage, which every tab of the test
+ * context shares; keys `cp:ROOM:NODE:node:DECISION`) with `text`; returns how many entries it hit.
+ */
+export async function corruptStoredNode(page: Page, nodeId: string, decision: string, text: string): Promise<number> {
   return page.evaluate(
     ({ suffix, text }) => {
       let hit = 0;
@@ -144,7 +147,7 @@ export async function corruptStoredNode(page: Page, decision: string, text: stri
       }
       return hit;
     },
-    { suffix: `:node:${decision}`, text },
+    { suffix: `:${nodeId}:node:${decision}`, text },
   );
 }
 
