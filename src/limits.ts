@@ -104,13 +104,19 @@ export const SOLO_MAX_HELD_SHOWN = 40;
 export const MAX_ROUND = 2 ** 48;
 /**
  * Plausibility of a round: a node takes a round into account only if it is at most this far
- * above the highest round it has seen from the *other* members (and from its own ballots), and
- * refuses a sender whose round is more than twice this far above (a liar: an honest node's round
- * exceeds another honest node's view by one liar step at most, plus a few rounds of lag). A liar
+ * above the highest round chosen by the *other* members (its own ballots included). A liar
  * therefore cannot jump to MAX_ROUND − 1: each of its steps needs an honest ballot after it, so
  * exhausting the space takes 2^28 honest ballots, years of duelling, not one message.
  */
 export const MAX_ROUND_STEP = 2 ** 20;
+/**
+ * A round this far above the others' is refused and its chooser flagged; between MAX_ROUND_STEP
+ * and this it is only dropped, like a lost message. The gap is wide on purpose: an honest
+ * proposer that beat a liar's jump looks, to a peer that never saw the jump, like a jump of its
+ * own, and only a liar pushing it a thousand times over with that peer hearing nothing else in
+ * between could carry it this far. 2^30 is still far below MAX_ROUND, so a jump to it is caught.
+ */
+export const MAX_ROUND_FLAG_STEP = 2 ** 30;
 /**
  * Lying members the algorithms defend against: a node believes a claim it cannot check itself
  * (Paxos `chosen`) only from this many + 1 distinct members, so one liar alone convinces nobody.

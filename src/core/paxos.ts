@@ -300,15 +300,15 @@ export function roundBaseExcluding(roundsBy: RoundsBy, chooser: NodeId): number 
  * A ballot's round is adopted when it is at most `step` above what the others have shown (an
  * honest proposer's next round is one above the highest it adopted, so honest rounds stay
  * within one step plus a few rounds of lag of everyone's view); it is refused, and its chooser
- * named, when it is more than two steps above, which no honest chooser reaches; in between it is
- * dropped like a lost message (it may be an honest proposer beating a liar's jump that this node
- * has not seen yet: never flag what may be honest). `maxRound` is the bound every parser enforces.
+ * named, when it is more than `flagStep` above; in between it is dropped like a lost message (it
+ * may be an honest proposer beating a liar's jump that this node has not seen yet: never flag
+ * what may be honest). `maxRound` is the bound every parser enforces.
  */
-export function roundVerdict(roundsBy: RoundsBy, ballot: Ballot, step: number, maxRound: number): RoundVerdict {
+export function roundVerdict(roundsBy: RoundsBy, ballot: Ballot, step: number, flagStep: number, maxRound: number): RoundVerdict {
   if (ballot.round > maxRound) return 'refuse';
   const base = roundBaseExcluding(roundsBy, ballot.node);
   if (ballot.round <= base + step) return 'adopt';
-  return ballot.round > base + 2 * step ? 'refuse' : 'ignore';
+  return ballot.round > base + flagStep ? 'refuse' : 'ignore';
 }
 
 /** `roundsBy` after adopting `ballot` (the same map when it adds nothing). */

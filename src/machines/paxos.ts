@@ -61,7 +61,7 @@ import {
   type RoundsBy,
   type RoundVerdict,
 } from '../core/paxos.ts';
-import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_STEP } from '../limits.ts';
+import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../limits.ts';
 import { assertNever } from '../core/assert.ts';
 import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
 import { ballotLabel, compareBallots, majorityOf } from '../core/quorum.ts';
@@ -239,7 +239,7 @@ function judge(context: PaxosContext, from: NodeId, message: PaxosMessage): Judg
     if (!context.members.includes(ballot.node)) {
       return { verdict: 'refuse', culprit: from, detail: `ballot ${ballotLabel(ballot)} names a non-member` };
     }
-    const verdict = roundVerdict(context.roundsBy, ballot, MAX_ROUND_STEP, MAX_ROUND);
+    const verdict = roundVerdict(context.roundsBy, ballot, MAX_ROUND_STEP, MAX_ROUND_FLAG_STEP, MAX_ROUND);
     if (verdict === 'refuse') {
       return { verdict, culprit: ballot.node, detail: `round ${ballot.round} is far above every round the others have shown (${context.highestRound})` };
     }

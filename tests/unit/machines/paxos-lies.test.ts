@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { chosenWitnessesNeeded, roundVerdict, type PaxosDurable, type PaxosMessage } from '../../../src/core/paxos.ts';
 import type { Ballot, Timing } from '../../../src/core/types.ts';
-import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_STEP } from '../../../src/limits.ts';
+import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../../../src/limits.ts';
 import { parsePaxosDurable, parsePaxosMessage, paxosSpec, type PaxosEffect, type PaxosSnapshot } from '../../../src/machines/paxos.ts';
 import { Simulation } from '../../../src/sim/simulator.ts';
 
@@ -62,21 +62,25 @@ describe('rounds are bounded at the boundary', () => {
   });
 
   it('keeps every sum it forms exact', () => {
-    expect(Number.isSafeInteger(MAX_ROUND + 2 * MAX_ROUND_STEP + 1)).toBe(true);
+    expect(Number.isSafeInteger(MAX_ROUND + MAX_ROUND_FLAG_STEP + 1)).toBe(true);
+    expect(MAX_ROUND_FLAG_STEP).toBeLessThan(MAX_ROUND - 1);
   });
 });
 
 describe('plausibility of rounds', () => {
-  it('adopts a step, drops up to two steps quietly, and refuses beyond, measured against the others', () => {
+  it('adopts a step, drops up to the flag step quietly, and refuses beyond, measured against the others', () => {
     const seen = new Map([
       ['n1', 10],
       ['n3', 12],
     ]);
-    expect(roundVerdict(seen, b(12 + MAX_ROUND_STEP, 'n2'), MAX_ROUND_STEP, MAX_ROUND)).toBe('adopt');
-    expect(roundVerdict(seen, b(13 + MAX_ROUND_STEP, 'n2'), MAX_ROUND_STEP, MAX_ROUND)).toBe('ignore');
-    expect(roundVerdict(seen, b(13 + 2 * MAX_ROUND_STEP, 'n2'), MAX_ROUND_STEP, MAX_ROUND)).toBe('refuse');
+    const verdict = (round: number, node: string) => roundVerdict(seen, b(round, node), MAX_ROUND_STEP, MAX_ROUND_FLAG_STEP, MAX_ROUND);
+    expect(verdict(12 + MAX_ROUND_STEP, 'n2')).toBe('adopt');
+    expect(verdict(13 + MAX_ROUND_STEP, 'n2')).toBe('ignore');
+    expect(verdict(12 + MAX_ROUND_FLAG_STEP, 'n2')).toBe('ignore');
+    expect(verdict(13 + MAX_ROUND_FLAG_STEP, 'n2')).toBe('refuse');
+    expect(verdict(MAX_ROUND + 1, 'n2')).toBe('refuse');
     // A chooser's own earlier rounds are no yardstick for its next one: n3 cannot ratchet itself up.
-    expect(roundVerdict(seen, b(11 + MAX_ROUND_STEP, 'n3'), MAX_ROUND_STEP, MAX_ROUND)).toBe('ignore');
+    expect(verdict(11 + MAX_ROUND_STEP, 'n3')).toBe('ignore');
   });
 
   it('refuses a prepare far above every round, names the liar, and neither promises nor raises its round', () => {
@@ -95,7 +99,7 @@ describe('plausibility of rounds', () => {
     const node = new Driver();
     node.propose('red');
     // n2 (honest) nacks with the promise a liar n3 extracted from it: n3 is named, not n2.
-    const effects = node.receive('n2', { type: 'nack', ballot: b(1, 'n1'), promised: b(3 * MAX_ROUND_STEP, 'n3') });
+    const effects = node.receive('n2', { type: 'nack', ballot: b(1, 'n1'), promised: b(2 * MAX_ROUND_FLAG_STEP, 'n3') });
     expect(refusals(effects).map((r) => (r.type === 'refused' ? r.from : ''))).toEqual(['n3']);
     expect(node.context.highestRound).toBe(1);
   });
