@@ -145,7 +145,9 @@ function parseView(raw: unknown): NodeView | undefined {
   if (!isRecord(tally)) return undefined;
   const tallyEntries = Object.entries(tally);
   if (tallyEntries.length > MAX_PEERS_PER_ROOM) return undefined;
-  if (!tallyEntries.every(([value, count]) => isValue(value) && isNonNegativeInteger(count))) return undefined;
+  // A tally counts members (each votes or accepts once in a ballot): never more than a room holds.
+  const isCount = (count: unknown) => isNonNegativeInteger(count) && count <= MAX_PEERS_PER_ROOM;
+  if (!tallyEntries.every(([value, count]) => isValue(value) && isCount(count))) return undefined;
   const isField = (f: unknown): f is { label: string; value: string } =>
     isRecord(f) && isText(f.label) && isText(f.value);
   if (!isBoundedArray(fields, MAX_VIEW_FIELDS, isField)) return undefined;

@@ -75,3 +75,12 @@ describe('storage trouble and machine refusals in reports', () => {
     }
   });
 });
+
+describe('counts in reports', () => {
+  it('refuses a tally count above the members a room can hold', () => {
+    const report = (count: number) => ({ view: { ...view, tally: { red: count } }, proposed: [], traffic: [], refusals: [], restarted: false });
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(40) })).toBeDefined();
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(41) })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(2 ** 53 - 1) })).toBeUndefined();
+  });
+});
