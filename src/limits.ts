@@ -250,3 +250,29 @@ export const MAX_REGISTER_KEY_LENGTH = 16;
 export const MAX_REGISTER_VALUE_LENGTH = MAX_VALUE_LENGTH;
 /** Keys one register store holds; a write of a new key beyond is refused. */
 export const MAX_REGISTER_KEYS = 64;
+/**
+ * Paxos rounds: the largest round accepted from the wire or from storage. Honest proposers add
+ * one per ballot, a few per second at most, so a lesson never comes near 2^48; staying far below
+ * 2^53 keeps every sum we form (a round plus MAX_ROUND_STEP, plus one) an exact integer.
+ */
+export const MAX_ROUND = 2 ** 48;
+/**
+ * Plausibility of a round: a node takes a round into account only if it is at most this far
+ * above the highest round chosen by the *other* members (its own ballots included). A liar
+ * therefore cannot jump to MAX_ROUND − 1: each of its steps needs an honest ballot after it, so
+ * exhausting the space takes 2^28 honest ballots, years of duelling, not one message.
+ */
+export const MAX_ROUND_STEP = 2 ** 20;
+/**
+ * A round this far above the others' is refused and its chooser flagged; between MAX_ROUND_STEP
+ * and this it is only dropped, like a lost message. The gap is wide on purpose: an honest
+ * proposer that beat a liar's jump looks, to a peer that never saw the jump, like a jump of its
+ * own, and only a liar pushing it a thousand times over with that peer hearing nothing else in
+ * between could carry it this far. 2^30 is still far below MAX_ROUND, so a jump to it is caught.
+ */
+export const MAX_ROUND_FLAG_STEP = 2 ** 30;
+/**
+ * Lying members the algorithms defend against: a node believes a claim it cannot check itself
+ * (Paxos `chosen`) only from this many + 1 distinct members, so one liar alone convinces nobody.
+ */
+export const LIARS_TOLERATED = 1;

@@ -18,11 +18,31 @@ import { summarizeMessage } from './summary.ts';
 
 /** What a tab stores per decision it is a member of. */
 export interface StoredNode {
+  /** STORED_NODE_VERSION when written by this code; absent in entries written before it existed. */
+  readonly version?: number | undefined;
   readonly decision: DecisionAnnouncement;
   /** The algorithm's durable state, exactly as its last `persist` effect gave it. */
   readonly durable: unknown;
   readonly proposed: readonly Value[];
+  /** Its entry was once found unreadable: it stays listen-only for good (durable is then UNREADABLE_DURABLE). */
+  readonly storage?: 'unreadable' | undefined;
 }
+
+/** Layout of a stored node. An entry with another version is unreadable: this code cannot vouch for it. */
+export const STORED_NODE_VERSION = 1;
+
+/**
+ * What a node whose stored entry is unreadable gets as its durable input: every machine refuses
+ * `null` as durable state and so starts listen-only (it may have promised or voted before, and
+ * cannot say what). `undefined` would mean "first start": a fresh acceptor, the amnesia bug.
+ */
+export const UNREADABLE_DURABLE = null;
+
+/** A stored node read back: absent (a first start), unreadable (listen-only), or the node. */
+export type StoredNodeRead =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'unreadable' }
+  | { readonly kind: 'ok'; readonly node: StoredNode };
 
 export const NODE_KEY_PREFIX = 'node:';
 
@@ -35,12 +55,28 @@ export function nodeKey(decisionId: string): string {
 
 /** Reads a stored node back, or undefined if absent or not something we wrote. */
 export function loadStoredNode(store: DurableStore, key: string): StoredNode | undefined {
+  const read = readStoredNode(store, key);
+  return read.kind === 'ok' ? read.node : undefined;
+}
+
+/**
+ * Reads a stored node back, telling "never written" from "written but unreadable" (bad JSON, wrong
+ * shape, another version, another decision's entry under this key): only the first is a fresh start.
+ */
+export function readStoredNode(store: DurableStore, key: string, expectedId?: string): StoredNodeRead {
+  if (!store.exists(key)) return { kind: 'absent' };
   const raw = store.load(key);
-  if (!isRecord(raw)) return undefined;
+  if (!isRecord(raw)) return { kind: 'unreadable' };
+  if (raw.version !== undefined && raw.version !== STORED_NODE_VERSION) return { kind: 'unreadable' };
   const decision = parseAnnouncement(raw.decision);
   const isValue = (v: unknown): v is Value => isBoundedString(v, MAX_VALUE_LENGTH);
-  if (decision === undefined || !isBoundedArray(raw.proposed, MAX_FEED_ENTRIES_PER_REPORT, isValue)) return undefined;
-  return { decision, durable: raw.durable, proposed: raw.proposed };
+  if (decision === undefined || !isBoundedArray(raw.proposed, MAX_FEED_ENTRIES_PER_REPORT, isValue)) return { kind: 'unreadable' };
+  if (expectedId !== undefined && decision.id !== expectedId) return { kind: 'unreadable' };
+  if (raw.storage !== undefined && raw.storage !== 'unreadable') return { kind: 'unreadable' };
+  if (raw.storage === 'unreadable') {
+    return { kind: 'ok', node: { version: STORED_NODE_VERSION, decision, durable: UNREADABLE_DURABLE, proposed: raw.proposed, storage: 'unreadable' } };
+  }
+  return { kind: 'ok', node: { version: STORED_NODE_VERSION, decision, durable: raw.durable, proposed: raw.proposed } };
 }
 
 export interface LiveNodeOptions {
@@ -69,15 +105,24 @@ export class LiveNode {
   private refusals: Refusal[] = [];
   private refusalReportPending = false;
   private stopped = false;
+  /** A write to storage failed: the node stopped before sending anything that depended on it. */
+  private storageFull = false;
   /** False while the machine starts: its first effects arrive before `handle` is assigned. */
   private started = false;
 
   constructor(private readonly options: LiveNodeOptions) {
     const key = nodeKey(options.decision.id);
-    const previous = loadStoredNode(options.store, key);
-    this.restarted = previous !== undefined;
-    this.stored = previous ?? { decision: options.decision, durable: undefined, proposed: [] };
-    if (previous === undefined) options.store.save(key, this.stored);
+    const previous = readStoredNode(options.store, key, options.decision.id);
+    this.restarted = previous.kind !== 'absent';
+    if (previous.kind === 'ok') this.stored = previous.node;
+    else if (previous.kind === 'unreadable') {
+      // Not written back yet: the unreadable entry stays as evidence until this node has
+      // something of its own to store (its first write keeps the listen-only mark).
+      this.stored = { version: STORED_NODE_VERSION, decision: options.decision, durable: UNREADABLE_DURABLE, proposed: [], storage: 'unreadable' };
+    } else {
+      this.stored = { version: STORED_NODE_VERSION, decision: options.decision, durable: undefined, proposed: [] };
+      this.trySave(this.stored);
+    }
     this.handle = startNode(
       options.spec,
       {
@@ -91,6 +136,10 @@ export class LiveNode {
       (effects) => this.carryOut(effects),
     );
     this.started = true;
+    if (this.storageFull) {
+      this.stopped = true;
+      this.handle.stop();
+    }
     this.report();
   }
 
@@ -102,15 +151,25 @@ export class LiveNode {
     return this.stored.proposed;
   }
 
+  /** The machine's view, with what went wrong with storage, if anything. */
   view(): NodeView {
-    return this.handle.view();
+    const view = this.handle.view();
+    if (this.storageFull) {
+      return { ...view, storage: 'full', phase: 'stopped', waitingFor: 'nothing: storage full, this node stopped', waitingOn: [] };
+    }
+    return this.stored.storage === 'unreadable' ? { ...view, storage: 'unreadable' } : view;
+  }
+
+  /** True once a failed write stopped this node. */
+  get stoppedForStorage(): boolean {
+    return this.storageFull;
   }
 
   /** `tryInitialize(value)` on this node. The proposal is stored first so a restart shows it. */
   propose(value: Value): void {
     if (this.stopped) return;
     if (this.stored.proposed.length < MAX_FEED_ENTRIES_PER_REPORT) {
-      this.save({ ...this.stored, proposed: [...this.stored.proposed, value] });
+      if (!this.trySave({ ...this.stored, proposed: [...this.stored.proposed, value] })) return this.stopForStorage();
     }
     this.handle.send({ type: 'tryInitialize', value });
   }
@@ -154,10 +213,14 @@ export class LiveNode {
   }
 
   private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
-    // Persist first, then talk: nothing leaves this node that depends on unwritten state.
+    if (this.stopped || this.storageFull) return;
+    // Persist first, then talk: nothing leaves this node that depends on unwritten state. A
+    // write that fails stops the node here, before any of the step's messages.
     for (const effect of effects) {
-      if (effect.type === 'persist') this.save({ ...this.stored, durable: effect.state });
+      if (effect.type === 'persist' && !this.trySave({ ...this.stored, durable: effect.state })) return this.stopForStorage();
     }
+    // The machine blamed a member for a message it could check was impossible: flag it by name.
+    for (const effect of effects) if (effect.type === 'refused') this.noteRefusal(effect.from, effect.reason);
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
       this.traffic.push({ direction: 'sent', peer: effect.to, ...summarizeMessage(effect.message) });
@@ -167,9 +230,32 @@ export class LiveNode {
     this.report();
   }
 
-  private save(next: StoredNode): void {
-    this.options.store.save(nodeKey(this.options.decision.id), next);
+  /**
+   * Writes `next`; false if the store threw (quota, storage disabled). On failure nothing
+   * changes in memory either: the node never acts on state it could not keep.
+   */
+  private trySave(next: StoredNode): boolean {
+    try {
+      this.options.store.save(nodeKey(this.options.decision.id), next);
+    } catch {
+      this.storageFull = true;
+      return false;
+    }
     this.stored = next;
+    return true;
+  }
+
+  private stoppedStatus(): Pick<NodeReport, 'stopped'> {
+    return this.storageFull ? { stopped: 'storage-full' } : {};
+  }
+
+  /** "storage full: this node stopped": no more messages, one last report that says so. */
+  private stopForStorage(): void {
+    this.storageFull = true;
+    if (!this.started) return; // the constructor stops the machine once it has started
+    this.stopped = true;
+    this.handle.stop();
+    this.report();
   }
 
   /**
@@ -191,17 +277,18 @@ export class LiveNode {
 
   /** The node's state as a report with no new traffic: for a dashboard that just (re)connected. */
   currentReport(): NodeReport {
-    return { view: this.handle.view(), proposed: this.stored.proposed, traffic: [], refusals: [], restarted: this.restarted };
+    return { view: this.view(), proposed: this.stored.proposed, traffic: [], refusals: [], restarted: this.restarted, ...this.stoppedStatus() };
   }
 
   private report(): void {
     if (!this.started) return;
     const report: NodeReport = {
-      view: this.handle.view(),
+      view: this.view(),
       proposed: this.stored.proposed,
       traffic: this.traffic.slice(-MAX_FEED_ENTRIES_PER_REPORT),
       refusals: this.refusals.slice(-MAX_FEED_ENTRIES_PER_REPORT),
       restarted: this.restarted && !this.reportedRestart,
+      ...this.stoppedStatus(),
     };
     this.reportedRestart = true;
     this.traffic = [];

@@ -7,7 +7,7 @@
  * "from" field: a node cannot speak for another.
  */
 import { isAlgorithmName, type AlgorithmName } from '../machines/spec.ts';
-import type { NodeView, Value } from '../core/types.ts';
+import type { NodeView, RefusalKind, Value } from '../core/types.ts';
 import type { PeerId, RejectReason } from '../transport/types.ts';
 import {
   isBoundedArray,
@@ -61,7 +61,14 @@ export interface TrafficEntry {
  * Includes what the member's transport dropped at its boundary (malformed, oversized…): garbage
  * sent only to students must reach the dashboard's flagged list too.
  */
-export type RefusalReason = 'unknown-decision' | 'not-a-member' | 'bad-algorithm-message' | 'not-a-host' | RejectReason;
+export type RefusalReason =
+  | 'unknown-decision'
+  | 'not-a-member'
+  | 'bad-algorithm-message'
+  | 'not-a-host'
+  | RejectReason
+  /** The member's algorithm message failed a check of the receiving node's state (see NodeEffect 'refused'). */
+  | RefusalKind;
 
 export interface Refusal {
   readonly peer: PeerId;
@@ -79,6 +86,8 @@ export interface NodeReport {
   readonly refusals: readonly Refusal[];
   /** True in the first report after the node restarted from stored state. */
   readonly restarted: boolean;
+  /** Present once the node stopped itself: 'storage-full' (a write failed; it sends nothing more). */
+  readonly stopped?: 'storage-full' | undefined;
 }
 
 export type ClassroomMessage =
@@ -124,7 +133,8 @@ export function parseAnnouncement(raw: unknown): DecisionAnnouncement | undefine
 
 function parseView(raw: unknown): NodeView | undefined {
   if (!isRecord(raw)) return undefined;
-  const { phase, waitingFor, waitingOn, decided, tally, fields } = raw;
+  const { phase, waitingFor, waitingOn, decided, tally, fields, storage } = raw;
+  if (storage !== undefined && storage !== null && storage !== 'unreadable' && storage !== 'full') return undefined;
   if (!isText(phase) || !isText(waitingFor)) return undefined;
   // waitingOn is optional in a view, but it is what lets the dashboard say "blocked: waiting
   // for crashed Ann": it must survive the trip, not be dropped at this boundary.
@@ -135,7 +145,9 @@ function parseView(raw: unknown): NodeView | undefined {
   if (!isRecord(tally)) return undefined;
   const tallyEntries = Object.entries(tally);
   if (tallyEntries.length > MAX_PEERS_PER_ROOM) return undefined;
-  if (!tallyEntries.every(([value, count]) => isValue(value) && isNonNegativeInteger(count))) return undefined;
+  // A tally counts members (each votes or accepts once in a ballot): never more than a room holds.
+  const isCount = (count: unknown) => isNonNegativeInteger(count) && count <= MAX_PEERS_PER_ROOM;
+  if (!tallyEntries.every(([value, count]) => isValue(value) && isCount(count))) return undefined;
   const isField = (f: unknown): f is { label: string; value: string } =>
     isRecord(f) && isText(f.label) && isText(f.value);
   if (!isBoundedArray(fields, MAX_VIEW_FIELDS, isField)) return undefined;
@@ -146,6 +158,7 @@ function parseView(raw: unknown): NodeView | undefined {
     decided: decided ?? undefined,
     tally: Object.fromEntries(tallyEntries) as Record<Value, number>,
     fields: fields.map((f) => ({ label: f.label, value: f.value })),
+    ...(storage === 'unreadable' || storage === 'full' ? { storage } : {}),
   };
 }
 
@@ -168,6 +181,8 @@ const REFUSAL_REASONS: readonly RefusalReason[] = [
   'oversized',
   'unknown-type',
   'rate-limited',
+  'implausible',
+  'unverified-claim',
 ];
 
 function isRefusal(raw: unknown): raw is Refusal {
@@ -183,7 +198,8 @@ function parseReport(raw: unknown): NodeReport | undefined {
   if (!isBoundedArray(traffic, MAX_FEED_ENTRIES_PER_REPORT, isTrafficEntry)) return undefined;
   if (!isBoundedArray(refusals, MAX_FEED_ENTRIES_PER_REPORT, isRefusal)) return undefined;
   if (typeof restarted !== 'boolean') return undefined;
-  return { view, proposed, traffic, refusals, restarted };
+  if (raw.stopped !== undefined && raw.stopped !== null && raw.stopped !== 'storage-full') return undefined;
+  return { view, proposed, traffic, refusals, restarted, ...(raw.stopped === 'storage-full' ? { stopped: raw.stopped } : {}) };
 }
 
 type Parsers = { readonly [K in ClassroomMessageType]: (raw: UnknownRecord) => ClassroomMessage | undefined };

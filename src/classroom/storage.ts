@@ -5,7 +5,14 @@
  * on plain http from a phone on the LAN.
  */
 export interface DurableStore {
+  /** The stored value, or undefined when there is none or it is not JSON (see `exists`). */
   load(key: string): unknown;
+  /**
+   * Whether an entry is there at all, readable or not. `load` gives undefined both for "never
+   * written" and for "written, now unreadable"; a node must not mistake the second for the first
+   * (that is amnesia: a fresh acceptor that promises and votes again).
+   */
+  exists(key: string): boolean;
   /** Throws if the write fails (e.g. quota): a node must not reply on state it did not persist. */
   save(key: string, value: unknown): void;
   remove(key: string): void;
@@ -21,7 +28,14 @@ export class MemoryStore implements DurableStore {
   private readonly entries = new Map<string, string>();
   load(key: string): unknown {
     const text = this.entries.get(key);
-    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    return text === undefined ? undefined : parseJson(text);
+  }
+  exists(key: string): boolean {
+    return this.entries.has(key);
+  }
+  /** Writes raw text, as a broken bundle, another program or a curious student could leave it. */
+  saveText(key: string, text: string): void {
+    this.entries.set(key, text);
   }
   save(key: string, value: unknown): void {
     this.entries.set(key, JSON.stringify(value));
@@ -34,11 +48,19 @@ export class MemoryStore implements DurableStore {
   }
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A namespace inside browser storage (`Storage` is localStorage's interface), e.g. one per
- * room and node: `cp:ROOM:NODE:`. Unparseable entries read as absent rather than crashing the
- * tab: a corrupted entry restarts that node from scratch, which the algorithms tolerate exactly
- * as they tolerate a crash-restart without state.
+ * room and node: `cp:ROOM:NODE:`. Unparseable entries load as undefined rather than crashing the
+ * tab, and `exists` still reports them: a node whose entry is there but unreadable restarts
+ * listen-only (see LiveNode), never as a fresh node. A write that fails (quota) throws.
  */
 export class BrowserStore implements DurableStore {
   constructor(
@@ -47,12 +69,10 @@ export class BrowserStore implements DurableStore {
   ) {}
   load(key: string): unknown {
     const text = this.storage.getItem(this.namespace + key);
-    if (text === null) return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return undefined;
-    }
+    return text === null ? undefined : parseJson(text);
+  }
+  exists(key: string): boolean {
+    return this.storage.getItem(this.namespace + key) !== null;
   }
   save(key: string, value: unknown): void {
     this.storage.setItem(this.namespace + key, JSON.stringify(value));

@@ -49,6 +49,11 @@ export interface PaxosDurable {
   readonly accepted?: AcceptedProposal | undefined;
   readonly proposal?: { readonly value: Value; readonly round: number } | undefined;
   readonly decided?: Value | undefined;
+  /**
+   * The highest round this node used for a ballot of its own, value or not (a ballot that only
+   * checks a `chosen` claim has no value of its own): a restarted node never reuses it.
+   */
+  readonly round?: number | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +63,11 @@ export function sameBallot(a: Ballot | undefined, b: Ballot | undefined): boolea
   return a !== undefined && b !== undefined && a.round === b.round && a.node === b.node;
 }
 
-/** The ballot a proposer uses next: a round above every round it has seen, tagged with its id. */
+/**
+ * The ballot a proposer uses next: a round above every round it has seen, tagged with its id.
+ * Callers only start a ballot while highestRoundSeen < MAX_ROUND (every parser refuses rounds
+ * above MAX_ROUND), so the next round is always one that every member accepts.
+ */
 export function nextBallot(highestRoundSeen: number, self: NodeId): Ballot {
   return { round: highestRoundSeen + 1, node: self };
 }
@@ -136,11 +145,7 @@ export function promiseQuorum(promises: Promises, promiser: NodeId, memberCount:
  * clear and the proposer's own value is safe.
  */
 export function valueToPropose(promises: Promises, own: Value): Value {
-  let best: AcceptedProposal | undefined;
-  for (const accepted of promises.values()) {
-    if (accepted !== null && (best === undefined || compareBallots(accepted.ballot, best.ballot) > 0)) best = accepted;
-  }
-  return best === undefined ? own : best.value;
+  return highestAccepted(promises)?.value ?? own;
 }
 
 /**
@@ -223,8 +228,17 @@ export function completesMajority(
   // The acceptor counts for this ballot if the report is news, or if it already had it.
   const counts = previous === undefined || compareBallots(proposal.ballot, previous.ballot) >= 0;
   let count = counts ? 1 : 0;
-  for (const [node, accepted] of acceptedBy) if (node !== acceptor && sameBallot(accepted.ballot, proposal.ballot)) count++;
+  for (const [node, accepted] of acceptedBy) if (node !== acceptor && sameProposal(accepted, proposal)) count++;
   return count >= majorityOf(memberCount);
+}
+
+/**
+ * Same ballot and same value. An honest ballot carries one value, so for honest acceptors this
+ * is the same ballot; counting the value too means a liar's report of another value in an honest
+ * ballot counts for that other value only, never towards the honest one's majority, nor lends it its value.
+ */
+function sameProposal(a: AcceptedProposal, b: AcceptedProposal): boolean {
+  return sameBallot(a.ballot, b.ballot) && a.value === b.value;
 }
 
 export function acceptedCount(acceptedBy: AcceptedBy, ballot: Ballot): number {
@@ -233,10 +247,15 @@ export function acceptedCount(acceptedBy: AcceptedBy, ballot: Ballot): number {
   return count;
 }
 
-/** The value chosen in `ballot`, if a majority of all members accepted it there. */
+/** The value chosen in `ballot`, if a majority of all members accepted that value there. */
 export function chosenIn(acceptedBy: AcceptedBy, ballot: Ballot, memberCount: number): Value | undefined {
-  if (acceptedCount(acceptedBy, ballot) < majorityOf(memberCount)) return undefined;
-  for (const proposal of acceptedBy.values()) if (sameBallot(proposal.ballot, ballot)) return proposal.value;
+  const counts = new Map<Value, number>();
+  for (const proposal of acceptedBy.values()) {
+    if (!sameBallot(proposal.ballot, ballot)) continue;
+    const count = (counts.get(proposal.value) ?? 0) + 1;
+    if (count >= majorityOf(memberCount)) return proposal.value;
+    counts.set(proposal.value, count);
+  }
   return undefined;
 }
 
@@ -252,4 +271,82 @@ export function acceptedTally(acceptedBy: AcceptedBy): Record<Value, number> {
     if (sameBallot(proposal.ballot, highest)) counts[proposal.value] = (counts[proposal.value] ?? 0) + 1;
   }
   return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plausibility of rounds and claims (defence against one lying member; see docs/threat-model.md)
+
+/**
+ * The highest round each member chose (a ballot's `node` chose its round), as far as this node
+ * adopted it; this node's own ballots and stored rounds are under its own id.
+ */
+export type RoundsBy = ReadonlyMap<NodeId, number>;
+
+/** What a node does with a ballot it hears of: take it into account, drop it quietly, or refuse its chooser. */
+export type RoundVerdict = 'adopt' | 'ignore' | 'refuse';
+
+/**
+ * The highest round chosen by anyone but `chooser`: what the rest of the class has shown this
+ * node. Excluding the chooser is what stops a liar from raising its own yardstick message after
+ * message: each of its jumps needs an honest ballot after it.
+ */
+export function roundBaseExcluding(roundsBy: RoundsBy, chooser: NodeId): number {
+  let base = 0;
+  for (const [node, round] of roundsBy) if (node !== chooser && round > base) base = round;
+  return base;
+}
+
+/**
+ * A ballot's round is adopted when it is at most `step` above what the others have shown (an
+ * honest proposer's next round is one above the highest it adopted, so honest rounds stay
+ * within one step plus a few rounds of lag of everyone's view); it is refused, and its chooser
+ * named, when it is more than `flagStep` above; in between it is dropped like a lost message (it
+ * may be an honest proposer beating a liar's jump that this node has not seen yet: never flag
+ * what may be honest). `maxRound` is the bound every parser enforces.
+ */
+export function roundVerdict(roundsBy: RoundsBy, ballot: Ballot, step: number, flagStep: number, maxRound: number): RoundVerdict {
+  if (ballot.round > maxRound) return 'refuse';
+  const base = roundBaseExcluding(roundsBy, ballot.node);
+  if (ballot.round <= base + step) return 'adopt';
+  return ballot.round > base + flagStep ? 'refuse' : 'ignore';
+}
+
+/** `roundsBy` after adopting `ballot` (the same map when it adds nothing). */
+export function adoptRound(roundsBy: RoundsBy, ballot: Ballot): RoundsBy {
+  const previous = roundsBy.get(ballot.node);
+  if (previous !== undefined && previous >= ballot.round) return roundsBy;
+  return new Map(roundsBy).set(ballot.node, ballot.round);
+}
+
+/**
+ * The accepted proposal of the highest ballot among the promises, if any promiser accepted
+ * anything: what a value-less ballot (one that checks a claim) must carry on.
+ */
+export function highestAccepted(promises: Promises): AcceptedProposal | undefined {
+  let best: AcceptedProposal | undefined;
+  for (const accepted of promises.values()) {
+    if (accepted !== null && (best === undefined || compareBallots(accepted.ballot, best.ballot) > 0)) best = accepted;
+  }
+  return best;
+}
+
+/**
+ * Distinct members whose `chosen` claims a node needs before it believes them without checking:
+ * one more than the liars tolerated, but never more than the other members (with two members
+ * there is nobody to corroborate, and no defence against a lie is possible).
+ */
+export function chosenWitnessesNeeded(memberCount: number, liarsTolerated: number): number {
+  return Math.max(1, Math.min(liarsTolerated + 1, memberCount - 1));
+}
+
+/**
+ * Claims of `chosen` heard, first claim per member: a later, different claim from the same
+ * member is a contradiction no honest node makes (a decided value never changes).
+ */
+export type ChosenClaims = ReadonlyMap<NodeId, Value>;
+
+export function claimCount(claims: ChosenClaims, value: Value): number {
+  let count = 0;
+  for (const claimed of claims.values()) if (claimed === value) count++;
+  return count;
 }

@@ -63,7 +63,16 @@ export type NodeEvent<M> =
 export type NodeEffect<M, D> =
   | { readonly type: 'persist'; readonly state: D }
   | { readonly type: 'send'; readonly to: NodeId; readonly message: M }
-  | { readonly type: 'decided'; readonly value: Value };
+  | { readonly type: 'decided'; readonly value: Value }
+  /**
+   * A member's message failed a check that needs this node's state (a round far above what the
+   * others have shown, a claim the node disproved, a contradiction): the message was ignored, and
+   * the host reports `from` as the one to blame. Never emitted for what may be honest.
+   */
+  | { readonly type: 'refused'; readonly from: NodeId; readonly reason: RefusalKind; readonly detail: string };
+
+/** Why a machine refused a member (see the 'refused' effect). */
+export type RefusalKind = 'implausible' | 'unverified-claim';
 
 /**
  * What the UI and the property checker read of a node: serialisable, algorithm-agnostic enough
@@ -85,7 +94,14 @@ export interface NodeView {
   readonly tally: Readonly<Record<Value, number>>;
   /** Algorithm-specific labelled facts for display: "my vote", "promised", "ballot"... */
   readonly fields: ReadonlyArray<{ readonly label: string; readonly value: string }>;
+  /**
+   * Set by a host whose storage failed this node: 'unreadable' (its stored state is there but
+   * cannot be read, so it only listens) or 'full' (a write failed, so it stopped). Absent: fine.
+   */
+  readonly storage?: StorageTrouble | undefined;
 }
+
+export type StorageTrouble = 'unreadable' | 'full';
 
 /** A Paxos ballot: ordered by round, then by the proposing node's id. */
 export interface Ballot {

@@ -16,6 +16,13 @@
  * Persist-before-reply: the coordinator persists the value it keeps before it answers anyone,
  * so a restarted coordinator answers with the same value. Every node also persists its proposal
  * and what it learned, so a restart neither forgets a pending proposal nor the decision.
+ *
+ * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
+ * - only the coordinator's `value` counts; a `value` from anyone else is refused by name: 0;
+ * - `initialize`/`ask` sent to a member that is not the coordinator is refused by name: 0;
+ * - a coordinator changing its answer is refused by name: 0.
+ * Not checked: a coordinator that lies the same way to everyone (the coordinator is trusted by
+ * design: that is the lesson).
  */
 import { enqueueActions, setup, type SnapshotFrom } from 'xstate';
 import type { NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';
@@ -108,6 +115,22 @@ export const coordinatorMachine = setup({
     /** Only the coordinator's answer counts: the sender is the connection's peer, never a field. */
     isAnswerFromCoordinator: ({ context, event }) =>
       event.type === 'receive' && event.message.type === 'value' && event.from === context.coordinator && !isCoordinator(context),
+    /**
+     * Messages no honest member sends: a `value` from anyone but the coordinator, or a write or
+     * question sent to a member that is not the coordinator (everyone elects the same one).
+     */
+    isMisdirected: ({ context, event }) =>
+      event.type === 'receive' &&
+      event.from !== context.self &&
+      (event.message.type === 'value' ? event.from !== context.coordinator : !isCoordinator(context)),
+    /** The coordinator answers another value than the one it answered before: it contradicts itself. */
+    isContradictingAnswer: ({ context, event }) =>
+      event.type === 'receive' &&
+      event.message.type === 'value' &&
+      event.from === context.coordinator &&
+      !isCoordinator(context) &&
+      context.decided !== undefined &&
+      event.message.value !== context.decided,
     /** A member writes or asks after the coordinator has its value (its own resends need no answer). */
     isRequestToAnswer: ({ context, event }) =>
       isCoordinator(context) &&
@@ -145,6 +168,23 @@ export const coordinatorMachine = setup({
       if (event.type !== 'receive' || context.decided === undefined) return;
       enqueue.emit({ type: 'send', to: event.from, message: { type: 'value', value: context.decided } });
     }),
+    refuseMisdirected: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'receive') return;
+      const detail =
+        event.message.type === 'value'
+          ? `announced a value, but ${context.coordinator} is the coordinator`
+          : `sent '${event.message.type}' to ${context.self}, who is not the coordinator`;
+      enqueue.emit({ type: 'refused', from: event.from, reason: 'implausible', detail });
+    }),
+    refuseContradiction: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'receive' || event.message.type !== 'value') return;
+      enqueue.emit({
+        type: 'refused',
+        from: event.from,
+        reason: 'unverified-claim',
+        detail: `answered "${event.message.value}" after answering "${context.decided ?? ''}"`,
+      });
+    }),
     announceDecision: enqueueActions(({ context, enqueue }) => {
       if (context.decided !== undefined) enqueue.emit({ type: 'decided', value: context.decided });
     }),
@@ -172,6 +212,7 @@ export const coordinatorMachine = setup({
         tryInitialize: { guard: 'canPropose', target: '.requesting', reenter: true, actions: 'propose' },
         receive: [
           { guard: 'fromStranger' },
+          { guard: 'isMisdirected', actions: 'refuseMisdirected' },
           { guard: 'isFirstWrite', target: 'decided', actions: 'keepFirstWrite' },
           { guard: 'isAnswerFromCoordinator', target: 'decided', actions: 'learnValue' },
         ],
@@ -189,7 +230,12 @@ export const coordinatorMachine = setup({
     decided: {
       entry: 'announceDecision',
       on: {
-        receive: [{ guard: 'fromStranger' }, { guard: 'isRequestToAnswer', actions: 'answer' }],
+        receive: [
+          { guard: 'fromStranger' },
+          { guard: 'isMisdirected', actions: 'refuseMisdirected' },
+          { guard: 'isContradictingAnswer', actions: 'refuseContradiction' },
+          { guard: 'isRequestToAnswer', actions: 'answer' },
+        ],
       },
     },
   },

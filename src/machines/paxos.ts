@@ -15,11 +15,29 @@
  *
  * `createPaxosMachine({ acceptorRemembers: false })` is the deliberately broken amnesia variant
  * (src/machines/paxos-amnesia.ts): same algorithm, but a restarted acceptor forgets its promise.
+ *
+ * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
+ * - rounds within MAX_ROUND (parser): 0;
+ * - round plausibility, blame on the ballot's chooser (judge, roundVerdict): 0;
+ * - relayed ballots name members; a nack's promise is above the ballot it rejects; a promise's
+ *   accepted ballot is not above the ballot promised: 0;
+ * - one ballot, one value: a report of another value in my own ballot or in the one my acceptor
+ *   accepted is refused, and the learner counts (ballot, value) pairs: 0;
+ * - `chosen` believed only from LIARS_TOLERATED + 1 distinct members: 0;
+ * - an uncorroborated claim is checked by a value-less ballot (verifying): n prepares + n promises,
+ *   plus n accepts + n² accepted when a value is found; at most once per claimer;
+ * - a contradicting `chosen` (own earlier claim; in safe Paxos, my decision): 0.
+ * A refusal is a 'refused' effect naming the member; the host flags it.
  */
-import { enqueueActions, setup, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+import { and, enqueueActions, setup, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import {
   acceptedTally,
+  adoptRound,
   backoffDelay,
+  chosenWitnessesNeeded,
+  claimCount,
+  highestAccepted,
+  roundVerdict,
   phaseTimeoutDelay,
   chosenIn,
   completesMajority,
@@ -35,11 +53,15 @@ import {
   type AcceptedBy,
   type AcceptedProposal,
   type AcceptorState,
+  type ChosenClaims,
   type PaxosDurable,
   type PaxosMessage,
   type PaxosMessageType,
   type Promises,
+  type RoundsBy,
+  type RoundVerdict,
 } from '../core/paxos.ts';
+import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../limits.ts';
 import { assertNever } from '../core/assert.ts';
 import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
 import { ballotLabel, compareBallots, majorityOf } from '../core/quorum.ts';
@@ -81,6 +103,14 @@ export interface PaxosContext {
   readonly queryIntervalMs: number;
   /** Its stored state was unreadable: it plays learner only (see initialContext). */
   readonly listenOnly: boolean;
+  /** The highest round each member chose, as adopted here (see roundVerdict): the yardstick of plausibility. */
+  readonly roundsBy: RoundsBy;
+  /** `chosen` claims not yet corroborated, first per member (see decideFromChosen). */
+  readonly claims: ChosenClaims;
+  /** Members whose claim a value-less ballot disproved: their later claims are not checked again. */
+  readonly refuted: readonly NodeId[];
+  /** The current ballot has no value of its own: it checks a `chosen` claim (see verifyClaims). */
+  readonly verifying: boolean;
 }
 
 export interface PaxosOptions {
@@ -99,6 +129,7 @@ function initialContext(input: PaxosInput, { acceptorRemembers }: PaxosOptions):
   const proposal = durable?.proposal;
   const highestRound = Math.max(
     proposal?.round ?? 0,
+    durable?.round ?? 0,
     acceptor.promised?.round ?? 0,
     acceptor.accepted?.ballot.round ?? 0,
   );
@@ -120,6 +151,11 @@ function initialContext(input: PaxosInput, { acceptorRemembers }: PaxosOptions):
     quietMs: 0,
     queryIntervalMs: input.timing.retransmitMs,
     listenOnly,
+    // What it stored is its own: the yardstick starts from it.
+    roundsBy: new Map([[input.self, highestRound]]),
+    claims: new Map(),
+    refuted: [],
+    verifying: false,
   };
 }
 
@@ -131,6 +167,7 @@ function durableOf(context: PaxosContext): PaxosDurable {
     accepted: acceptor.accepted,
     proposal: proposal === undefined || ballot === undefined ? undefined : { value: proposal, round: ballot.round },
     decided,
+    round: ballot?.round,
   };
 }
 
@@ -143,7 +180,107 @@ function incoming<T extends PaxosMessageType>(
   type: T,
 ): MessageOf<T> | undefined {
   if (event.type !== 'receive' || event.message.type !== type || !context.members.includes(event.from)) return undefined;
+  if (judge(context, event.from, event.message).verdict !== 'adopt') return undefined;
   return event.message as MessageOf<T>;
+}
+
+/** The ballots a message names, each with the member that chose its round. */
+function ballotsIn(message: PaxosMessage): Ballot[] {
+  switch (message.type) {
+    case 'prepare':
+    case 'accept':
+    case 'accepted':
+      return [message.ballot];
+    case 'promise':
+      return message.accepted === undefined ? [message.ballot] : [message.ballot, message.accepted.ballot];
+    case 'nack':
+      return [message.ballot, message.promised];
+    case 'query':
+    case 'chosen':
+      return [];
+    default:
+      return assertNever(message, 'Paxos message');
+  }
+}
+
+/** Why a message is not adopted, and whom to blame: a refusal names a member, with the evidence. */
+interface Judgement {
+  readonly verdict: RoundVerdict;
+  readonly culprit?: NodeId;
+  readonly detail?: string;
+}
+
+/**
+ * The stateful checks on a member's message (the parser already bounded every field):
+ * - every round is plausible (roundVerdict); a refusal names the ballot's node, who chose the
+ *   round, when it is a member (the sender may be an honest acceptor relaying a liar's ballot);
+ * - relayed ballots name members (honest acceptors only take ballots from members);
+ * - a nack names a promise above the ballot it rejects, and a promise reports an accepted
+ *   ballot no higher than the one it promises (an honest acceptor cannot do otherwise).
+ * Costs no message: it reads what arrived.
+ */
+function judge(context: PaxosContext, from: NodeId, message: PaxosMessage): Judgement {
+  if (message.type === 'nack' && compareBallots(message.promised, message.ballot) <= 0) {
+    return { verdict: 'refuse', culprit: from, detail: `nack of ${ballotLabel(message.ballot)} names the lower promise ${ballotLabel(message.promised)}` };
+  }
+  if (message.type === 'promise' && message.accepted !== undefined && compareBallots(message.accepted.ballot, message.ballot) > 0) {
+    return { verdict: 'refuse', culprit: from, detail: `promise for ${ballotLabel(message.ballot)} reports a higher accepted ${ballotLabel(message.accepted.ballot)}` };
+  }
+  const carried = valueCarried(message);
+  if (carried !== undefined && !sameValueAsKnown(context, carried)) {
+    return {
+      verdict: 'refuse',
+      culprit: from,
+      detail: `reports "${carried.value}" in ballot ${ballotLabel(carried.ballot)}, which carries another value`,
+    };
+  }
+  for (const ballot of ballotsIn(message)) {
+    if (ballot.node === context.self) continue;
+    if (!context.members.includes(ballot.node)) {
+      return { verdict: 'refuse', culprit: from, detail: `ballot ${ballotLabel(ballot)} names a non-member` };
+    }
+    const verdict = roundVerdict(context.roundsBy, ballot, MAX_ROUND_STEP, MAX_ROUND_FLAG_STEP, MAX_ROUND);
+    if (verdict === 'refuse') {
+      return { verdict, culprit: ballot.node, detail: `round ${ballot.round} is far above every round the others have shown (${context.highestRound})` };
+    }
+    if (verdict === 'ignore') return { verdict };
+  }
+  return { verdict: 'adopt' };
+}
+
+/** The (ballot, value) an acceptor reports having accepted in this message, if any. */
+function valueCarried(message: PaxosMessage): AcceptedProposal | undefined {
+  if (message.type === 'accepted') return { ballot: message.ballot, value: message.value };
+  if (message.type === 'promise') return message.accepted;
+  return undefined;
+}
+
+/**
+ * One ballot carries one value. This node knows the value of its own current ballot and of the
+ * proposal its acceptor accepted; a report of another value in either ballot is a lie (a liar
+ * slipping its value into an honest ballot).
+ */
+function sameValueAsKnown(context: PaxosContext, reported: AcceptedProposal): boolean {
+  if (context.proposing !== undefined && sameBallot(reported.ballot, context.ballot) && reported.value !== context.proposing) return false;
+  const mine = context.acceptor.accepted;
+  return !(mine !== undefined && sameBallot(reported.ballot, mine.ballot) && reported.value !== mine.value);
+}
+
+/** The judgement of this event's message when it is refused (a member's impossible message). */
+function refusalOf(context: PaxosContext, event: PaxosEvent): Judgement | undefined {
+  if (event.type !== 'receive' || !context.members.includes(event.from)) return undefined;
+  const judgement = judge(context, event.from, event.message);
+  return judgement.verdict === 'refuse' ? judgement : undefined;
+}
+
+/** Highest round and per-chooser rounds after adopting the ballots of an accepted message. */
+function adopted(context: PaxosContext, message: PaxosMessage): Pick<PaxosContext, 'highestRound' | 'roundsBy'> {
+  let { highestRound, roundsBy } = context;
+  for (const ballot of ballotsIn(message)) {
+    highestRound = raiseRound(highestRound, ballot);
+    roundsBy = adoptRound(roundsBy, ballot);
+  }
+  return { highestRound, roundsBy };
 }
 
 /** Prepares and accepts must come from the node their ballot names: nobody proposes in another's name. */
@@ -191,6 +328,36 @@ function promisesWith(context: PaxosContext, event: PaxosEvent, message: Message
   return new Map(context.promises).set(senderOf(event), message.accepted ?? null);
 }
 
+/** Promises for my ballot with this event's, or undefined when the event is no such promise. */
+function promisesIfMine(context: PaxosContext, event: PaxosEvent): Promises | undefined {
+  const message = promiseForMyBallot(context, event);
+  return message === undefined ? undefined : promisesWith(context, event, message);
+}
+
+/** Claims after `claimer` says `value` was chosen: its first claim stands. */
+function claimsWith(context: PaxosContext, claimer: NodeId, value: Value): ChosenClaims {
+  return context.claims.has(claimer) ? context.claims : new Map(context.claims).set(claimer, value);
+}
+
+/** Whether this `chosen` contradicts what the sender claimed before, or (in safe Paxos) what this node decided. */
+function contradicts(context: PaxosContext, event: PaxosEvent, strict: boolean): boolean {
+  const message = incoming(context, event, 'chosen');
+  if (message === undefined) return false;
+  if (context.decided !== undefined) return strict && message.value !== context.decided;
+  const earlier = context.claims.get(senderOf(event));
+  return earlier !== undefined && earlier !== message.value;
+}
+
+/** A proposer may start another ballot: its next round (one above the highest) stays within MAX_ROUND. */
+function roundLeft(context: PaxosContext): boolean {
+  return context.highestRound < MAX_ROUND;
+}
+
+/** Promises a value-less ballot needs, all without an accepted value, to show a claim false despite one liar. */
+function refutingPromises(memberCount: number): number {
+  return Math.min(memberCount, majorityOf(memberCount) + LIARS_TOLERATED);
+}
+
 export function createPaxosMachine(options: PaxosOptions) {
   return setup({
     types: {
@@ -208,8 +375,25 @@ export function createPaxosMachine(options: PaxosOptions) {
     guards: {
       alreadyDecided: ({ context }) => context.decided !== undefined,
       hasProposal: ({ context }) => context.proposal !== undefined,
-      validTryInitialize: ({ context, event }) => !context.listenOnly && event.type === 'tryInitialize' && isValue(event.value),
+      validTryInitialize: ({ context, event }) =>
+        !context.listenOnly && roundLeft(context) && event.type === 'tryInitialize' && isValue(event.value),
+      roundLeft: ({ context }) => roundLeft(context),
+      isVerifying: ({ context }) => context.verifying,
+      isRefused: ({ context, event }) => refusalOf(context, event) !== undefined,
       isChosen: ({ context, event }) => incoming(context, event, 'chosen') !== undefined,
+      /** A member's claim contradicts its earlier one, or (safe Paxos only) the value this node decided. */
+      chosenContradicts: ({ context, event }) => contradicts(context, event, options.acceptorRemembers),
+      /** A member disproved before is not checked again: its claims are dropped. */
+      fromRefuted: ({ context, event }) =>
+        event.type === 'receive' && event.message.type === 'chosen' && context.refuted.includes(event.from),
+      /** Enough distinct members say this value was chosen that one liar cannot be all of them. */
+      chosenCorroborated: ({ context, event }) => {
+        const message = incoming(context, event, 'chosen');
+        if (message === undefined) return false;
+        const claims = claimsWith(context, senderOf(event), message.value);
+        return claimCount(claims, message.value) >= chosenWitnessesNeeded(context.members.length, LIARS_TOLERATED);
+      },
+      hasClaimToCheck: ({ context }) => !context.listenOnly && roundLeft(context) && context.claims.size > 0,
       isAccepted: ({ context, event }) => incoming(context, event, 'accepted') !== undefined,
       acceptedDecides: ({ context, event }) => {
         const message = incoming(context, event, 'accepted');
@@ -219,9 +403,24 @@ export function createPaxosMachine(options: PaxosOptions) {
       isAccept: ({ context, event }) => !context.listenOnly && ownBallot(context, event, 'accept') !== undefined,
       isNack: ({ context, event }) => incoming(context, event, 'nack') !== undefined,
       isPromiseForMyBallot: ({ context, event }) => promiseForMyBallot(context, event) !== undefined,
+      /** A majority of promises, and a value to carry on: my own, or (checking a claim) the highest accepted. */
       promiseCompletesQuorum: ({ context, event }) => {
-        const message = promiseForMyBallot(context, event);
-        return message !== undefined && promiseQuorum(context.promises, senderOf(event), context.members.length);
+        const promises = promisesIfMine(context, event);
+        if (promises === undefined || !promiseQuorum(context.promises, senderOf(event), context.members.length)) return false;
+        return context.proposal !== undefined || highestAccepted(promises) !== undefined;
+      },
+      /**
+       * Checking a claim: more than a majority promised (so one lying promiser cannot hide the
+       * chosen value) and none accepted anything, so nothing was chosen: the claim was false.
+       */
+      promisesRefuteClaims: ({ context, event }) => {
+        const promises = promisesIfMine(context, event);
+        return (
+          context.verifying &&
+          promises !== undefined &&
+          promises.size >= refutingPromises(context.members.length) &&
+          highestAccepted(promises) === undefined
+        );
       },
       nackPreemptsMyBallot: ({ context, event }) => {
         const message = incoming(context, event, 'nack');
@@ -234,6 +433,7 @@ export function createPaxosMachine(options: PaxosOptions) {
       },
       quietLongEnoughToTakeOver: ({ context }) =>
         !context.listenOnly &&
+        roundLeft(context) &&
         knownValue(context) !== undefined &&
         context.quietMs + context.queryIntervalMs >= takeoverQuietMs(context.timing.phaseTimeoutMs, context.timing.backoffMs),
       asksForDecision: ({ context, event }) =>
@@ -247,8 +447,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         const message = ownBallot(context, event, 'prepare');
         if (message === undefined) return;
         const step = onPrepare(context.acceptor, message.ballot);
-        const highestRound = raiseRound(context.highestRound, message.ballot);
-        enqueue.assign({ acceptor: step.acceptor, highestRound, ...heardProposer(context) });
+        enqueue.assign({ acceptor: step.acceptor, ...adopted(context, message), ...heardProposer(context) });
         if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });
         enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });
       }),
@@ -256,8 +455,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         const message = ownBallot(context, event, 'accept');
         if (message === undefined) return;
         const step = onAccept(context.acceptor, message.ballot, message.value);
-        const highestRound = raiseRound(context.highestRound, message.ballot);
-        enqueue.assign({ acceptor: step.acceptor, highestRound, ...heardProposer(context) });
+        enqueue.assign({ acceptor: step.acceptor, ...adopted(context, message), ...heardProposer(context) });
         if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });
         if (step.reply.type === 'accepted') {
           // Every member is a learner: tell them all, so each can count a majority itself.
@@ -272,7 +470,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         const message = incoming(context, event, 'accepted');
         if (message === undefined) return;
         const acceptedBy = afterAccepted(context, event);
-        enqueue.assign({ acceptedBy, highestRound: raiseRound(context.highestRound, message.ballot), ...heardProposer(context) });
+        enqueue.assign({ acceptedBy, ...adopted(context, message), ...heardProposer(context) });
       }),
       decideFromAccepted: enqueueActions(({ context, event, enqueue }) => {
         const message = incoming(context, event, 'accepted');
@@ -294,12 +492,32 @@ export function createPaxosMachine(options: PaxosOptions) {
       decideFromChosen: enqueueActions(({ context, event, enqueue }) => {
         const message = incoming(context, event, 'chosen');
         if (message === undefined) return;
-        enqueue.assign({ decided: message.value });
+        enqueue.assign({ decided: message.value, claims: new Map() });
         enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided: message.value }) });
         enqueue.emit({ type: 'decided', value: message.value });
       }),
+      recordClaim: enqueueActions(({ context, event, enqueue }) => {
+        const message = incoming(context, event, 'chosen');
+        if (message !== undefined) enqueue.assign({ claims: claimsWith(context, senderOf(event), message.value) });
+      }),
+      refuseContradiction: enqueueActions(({ context, event, enqueue }) => {
+        const message = incoming(context, event, 'chosen');
+        if (message === undefined) return;
+        const earlier = context.decided ?? context.claims.get(senderOf(event));
+        enqueue.emit({
+          type: 'refused',
+          from: senderOf(event),
+          reason: 'unverified-claim',
+          detail: `claims "${message.value}" was chosen, but ${context.decided === undefined ? `it claimed "${earlier}" before` : `"${earlier}" was`}`,
+        });
+      }),
+      refuseMessage: enqueueActions(({ context, event, enqueue }) => {
+        const refusal = refusalOf(context, event);
+        if (refusal === undefined || refusal.culprit === undefined) return;
+        enqueue.emit({ type: 'refused', from: refusal.culprit, reason: 'implausible', detail: refusal.detail ?? 'implausible message' });
+      }),
       answerChosen: enqueueActions(({ context, event, enqueue }) => {
-        if (context.decided === undefined) return;
+        if (context.decided === undefined || event.type !== 'receive' || event.from === context.self) return;
         enqueue.emit({ type: 'send', to: senderOf(event), message: { type: 'chosen', value: context.decided } });
       }),
       queryPeers: enqueueActions(({ context, enqueue }) => {
@@ -334,10 +552,28 @@ export function createPaxosMachine(options: PaxosOptions) {
         if (message !== undefined) enqueue.assign({ promises: promisesWith(context, event, message) });
       }),
       chooseValueToPropose: enqueueActions(({ context, event, enqueue }) => {
-        const message = promiseForMyBallot(context, event);
-        if (message === undefined || context.proposal === undefined) return;
-        const promises = promisesWith(context, event, message);
-        enqueue.assign({ promises, proposing: valueToPropose(promises, context.proposal) });
+        const promises = promisesIfMine(context, event);
+        if (promises === undefined) return;
+        const proposing = context.proposal === undefined ? highestAccepted(promises)?.value : valueToPropose(promises, context.proposal);
+        if (proposing !== undefined) enqueue.assign({ promises, proposing });
+      }),
+      startVerifying: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ verifying: true, failures: 0, ...heardProposer(context) });
+      }),
+      /** The claimers said a value was chosen; more than a majority of acceptors accepted nothing. */
+      refuteClaims: enqueueActions(({ context, enqueue }) => {
+        for (const [claimer, value] of context.claims) {
+          enqueue.emit({
+            type: 'refused',
+            from: claimer,
+            reason: 'unverified-claim',
+            detail: `claims "${value}" was chosen, but more than a majority of acceptors accepted nothing`,
+          });
+        }
+        enqueue.assign({ refuted: [...context.refuted, ...context.claims.keys()], claims: new Map(), verifying: false, promises: new Map() });
+      }),
+      dropClaims: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ claims: new Map(), verifying: false, promises: new Map() });
       }),
       sendAccepts: enqueueActions(({ context, enqueue }) => {
         const { ballot, proposing } = context;
@@ -361,7 +597,7 @@ export function createPaxosMachine(options: PaxosOptions) {
       }),
       noteNack: enqueueActions(({ context, event, enqueue }) => {
         const message = incoming(context, event, 'nack');
-        if (message !== undefined) enqueue.assign({ highestRound: raiseRound(context.highestRound, message.promised) });
+        if (message !== undefined) enqueue.assign(adopted(context, message));
       }),
       drawBackoff: enqueueActions(({ context, enqueue }) => {
         const [uniform, prng] = nextFloat(context.prng);
@@ -378,7 +614,7 @@ export function createPaxosMachine(options: PaxosOptions) {
       starting: {
         always: [
           { guard: 'alreadyDecided', target: 'decided' },
-          { guard: 'hasProposal', target: 'undecided.preparing' },
+          { guard: and(['hasProposal', 'roundLeft']), target: 'undecided.preparing' },
           { target: 'undecided.idle' },
         ],
       },
@@ -386,7 +622,12 @@ export function createPaxosMachine(options: PaxosOptions) {
         initial: 'idle',
         on: {
           receive: [
-            { guard: 'isChosen', target: 'decided', actions: 'decideFromChosen' },
+            // Checked first: an impossible message is refused (its chooser named), never acted on.
+            { guard: 'isRefused', actions: 'refuseMessage' },
+            { guard: 'chosenContradicts', actions: 'refuseContradiction' },
+            { guard: 'fromRefuted' },
+            { guard: 'chosenCorroborated', target: 'decided', actions: 'decideFromChosen' },
+            { guard: 'isChosen', actions: 'recordClaim' },
             { guard: 'acceptedDecides', target: 'decided', actions: 'decideFromAccepted' },
             { guard: 'isAccepted', actions: 'learnAccepted' },
             { guard: 'isPrepare', actions: 'acceptorPrepare' },
@@ -404,6 +645,8 @@ export function createPaxosMachine(options: PaxosOptions) {
             after: {
               query: [
                 { guard: 'quietLongEnoughToTakeOver', target: 'backingOff', actions: 'takeOver' },
+                // One member's word is not enough: check it with a ballot of no value of its own.
+                { guard: 'hasClaimToCheck', target: 'preparing', actions: 'startVerifying' },
                 { target: 'idle', reenter: true, actions: 'queryPeers' },
               ],
             },
@@ -414,11 +657,13 @@ export function createPaxosMachine(options: PaxosOptions) {
             on: {
               receive: [
                 { guard: 'promiseCompletesQuorum', target: 'accepting', actions: 'chooseValueToPropose' },
+                { guard: 'promisesRefuteClaims', target: 'idle', actions: 'refuteClaims' },
                 { guard: 'isPromiseForMyBallot', actions: 'recordPromise' },
                 { guard: 'nackPreemptsMyBallot', target: 'backingOff', actions: 'noteNack' },
               ],
             },
-            after: { phaseTimeout: 'backingOff' },
+            // A claim check that cannot finish gives up quietly: the claim may be true, with too few acceptors up.
+            after: { phaseTimeout: [{ guard: 'isVerifying', target: 'idle', actions: 'dropClaims' }, { target: 'backingOff' }] },
             initial: 'waiting',
             states: {
               // A child state so its retransmit timer can restart without restarting the phase timeout.
@@ -440,14 +685,22 @@ export function createPaxosMachine(options: PaxosOptions) {
           // Pre-empted or timed out: wait a random, growing delay, then try a higher ballot.
           backingOff: {
             entry: 'drawBackoff',
-            after: { backoff: 'preparing' },
+            after: { backoff: [{ guard: 'roundLeft', target: 'preparing' }, { target: 'idle' }] },
           },
         },
       },
       // Final value known; stays up to tell anyone who asks (or who still prepares/accepts).
+      // Still an acceptor (unless listen-only): a node that restarted without enough decided
+      // peers to corroborate a `chosen` claim learns the outcome through a ballot of its own.
       decided: {
         on: {
-          receive: { guard: 'asksForDecision', actions: 'answerChosen' },
+          receive: [
+            { guard: 'isRefused', actions: 'refuseMessage' },
+            { guard: 'chosenContradicts', actions: 'refuseContradiction' },
+            { guard: 'isPrepare', actions: ['acceptorPrepare', 'answerChosen'] },
+            { guard: 'isAccept', actions: ['acceptorAccept', 'answerChosen'] },
+            { guard: 'asksForDecision', actions: 'answerChosen' },
+          ],
         },
       },
     },
@@ -538,9 +791,14 @@ export function paxosProbe(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorPro
 /** Node ids inside ballots: peer ids are far shorter; this bounds what a hostile peer can make us store. */
 export const MAX_BALLOT_NODE_LENGTH = 64;
 
-/** A fresh ballot (round: non-negative safe integer; node: 1–64 characters), or undefined. */
+/** A round: an integer in 0..MAX_ROUND (a larger one, e.g. 2^53 − 1, is a protocol error, whoever sent it). */
+function isRound(raw: unknown): raw is number {
+  return isNonNegativeInteger(raw) && raw <= MAX_ROUND;
+}
+
+/** A fresh ballot (round: 0..MAX_ROUND; node: 1–64 characters), or undefined. */
 function parseBallot(raw: unknown): Ballot | undefined {
-  if (!isRecord(raw) || !isNonNegativeInteger(raw.round) || !isBoundedString(raw.node, MAX_BALLOT_NODE_LENGTH)) {
+  if (!isRecord(raw) || !isRound(raw.round) || !isBoundedString(raw.node, MAX_BALLOT_NODE_LENGTH)) {
     return undefined;
   }
   return { round: raw.round, node: raw.node };
@@ -607,10 +865,11 @@ export function parsePaxosDurable(raw: unknown): PaxosDurable | undefined {
   let proposal: PaxosDurable['proposal'];
   if (raw.proposal !== undefined) {
     const p = raw.proposal;
-    if (!isRecord(p) || !isValue(p.value) || !isNonNegativeInteger(p.round)) return undefined;
+    if (!isRecord(p) || !isValue(p.value) || !isRound(p.round)) return undefined;
     proposal = { value: p.value, round: p.round };
   }
-  return { promised, accepted, proposal, decided: decided.value };
+  if (raw.round !== undefined && !isRound(raw.round)) return undefined;
+  return { promised, accepted, proposal, decided: decided.value, round: raw.round };
 }
 
 export interface PaxosSpecOptions extends PaxosOptions {

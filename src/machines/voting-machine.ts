@@ -19,6 +19,12 @@
  * message that depends on them (candidate, vote, voteAck) is sent. An ack therefore promises the
  * vote survives my restarts, which is what lets its sender stop resending it. A node's decision is
  * persisted too, so a restarted node reports the value it decided, never another one.
+ *
+ * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
+ * - votes keyed by the connection's peer, members only, first vote only: 0;
+ * - a member voting again for another value is refused by name ('refused' effect), its first
+ *   vote stands and the second is not acknowledged: 0.
+ * Not checked (see the threat model): a vote for a value nobody proposed; equivocation.
  */
 import { enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
 import { assertNever } from '../core/assert.ts';
@@ -158,6 +164,11 @@ export function createVotingMachine(rule: DecisionRule) {
       isFirstCandidate: ({ context, event }) =>
         received(event, 'candidate') !== undefined && context.vote === undefined && !context.listenOnly,
       isVote: ({ event }) => received(event, 'vote') !== undefined,
+      /** A member votes again for another value: honest voters vote once and resend that vote only. */
+      isChangedVote: ({ context, event }) => {
+        const incoming = received(event, 'vote');
+        return incoming !== undefined && hasVoted(context.votes, incoming.from) && context.votes[incoming.from] !== incoming.message.value;
+      },
       isVoteAck: ({ event }) => received(event, 'voteAck') !== undefined,
       restoredDecision: ({ context }) => context.decided !== undefined,
       tallyDecides: ({ context }) => tallyDecision(rule, context.members, context.votes) !== undefined,
@@ -193,6 +204,18 @@ export function createVotingMachine(rule: DecisionRule) {
           enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
         }
         if (!context.listenOnly) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'voteAck' } });
+      }),
+      /** The first vote stands (never overwritten); the member that tried to change it is named. */
+      refuseChangedVote: enqueueActions(({ context, event, enqueue }) => {
+        const incoming = received(event, 'vote');
+        if (incoming === undefined) return;
+        const first = context.votes[incoming.from];
+        enqueue.emit({
+          type: 'refused',
+          from: incoming.from,
+          reason: 'implausible',
+          detail: `voted "${incoming.message.value}" after voting "${first}"; the first vote counts`,
+        });
       }),
       recordAck: enqueueActions(({ context, event, enqueue }) => {
         const ack = received(event, 'voteAck');
@@ -247,6 +270,7 @@ export function createVotingMachine(rule: DecisionRule) {
       receive: [
         { guard: 'fromStranger' },
         { guard: 'isFirstCandidate', actions: 'voteForCandidate' },
+        { guard: 'isChangedVote', actions: 'refuseChangedVote' },
         { guard: 'isVote', actions: 'recordVote' },
         { guard: 'isVoteAck', actions: 'recordAck' },
       ],

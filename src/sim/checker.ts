@@ -184,6 +184,7 @@ export function checkRun(run: RunRecord): Violation[] {
       case 'discard':
       case 'timer':
       case 'persist':
+      case 'refuse':
       case 'pause':
       case 'resume':
       case 'partition':

@@ -473,6 +473,28 @@ export class Simulation<M = unknown, D = unknown> {
     this.apply(event);
   }
 
+  /**
+   * Delivers `message` to `to` now, as if `from` had sent it, as one step: a lying member's
+   * message, for attack scenarios (a member's tab can send anything its algorithm's parser
+   * accepts). Unlike `deliver`, nothing was sent: `from`'s machine never produced it.
+   */
+  inject(from: NodeId, to: NodeId, message: M): void {
+    const sender = this.node(from);
+    const receiver = this.node(to);
+    this.stepIndex++;
+    const event: Delivery = {
+      kind: 'deliver',
+      time: this.nowMs,
+      seq: 0,
+      to: receiver.index,
+      incarnation: receiver.incarnation,
+      from: sender.index,
+      id: this.nextMessageId++,
+      message,
+    };
+    this.apply(event);
+  }
+
   /** Drops a held message: it is never delivered. */
   drop(id: number): void {
     const entry = this.takeHeld(id);
@@ -638,6 +660,9 @@ export class Simulation<M = unknown, D = unknown> {
           break;
         case 'send':
           this.transmit(node, effect.to, effect.message);
+          break;
+        case 'refused':
+          this.record({ kind: 'refuse', step: this.stepIndex, time: this.nowMs, node: node.id, from: effect.from, reason: effect.reason, detail: effect.detail });
           break;
         case 'decided':
           // A repeated announcement of the same value is not a new decision; a different one is (the checker flags it).

@@ -10,7 +10,7 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { ballotLabel } from '../core/quorum.ts';
-import type { AcceptorProbe, NodeId, Value } from '../core/types.ts';
+import type { AcceptorProbe, NodeId, RefusalKind, Value } from '../core/types.ts';
 
 export type TraceLevel = 'facts' | 'full';
 
@@ -77,6 +77,8 @@ export type TraceEntry =
   | (At & { readonly kind: 'timer'; readonly node: NodeId })
   | (At & { readonly kind: 'persist'; readonly node: NodeId; readonly state: unknown })
   | (At & { readonly kind: 'decide'; readonly node: NodeId; readonly value: Value; readonly incarnation: number })
+  /** `node` refused a message of `from` (a 'refused' effect): what a live tab would flag. */
+  | (At & { readonly kind: 'refuse'; readonly node: NodeId; readonly from: NodeId; readonly reason: RefusalKind; readonly detail: string })
   | (At & { readonly kind: 'probe'; readonly node: NodeId; readonly incarnation: number; readonly probe: AcceptorProbe })
   | (At & { readonly kind: 'crash'; readonly node: NodeId })
   | (At & { readonly kind: 'restart'; readonly node: NodeId; readonly incarnation: number; readonly durable: boolean })
@@ -131,6 +133,8 @@ export function describeEntry(entry: TraceEntry): string {
       return `${entry.node} persists ${formatMessage(entry.state)}`;
     case 'decide':
       return `${entry.node} DECIDES "${entry.value}"`;
+    case 'refuse':
+      return `${entry.node} refuses ${entry.from} (${entry.reason}): ${entry.detail}`;
     case 'probe':
       return `${entry.node} acceptor: promised ${ballotLabel(entry.probe.promised)}, accepted ${
         entry.probe.accepted === undefined

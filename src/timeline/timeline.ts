@@ -168,6 +168,7 @@ export function timelineFromTrace(nodes: readonly NodeId[], trace: readonly Trac
         break;
       case 'start':
       case 'probe':
+      case 'refuse':
       case 'partition':
       case 'cut':
       case 'heal':

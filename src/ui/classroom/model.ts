@@ -228,6 +228,8 @@ export const FLAG_REASON_TEXT: Readonly<Record<FlagReason, string>> = {
   'bad-algorithm-message': 'invalid algorithm message',
   'not-a-host': 'pretended to be the teacher',
   'report-from-non-member': 'report from a non-member',
+  implausible: 'impossible algorithm message (e.g. a round far above everyone else\'s)',
+  'unverified-claim': 'claimed a decision that could not be true',
 };
 
 // ---- the student's phone ---------------------------------------------------------------------

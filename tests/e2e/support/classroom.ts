@@ -111,3 +111,60 @@ export function card(host: Page, peer: string) {
 export function property(host: Page, name: 'agreement' | 'validity' | 'termination' | 'fault-tolerance') {
   return host.getByTestId(`property-${name}`);
 }
+
+/**
+ * Makes `from` send each algorithm message to each target as raw frames, exactly what a student
+ * could type into the console of their own tab: a lying member (test hook of `?test=1`).
+ */
+export async function sendAlgoMessages(from: Page, targets: readonly string[], decision: string, messages: readonly unknown[]): Promise<void> {
+  await from.evaluate(
+    ({ targets, decision, messages }) => {
+      const hook = window.__room!;
+      for (const to of targets) {
+        for (const message of messages) hook.sendRawText(to, JSON.stringify({ type: 'app', payload: { type: 'algo', decision, message } }));
+      }
+    },
+    { targets, decision, messages },
+  );
+}
+
+/** A member listed under the dashboard's flagged peers. */
+export function flaggedPeer(host: Page, peer: string) {
+  return host.locator(`[data-testid="flagged-peer"][data-peer-id="${peer}"]`);
+}
+
+/**
+ * Overwrites node `nodeId`'s stored node of `decision` (localStorage, which every tab of the test
+ * context shares; keys `cp:ROOM:NODE:node:DECISION`) with `text`; returns how many entries it hit.
+ */
+export async function corruptStoredNode(page: Page, nodeId: string, decision: string, text: string): Promise<number> {
+  return page.evaluate(
+    ({ suffix, text }) => {
+      let hit = 0;
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key !== null && key.endsWith(suffix)) {
+          localStorage.setItem(key, text);
+          hit++;
+        }
+      }
+      return hit;
+    },
+    { suffix: `:${nodeId}:node:${decision}`, text },
+  );
+}
+
+/**
+ * From the next load on, every write of a stored node (keys `…:node:…`) throws
+ * QuotaExceededError, as a full localStorage does. Other keys still work, so only the node's
+ * own persist path is under test.
+ */
+export async function fillStorageForNodes(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (this: Storage, key: string, value: string): void {
+      if (key.includes(':node:')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      setItem.call(this, key, value);
+    };
+  });
+}

@@ -42,3 +42,45 @@ describe('classroom protocol boundary', () => {
     expect(parseClassroomMessage(raw)).toBeUndefined();
   });
 });
+
+describe('storage trouble and machine refusals in reports', () => {
+  const base = { view, proposed: [], traffic: [], restarted: true };
+
+  it('keeps view.storage, report.stopped and the machines\' refusal reasons across the boundary', () => {
+    const report = {
+      ...base,
+      view: { ...view, storage: 'full' },
+      stopped: 'storage-full',
+      refusals: [
+        { peer: 'mallory', reason: 'implausible' },
+        { peer: 'mallory', reason: 'unverified-claim' },
+      ],
+    };
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report })).toMatchObject({
+      report: { view: { storage: 'full' }, stopped: 'storage-full', refusals: report.refusals },
+    });
+    const unreadable = parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: { ...base, refusals: [], view: { ...view, storage: 'unreadable' } } });
+    expect(unreadable).toMatchObject({ report: { view: { storage: 'unreadable' } } });
+    const fine = parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: { ...base, refusals: [] } });
+    expect(fine?.type === 'report' && 'storage' in fine.report.view).toBe(false);
+  });
+
+  it('refuses an unknown storage state, stop status or refusal reason', () => {
+    for (const report of [
+      { ...base, refusals: [], view: { ...view, storage: 'fine-really' } },
+      { ...base, refusals: [], stopped: 'bored' },
+      { ...base, refusals: [{ peer: 'mallory', reason: 'lying' }] },
+    ]) {
+      expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report })).toBeUndefined();
+    }
+  });
+});
+
+describe('counts in reports', () => {
+  it('refuses a tally count above the members a room can hold', () => {
+    const report = (count: number) => ({ view: { ...view, tally: { red: count } }, proposed: [], traffic: [], refusals: [], restarted: false });
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(40) })).toBeDefined();
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(41) })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(2 ** 53 - 1) })).toBeUndefined();
+  });
+});

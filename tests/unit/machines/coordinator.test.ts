@@ -98,7 +98,10 @@ describe('coordinator: the bully algorithm', () => {
 
   it("a follower learns only from the coordinator: the sender is the connection's peer", () => {
     const notCoordinator = step(start('n01').snapshot, from('n02', { type: 'value', value: 'green' }));
-    expect(notCoordinator.effects).toEqual([]);
+    // Only the coordinator announces: n02's announcement is refused and n02 named.
+    expect(notCoordinator.effects).toEqual([
+      { type: 'refused', from: 'n02', reason: 'implausible', detail: 'announced a value, but n03 is the coordinator' },
+    ]);
     expect(notCoordinator.snapshot.context.decided).toBeUndefined();
     const answer = step(notCoordinator.snapshot, from('n03', { type: 'value', value: 'red' }));
     expect(answer.effects).toEqual([

@@ -39,6 +39,8 @@ abstract class Recorder<M> {
   readonly decisions = new Map<NodeId, Value>();
   readonly durable = new Map<NodeId, unknown>();
   readonly sent: Envelope<M>[] = [];
+  /** Every 'refused' effect: which node blamed whom, and why. */
+  readonly refusals: { readonly node: NodeId; readonly from: NodeId; readonly reason: string; readonly detail: string }[] = [];
 
   protected record(node: NodeId, effects: readonly Effect<M>[]): void {
     for (const effect of effects) {
@@ -47,6 +49,8 @@ abstract class Recorder<M> {
         const envelope = { from: node, to: effect.to, message: effect.message };
         this.held.push(envelope);
         this.sent.push(envelope);
+      } else if (effect.type === 'refused') {
+        this.refusals.push({ node, from: effect.from, reason: effect.reason, detail: effect.detail });
       } else {
         const before = this.decisions.get(node);
         if (before !== undefined && before !== effect.value) throw new Error(`${node} changed its decision`);

@@ -92,9 +92,16 @@ describe('majority: one node', () => {
   it('counts votes by the sender the transport reports, first vote only, members only', () => {
     let s = startAlone('n01');
     ({ snapshot: s } = receive(s, 'n02', { type: 'vote', value: 'red' }));
-    // n02 changing its mind does not count, but is still acknowledged (the copy arrived).
+    // n02 changing its mind does not count (the first vote stands), and n02 is named for it.
     const again = receive(s, 'n02', { type: 'vote', value: 'blue' });
-    expect(again.effects).toEqual([{ type: 'send', to: 'n02', message: { type: 'voteAck' } }]);
+    expect(again.effects).toEqual([
+      { type: 'refused', from: 'n02', reason: 'implausible', detail: 'voted "blue" after voting "red"; the first vote counts' },
+    ]);
+    expect(again.snapshot.context.votes).toEqual({ n02: 'red' });
+    // A repeated copy of the first vote is acknowledged again (the first ack may have been lost).
+    expect(receive(again.snapshot, 'n02', { type: 'vote', value: 'red' }).effects).toEqual([
+      { type: 'send', to: 'n02', message: { type: 'voteAck' } },
+    ]);
     // A stranger's vote is neither counted nor acknowledged.
     const stranger = receive(again.snapshot, 'mallory', { type: 'vote', value: 'blue' });
     expect(stranger.effects).toEqual([]);

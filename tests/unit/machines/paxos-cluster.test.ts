@@ -50,7 +50,7 @@ class Cluster {
       for (const effect of effects) {
         if (effect.type === 'persist') this.durable.set(id, effect.state);
         else if (effect.type === 'send') this.inFlight.push({ from: id, to: effect.to, message: effect.message });
-        else this.decisions.push({ node: id, value: effect.value });
+        else if (effect.type === 'decided') this.decisions.push({ node: id, value: effect.value });
       }
     });
     this.nodes.set(id, handle);

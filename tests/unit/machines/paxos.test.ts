@@ -185,13 +185,21 @@ describe('paxos learner', () => {
 
   it('once decided, answers queries, prepares and accepts with the chosen value and never changes it', () => {
     const node = new Driver();
+    // One member's word is not enough (it could be a liar); two distinct members' is.
     node.receive('n2', { type: 'chosen', value: 'blue' });
+    expect(node.view.decided).toBeUndefined();
+    node.receive('n3', { type: 'chosen', value: 'blue' });
     expect(node.view.decided).toBe('blue');
     expect(sends(node.receive('n3', { type: 'query' }))).toEqual([{ to: 'n3', message: { type: 'chosen', value: 'blue' } }]);
+    // Still an acceptor (so a restarted peer can learn through a ballot), and it says the value.
     expect(sends(node.receive('n2', { type: 'prepare', ballot: b(9, 'n2') }))).toEqual([
+      { to: 'n2', message: { type: 'promise', ballot: b(9, 'n2') } },
       { to: 'n2', message: { type: 'chosen', value: 'blue' } },
     ]);
-    expect(node.receive('n3', { type: 'chosen', value: 'red' })).toEqual([]);
+    // In safe Paxos a different `chosen` can only be a lie: refused, its sender named.
+    expect(node.receive('n3', { type: 'chosen', value: 'red' })).toEqual([
+      { type: 'refused', from: 'n3', reason: 'unverified-claim', detail: expect.stringContaining('"red"') },
+    ]);
     expect(node.send({ type: 'tryInitialize', value: 'red' })).toEqual([]);
     expect(node.view.decided).toBe('blue');
   });
@@ -241,6 +249,7 @@ describe('paxos restart (durable state)', () => {
     expect(node.send({ type: 'tryInitialize', value: 'blue' })).toEqual([]);
     expect(node.probe).toEqual({ promised: undefined, accepted: undefined });
     node.receive('n2', { type: 'chosen', value: 'red' });
+    node.receive('n3', { type: 'chosen', value: 'red' });
     expect(node.view.decided).toBe('red');
   });
 
@@ -283,6 +292,7 @@ describe('paxos timing (startNode + SimulatedClock)', () => {
     expect(queryTimes(2_100)).toEqual([1_950, 2_050]);
     // Once decided, it goes quiet for good.
     node.send({ type: 'receive', from: 'n3', message: { type: 'chosen', value: 'red' } });
+    node.send({ type: 'receive', from: 'n2', message: { type: 'chosen', value: 'red' } });
     expect(queryTimes(10_000)).toEqual([]);
     node.stop();
   });

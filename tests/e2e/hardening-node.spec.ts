@@ -1,0 +1,129 @@
+/**
+ * Attacks on a node, in real Chromium tabs over real WebRTC: one student tab lies to the others
+ * (a huge Paxos round, a forged `chosen`), or one tab's storage fails (a corrupted entry, a full
+ * quota). Each test shows the attack refused, the liar (and only the liar) flagged, and the
+ * class still deciding one proposed value without a false violation on the projector.
+ */
+import { expect, test } from './support/fixtures.ts';
+import {
+  card,
+  corruptStoredNode,
+  fillStorageForNodes,
+  flaggedPeer,
+  openClass,
+  property,
+  proposeAtOnce,
+  proposeButton,
+  sendAlgoMessages,
+  startDecision,
+  type Class,
+} from './support/classroom.ts';
+
+const DECIDE_MS = 20_000;
+/** Largest round a parser accepts (src/limits.ts MAX_ROUND); one below it is in bound but implausible. */
+const MAX_ROUND = 2 ** 48;
+
+/** Every honest student and the dashboard show `value`; no violation; no honest student flagged. */
+async function expectClassDecided(c: Class, value: string, honest: readonly number[], liar?: number): Promise<void> {
+  const members = liar === undefined ? honest : honest.filter((i) => i !== liar);
+  for (const i of members) await expect(c.students[i]!.getByTestId('decided-value')).toHaveText(value, { timeout: DECIDE_MS });
+  await expect(c.host.getByTestId('decided-value')).toHaveText(value, { timeout: DECIDE_MS });
+  await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
+  await expect(property(c.host, 'validity')).toHaveAttribute('data-status', 'ok');
+  await expect(c.host.getByTestId('violation-banner')).toHaveCount(0);
+  for (const i of members) await expect(flaggedPeer(c.host, c.ids[i]!)).toHaveCount(0);
+  // With a liar in the room it may or may not be flagged yet; nobody else ever is.
+  if (liar === undefined) await expect(c.host.getByTestId('flagged-peer')).toHaveCount(0);
+  else expect(await c.host.getByTestId('flagged-peer').count()).toBeLessThanOrEqual(1);
+}
+
+test('a huge Paxos round is refused, its sender flagged by name, and the class still decides', async ({ tabs }) => {
+  const c = await openClass(tabs, 5);
+  const decision = await startDecision(c, 'paxos', 'colors');
+  const liar = 4;
+  const liarId = c.ids[liar]!;
+  const others = [c.hostId, ...c.ids.slice(0, liar)];
+  await sendAlgoMessages(c.students[liar]!, others, decision, [
+    // Out of bound: 2^53 − 1 used to make every honest proposer jump to 2^53, which all refused.
+    { type: 'prepare', ballot: { round: 2 ** 53 - 1, node: liarId } },
+    { type: 'nack', ballot: { round: 1, node: c.ids[0]! }, promised: { round: 2 ** 53 - 1, node: liarId } },
+    // In bound, but far above every round anyone has shown: implausible.
+    { type: 'prepare', ballot: { round: MAX_ROUND - 1, node: liarId } },
+    { type: 'nack', ballot: { round: 1, node: c.ids[0]! }, promised: { round: MAX_ROUND - 1, node: liarId } },
+  ]);
+  const flagged = flaggedPeer(c.host, liarId);
+  await expect(flagged).toBeVisible();
+  await expect(flagged).toContainText('Ed');
+  await expect(flagged).toContainText('invalid algorithm message');
+  await expect(flagged).toContainText('impossible algorithm message');
+
+  await proposeAtOnce([
+    [c.students[0]!, 'blue'],
+    [c.students[2]!, 'green'],
+  ]);
+  const decided = c.host.getByTestId('decided-value');
+  await expect(decided).toHaveCount(1, { timeout: DECIDE_MS });
+  const value = (await decided.textContent())?.trim() ?? '';
+  expect(['blue', 'green']).toContain(value);
+  await expectClassDecided(c, value, [0, 1, 2, 3], liar);
+  // The honest nodes' rounds stayed small: none jumped to the liar's round.
+  for (const i of [0, 1, 2, 3]) {
+    const round = c.students[i]!.getByTestId('my-node').locator('.field', { hasText: /^round/ }).locator('dd');
+    expect(Number(await round.textContent())).toBeLessThan(1_000);
+  }
+});
+
+test('a forged `chosen` of a value nobody proposed is not believed; the liar is flagged, the class decides', async ({ tabs }) => {
+  const c = await openClass(tabs, 5);
+  const decision = await startDecision(c, 'paxos', 'colors');
+  const liar = 4;
+  const liarId = c.ids[liar]!;
+  const others = [c.hostId, ...c.ids.slice(0, liar)];
+  const forged = { type: 'chosen', value: 'evil-value' };
+  // Before anyone proposed: one member's word must decide nothing.
+  await sendAlgoMessages(c.students[liar]!, others, decision, [forged]);
+  await c.host.waitForTimeout(1_000);
+  for (const i of [0, 1, 2, 3]) await expect(c.students[i]!.getByTestId('decided-value')).toHaveCount(0);
+  await expect(c.host.getByTestId('decided-value')).toHaveCount(0);
+
+  await proposeButton(c.students[1]!, 'red').click();
+  await expectClassDecided(c, 'red', [0, 1, 2, 3, 4], liar);
+  // After the decision, the same lie contradicts what every honest node knows: refused by name.
+  await sendAlgoMessages(c.students[liar]!, others, decision, [forged]);
+  const flagged = flaggedPeer(c.host, liarId);
+  await expect(flagged).toBeVisible();
+  await expect(flagged).toContainText('claimed a decision that could not be true');
+  for (const i of [0, 1, 2, 3]) await expect(c.students[i]!.getByTestId('decided-value')).toHaveText('red');
+  await expect(c.host.getByTestId('violation-banner')).toHaveCount(0);
+  await expect(c.host.getByTestId('flagged-peer')).toHaveCount(1);
+});
+
+test('a corrupted stored node restarts listen-only and says so; the class still decides one value', async ({ tabs }) => {
+  const c = await openClass(tabs, 5);
+  const decision = await startDecision(c, 'paxos', 'colors');
+  const victim = c.students[2]!;
+  expect(await corruptStoredNode(victim, c.ids[2]!, decision, '{"decision": not json')).toBe(1);
+  await victim.reload();
+  await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
+  await expect(victim.getByTestId('my-waiting')).toContainText('only listens', { timeout: DECIDE_MS });
+  // A listen-only node proposes nothing: its buttons do nothing it could later contradict.
+  await proposeButton(c.students[0]!, 'yellow').click();
+  await expectClassDecided(c, 'yellow', [0, 1, 2, 3, 4]);
+  await expect(card(c.host, c.ids[2]!)).toHaveAttribute('data-decided', 'yellow');
+});
+
+test('a full storage stops that node before it sends, it says so, and the class still decides', async ({ tabs }) => {
+  const c = await openClass(tabs, 5);
+  const decision = await startDecision(c, 'paxos', 'colors');
+  const victim = c.students[3]!;
+  await fillStorageForNodes(victim);
+  await victim.reload();
+  await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
+  await proposeButton(c.students[0]!, 'green').click();
+  // Its first write (the promise) fails: it stops instead of promising what it could not keep.
+  await expect(victim.getByTestId('my-phase')).toHaveText('stopped', { timeout: DECIDE_MS });
+  await expect(victim.getByTestId('my-waiting')).toContainText('storage full');
+  await expect(card(c.host, c.ids[3]!).getByTestId('node-phase')).toHaveText('stopped', { timeout: DECIDE_MS });
+  await expectClassDecided(c, 'green', [0, 1, 2, 4]);
+  await expect(victim.getByTestId('decided-value')).toHaveCount(0);
+});

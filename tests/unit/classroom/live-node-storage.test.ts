@@ -1,0 +1,198 @@
+/**
+ * Storage fails safe: an entry that is there but cannot be read restarts the node listen-only
+ * (never as a fresh node: that is amnesia), and a write that fails stops the node before any
+ * message that depends on it leaves.
+ */
+import { describe, expect, it } from 'vitest';
+import { liveTiming } from '../../../src/classroom/classroom.ts';
+import { LiveNode, nodeKey, STORED_NODE_VERSION, type StoredNode } from '../../../src/classroom/live-node.ts';
+import type { DecisionAnnouncement, NodeReport } from '../../../src/classroom/protocol.ts';
+import { MemoryStore } from '../../../src/classroom/storage.ts';
+import { coordinatorSpec } from '../../../src/machines/coordinator.ts';
+import { majoritySpec } from '../../../src/machines/majority.ts';
+import { paxosSpec } from '../../../src/machines/paxos.ts';
+import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import { FakeClock } from './fake-clock.ts';
+
+const members = ['n1', 'n2', 'n3'];
+
+function decision(algorithm: DecisionAnnouncement['algorithm'] = 'paxos'): DecisionAnnouncement {
+  return { id: 'd1', seq: 1, algorithm, scenario: 'colors', members, startedAt: 0 };
+}
+
+/** A store whose writes start failing (as localStorage does at its quota) once `full` is set. */
+class FillingStore extends MemoryStore {
+  full = false;
+  writes = 0;
+  override save(key: string, value: unknown): void {
+    if (this.full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    this.writes++;
+    super.save(key, value);
+  }
+}
+
+interface Started {
+  readonly node: LiveNode;
+  readonly sent: { to: string; message: unknown }[];
+  readonly reports: NodeReport[];
+  readonly clock: FakeClock;
+}
+
+function start(store: MemoryStore, spec: AlgorithmSpec = paxosSpec, announced = decision()): Started {
+  const clock = new FakeClock();
+  const sent: { to: string; message: unknown }[] = [];
+  const reports: NodeReport[] = [];
+  const node = new LiveNode({
+    self: 'n1',
+    decision: announced,
+    spec,
+    store,
+    clock,
+    seed: 1,
+    timing: liveTiming(0),
+    sendAlgorithmMessage: (to, message) => sent.push({ to, message }),
+    deliveryDelayMs: () => 0,
+    onReport: (report) => reports.push(report),
+  });
+  return { node, sent, reports, clock };
+}
+
+describe('an entry that exists but cannot be read', () => {
+  const corruptions: ReadonlyArray<readonly [string, string]> = [
+    ['bad JSON', '{"decision": {"id": "d1"'],
+    ['wrong shape', JSON.stringify({ decision: 'd1', durable: 42 })],
+    ['another version', JSON.stringify({ version: STORED_NODE_VERSION + 1, decision: decision(), durable: {}, proposed: [] })],
+    ['another decision', JSON.stringify({ decision: { ...decision(), id: 'd2' }, durable: {}, proposed: [] })],
+  ];
+
+  for (const [what, text] of corruptions) {
+    it(`(${what}) restarts the Paxos node listen-only: no promise, no proposal, and its view says so`, () => {
+      const store = new MemoryStore();
+      store.saveText(nodeKey('d1'), text);
+      const { node, sent, clock } = start(store);
+      expect(node.view().storage).toBe('unreadable');
+      expect(node.view().waitingFor).toMatch(/only listens/);
+      node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+      node.propose('red');
+      clock.advance(10);
+      expect(sent.filter((s) => (s.message as { type: string }).type !== 'query')).toEqual([]);
+      // The evidence stays until the node has something of its own to write, and that write keeps the mark.
+      const stored = store.load(nodeKey('d1')) as StoredNode;
+      expect(stored.storage).toBe('unreadable');
+      expect(stored.durable).toBeNull();
+    });
+  }
+
+  it('stays listen-only across a further restart, yet still learns the decision from two members', () => {
+    const store = new MemoryStore();
+    store.saveText(nodeKey('d1'), 'not json at all');
+    start(store).node.propose('red'); // writes the entry back, with the listen-only mark
+    const { node, reports } = start(store);
+    expect(node.view().storage).toBe('unreadable');
+    node.receive('n2', { type: 'chosen', value: 'blue' });
+    node.receive('n3', { type: 'chosen', value: 'blue' });
+    expect(node.view().decided).toBe('blue');
+    expect(reports.at(-1)?.view.storage).toBe('unreadable');
+  });
+
+  it('keeps a voting node from voting again, and a coordinator from keeping a new first write', () => {
+    const store = new MemoryStore();
+    store.saveText(nodeKey('d1'), '[1, 2, 3]');
+    const voter = start(store, majoritySpec, decision('majority'));
+    voter.node.receive('n2', { type: 'candidate', value: 'red' });
+    voter.clock.advance(10);
+    expect(voter.sent.filter((s) => (s.message as { type: string }).type === 'vote')).toEqual([]);
+
+    const coordinatorStore = new MemoryStore();
+    coordinatorStore.saveText(nodeKey('d1'), '{');
+    // n3 is the coordinator of n1..n3; run the coordinator's own tab.
+    const clock = new FakeClock();
+    const sent: unknown[] = [];
+    const coordinator = new LiveNode({
+      self: 'n3',
+      decision: decision('coordinator'),
+      spec: coordinatorSpec,
+      store: coordinatorStore,
+      clock,
+      seed: 1,
+      timing: liveTiming(0),
+      sendAlgorithmMessage: (_to, message) => sent.push(message),
+      deliveryDelayMs: () => 0,
+      onReport: () => {},
+    });
+    coordinator.receive('n1', { type: 'initialize', value: 'red' });
+    clock.advance(10);
+    expect(coordinator.view().decided).toBeUndefined();
+    expect(sent).toEqual([]);
+  });
+
+  it('an absent entry is a first start: a normal node that promises', () => {
+    const store = new MemoryStore();
+    const { node, sent } = start(store);
+    expect(node.view().storage).toBeUndefined();
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    expect(sent).toContainEqual({ to: 'n2', message: { type: 'promise', ballot: { round: 1, node: 'n2' } } });
+  });
+});
+
+describe('a write that fails', () => {
+  it('stops the node before the promise that depends on it leaves, and the report says so', () => {
+    const store = new FillingStore();
+    const { node, sent, reports } = start(store);
+    store.full = true;
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    expect(sent).toEqual([]);
+    expect(node.stoppedForStorage).toBe(true);
+    expect(node.view()).toMatchObject({ storage: 'full', phase: 'stopped' });
+    expect(reports.at(-1)).toMatchObject({ stopped: 'storage-full', view: { storage: 'full' } });
+    // Stopped for good: later messages and proposals do nothing, even once space is back.
+    store.full = false;
+    node.receive('n2', { type: 'prepare', ballot: { round: 2, node: 'n2' } });
+    node.propose('red');
+    expect(sent).toEqual([]);
+  });
+
+  it('stops a proposer whose proposal cannot be stored before any prepare is sent', () => {
+    const store = new FillingStore();
+    const { node, sent, reports } = start(store);
+    store.full = true;
+    node.propose('red');
+    expect(sent).toEqual([]);
+    expect(reports.at(-1)?.stopped).toBe('storage-full');
+  });
+
+  it('stops a node whose very first write fails, without sending anything', () => {
+    const store = new FillingStore();
+    store.full = true;
+    const { node, sent, clock, reports } = start(store);
+    clock.advance(5_000);
+    expect(sent).toEqual([]);
+    expect(node.view().storage).toBe('full');
+    expect(reports.at(-1)?.stopped).toBe('storage-full');
+  });
+
+  it('while storage works, persists before it sends (the control case)', () => {
+    const store = new FillingStore();
+    const { node, sent } = start(store);
+    const before = store.writes;
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    expect(store.writes).toBe(before + 1);
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('a readable entry', () => {
+  it('restarts the node with what it stored (the control case for the corruptions above)', () => {
+    const store = new MemoryStore();
+    const first = start(store);
+    first.node.receive('n2', { type: 'prepare', ballot: { round: 3, node: 'n2' } });
+    first.node.stop();
+    const { node, sent } = start(store);
+    expect(node.view().storage).toBeUndefined();
+    node.receive('n3', { type: 'prepare', ballot: { round: 2, node: 'n3' } });
+    expect(sent.at(-1)).toEqual({
+      to: 'n3',
+      message: { type: 'nack', ballot: { round: 2, node: 'n3' }, promised: { round: 3, node: 'n2' } },
+    });
+  });
+});
