@@ -180,6 +180,8 @@ export class ReportBuffer {
     const emit = (part: readonly StepFact[], last: boolean): void => {
       const report = this.report(part, last ? tail : undefined, last ? dropped : 0);
       if (fits(JSON.stringify(report))) {
+        // Numbered only once it is sure to go: numbers stay gapless across a split.
+        this.nextReport = report.n >= MAX_MESSAGE_SEQ ? 0 : report.n + 1;
         reports.push(report);
         return;
       }
@@ -210,7 +212,6 @@ export class ReportBuffer {
     droppedSteps: number,
   ): NodeReport {
     const n = this.nextReport;
-    this.nextReport = n >= MAX_MESSAGE_SEQ ? 0 : n + 1;
     return {
       version: REPORT_VERSION,
       inc: this.options.incarnation,

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Classroom } from '../../../src/classroom/classroom.ts';
 import { nodeKey } from '../../../src/classroom/live-node.ts';
-import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
+import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement, type NodeReport } from '../../../src/classroom/protocol.ts';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY } from '../../../src/limits.ts';
@@ -362,5 +362,60 @@ describe('the message delay', () => {
     expect(myVote('n2')).toBe('not cast yet'); // n1's candidate is still held at n2
     r.clock.advance(1_000);
     expect(myVote('n2')).toBe('red');
+  });
+});
+
+describe('delta reports over the wire', () => {
+  it('a decision is reported in a few coalesced reports whose step facts join every receive to its send', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const r = room;
+    const reports: { from: PeerId; report: NodeReport }[] = [];
+    r.tab('host').transport.onMessage((from, message) => {
+      if (message.type === 'report') reports.push({ from, report: message.report });
+    });
+    const decision = r.start('paxos');
+    r.tab('n1').classroom.propose(decision.id, 'blue');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) === 'blue'), 10_000);
+    r.clock.advance(500);
+    for (const m of decision.members) {
+      const mine = reports.filter((x) => x.from === m).map((x) => x.report);
+      // Numbered without gaps; far fewer reports than steps (the old protocol sent one per step).
+      expect(mine.map((x) => x.n)).toEqual(mine.map((_, i) => mine[0]!.n + i));
+      const steps = mine.flatMap((x) => x.steps);
+      expect(mine.length).toBeLessThan(steps.length);
+    }
+    const sends = new Set<string>();
+    const receives: string[] = [];
+    for (const { from, report } of reports) {
+      for (const step of report.steps) {
+        for (const group of step.sent) group.to.forEach((to, i) => sends.add(`${from}>${to}#${report.inc}.${group.firstSeq + i}`));
+        if (step.cause.kind === 'receive') receives.push(`${step.cause.from}>${from}#${step.cause.id.inc}.${step.cause.id.seq}`);
+      }
+    }
+    expect(receives.length).toBeGreaterThan(20);
+    for (const receive of receives) expect(sends.has(receive), receive).toBe(true);
+    // Every message sent was received (none lost on this network), so every step was reported.
+    expect(receives.length).toBe(sends.size);
+    // The dashboard believes the outcome: a quorum reported accepting it.
+    expect(r.host.dashboard?.judge(decision.id, r.clock.now())?.believed).toEqual([{ value: 'blue', members: decision.members }]);
+  });
+
+  it('a dashboard that reconnects gets a full report from every member', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const decision = r.start('majority');
+    r.tab('n2').classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) === 'red'), 10_000);
+    const { store } = r.crash('host');
+    r.clock.advance(12_000); // seen down
+    const host = r.open('host', 'host', store); // the teacher reopens the dashboard: same history
+    const full: PeerId[] = [];
+    host.transport.onMessage((from, message) => {
+      if (message.type === 'report' && message.report.full) full.push(from);
+    });
+    r.clock.advance(500);
+    expect(full.sort()).toEqual(['n1', 'n2', 'n3']);
+    const record = host.classroom.dashboard?.decision(decision.id);
+    expect([...(record?.members.values() ?? [])].map((m) => m.decidedValues)).toEqual([['red'], ['red'], ['red']]);
   });
 });
