@@ -72,6 +72,12 @@ export const MAX_FEED_ENTRIES_PER_REPORT = 96;
  */
 export const REPORT_FRAME_FALLBACK_MS = 100;
 /**
+ * Screens re-render at most once per animation frame; when frames come late (a busy machine
+ * starves the compositor: measured here, 100 ms and more with 11 tabs on 2 cores), a timer this
+ * long stands in for the frame, so a decision still shows within ~a frame of happening.
+ */
+export const RENDER_FRAME_FALLBACK_MS = 20;
+/**
  * Step facts one report may carry. A step's facts are ~40 bytes at least, so MAX_MESSAGE_BYTES
  * holds ~400; more than that and the report is split anyway. Bounds a hostile report's parse cost.
  */

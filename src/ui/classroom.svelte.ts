@@ -9,7 +9,7 @@ import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
-import { FrameGate, nextFrame, type FrameScheduler } from './classroom/frame.ts';
+import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -52,7 +52,7 @@ export class ClassroomState {
     };
   });
 
-  constructor(classroom: Classroom, scheduleFrame: FrameScheduler = nextFrame) {
+  constructor(classroom: Classroom, scheduleFrame: FrameScheduler = nextRender) {
     this.#classroom = classroom;
     this.#scheduleFrame = scheduleFrame;
   }

@@ -3,15 +3,24 @@
  * `FrameGate` folds any number of `request()`s between two frames into one run; the scheduler is
  * injected (requestAnimationFrame in a tab, fake time in unit tests).
  */
-import { REPORT_FRAME_FALLBACK_MS } from '../../limits.ts';
+import { RENDER_FRAME_FALLBACK_MS, REPORT_FRAME_FALLBACK_MS } from '../../limits.ts';
 
 export type FrameScheduler = (fn: () => void) => void;
 
 /**
- * The next animation frame, or REPORT_FRAME_FALLBACK_MS if frames stop (a hidden tab, a phone
- * with its screen off): whichever comes first, once.
+ * The next animation frame, or `fallbackMs` if frames stop or come late (a hidden tab, a phone
+ * with its screen off, a starved compositor): whichever comes first, once.
  */
-export const nextFrame: FrameScheduler = (fn) => {
+export function frameOrTimeout(fallbackMs: number): FrameScheduler {
+  return (fn) => runAtFrame(fn, fallbackMs);
+}
+
+/** For reports: a frame, or REPORT_FRAME_FALLBACK_MS. */
+export const nextFrame: FrameScheduler = frameOrTimeout(REPORT_FRAME_FALLBACK_MS);
+/** For screens: a frame, or RENDER_FRAME_FALLBACK_MS. */
+export const nextRender: FrameScheduler = frameOrTimeout(RENDER_FRAME_FALLBACK_MS);
+
+function runAtFrame(fn: () => void, fallbackMs: number): void {
   let done = false;
   const run = (): void => {
     if (done) return;
@@ -19,9 +28,9 @@ export const nextFrame: FrameScheduler = (fn) => {
     clearTimeout(timer);
     fn();
   };
-  const timer = setTimeout(run, REPORT_FRAME_FALLBACK_MS);
+  const timer = setTimeout(run, fallbackMs);
   if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
-};
+}
 
 export class FrameGate {
   private pending = false;
