@@ -135,8 +135,11 @@ export class ReportBuffer {
       done: () => {
         const sent = groups.map((g) => this.sentGroup(g));
         this.push({ at: this.elapsed(), cause, sent, persisted, ...(decided !== undefined ? { decided } : {}) });
-        // A decision goes out at once (before the node even runs, its first report carries it).
-        if (decided !== undefined && started) this.flush(false);
+        // A decision goes out at once (before the node even runs, its first report carries it),
+        // and so does a step that sent a value (a vote, an accept): it is the evidence the
+        // dashboard weighs decisions with, and a node sends only one or two per ballot.
+        const evidence = sent.some((g) => g.value !== undefined);
+        if ((decided !== undefined || evidence) && started) this.flush(false);
         else this.schedule();
       },
     };

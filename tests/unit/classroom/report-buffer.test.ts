@@ -51,7 +51,7 @@ describe('delta reports', () => {
     expect(sent).toMatchObject([{ n: 0, full: true, seed: 1234, proposed: ['red'], steps: [] }]);
     for (let i = 0; i < 5; i++) {
       t.b.beginStep({ kind: 'receive', from: 'm01', id: { inc: 3, seq: i + 1 } });
-      broadcastStep(t.b, { type: 'vote', value: 'red' });
+      broadcastStep(t.b, { type: 'promise' });
       t.b.endStep();
       t.tick(2);
     }
@@ -65,9 +65,13 @@ describe('delta reports', () => {
     // Message ids: one group per broadcast, consecutive sequence numbers across steps.
     expect(delta.steps.map((s) => s.sent[0]?.firstSeq)).toEqual([1, 41, 81, 121, 161]);
     expect(delta.steps[0]).toMatchObject({ cause: { kind: 'receive', from: 'm01', id: { inc: 3, seq: 1 } }, persisted: true });
-    expect(delta.steps[0]?.sent[0]).toMatchObject({ to: MEMBERS, kind: 'vote', value: 'red' });
+    expect(delta.steps[0]?.sent[0]).toMatchObject({ to: MEMBERS, kind: 'promise' });
     // What travels is what the boundary accepts.
     expect(parseReport(JSON.parse(JSON.stringify(delta)))).toEqual(JSON.parse(JSON.stringify(delta)));
+    // A step that sends a value (a vote) is evidence for the dashboard: reported at once.
+    broadcastStep(t.b, { type: 'vote', value: 'red' });
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.steps[0]?.sent[0]).toMatchObject({ kind: 'vote', value: 'red', firstSeq: 201 });
   });
 
   it('a step without effects is still reported (its receive joins a send), and a decision goes out at once', () => {
@@ -91,7 +95,7 @@ describe('delta reports', () => {
     const sent: NodeReport[] = [];
     const t = buffer((r) => sent.push(...r));
     t.b.flush(true);
-    for (let i = 0; i < 300; i++) broadcastStep(t.b, { type: 'accepted', value: `value-${i % 3}` });
+    for (let i = 0; i < 300; i++) broadcastStep(t.b, { type: 'prepare', round: i, note: 'x'.repeat(60) } as { type: string });
     t.setView({ phase: 'accepting', waitingFor: 'accepts', decided: undefined, tally: { red: 3 }, fields: [] });
     t.runFrames();
     const parts = sent.slice(1);
@@ -109,6 +113,7 @@ describe('delta reports', () => {
     expect(parts.slice(0, -1).every((p) => p.view === undefined)).toBe(true);
     expect(parts.at(-1)?.view?.tally).toEqual({ red: 3 });
     // Evidence is kept for a later full report.
+    for (let i = 0; i < 3; i++) broadcastStep(t.b, { type: 'accepted', value: `value-${i}` });
     t.b.flush(true);
     expect(sent.at(-1)?.evidence).toEqual([0, 1, 2].map((i) => ({ kind: 'accepted', value: `value-${i}` })));
   });
