@@ -108,6 +108,47 @@ export const MAX_REPORT_TEXT_LENGTH = 200;
 export const MAX_VIEW_FIELDS = 16;
 /** Entries (traffic lines, proposals, refusals) in one report: one step of a 40-node broadcast. */
 export const MAX_FEED_ENTRIES_PER_REPORT = 96;
+/**
+ * Delta reports (issue 11): a member's tab reports what changed at most once per animation frame.
+ * When the tab's frames stop (a phone with its screen off throttles requestAnimationFrame to
+ * nothing), a timer flushes instead after this long: the projector still hears within ~0.1 s.
+ */
+export const REPORT_FRAME_FALLBACK_MS = 100;
+/**
+ * Screens re-render at most once per animation frame; when frames come late (a busy machine
+ * starves the compositor: measured here, 100 ms and more with 11 tabs on 2 cores), a timer this
+ * long stands in for the frame, so a decision still shows within ~a frame of happening.
+ */
+export const RENDER_FRAME_FALLBACK_MS = 20;
+/**
+ * Step facts one report may carry. A step's facts are ~40 bytes at least, so MAX_MESSAGE_BYTES
+ * holds ~400; more than that and the report is split anyway. Bounds a hostile report's parse cost.
+ */
+export const MAX_STEPS_PER_REPORT = 512;
+/** Recipients listed in one send group of a step: one broadcast to a full room. */
+export const MAX_RECIPIENTS_PER_SEND = MAX_PEERS_PER_ROOM;
+/** Send groups of one step: a step sends at most a few distinct messages (Paxos: one per member). */
+export const MAX_SEND_GROUPS_PER_STEP = MAX_PEERS_PER_ROOM;
+/**
+ * Steps a tab keeps for its next report while it cannot send (no dashboard connected, or a burst
+ * beyond what one frame carries). Beyond this the oldest are dropped and the report says how many:
+ * a dashboard that reconnects gets a full snapshot instead.
+ */
+export const MAX_PENDING_STEPS = 4_096;
+/**
+ * Distinct (message kind, value) pairs a node reports having sent in one incarnation: the
+ * evidence behind decisions (votes, accepts). A decision has a handful of values; more is junk.
+ */
+export const MAX_EVIDENCE_PER_REPORT = 32;
+/** Per-sender message sequence numbers and incarnation ids: exact integers, far beyond a lesson. */
+export const MAX_MESSAGE_SEQ = 2 ** 31 - 1;
+/**
+ * A member's decision with no quorum of accepted reports behind it is shown as a claim, not as a
+ * decision, once this long has passed: the acceptors' reports travel on other links than the
+ * decider's and may arrive a few frames later.
+ */
+export const DECISION_EVIDENCE_GRACE_MS = 2_000;
+
 /** Lines of the dashboard's message feed kept in memory: enough to scroll back one decision. */
 export const MAX_FEED_LINES = 400;
 /** Decisions kept in a room's visible history (and in each tab's storage). */

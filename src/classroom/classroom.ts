@@ -11,7 +11,14 @@
  * should not is refused and flagged on the dashboard, never obeyed.
  */
 import type { Timing, Value } from '../core/types.ts';
-import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY, MAX_EARLY_MESSAGES, MAX_MESSAGE_DELAY_MS } from '../limits.ts';
+import {
+  EARLY_MESSAGE_WAIT_MS,
+  MAX_DECISION_HISTORY,
+  MAX_EARLY_MESSAGES,
+  MAX_MESSAGE_DELAY_MS,
+  MAX_MESSAGE_SEQ,
+  REPORT_FRAME_FALLBACK_MS,
+} from '../limits.ts';
 import type { AlgorithmName, AlgorithmSpec } from '../machines/spec.ts';
 import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
@@ -19,7 +26,14 @@ import { assertNever } from '../core/assert.ts';
 import { DashboardModel } from './dashboard.ts';
 import { LiveNode, loadStoredNode, NODE_KEY_PREFIX, nodeKey } from './live-node.ts';
 import type { MemberLiveness } from './properties.ts';
-import { parseAnnouncement, type ClassroomMessage, type DecisionAnnouncement, type DecisionId, type RefusalReason } from './protocol.ts';
+import {
+  parseAnnouncement,
+  type ClassroomMessage,
+  type DecisionAnnouncement,
+  type DecisionId,
+  type MessageId,
+  type RefusalReason,
+} from './protocol.ts';
 import type { ScenarioName } from './scenarios.ts';
 import type { DurableStore } from './storage.ts';
 
@@ -33,6 +47,12 @@ export interface ClassroomOptions {
   /** Uniform in [0,1): seeds node PRNGs and decision ids. Injected so tests are reproducible. */
   readonly random: () => number;
   readonly algorithms: Readonly<Record<AlgorithmName, AlgorithmSpec>>;
+  /**
+   * Runs a callback once at the next animation frame: nodes coalesce their reports to one per
+   * frame through it. A tab passes requestAnimationFrame (with a timer fallback); by default
+   * (tests) a timer of REPORT_FRAME_FALLBACK_MS on `clock`.
+   */
+  readonly scheduleFrame?: (fn: () => void) => void;
 }
 
 /** Live nodes kept running: the current decision and a few before it, so laggards still learn. */
@@ -62,7 +82,7 @@ export class Classroom {
   private readonly unsubscribes: Unsubscribe[] = [];
   private messageDelayMs = 0;
   /** Messages for decisions not announced to us yet, by decision (see holdEarly). */
-  private readonly early = new Map<DecisionId, Array<{ readonly from: PeerId; readonly message: unknown }>>();
+  private readonly early = new Map<DecisionId, Array<{ readonly from: PeerId; readonly id: MessageId; readonly message: unknown }>>();
   private earlyCount = 0;
   private knownPeers = new Map<PeerId, PeerInfo>();
 
@@ -196,13 +216,13 @@ export class Classroom {
         return;
       case 'algo': {
         const node = this.nodes.get(message.decision);
-        if (node !== undefined) return node.receive(from, message.message);
+        if (node !== undefined) return node.receive(from, message.message, message.id);
         // A decision we are a member of but no longer run (only the newest RUNNING_DECISIONS
         // keep a node): a fellow member that is still on it is late, not hostile. Dropping it
         // quietly keeps an honest student off the projector's flagged list.
         if (this.isMemberOfKnown(message.decision, from)) return;
         if (this.dashboard || this.announcements.has(message.decision)) return this.refuse(from, 'unknown-decision');
-        return this.holdEarly(from, message.decision, message.message);
+        return this.holdEarly(from, message.decision, message.id, message.message);
       }
       case 'report':
         if (!this.dashboard) return;
@@ -223,7 +243,7 @@ export class Classroom {
       if (peer.status !== 'connected' || wasConnected) continue;
       // A peer (re)appeared: a dashboard brings it up to date; a member re-reports to a host.
       if (this.dashboard) this.sendStateTo(peer.id);
-      else if (peer.role === 'host') this.reportAllTo(peer.id);
+      else if (peer.role === 'host') this.reportAll();
     }
     this.changed();
   }
@@ -232,10 +252,10 @@ export class Classroom {
    * A classmate's message for a decision we have not heard announced yet: keep it until the
    * announcement arrives (then the node gets it), or refuse it as unknown after a short wait.
    */
-  private holdEarly(from: PeerId, decision: DecisionId, message: unknown): void {
+  private holdEarly(from: PeerId, decision: DecisionId, id: MessageId, message: unknown): void {
     if (this.earlyCount >= MAX_EARLY_MESSAGES) return this.refuse(from, 'unknown-decision');
     const held = this.early.get(decision) ?? [];
-    held.push({ from, message });
+    held.push({ from, id, message });
     this.early.set(decision, held);
     this.earlyCount++;
     if (held.length > 1) return;
@@ -254,8 +274,8 @@ export class Classroom {
     this.early.delete(decision);
     this.earlyCount -= held.length;
     const node = this.nodes.get(decision);
-    for (const { from, message } of held) {
-      if (node) node.receive(from, message);
+    for (const { from, id, message } of held) {
+      if (node) node.receive(from, message, id);
       else this.refuse(from, 'unknown-decision'); // only members are sent a decision's messages
     }
   }
@@ -307,12 +327,18 @@ export class Classroom {
       store: this.options.store,
       clock: this.options.clock,
       seed: Math.floor(this.options.random() * 2 ** 32),
+      incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
       timing: liveTiming(this.messageDelayMs),
-      sendAlgorithmMessage: (to, message) =>
-        this.options.transport.send(to, { type: 'algo', decision: decision.id, message }),
+      now: () => this.options.clock.now(),
+      scheduleFrame: this.scheduleFrame,
+      sendAlgorithmMessage: (to, message, id) =>
+        this.options.transport.send(to, { type: 'algo', decision: decision.id, id, message }),
       deliveryDelayMs: () => this.messageDelayMs,
-      onReport: (report) => {
-        for (const host of this.hosts()) this.options.transport.send(host, { type: 'report', decision: decision.id, report });
+      onReport: (reports) => {
+        const hosts = this.hosts();
+        for (const report of reports) {
+          for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: decision.id, report });
+        }
         this.changed();
       },
     });
@@ -380,11 +406,15 @@ export class Classroom {
     }
   }
 
-  private reportAllTo(host: PeerId): void {
-    for (const [id, node] of this.nodes) {
-      this.options.transport.send(host, { type: 'report', decision: id, report: node.currentReport() });
-    }
+  /** A dashboard (re)appeared: every node sends it a full report (to every host: rare, and simpler). */
+  private reportAll(): void {
+    for (const node of this.nodes.values()) node.reportFull();
   }
+
+  private readonly scheduleFrame = (fn: () => void): void => {
+    if (this.options.scheduleFrame) this.options.scheduleFrame(fn);
+    else this.options.clock.setTimeout(fn, REPORT_FRAME_FALLBACK_MS);
+  };
 
   private changed(): void {
     for (const listener of this.listeners) listener();

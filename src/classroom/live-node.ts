@@ -12,9 +12,9 @@ import { isBoundedArray, isBoundedString, isRecord } from '../core/validate.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
 import { MAX_FEED_ENTRIES_PER_REPORT, MAX_VALUE_LENGTH } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
-import { parseAnnouncement, type DecisionAnnouncement, type NodeReport, type Refusal, type TrafficEntry } from './protocol.ts';
+import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type NodeReport, type Refusal } from './protocol.ts';
+import { ReportBuffer } from './report-buffer.ts';
 import type { DurableStore } from './storage.ts';
-import { summarizeMessage } from './summary.ts';
 
 /** What a tab stores per decision it is a member of. */
 export interface StoredNode {
@@ -45,9 +45,6 @@ export type StoredNodeRead =
   | { readonly kind: 'ok'; readonly node: StoredNode };
 
 export const NODE_KEY_PREFIX = 'node:';
-
-/** Refusals wait at most this long for the next report: prompt on the projector, cheap under a flood. */
-const REFUSAL_REPORT_DELAY_MS = 250;
 
 export function nodeKey(decisionId: string): string {
   return NODE_KEY_PREFIX + decisionId;
@@ -87,23 +84,32 @@ export interface LiveNodeOptions {
   readonly clock: Clock;
   /** Seed for the node's PRNG (Paxos backoff), drawn by the tab, not by the algorithm. */
   readonly seed: number;
+  /** This incarnation's id, drawn by the tab: names its messages (MessageId) and its reports. */
+  readonly incarnation: number;
   readonly timing: Timing;
-  /** Hands one algorithm message to the transport. */
-  readonly sendAlgorithmMessage: (to: PeerId, message: unknown) => void;
+  /** The tab's clock reading, ms: when each step happened, for the reports. */
+  readonly now: () => number;
+  /**
+   * Runs `flush` once, at the next animation frame (or a fallback timer); reports are coalesced
+   * to one per frame through it. Tests inject fake time.
+   */
+  readonly scheduleFrame: (flush: () => void) => void;
+  /** Hands one algorithm message, with its id, to the transport. */
+  readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
   /** The dashboard's message-delay setting, read at each delivery. */
   readonly deliveryDelayMs: () => number;
-  /** Called after every step with what the dashboard should hear. */
-  readonly onReport: (report: NodeReport) => void;
+  /**
+   * Called at most once per frame (and at once on a decision or a stop) with what changed since
+   * the last report, in one or more reports that each fit in a message.
+   */
+  readonly onReport: (reports: readonly NodeReport[]) => void;
 }
 
 export class LiveNode {
   private readonly handle: NodeHandle<unknown>;
   private stored: StoredNode;
   private readonly restarted: boolean;
-  private reportedRestart = false;
-  private traffic: TrafficEntry[] = [];
-  private refusals: Refusal[] = [];
-  private refusalReportPending = false;
+  private readonly reports: ReportBuffer;
   private stopped = false;
   /** A write to storage failed: the node stopped before sending anything that depended on it. */
   private storageFull = false;
@@ -114,6 +120,19 @@ export class LiveNode {
     const key = nodeKey(options.decision.id);
     const previous = readStoredNode(options.store, key, options.decision.id);
     this.restarted = previous.kind !== 'absent';
+    this.reports = new ReportBuffer({
+      incarnation: options.incarnation,
+      seed: options.seed,
+      restarted: this.restarted,
+      self: options.self,
+      now: options.now,
+      scheduleFrame: options.scheduleFrame,
+      // The node's view with its storage state (unreadable → listen-only, full → stopped).
+      view: () => this.view(),
+      proposed: () => this.stored.proposed,
+      stopped: () => (this.storageFull ? 'storage-full' : undefined),
+      onReport: options.onReport,
+    });
     if (previous.kind === 'ok') this.stored = previous.node;
     else if (previous.kind === 'unreadable') {
       // Not written back yet: the unreadable entry stays as evidence until this node has
@@ -140,7 +159,7 @@ export class LiveNode {
       this.stopped = true;
       this.handle.stop();
     }
-    this.report();
+    this.reports.flush(true);
   }
 
   get decision(): DecisionAnnouncement {
@@ -170,23 +189,28 @@ export class LiveNode {
     if (this.stopped) return;
     if (this.stored.proposed.length < MAX_FEED_ENTRIES_PER_REPORT) {
       if (!this.trySave({ ...this.stored, proposed: [...this.stored.proposed, value] })) return this.stopForStorage();
+      this.reports.noteProposed(value);
     }
+    this.reports.beginStep({ kind: 'propose', value });
     this.handle.send({ type: 'tryInitialize', value });
+    this.reports.endStep();
   }
 
   /**
    * An algorithm message from `from` (the transport connection's peer). Non-members and
    * messages the algorithm does not recognise are refused and reported, never delivered.
    */
-  receive(from: PeerId, raw: unknown): void {
+  receive(from: PeerId, raw: unknown, id: MessageId): void {
     if (this.stopped) return;
     if (!this.options.decision.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
     const message = this.options.spec.parseMessage(raw);
     if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    this.deliverAfterDelay(from, message);
+    this.deliverAfterDelay(from, message, id);
   }
 
+  /** A stop is a crash of this node as far as the dashboard knows: what it did is reported at once. */
   stop(): void {
+    if (this.started && !this.stopped) this.reports.flush(false);
     this.stopped = true;
     this.handle.stop();
   }
@@ -196,20 +220,21 @@ export class LiveNode {
    * for the network) does not apply: a proposer hears its own candidate before anyone else's,
    * as on a real machine. It is still a separate step (a timer of 0), never a nested one.
    */
-  private deliverToSelf(message: unknown): void {
-    this.options.clock.setTimeout(() => this.deliver(this.options.self, message), 0);
+  private deliverToSelf(message: unknown, id: MessageId): void {
+    this.options.clock.setTimeout(() => this.deliver(this.options.self, message, id), 0);
   }
 
-  private deliver(from: PeerId, message: unknown): void {
+  private deliver(from: PeerId, message: unknown, id: MessageId): void {
     if (this.stopped) return;
-    this.traffic.push({ direction: 'received', peer: from, ...summarizeMessage(message) });
+    this.reports.beginStep({ kind: 'receive', from, id });
     this.handle.send({ type: 'receive', from, message });
+    this.reports.endStep();
   }
 
-  private deliverAfterDelay(from: PeerId, message: unknown): void {
+  private deliverAfterDelay(from: PeerId, message: unknown, id: MessageId): void {
     const delayMs = this.options.deliveryDelayMs();
-    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message), delayMs);
-    else this.deliver(from, message);
+    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
+    else this.deliver(from, message, id);
   }
 
   private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
@@ -221,13 +246,14 @@ export class LiveNode {
     }
     // The machine blamed a member for a message it could check was impossible: flag it by name.
     for (const effect of effects) if (effect.type === 'refused') this.noteRefusal(effect.from, effect.reason);
+    const step = this.reports.stepOf(effects, this.started);
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
-      this.traffic.push({ direction: 'sent', peer: effect.to, ...summarizeMessage(effect.message) });
-      if (effect.to === this.options.self) this.deliverToSelf(effect.message);
-      else this.options.sendAlgorithmMessage(effect.to, effect.message);
+      const id = step.idOf(effect);
+      if (effect.to === this.options.self) this.deliverToSelf(effect.message, id);
+      else this.options.sendAlgorithmMessage(effect.to, effect.message, id);
     }
-    this.report();
+    step.done();
   }
 
   /**
@@ -245,54 +271,29 @@ export class LiveNode {
     return true;
   }
 
-  private stoppedStatus(): Pick<NodeReport, 'stopped'> {
-    return this.storageFull ? { stopped: 'storage-full' } : {};
-  }
-
   /** "storage full: this node stopped": no more messages, one last report that says so. */
   private stopForStorage(): void {
     this.storageFull = true;
     if (!this.started) return; // the constructor stops the machine once it has started
     this.stopped = true;
     this.handle.stop();
-    this.report();
+    this.reports.flush(true);
   }
 
   /**
-   * Something `peer` sent was refused (here or by the classroom): tell the dashboard in the next
-   * report, at most REFUSAL_REPORT_DELAY_MS from now. Batched, so a peer flooding us with junk
-   * cannot make this node flood the dashboard with one report per junk frame; beyond one
-   * report's worth the excess is dropped (the peer is flagged already).
+   * Something `peer` sent was refused (here or by the classroom): the dashboard hears in the next
+   * report. Reports go out at most once per frame whatever the rate, so a peer flooding us with
+   * junk cannot make this node flood the dashboard; beyond one report's worth of refusals the
+   * excess is dropped (the peer is named already).
    */
   noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
     if (this.stopped) return;
-    if (this.refusals.length < MAX_FEED_ENTRIES_PER_REPORT) this.refusals.push({ peer, reason });
-    if (this.refusalReportPending) return;
-    this.refusalReportPending = true;
-    this.options.clock.setTimeout(() => {
-      this.refusalReportPending = false;
-      if (!this.stopped && this.refusals.length > 0) this.report();
-    }, REFUSAL_REPORT_DELAY_MS);
+    this.reports.noteRefusal({ peer, reason });
   }
 
-  /** The node's state as a report with no new traffic: for a dashboard that just (re)connected. */
-  currentReport(): NodeReport {
-    return { view: this.view(), proposed: this.stored.proposed, traffic: [], refusals: [], restarted: this.restarted, ...this.stoppedStatus() };
-  }
-
-  private report(): void {
-    if (!this.started) return;
-    const report: NodeReport = {
-      view: this.view(),
-      proposed: this.stored.proposed,
-      traffic: this.traffic.slice(-MAX_FEED_ENTRIES_PER_REPORT),
-      refusals: this.refusals.slice(-MAX_FEED_ENTRIES_PER_REPORT),
-      restarted: this.restarted && !this.reportedRestart,
-      ...this.stoppedStatus(),
-    };
-    this.reportedRestart = true;
-    this.traffic = [];
-    this.refusals = [];
-    this.options.onReport(report);
+  /** Everything the node is, for a dashboard that just (re)connected: a full report, at once. */
+  reportFull(): void {
+    // A node stopped by a full storage still tells a (re)connecting dashboard why it is silent.
+    if (!this.stopped || this.storageFull) this.reports.flush(true);
   }
 }

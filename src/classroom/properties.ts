@@ -3,11 +3,16 @@
  * Pure: the dashboard passes what it knows and the time; this says what holds and why.
  *
  * Agreement and Validity are safety properties: one counter-example is a violation, forever.
- * Termination is liveness: it can only be "not yet", so we say how long and what blocks it.
- * Fault tolerance describes the run: how many members crashed, and whether a majority lives.
+ * Termination is liveness: it can only be "not yet", so we say how long and whether the
+ * algorithm is truly blocked (it cannot progress without a crashed member) or only retrying.
+ * Fault tolerance judges the algorithm, not the head count: given who crashed, can this
+ * algorithm still terminate, and how many more crashes would it survive.
  */
+import { assertNever } from '../core/assert.ts';
 import { isMajority, majorityOf } from '../core/quorum.ts';
 import type { Value } from '../core/types.ts';
+import { electCoordinator } from '../machines/coordinator.ts';
+import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 
 export type MemberLiveness = 'up' | 'suspected' | 'crashed';
@@ -24,9 +29,13 @@ export interface MemberObservation {
   readonly waitingFor: string;
   /** The node's tally of votes (or accepts) per value, as last reported. */
   readonly tally: Readonly<Record<Value, number>>;
+  /** The node's phase as last reported ('split vote' is final for majority voting). */
+  readonly phase?: string;
 }
 
 export interface PropertyInput {
+  /** Whose rules judge termination and fault tolerance; without one, a majority rule (Paxos). */
+  readonly algorithm?: AlgorithmName;
   readonly members: readonly MemberObservation[];
   /** Every value some member was asked to propose. */
   readonly proposed: ReadonlySet<Value>;
@@ -49,10 +58,18 @@ export interface ValidityReport {
   readonly unproposed: readonly Value[];
 }
 
+/**
+ * Where an undecided decision stands: 'blocked' only when this algorithm cannot progress without
+ * a crashed member; 'retrying' when members wait on a crashed one but the algorithm can decide
+ * without it (Paxos with a live majority); 'split' when a vote can never finish; else 'waiting'.
+ */
+export type Progress = 'decided' | 'blocked' | 'retrying' | 'split' | 'waiting';
+
 export interface TerminationReport {
   readonly status: 'decided' | 'undecided';
+  readonly progress: Progress;
   readonly detail: string;
-  /** Crashed members that undecided live members are waiting on. */
+  /** Crashed members that block the decision (empty unless `progress` is 'blocked'). */
   readonly blockedOn: readonly PeerId[];
 }
 
@@ -60,6 +77,10 @@ export interface FaultToleranceReport {
   readonly crashed: number;
   readonly members: number;
   readonly majorityAlive: boolean;
+  /** Given who crashed, this algorithm can still terminate. */
+  readonly canTerminate: boolean;
+  /** Further crashes (of any members) it survives, as far as termination goes. */
+  readonly survivesMore: number;
   readonly detail: string;
 }
 
@@ -82,7 +103,7 @@ export function checkProperties(input: PropertyInput): PropertyReport {
     agreement: checkAgreement(input.members),
     validity: checkValidity(input),
     termination: checkTermination(input),
-    faultTolerance: checkFaultTolerance(input.members),
+    faultTolerance: checkFaultTolerance(input.members, input.algorithm),
   };
 }
 
@@ -119,16 +140,38 @@ export function checkTermination(input: PropertyInput): TerminationReport {
   const undecided = live.filter((m) => m.decidedValues.length === 0);
   const seconds = Math.max(0, Math.round((input.nowMs - input.startedAtMs) / 1000));
   if (live.length > 0 && undecided.length === 0) {
-    return { status: 'decided', detail: `every live member decided (${live.length} of ${input.members.length})`, blockedOn: [] };
+    return {
+      status: 'decided',
+      progress: 'decided',
+      detail: `every live member decided (${live.length} of ${input.members.length})`,
+      blockedOn: [],
+    };
   }
   const crashed = new Set(input.members.filter((m) => m.liveness === 'crashed').map((m) => m.id));
-  const blockedOn = [...new Set(undecided.flatMap((m) => m.waitingOn.filter((id) => crashed.has(id))))];
+  const waitedOn = [...new Set(undecided.flatMap((m) => m.waitingOn.filter((id) => crashed.has(id))))];
   const nameOf = (id: PeerId): string => input.members.find((m) => m.id === id)?.name ?? id;
-  const reason =
-    blockedOn.length > 0
-      ? `blocked: waiting for crashed ${blockedOn.map(nameOf).join(', ')}`
-      : (splitVoteReason(input.members) ?? waitingReason(undecided, nameOf));
-  return { status: 'undecided', detail: `undecided for ${seconds} s — ${reason}`, blockedOn };
+  const undecidedFor = `undecided for ${seconds} s — `;
+  const tolerance = checkFaultTolerance(input.members, input.algorithm);
+  const split = splitVoteReason(input.members);
+  if (split !== undefined) return { status: 'undecided', progress: 'split', detail: undecidedFor + split, blockedOn: [] };
+  if (!tolerance.canTerminate) {
+    const blockers = waitedOn.length > 0 ? waitedOn : [...crashed];
+    return {
+      status: 'undecided',
+      progress: 'blocked',
+      detail: `${undecidedFor}blocked: waiting for crashed ${blockers.map(nameOf).join(', ')}`,
+      blockedOn: blockers,
+    };
+  }
+  if (waitedOn.length > 0) {
+    return {
+      status: 'undecided',
+      progress: 'retrying',
+      detail: `${undecidedFor}retrying: ${waitedOn.map(nameOf).join(', ')} crashed, but ${live.length} of ${input.members.length} live members can still decide`,
+      blockedOn: [],
+    };
+  }
+  return { status: 'undecided', progress: 'waiting', detail: undecidedFor + waitingReason(undecided, nameOf), blockedOn: [] };
 }
 
 /** Every vote is in and no value has a majority: majority voting can never finish. */
@@ -153,13 +196,48 @@ function waitingReason(undecided: readonly MemberObservation[], nameOf: (id: Pee
   return waitingOn.length > 0 ? `${first.name} is waiting for ${waitingOn.join(', ')}` : `${first.name}: ${first.waitingFor}`;
 }
 
-export function checkFaultTolerance(members: readonly MemberObservation[]): FaultToleranceReport {
-  const crashed = members.filter((m) => m.liveness === 'crashed').length;
-  const alive = members.length - crashed;
+/**
+ * Can this algorithm still terminate with these crashes, and how many more would it survive?
+ * - Paxos (both variants) and majority voting need a live majority;
+ * - tiebreak needs every vote, so any one crash of a member blocks it (when no majority formed);
+ * - impatient tiebreak decides on whatever it holds: crashes never stop it (Agreement pays);
+ * - the coordinator algorithm survives any crash but the coordinator's.
+ */
+export function checkFaultTolerance(members: readonly MemberObservation[], algorithm: AlgorithmName = 'paxos'): FaultToleranceReport {
+  const crashed = members.filter((m) => m.liveness === 'crashed');
+  const alive = members.length - crashed.length;
   const majorityAlive = isMajority(alive, members.length);
   const need = majorityOf(members.length);
-  const detail = majorityAlive
-    ? `${crashed} of ${members.length} crashed; ${alive} alive, a majority (${need}) can still decide`
-    : `${crashed} of ${members.length} crashed; only ${alive} alive, fewer than a majority (${need})`;
-  return { crashed, members: members.length, majorityAlive, detail };
+  const head = `${crashed.length} of ${members.length} crashed`;
+  const report = (canTerminate: boolean, survivesMore: number, detail: string): FaultToleranceReport => ({
+    crashed: crashed.length,
+    members: members.length,
+    majorityAlive,
+    canTerminate,
+    survivesMore: Math.max(0, survivesMore),
+    detail: `${head}; ${detail}`,
+  });
+  switch (algorithm) {
+    case 'paxos':
+    case 'paxos-amnesia':
+    case 'majority':
+      return majorityAlive
+        ? report(true, alive - need, `${alive} alive, a majority (${need}) can still decide; survives ${alive - need} more crash${alive - need === 1 ? '' : 'es'}`)
+        : report(false, 0, `only ${alive} alive, fewer than a majority (${need}): blocked until members come back`);
+    case 'tiebreak':
+      return crashed.length === 0
+        ? report(true, 0, 'tiebreak needs every vote (or a majority): the next crash can block it')
+        : report(false, 0, `tiebreak needs every vote: blocked by ${crashed.map((m) => m.name).join(', ')} unless a majority agrees`);
+    case 'impatient-tiebreak':
+      return report(true, alive - 1, 'impatient tiebreak decides on the votes it holds: crashes never stop it, but it may break Agreement');
+    case 'coordinator': {
+      const coordinator = members.length === 0 ? undefined : electCoordinator(members.map((m) => m.id), members[0]!.id);
+      const down = crashed.find((m) => m.id === coordinator);
+      return down === undefined
+        ? report(true, alive - 1, `survives any crash but the coordinator’s (${members.find((m) => m.id === coordinator)?.name ?? '—'})`)
+        : report(false, 0, `the coordinator ${down.name} crashed: nobody can decide until it returns`);
+    }
+    default:
+      return assertNever(algorithm, 'algorithm');
+  }
 }

@@ -19,8 +19,13 @@ import {
 } from '../core/validate.ts';
 import { isScenarioName, type ScenarioName } from './scenarios.ts';
 import {
+  MAX_EVIDENCE_PER_REPORT,
   MAX_FEED_ENTRIES_PER_REPORT,
   MAX_MESSAGE_DELAY_MS,
+  MAX_MESSAGE_SEQ,
+  MAX_RECIPIENTS_PER_SEND,
+  MAX_SEND_GROUPS_PER_STEP,
+  MAX_STEPS_PER_REPORT,
   MAX_PEERS_PER_ROOM,
   MAX_REPORT_TEXT_LENGTH,
   MAX_VALUE_LENGTH,
@@ -46,16 +51,6 @@ export interface DecisionAnnouncement {
   readonly startedAt: number;
 }
 
-/** One line of a node's message feed, for the dashboard's live view of traffic. */
-export interface TrafficEntry {
-  readonly direction: 'sent' | 'received';
-  readonly peer: PeerId;
-  /** The algorithm message's type, e.g. 'vote', 'prepare'. */
-  readonly kind: string;
-  /** A short text rendering, e.g. "vote red", "accept 2.n3 = blue". */
-  readonly summary: string;
-}
-
 /**
  * Why a member refused something a peer sent it; reported to the dashboard to flag the peer.
  * Includes what the member's transport dropped at its boundary (malformed, oversized…): garbage
@@ -75,16 +70,90 @@ export interface Refusal {
   readonly reason: RefusalReason;
 }
 
-/** What a member tells the dashboard after each step of its node. */
+/** Version of the report format below; a report of another version is refused as malformed. */
+export const REPORT_VERSION = 1;
+
+/**
+ * Identifies one algorithm message: the sender's incarnation (drawn when its node starts, so a
+ * restarted node's numbers never collide with its previous life's) and its per-sender sequence
+ * number in that incarnation. Carried in the `algo` envelope, so a receive can be joined to its send.
+ */
+export interface MessageId {
+  readonly inc: number;
+  readonly seq: number;
+}
+
+/** What made a node take a step. */
+export type StepCause =
+  /** The node started (first start or restart from storage). */
+  | { readonly kind: 'start' }
+  /** The student pressed a proposal button: tryInitialize(value). */
+  | { readonly kind: 'propose'; readonly value: Value }
+  /** An algorithm message arrived (from the transport, or from the node itself). */
+  | { readonly kind: 'receive'; readonly from: PeerId; readonly id: MessageId }
+  /** One of the machine's own timers fired (retransmission, timeout, backoff). */
+  | { readonly kind: 'timer' };
+
+/**
+ * One message a step sent, to one or more members: `to[i]` got sequence number `firstSeq + i`
+ * (a broadcast is one group). `value` is the message's `value` field when it has one: the typed
+ * fact (a vote, an accepted proposal) the dashboard weighs a decision's evidence with.
+ */
+export interface SentGroup {
+  readonly to: readonly PeerId[];
+  readonly firstSeq: number;
+  /** The algorithm message's type, e.g. 'vote', 'prepare'. */
+  readonly kind: string;
+  /** A short text rendering for the feed, e.g. "accept ballot 2.n3 value blue". */
+  readonly summary: string;
+  readonly value?: Value;
+}
+
+/** The compact facts of one step of a node: why, when, what it sent, whether it wrote storage. */
+export interface StepFact {
+  /** Milliseconds since this incarnation started, on the tab's clock. */
+  readonly at: number;
+  readonly cause: StepCause;
+  readonly sent: readonly SentGroup[];
+  /** The step wrote the node's durable state (before sending anything). */
+  readonly persisted: boolean;
+  /** The step decided this value. */
+  readonly decided?: Value;
+}
+
+/** Something this node sent in this incarnation: a message kind and the value it carried. */
+export interface Evidence {
+  readonly kind: string;
+  readonly value: Value;
+}
+
+/**
+ * What a member tells the dashboard: what changed since its previous report (a delta), at most
+ * once per frame, or everything (a snapshot, `full`) when a dashboard (re)connects. Reports of
+ * one incarnation are numbered from 0 without gaps; a delta is applied on top of what came before.
+ */
 export interface NodeReport {
-  readonly view: NodeView;
-  /** Values this node was asked to propose (tryInitialize), for the Validity check. */
+  readonly version: typeof REPORT_VERSION;
+  /** The node's incarnation id (see MessageId). */
+  readonly inc: number;
+  /** 0, 1, 2… within the incarnation. A full report takes a number too. */
+  readonly n: number;
+  readonly full: boolean;
+  /** Seed of the node's PRNG in this incarnation, for replaying it (full reports, and the first). */
+  readonly seed?: number;
+  /** The node's view after the last step listed; absent when unchanged. Always present when full. */
+  readonly view?: NodeView;
+  /** Values this node was asked to propose: all of them when full, else the ones since the last report. */
   readonly proposed: readonly Value[];
-  /** Messages this step sent and received. */
-  readonly traffic: readonly TrafficEntry[];
+  /** Full reports: what this incarnation sent, as evidence (deltas carry it in their steps). */
+  readonly evidence: readonly Evidence[];
+  /** Every step since the previous report, oldest first. */
+  readonly steps: readonly StepFact[];
+  /** Steps this node had to drop since the previous report (nobody to report to, or a burst beyond MAX_PENDING_STEPS). */
+  readonly droppedSteps: number;
   /** Messages this node refused since its last report. */
   readonly refusals: readonly Refusal[];
-  /** True in the first report after the node restarted from stored state. */
+  /** True in the reports of an incarnation that restarted from stored state. */
   readonly restarted: boolean;
   /** Present once the node stopped itself: 'storage-full' (a write failed; it sends nothing more). */
   readonly stopped?: 'storage-full' | undefined;
@@ -97,9 +166,9 @@ export type ClassroomMessage =
   | { readonly type: 'settings'; readonly messageDelayMs: number }
   /** Anyone → hosts: please (re)send the decisions and settings. */
   | { readonly type: 'sync' }
-  /** Member ↔ member: one algorithm message of one decision (validated by that algorithm). */
-  | { readonly type: 'algo'; readonly decision: DecisionId; readonly message: unknown }
-  /** Member → hosts: my node's state after a step. */
+  /** Member ↔ member: one algorithm message of one decision (validated by that algorithm), with its id. */
+  | { readonly type: 'algo'; readonly decision: DecisionId; readonly id: MessageId; readonly message: unknown }
+  /** Member → hosts: what my node did since my last report (see NodeReport). */
   | { readonly type: 'report'; readonly decision: DecisionId; readonly report: NodeReport };
 
 export type ClassroomMessageType = ClassroomMessage['type'];
@@ -162,16 +231,6 @@ function parseView(raw: unknown): NodeView | undefined {
   };
 }
 
-function isTrafficEntry(raw: unknown): raw is TrafficEntry {
-  return (
-    isRecord(raw) &&
-    (raw.direction === 'sent' || raw.direction === 'received') &&
-    isPeerId(raw.peer) &&
-    isText(raw.kind) &&
-    isText(raw.summary)
-  );
-}
-
 const REFUSAL_REASONS: readonly RefusalReason[] = [
   'unknown-decision',
   'not-a-member',
@@ -189,17 +248,93 @@ function isRefusal(raw: unknown): raw is Refusal {
   return isRecord(raw) && isPeerId(raw.peer) && REFUSAL_REASONS.includes(raw.reason as RefusalReason);
 }
 
-function parseReport(raw: unknown): NodeReport | undefined {
+function isCounter(raw: unknown): raw is number {
+  return isNonNegativeInteger(raw) && raw <= MAX_MESSAGE_SEQ;
+}
+
+export function parseMessageId(raw: unknown): MessageId | undefined {
+  return isRecord(raw) && isCounter(raw.inc) && isCounter(raw.seq) ? { inc: raw.inc, seq: raw.seq } : undefined;
+}
+
+function parseCause(raw: unknown): StepCause | undefined {
   if (!isRecord(raw)) return undefined;
-  const view = parseView(raw.view);
-  if (view === undefined) return undefined;
-  const { proposed, traffic, refusals, restarted } = raw;
+  switch (raw.kind) {
+    case 'start':
+      return { kind: 'start' };
+    case 'timer':
+      return { kind: 'timer' };
+    case 'propose':
+      return isValue(raw.value) ? { kind: 'propose', value: raw.value } : undefined;
+    case 'receive': {
+      const id = parseMessageId(raw.id);
+      return id && isPeerId(raw.from) ? { kind: 'receive', from: raw.from, id } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parseSentGroup(raw: unknown): SentGroup | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { to, firstSeq, kind, summary, value } = raw;
+  if (!isBoundedArray(to, MAX_RECIPIENTS_PER_SEND, isPeerId) || to.length === 0) return undefined;
+  if (!isCounter(firstSeq) || firstSeq + to.length > MAX_MESSAGE_SEQ) return undefined;
+  if (!isText(kind) || !isText(summary) || (value !== undefined && !isValue(value))) return undefined;
+  return { to: [...to], firstSeq, kind, summary, ...(value !== undefined ? { value } : {}) };
+}
+
+function parseStep(raw: unknown): StepFact | undefined {
+  if (!isRecord(raw) || !isNonNegativeInteger(raw.at) || typeof raw.persisted !== 'boolean') return undefined;
+  const cause = parseCause(raw.cause);
+  if (cause === undefined || (raw.decided !== undefined && !isValue(raw.decided))) return undefined;
+  if (!Array.isArray(raw.sent) || raw.sent.length > MAX_SEND_GROUPS_PER_STEP) return undefined;
+  const sent: SentGroup[] = [];
+  for (const group of raw.sent) {
+    const parsed = parseSentGroup(group);
+    if (parsed === undefined) return undefined;
+    sent.push(parsed);
+  }
+  return { at: raw.at, cause, sent, persisted: raw.persisted, ...(raw.decided !== undefined ? { decided: raw.decided } : {}) };
+}
+
+function isEvidence(raw: unknown): raw is Evidence {
+  return isRecord(raw) && isText(raw.kind) && isValue(raw.value);
+}
+
+/** Every field bounded: a hostile report costs at most one frame's parse. */
+export function parseReport(raw: unknown): NodeReport | undefined {
+  if (!isRecord(raw) || raw.version !== REPORT_VERSION) return undefined;
+  const { inc, n, full, seed, proposed, evidence, steps, droppedSteps, refusals, restarted } = raw;
+  if (!isCounter(inc) || !isCounter(n) || typeof full !== 'boolean' || typeof restarted !== 'boolean') return undefined;
+  if (seed !== undefined && !(isNonNegativeInteger(seed) && seed < 2 ** 32)) return undefined;
+  const view = raw.view === undefined ? undefined : parseView(raw.view);
+  if ((raw.view !== undefined || full) && view === undefined) return undefined;
   if (!isBoundedArray(proposed, MAX_FEED_ENTRIES_PER_REPORT, isValue)) return undefined;
-  if (!isBoundedArray(traffic, MAX_FEED_ENTRIES_PER_REPORT, isTrafficEntry)) return undefined;
+  if (!isBoundedArray(evidence, MAX_EVIDENCE_PER_REPORT, isEvidence)) return undefined;
   if (!isBoundedArray(refusals, MAX_FEED_ENTRIES_PER_REPORT, isRefusal)) return undefined;
-  if (typeof restarted !== 'boolean') return undefined;
   if (raw.stopped !== undefined && raw.stopped !== null && raw.stopped !== 'storage-full') return undefined;
-  return { view, proposed, traffic, refusals, restarted, ...(raw.stopped === 'storage-full' ? { stopped: raw.stopped } : {}) };
+  if (!isNonNegativeInteger(droppedSteps) || !Array.isArray(steps) || steps.length > MAX_STEPS_PER_REPORT) return undefined;
+  const parsedSteps: StepFact[] = [];
+  for (const step of steps) {
+    const parsed = parseStep(step);
+    if (parsed === undefined) return undefined;
+    parsedSteps.push(parsed);
+  }
+  return {
+    version: REPORT_VERSION,
+    inc,
+    n,
+    full,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(view !== undefined ? { view } : {}),
+    proposed: [...proposed],
+    evidence: evidence.map((e) => ({ kind: e.kind, value: e.value })),
+    steps: parsedSteps,
+    droppedSteps,
+    refusals: refusals.map((r) => ({ peer: r.peer, reason: r.reason })),
+    restarted,
+    ...(raw.stopped === 'storage-full' ? { stopped: raw.stopped } : {}),
+  };
 }
 
 type Parsers = { readonly [K in ClassroomMessageType]: (raw: UnknownRecord) => ClassroomMessage | undefined };
@@ -214,10 +349,12 @@ const PARSERS: Parsers = {
       ? { type: 'settings', messageDelayMs: raw.messageDelayMs }
       : undefined,
   sync: () => ({ type: 'sync' }),
-  algo: (raw) =>
-    isDecisionId(raw.decision) && isRecord(raw.message)
-      ? { type: 'algo', decision: raw.decision, message: raw.message }
-      : undefined,
+  algo: (raw) => {
+    const id = parseMessageId(raw.id);
+    return isDecisionId(raw.decision) && id !== undefined && isRecord(raw.message)
+      ? { type: 'algo', decision: raw.decision, id, message: raw.message }
+      : undefined;
+  },
   report: (raw) => {
     const report = isDecisionId(raw.decision) ? parseReport(raw.report) : undefined;
     return report && { type: 'report', decision: raw.decision as DecisionId, report };

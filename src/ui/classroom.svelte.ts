@@ -1,6 +1,7 @@
 import { createSubscriber } from 'svelte/reactivity';
 import type { Classroom } from '../classroom/classroom.ts';
-import type { DecisionRecord, FlaggedPeer } from '../classroom/dashboard.ts';
+import type { DecisionRecord, FlaggedPeer, PeerClaim } from '../classroom/dashboard.ts';
+import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
 import type { PropertyReport } from '../classroom/properties.ts';
 import type { DecisionAnnouncement, DecisionId } from '../classroom/protocol.ts';
@@ -8,6 +9,7 @@ import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
+import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -18,17 +20,29 @@ export interface MyNodeState {
   readonly proposed: readonly Value[];
 }
 
+/** A derived view computed once per change of the dashboard (and of the clock tick), not per read. */
+interface Cached<T> {
+  readonly key: string;
+  readonly value: T;
+}
+
 /**
  * The classroom as reactive state for Svelte components. It holds no copy of anything: every
  * getter reads the Classroom (which owns the nodes and the dashboard model) and registers a
- * dependency through `createSubscriber`, so components re-render exactly when the classroom
- * reports a change, or once a second for the time-based properties.
+ * dependency through `createSubscriber`, so components re-render when the classroom reports a
+ * change, but at most once per animation frame however many reports arrive (a class of 40 sends
+ * hundreds a second), or once a second for the time-based properties. Derived views (properties,
+ * judgements) are computed once per change, whichever components read them.
  */
 export class ClassroomState {
   readonly #classroom: Classroom;
+  readonly #scheduleFrame: FrameScheduler;
   #now = $state.raw(Date.now());
+  #properties = new Map<DecisionId, Cached<PropertyReport | undefined>>();
+  #judgements = new Map<DecisionId, Cached<DecisionJudgement | undefined>>();
   readonly #subscribe = createSubscriber((update) => {
-    const unsubscribe = this.#classroom.subscribe(update);
+    const gate = new FrameGate(this.#scheduleFrame, update);
+    const unsubscribe = this.#classroom.subscribe(() => gate.request());
     const tick = setInterval(() => {
       this.#now = Date.now();
     }, CLOCK_TICK_MS);
@@ -38,8 +52,25 @@ export class ClassroomState {
     };
   });
 
-  constructor(classroom: Classroom) {
+  constructor(classroom: Classroom, scheduleFrame: FrameScheduler = nextRender) {
     this.#classroom = classroom;
+    this.#scheduleFrame = scheduleFrame;
+  }
+
+  /** Changes whenever the dashboard's model or the clock tick moved: the key of the caches. */
+  #cacheKey(): string {
+    return `${this.#classroom.dashboard?.version ?? 0}|${this.#now}`;
+  }
+
+  #cached<T>(cache: Map<DecisionId, Cached<T>>, decision: DecisionId, compute: () => T): T {
+    const key = this.#cacheKey();
+    const hit = cache.get(decision);
+    if (hit !== undefined && hit.key === key) return hit.value;
+    const value = compute();
+    cache.set(decision, { key, value });
+    // Only the decisions on screen are cached; history entries come and go.
+    if (cache.size > 64) cache.delete(cache.keys().next().value!);
+    return value;
   }
 
   get isHost(): boolean {
@@ -87,12 +118,27 @@ export class ClassroomState {
 
   properties(decision: DecisionId): PropertyReport | undefined {
     this.#subscribe();
-    return this.#classroom.dashboard?.properties(decision, (peer) => this.#classroom.liveness(peer), this.#now);
+    return this.#cached(this.#properties, decision, () =>
+      this.#classroom.dashboard?.properties(decision, (peer) => this.#classroom.liveness(peer), this.#now),
+    );
   }
 
+  /** Dashboard only: which reported decisions the evidence supports, and who claims what. */
+  judgement(decision: DecisionId): DecisionJudgement | undefined {
+    this.#subscribe();
+    return this.#cached(this.#judgements, decision, () => this.#classroom.dashboard?.judge(decision, this.#now));
+  }
+
+  /** Peers flagged on the dashboard's own evidence or by more than f members. */
   get flagged(): FlaggedPeer[] {
     this.#subscribe();
     return this.#classroom.dashboard?.flaggedPeers() ?? [];
+  }
+
+  /** Members' uncorroborated reports about others, shown as their claims. */
+  get peerClaims(): PeerClaim[] {
+    this.#subscribe();
+    return this.#classroom.dashboard?.claims() ?? [];
   }
 
   nameOf(peer: string): string {

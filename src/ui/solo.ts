@@ -164,6 +164,7 @@ export function snapshotOf(sim: Simulation, hold: HoldMode): SoloSnapshot {
   });
   const held = sim.held();
   const properties = checkProperties({
+    algorithm: sim.algorithm.name,
     members: nodes.map(observationOf),
     proposed: new Set([...proposals.values()].flat()),
     startedAtMs: 0,

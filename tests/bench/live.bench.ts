@@ -24,6 +24,18 @@
  * network namespace, the script re-executes itself under `unshare -n` (needs root); otherwise it
  * refuses to run.
  *
+ * Beside the latencies it prints, each next to its limit (issue 11):
+ * - main-thread ms per tab per decision: Chromium's own accounting (CDP Performance.getMetrics
+ *   TaskDuration and ScriptDuration in thread time (`timeDomain: 'threadTicks'`, so a tab that the
+ *   OS descheduled on a busy machine is not counted as busy), before the click and after the last tab and the dashboard
+ *   showed the value), less the tab's idle rate over the same window (heartbeats, timers), so it
+ *   is what the decision cost, not wall time. Limit: 15 ms at N ≤ 10, 40 ms at N ≤ 40.
+ * - click → dashboard: until the projector's outcome shows the value; and the dashboard's lag
+ *   behind the last tab (limit: one frame, ~17 ms, behind the last report; here: behind the last tab).
+ * - messages per decision: algorithm messages that crossed the network (Σ students' app messages
+ *   sent − the dashboard's app messages received, i.e. reports), beside the algorithm's count for
+ *   one proposer and no failure (messages to oneself do not cross the network and are not counted).
+ *
  * Options (env): BENCH_SIZES="3,5,10", BENCH_RUNS=7 (decisions per size and algorithm),
  * BENCH_PROBES=40 (round trips per student for the one-way delay), BENCH_DELAY_MS=0 (the
  * dashboard's message delay: with e.g. 1000 every hop costs a second and the ratio checks the
@@ -31,7 +43,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ensureLoopbackOnly } from './isolate.ts';
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
 import { DIST_DIR, startAppServer } from '../e2e/support/server.ts';
@@ -41,10 +53,27 @@ const WAIT_MS = 60_000;
 /** Proposals go to this value; every tab must show exactly it. */
 const PROPOSAL = 'blue';
 
+/**
+ * Network messages of one undisturbed decision with one proposer among n nodes (self excluded):
+ * - Paxos: prepare, promise, accept to/from the n−1 others, then every acceptor's `accepted` to
+ *   the n−1 others: 3(n−1) + n(n−1).
+ * - Majority: the candidate to n−1, every vote to n−1, every vote acknowledged: (n−1) + 2n(n−1).
+ */
 const ALGORITHMS = [
-  { name: 'paxos', delays: 4, path: 'prepare, promise, accept, accepted' },
-  { name: 'majority', delays: 2, path: 'candidate, vote' },
+  { name: 'paxos', delays: 4, path: 'prepare, promise, accept, accepted', formula: '3(n−1) + n(n−1)', messages: (n: number) => 3 * (n - 1) + n * (n - 1) },
+  { name: 'majority', delays: 2, path: 'candidate, vote', formula: '(n−1) + 2n(n−1)', messages: (n: number) => n - 1 + 2 * n * (n - 1) },
 ] as const;
+
+/** Issue 11's per-tab budget for one decision, main-thread ms. */
+function mainThreadLimitMs(n: number): number {
+  return n <= 10 ? 15 : 40;
+}
+/** One frame at 60 Hz: the dashboard may trail the last report by at most this. */
+const FRAME_MS = 1000 / 60;
+/** After the last tab and the dashboard show the value: trailing acks and reports land. */
+const SETTLE_MS = 300;
+/** Window over which each tab's idle main-thread rate is measured, before the runs. */
+const IDLE_WINDOW_MS = 2_000;
 type BenchAlgorithm = (typeof ALGORITHMS)[number];
 
 
@@ -71,6 +100,32 @@ interface Room {
   readonly host: Page;
   readonly students: readonly Page[];
   readonly ids: readonly string[];
+  /** One CDP session per student tab, for its main-thread metrics. */
+  readonly cdp: readonly CDPSession[];
+}
+
+/** Main-thread time of one tab so far, ms (Chromium counts in seconds). */
+interface ThreadTime {
+  readonly taskMs: number;
+  readonly scriptMs: number;
+}
+
+async function threadTime(session: CDPSession): Promise<ThreadTime> {
+  const { metrics } = (await session.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  const metric = (name: string): number => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+  return { taskMs: metric('TaskDuration'), scriptMs: metric('ScriptDuration') };
+}
+
+async function threadTimes(room: Room): Promise<ThreadTime[]> {
+  return Promise.all(room.cdp.map(threadTime));
+}
+
+/** App messages each tab sent / received so far (the transport's counters). */
+async function appCounts(page: Page): Promise<{ sent: number; received: number }> {
+  return page.evaluate(() => {
+    const stats = window.__room!.stats();
+    return { sent: stats.sent, received: stats.received };
+  });
 }
 
 async function openRoom(context: BrowserContext, baseURL: string, n: number): Promise<Room> {
@@ -93,7 +148,15 @@ async function openRoom(context: BrowserContext, baseURL: string, n: number): Pr
     ),
   );
   const ids = await Promise.all(students.map((page) => page.evaluate(() => window.__room!.self)));
-  return { host, students, ids };
+  const cdp = await Promise.all(
+    students.map(async (page) => {
+      const session = await context.newCDPSession(page);
+      // Thread time, not wall time: on a shared machine a descheduled tab is not a busy tab.
+      await session.send('Performance.enable', { timeDomain: 'threadTicks' });
+      return session;
+    }),
+  );
+  return { host, students, ids, cdp };
 }
 
 /** Median one-way delay: half the median of sequential round trips, each student to its successor. */
@@ -153,8 +216,35 @@ const WATCH_DECISION = `(() => {
   observer.observe(document.body, { subtree: true, childList: true, characterData: true });
 })()`;
 
+/** The same on the dashboard: when its outcome shows the value, and when every node card does. */
+const WATCH_DASHBOARD = `(() => {
+  delete window.__decided;
+  delete window.__cards;
+  const n = document.querySelectorAll('[data-testid="current-decision"] [data-testid="node-card"]').length;
+  const check = () => {
+    const el = document.querySelector('[data-testid="current-decision"] [data-testid="outcome"] [data-testid="decided-value"]');
+    if (el && !window.__decided) window.__decided = { at: Date.now(), value: (el.textContent || '').trim() };
+    const cards = [...document.querySelectorAll('[data-testid="current-decision"] [data-testid="node-card"]')];
+    if (!window.__cards && cards.length === n && cards.every((c) => (c.getAttribute('data-decided') || '') !== '')) window.__cards = { at: Date.now() };
+    return window.__decided && window.__cards;
+  };
+  if (check()) return;
+  const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+})()`;
+
 async function armWatchers(room: Room): Promise<void> {
-  await Promise.all(room.students.map((page) => page.evaluate(WATCH_DECISION)));
+  await Promise.all([...room.students.map((page) => page.evaluate(WATCH_DECISION)), room.host.evaluate(WATCH_DASHBOARD)]);
+}
+
+/** Each tab's idle main-thread rate (ms per ms), measured over IDLE_WINDOW_MS. */
+async function idleRates(room: Room): Promise<number[]> {
+  const before = await threadTimes(room);
+  const startedAt = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+  const after = await threadTimes(room);
+  const elapsed = Date.now() - startedAt;
+  return after.map((a, i) => Math.max(0, a.taskMs - before[i]!.taskMs) / elapsed);
 }
 
 interface Run {
@@ -162,12 +252,25 @@ interface Run {
   readonly allMs: number;
   /** Click → median tab shows it. */
   readonly medianTabMs: number;
+  /** Click → the dashboard's outcome shows it. */
+  readonly dashboardMs: number;
+  /** Click → every node card on the dashboard shows it decided. */
+  readonly cardsMs: number;
+  /** Median over tabs of main-thread task time in the window, less the idle rate; ms. */
+  readonly taskMsPerTab: number;
+  /** The same for script time alone (no idle correction: idle scripts are heartbeats). */
+  readonly scriptMsPerTab: number;
+  /** Algorithm messages that crossed the network. */
+  readonly messages: number;
 }
 
-async function decideOnce(room: Room, algorithm: BenchAlgorithm): Promise<Run> {
+async function decideOnce(room: Room, algorithm: BenchAlgorithm, idle: readonly number[]): Promise<Run> {
   await startDecision(room, algorithm.name);
   await armWatchers(room);
   const proposer = room.students[0]!;
+  const countsBefore = await Promise.all([room.host, ...room.students].map(appCounts));
+  const timesBefore = await threadTimes(room);
+  const windowStart = Date.now();
   const clickedAt = await proposer.evaluate((value) => {
     const button = document.querySelector<HTMLButtonElement>(`[data-testid="propose-button"][data-value="${value}"]`);
     if (button === null) throw new Error(`no propose button for ${value}`);
@@ -187,8 +290,35 @@ async function decideOnce(room: Room, algorithm: BenchAlgorithm): Promise<Run> {
   );
   const wrong = seen.filter((s) => s.value !== PROPOSAL);
   if (wrong.length > 0) throw new Error(`${algorithm.name}: tabs showed ${wrong.map((w) => w.value).join(', ')}, not ${PROPOSAL}`);
+  const dashboard = (await (
+    await room.host.waitForFunction(
+      () => {
+        const w = window as unknown as { __decided?: { at: number; value: string }; __cards?: { at: number } };
+        return w.__decided && w.__cards ? { decided: w.__decided, cards: w.__cards } : undefined;
+      },
+      undefined,
+      { timeout: WAIT_MS, polling: 20 },
+    )
+  ).jsonValue()) as { decided: { at: number; value: string }; cards: { at: number } };
+  if (dashboard.decided.value !== PROPOSAL) throw new Error(`${algorithm.name}: the dashboard showed ${dashboard.decided.value}`);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const timesAfter = await threadTimes(room);
+  const windowMs = Date.now() - windowStart;
+  const countsAfter = await Promise.all([room.host, ...room.students].map(appCounts));
+  const reports = countsAfter[0]!.received - countsBefore[0]!.received;
+  const studentSent = countsAfter.slice(1).reduce((sum, c, i) => sum + c.sent - countsBefore[i + 1]!.sent, 0);
   const times = seen.map((s) => s.at - clickedAt);
-  return { allMs: Math.max(...times), medianTabMs: quantile(times, 0.5) };
+  const task = timesAfter.map((t, i) => Math.max(0, t.taskMs - timesBefore[i]!.taskMs - idle[i]! * windowMs));
+  const script = timesAfter.map((t, i) => t.scriptMs - timesBefore[i]!.scriptMs);
+  return {
+    allMs: Math.max(...times),
+    medianTabMs: quantile(times, 0.5),
+    dashboardMs: dashboard.decided.at - clickedAt,
+    cardsMs: dashboard.cards.at - clickedAt,
+    taskMsPerTab: quantile(task, 0.5),
+    scriptMsPerTab: quantile(script, 0.5),
+    messages: studentSent - reports,
+  };
 }
 
 interface Row {
@@ -222,10 +352,11 @@ async function benchSize(browser: Browser, baseURL: string, n: number, runs: num
     for (const algorithm of ALGORITHMS) {
       // The one-way delay is measured right before each algorithm's runs, in the same room.
       const { rttP50, oneWay } = await oneWayDelayMs(room, probes);
+      const idle = await idleRates(room);
       // One warm-up decision (first use of each code path in every tab), not counted.
-      await decideOnce(room, algorithm);
+      await decideOnce(room, algorithm, idle);
       const measured: Run[] = [];
-      for (let i = 0; i < runs; i++) measured.push(await decideOnce(room, algorithm));
+      for (let i = 0; i < runs; i++) measured.push(await decideOnce(room, algorithm, idle));
       rows.push({ n, algorithm, runs: measured, rttP50, oneWay });
       process.stdout.write(`  N=${n} ${algorithm.name}: p50 ${quantile(measured.map((r) => r.allMs), 0.5)} ms\n`);
     }
@@ -281,6 +412,61 @@ function printTable(rows: readonly Row[], runs: number, probes: number, delayMs:
   for (const a of ALGORITHMS) console.log(`delays: ${a.name} = ${a.delays} (${a.path}).`);
   if (delayMs > 0) console.log(`message delay: ${delayMs} ms added by each receiving node to every algorithm message.`);
   console.log(`ratio: all tabs p50 / (delays × ${delayMs > 0 ? '(one-way + message delay)' : 'one-way'}).`);
+  printCostTable(rows);
+}
+
+/** Issue 11's figures, each beside its limit: medians over the measured decisions. */
+function printCostTable(rows: readonly Row[]): void {
+  const f = (ms: number): string => (Number.isNaN(ms) ? '—' : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+  const p50 = (r: Row, pick: (run: Run) => number): number => quantile(r.runs.map(pick), 0.5);
+  const header = [
+    'N',
+    'algorithm',
+    'main-thread ms/tab',
+    'limit',
+    'script ms/tab',
+    'click→last tab',
+    'click→dashboard',
+    'click→all cards',
+    'dashboard lag',
+    'lag limit',
+    'messages',
+    'theory',
+  ];
+  const body = rows.map((r) => {
+    const task = p50(r, (x) => x.taskMsPerTab);
+    const limit = mainThreadLimitMs(r.n);
+    const lag = p50(r, (x) => x.dashboardMs - x.allMs);
+    return [
+      String(r.n),
+      r.algorithm.name,
+      `${f(task)}${task <= limit ? '' : ' ✗'}`,
+      `≤ ${limit}`,
+      f(p50(r, (x) => x.scriptMsPerTab)),
+      f(p50(r, (x) => x.allMs)),
+      f(p50(r, (x) => x.dashboardMs)),
+      f(p50(r, (x) => x.cardsMs)),
+      `${f(lag)}${lag <= FRAME_MS ? '' : ' ✗'}`,
+      `≤ ${f(FRAME_MS)}`,
+      String(p50(r, (x) => x.messages)),
+      String(r.algorithm.messages(r.n)),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join(' | ');
+  console.log();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of body) console.log(line(row));
+  console.log();
+  console.log('All figures are medians over the measured decisions; ✗ marks a figure over its limit.');
+  console.log(
+    `main-thread ms/tab: CDP TaskDuration from just before the click until ${SETTLE_MS} ms after the last tab and the dashboard showed the value, less the tab's idle rate; median over tabs.`,
+  );
+  console.log('script ms/tab: CDP ScriptDuration over the same window, not corrected for idle.');
+  console.log('dashboard lag: click→dashboard − click→last tab (the limit is one frame behind the last report).');
+  console.log('messages: algorithm messages that crossed the network (Σ students sent − reports the dashboard received).');
+  for (const a of ALGORITHMS) console.log(`theory: ${a.name} = ${a.formula} (one proposer, no failure).`);
 }
 
 async function main(): Promise<void> {

@@ -81,7 +81,7 @@ test('paxos decides with 2 of 5 member tabs closed mid-decision; a reopened tab 
   await expect(c.host.getByTestId('decided-value')).toHaveText('yellow');
   for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'crashed');
   await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'decided');
-  await expect(property(c.host, 'fault-tolerance')).toHaveAttribute('data-status', 'majority-alive');
+  await expect(property(c.host, 'fault-tolerance')).toHaveAttribute('data-status', 'can-terminate');
   await expect(property(c.host, 'fault-tolerance')).toContainText('2 of 5 crashed');
 
   // The same link opened again in a new tab: the same node, restarted from its stored state,
@@ -215,8 +215,8 @@ test('a peer sending garbage is flagged on the dashboard and nothing breaks', as
         'not json {',
         JSON.stringify({ type: 'app', payload: { type: 'no-such-message' } }),
         JSON.stringify({ type: 'app', payload: { type: 'report', decision, report: { view: '<img src=x onerror=alert(1)>' } } }),
-        JSON.stringify({ type: 'app', payload: { type: 'algo', decision: 'd999-nope', message: { type: 'prepare' } } }),
-        JSON.stringify({ type: 'app', payload: { type: 'algo', decision, message: { type: 'promise', ballot: 'garbage' } } }),
+        JSON.stringify({ type: 'app', payload: { type: 'algo', decision: 'd999-nope', id: { inc: 1, seq: 2 }, message: { type: 'prepare' } } }),
+        JSON.stringify({ type: 'app', payload: { type: 'algo', decision, id: { inc: 1, seq: 1 }, message: { type: 'promise', ballot: 'garbage' } } }),
         JSON.stringify({ type: 'app', payload: { type: 'settings', messageDelayMs: 3000 } }),
         JSON.stringify({ type: 'app', payload: { type: 'settings', messageDelayMs: 1, pad: 'x'.repeat(20_000) } }),
       ];
@@ -242,4 +242,89 @@ test('a peer sending garbage is flagged on the dashboard and nothing breaks', as
   for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText(user, { timeout: DECIDE_MS });
   await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
   await expect(c.host.getByTestId('flagged-peer')).toHaveCount(1);
+});
+
+test('a flood of valid messages cannot freeze the dashboard, and the class still decides', async ({ tabs }) => {
+  const c = await openClass(tabs, 5);
+  const decision = await startDecision(c, 'paxos', 'colors');
+  const mallory = c.students[4]!;
+  const others = c.ids.slice(0, 4);
+  // ~400 valid frames a second for 8 s, under the per-peer rate limit: delta reports to the
+  // dashboard, each listing a broadcast to the whole class, and Paxos queries to classmates.
+  await mallory.evaluate(
+    ({ host, others, ids, decision }) => {
+      const hook = window.__room!;
+      let n = 1_000;
+      let seq = 1;
+      const report = (): string =>
+        JSON.stringify({
+          type: 'app',
+          payload: {
+            type: 'report',
+            decision,
+            report: {
+              version: 1,
+              inc: 77,
+              n: n++,
+              full: false,
+              proposed: [],
+              evidence: [],
+              steps: [{ at: n, cause: { kind: 'timer' }, sent: [{ to: ids, firstSeq: seq, kind: 'query', summary: 'query' }], persisted: false }],
+              droppedSteps: 0,
+              refusals: [],
+              restarted: false,
+            },
+          },
+        });
+      const query = (): string =>
+        JSON.stringify({ type: 'app', payload: { type: 'algo', decision, id: { inc: 77, seq: seq++ }, message: { type: 'query' } } });
+      const started = Date.now();
+      const timer = setInterval(() => {
+        if (Date.now() - started > 8_000) return clearInterval(timer);
+        for (let i = 0; i < 3; i++) hook.sendRawText(host, report());
+        hook.sendRawText(others[n % others.length]!, query());
+      }, 10);
+    },
+    { host: c.hostId, others, ids: c.ids, decision },
+  );
+  await c.host.waitForTimeout(1_000); // the flood is in full swing
+
+  // A control on the dashboard answers within 200 ms: from the moment the input is queued as a
+  // task until the page shows the new value (queueing behind the flood, handler, re-render).
+  const latencies = await c.host.evaluate(async () => {
+    const input = document.querySelector<HTMLInputElement>('[data-testid="delay-control"]')!;
+    const shown = document.querySelector('[data-testid="delay-value"]')!;
+    const measure = (value: string, text: string): Promise<number> =>
+      new Promise((resolve) => {
+        const queuedAt = performance.now();
+        setTimeout(() => {
+          // Watched with a MutationObserver, not frames: headless background tabs get few frames.
+          const observer = new MutationObserver(() => {
+            if (shown.textContent?.trim() !== text) return;
+            observer.disconnect();
+            resolve(performance.now() - queuedAt);
+          });
+          observer.observe(shown, { subtree: true, childList: true, characterData: true });
+          input.value = value;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        }, 0);
+      });
+    const results: number[] = [];
+    for (const [value, text] of [['250', '0.25 s'], ['0', '0 s'], ['250', '0.25 s'], ['0', '0 s']] as const) {
+      results.push(await measure(value, text));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return results;
+  });
+  console.log(`dashboard control latency under the flood: ${latencies.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+  expect(Math.max(...latencies)).toBeLessThan(200);
+
+  // The class still decides, during the flood, and the dashboard shows it.
+  for (const student of c.students) await expect(student.getByTestId('decision-panel')).toHaveAttribute('data-message-delay', '0');
+  await proposeButton(c.students[1]!, 'green').click();
+  for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText('green', { timeout: DECIDE_MS });
+  await expect(c.host.getByTestId('outcome').getByTestId('decided-value')).toHaveText('green');
+  await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
+  // Nobody honest is flagged for what the flood did.
+  for (const id of c.ids.slice(0, 4)) await expect(c.host.locator(`[data-testid="flagged-peer"][data-peer-id="${id}"]`)).toHaveCount(0);
 });

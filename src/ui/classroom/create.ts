@@ -9,6 +9,7 @@ import { BrowserStore } from '../../classroom/storage.ts';
 import { ALGORITHMS } from '../../machines/index.ts';
 import { systemClock } from '../../transport/clock.ts';
 import type { PeerRole, Transport } from '../../transport/types.ts';
+import { nextFrame } from './frame.ts';
 
 export interface ClassroomConnection {
   readonly room: string;
@@ -31,5 +32,7 @@ export function openClassroom(connection: ClassroomConnection, storage: Storage 
     // The UI's randomness (decision ids, node seeds); algorithms only ever see the seeds.
     random: Math.random,
     algorithms: ALGORITHMS,
+    // Reports to the dashboard: at most one per animation frame.
+    scheduleFrame: nextFrame,
   });
 }

@@ -6,7 +6,8 @@
 import { majorityOf } from '../../core/quorum.ts';
 import type { NodeView, Value } from '../../core/types.ts';
 import { isBoundedString } from '../../core/validate.ts';
-import type { DecisionRecord, FeedLine, FlagReason, MemberState } from '../../classroom/dashboard.ts';
+import type { DecisionRecord, FeedLine, FlagReason, MemberState, PeerClaim } from '../../classroom/dashboard.ts';
+import type { DecisionClaim, DecisionJudgement, MissingEvidence } from '../../classroom/evidence.ts';
 import type { MemberLiveness, PropertyReport } from '../../classroom/properties.ts';
 import type { DecisionAnnouncement } from '../../classroom/protocol.ts';
 import { isScenarioName, proposalChoices, type ScenarioName } from '../../classroom/scenarios.ts';
@@ -52,9 +53,23 @@ export function parsePreset(search: string): DecisionPreset {
  */
 export function withNames(text: string, members: readonly PeerId[], nameOf: (peer: PeerId) => string): string {
   if (members.length === 0 || text.length === 0) return text;
-  const escaped = [...members].sort((a, b) => b.length - a.length).map((id) => id.replace(/[-\\^$*+?.()|[\]{}]/g, '\\$&'));
-  const pattern = new RegExp(`(?<![A-Za-z0-9_-])(${escaped.join('|')})(?![A-Za-z0-9_-])`, 'g');
-  return text.replace(pattern, (id) => nameOf(id));
+  return text.replace(idPattern(members), (id) => nameOf(id));
+}
+
+/**
+ * One pattern per member list (a decision's members never change), compiled once and reused
+ * for every card field of every frame: compiling it per field was a large part of a frame.
+ */
+const ID_PATTERNS = new WeakMap<readonly PeerId[], RegExp>();
+
+function idPattern(members: readonly PeerId[]): RegExp {
+  let pattern = ID_PATTERNS.get(members);
+  if (pattern === undefined) {
+    const escaped = [...members].sort((a, b) => b.length - a.length).map((id) => id.replace(/[-\\^$*+?.()|[\]{}]/g, '\\$&'));
+    pattern = new RegExp(`(?<![A-Za-z0-9_-])(${escaped.join('|')})(?![A-Za-z0-9_-])`, 'g');
+    ID_PATTERNS.set(members, pattern);
+  }
+  return pattern;
 }
 
 /** What a node card shows: the failure detector's verdict, plus "rejoined" for a restarted node that is up. */
@@ -175,13 +190,13 @@ export interface Violation {
  * decided; Validity names the values nobody proposed and who decided them.
  */
 export function violations(
-  record: DecisionRecord,
+  judgement: DecisionJudgement,
   properties: PropertyReport,
   nameOf: (peer: PeerId) => string,
 ): Violation[] {
   const found: Violation[] = [];
   if (properties.agreement.status === 'violated') {
-    const groups = decidedValues(record).map(
+    const groups = judgement.believed.map(
       ({ value, members }) => `${members.map(nameOf).join(', ')} decided “${value}”`,
     );
     found.push({
@@ -192,7 +207,7 @@ export function violations(
   }
   if (properties.validity.status === 'violated') {
     const bad = new Set(properties.validity.unproposed);
-    const nodes = decidedValues(record)
+    const nodes = judgement.believed
       .filter((d) => bad.has(d.value))
       .flatMap((d) => d.members);
     found.push({
@@ -206,16 +221,36 @@ export function violations(
   return found;
 }
 
-/** Feed lines newest first, each with a key that stays the same while the line is shown. */
-export function keyedFeed(feed: readonly FeedLine[], limit: number): { key: string; line: FeedLine }[] {
-  const seen = new Map<string, number>();
-  const keyed = feed.map((line) => {
-    const base = `${line.atMs}|${line.from}|${line.to}|${line.summary}`;
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    return { key: `${base}|${n}`, line };
-  });
-  return keyed.slice(-limit).reverse();
+/** The newest `limit` feed lines, newest first, each keyed by its id (stable while shown). O(limit). */
+export function keyedFeed(feed: readonly FeedLine[], limit: number): { key: number; line: FeedLine }[] {
+  return feed
+    .slice(Math.max(0, feed.length - limit))
+    .reverse()
+    .map((line) => ({ key: line.id, line }));
+}
+
+// ---- claims: what one member says, not believed without evidence ----------------------------
+
+const MISSING_EVIDENCE_TEXT: Readonly<Record<MissingEvidence, (value: Value) => string>> = {
+  'no-quorum-accepted': (v) => `no quorum accepted “${v}”`,
+  'votes-do-not-decide': (v) => `the votes members report do not decide “${v}”`,
+  'nobody-voted': (v) => `nobody reports voting for “${v}”`,
+  'coordinator-did-not-decide': (v) => `the coordinator never decided “${v}”`,
+  'nobody-proposed': (v) => `nobody proposed “${v}”`,
+};
+
+/** "Ann claims red was chosen; no quorum accepted red". */
+export function decisionClaimText(claim: DecisionClaim, nameOf: (peer: PeerId) => string): string {
+  return `${nameOf(claim.member)} claims “${claim.value}” was chosen; ${MISSING_EVIDENCE_TEXT[claim.missing](claim.value)}`;
+}
+
+/** "Bob reports Ann sent garbage (invalid algorithm message ×3)". */
+export function peerClaimText(claim: PeerClaim, nameOf: (peer: PeerId) => string): string {
+  return `${nameOf(claim.reporter)} reports ${nameOf(claim.accused)} sent garbage (${flagReasons(claim.counts)})`;
+}
+
+export function flagReasons(counts: Readonly<Partial<Record<FlagReason, number>>>): string {
+  return (Object.entries(counts) as [FlagReason, number][]).map(([reason, count]) => `${FLAG_REASON_TEXT[reason]} ×${count}`).join(', ');
 }
 
 export const FLAG_REASON_TEXT: Readonly<Record<FlagReason, string>> = {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Classroom } from '../../../src/classroom/classroom.ts';
 import { nodeKey } from '../../../src/classroom/live-node.ts';
-import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
+import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement, type NodeReport } from '../../../src/classroom/protocol.ts';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY } from '../../../src/limits.ts';
@@ -214,7 +214,7 @@ describe('live classroom over the in-memory transport', () => {
     expect(late.classroom.decisions().map((d) => d.id)).toEqual([decision.id]);
     expect(late.classroom.node(decision.id)).toBeUndefined();
     const prepare = { type: 'prepare', ballot: { round: 99, node: 'x9' } };
-    for (const m of decision.members) late.transport.send(m, { type: 'algo', decision: decision.id, message: prepare });
+    for (const m of decision.members) late.transport.send(m, { type: 'algo', decision: decision.id, id: { inc: 1, seq: 1 }, message: prepare });
     r.clock.advance(500);
     expect(r.flagsOf('x9')['not-a-member']).toBe(3);
     // No member promised the intruder's ballot.
@@ -234,8 +234,10 @@ describe('live classroom over the in-memory transport', () => {
     const reportsBefore = n1.transport.stats().sent;
     for (let i = 0; i < 200; i++) r.tab('n3').transport.sendRawFrame('n1', i % 2 === 0 ? '{not json' : '{"type":"app","payload":{"type":"nope"}}');
     r.clock.advance(1_000);
-    const flags = r.flagsOf('n3');
-    expect((flags['malformed'] ?? 0) + (flags['unknown-type'] ?? 0)).toBeGreaterThan(0);
+    // Only n1 saw it: one member's word is its claim, not a flag (a liar could report anyone).
+    expect(r.flagsOf('n3')).toEqual({});
+    const claim = r.host.dashboard?.claims().find((c) => c.reporter === 'n1' && c.accused === 'n3');
+    expect((claim?.counts['malformed'] ?? 0) + (claim?.counts['unknown-type'] ?? 0)).toBeGreaterThan(0);
     // Refusals are batched into the member's next report, not reported frame by frame.
     expect(n1.transport.stats().sent - reportsBefore).toBeLessThan(20);
     r.tab('n2').classroom.propose(decision.id, 'red');
@@ -257,9 +259,9 @@ describe('live classroom over the in-memory transport', () => {
     r.clock.advance(50);
     const properties = r.properties(decision);
     expect(properties.agreement.status).toBe('violated');
-    const record = r.host.dashboard?.decision(decision.id);
-    if (record === undefined) throw new Error('no record');
-    const alarms = violations(record, properties, (p) => r.host.dashboard?.nameOf(p) ?? p);
+    const judgement = r.host.dashboard?.judge(decision.id, r.clock.now());
+    if (judgement === undefined) throw new Error('no record');
+    const alarms = violations(judgement, properties, (p) => r.host.dashboard?.nameOf(p) ?? p);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]?.property).toBe('Agreement');
     expect(alarms[0]?.message).toContain('Ann decided “blue”');
@@ -294,12 +296,14 @@ describe('old decisions', () => {
     const first = r.start('paxos');
     for (let i = 0; i < 3; i++) r.start('majority');
     expect(r.tab('n1').classroom.node(first.id)).toBeUndefined(); // only the newest 3 keep a node
-    r.tab('n2').transport.send('n1', { type: 'algo', decision: first.id, message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
-    r.tab('n2').transport.send('n1', { type: 'algo', decision: 'd77-never', message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
+    r.tab('n2').transport.send('n1', { type: 'algo', decision: first.id, id: { inc: 1, seq: 1 }, message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
+    r.tab('n2').transport.send('n1', { type: 'algo', decision: 'd77-never', id: { inc: 1, seq: 2 }, message: { type: 'prepare', ballot: { round: 1, node: 'n2' } } });
     r.clock.advance(500);
     expect(r.flagsOf('n2')).toEqual({}); // perhaps its announcement is still on the way
     r.clock.advance(EARLY_MESSAGE_WAIT_MS);
-    expect(r.flagsOf('n2')).toEqual({ 'unknown-decision': 1 });
+    // n1's word alone: shown as its claim, not as a flag.
+    expect(r.flagsOf('n2')).toEqual({});
+    expect(r.host.dashboard?.claims()).toMatchObject([{ reporter: 'n1', accused: 'n2', counts: { 'unknown-decision': 1 } }]);
   });
 });
 
@@ -358,5 +362,60 @@ describe('the message delay', () => {
     expect(myVote('n2')).toBe('not cast yet'); // n1's candidate is still held at n2
     r.clock.advance(1_000);
     expect(myVote('n2')).toBe('red');
+  });
+});
+
+describe('delta reports over the wire', () => {
+  it('a decision is reported in a few coalesced reports whose step facts join every receive to its send', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const r = room;
+    const reports: { from: PeerId; report: NodeReport }[] = [];
+    r.tab('host').transport.onMessage((from, message) => {
+      if (message.type === 'report') reports.push({ from, report: message.report });
+    });
+    const decision = r.start('paxos');
+    r.tab('n1').classroom.propose(decision.id, 'blue');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) === 'blue'), 10_000);
+    r.clock.advance(500);
+    for (const m of decision.members) {
+      const mine = reports.filter((x) => x.from === m).map((x) => x.report);
+      // Numbered without gaps; far fewer reports than steps (the old protocol sent one per step).
+      expect(mine.map((x) => x.n)).toEqual(mine.map((_, i) => mine[0]!.n + i));
+      const steps = mine.flatMap((x) => x.steps);
+      expect(mine.length).toBeLessThan(steps.length);
+    }
+    const sends = new Set<string>();
+    const receives: string[] = [];
+    for (const { from, report } of reports) {
+      for (const step of report.steps) {
+        for (const group of step.sent) group.to.forEach((to, i) => sends.add(`${from}>${to}#${report.inc}.${group.firstSeq + i}`));
+        if (step.cause.kind === 'receive') receives.push(`${step.cause.from}>${from}#${step.cause.id.inc}.${step.cause.id.seq}`);
+      }
+    }
+    expect(receives.length).toBeGreaterThan(20);
+    for (const receive of receives) expect(sends.has(receive), receive).toBe(true);
+    // Every message sent was received (none lost on this network), so every step was reported.
+    expect(receives.length).toBe(sends.size);
+    // The dashboard believes the outcome: a quorum reported accepting it.
+    expect(r.host.dashboard?.judge(decision.id, r.clock.now())?.believed).toEqual([{ value: 'blue', members: decision.members }]);
+  });
+
+  it('a dashboard that reconnects gets a full report from every member', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const decision = r.start('majority');
+    r.tab('n2').classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decidedBy(decision, m) === 'red'), 10_000);
+    const { store } = r.crash('host');
+    r.clock.advance(12_000); // seen down
+    const host = r.open('host', 'host', store); // the teacher reopens the dashboard: same history
+    const full: PeerId[] = [];
+    host.transport.onMessage((from, message) => {
+      if (message.type === 'report' && message.report.full) full.push(from);
+    });
+    r.clock.advance(500);
+    expect(full.sort()).toEqual(['n1', 'n2', 'n3']);
+    const record = host.classroom.dashboard?.decision(decision.id);
+    expect([...(record?.members.values() ?? [])].map((m) => m.decidedValues)).toEqual([['red'], ['red'], ['red']]);
   });
 });

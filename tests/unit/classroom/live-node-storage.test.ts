@@ -52,7 +52,10 @@ function start(store: MemoryStore, spec: AlgorithmSpec = paxosSpec, announced = 
     timing: liveTiming(0),
     sendAlgorithmMessage: (to, message) => sent.push({ to, message }),
     deliveryDelayMs: () => 0,
-    onReport: (report) => reports.push(report),
+    onReport: (batch) => reports.push(...batch),
+    incarnation: 1,
+    now: () => clock.now(),
+    scheduleFrame: (flush) => clock.setTimeout(flush, 16),
   });
   return { node, sent, reports, clock };
 }
@@ -72,7 +75,7 @@ describe('an entry that exists but cannot be read', () => {
       const { node, sent, clock } = start(store);
       expect(node.view().storage).toBe('unreadable');
       expect(node.view().waitingFor).toMatch(/only listens/);
-      node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+      node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 1 });
       node.propose('red');
       clock.advance(10);
       expect(sent.filter((s) => (s.message as { type: string }).type !== 'query')).toEqual([]);
@@ -89,17 +92,17 @@ describe('an entry that exists but cannot be read', () => {
     start(store).node.propose('red'); // writes the entry back, with the listen-only mark
     const { node, reports } = start(store);
     expect(node.view().storage).toBe('unreadable');
-    node.receive('n2', { type: 'chosen', value: 'blue' });
-    node.receive('n3', { type: 'chosen', value: 'blue' });
+    node.receive('n2', { type: 'chosen', value: 'blue' }, { inc: 9, seq: 2 });
+    node.receive('n3', { type: 'chosen', value: 'blue' }, { inc: 9, seq: 3 });
     expect(node.view().decided).toBe('blue');
-    expect(reports.at(-1)?.view.storage).toBe('unreadable');
+    expect(reports.at(-1)?.view?.storage).toBe('unreadable');
   });
 
   it('keeps a voting node from voting again, and a coordinator from keeping a new first write', () => {
     const store = new MemoryStore();
     store.saveText(nodeKey('d1'), '[1, 2, 3]');
     const voter = start(store, majoritySpec, decision('majority'));
-    voter.node.receive('n2', { type: 'candidate', value: 'red' });
+    voter.node.receive('n2', { type: 'candidate', value: 'red' }, { inc: 9, seq: 4 });
     voter.clock.advance(10);
     expect(voter.sent.filter((s) => (s.message as { type: string }).type === 'vote')).toEqual([]);
 
@@ -119,8 +122,11 @@ describe('an entry that exists but cannot be read', () => {
       sendAlgorithmMessage: (_to, message) => sent.push(message),
       deliveryDelayMs: () => 0,
       onReport: () => {},
+      incarnation: 1,
+      now: () => clock.now(),
+      scheduleFrame: (flush) => clock.setTimeout(flush, 16),
     });
-    coordinator.receive('n1', { type: 'initialize', value: 'red' });
+    coordinator.receive('n1', { type: 'initialize', value: 'red' }, { inc: 9, seq: 5 });
     clock.advance(10);
     expect(coordinator.view().decided).toBeUndefined();
     expect(sent).toEqual([]);
@@ -130,7 +136,7 @@ describe('an entry that exists but cannot be read', () => {
     const store = new MemoryStore();
     const { node, sent } = start(store);
     expect(node.view().storage).toBeUndefined();
-    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 6 });
     expect(sent).toContainEqual({ to: 'n2', message: { type: 'promise', ballot: { round: 1, node: 'n2' } } });
   });
 });
@@ -140,14 +146,14 @@ describe('a write that fails', () => {
     const store = new FillingStore();
     const { node, sent, reports } = start(store);
     store.full = true;
-    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 7 });
     expect(sent).toEqual([]);
     expect(node.stoppedForStorage).toBe(true);
     expect(node.view()).toMatchObject({ storage: 'full', phase: 'stopped' });
     expect(reports.at(-1)).toMatchObject({ stopped: 'storage-full', view: { storage: 'full' } });
     // Stopped for good: later messages and proposals do nothing, even once space is back.
     store.full = false;
-    node.receive('n2', { type: 'prepare', ballot: { round: 2, node: 'n2' } });
+    node.receive('n2', { type: 'prepare', ballot: { round: 2, node: 'n2' } }, { inc: 9, seq: 8 });
     node.propose('red');
     expect(sent).toEqual([]);
   });
@@ -175,7 +181,7 @@ describe('a write that fails', () => {
     const store = new FillingStore();
     const { node, sent } = start(store);
     const before = store.writes;
-    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 9 });
     expect(store.writes).toBe(before + 1);
     expect(sent).toHaveLength(1);
   });
@@ -185,11 +191,11 @@ describe('a readable entry', () => {
   it('restarts the node with what it stored (the control case for the corruptions above)', () => {
     const store = new MemoryStore();
     const first = start(store);
-    first.node.receive('n2', { type: 'prepare', ballot: { round: 3, node: 'n2' } });
+    first.node.receive('n2', { type: 'prepare', ballot: { round: 3, node: 'n2' } }, { inc: 9, seq: 10 });
     first.node.stop();
     const { node, sent } = start(store);
     expect(node.view().storage).toBeUndefined();
-    node.receive('n3', { type: 'prepare', ballot: { round: 2, node: 'n3' } });
+    node.receive('n3', { type: 'prepare', ballot: { round: 2, node: 'n3' } }, { inc: 9, seq: 11 });
     expect(sent.at(-1)).toEqual({
       to: 'n3',
       message: { type: 'nack', ballot: { round: 2, node: 'n3' }, promised: { round: 3, node: 'n2' } },

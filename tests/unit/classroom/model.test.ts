@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord, MemberState } from '../../../src/classroom/dashboard.ts';
+import type { DecisionJudgement } from '../../../src/classroom/evidence.ts';
 import { checkProperties, type MemberLiveness } from '../../../src/classroom/properties.ts';
 import type { DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import type { NodeView } from '../../../src/core/types.ts';
@@ -37,7 +38,14 @@ function member(over: Partial<MemberState> = {}): MemberState {
 }
 
 function record(members: Record<string, MemberState>): DecisionRecord {
-  return { announcement, members: new Map(Object.entries(members)), feed: [] };
+  return { announcement, members: new Map(Object.entries(members)), feed: [], version: 0 };
+}
+
+/** Every reported decision believed (the evidence rules have their own tests). */
+function believedAll(r: DecisionRecord): DecisionJudgement {
+  const byValue = new Map<string, string[]>();
+  for (const [id, m] of r.members) for (const v of m.decidedValues) byValue.set(v, [...(byValue.get(v) ?? []), id]);
+  return { believed: [...byValue].map(([value, members]) => ({ value, members })), pending: [], claims: [] };
 }
 
 const NAMES: Record<string, string> = { a: 'Ann', b: 'Bob', c: 'Cat', d: 'Dan', e: 'Eve' };
@@ -104,7 +112,7 @@ describe('dashboard read-models', () => {
       b: member({ decidedValues: ['blue'], decidedAtMs: 1 }),
       c: member({ decidedValues: ['red'], decidedAtMs: 1 }),
     });
-    const alarms = violations(r, propertiesOf(r, ['red', 'blue']), nameOf);
+    const alarms = violations(believedAll(r), propertiesOf(r, ['red', 'blue']), nameOf);
     expect(alarms).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ property: 'Agreement' });
     expect(alarms[0]?.message).toBe('Agreement violated: Ann, Cat decided “red” — but Bob decided “blue”');
@@ -113,9 +121,9 @@ describe('dashboard read-models', () => {
 
   it('raises no banner when everyone agrees, and a Validity banner for a value nobody proposed', () => {
     const agreeing = record({ a: member({ decidedValues: ['red'], decidedAtMs: 1 }), b: member({ decidedValues: ['red'], decidedAtMs: 1 }) });
-    expect(violations(agreeing, propertiesOf(agreeing, ['red']), nameOf)).toEqual([]);
+    expect(violations(believedAll(agreeing), propertiesOf(agreeing, ['red']), nameOf)).toEqual([]);
     const invented = record({ a: member({ decidedValues: ['green'], decidedAtMs: 1 }) });
-    const alarms = violations(invented, propertiesOf(invented, ['red']), nameOf);
+    const alarms = violations(believedAll(invented), propertiesOf(invented, ['red']), nameOf);
     expect(alarms.map((a) => a.property)).toEqual(['Validity']);
     expect(alarms[0]?.message).toContain('Ann decided “green”, which nobody proposed');
   });
@@ -138,9 +146,10 @@ describe('dashboard read-models', () => {
   });
 
   it('keys feed lines stably, newest first, even for identical lines', () => {
-    const line = { atMs: 5, from: 'a', to: 'b', kind: 'vote', summary: 'vote red' };
-    const keyed = keyedFeed([line, line, { ...line, atMs: 6 }], 2);
-    expect(keyed.map((k) => k.key)).toEqual(['6|a|b|vote red|1', '5|a|b|vote red|2']);
+    const line = { id: 1, atMs: 5, from: 'a', to: 'b', kind: 'vote', summary: 'vote red' };
+    const keyed = keyedFeed([line, { ...line, id: 2 }, { ...line, id: 3, atMs: 6 }], 2);
+    expect(keyed.map((k) => k.key)).toEqual([3, 2]);
+    expect(keyed.map((k) => k.line.atMs)).toEqual([6, 5]);
   });
 });
 

@@ -53,17 +53,60 @@ describe('live property checks', () => {
     expect(late.validity.unproposed).toEqual(['green']);
   });
 
-  it('says who a blocked decision waits for when that member crashed', () => {
+  it('says who a blocked decision waits for when the algorithm cannot do without that member', () => {
     const members = [
       member('a', { waitingOn: ['c'], waitingFor: 'votes from c' }),
       member('b', { waitingOn: ['c'] }),
       member('c', { liveness: 'crashed' }),
     ];
-    const { termination, faultTolerance } = checkProperties({ ...base, members });
+    // Tiebreak needs every vote: one crash blocks it.
+    const { termination, faultTolerance } = checkProperties({ ...base, algorithm: 'tiebreak', members });
     expect(termination.status).toBe('undecided');
+    expect(termination.progress).toBe('blocked');
     expect(termination.detail).toBe('undecided for 42 s — blocked: waiting for crashed C');
     expect(termination.blockedOn).toEqual(['c']);
-    expect(faultTolerance).toMatchObject({ crashed: 1, majorityAlive: true });
+    expect(faultTolerance).toMatchObject({ crashed: 1, majorityAlive: true, canTerminate: false });
+  });
+
+  it('paxos with 2 of 5 crashed is not blocked: it is retrying, and survives no more crash', () => {
+    const members = [
+      member('a', { waitingOn: ['d', 'e'], waitingFor: 'promises from d, e' }),
+      member('b'),
+      member('c'),
+      member('d', { liveness: 'crashed' }),
+      member('e', { liveness: 'crashed' }),
+    ];
+    const { termination, faultTolerance } = checkProperties({ ...base, algorithm: 'paxos', members });
+    expect(termination.status).toBe('undecided');
+    expect(termination.progress).toBe('retrying');
+    expect(termination.detail).not.toContain('blocked');
+    expect(termination.detail).toContain('retrying: D, E crashed, but 3 of 5 live members can still decide');
+    expect(termination.blockedOn).toEqual([]);
+    expect(faultTolerance).toMatchObject({ crashed: 2, canTerminate: true, survivesMore: 0 });
+    // One more crash and Paxos truly cannot progress.
+    const worse = checkProperties({ ...base, algorithm: 'paxos', members: members.map((m) => (m.id === 'c' ? { ...m, liveness: 'crashed' } : m)) });
+    expect(worse.termination.progress).toBe('blocked');
+    expect(worse.faultTolerance.canTerminate).toBe(false);
+  });
+
+  it('judges fault tolerance by the algorithm: the coordinator’s crash blocks the coordinator algorithm only', () => {
+    const members = ['n1', 'n2', 'n3', 'n4', 'n5'].map((id) => member(id));
+    const crash = (id: string) => members.map((m) => (m.id === id ? { ...m, liveness: 'crashed' as const } : m));
+    expect(checkProperties({ ...base, algorithm: 'coordinator', members: crash('n1') }).faultTolerance).toMatchObject({
+      canTerminate: true,
+      survivesMore: 3,
+    });
+    const coordinatorDown = checkProperties({ ...base, algorithm: 'coordinator', members: crash('n5') });
+    expect(coordinatorDown.faultTolerance.canTerminate).toBe(false);
+    expect(coordinatorDown.termination.progress).toBe('blocked');
+    expect(coordinatorDown.termination.blockedOn).toEqual(['n5']);
+    // Paxos does not care which one crashed.
+    expect(checkProperties({ ...base, algorithm: 'paxos', members: crash('n5') }).faultTolerance).toMatchObject({
+      canTerminate: true,
+      survivesMore: 1,
+    });
+    expect(checkProperties({ ...base, algorithm: 'tiebreak', members: crash('n1') }).faultTolerance.canTerminate).toBe(false);
+    expect(checkProperties({ ...base, algorithm: 'impatient-tiebreak', members: crash('n1') }).faultTolerance.canTerminate).toBe(true);
   });
 
   it('recognises a split vote that can never finish', () => {

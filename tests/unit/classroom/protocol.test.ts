@@ -10,18 +10,41 @@ const decision = {
   startedAt: 5,
 };
 const view = { phase: 'voting', waitingFor: 'votes', decided: null, tally: { red: 1 }, fields: [{ label: 'my vote', value: 'red' }] };
+const step = {
+  at: 12,
+  cause: { kind: 'receive', from: 'bob', id: { inc: 9, seq: 4 } },
+  sent: [{ to: ['ann', 'bob'], firstSeq: 3, kind: 'vote', summary: 'vote value red', value: 'red' }],
+  persisted: true,
+};
+const report = {
+  version: 1,
+  inc: 5,
+  n: 0,
+  full: true,
+  seed: 42,
+  view,
+  proposed: ['red'],
+  evidence: [{ kind: 'vote', value: 'red' }],
+  steps: [step, { at: 13, cause: { kind: 'timer' }, sent: [], persisted: false, decided: 'red' }],
+  droppedSteps: 0,
+  refusals: [],
+  restarted: false,
+};
 
 describe('classroom protocol boundary', () => {
   it('accepts each well-formed message', () => {
     expect(parseClassroomMessage({ type: 'decision', decision })).toEqual({ type: 'decision', decision });
     expect(parseClassroomMessage({ type: 'settings', messageDelayMs: 1500 })).toEqual({ type: 'settings', messageDelayMs: 1500 });
     expect(parseClassroomMessage({ type: 'sync' })).toEqual({ type: 'sync' });
-    expect(parseClassroomMessage({ type: 'algo', decision: 'd1-abc', message: { type: 'vote', value: 'red' } })).toMatchObject({
-      type: 'algo',
-    });
-    const report = { view, proposed: ['red'], traffic: [{ direction: 'sent', peer: 'bob', kind: 'vote', summary: 'vote red' }], refusals: [], restarted: false };
+    expect(
+      parseClassroomMessage({ type: 'algo', decision: 'd1-abc', id: { inc: 7, seq: 1 }, message: { type: 'vote', value: 'red' } }),
+    ).toMatchObject({ type: 'algo', id: { inc: 7, seq: 1 } });
     const parsed = parseClassroomMessage({ type: 'report', decision: 'd1-abc', report });
     expect(parsed).toMatchObject({ type: 'report', report: { view: { decided: undefined, tally: { red: 1 } } } });
+    expect(parsed).toEqual({ type: 'report', decision: 'd1-abc', report: { ...report, view: { ...view, decided: undefined } } });
+    // A delta needs no view (nothing changed) and may carry only steps.
+    const delta = { ...report, n: 1, full: false, view: undefined, seed: undefined, proposed: [] };
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: delta })).toMatchObject({ type: 'report' });
   });
 
   it.each([
@@ -36,15 +59,24 @@ describe('classroom protocol boundary', () => {
     ['a delay beyond the dial', { type: 'settings', messageDelayMs: 3_001 }],
     ['a negative delay', { type: 'settings', messageDelayMs: -1 }],
     ['an algo message that is not an object', { type: 'algo', decision: 'd1-abc', message: 'vote' }],
-    ['a report with an oversized value', { type: 'report', decision: 'd1-abc', report: { view: { ...view, decided: 'x'.repeat(41) }, proposed: [], traffic: [], refusals: [], restarted: false } }],
-    ['a report with a non-numeric tally', { type: 'report', decision: 'd1-abc', report: { view: { ...view, tally: { red: 'many' } }, proposed: [], traffic: [], refusals: [], restarted: false } }],
+    ['an algo message without an id', { type: 'algo', decision: 'd1-abc', message: { type: 'vote', value: 'red' } }],
+    ['an algo message with a fractional sequence number', { type: 'algo', decision: 'd1-abc', id: { inc: 1, seq: 1.5 }, message: {} }],
+    ['a report with an oversized value', { type: 'report', decision: 'd1-abc', report: { ...report, view: { ...view, decided: 'x'.repeat(41) } } }],
+    ['a report with a non-numeric tally', { type: 'report', decision: 'd1-abc', report: { ...report, view: { ...view, tally: { red: 'many' } } } }],
+    ['a report of another version', { type: 'report', decision: 'd1-abc', report: { ...report, version: 2 } }],
+    ['a full report without a view', { type: 'report', decision: 'd1-abc', report: { ...report, view: undefined } }],
+    ['a report with too many steps', { type: 'report', decision: 'd1-abc', report: { ...report, steps: Array(513).fill(step) } }],
+    ['a step sent to nobody', { type: 'report', decision: 'd1-abc', report: { ...report, steps: [{ ...step, sent: [{ ...step.sent[0], to: [] }] }] } }],
+    ['a step with a hostile recipient', { type: 'report', decision: 'd1-abc', report: { ...report, steps: [{ ...step, sent: [{ ...step.sent[0], to: ['<b>'] }] }] } }],
+    ['a step with an unknown cause', { type: 'report', decision: 'd1-abc', report: { ...report, steps: [{ ...step, cause: { kind: 'magic' } }] } }],
+    ['a step at a negative time', { type: 'report', decision: 'd1-abc', report: { ...report, steps: [{ ...step, at: -1 }] } }],
   ])('rejects %s', (_what, raw) => {
     expect(parseClassroomMessage(raw)).toBeUndefined();
   });
 });
 
 describe('storage trouble and machine refusals in reports', () => {
-  const base = { view, proposed: [], traffic: [], restarted: true };
+  const base = { ...report, restarted: true };
 
   it('keeps view.storage, report.stopped and the machines\' refusal reasons across the boundary', () => {
     const report = {
@@ -62,7 +94,7 @@ describe('storage trouble and machine refusals in reports', () => {
     const unreadable = parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: { ...base, refusals: [], view: { ...view, storage: 'unreadable' } } });
     expect(unreadable).toMatchObject({ report: { view: { storage: 'unreadable' } } });
     const fine = parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: { ...base, refusals: [] } });
-    expect(fine?.type === 'report' && 'storage' in fine.report.view).toBe(false);
+    expect(fine?.type === 'report' && fine.report.view !== undefined && 'storage' in fine.report.view).toBe(false);
   });
 
   it('refuses an unknown storage state, stop status or refusal reason', () => {
@@ -78,9 +110,9 @@ describe('storage trouble and machine refusals in reports', () => {
 
 describe('counts in reports', () => {
   it('refuses a tally count above the members a room can hold', () => {
-    const report = (count: number) => ({ view: { ...view, tally: { red: count } }, proposed: [], traffic: [], refusals: [], restarted: false });
-    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(40) })).toBeDefined();
-    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(41) })).toBeUndefined();
-    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: report(2 ** 53 - 1) })).toBeUndefined();
+    const withTally = (count: number) => ({ ...report, view: { ...view, tally: { red: count } } });
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: withTally(40) })).toBeDefined();
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: withTally(41) })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'report', decision: 'd1-abc', report: withTally(2 ** 53 - 1) })).toBeUndefined();
   });
 });
