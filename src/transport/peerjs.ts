@@ -20,7 +20,7 @@
  * - Signaling restarts: the PeerJS socket reconnects with capped exponential backoff using the
  *   same id and token; data channels that are up stay up throughout.
  */
-import { Peer, type DataConnection, type PeerError } from 'peerjs';
+import type { DataConnection, Peer, PeerError } from 'peerjs';
 import {
   HEARTBEAT_INTERVAL_MS,
   MAX_MESSAGE_BYTES,
@@ -163,6 +163,19 @@ export function backoffDelay(attempt: number, randomFraction: number): number {
 
 function randomFraction(): number {
   return cryptoRandomIndex(1_000_000) / 1_000_000;
+}
+
+/**
+ * PeerJS (a third of a student's JavaScript) is loaded when the first transport starts, not with
+ * the page: the page paints first and the library arrives while /config.json is fetched, and the
+ * pages without WebRTC (landing, solo) never load it (scripts/check-budgets.ts).
+ */
+let peerClass: Promise<typeof Peer> | undefined;
+function loadPeerClass(): Promise<typeof Peer> {
+  peerClass ??= import('peerjs').then((module) => module.Peer);
+  // A failed load (network blip) is not cached: the next transport tries again.
+  peerClass.catch(() => (peerClass = undefined));
+  return peerClass;
 }
 
 function rosterUrl(
@@ -488,8 +501,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
 
   // ---- signaling socket (PeerJS) ----------------------------------------------------------
 
-  function newPeer(): Peer {
-    const created = new Peer(myPeerJsId, {
+  function newPeer(Loaded: typeof Peer): Peer {
+    const created = new Loaded(myPeerJsId, {
       host: endpoint.host,
       port: endpoint.port,
       path: endpoint.path ?? SIGNALING_PATH,
@@ -564,15 +577,15 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   }
 
   function connectSignaling(): void {
-    if (closed) return;
+    if (closed || PeerClass === undefined) return;
     const current = peer;
     if (current === undefined || current.destroyed) {
-      peer = newPeer();
+      peer = newPeer(PeerClass);
     } else if (current.disconnected) {
       try {
         current.reconnect();
       } catch {
-        peer = newPeer();
+        peer = newPeer(PeerClass);
       }
     } else if (current.open) {
       return;
@@ -593,8 +606,17 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   const onPageHide = (): void => core.sayGoodbye();
   globalThis.addEventListener?.('pagehide', onPageHide);
 
+  /** Set once PeerJS has loaded; signaling starts only then. */
+  let PeerClass: typeof Peer | undefined;
   void (async () => {
+    const loading = loadPeerClass();
     if (options.iceServers === undefined) iceServers = await fetchClientIceServers();
+    try {
+      PeerClass = await loading;
+    } catch {
+      if (!closed) setState({ kind: 'rejected', reason: 'the WebRTC code could not be loaded; reload the page' });
+      return;
+    }
     if (!closed) connectSignaling();
   })();
 

@@ -28,7 +28,7 @@ export interface Preset {
 /** The teacher's page (optionally a lesson link with a preset) and `n` students, fully meshed. */
 export async function openClass(tabs: Tabs, n: number, preset: Preset = {}): Promise<Class> {
   const room = newRoomCode();
-  const query = new URLSearchParams({ room, view: 'host', test: '1', ...preset });
+  const query = new URLSearchParams({ room, view: 'host', ...preset });
   const host = await tabs.open(`/?${query}`);
   await expect(host.getByTestId('node-id')).toHaveText(/^[a-z0-9]{6}$/);
   const names = STUDENT_NAMES.slice(0, n);
