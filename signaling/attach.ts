@@ -16,7 +16,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_PEERS_PER_ROOM, MAX_ROOMS } from '../src/limits.ts';
 import {
   CLIENT_CONFIG_PATH,
+  isCurrentProtocolParam,
+  OUTDATED_PAGE_MESSAGE,
   PEERJS_KEY,
+  PROTOCOL_PARAM,
+  ROSTER_CLOSE,
   ROSTER_PATH,
   SIGNALING_PATH,
   type ClientConfig,
@@ -212,6 +216,12 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
     }
     rosterSockets.handleUpgrade(req, socket, head, (ws) => {
       const params = url.searchParams;
+      // A bundle of another protocol version (a phone that kept an old page open across an
+      // update): tell it to reload rather than serve it a roster it may misread.
+      if (!isCurrentProtocolParam(params.get(PROTOCOL_PARAM))) {
+        ws.close(ROSTER_CLOSE.outdated, OUTDATED_PAGE_MESSAGE);
+        return;
+      }
       const result = registry.subscribe(
         {
           id: params.get('id'),

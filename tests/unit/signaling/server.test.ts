@@ -10,7 +10,14 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newIdentity } from '../../../src/transport/identity.ts';
-import { PEERJS_KEY, ROSTER_CLOSE, parseRosterMessage, type RosterMessage } from '../../../src/transport/signaling-protocol.ts';
+import {
+  PEERJS_KEY,
+  PROTOCOL_PARAM,
+  PROTOCOL_VERSION,
+  ROSTER_CLOSE,
+  parseRosterMessage,
+  type RosterMessage,
+} from '../../../src/transport/signaling-protocol.ts';
 import { RoomRegistry, type RosterSocket } from '../../../signaling/rooms.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
 
@@ -94,7 +101,7 @@ describe('signaling server', () => {
     role = 'student',
     hostKey?: string,
   ): { ws: WebSocket; messages: RosterMessage[]; first: Promise<RosterMessage> } {
-    const query = new URLSearchParams({ id: client.id, token: client.token, name, role });
+    const query = new URLSearchParams({ id: client.id, token: client.token, name, role, [PROTOCOL_PARAM]: String(PROTOCOL_VERSION) });
     if (hostKey !== undefined) query.set('hostKey', hostKey);
     const ws = track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${query.toString()}`));
     const messages: RosterMessage[] = [];
