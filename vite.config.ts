@@ -51,6 +51,8 @@ export default defineConfig(({ mode }) => {
           // body is not even in the production build.
           chunkFileNames: (chunk) =>
             chunk.moduleIds.some((id) => id.endsWith('/src/ui/session.ts')) ? 'assets/room-[hash].js' : 'assets/[name]-[hash].js',
+          // …and so would its stylesheet.
+          assetFileNames: (asset) => (asset.names.includes('test-hook.css') ? 'assets/room-[hash][extname]' : 'assets/[name]-[hash][extname]'),
         },
       },
     },

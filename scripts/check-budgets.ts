@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { PAGE_JS_BUDGET_GZIP_BYTES, type BudgetedPage } from '../src/limits.ts';
 import { CHUNK_GRAPH_FILE, compressBoth, type ChunkGraph, type ChunkInfo } from './vite-delivery.ts';
@@ -39,7 +39,7 @@ const PLACEMENT: readonly { readonly what: string; readonly prefix: string; read
 /** Parts of PeerJS we never run (we send JSON text in 'raw' mode): reported when bundled. */
 const UNUSED_SERIALIZERS: readonly string[] = ['node_modules/peerjs-js-binarypack/', 'node_modules/@msgpack/msgpack/'];
 
-interface PageLoad {
+export interface PageLoad {
   readonly page: BudgetedPage;
   readonly firstPaint: ReadonlySet<string>;
   readonly total: ReadonlySet<string>;
@@ -161,4 +161,5 @@ function main(): void {
   }
 }
 
-main();
+// Run as a script (npm test); imported by the unit test for pageLoads only.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();
