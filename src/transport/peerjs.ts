@@ -90,8 +90,8 @@ export type SignalingState =
   /** The server refused us (room full, too many rooms, bad id): not retried automatically. */
   | { readonly kind: 'rejected'; readonly reason: string }
   /**
-   * This bundle speaks another PROTOCOL_VERSION than the server, or an older one than a peer
-   * (signaling-protocol.ts): the transport stopped; reloading the page fetches the current one.
+   * The server refused this bundle's PROTOCOL_VERSION (signaling-protocol.ts): the transport
+   * stopped; reloading the page fetches the current bundle.
    */
   | { readonly kind: 'outdated' }
   | { readonly kind: 'closed' };
