@@ -19,7 +19,10 @@ import { MAX_ROBOT_REQUEST_BYTES, MAX_ROOM_MEMBERS, MAX_ROOMS, SERVER_LIMITS } f
 import { isRoomCode, parsePeerJsId, type RoomCode } from '../src/rooms/room-code.ts';
 import {
   CLIENT_CONFIG_PATH,
+  isCurrentProtocolParam,
+  OUTDATED_PAGE_MESSAGE,
   PEERJS_KEY,
+  PROTOCOL_PARAM,
   ROSTER_CLOSE,
   ROSTER_PATH,
   SIGNALING_PATH,
@@ -367,6 +370,12 @@ export function attachSignaling(server: HttpServer | HttpsServer, options: Signa
   function acceptRoster(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, client: ClientAddress): void {
     rosterSockets.handleUpgrade(req, socket, head, (ws) => {
       const params = url.searchParams;
+      // A bundle of another protocol version (a phone that kept an old page open across an
+      // update): tell it to reload rather than serve it a roster it may misread.
+      if (!isCurrentProtocolParam(params.get(PROTOCOL_PARAM))) {
+        ws.close(ROSTER_CLOSE.outdated, OUTDATED_PAGE_MESSAGE);
+        return;
+      }
       const robot = isRobotSocket(params.get('id'), params.get('token'));
       if (!robot) ws.once('close', guard.socketOpened(client));
       const result = registry.subscribe(

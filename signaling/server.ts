@@ -13,6 +13,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { attachSignaling, type AttachedSignaling, type SignalingOptions } from './attach.ts';
+import { applySecurityHeaders } from './headers.ts';
 import { createStaticHandler } from './static.ts';
 
 export interface SignalingServerOptions extends SignalingOptions {
@@ -41,6 +42,8 @@ export function createSignalingServer(options: SignalingServerOptions): Signalin
   let signaling: AttachedSignaling | undefined;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // Every response, the app's files and the signaling endpoints alike (headers.ts).
+    applySecurityHeaders(req, res);
     if (signaling?.handleRequest(req, res)) return;
     if (serveStatic === undefined) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });

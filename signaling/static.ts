@@ -2,6 +2,14 @@
  * Serves the built app (dist/) from the signaling server's port: exact files by path, the SPA's
  * index.html for page routes, correct content types, no way out of the root, and caching that
  * matches Vite's output (hashed files under /assets/ never change; everything else revalidates).
+ *
+ * Compression: the build writes `file.br` and `file.gz` beside each text asset
+ * (scripts/vite-delivery.ts). A request whose Accept-Encoding allows one gets those bytes with
+ * Content-Encoding (brotli preferred at equal preference: smaller); every response of a file
+ * that has variants says `Vary: Accept-Encoding` so caches keep them apart, and each variant has
+ * its own ETag. Nothing is compressed per request.
+ *
+ * Paths with a segment starting with '.' (e.g. `.vite/`, the build's chunk graph) are never served.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -67,6 +75,73 @@ async function regularFile(file: string): Promise<{ size: number; mtime: Date } 
   }
 }
 
+/** The encodings we keep precompressed, most preferred first, with the suffix of their file. */
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+type Encoding = (typeof ENCODINGS)[number]['name'];
+
+/** Longest Accept-Encoding we parse; real browsers send ~30 characters. */
+const MAX_ACCEPT_ENCODING_LENGTH = 256;
+
+/**
+ * The q-value the client gives each encoding we have (RFC 9110 §12.5.3): an explicit entry wins
+ * over `*`; absent and not covered by `*` means not acceptable (q = 0). Exported for tests.
+ */
+export function acceptedEncodings(header: string | undefined): Readonly<Record<Encoding, number>> {
+  const q: Record<Encoding, number> = { br: 0, gzip: 0 };
+  if (header === undefined || header.length > MAX_ACCEPT_ENCODING_LENGTH) return q;
+  let wildcard: number | undefined;
+  const explicit = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [token = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(value) || value < 0 || value > 1) continue;
+    if (token === '*') wildcard = value;
+    else if (token !== '') explicit.set(token === 'x-gzip' ? 'gzip' : token, value);
+  }
+  for (const { name } of ENCODINGS) q[name] = explicit.get(name) ?? wildcard ?? 0;
+  return q;
+}
+
+/** The best precompressed variant of `file` the client accepts, if one exists. */
+async function pickVariant(
+  file: string,
+  acceptEncoding: string | undefined,
+): Promise<{ variants: boolean; chosen?: { encoding: Encoding; file: string; size: number; mtime: Date } }> {
+  const q = acceptedEncodings(acceptEncoding);
+  let variants = false;
+  let best: { encoding: Encoding; file: string; size: number; mtime: Date; q: number } | undefined;
+  for (const { name, suffix } of ENCODINGS) {
+    const stat = await regularFile(file + suffix);
+    if (stat === undefined) continue;
+    variants = true;
+    // ENCODINGS is in preference order: a later one must be strictly preferred by the client.
+    if (q[name] > 0 && (best === undefined || q[name] > best.q)) best = { encoding: name, file: file + suffix, ...stat, q: q[name] };
+  }
+  return best === undefined ? { variants } : { variants, chosen: best };
+}
+
+/** A validator per representation: size and mtime of the bytes sent, and their encoding. */
+function etagOf(stat: { size: number; mtime: Date }, encoding: Encoding | undefined): string {
+  return `"${stat.size.toString(36)}-${Math.floor(stat.mtime.getTime()).toString(36)}${encoding ? `-${encoding}` : ''}"`;
+}
+
+/** If-None-Match first (RFC 9110 §13.2.2); If-Modified-Since only without it. */
+function notModified(req: IncomingMessage, etag: string, mtime: Date): boolean {
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch
+      .split(',')
+      .map((tag) => tag.trim().replace(/^W\//, ''))
+      .some((tag) => tag === '*' || tag === etag);
+  }
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return Number.isFinite(since) && Math.floor(mtime.getTime() / 1000) * 1000 <= since;
+}
+
 export function createStaticHandler(rootDir: string): StaticHandler {
   const root = path.resolve(rootDir);
   return async (req, res) => {
@@ -78,6 +153,10 @@ export function createStaticHandler(rootDir: string): StaticHandler {
     const target = resolveInside(root, urlPath);
     if (target === undefined) {
       plain(res, 400, 'Bad path');
+      return;
+    }
+    if (path.relative(root, target).split(path.sep).some((segment) => segment.startsWith('.'))) {
+      plain(res, 404, 'Not found'); // build artefacts (.vite/) and any dotfile stay private
       return;
     }
     let file = target;
@@ -101,18 +180,32 @@ export function createStaticHandler(rootDir: string): StaticHandler {
     }
     const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
     const immutable = urlPath.startsWith(IMMUTABLE_PREFIX);
-    res.writeHead(200, {
+    const { variants, chosen } = await pickVariant(file, req.headers['accept-encoding']);
+    const sent = chosen ?? { file, size: stat.size, mtime: stat.mtime, encoding: undefined };
+    const etag = etagOf(sent, sent.encoding);
+    const headers: Record<string, string> = {
       'Content-Type': type,
-      'Content-Length': String(stat.size),
       'Last-Modified': stat.mtime.toUTCString(),
+      ETag: etag,
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      ...(variants ? { Vary: 'Accept-Encoding' } : {}),
+    };
+    if (notModified(req, etag, stat.mtime)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, {
+      ...headers,
+      ...(sent.encoding ? { 'Content-Encoding': sent.encoding } : {}),
+      'Content-Length': String(sent.size),
     });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    const stream = createReadStream(file);
+    const stream = createReadStream(sent.file);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   };

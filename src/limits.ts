@@ -317,3 +317,26 @@ export const MAX_ROUND_FLAG_STEP = 2 ** 30;
  * (Paxos `chosen`) only from this many + 1 distinct members, so one liar alone convinces nobody.
  */
 export const LIARS_TOLERATED = 1;
+/**
+ * Text assets smaller than this are not precompressed (scripts/vite-delivery.ts): a response
+ * under ~1 KB fits one TCP segment either way, so compressing it saves no round trip.
+ */
+export const PRECOMPRESS_MIN_BYTES = 1024;
+
+/** The pages App.svelte loads as separate chunks, each with its own JS budget. */
+export type BudgetedPage = 'landing' | 'student' | 'host' | 'solo';
+
+/**
+ * Gzip bytes of JS a page needs before its first paint (scripts/check-budgets.ts, run by
+ * `npm test`). A student's phone on a crowded classroom Wi-Fi (~1 Mbit/s each when 40 join at
+ * once) gets the student page in well under a second at 75 kB; the landing page, the first
+ * thing anyone sees, is 30 kB. The dashboard (one laptop, usually wired or close to the access
+ * point) and solo mode (the simulator and every machine) are bounded near what they need today
+ * so a regression shows.
+ */
+export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> = {
+  landing: 30_000,
+  student: 75_000,
+  host: 90_000,
+  solo: 65_000,
+};

@@ -100,6 +100,14 @@ export class Classroom {
     if (this.dashboard) this.restoreHostHistory();
     else this.restartStoredNodes();
     this.onPeers(transport.peers());
+    // A classroom may start after its tab already met the teacher's screen (the page loads the
+    // classroom after its first paint): that screen's catch-up went out before anyone listened
+    // here, so ask it again.
+    if (!this.dashboard) {
+      for (const peer of transport.peers()) {
+        if (peer.role === 'host' && peer.status === 'connected') transport.send(peer.id, { type: 'sync' });
+      }
+    }
   }
 
   get self(): PeerId {

@@ -6,7 +6,7 @@
  * The sender of every message is the transport connection's peer, so nothing here carries a
  * "from" field: a node cannot speak for another.
  */
-import { isAlgorithmName, type AlgorithmName } from '../machines/spec.ts';
+import { isAlgorithmName, type AlgorithmName } from '../machines/names.ts';
 import type { NodeView, RefusalKind, Value } from '../core/types.ts';
 import type { PeerId, RejectReason } from '../transport/types.ts';
 import {

@@ -1,20 +1,10 @@
 import { createActor, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import type { AcceptorProbe, NodeEffect, NodeEvent, NodeInput, NodeView } from '../core/types.ts';
 
-/** Every algorithm of the storyline, by the name the CLI, URLs and the UI use. */
-export const ALGORITHM_NAMES = [
-  'coordinator',
-  'majority',
-  'tiebreak',
-  'impatient-tiebreak',
-  'paxos',
-  'paxos-amnesia',
-] as const;
-export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
+import type { AlgorithmName } from './names.ts';
 
-export function isAlgorithmName(name: string): name is AlgorithmName {
-  return (ALGORITHM_NAMES as readonly string[]).includes(name);
-}
+// The names live in names.ts (no XState there: the router reads them on every page).
+export { ALGORITHM_NAMES, isAlgorithmName, type AlgorithmName } from './names.ts';
 
 /**
  * What a host needs to know about one algorithm. `M` is its message union, `D` its durable state.

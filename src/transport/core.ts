@@ -30,6 +30,7 @@ import type {
   TransportStats,
   Unsubscribe,
 } from './types.ts';
+import { PROTOCOL_VERSION } from './signaling-protocol.ts';
 import { decodeFrame, encodeEnvelope, type WireEnvelope } from './wire.ts';
 
 /** How a transport moves frames; implemented by memory.ts and peerjs.ts. */
@@ -61,6 +62,13 @@ interface PeerEntry {
   /** Inbound rate limit: frames counted in the one-second window starting at windowStart. */
   windowStart: number;
   windowCount: number;
+  /**
+   * Its last hello announced another PROTOCOL_VERSION than ours (an old page kept open across an
+   * update): until it says hello with ours (a reload), its other frames are dropped, uncounted,
+   * since it is out of date rather than hostile. A peer's version never stops this tab: a liar
+   * could claim any; only the server tells a tab it is outdated (peerjs.ts).
+   */
+  incompatible?: boolean;
 }
 
 function reportHandlerError(error: unknown): void {
@@ -139,7 +147,7 @@ export class TransportCore<M> {
   /** A channel to `peer` opened: introduce ourselves first thing. */
   linkOpened(peer: PeerId): void {
     this.entryFor(peer);
-    this.sendEnvelope(peer, { type: 'hello', name: this.options.name, role: this.options.role });
+    this.sendEnvelope(peer, { type: 'hello', name: this.options.name, role: this.options.role, protocol: PROTOCOL_VERSION });
   }
 
   /** One frame arrived on the channel whose remote end is `from`. Never throws. */
@@ -166,6 +174,8 @@ export class TransportCore<M> {
   }
 
   private handle(from: PeerId, entry: PeerEntry, envelope: WireEnvelope<M>, now: number): void {
+    if (envelope.type === 'hello') entry.incompatible = envelope.protocol !== PROTOCOL_VERSION;
+    if (entry.incompatible) return;
     switch (envelope.type) {
       case 'hello':
         // The hello's role is informative only: a tab cannot make itself the teacher.

@@ -20,7 +20,7 @@
  * - Signaling restarts: the PeerJS socket reconnects with capped exponential backoff using the
  *   same id and token; data channels that are up stay up throughout.
  */
-import { Peer, type DataConnection, type PeerError } from 'peerjs';
+import type { DataConnection, Peer, PeerError } from 'peerjs';
 import {
   HEARTBEAT_INTERVAL_MS,
   MAX_MESSAGE_BYTES,
@@ -39,6 +39,8 @@ import type { LinkState } from './liveness.ts';
 import {
   CLIENT_CONFIG_PATH,
   PEERJS_KEY,
+  PROTOCOL_PARAM,
+  PROTOCOL_VERSION,
   ROSTER_CLOSE,
   ROSTER_PATH,
   SIGNALING_PATH,
@@ -87,6 +89,11 @@ export type SignalingState =
   | { readonly kind: 'reconnecting'; readonly attempt: number; readonly retryInMs: number; readonly reason: string }
   /** The server refused us (room full, too many rooms, bad id): not retried automatically. */
   | { readonly kind: 'rejected'; readonly reason: string }
+  /**
+   * The server refused this bundle's PROTOCOL_VERSION (signaling-protocol.ts): the transport
+   * stopped; reloading the page fetches the current bundle.
+   */
+  | { readonly kind: 'outdated' }
   | { readonly kind: 'closed' };
 
 export interface LinkInfo {
@@ -161,8 +168,26 @@ export function backoffDelay(attempt: number, randomFraction: number): number {
   return Math.round(base * (0.75 + 0.5 * randomFraction));
 }
 
+/** States after which the transport does not reconnect by itself. */
+function isFinal(state: SignalingState): boolean {
+  return state.kind === 'rejected' || state.kind === 'outdated';
+}
+
 function randomFraction(): number {
   return cryptoRandomIndex(1_000_000) / 1_000_000;
+}
+
+/**
+ * PeerJS (a third of a student's JavaScript) is loaded when the first transport starts, not with
+ * the page: the page paints first and the library arrives while /config.json is fetched, and the
+ * pages without WebRTC (landing, solo) never load it (scripts/check-budgets.ts).
+ */
+let peerClass: Promise<typeof Peer> | undefined;
+function loadPeerClass(): Promise<typeof Peer> {
+  peerClass ??= import('peerjs').then((module) => module.Peer);
+  // A failed load (network blip) is not cached: the next transport tries again.
+  peerClass.catch(() => (peerClass = undefined));
+  return peerClass;
 }
 
 function rosterUrl(
@@ -174,7 +199,7 @@ function rosterUrl(
   hostKey: string | undefined,
 ): string {
   const scheme = endpoint.secure ? 'wss' : 'ws';
-  const query = new URLSearchParams({ id, token: identity.token, name, role });
+  const query = new URLSearchParams({ id, token: identity.token, name, role, [PROTOCOL_PARAM]: String(PROTOCOL_VERSION) });
   if (hostKey !== undefined) query.set('hostKey', hostKey);
   const basePath = (endpoint.path ?? SIGNALING_PATH).replace(/\/$/, '');
   const rosterPath = basePath + ROSTER_PATH.slice(SIGNALING_PATH.length);
@@ -233,6 +258,15 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       released: (from) => dropLink(from),
     },
   );
+
+  /**
+   * The server speaks another protocol version (it was updated while this page stayed open):
+   * stop talking to anyone and say so; nothing this bundle sends could be trusted to mean the
+   * same to them. Only the server's word counts here, never a peer's hello (core.ts).
+   */
+  function becomeOutdated(): void {
+    shutDown({ kind: 'outdated' });
+  }
 
   function setState(next: SignalingState): void {
     state = next;
@@ -468,6 +502,10 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     };
     socket.onclose = (event) => {
       if (rosterSocket === socket) rosterSocket = undefined;
+      if (event.code === ROSTER_CLOSE.outdated) {
+        becomeOutdated();
+        return;
+      }
       if (event.code === ROSTER_CLOSE.notTheTeacher) {
         setState({ kind: 'rejected', reason: event.reason || 'another screen is this room’s teacher' });
         return;
@@ -488,8 +526,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
 
   // ---- signaling socket (PeerJS) ----------------------------------------------------------
 
-  function newPeer(): Peer {
-    const created = new Peer(myPeerJsId, {
+  function newPeer(Loaded: typeof Peer): Peer {
+    const created = new Loaded(myPeerJsId, {
       host: endpoint.host,
       port: endpoint.port,
       path: endpoint.path ?? SIGNALING_PATH,
@@ -515,7 +553,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       if (!closed && peer === created) scheduleSignaling('lost the connection to the signaling server');
     });
     created.on('close', () => {
-      if (!closed && peer === created && state.kind !== 'rejected') scheduleSignaling('signaling connection closed');
+      if (!closed && peer === created && !isFinal(state)) scheduleSignaling('signaling connection closed');
     });
     created.on('error', (error: PeerError<string>) => onPeerError(created, error));
     return created;
@@ -554,7 +592,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   }
 
   function scheduleSignaling(reason: string): void {
-    if (closed || state.kind === 'rejected') return;
+    if (closed || isFinal(state)) return;
     clock.clearTimeout(retryTimer);
     clock.clearTimeout(connectWatchdog);
     const attempt = signalingAttempt++;
@@ -564,15 +602,15 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   }
 
   function connectSignaling(): void {
-    if (closed) return;
+    if (closed || PeerClass === undefined) return;
     const current = peer;
     if (current === undefined || current.destroyed) {
-      peer = newPeer();
+      peer = newPeer(PeerClass);
     } else if (current.disconnected) {
       try {
         current.reconnect();
       } catch {
-        peer = newPeer();
+        peer = newPeer(PeerClass);
       }
     } else if (current.open) {
       return;
@@ -593,12 +631,26 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   const onPageHide = (): void => core.sayGoodbye();
   globalThis.addEventListener?.('pagehide', onPageHide);
 
+  /** Set once PeerJS has loaded; signaling starts only then. */
+  let PeerClass: typeof Peer | undefined;
   void (async () => {
+    const loading = loadPeerClass();
     if (options.iceServers === undefined) iceServers = await fetchClientIceServers();
+    try {
+      PeerClass = await loading;
+    } catch {
+      if (!closed) setState({ kind: 'rejected', reason: 'the WebRTC code could not be loaded; reload the page' });
+      return;
+    }
     if (!closed) connectSignaling();
   })();
 
   function close(): void {
+    shutDown({ kind: 'closed' });
+  }
+
+  /** Goodbye to every peer, release everything, and end in `final` (closed, or outdated). */
+  function shutDown(final: SignalingState): void {
     if (closed) return;
     core.sayGoodbye();
     closed = true;
@@ -614,7 +666,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     // Give the goodbyes a moment on the wire; destroying the RTCPeerConnections drops buffers.
     clock.setTimeout(() => last?.destroy(), GOODBYE_FLUSH_MS);
     pending.clear();
-    setState({ kind: 'closed' });
+    setState(final);
     signalingHandlers.clear();
   }
 

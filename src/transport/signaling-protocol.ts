@@ -6,7 +6,7 @@
  *   GET  /config.json                     → ClientConfig (ICE servers: [] unless the school set TURN)
  *   WS   /signal/peerjs?key&id&token      → PeerJS's own signaling socket (PeerServer 1.0.2)
  *   GET  /signal/…                        → PeerServer's small HTTP API (discovery disabled)
- *   WS   /signal/roster?id&token&name&role[&hostKey] → this room's roster, pushed live
+ *   WS   /signal/roster?id&token&name&role&protocol[&hostKey] → this room's roster, pushed live
  *   POST /signal/rooms/ROOM/robots        → admit the teacher's robots (ROBOT ADMISSION below)
  *   DELETE /signal/rooms/ROOM             → the teacher closes the room (CLOSING A ROOM below)
  *
@@ -57,7 +57,37 @@ export const ROSTER_CLOSE = {
   full: 4413,
   /** Too many sockets or attempts from this address (SERVER_LIMITS): retry later, with backoff. */
   throttled: 4429,
+  /** The tab's bundle speaks another PROTOCOL_VERSION than the server (426 Upgrade Required): reload. */
+  outdated: 4426,
 } as const;
+
+/**
+ * The version of what a tab's bundle speaks with the server (the roster socket's parameters and
+ * messages) and with other tabs (the data-channel envelope, wire.ts). Raise it with any change an
+ * older bundle would misread. The roster socket carries it as `?protocol=N` and the server
+ * refuses any other value (absent included: bundles from before versioning) with
+ * ROSTER_CLOSE.outdated; every hello carries it, and a tab ignores a peer that speaks another
+ * version and, when that peer's is newer, knows it is itself the outdated one. Either way the
+ * outdated tab shows OUTDATED_PAGE_MESSAGE: a phone that kept an old page open across a server
+ * update reloads instead of misbehaving.
+ */
+export const PROTOCOL_VERSION = 1;
+/** The roster socket's query parameter carrying PROTOCOL_VERSION. */
+export const PROTOCOL_PARAM = 'protocol';
+/** Largest version we parse: a bound on the field, far above any version we will reach. */
+export const MAX_PROTOCOL_VERSION = 1_000_000;
+/** What an outdated tab tells its user (and the server's close reason). */
+export const OUTDATED_PAGE_MESSAGE = 'This page is out of date — reload';
+
+/** A protocol version as it may appear on the wire: a whole number 0..MAX_PROTOCOL_VERSION. */
+export function isProtocolVersion(raw: unknown): raw is number {
+  return typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= MAX_PROTOCOL_VERSION;
+}
+
+/** Whether the roster socket's `?protocol=` value is exactly ours (decimal digits, no padding). */
+export function isCurrentProtocolParam(raw: string | null): boolean {
+  return raw === String(PROTOCOL_VERSION);
+}
 
 /**
  * The teacher's key: a random secret the teacher's browser keeps per room. The first host to

@@ -1,7 +1,7 @@
 /**
  * The transport's own wire envelope, the only thing that ever crosses a data channel:
  *
- *   { "type": "hello", "name": "Ada", "role": "student" }   first thing each side sends
+ *   { "type": "hello", "name": "Ada", "role": "student", "protocol": 1 }   first thing each side sends
  *   { "type": "heartbeat" }                                 every HEARTBEAT_INTERVAL_MS
  *   { "type": "goodbye" }                                   on close() and on `pagehide`
  *   { "type": "app", "payload": <M> }                       the application's message
@@ -10,14 +10,19 @@
  * the size limit is measured on exactly the bytes that travel and a hostile frame can never make
  * a library throw. Decoding never throws: a frame is either an envelope or a reason to drop it.
  * No envelope names its sender: the sender is the peer at the other end of the channel.
+ *
+ * `protocol` is the sender's PROTOCOL_VERSION (signaling-protocol.ts). A hello without it comes
+ * from a bundle older than versioning and decodes as version 0; the core decides what a version
+ * other than ours means (it ignores that peer).
  */
 import { MAX_MESSAGE_BYTES } from '../limits.ts';
 import { parseDisplayName, parseRole } from '../rooms/names.ts';
 import { isRecord } from '../core/validate.ts';
+import { isProtocolVersion } from './signaling-protocol.ts';
 import type { MessageParser, PeerRole, RejectReason } from './types.ts';
 
 export type WireEnvelope<M> =
-  | { readonly type: 'hello'; readonly name: string; readonly role: PeerRole }
+  | { readonly type: 'hello'; readonly name: string; readonly role: PeerRole; readonly protocol: number }
   | { readonly type: 'heartbeat' }
   | { readonly type: 'goodbye' }
   | { readonly type: 'app'; readonly payload: M };
@@ -88,10 +93,11 @@ export function decodeEnvelope<M>(raw: unknown, parse: MessageParser<M>): Decode
     case 'hello': {
       const name = parseDisplayName(raw['name']);
       const role = parseRole(raw['role']);
-      if (name === undefined || role === undefined || !hasOnlyKeys(raw, ['type', 'name', 'role'])) {
+      const protocol = raw['protocol'] ?? 0; // absent: a bundle from before versioning
+      if (name === undefined || role === undefined || !isProtocolVersion(protocol) || !hasOnlyKeys(raw, ['type', 'name', 'role', 'protocol'])) {
         return { ok: false, reason: 'malformed' };
       }
-      return { ok: true, envelope: { type, name, role } };
+      return { ok: true, envelope: { type, name, role, protocol } };
     }
     case 'heartbeat':
     case 'goodbye':

@@ -9,15 +9,16 @@
  *   /?solo=1                    solo mode: the simulator in the page, no room, no network
  *                               (optionally &algorithm=majority&nodes=5&seed=1)
  *
- * `test=1` additionally installs the window test hook (see test-hook.ts); it changes nothing
- * on screen. Parsing never throws: bad input yields a route that explains what was wrong.
+ * No parameter installs anything: tests get their window hook from the e2e build (see
+ * test-hook.ts), so `?test=1` is an unknown parameter like any other and is ignored.
+ * Parsing never throws: bad input yields a route that explains what was wrong.
  */
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import { parseDisplayName } from '../rooms/names.ts';
-import { isAlgorithmName } from '../machines/spec.ts';
+import { isAlgorithmName } from '../machines/names.ts';
 import { MAX_URL_SEARCH_LENGTH } from '../limits.ts';
-import { DEFAULT_SOLO_SETUP, FLP_NODES, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo.ts';
-import { decodeCommands, encodeCommands, type SoloCommand, type SoloScript, type SoloStart } from './solo-script.ts';
+import { DEFAULT_SOLO_SETUP, FLP_NODES, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo-setup.ts';
+import { decodeCommands, encodeCommands, type SoloCommand, type SoloScript, type SoloStart } from './solo-link.ts';
 
 export type Route =
   | { readonly kind: 'landing'; readonly problem?: RouteProblem }
@@ -102,41 +103,35 @@ function wholeNumber(raw: string | null): number | undefined {
   return raw !== null && /^\d{1,10}$/.test(raw) ? Number(raw) : undefined;
 }
 
-export function isTestMode(search: string): boolean {
-  return new URLSearchParams(search).get('test') === '1';
+/** Query strings for each route. */
+export function landingHref(): string {
+  return '?';
 }
 
-/** Query strings for each route; `keep` carries `test=1` across navigations in tests. */
-export function landingHref(keep: { test: boolean }): string {
-  return keep.test ? '?test=1' : '?';
+export function joinHref(room: RoomCode): string {
+  return `?${query({ room })}`;
 }
 
-export function joinHref(room: RoomCode, keep: { test: boolean }): string {
-  return `?${query({ room }, keep)}`;
+export function studentHref(room: RoomCode, name: string): string {
+  return `?${query({ room, name })}`;
 }
 
-export function studentHref(room: RoomCode, name: string, keep: { test: boolean }): string {
-  return `?${query({ room, name }, keep)}`;
+export function hostHref(room: RoomCode): string {
+  return `?${query({ room, view: 'host' })}`;
 }
 
-export function hostHref(room: RoomCode, keep: { test: boolean }): string {
-  return `?${query({ room, view: 'host' }, keep)}`;
-}
-
-export function soloHref(keep: { test: boolean }): string {
-  return `?${query({ solo: '1' }, keep)}`;
+export function soloHref(): string {
+  return `?${query({ solo: '1' })}`;
 }
 
 /** The absolute URL students open (what the QR code encodes): the join form of `room`. */
 export function joinUrl(base: string, room: RoomCode): string {
   const url = new URL(base);
-  url.search = query({ room }, { test: false });
+  url.search = query({ room });
   url.hash = '';
   return url.toString();
 }
 
-function query(params: Record<string, string>, keep: { test: boolean }): string {
-  const search = new URLSearchParams(params);
-  if (keep.test) search.set('test', '1');
-  return search.toString();
+function query(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
 }

@@ -17,28 +17,14 @@ import { getAlgorithm } from '../machines/index.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import { Simulation, type NodeStatus } from '../sim/simulator.ts';
 import { formatEntry } from '../sim/trace.ts';
+import { FLP_NODES, isSoloNodeCount, isSoloSeed, MAX_SOLO_SEED, type SoloSetup } from './solo-setup.ts';
+import type { FlpAlgorithm } from './solo-link.ts';
 
 /** What the user can propose: the first three colours, one button each. */
 export const SOLO_VALUES: readonly Value[] = COLORS.slice(0, 3);
 
-export interface SoloSetup {
-  readonly algorithm: AlgorithmName;
-  readonly nodes: number;
-  readonly seed: number;
-}
-
-export const DEFAULT_SOLO_SETUP: SoloSetup = { algorithm: 'majority', nodes: 5, seed: 1 };
-
-/** Largest seed: the simulator's seeds are unsigned 32-bit integers. */
-export const MAX_SOLO_SEED = 0xffff_ffff;
-
-export function isSoloNodeCount(n: number): boolean {
-  return Number.isInteger(n) && n >= SOLO_MIN_NODES && n <= SOLO_MAX_NODES;
-}
-
-export function isSoloSeed(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= MAX_SOLO_SEED;
-}
+// The presets live in solo-setup.ts (the router reads them without loading the simulator).
+export { DEFAULT_SOLO_SETUP, isSoloNodeCount, isSoloSeed, MAX_SOLO_SEED, type SoloSetup } from './solo-setup.ts';
 
 /** Which messages the simulator holds: none, every one, or (the FLP scene) those to one node. */
 export type HoldMode = { readonly kind: 'off' } | { readonly kind: 'all' } | { readonly kind: 'to'; readonly node: NodeId };
@@ -71,10 +57,8 @@ export function applyHold(sim: Simulation, hold: HoldMode): void {
 
 // ---- the FLP scene -------------------------------------------------------------------------
 
-/** The FLP scene's algorithms: both voting rules count n5's vote as the one that breaks 2–2. */
-export type FlpAlgorithm = 'majority' | 'tiebreak';
-
-export const FLP_NODES = 5;
+export { FLP_NODES } from './solo-setup.ts';
+export type { FlpAlgorithm } from './solo-link.ts';
 /** The undecided node both candidates are on their way to. */
 export const FLP_FIFTH: NodeId = 'n5';
 /** Proposers and the ally each reaches first: n3 hears red first, n4 blue. */

@@ -1,8 +1,12 @@
 /**
- * `?test=1` only: a small window API through which Playwright tests and the mesh benchmark read
- * a tab's room state and drive its channels. It adds no behaviour: everything it calls exists
- * for the UI already, except raw frames, which is exactly what the boundary tests need to play a
- * hostile peer.
+ * The e2e build only (dist-test/, `vite build --mode e2e`): a small window API through which
+ * Playwright tests and the browser benchmarks read a tab's room state and drive its channels.
+ * It adds no behaviour: everything it calls exists for the UI already, except raw frames, which
+ * is exactly what the boundary tests need to play a hostile peer.
+ *
+ * In the production build (`npm start`'s dist/) `__TEST_HOOKS__` is the constant false, so the
+ * body below is dead code the bundler drops: no URL parameter or console call can install it
+ * (tests/e2e/production.spec.ts checks the served files and the page).
  */
 import type { LinkInfo, SignalingState } from '../transport/peerjs.ts';
 import type { PeerId, PeerInfo, TransportStats } from '../transport/types.ts';
@@ -34,6 +38,7 @@ declare global {
 }
 
 export function installTestHook(session: ClassroomSession): () => void {
+  if (!__TEST_HOOKS__) return () => {};
   const hook: RoomTestHook = {
     room: session.room,
     self: session.self,

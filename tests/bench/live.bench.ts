@@ -132,7 +132,7 @@ async function openRoom(context: BrowserContext, baseURL: string, n: number): Pr
   const room = randomRoomCode(cryptoRandomIndex);
   const open = async (query: Record<string, string>): Promise<Page> => {
     const page = await context.newPage();
-    await page.goto(`${baseURL}/?${new URLSearchParams({ room, test: '1', ...query })}`);
+    await page.goto(`${baseURL}/?${new URLSearchParams({ room, ...query })}`);
     return page;
   };
   const host = await open({ view: 'host' });

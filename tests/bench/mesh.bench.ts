@@ -4,7 +4,7 @@
  *
  * Real everything: our signaling server on 127.0.0.1 serving the built app, Debian's Chromium,
  * one browser context for all tabs (as in a classroom, each tab a node), round trips measured by
- * the app's own probes (`?test=1` hook → RoomSession.probe) over the same validated path as any
+ * the app's own probes (the e2e build's test hook → RoomSession.probe) over the same validated path as any
  * message.
  *
  * Network rule: WebRTC here must only ever see loopback. When not already inside a loopback-only
@@ -70,7 +70,7 @@ async function runSize(browser: Browser, baseURL: string, n: number, probes: num
     const pages = await Promise.all(
       Array.from({ length: n }, async (_, i) => {
         const page = await context.newPage();
-        await page.goto(`${baseURL}/?${new URLSearchParams({ room, name: `tab ${i + 1}`, test: '1' })}`);
+        await page.goto(`${baseURL}/?${new URLSearchParams({ room, name: `tab ${i + 1}` })}`);
         return page;
       }),
     );

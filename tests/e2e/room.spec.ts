@@ -19,7 +19,7 @@ function others(all: readonly string[], self: string): string[] {
   return all.filter((id) => id !== self);
 }
 
-/** One data-channel round trip from `page` to `peer`, through the app (`?test=1` hook). */
+/** One data-channel round trip from `page` to `peer`, through the app (the e2e build's test hook). */
 async function roundTrip(page: Page, peer: string): Promise<number | undefined> {
   return page.evaluate((p) => window.__room!.probe(p), peer);
 }
@@ -293,7 +293,7 @@ test('names are shown as text, never as markup, and bad ones are refused', async
 });
 
 test('a teacher starts a room and a student joins it through the join link and form', async ({ tabs, baseURL }) => {
-  const teacher = await tabs.open('/?test=1');
+  const teacher = await tabs.open('/');
   await teacher.getByTestId('start-room').click();
   await expect(teacher.getByTestId('host-page')).toBeVisible();
   const code = (await teacher.getByTestId('room-code').textContent())?.trim() ?? '';
@@ -303,7 +303,7 @@ test('a teacher starts a room and a student joins it through the join link and f
   const joinUrl = (await teacher.getByTestId('join-url').textContent())?.trim() ?? '';
   expect(joinUrl).toBe(`${baseURL}/?room=${code}`);
 
-  const phone = await tabs.open(`${joinUrl}&test=1`);
+  const phone = await tabs.open(joinUrl);
   await expect(phone.getByTestId('join-code')).toHaveValue(code);
   await phone.getByTestId('join-submit').click();
   await expect(phone.getByTestId('join-name')).toHaveAttribute('aria-invalid', 'true');
@@ -322,7 +322,7 @@ test('a teacher starts a room and a student joins it through the join link and f
 
 test('phone-sized screens: no sideways scrolling and touch targets of at least 44 px', async ({ tabs }) => {
   const room = newRoomCode();
-  const pages = [await tabs.open('/?test=1'), await tabs.host(room), await tabs.student(room, 'Wide name for a small phone')];
+  const pages = [await tabs.open('/'), await tabs.host(room), await tabs.student(room, 'Wide name for a small phone')];
   for (const page of pages) {
     await page.setViewportSize({ width: 360, height: 740 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -345,7 +345,7 @@ test('a second screen in another browser cannot become the room’s teacher', as
   const elsewhere = await browser.newContext({ permissions: ['microphone'] });
   try {
     const impostor = await elsewhere.newPage();
-    await impostor.goto(new URL(`/?${new URLSearchParams({ room, view: 'host', test: '1' })}`, baseURL).toString());
+    await impostor.goto(new URL(`/?${new URLSearchParams({ room, view: 'host' })}`, baseURL).toString());
     await expect(impostor.getByTestId('signaling-banner')).toContainText('already has its teacher');
     // Nobody lists it: the real teacher stays the only host.
     await expectPeers(student, [hostId], 'connected');

@@ -31,7 +31,7 @@ export interface Preset {
  */
 export async function openClass(tabs: Tabs, n: number, preset: Preset = {}, on?: TabOptions): Promise<Class> {
   const room = newRoomCode();
-  const query = new URLSearchParams({ room, view: 'host', test: '1', ...preset });
+  const query = new URLSearchParams({ room, view: 'host', ...preset });
   const host = await tabs.open(`/?${query}`, on);
   await expect(host.getByTestId('node-id')).toHaveText(/^[a-z0-9]{6}$/);
   const names = STUDENT_NAMES.slice(0, n);

@@ -16,14 +16,22 @@ export interface TabOptions {
 }
 
 export interface Tabs {
-  /** Opens a tab that joins `room` as student `name` at once (`?room&name&test=1`). */
+  /** Opens a tab that joins `room` as student `name` at once (`?room&name`). */
   student(room: RoomCode, name: string, options?: TabOptions): Promise<Page>;
-  /** Opens the teacher's room page (`?room&view=host&test=1`). */
+  /** Opens the teacher's room page (`?room&view=host`). */
   host(room: RoomCode, options?: TabOptions): Promise<Page>;
   /** Opens any path of the app in a new tab, without waiting for a room. */
   open(pathAndQuery: string, options?: TabOptions): Promise<Page>;
-  /** Uncaught errors any tab raised so far ("tab: message"). Checked empty after every test. */
+  /**
+   * Uncaught errors and Content-Security-Policy violations any tab raised so far ("tab: message").
+   * Checked empty after every test, so every browser test also proves the app runs under our CSP.
+   */
   readonly errors: readonly string[];
+}
+
+/** A console line in which Chromium reports a Content-Security-Policy violation. */
+export function isCspViolation(text: string): boolean {
+  return /Content Security Policy/i.test(text);
 }
 
 /** A fresh room per test, so tests never see each other's tabs. */
@@ -39,6 +47,11 @@ export const test = base.extend<{ tabs: Tabs; ownServer: AppServer }>({
       const page = await context.newPage();
       const label = `tab${++opened}`;
       page.on('pageerror', (error) => errors.push(`${label}: ${error.message}`));
+      // Chromium reports each CSP violation as a console error ("Refused to … because it violates
+      // the following Content Security Policy directive …").
+      page.on('console', (message) => {
+        if (message.type() === 'error' && isCspViolation(message.text())) errors.push(`${label}: ${message.text()}`);
+      });
       await page.goto(new URL(pathAndQuery, options?.baseURL ?? baseURL).toString());
       return page;
     };
@@ -49,8 +62,8 @@ export const test = base.extend<{ tabs: Tabs; ownServer: AppServer }>({
     };
     await use({
       student: async (room, name, options) =>
-        joined(await open(`/?${new URLSearchParams({ room, name, test: '1' })}`, options)),
-      host: async (room, options) => joined(await open(`/?${new URLSearchParams({ room, view: 'host', test: '1' })}`, options)),
+        joined(await open(`/?${new URLSearchParams({ room, name })}`, options)),
+      host: async (room, options) => joined(await open(`/?${new URLSearchParams({ room, view: 'host' })}`, options)),
       open,
       errors,
     });

@@ -1,6 +1,10 @@
 /**
  * Our real signaling server (signaling/server.ts) serving the built app, started in-process
  * for tests and benchmarks, always on 127.0.0.1.
+ *
+ * Tests and benchmarks serve the e2e build (dist-test/, `npm run build` makes it beside dist/):
+ * the same app with the window test hook compiled in, plus the transport harness page. The
+ * production build (dist/, what `npm start` serves) has neither; production.spec.ts checks it.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 import type { SignalingOptions } from '../../../signaling/attach.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
 
-export const DIST_DIR = fileURLToPath(new URL('../../../dist/', import.meta.url));
+/** The build tests and benchmarks serve: the e2e build (test hook + harness page). */
+export const DIST_DIR = fileURLToPath(new URL('../../../dist-test/', import.meta.url));
+/** The production build, exactly what `npm start` serves. */
+export const PRODUCTION_DIST_DIR = fileURLToPath(new URL('../../../dist/', import.meta.url));
 const HOST = '127.0.0.1';
 
 export interface AppServer {
@@ -26,19 +33,22 @@ export interface AppServer {
   readonly stateDb: string;
 }
 
-function requireBuild(): void {
-  if (!existsSync(`${DIST_DIR}index.html`)) {
-    throw new Error(`no built app in ${DIST_DIR}: run \`npm run build\` first (npm test does)`);
+function requireBuild(dir: string): void {
+  if (!existsSync(`${dir}index.html`)) {
+    throw new Error(`no built app in ${dir}: run \`npm run build\` first (npm test does; it builds dist/ and dist-test/)`);
   }
 }
 
-/** Starts a server on `port` (0 = any free port), with `options` for its signaling (e.g. lower room limits). */
-export async function startAppServer(port = 0, given: SignalingOptions = {}): Promise<AppServer> {
-  requireBuild();
+/**
+ * Starts a server on `port` (0 = any free port), with `options` for its signaling (e.g. lower
+ * room limits), serving `staticDir` (default: the e2e build).
+ */
+export async function startAppServer(port = 0, given: SignalingOptions = {}, staticDir = DIST_DIR): Promise<AppServer> {
+  requireBuild(staticDir);
   // A real file, so a restart (stop, start) is a real one: the new process-equivalent reopens it.
   const stateDb = typeof given.stateDb === 'string' ? given.stateDb : path.join(mkdtempSync(path.join(tmpdir(), 'cp-state-')), 'playground.sqlite');
   const options: SignalingOptions = { ...given, stateDb };
-  let server: SignalingServer | undefined = createSignalingServer({ ...options, host: HOST, port, staticDir: DIST_DIR });
+  let server: SignalingServer | undefined = createSignalingServer({ ...options, host: HOST, port, staticDir });
   const bound = await server.ready;
   return {
     baseURL: `http://${HOST}:${bound.port}`,
@@ -54,7 +64,7 @@ export async function startAppServer(port = 0, given: SignalingOptions = {}): Pr
     },
     async start() {
       if (server !== undefined) return;
-      const next = createSignalingServer({ ...options, host: HOST, port: bound.port, staticDir: DIST_DIR });
+      const next = createSignalingServer({ ...options, host: HOST, port: bound.port, staticDir });
       await next.ready;
       server = next;
     },

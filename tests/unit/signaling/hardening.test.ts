@@ -21,8 +21,7 @@ import {
   robotsPath,
   roomPath,
   teacherAuthorization,
-  type RosterMessage,
-} from '../../../src/transport/signaling-protocol.ts';
+  type RosterMessage, PROTOCOL_PARAM, PROTOCOL_VERSION } from '../../../src/transport/signaling-protocol.ts';
 import type { SignalingOptions } from '../../../signaling/attach.ts';
 import { parseServerEnv } from '../../../signaling/config.ts';
 import { RoomRegistry, type RosterSocket } from '../../../signaling/rooms.ts';
@@ -79,7 +78,7 @@ function peer(port: number, room: string, identity: TabIdentity): { ws: WebSocke
 
 /** A roster socket: resolves with the snapshot, or rejects with the close code. */
 function roster(port: number, room: string, identity: TabIdentity, name: string, role = 'student', hostKey?: string) {
-  const query = new URLSearchParams({ id: `${room}-${identity.node}`, token: identity.token, name, role });
+  const query = new URLSearchParams({ id: `${room}-${identity.node}`, token: identity.token, name, role, [PROTOCOL_PARAM]: String(PROTOCOL_VERSION) });
   if (hostKey !== undefined) query.set('hostKey', hostKey);
   const ws = track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${query.toString()}`));
   const messages: RosterMessage[] = [];

@@ -10,7 +10,14 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newIdentity } from '../../../src/transport/identity.ts';
-import { PEERJS_KEY, ROSTER_CLOSE, parseRosterMessage, type RosterMessage } from '../../../src/transport/signaling-protocol.ts';
+import {
+  PEERJS_KEY,
+  PROTOCOL_PARAM,
+  PROTOCOL_VERSION,
+  ROSTER_CLOSE,
+  parseRosterMessage,
+  type RosterMessage,
+} from '../../../src/transport/signaling-protocol.ts';
 import { RoomRegistry, type RosterSocket } from '../../../signaling/rooms.ts';
 import { RoomStore } from '../../../signaling/store.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
@@ -95,7 +102,7 @@ describe('signaling server', () => {
     role = 'student',
     hostKey?: string,
   ): { ws: WebSocket; messages: RosterMessage[]; first: Promise<RosterMessage> } {
-    const query = new URLSearchParams({ id: client.id, token: client.token, name, role });
+    const query = new URLSearchParams({ id: client.id, token: client.token, name, role, [PROTOCOL_PARAM]: String(PROTOCOL_VERSION) });
     if (hostKey !== undefined) query.set('hostKey', hostKey);
     const ws = track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${query.toString()}`));
     const messages: RosterMessage[] = [];
@@ -333,7 +340,7 @@ describe('signaling server limits', () => {
   }
 
   function subscribe(id: string, token: string, name: string): WebSocket {
-    return track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${new URLSearchParams({ id, token, name, role: 'student' })}`));
+    return track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${new URLSearchParams({ id, token, name, role: 'student', [PROTOCOL_PARAM]: String(PROTOCOL_VERSION) })}`));
   }
 
   it('enforces students per room (not counting the teacher’s screens) and rooms per server', async () => {
@@ -346,7 +353,7 @@ describe('signaling server limits', () => {
     // The teacher's screen still fits beside two students.
     expect(await attempt(ids[3]!, t.token)).toEqual({ type: 'OPEN' });
     const teacherRoster = track(
-      new WebSocket(`ws://${HOST}:${port}/signal/roster?${new URLSearchParams({ id: ids[3]!, token: t.token, name: 'T', role: 'host', hostKey: TEACHER_KEY })}`),
+      new WebSocket(`ws://${HOST}:${port}/signal/roster?${new URLSearchParams({ id: ids[3]!, token: t.token, name: 'T', role: 'host', hostKey: TEACHER_KEY, [PROTOCOL_PARAM]: String(PROTOCOL_VERSION) })}`),
     );
     expect(parseRosterMessage((await nextMessage(teacherRoster)) as string)).toMatchObject({ type: 'roster' });
     // A third student registers, but its roster subscription is refused and its PeerJS socket told why.

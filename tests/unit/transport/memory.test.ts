@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DOWN_AFTER_MS, HEARTBEAT_INTERVAL_MS, MAX_INBOUND_PER_PEER_PER_SECOND, SUSPECT_AFTER_MS } from '../../../src/limits.ts';
 import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
+import { PROTOCOL_VERSION } from '../../../src/transport/signaling-protocol.ts';
 import type { PeerInfo } from '../../../src/transport/types.ts';
 
 type Msg = { readonly n: number };
@@ -36,7 +37,7 @@ describe('MemoryNetwork on fake time', () => {
   });
 
   it('a hello cannot promote a peer to teacher: roles are the registry’s word', () => {
-    b.sendRawFrame('a', JSON.stringify({ type: 'hello', name: 'Mallory', role: 'host' }));
+    b.sendRawFrame('a', JSON.stringify({ type: 'hello', name: 'Mallory', role: 'host', protocol: PROTOCOL_VERSION }));
     vi.advanceTimersByTime(50);
     expect(a.peers()).toEqual([{ id: 'b', name: 'Mallory', role: 'student', status: 'connected' }]);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '../../../src/limits.ts';
+import { MAX_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../../src/transport/signaling-protocol.ts';
 import { decodeFrame, encodeEnvelope } from '../../../src/transport/wire.ts';
 
 type Msg = { readonly kind: 'vote'; readonly value: string };
@@ -16,7 +17,10 @@ function roundTrip(envelope: Parameters<typeof encodeEnvelope<Msg>>[0]) {
 
 describe('wire envelope', () => {
   it('round-trips every envelope type', () => {
-    expect(roundTrip({ type: 'hello', name: 'Ada', role: 'host' })).toEqual({ ok: true, envelope: { type: 'hello', name: 'Ada', role: 'host' } });
+    expect(roundTrip({ type: 'hello', name: 'Ada', role: 'host', protocol: PROTOCOL_VERSION })).toEqual({
+      ok: true,
+      envelope: { type: 'hello', name: 'Ada', role: 'host', protocol: PROTOCOL_VERSION },
+    });
     expect(roundTrip({ type: 'heartbeat' })).toEqual({ ok: true, envelope: { type: 'heartbeat' } });
     expect(roundTrip({ type: 'goodbye' })).toEqual({ ok: true, envelope: { type: 'goodbye' } });
     expect(roundTrip({ type: 'app', payload: { kind: 'vote', value: 'red' } })).toEqual({
@@ -47,8 +51,19 @@ describe('wire envelope', () => {
     ['a hello with a too-long name', `{"type":"hello","name":"${'x'.repeat(33)}","role":"student"}`, 'malformed'],
     ['a hello with an unknown role', '{"type":"hello","name":"Eve","role":"root"}', 'malformed'],
     ['a heartbeat with fields', '{"type":"heartbeat","at":1}', 'malformed'],
+    ['a hello with a negative protocol', '{"type":"hello","name":"Eve","role":"student","protocol":-1}', 'malformed'],
+    ['a hello with a fractional protocol', '{"type":"hello","name":"Eve","role":"student","protocol":1.5}', 'malformed'],
+    ['a hello with a string protocol', '{"type":"hello","name":"Eve","role":"student","protocol":"1"}', 'malformed'],
+    ['a hello with a protocol past the bound', `{"type":"hello","name":"Eve","role":"student","protocol":${MAX_PROTOCOL_VERSION + 1}}`, 'malformed'],
   ] as const)('drops %s as %s', (_what, frame, reason) => {
     expect(decodeFrame(frame, parseMsg)).toEqual({ ok: false, reason });
+  });
+
+  it('reads a hello without a protocol (a bundle from before versioning) as version 0', () => {
+    expect(decodeFrame('{"type":"hello","name":"Old","role":"student"}', parseMsg)).toEqual({
+      ok: true,
+      envelope: { type: 'hello', name: 'Old', role: 'student', protocol: 0 },
+    });
   });
 
   it('drops binary frames and non-string values as malformed', () => {

@@ -1,6 +1,6 @@
 import { MAX_URL_SEARCH_LENGTH } from '../../../src/limits.ts';
 import { describe, expect, it } from 'vitest';
-import { hostHref, isTestMode, joinUrl, landingHref, parseRoute, studentHref } from '../../../src/ui/route.ts';
+import { hostHref, joinHref, joinUrl, landingHref, parseRoute, soloHref, studentHref } from '../../../src/ui/route.ts';
 import { normalizeRoomCode, type RoomCode } from '../../../src/rooms/room-code.ts';
 import { MAX_NAME_LENGTH } from '../../../src/limits.ts';
 
@@ -59,13 +59,17 @@ describe('parseRoute', () => {
 });
 
 describe('hrefs', () => {
-  it('round-trip through parseRoute and carry test=1 along', () => {
-    for (const keep of [{ test: false }, { test: true }]) {
-      expect(parseRoute(hostHref(ROOM, keep))).toEqual({ kind: 'host', room: ROOM });
-      expect(parseRoute(studentHref(ROOM, 'Zoë & <Bob>', keep))).toEqual({ kind: 'student', room: ROOM, name: 'Zoë & <Bob>' });
-      expect(isTestMode(hostHref(ROOM, keep))).toBe(keep.test);
-      expect(isTestMode(landingHref(keep))).toBe(keep.test);
-      expect(parseRoute(landingHref(keep))).toEqual({ kind: 'landing' });
+  it('round-trip through parseRoute', () => {
+    expect(parseRoute(hostHref(ROOM))).toEqual({ kind: 'host', room: ROOM });
+    expect(parseRoute(studentHref(ROOM, 'Zoë & <Bob>'))).toEqual({ kind: 'student', room: ROOM, name: 'Zoë & <Bob>' });
+    expect(parseRoute(joinHref(ROOM))).toEqual({ kind: 'join', room: ROOM });
+    expect(parseRoute(landingHref())).toEqual({ kind: 'landing' });
+    expect(parseRoute(soloHref()).kind).toBe('solo');
+  });
+
+  it('carry no test parameter: hooks come from the e2e build, never from a URL', () => {
+    for (const href of [hostHref(ROOM), studentHref(ROOM, 'Ada'), joinHref(ROOM), landingHref(), soloHref()]) {
+      expect(new URLSearchParams(href).has('test')).toBe(false);
     }
   });
 
