@@ -107,3 +107,10 @@ export const SOLO_TRACE_LINES = 30;
  * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
+
+/**
+ * Robots (src/robots): the teacher's headless nodes start this far apart, so 35 of them join
+ * over ~2 s instead of all at once: each join makes every member dial the newcomer, and a burst
+ * of hundreds of simultaneous handshakes is what makes a big room's mesh slow (see DIAL_*).
+ */
+export const ROBOT_START_SPACING_MS = 50;

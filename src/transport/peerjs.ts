@@ -20,7 +20,7 @@
  * - Signaling restarts: the PeerJS socket reconnects with capped exponential backoff using the
  *   same id and token; data channels that are up stay up throughout.
  */
-import { Peer, type DataConnection, type PeerError } from 'peerjs';
+import PeerJs, { type DataConnection, type PeerError } from 'peerjs';
 import {
   HEARTBEAT_INTERVAL_MS,
   MAX_MESSAGE_BYTES,
@@ -49,6 +49,15 @@ import {
   type RosterMember,
 } from './signaling-protocol.ts';
 import type { MessageParser, PeerId, PeerRole, Transport, Unsubscribe } from './types.ts';
+
+/**
+ * PeerJS's `Peer` class. Its ESM build (browsers, Vite, Vitest) default-exports the class; in
+ * plain Node ESM (the robots) the package is its CommonJS build, whose default import is the
+ * whole `module.exports`, and named imports of it fail at link time.
+ */
+const Peer: typeof PeerJs =
+  (PeerJs as unknown as { readonly Peer?: typeof PeerJs }).Peer ?? PeerJs;
+type Peer = PeerJs;
 
 /** Where the signaling server is. Defaults to the page's own origin and SIGNALING_PATH. */
 export interface SignalingEndpoint {
@@ -110,6 +119,12 @@ export interface PeerTransport<M> extends Transport<M> {
    * the "a tab sends garbage" demo) play a hostile peer. Returns false without an open channel.
    */
   sendRawFrame(to: PeerId, frame: string | ArrayBuffer): boolean;
+  /**
+   * Ends this node as a crash would: no goodbye, every connection and socket torn down at once.
+   * The others learn it from the signaling server (its socket closed) like a crashed tab's. For
+   * headless nodes (robots), whose "crash" is not a closed tab.
+   */
+  abort(): void;
 }
 
 /** A dialled connection that has not opened after this long is abandoned and re-dialled. */
@@ -599,8 +614,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   })();
 
   function close(): void {
+    shutdown(true);
+  }
+
+  function shutdown(goodbye: boolean): void {
     if (closed) return;
-    core.sayGoodbye();
+    if (goodbye) core.sayGoodbye();
     closed = true;
     core.stop();
     stopMaintain();
@@ -612,7 +631,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     rosterSocket = undefined;
     const last = peer;
     // Give the goodbyes a moment on the wire; destroying the RTCPeerConnections drops buffers.
-    clock.setTimeout(() => last?.destroy(), GOODBYE_FLUSH_MS);
+    if (goodbye) clock.setTimeout(() => last?.destroy(), GOODBYE_FLUSH_MS);
+    else last?.destroy();
     pending.clear();
     setState({ kind: 'closed' });
     signalingHandlers.clear();
@@ -641,5 +661,6 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       }
     },
     close,
+    abort: () => shutdown(false),
   };
 }
