@@ -114,3 +114,20 @@ export const SOLO_MAX_HELD_SHOWN = 40;
  * of hundreds of simultaneous handshakes is what makes a big room's mesh slow (see DIAL_*).
  */
 export const ROBOT_START_SPACING_MS = 50;
+
+/**
+ * Mesh formation (src/transport/pacing.ts): dials one node keeps negotiating at once. Each
+ * dial is an offer, an answer and a few ICE candidates through the signaling server, then a
+ * DTLS and SCTP handshake (~1 s for a robot, mostly waiting on DTLS's first retransmit). With
+ * the balanced dialler rule a node of a 40-node room dials ~20 peers: 8 at a time is 3 rounds,
+ * and caps the room at ~320 handshakes in flight instead of ~780 (everyone at once).
+ */
+export const MAX_PENDING_DIALS = 8;
+/**
+ * A dial that has not opened after this long is abandoned and re-dialled (with backoff). A
+ * healthy handshake here takes 0.1–1 s; a pending dial holds one of MAX_PENDING_DIALS places,
+ * so a dead one must not hold it long.
+ */
+export const DIAL_TIMEOUT_MS = 8_000;
+/** How often a node re-checks its links (re-dials, drops dead ones). Dials also start as soon as a place frees up. */
+export const LINK_MAINTENANCE_MS = 1_000;

@@ -259,6 +259,10 @@ export class TransportCore<M> {
     return this.peerList;
   }
 
+  roleOf(peer: PeerId): PeerRole | undefined {
+    return this.entries.get(peer)?.role;
+  }
+
   statusOf(peer: PeerId): PeerStatus | undefined {
     return this.entries.get(peer)?.status;
   }
