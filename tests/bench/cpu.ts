@@ -93,3 +93,12 @@ export async function treeCpu(roots: Readonly<Record<string, number>>, windowMs:
   });
   return result;
 }
+
+/** Cores used by the one process `pid` alone (not its children) over `windowMs`. */
+export async function processCpu(pid: number, windowMs: number): Promise<number> {
+  const before = readStat(pid)?.ticks ?? 0;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  const elapsedS = (performance.now() - started) / 1000;
+  return ((readStat(pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / elapsedS;
+}
