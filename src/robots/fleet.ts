@@ -21,6 +21,8 @@ export interface FleetOptions {
   readonly dataDir: string;
   /** Robots are named `${namePrefix} 1` … */
   readonly namePrefix?: string;
+  /** Number of the first robot (default 1): a fleet split over processes numbers its robots on. */
+  readonly first?: number;
   /** The room's teacher key: admits the robots as the teacher's (optional, see admission.ts). */
   readonly hostKey?: string;
   readonly onEvent?: (event: RobotEvent) => void;
@@ -28,20 +30,22 @@ export interface FleetOptions {
 
 export class RobotFleet {
   readonly robots: readonly Robot[];
+  private readonly first: number;
 
   constructor(private readonly options: FleetOptions) {
     if (!Number.isInteger(options.count) || options.count < 1 || options.count > MAX_PEERS_PER_ROOM) {
       throw new RangeError(`a fleet has 1–${MAX_PEERS_PER_ROOM} robots, not ${options.count}`);
     }
     const prefix = options.namePrefix ?? 'Robot';
+    this.first = options.first ?? 1;
     this.robots = Array.from(
       { length: options.count },
       (_, i) =>
         new Robot({
           room: options.room,
-          name: `${prefix} ${i + 1}`,
+          name: `${prefix} ${this.first + i}`,
           signaling: options.signaling,
-          dataDir: join(options.dataDir, `robot-${i + 1}`),
+          dataDir: join(options.dataDir, `robot-${this.first + i}`),
           ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         }),
     );
@@ -58,10 +62,10 @@ export class RobotFleet {
     }
   }
 
-  /** A robot by 1-based number, node id or name; undefined if none. */
+  /** A robot by its number, node id or name; undefined if none. */
   find(ref: string): Robot | undefined {
-    const index = Number(ref);
-    if (Number.isInteger(index) && index >= 1 && index <= this.robots.length) return this.robots[index - 1];
+    const index = Number(ref) - this.first;
+    if (Number.isInteger(index) && index >= 0 && index < this.robots.length) return this.robots[index];
     return this.robots.find((r) => r.id === ref || r.name === ref);
   }
 

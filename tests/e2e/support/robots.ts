@@ -63,18 +63,25 @@ export class Robots {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-    while (Date.now() < deadline) {
-      const next = await Promise.race([lines.next(), exited(child)]);
-      if (next === 'exited' || next.done) throw new Error(`robots exited before ready: ${stderr}`);
+    const timeoutMs = options.readyTimeoutMs ?? 60_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    for (;;) {
+      const next = await Promise.race([lines.next(), exited(child), timedOut]);
+      if (next === 'timeout') break;
+      if (next === 'exited' || next.done) {
+        clearTimeout(timer);
+        throw new Error(`robots exited before ready: ${stderr}`);
+      }
       const event = parse(next.value);
       if (event?.['type'] === 'ready') {
+        clearTimeout(timer);
         const ids = (event['robots'] as { id: string }[]).map((r) => r.id);
         return new Robots(child, dataDir, ids, lines);
       }
     }
     child.kill('SIGKILL');
-    throw new Error(`robots not ready in time: ${stderr}`);
+    throw new Error(`robots not ready within ${timeoutMs} ms: ${stderr}`);
   }
 
   get pid(): number {
