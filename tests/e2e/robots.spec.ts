@@ -20,10 +20,11 @@ import { startAppServer, type AppServer } from './support/server.ts';
 const TABS = 5;
 const ROBOTS = 35;
 const NODES = TABS + ROBOTS;
-const MESH_WITHIN_MS = 45_000;
+const MESH_WITHIN_MS = 75_000;
 const DECIDE_WITHIN_MS = 20_000;
 
 const vethProblem = addRobotVeth();
+if (vethProblem !== undefined) console.error(`ROBOTS TEST SKIPPED: ${vethProblem}`);
 
 /** The server admits robots under the teacher's key once it has that endpoint (the server work of #11). */
 const serverAdmitsRobots = 'robotsPath' in signalingProtocol;
@@ -43,7 +44,7 @@ test.describe('robots fill a room of 40', () => {
   });
 
   test('5 tabs and 35 robots decide one Paxos value, every node the same', async ({ tabs }) => {
-    test.setTimeout(90_000);
+    test.setTimeout(120_000);
     const room = newRoomCode();
     const baseURL = server.baseURL;
     const host = await tabs.host(room, { baseURL });

@@ -42,6 +42,8 @@ export class Robots {
   readonly decided: RobotDecided[] = [];
   private readonly waiters = new Set<() => void>();
   private lastState: RobotSnapshot[] | undefined;
+  /** The latest state answer ever received (lastState is cleared per request). */
+  private lastKnown: RobotSnapshot[] | undefined;
   private readonly errors: string[] = [];
 
   private constructor(
@@ -104,9 +106,10 @@ export class Robots {
   async waitState(check: (robots: RobotSnapshot[]) => boolean, timeoutMs: number, what: string): Promise<RobotSnapshot[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const state = await this.state();
-      if (check(state)) return state;
-      if (Date.now() > deadline) throw new Error(`robots: ${what} not within ${timeoutMs} ms: ${JSON.stringify(state.map((r) => [r.name, r.status, r.connected, r.decisions[0]?.phase]))}`);
+      // A busy robot process (a whole room handshaking on two cores) may answer late: keep asking until the deadline.
+      const state = await this.state(Math.max(1_000, deadline - Date.now())).catch(() => this.lastKnown);
+      if (state !== undefined && check(state)) return state;
+      if (Date.now() > deadline) throw new Error(`robots: ${what} not within ${timeoutMs} ms: ${JSON.stringify((state ?? []).map((r) => [r.name, r.status, r.connected, r.decisions[0]?.phase]))}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -136,10 +139,11 @@ export class Robots {
 
   private async read(lines: AsyncIterableIterator<string>): Promise<void> {
     for await (const line of lines) {
+      if (process.env['CP_ROBOTS_DEBUG']) console.error(`robots> ${line.slice(0, 200)}`);
       const event = parse(line);
       if (event === undefined) continue;
       if (event['type'] === 'decided') this.decided.push(event as unknown as RobotDecided);
-      else if (event['type'] === 'state') this.lastState = event['robots'] as RobotSnapshot[];
+      else if (event['type'] === 'state') this.lastState = this.lastKnown = event['robots'] as RobotSnapshot[];
       else if (event['type'] === 'error') this.errors.push(String(event['message']));
       for (const wake of [...this.waiters]) wake();
     }
