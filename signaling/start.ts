@@ -6,7 +6,9 @@
  * Environment:
  *   PORT (default 8080), HOST (default 0.0.0.0: every interface, so phones on the classroom
  *   network can connect), CERT_FILE + KEY_FILE (serve https with that certificate),
- *   ICE_SERVERS (JSON array of RTCIceServer, e.g. a school's TURN server; default none).
+ *   ICE_SERVERS (JSON array of RTCIceServer, e.g. a school's TURN server; default none),
+ *   STATE_DB, ROOM_RETENTION_HOURS, TRUSTED_ADDRESSES, LIMIT_* (the store and the abuse limits:
+ *   signaling/config.ts).
  */
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -14,7 +16,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
 import { parseClientConfig, type IceServerConfig } from '../src/transport/signaling-protocol.ts';
+import { parseServerEnv } from './config.ts';
 import { createSignalingServer } from './server.ts';
+import { RoomStore } from './store.ts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const distDir = path.join(projectRoot, 'dist');
@@ -97,6 +101,14 @@ async function main(): Promise<void> {
   const port = parsePort(process.env['PORT']);
   const iceServers = parseIceServers(process.env['ICE_SERVERS']);
   const tls = readTls();
+  const env = parseServerEnv(process.env, process.cwd());
+  if (!env.ok) fail(env.error);
+  let store: RoomStore;
+  try {
+    store = new RoomStore(env.config.stateDb);
+  } catch (error) {
+    fail(`${(error as Error).message} (STATE_DB; move the file away to start with no rooms)`);
+  }
   await buildIfNeeded();
 
   const scheme = tls ? 'https' : 'http';
@@ -113,6 +125,8 @@ async function main(): Promise<void> {
     staticDir: distDir,
     iceServers,
     joinOrigins: lan,
+    stateDb: store,
+    limits: env.config.limits,
     ...(tls ? { tls } : {}),
     log: (line) => console.log(line),
   });
@@ -129,6 +143,7 @@ async function main(): Promise<void> {
   console.log(`  On this computer:   ${local}`);
   for (const origin of lan) console.log(`  On the network:     ${origin}/`);
   if (iceServers.length > 0) console.log(`  ICE servers:        ${iceServers.length} configured (ICE_SERVERS)`);
+  console.log(`  Rooms kept in:      ${env.config.stateDb} (STATE_DB)`);
   const qrTarget = lan[0] === undefined ? undefined : `${lan[0]}/`;
   if (qrTarget !== undefined) {
     console.log(`\nStudents: scan to open ${qrTarget}\n`);
@@ -144,7 +159,10 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1); // a second Ctrl+C: do not wait
     stopping = true;
     console.log('\nStopping…');
-    void server.close().then(() => process.exit(0));
+    void server.close().then(() => {
+      store.close();
+      process.exit(0);
+    });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -6,11 +6,20 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Plugin, PreviewServer, ViteDevServer } from 'vite';
 import { attachSignaling, type SignalingOptions } from './attach.ts';
+import { parseServerEnv } from './config.ts';
 
 function mount(server: ViteDevServer | PreviewServer, options: SignalingOptions): void {
   const http = server.httpServer as HttpServer | null;
   if (http === null) return; // middleware mode: the embedding server owns signaling
-  const signaling = attachSignaling(http, { log: (line) => server.config.logger.info(line), ...options });
+  // The dev server keeps rooms like `npm start` (STATE_DB, default ./data/playground.sqlite).
+  const env = parseServerEnv(process.env, server.config.root);
+  if (!env.ok) throw new Error(env.error);
+  const signaling = attachSignaling(http, {
+    log: (line) => server.config.logger.info(line),
+    stateDb: env.config.stateDb,
+    limits: env.config.limits,
+    ...options,
+  });
   server.middlewares.use((req, res, next) => {
     if (!signaling.handleRequest(req, res)) next();
   });

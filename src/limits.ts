@@ -17,16 +17,32 @@ export const MAX_NAME_LENGTH = 32;
 export const MAX_VALUE_LENGTH = 40;
 
 /**
- * Peers in one room. A full mesh has n(n-1)/2 WebRTC links; measured here, 20 tabs mesh in
- * ~3 s on 2 cores and 40 saturate a laptop. 40 covers a big class plus the teacher's screen.
+ * Students in one room: the nodes that take part in decisions (student tabs and the teacher's
+ * robots), NOT counting the teacher's screens (MAX_TEACHER_SCREENS_PER_ROOM, on top). A full
+ * mesh has n(n-1)/2 WebRTC links; 40 is a big class.
  */
 export const MAX_PEERS_PER_ROOM = 40;
+/** The teacher's screens (role 'host': the projector's dashboard, maybe a laptop's) beside the students. */
+export const MAX_TEACHER_SCREENS_PER_ROOM = 2;
+/** Everyone a room's signaling may hold at once, and the longest roster a member can be sent. */
+export const MAX_ROOM_MEMBERS = MAX_PEERS_PER_ROOM + MAX_TEACHER_SCREENS_PER_ROOM;
 
 /** Rooms one signaling server holds at once: a school's worth, far below PeerServer's 5000 sockets. */
 export const MAX_ROOMS = 200;
 
-/** Room codes: 5 characters from a 25-character alphabet ≈ 9.8 million codes, easy to read aloud. */
-export const ROOM_CODE_LENGTH = 5;
+/**
+ * Room codes: 7 characters of a 25-character alphabet = 25^7 ≈ 6.1 billion codes, still easy to
+ * read aloud ("K Q 7, R X A 4"). Why 7 and not 5 (9.8 million): a room code is the only thing
+ * between a stranger and a class, so guessing a LIVE room must be impractical at the throttled
+ * rate (SERVER_LIMITS.newRoomCodesPerAddressPerMinute = 10 unknown codes a minute per address):
+ *   one address, all day:  10 × 60 × 24 = 14,400 guesses; against the 1–3 live rooms of a school
+ *     server the chance of hitting one is 14,400 × 3 / 6.1e9 ≈ 7 in a million per day;
+ *   worst case, 40 addresses (a whole class) guessing all day at a server full of MAX_ROOMS = 200
+ *     rooms: 40 × 14,400 × 200 / 6.1e9 ≈ 1.9 % per day, versus certainty within minutes for
+ *     5 characters (9.8 million codes at 470 guesses a second, measured before the throttle).
+ * Each unknown code also creates a room that counts against roomsPerAddress until it expires.
+ */
+export const ROOM_CODE_LENGTH = 7;
 /** No 0/O, 1/I/L, 5/S, 2/Z, U/V: characters people confuse when reading from a projector. */
 export const ROOM_CODE_ALPHABET = 'ABCDEFGHJKMNPQRTWXY346789';
 
@@ -141,3 +157,68 @@ export const LINK_MAINTENANCE_MS = 1_000;
  * larger fleets as several processes of at most this many.
  */
 export const ROBOTS_PER_PROCESS = 12;
+
+/**
+ * The signaling server's own limits (signaling/): room lifetime and per-client-address abuse
+ * limits. Every value is configurable (env, see README "Configuration"); these are the defaults.
+ * "Address" is the TCP peer address the server sees; on a classroom Wi-Fi that is one device.
+ * Addresses in trustedAddresses (default: this machine's loopback, where the teacher, the tests
+ * and benchmarks open their tabs) are exempt from the per-address limits, and so are the
+ * teacher's robots (admitted under the teacher's key): one laptop can open 40 test tabs from
+ * 127.0.0.1. Room capacity (MAX_PEERS_PER_ROOM) applies to everyone.
+ */
+export const SERVER_LIMITS = {
+  /**
+   * A room whose teacher claimed it lives until the teacher closes it or this long after it was
+   * last used (its last member left): every tab crashing is a lesson, not an ending; a day is
+   * one school day plus margin, and then what the server keeps of it is deleted.
+   */
+  roomRetentionMs: 24 * 60 * 60 * 1000,
+  /**
+   * A room no teacher ever claimed (a mistyped code, students trying things out) lives this long
+   * after its last member left: long enough to survive a reload or a server restart, short
+   * enough that a typo does not hold a room (and a place in roomsPerAddress) for a day.
+   */
+  unclaimedRoomRetentionMs: 10 * 60 * 1000,
+  /** How often expired rooms are deleted. A minute is far finer than the retention. */
+  retentionSweepMs: 60 * 1000,
+  /**
+   * Node ids a room remembers over its lifetime (each owned by its first token). A tab mints a
+   * new id only when duplicated or when its storage is gone, so ten per place is plenty; bounds
+   * the store at MAX_ROOMS × this many rows.
+   */
+  nodeIdsPerRoom: 10 * MAX_ROOM_MEMBERS,
+  /** Rooms one address may have created and still alive: a teacher opens one or two. */
+  roomsPerAddress: 5,
+  /**
+   * Unknown room codes one address may try per minute (each creates a room): a student mistyping
+   * a few times never meets it; guessing is throttled to it (see ROOM_CODE_LENGTH for the odds).
+   */
+  newRoomCodesPerAddressPerMinute: 10,
+  /**
+   * Open signaling sockets (PeerJS + roster) per address. A tab holds 2; a phone with a few tabs
+   * and a reload in flight holds under 10. Stops one client from taking PeerServer's 5000 sockets.
+   */
+  socketsPerAddress: 16,
+  /**
+   * Socket openings (PeerJS registrations + roster subscriptions) per address per minute. A join
+   * costs 2, a reload 2, a reconnect backs off to one try per 10 s: a real tab stays far below.
+   */
+  joinsPerAddressPerMinute: 60,
+  /**
+   * Tabs of one room connected at once from one address: a student's phone and laptop and a
+   * reload in flight. One client cannot fill a room of MAX_PEERS_PER_ROOM.
+   */
+  tabsPerAddressPerRoom: 3,
+  /** New node ids one address may create in one room: a few tabs and some duplicates. */
+  newNodesPerAddressPerRoom: 12,
+  /** Wrong teacher keys one address may present per minute (a key has ≥ 95 random bits anyway). */
+  wrongTeacherKeysPerAddressPerMinute: 10,
+  /** The default trusted addresses: this machine's loopback. */
+  trustedAddresses: ['127.0.0.1', '::1'] as readonly string[],
+} as const;
+
+/** Robots one admission call may register: a room's worth. */
+export const MAX_ROBOTS_PER_REQUEST = MAX_PEERS_PER_ROOM;
+/** The body of a robot admission call: 40 × {node, token} is under 3 kB. */
+export const MAX_ROBOT_REQUEST_BYTES = 8 * 1024;

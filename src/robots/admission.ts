@@ -33,6 +33,24 @@ export async function admitRobots(
   hostKey: string,
   robots: readonly TabIdentity[],
 ): Promise<void> {
+  // 404 also means "the teacher's page has not claimed the room yet": a teacher who starts the
+  // robots right after opening the room page is a moment early, not wrong.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admitOnce(endpoint, room, hostKey, robots);
+    } catch (error) {
+      if (!(error instanceof NotYetClaimed) || attempt >= ADMISSION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, ADMISSION_RETRY_MS));
+    }
+  }
+}
+
+class NotYetClaimed extends AdmissionError {}
+
+const ADMISSION_ATTEMPTS = 10;
+const ADMISSION_RETRY_MS = 500;
+
+async function admitOnce(endpoint: SignalingEndpoint, room: RoomCode, hostKey: string, robots: readonly TabIdentity[]): Promise<void> {
   if (robots.length === 0) return;
   if (robots.length > MAX_PEERS_PER_ROOM) throw new AdmissionError(`at most ${MAX_PEERS_PER_ROOM} robots fit a room`);
   let response: Response;
@@ -52,6 +70,7 @@ export async function admitRobots(
     if (Array.isArray(admitted) && robots.every((r) => admitted.includes(r.node))) return;
     throw new AdmissionError('the server answered the robot admission with something else (an older server without robots?)');
   }
+  if (response.status === 404) throw new NotYetClaimed('robots not admitted (404): no such room, or its teacher has not opened the room page yet');
   const reasons: Record<number, string> = {
     401: 'the teacher key is wrong or missing',
     404: 'no such room, or its teacher has not opened the room page yet',

@@ -13,7 +13,7 @@
  */
 import { ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH } from '../limits.ts';
 
-/** A validated room code, e.g. "KQ7RX". */
+/** A validated room code, e.g. "KQ7RXA4". */
 export type RoomCode = string & { readonly __brand: 'RoomCode' };
 /** A validated node id, e.g. "m3kx9t". The transport's PeerId inside a room. */
 export type NodeName = string & { readonly __brand: 'NodeName' };
@@ -41,7 +41,7 @@ export function isNodeName(raw: unknown): raw is NodeName {
 
 /**
  * What a person typed (or a URL carried) → a room code, forgiving case, spaces and dashes
- * ("kq7 rx", "KQ7-RX"). Anything else (wrong length, a look-alike character we left out of the
+ * ("kq7 rxa4", "KQ7-RXA4"). Anything else (wrong length, a look-alike character we left out of the
  * alphabet) is undefined: the UI says "no such code" rather than guessing which room was meant.
  */
 export function normalizeRoomCode(input: string): RoomCode | undefined {

@@ -4,7 +4,7 @@
  * other's tabs; all tabs of a test share one browser context.
  */
 import type { Page } from '@playwright/test';
-import { MAX_MESSAGE_BYTES, MAX_NAME_LENGTH } from '../../src/limits.ts';
+import { MAX_MESSAGE_BYTES, MAX_NAME_LENGTH, ROOM_CODE_LENGTH } from '../../src/limits.ts';
 import { expect, expectPeers, newRoomCode, nodeIdOf, peerRow, test } from './support/fixtures.ts';
 import { startAppServer } from './support/server.ts';
 
@@ -297,7 +297,7 @@ test('a teacher starts a room and a student joins it through the join link and f
   await teacher.getByTestId('start-room').click();
   await expect(teacher.getByTestId('host-page')).toBeVisible();
   const code = (await teacher.getByTestId('room-code').textContent())?.trim() ?? '';
-  expect(code).toMatch(/^[A-Z0-9]{5}$/);
+  expect(code).toMatch(new RegExp(`^[A-Z0-9]{${ROOM_CODE_LENGTH}}$`));
   await expect(teacher).toHaveURL(new RegExp(`[?&]room=${code}(&|$)`));
   await expect(teacher.getByTestId('qr-code')).toBeVisible();
   const joinUrl = (await teacher.getByTestId('join-url').textContent())?.trim() ?? '';

@@ -7,7 +7,7 @@ import type { Page } from '@playwright/test';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
 import type { RoomCode } from '../../../src/rooms/room-code.ts';
-import { expect, expectPeers, newRoomCode, nodeIdOf, type Tabs } from './fixtures.ts';
+import { expect, expectPeers, newRoomCode, nodeIdOf, type TabOptions, type Tabs } from './fixtures.ts';
 
 export const STUDENT_NAMES = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'] as const;
 
@@ -25,15 +25,18 @@ export interface Preset {
   readonly scenario?: ScenarioName;
 }
 
-/** The teacher's page (optionally a lesson link with a preset) and `n` students, fully meshed. */
-export async function openClass(tabs: Tabs, n: number, preset: Preset = {}): Promise<Class> {
+/**
+ * The teacher's page (optionally a lesson link with a preset) and `n` students, fully meshed;
+ * `on` picks another server than the shared one.
+ */
+export async function openClass(tabs: Tabs, n: number, preset: Preset = {}, on?: TabOptions): Promise<Class> {
   const room = newRoomCode();
   const query = new URLSearchParams({ room, view: 'host', test: '1', ...preset });
-  const host = await tabs.open(`/?${query}`);
+  const host = await tabs.open(`/?${query}`, on);
   await expect(host.getByTestId('node-id')).toHaveText(/^[a-z0-9]{6}$/);
   const names = STUDENT_NAMES.slice(0, n);
   const students: Page[] = [];
-  for (const name of names) students.push(await tabs.student(room, name));
+  for (const name of names) students.push(await tabs.student(room, name, on));
   const ids = await Promise.all(students.map(nodeIdOf));
   const hostId = await nodeIdOf(host);
   await expectPeers(host, ids, 'connected');

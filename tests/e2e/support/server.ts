@@ -2,7 +2,9 @@
  * Our real signaling server (signaling/server.ts) serving the built app, started in-process
  * for tests and benchmarks, always on 127.0.0.1.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SignalingOptions } from '../../../signaling/attach.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
@@ -20,6 +22,8 @@ export interface AppServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, as after a crash or a teacher restarting `npm start`. */
   start(): Promise<void>;
+  /** The server's SQLite file (a fresh temporary one unless `options.stateDb` names one): it survives stop/start. */
+  readonly stateDb: string;
 }
 
 function requireBuild(): void {
@@ -29,13 +33,17 @@ function requireBuild(): void {
 }
 
 /** Starts a server on `port` (0 = any free port), with `options` for its signaling (e.g. lower room limits). */
-export async function startAppServer(port = 0, options: SignalingOptions = {}): Promise<AppServer> {
+export async function startAppServer(port = 0, given: SignalingOptions = {}): Promise<AppServer> {
   requireBuild();
+  // A real file, so a restart (stop, start) is a real one: the new process-equivalent reopens it.
+  const stateDb = typeof given.stateDb === 'string' ? given.stateDb : path.join(mkdtempSync(path.join(tmpdir(), 'cp-state-')), 'playground.sqlite');
+  const options: SignalingOptions = { ...given, stateDb };
   let server: SignalingServer | undefined = createSignalingServer({ ...options, host: HOST, port, staticDir: DIST_DIR });
   const bound = await server.ready;
   return {
     baseURL: `http://${HOST}:${bound.port}`,
     port: bound.port,
+    stateDb,
     get running() {
       return server !== undefined;
     },

@@ -63,7 +63,7 @@ function propertiesOf(r: DecisionRecord, proposed: string[], nowMs = 10_000) {
 
 describe('dashboard read-models', () => {
   it('reads a lesson preset from the host URL and ignores anything unknown', () => {
-    expect(parsePreset('?room=KQ7RX&view=host&algorithm=paxos&scenario=colors')).toEqual({ algorithm: 'paxos', scenario: 'colors' });
+    expect(parsePreset('?room=KQ7RXA4&view=host&algorithm=paxos&scenario=colors')).toEqual({ algorithm: 'paxos', scenario: 'colors' });
     expect(parsePreset('?algorithm=impatient-tiebreak')).toEqual({ algorithm: 'impatient-tiebreak', scenario: undefined });
     expect(parsePreset('?algorithm=<script>&scenario=__proto__')).toEqual({ algorithm: undefined, scenario: undefined });
   });

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { newIdentity } from '../../../src/transport/identity.ts';
 import { PEERJS_KEY, ROSTER_CLOSE, parseRosterMessage, type RosterMessage } from '../../../src/transport/signaling-protocol.ts';
 import { RoomRegistry, type RosterSocket } from '../../../signaling/rooms.ts';
+import { RoomStore } from '../../../signaling/store.ts';
 import { createSignalingServer, type SignalingServer } from '../../../signaling/server.ts';
 
 const HOST = '127.0.0.1';
@@ -71,11 +72,11 @@ describe('signaling server', () => {
   let server: SignalingServer;
   let port: number;
   let room = 0;
-  /** A fresh room code per test: 'RM' + 3 letters from the alphabet. */
+  /** A fresh room code per test: 'RMTEST' + a letter from the alphabet. */
   const freshRoom = (): string => {
     const letters = 'ABCDEFGHJKMNPQRTWXY346789';
     const n = room++;
-    return `RM${letters[n % 25]}${letters[Math.floor(n / 25) % 25]}A`;
+    return `RMTE${letters[n % 25]}${letters[Math.floor(n / 25) % 25]}A`;
   };
 
   async function register(roomCode: string, token = newIdentity().token, node = newIdentity().node): Promise<Client> {
@@ -149,7 +150,7 @@ describe('signaling server', () => {
     });
 
     it('falls back to the app for page routes but 404s missing files', async () => {
-      const route = await fetch(`http://${HOST}:${port}/join/KQ7RX?room=KQ7RX`);
+      const route = await fetch(`http://${HOST}:${port}/join/KQ7RXA4?room=KQ7RXA4`);
       expect(route.status).toBe(200);
       expect(await route.text()).toContain('<title>app</title>');
       expect((await fetch(`http://${HOST}:${port}/assets/missing.js`)).status).toBe(404);
@@ -216,7 +217,7 @@ describe('signaling server', () => {
       }
     });
 
-    it('a reload with the tab’s token gets its id back at once; another token gets ID-TAKEN', async () => {
+    it('a reload with the tab’s token gets its id back at once; another token is refused', async () => {
       const code = freshRoom();
       const first = await register(code);
       const node = first.id.slice(code.length + 1);
@@ -234,9 +235,9 @@ describe('signaling server', () => {
       // Nobody was told Ada left.
       await new Promise((r) => setTimeout(r, 50));
       expect(watch.messages.some((m) => m.type === 'leave')).toBe(false);
-      // Someone else claiming the id is refused.
+      // Someone else claiming the id is refused, with the reason.
       const thief = track(new WebSocket(`ws://${HOST}:${port}/signal/peerjs?key=${PEERJS_KEY}&id=${first.id}&token=${newIdentity().token}`));
-      expect(JSON.parse(await nextMessage(thief))).toMatchObject({ type: 'ID-TAKEN' });
+      expect(JSON.parse(await nextMessage(thief))).toEqual({ type: 'ERROR', payload: { msg: expect.stringContaining('belongs to another tab') } });
     });
   });
 
@@ -253,8 +254,8 @@ describe('signaling server', () => {
       expect(await eveRoster.first).toEqual({ type: 'roster', room: roomB, members: [] });
 
       const bobRoster = roster(bob, 'Bob');
-      const bobNode = bob.id.slice(6);
-      const adaNode = ada.id.slice(6);
+      const bobNode = bob.id.slice(roomA.length + 1);
+      const adaNode = ada.id.slice(roomA.length + 1);
       expect(await bobRoster.first).toEqual({ type: 'roster', room: roomA, members: [{ node: adaNode, name: 'Ada', role: 'host' }] });
       await until(() => adaRoster.messages.length === 2);
       expect(adaRoster.messages[1]).toEqual({ type: 'join', member: { node: bobNode, name: 'Bob', role: 'student' } });
@@ -323,42 +324,72 @@ describe('signaling server limits', () => {
     await server.close();
   });
 
-  async function attempt(id: string): Promise<unknown> {
-    const ws = track(new WebSocket(`ws://${HOST}:${port}/signal/peerjs?key=${PEERJS_KEY}&id=${id}&token=${newIdentity().token}`));
-    return JSON.parse(await nextMessage(ws));
+  function peerSocket(id: string, token: string): WebSocket {
+    return track(new WebSocket(`ws://${HOST}:${port}/signal/peerjs?key=${PEERJS_KEY}&id=${id}&token=${token}`));
   }
 
-  it('enforces peers per room and rooms per server, and frees places when peers leave', async () => {
-    const [a, b, c] = [newIdentity(), newIdentity(), newIdentity()];
-    expect(await attempt(`KQ7RX-${a.node}`)).toEqual({ type: 'OPEN' });
-    expect(await attempt(`KQ7RX-${b.node}`)).toEqual({ type: 'OPEN' });
-    expect(await attempt(`KQ7RX-${c.node}`)).toEqual({ type: 'ERROR', payload: { msg: 'Room KQ7RX is full (2 tabs)' } });
-    expect(await attempt(`ABCDE-${c.node}`)).toEqual({ type: 'ERROR', payload: { msg: expect.stringContaining('already hosts 1 rooms') } });
-    // One leaves: a place frees up.
-    sockets[0]?.close();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(server.signaling.registry.nodesIn('KQ7RX' as never)).toHaveLength(1);
-    expect(await attempt(`KQ7RX-${c.node}`)).toEqual({ type: 'OPEN' });
+  async function attempt(id: string, token = newIdentity().token): Promise<unknown> {
+    return JSON.parse(await nextMessage(peerSocket(id, token)));
+  }
+
+  function subscribe(id: string, token: string, name: string): WebSocket {
+    return track(new WebSocket(`ws://${HOST}:${port}/signal/roster?${new URLSearchParams({ id, token, name, role: 'student' })}`));
+  }
+
+  it('enforces students per room (not counting the teacher’s screens) and rooms per server', async () => {
+    const [a, b, c, t] = [newIdentity(), newIdentity(), newIdentity(), newIdentity()];
+    const ids = [a, b, c, t].map((identity) => `KQ7RXA4-${identity.node}`);
+    for (const [i, identity] of [a, b].entries()) {
+      expect(await attempt(ids[i]!, identity.token)).toEqual({ type: 'OPEN' });
+      await new Promise<RosterMessage | undefined>((resolve) => subscribe(ids[i]!, identity.token, `S${i}`).once('message', () => resolve(undefined)));
+    }
+    // The teacher's screen still fits beside two students.
+    expect(await attempt(ids[3]!, t.token)).toEqual({ type: 'OPEN' });
+    const teacherRoster = track(
+      new WebSocket(`ws://${HOST}:${port}/signal/roster?${new URLSearchParams({ id: ids[3]!, token: t.token, name: 'T', role: 'host', hostKey: TEACHER_KEY })}`),
+    );
+    expect(parseRosterMessage((await nextMessage(teacherRoster)) as string)).toMatchObject({ type: 'roster' });
+    // A third student registers, but its roster subscription is refused and its PeerJS socket told why.
+    const third = peerSocket(ids[2]!, c.token);
+    const messages: unknown[] = [];
+    third.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    await until(() => messages.length > 0);
+    expect(messages[0]).toEqual({ type: 'OPEN' });
+    const refused = closed(subscribe(ids[2]!, c.token, 'Late'));
+    expect((await refused).code).toBe(ROSTER_CLOSE.full);
+    await until(() => messages.length > 1);
+    expect(messages[1]).toEqual({ type: 'ERROR', payload: { msg: 'Room KQ7RXA4 is full (2 students)' } });
+    expect(await attempt(`ABCDEFG-${c.node}`)).toEqual({ type: 'ERROR', payload: { msg: expect.stringContaining('already hosts 1 rooms') } });
   });
+
+  async function until(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 });
 
 describe('room registry', () => {
-  it('an id registered again under another token replaces its holder and stays in its room', () => {
-    const registry = new RoomRegistry();
+  it('a node id stays with its first token: another token is refused even after the holder left', () => {
+    const registry = new RoomRegistry(new RoomStore(':memory:'));
     const [old, fresh, other] = [newIdentity(), newIdentity(), newIdentity()];
-    const id = `KQ7RX-${old.node}`;
+    const id = `KQ7RXA4-${old.node}`;
+    expect(registry.admit(id, old.token)).toEqual({ ok: true, robot: false });
     registry.registered(id, old.token);
-    // The old holder was the room's only member: replacing it must not leave the room orphaned.
-    registry.registered(id, fresh.token);
-    expect(registry.roomCount()).toBe(1);
-    expect(registry.nodesIn('KQ7RX' as never)).toEqual([old.node]);
-    // The roster accepts the new token only.
+    registry.unregistered(id);
+    expect(registry.roomCount()).toBe(1); // empty, not gone
+    expect(registry.admit(id, fresh.token)).toMatchObject({ ok: false, reason: expect.stringContaining('belongs to another tab') });
+    expect(registry.admit(id, old.token)).toMatchObject({ ok: true });
+    registry.registered(id, old.token);
     const sent: string[] = [];
     const socket: RosterSocket = { send: (text) => sent.push(text), close: () => undefined };
     const params = { id, name: 'Ada', role: 'student' };
-    expect(registry.subscribe({ ...params, token: old.token }, socket)).toMatchObject({ ok: false });
-    expect(registry.subscribe({ ...params, token: fresh.token }, socket)).toMatchObject({ ok: true });
-    registry.registered(`KQ7RX-${other.node}`, other.token);
-    expect(registry.nodesIn('KQ7RX' as never)).toEqual([old.node, other.node].sort());
+    expect(registry.subscribe({ ...params, token: fresh.token }, socket)).toMatchObject({ ok: false });
+    expect(registry.subscribe({ ...params, token: old.token }, socket)).toMatchObject({ ok: true });
+    expect(registry.admit(`KQ7RXA4-${other.node}`, other.token)).toMatchObject({ ok: true });
+    registry.registered(`KQ7RXA4-${other.node}`, other.token);
+    expect(registry.nodesIn('KQ7RXA4' as never)).toEqual([old.node, other.node].sort());
   });
 });

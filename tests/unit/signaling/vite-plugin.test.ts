@@ -23,6 +23,7 @@ describe('signaling on the Vite dev server', () => {
   let base: string;
 
   beforeAll(async () => {
+    process.env['STATE_DB'] = ':memory:'; // not the developer's ./data
     vite = await createServer({ configFile, server: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'silent' });
     await vite.listen();
     const address = vite.httpServer?.address();
@@ -40,7 +41,7 @@ describe('signaling on the Vite dev server', () => {
 
   it('accepts PeerJS sockets and keeps the HMR socket working', async () => {
     const identity = newIdentity();
-    const peer = new WebSocket(`ws://${base}/signal/peerjs?key=${PEERJS_KEY}&id=KQ7RX-${identity.node}&token=${identity.token}`);
+    const peer = new WebSocket(`ws://${base}/signal/peerjs?key=${PEERJS_KEY}&id=KQ7RXA4-${identity.node}&token=${identity.token}`);
     expect(JSON.parse(await firstMessage(peer))).toEqual({ type: 'OPEN' });
     peer.close();
     const hmr = new WebSocket(`ws://${base}/`, 'vite-hmr');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH } from '../../../src/limits.ts';
+import { MAX_ROOMS, ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH, SERVER_LIMITS } from '../../../src/limits.ts';
 import { parseDisplayName } from '../../../src/rooms/names.ts';
 import {
   cryptoRandomIndex,
@@ -30,26 +30,36 @@ describe('room codes', () => {
   });
 
   it('normalises what people type and refuses what is not a code', () => {
-    expect(normalizeRoomCode(' kq7-rx ')).toBe('KQ7RX');
-    expect(normalizeRoomCode('KQ 7RX')).toBe('KQ7RX');
-    for (const bad of ['', 'KQ7R', 'KQ7RXX', 'KQ0RX', 'KQORX', 'KQ1RX', 'KQ7R<', 'KQ7RX'.repeat(10)]) {
+    expect(normalizeRoomCode(' kq7-rxa4 ')).toBe('KQ7RXA4');
+    expect(normalizeRoomCode('KQ7 RXA4')).toBe('KQ7RXA4');
+    // Five characters were the old, guessable length.
+    for (const bad of ['', 'KQ7RX', 'KQ7RXA', 'KQ7RXA44', 'KQ0RXA4', 'KQORXA4', 'KQ1RXA4', 'KQ7RXA<', 'KQ7RXA4'.repeat(10)]) {
       expect(normalizeRoomCode(bad)).toBeUndefined();
     }
   });
 
   it('scopes PeerJS ids per room and parses only our own ids', () => {
-    const room = 'KQ7RX' as RoomCode;
+    const room = 'KQ7RXA4' as RoomCode;
     const node = randomNodeName(cycling());
     expect(isNodeName(node)).toBe(true);
     const id = peerJsId(room, node);
-    expect(id).toBe(`KQ7RX-${node}`);
+    expect(id).toBe(`KQ7RXA4-${node}`);
     expect(parsePeerJsId(id)).toEqual({ room, node });
-    for (const bad of ['KQ7RX', 'KQ7RX-', 'KQ7RX-ABCDEF', 'kq7rx-abcdef', 'KQ7RX_abcdef', `KQ7RX-${node}x`, 'KQ7R0-abcdef', '../etc', 42, null]) {
+    for (const bad of ['KQ7RXA4', 'KQ7RXA4-', 'KQ7RXA4-ABCDEF', 'kq7rxa4-abcdef', 'KQ7RXA4_abcdef', `KQ7RXA4-${node}x`, 'KQ7RXA0-abcdef', 'KQ7RX-abcdef', '../etc', 42, null]) {
       expect(parsePeerJsId(bad)).toBeUndefined();
     }
     // Node ids are lower case: never mistaken for a room code, always valid PeerJS ids.
     expect(isRoomCode(node.toUpperCase() as NodeName)).toBe(false);
     expect(/^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/.test(id)).toBe(true);
+  });
+
+  it('are long enough that guessing a live room at the throttled rate is impractical', () => {
+    // The odds documented beside ROOM_CODE_LENGTH: a whole class guessing all day at a full server.
+    const codes = ROOM_CODE_ALPHABET.length ** ROOM_CODE_LENGTH;
+    const guessesPerDay = 40 * SERVER_LIMITS.newRoomCodesPerAddressPerMinute * 60 * 24;
+    expect((guessesPerDay * MAX_ROOMS) / codes).toBeLessThan(0.02);
+    // One address against a school server's few rooms: about one in a hundred thousand per day.
+    expect((SERVER_LIMITS.newRoomCodesPerAddressPerMinute * 60 * 24 * 3) / codes).toBeLessThan(1e-5);
   });
 
   it('draws uniform indices from the CSPRNG and rejects bad ranges', () => {

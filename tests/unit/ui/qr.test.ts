@@ -4,7 +4,7 @@ import { qrShape } from '../../../src/ui/qr.ts';
 
 describe('qrShape', () => {
   it('draws one unit square per dark module of the encoded URL', () => {
-    const url = 'http://192.168.1.20:8080/?room=KQ7RX';
+    const url = 'http://192.168.1.20:8080/?room=KQ7RXA4';
     const shape = qrShape(url);
     const { modules } = QRCode.create(url, { errorCorrectionLevel: 'M' });
     expect(shape.size).toBe(modules.size);

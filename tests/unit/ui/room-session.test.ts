@@ -12,7 +12,7 @@ const parseChat = (raw: unknown): Chat | undefined =>
     ? { type: 'chat', text: (raw as Chat).text }
     : undefined;
 
-const ROOM = normalizeRoomCode('KQ7RX') as RoomCode;
+const ROOM = normalizeRoomCode('KQ7RXA4') as RoomCode;
 
 /** Room sessions on an in-memory network: the transport contract's other implementation. */
 function sessions(network: MemoryNetwork) {

@@ -3,7 +3,7 @@ import { hostHref, isTestMode, joinUrl, landingHref, parseRoute, studentHref } f
 import { normalizeRoomCode, type RoomCode } from '../../../src/rooms/room-code.ts';
 import { MAX_NAME_LENGTH } from '../../../src/limits.ts';
 
-const ROOM = normalizeRoomCode('KQ7RX') as RoomCode;
+const ROOM = normalizeRoomCode('KQ7RXA4') as RoomCode;
 
 describe('parseRoute', () => {
   it('opens the landing page without a room', () => {
@@ -12,36 +12,36 @@ describe('parseRoute', () => {
   });
 
   it('opens the join form for a room without a name, forgiving case, spaces and dashes', () => {
-    expect(parseRoute('?room=KQ7RX')).toEqual({ kind: 'join', room: 'KQ7RX' });
-    expect(parseRoute('?room=kq7-rx')).toEqual({ kind: 'join', room: 'KQ7RX' });
-    expect(parseRoute('?room=kq7%20rx')).toEqual({ kind: 'join', room: 'KQ7RX' });
+    expect(parseRoute('?room=KQ7RXA4')).toEqual({ kind: 'join', room: 'KQ7RXA4' });
+    expect(parseRoute('?room=kq7-rxa4')).toEqual({ kind: 'join', room: 'KQ7RXA4' });
+    expect(parseRoute('?room=kq7%20rxa4')).toEqual({ kind: 'join', room: 'KQ7RXA4' });
   });
 
   it('joins at once with a room and a name', () => {
-    expect(parseRoute('?room=KQ7RX&name=Ada')).toEqual({ kind: 'student', room: 'KQ7RX', name: 'Ada' });
-    expect(parseRoute('?room=KQ7RX&name=%20%20Ada%20%20Lovelace%20')).toEqual({
+    expect(parseRoute('?room=KQ7RXA4&name=Ada')).toEqual({ kind: 'student', room: 'KQ7RXA4', name: 'Ada' });
+    expect(parseRoute('?room=KQ7RXA4&name=%20%20Ada%20%20Lovelace%20')).toEqual({
       kind: 'student',
-      room: 'KQ7RX',
+      room: 'KQ7RXA4',
       name: 'Ada Lovelace',
     });
   });
 
   it('opens the teacher page with view=host, whatever the name', () => {
-    expect(parseRoute('?room=KQ7RX&view=host')).toEqual({ kind: 'host', room: 'KQ7RX' });
-    expect(parseRoute('?room=KQ7RX&view=host&name=x')).toEqual({ kind: 'host', room: 'KQ7RX' });
+    expect(parseRoute('?room=KQ7RXA4&view=host')).toEqual({ kind: 'host', room: 'KQ7RXA4' });
+    expect(parseRoute('?room=KQ7RXA4&view=host&name=x')).toEqual({ kind: 'host', room: 'KQ7RXA4' });
   });
 
   it('falls back to the landing page with a reason for an invalid room code', () => {
-    for (const bad of ['', 'KQ7R', 'KQ7RXX', 'KQ0RX', '<img>', 'KQ7RX'.repeat(10)]) {
+    for (const bad of ['', 'KQ7R', 'KQ7RX', 'KQ7RXA44', 'KQ0RXA4', '<img>', 'KQ7RXA4'.repeat(10)]) {
       expect(parseRoute(`?room=${encodeURIComponent(bad)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
     }
   });
 
   it('falls back to the join form for a name that is empty, invisible or too long', () => {
     for (const bad of ['', '   ', '\u202e\u200b', 'x'.repeat(MAX_NAME_LENGTH + 1)]) {
-      expect(parseRoute(`?room=KQ7RX&name=${encodeURIComponent(bad)}`)).toEqual({
+      expect(parseRoute(`?room=KQ7RXA4&name=${encodeURIComponent(bad)}`)).toEqual({
         kind: 'join',
-        room: 'KQ7RX',
+        room: 'KQ7RXA4',
         problem: 'invalid-name',
       });
     }
@@ -49,11 +49,11 @@ describe('parseRoute', () => {
 
   it('keeps hostile but printable names as text for the UI to render as text', () => {
     const name = '<b onclick=x>';
-    expect(parseRoute(`?room=KQ7RX&name=${encodeURIComponent(name)}`)).toEqual({ kind: 'student', room: 'KQ7RX', name });
+    expect(parseRoute(`?room=KQ7RXA4&name=${encodeURIComponent(name)}`)).toEqual({ kind: 'student', room: 'KQ7RXA4', name });
   });
 
   it('refuses absurdly long query strings', () => {
-    expect(parseRoute(`?room=KQ7RX&junk=${'x'.repeat(600)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
+    expect(parseRoute(`?room=KQ7RXA4&junk=${'x'.repeat(600)}`)).toEqual({ kind: 'landing', problem: 'invalid-room' });
   });
 });
 
@@ -69,6 +69,6 @@ describe('hrefs', () => {
   });
 
   it('builds the join URL students open from the page URL, dropping everything else', () => {
-    expect(joinUrl('http://192.168.1.20:8080/?room=KQ7RX&view=host&test=1#x', ROOM)).toBe('http://192.168.1.20:8080/?room=KQ7RX');
+    expect(joinUrl('http://192.168.1.20:8080/?room=KQ7RXA4&view=host&test=1#x', ROOM)).toBe('http://192.168.1.20:8080/?room=KQ7RXA4');
   });
 });
