@@ -48,13 +48,25 @@ export const ROOM_CODE_ALPHABET = 'ABCDEFGHJKMNPQRTWXY346789';
 
 /**
  * Heartbeats over the data channel. PeerJS 'close' never fires after an abrupt tab close, and
- * ICE only reports 'failed' after ~15 s, so liveness is ours: a beat every second, suspected
- * after 3 missed, down after 10 missed (a backgrounded phone throttles timers to ~1/s, and may
- * still come back).
+ * ICE only reports 'failed' after ~15 s, so liveness is ours. A link gets a heartbeat only when
+ * we sent nothing else on it for HEARTBEAT_INTERVAL_MS: any frame is proof of life, so a busy
+ * link carries no beats and an idle room sends one small frame per link every ~2 s. Each beat
+ * costs a tab ~1 ms of CPU across Chromium's processes (measured: a 10-tab room idles at 0.16
+ * cores with beats every second, 0.06 without), so halving the idle rate matters at 40 nodes.
+ * The liveness check runs every LIVENESS_CHECK_MS, so a beat goes out at most that late and a
+ * silence is noticed at most that late.
+ *
+ * Detection bounds, from the moment a peer falls silent (a frozen phone): it is suspected after
+ * SUSPECT_AFTER_MS − (up to one beat period) ≈ 1.75–4.25 s (3 s on average; 3–4 s before, with
+ * beats every second and a 3 s threshold), and down after DOWN_AFTER_MS − (up to one period)
+ * ≈ 8.75–11.25 s (10–11 s before). A live peer whose beat is late by up to
+ * SUSPECT_AFTER_MS − HEARTBEAT_INTERVAL_MS − LIVENESS_CHECK_MS = 1.75 s (a busy or throttled
+ * phone) is not suspected. A closed tab is down at once everywhere (goodbye, the server's push).
  */
-export const HEARTBEAT_INTERVAL_MS = 1_000;
-export const SUSPECT_AFTER_MS = 3_000;
-export const DOWN_AFTER_MS = 10_000;
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+export const LIVENESS_CHECK_MS = 250;
+export const SUSPECT_AFTER_MS = 4_000;
+export const DOWN_AFTER_MS = 11_000;
 
 /** Reconnecting to the signaling server after it restarts: exponential backoff, capped. */
 export const SIGNALING_RETRY_BASE_MS = 500;
@@ -196,6 +208,39 @@ export const TIMELINE_VISIBLE_COLUMNS = 48;
  * except a shared solo run (MAX_SOLO_COMMANDS short tokens), which stays under this.
  */
 export const MAX_URL_SEARCH_LENGTH = 8 * 1024;
+/**
+ * Robots (src/robots): the teacher's headless nodes start this far apart, so 35 of them join
+ * over ~2 s instead of all at once: each join makes every member dial the newcomer, and a burst
+ * of hundreds of simultaneous handshakes is what makes a big room's mesh slow (see DIAL_*).
+ */
+export const ROBOT_START_SPACING_MS = 50;
+
+/**
+ * Mesh formation (src/transport/pacing.ts): dials one node keeps negotiating at once. Each
+ * dial is an offer, an answer and a few ICE candidates through the signaling server, then a
+ * DTLS and SCTP handshake (~1 s for a robot, mostly waiting on DTLS's first retransmit). With
+ * the balanced dialler rule a node of a 40-node room dials ~20 peers: 16 at a time is 2 rounds
+ * and caps the room at ~640 handshakes in flight instead of ~780. Measured on this (heavily
+ * shared) machine, 35 robots: 8 in flight with an 8 s dial timeout never meshed (handshakes
+ * slower than the timeout were abandoned and re-dialled over and over); 16 with 15 s meshed.
+ */
+export const MAX_PENDING_DIALS = 16;
+/**
+ * A dial that has not opened after this long is abandoned and re-dialled (with backoff). A
+ * healthy handshake takes 0.1–1 s, but many seconds on a loaded machine: abandoning those
+ * only restarts them from scratch.
+ */
+export const DIAL_TIMEOUT_MS = 15_000;
+export const LINK_MAINTENANCE_MS = 1_000;
+
+/**
+ * Robots one Node process runs. Each robot holds a WebRTC connection (one UDP socket) per peer,
+ * so a process of k robots in a room of 40 holds ~40k sockets; node-datachannel's native side
+ * stopped connecting new peers at ~1,000 open descriptors (measured: 35 robots in one process
+ * stalled at ~21 peers each, then every link failed; 20 in one process meshed). The CLI runs
+ * larger fleets as several processes of at most this many.
+ */
+export const ROBOTS_PER_PROCESS = 12;
 
 /**
  * The signaling server's own limits (signaling/): room lifetime and per-client-address abuse

@@ -7,7 +7,7 @@
  * Frames are strings on both transports, so the in-memory one exercises exactly the same
  * serialisation and validation as the real one and the contract suite means something.
  */
-import { HEARTBEAT_INTERVAL_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS } from '../limits.ts';
+import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS } from '../limits.ts';
 import { every, type TransportClock } from './clock.ts';
 import {
   applyLiveness,
@@ -51,7 +51,10 @@ export interface TransportCoreOptions<M> {
   readonly parse: MessageParser<M>;
   readonly clock: TransportClock;
   readonly timing?: LivenessTiming;
+  /** A link we sent nothing on for this long gets a heartbeat (default HEARTBEAT_INTERVAL_MS). */
   readonly heartbeatIntervalMs?: number;
+  /** How often beats are due-checked and statuses re-read (default LIVENESS_CHECK_MS). */
+  readonly checkIntervalMs?: number;
 }
 
 interface PeerEntry {
@@ -69,6 +72,8 @@ interface PeerEntry {
    * could claim any; only the server tells a tab it is outdated (peerjs.ts).
    */
   incompatible?: boolean;
+  /** When we last handed the link any frame (hello, app, heartbeat): a beat is due after a quiet period. */
+  lastSentAt: number | undefined;
 }
 
 function reportHandlerError(error: unknown): void {
@@ -103,10 +108,12 @@ export class TransportCore<M> {
     'rate-limited': 0,
   };
   private sentCount = 0;
+  private heartbeatCount = 0;
   private receivedCount = 0;
   private peerList: readonly PeerInfo[] = [];
   private listDirty = true;
   private readonly timing: LivenessTiming;
+  private readonly heartbeatIntervalMs: number;
   private readonly stopBeat: () => void;
   private stopped = false;
 
@@ -116,7 +123,8 @@ export class TransportCore<M> {
   ) {
     this.self = options.self;
     this.timing = options.timing ?? DEFAULT_LIVENESS_TIMING;
-    this.stopBeat = every(options.clock, options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS, () => this.beat());
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.stopBeat = every(options.clock, options.checkIntervalMs ?? LIVENESS_CHECK_MS, () => this.beat());
   }
 
   // ---- observations from the link layer -------------------------------------------------
@@ -227,8 +235,12 @@ export class TransportCore<M> {
       console.warn(`transport: not broadcasting a ${encoded.reason} message`);
       return;
     }
+    const now = this.options.clock.now();
     for (const [peer, entry] of this.entries) {
-      if (entry.status !== 'down' && this.link.deliver(peer, encoded.text)) this.sentCount += 1;
+      if (entry.status !== 'down' && this.link.deliver(peer, encoded.text)) {
+        this.sentCount += 1;
+        entry.lastSentAt = now;
+      }
     }
   }
 
@@ -257,6 +269,10 @@ export class TransportCore<M> {
     return this.peerList;
   }
 
+  roleOf(peer: PeerId): PeerRole | undefined {
+    return this.entries.get(peer)?.role;
+  }
+
   statusOf(peer: PeerId): PeerStatus | undefined {
     return this.entries.get(peer)?.status;
   }
@@ -268,7 +284,7 @@ export class TransportCore<M> {
   }
 
   stats(): TransportStats {
-    return { sent: this.sentCount, received: this.receivedCount, rejected: { ...this.rejected } };
+    return { sent: this.sentCount, received: this.receivedCount, heartbeats: this.heartbeatCount, rejected: { ...this.rejected } };
   }
 
   /** Tells every peer with an open channel that we are leaving (close(), `pagehide`). */
@@ -294,13 +310,24 @@ export class TransportCore<M> {
       console.warn(`transport: not sending a ${encoded.reason} '${envelope.type}' message to ${to}`);
       return false;
     }
-    return this.link.deliver(to, encoded.text);
+    const delivered = this.link.deliver(to, encoded.text);
+    const entry = this.entries.get(to);
+    if (delivered && entry !== undefined) entry.lastSentAt = this.options.clock.now();
+    return delivered;
   }
 
+  /**
+   * The liveness tick: a heartbeat on each open link that carried nothing for the heartbeat
+   * interval (any frame proves we live, so busy links need none), then every status re-read.
+   */
   private beat(): void {
     if (this.stopped) return;
-    for (const peer of this.link.openLinks()) this.sendEnvelope(peer, { type: 'heartbeat' });
     const now = this.options.clock.now();
+    for (const peer of this.link.openLinks()) {
+      const sentAt = this.entries.get(peer)?.lastSentAt;
+      if (sentAt !== undefined && now - sentAt < this.heartbeatIntervalMs && now >= sentAt) continue;
+      if (this.sendEnvelope(peer, { type: 'heartbeat' })) this.heartbeatCount += 1;
+    }
     for (const entry of this.entries.values()) this.setStatus(entry, livenessStatus(entry.record, now, this.timing));
     this.forgetLongDown();
     this.publishIfDirty();
@@ -319,6 +346,7 @@ export class TransportCore<M> {
         status: livenessStatus(record, now, this.timing),
         windowStart: now,
         windowCount: 0,
+        lastSentAt: undefined,
       };
       this.entries.set(peer, entry);
       this.listDirty = true;

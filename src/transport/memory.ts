@@ -30,6 +30,7 @@ export interface MemoryTransportOptions<M> {
   readonly parse: MessageParser<M>;
   readonly timing?: LivenessTiming;
   readonly heartbeatIntervalMs?: number;
+  readonly checkIntervalMs?: number;
 }
 
 /** A Transport plus what tests and the contract suite need to provoke the boundary. */
@@ -83,6 +84,7 @@ export class MemoryNetwork {
         clock: this.clock,
         ...(options.timing ? { timing: options.timing } : {}),
         ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+        ...(options.checkIntervalMs ? { checkIntervalMs: options.checkIntervalMs } : {}),
       },
       {
         deliver: (to, frame) => this.carry(id, to, frame),

@@ -9,8 +9,9 @@
  *   stringified ourselves, so MAX_MESSAGE_BYTES is measured on the bytes that travel and a hostile
  *   frame is parsed by our try/catch, not by PeerJS ('json' mode parses inside an event listener
  *   and obeys a remote `__peerData: close`; 'binary' chunks and rebuilds arbitrary values).
- * - Full mesh, one connection per pair: of two peers, the one with the smaller node id dials.
- *   If a second connection appears anyway (a re-dial racing an old one, a hostile client), the
+ * - Full mesh, one connection per pair: a hash of the pair picks which of the two dials
+ *   (pacing.ts), so each node dials about half the room, and each node keeps at most
+ *   MAX_PENDING_DIALS dials negotiating at once. If a second connection appears anyway (a re-dial racing an old one, a hostile client), the
  *   newest replaces the older.
  * - Who is in the room comes from the server's roster socket (joins and leaves pushed within
  *   ~30 ms of a tab's socket opening/closing), not from PeerJS discovery (disabled).
@@ -22,7 +23,8 @@
  */
 import type { DataConnection, Peer, PeerError } from 'peerjs';
 import {
-  HEARTBEAT_INTERVAL_MS,
+  DIAL_TIMEOUT_MS,
+  LINK_MAINTENANCE_MS,
   MAX_MESSAGE_BYTES,
   MAX_QUEUED_PER_PEER,
   SIGNALING_RETRY_BASE_MS,
@@ -36,6 +38,7 @@ import { every, systemClock, type TransportClock } from './clock.ts';
 import { TransportCore } from './core.ts';
 import { claimHostKey, claimRoomIdentity, type TabIdentity } from './identity.ts';
 import type { LinkState } from './liveness.ts';
+import { dialsToStart, isDialler } from './pacing.ts';
 import {
   CLIENT_CONFIG_PATH,
   PEERJS_KEY,
@@ -117,10 +120,14 @@ export interface PeerTransport<M> extends Transport<M> {
    * the "a tab sends garbage" demo) play a hostile peer. Returns false without an open channel.
    */
   sendRawFrame(to: PeerId, frame: string | ArrayBuffer): boolean;
+  /**
+   * Ends this node as a crash would: no goodbye, every connection and socket torn down at once.
+   * The others learn it from the signaling server (its socket closed) like a crashed tab's. For
+   * headless nodes (robots), whose "crash" is not a closed tab.
+   */
+  abort(): void;
 }
 
-/** A dialled connection that has not opened after this long is abandoned and re-dialled. */
-const DIAL_TIMEOUT_MS = 15_000;
 /** A PeerJS socket that neither opens nor fails within this long is abandoned and retried. */
 const SIGNALING_CONNECT_TIMEOUT_MS = 10_000;
 /** close(): time for the goodbye frames to leave before the connections are torn down. */
@@ -184,7 +191,14 @@ function randomFraction(): number {
  */
 let peerClass: Promise<typeof Peer> | undefined;
 function loadPeerClass(): Promise<typeof Peer> {
-  peerClass ??= import('peerjs').then((module) => module.Peer);
+  // In browsers and Vite the module has the class as `Peer`; in plain Node ESM (the robots) the
+  // package is its CommonJS build, reached through `default` (module.exports).
+  peerClass ??= import('peerjs').then((module) => {
+    const commonJs = (module as unknown as { readonly default?: { readonly Peer?: typeof Peer } }).default;
+    const found = module.Peer ?? commonJs?.Peer;
+    if (found === undefined) throw new Error('peerjs has no Peer class');
+    return found;
+  });
   // A failed load (network blip) is not cached: the next transport tries again.
   peerClass.catch(() => (peerClass = undefined));
   return peerClass;
@@ -237,6 +251,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   const leftAt = new Map<PeerId, number>();
   /** Dial backoff per peer. */
   const dialRetry = new Map<PeerId, { attempt: number; notBefore: number }>();
+  /** Peers we should dial and have not yet: they wait for a free place (pacing.ts). */
+  const wanted = new Set<PeerId>();
   const signalingHandlers = new Set<(state: SignalingState) => void>();
 
   let state: SignalingState = { kind: 'connecting' };
@@ -353,6 +369,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       core.linkState(node, 'connected');
       core.linkOpened(node); // hello goes before anything queued
       flush(node);
+      if (dialled) pumpDials(); // a place is free: the next dial starts now, not at the next maintenance
     };
     conn.on('open', onOpen);
     if (conn.open) onOpen();
@@ -362,10 +379,14 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       if (!isCurrent()) return;
       links.delete(node);
       core.linkState(node, 'closed');
+      if (dialled && !link.open) pumpDials();
     });
     conn.on('error', (error) => {
       if (options.debug) console.warn(`data connection to ${node}:`, error.type, error.message);
-      if (!link.open) dropLink(node, conn);
+      if (!link.open) {
+        dropLink(node, conn);
+        if (dialled) pumpDials();
+      }
     });
   }
 
@@ -393,7 +414,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
 
   /** Decides, for one listed peer, whether to (re)dial now. */
   function ensureLink(node: PeerId): void {
-    if (closed || node === self || !roster.has(node) || self > node) return; // the smaller id dials
+    if (closed || node === self || !roster.has(node) || !isDialler(self, node)) return;
     const link = links.get(node);
     const now = clock.now();
     if (link !== undefined) {
@@ -411,7 +432,27 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     }
     const retry = dialRetry.get(node);
     if (retry !== undefined && now < retry.notBefore && link === undefined) return;
-    dial(node);
+    wanted.add(node);
+    pumpDials();
+  }
+
+  /** Dials still negotiating (and not yet given up on): each holds one of MAX_PENDING_DIALS places. */
+  function pendingDials(): number {
+    const now = clock.now();
+    let pending = 0;
+    for (const link of links.values()) if (link.dialled && !link.open && now - link.createdAt < DIAL_TIMEOUT_MS) pending++;
+    return pending;
+  }
+
+  /** Starts as many wanted dials as there are free places, the teacher's screen first. */
+  function pumpDials(): void {
+    if (closed || wanted.size === 0) return;
+    for (const node of [...wanted]) if (!roster.has(node) || links.has(node)) wanted.delete(node);
+    const candidates = [...wanted].map((peer) => ({ peer, role: core.roleOf(peer) ?? 'student' }));
+    for (const node of dialsToStart(candidates, pendingDials())) {
+      wanted.delete(node);
+      dial(node);
+    }
   }
 
   function maintain(): void {
@@ -420,6 +461,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       if (!confirmed.has(node) && core.statusOf(node) === 'down') roster.delete(node);
     }
     for (const node of roster) ensureLink(node);
+    pumpDials();
     // Channels to peers that are gone for good (down and no longer listed) are released.
     for (const [node, link] of links) {
       if (!roster.has(node) && core.statusOf(node) === 'down' && clock.now() - link.createdAt > DOWN_AFTER_MS) dropLink(node);
@@ -433,6 +475,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
    */
   function forgetUnlisted(): void {
     for (const node of dialRetry.keys()) if (!roster.has(node)) dialRetry.delete(node);
+    for (const node of wanted) if (!roster.has(node)) wanted.delete(node);
     for (const node of pending.keys()) if (!roster.has(node) && !links.has(node)) pending.delete(node);
     // leftAt only matters for a rejoin that finds a channel to the old incarnation.
     for (const node of leftAt.keys()) if (!links.has(node)) leftAt.delete(node);
@@ -578,6 +621,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
         const node = /"?([A-Z0-9]+-[a-z0-9]+)"?$/.exec(error.message)?.[1];
         const parsed = parsePeerJsId(node);
         if (parsed) dropLink(parsed.node);
+        pumpDials();
         return;
       }
       case 'unavailable-id':
@@ -627,7 +671,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  const stopMaintain = every(clock, HEARTBEAT_INTERVAL_MS, maintain);
+  const stopMaintain = every(clock, LINK_MAINTENANCE_MS, maintain);
   const onPageHide = (): void => core.sayGoodbye();
   globalThis.addEventListener?.('pagehide', onPageHide);
 
@@ -649,10 +693,13 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     shutDown({ kind: 'closed' });
   }
 
-  /** Goodbye to every peer, release everything, and end in `final` (closed, or outdated). */
-  function shutDown(final: SignalingState): void {
+  /**
+   * Release everything and end in `final` (closed, or outdated). With `goodbye`, every peer is
+   * told first; without (a robot crashing), the links just drop, as when a tab is killed.
+   */
+  function shutDown(final: SignalingState, goodbye = true): void {
     if (closed) return;
-    core.sayGoodbye();
+    if (goodbye) core.sayGoodbye();
     closed = true;
     core.stop();
     stopMaintain();
@@ -664,8 +711,10 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     rosterSocket = undefined;
     const last = peer;
     // Give the goodbyes a moment on the wire; destroying the RTCPeerConnections drops buffers.
-    clock.setTimeout(() => last?.destroy(), GOODBYE_FLUSH_MS);
+    if (goodbye) clock.setTimeout(() => last?.destroy(), GOODBYE_FLUSH_MS);
+    else last?.destroy();
     pending.clear();
+    wanted.clear();
     setState(final);
     signalingHandlers.clear();
   }
@@ -693,5 +742,6 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       }
     },
     close,
+    abort: () => shutDown({ kind: 'closed' }, false),
   };
 }

@@ -39,6 +39,8 @@ export type RejectReason = 'malformed' | 'oversized' | 'unknown-type' | 'rate-li
 export interface TransportStats {
   readonly sent: number;
   readonly received: number;
+  /** Heartbeat frames sent (only on links that were otherwise idle). */
+  readonly heartbeats: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
 }
 

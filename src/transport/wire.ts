@@ -2,7 +2,7 @@
  * The transport's own wire envelope, the only thing that ever crosses a data channel:
  *
  *   { "type": "hello", "name": "Ada", "role": "student", "protocol": 1 }   first thing each side sends
- *   { "type": "heartbeat" }                                 every HEARTBEAT_INTERVAL_MS
+ *   { "type": "heartbeat" }                                 on a link idle for HEARTBEAT_INTERVAL_MS
  *   { "type": "goodbye" }                                   on close() and on `pagehide`
  *   { "type": "app", "payload": <M> }                       the application's message
  *

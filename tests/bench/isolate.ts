@@ -1,33 +1,95 @@
 /**
- * Browser benchmarks run WebRTC, which must only ever use loopback here. When this process is
- * not already in a loopback-only network namespace, re-run the same command inside a fresh one
- * (needs root, as CI and this machine have) and exit with its status.
+ * Browser benchmarks (and the robots' browser test) run WebRTC, which must only ever use
+ * addresses of a network namespace we made ourselves. When this process is not already in such
+ * a namespace, re-run the same command inside a fresh one (`unshare -n`, needs root, as CI and
+ * this machine have) and exit with its status.
+ *
+ * Robots (src/robots) use node-datachannel, whose ICE agent ignores loopback, so a namespace for
+ * robots also gets a veth pair with two private addresses (ROBOT_VETH). Both ends live in the
+ * namespace: the addresses exist nowhere else, traffic between them never leaves it. Chromium
+ * tabs in the namespace gather candidates on the veth addresses too (besides 127.0.0.1 with
+ * --allow-loopback-in-peer-connection), so tabs and robots pair over 10.77.0.x.
  */
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 
 const ISOLATED_FLAG = 'CP_BENCH_NETNS';
 
-function isLoopbackOnly(): boolean {
-  return Object.keys(networkInterfaces()).every((name) => name === 'lo');
+/** The veth pair inside our own namespace: names and the /24 they carry. */
+export const ROBOT_VETH = {
+  names: ['cpv0', 'cpv1'],
+  addresses: ['10.77.0.1', '10.77.0.2'],
+  prefixLength: 24,
+} as const;
+
+const VETH_SETUP = [
+  `ip link add ${ROBOT_VETH.names[0]} type veth peer name ${ROBOT_VETH.names[1]}`,
+  `ip addr add ${ROBOT_VETH.addresses[0]}/${ROBOT_VETH.prefixLength} dev ${ROBOT_VETH.names[0]}`,
+  `ip addr add ${ROBOT_VETH.addresses[1]}/${ROBOT_VETH.prefixLength} dev ${ROBOT_VETH.names[1]}`,
+  `ip link set ${ROBOT_VETH.names[0]} up`,
+  `ip link set ${ROBOT_VETH.names[1]} up`,
+].join(' && ');
+
+/**
+ * True when every interface is loopback or our veth pair carrying only its own addresses: a
+ * namespace we made, never the machine's real one.
+ */
+export function isIsolated(): boolean {
+  const veth = ROBOT_VETH.names as readonly string[];
+  const ours = ROBOT_VETH.addresses as readonly string[];
+  return Object.entries(networkInterfaces()).every(
+    ([name, addresses]) =>
+      name === 'lo' || (veth.includes(name) && (addresses ?? []).every((a) => a.family !== 'IPv4' || ours.includes(a.address))),
+  );
 }
 
-/** Returns when already isolated; otherwise re-executes this command isolated and exits. */
-export function ensureLoopbackOnly(benchName: string): void {
-  if (isLoopbackOnly()) return;
+export function hasRobotVeth(): boolean {
+  const interfaces = networkInterfaces();
+  return ROBOT_VETH.names.every((name) => interfaces[name]?.some((a) => a.family === 'IPv4'));
+}
+
+/**
+ * Inside an isolated namespace (checked first): adds the veth pair if it is missing. Returns an
+ * error text instead of throwing (not root, no `ip`), for a test to skip loudly with.
+ */
+export function addRobotVeth(): string | undefined {
+  if (!isIsolated()) return 'not in a namespace of our own: refusing to add interfaces to this machine';
+  if (hasRobotVeth()) return undefined;
+  if (process.getuid?.() !== 0) return 'adding the veth pair for the robots needs root';
+  const result = spawnSync('sh', ['-c', VETH_SETUP], { encoding: 'utf8' });
+  if (result.status !== 0) return `could not add the veth pair: ${result.stderr || result.error?.message}`;
+  return hasRobotVeth() ? undefined : 'the veth pair did not come up';
+}
+
+/**
+ * Returns when already isolated (adding the veth pair if `robots`); otherwise re-executes this
+ * command in a fresh namespace and exits with its status.
+ */
+export function ensureLoopbackOnly(benchName: string, options: { readonly robots?: boolean } = {}): void {
+  if (isIsolated()) {
+    if (options.robots) {
+      const problem = addRobotVeth();
+      if (problem !== undefined) {
+        console.error(`${benchName}: ${problem}`);
+        process.exit(1);
+      }
+    }
+    return;
+  }
   if (process.env[ISOLATED_FLAG] === '1') {
-    console.error(`${benchName}: still not loopback-only inside the namespace; refusing to run WebRTC on real interfaces.`);
+    console.error(`${benchName}: still not isolated inside the namespace; refusing to run WebRTC on real interfaces.`);
     process.exit(1);
   }
   if (process.getuid?.() !== 0) {
     console.error(
-      `${benchName}: must run in a loopback-only network namespace, which needs root:\n` +
+      `${benchName}: must run in a network namespace of its own, which needs root:\n` +
         `  sudo unshare -n sh -c 'ip link set lo up && npm run ${benchName}'`,
     );
     process.exit(1);
   }
+  const setup = options.robots ? `ip link set lo up && ${VETH_SETUP}` : 'ip link set lo up';
   const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  const result = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...command], {
+  const result = spawnSync('unshare', ['-n', 'sh', '-c', `${setup} && exec "$@"`, 'sh', ...command], {
     stdio: 'inherit',
     env: { ...process.env, [ISOLATED_FLAG]: '1' },
   });

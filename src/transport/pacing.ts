@@ -1,0 +1,53 @@
+/**
+ * Who dials whom, and how many at once: the pure half of mesh formation (peerjs.ts does the
+ * dialling). Two rules:
+ *
+ * - One dialler per pair, balanced. "The smaller id dials" made the node with the smallest id
+ *   dial everyone (39 handshakes in a room of 40) while the largest dialled no one; the slowest
+ *   node set the pace of the whole mesh. A hash of the pair picks the dialler instead, the same
+ *   on both sides, so each node dials about half of its peers.
+ * - Paced. A node keeps at most MAX_PENDING_DIALS dials negotiating at once and starts the next
+ *   as soon as one opens or fails (the teacher's screen first: it must see everyone). Forty
+ *   nodes each firing 20 offers at once put ~800 handshakes and thousands of ICE candidates
+ *   through one signaling server and two cores in the same second, and everything timed out
+ *   together; a bounded number in flight keeps each handshake fast.
+ */
+import { MAX_PENDING_DIALS } from '../limits.ts';
+import type { PeerId, PeerRole } from './types.ts';
+
+/** FNV-1a over the two ids in a fixed order: cheap, stable, and well spread over similar ids. */
+function pairHash(a: PeerId, b: PeerId): number {
+  const [low, high] = a < b ? [a, b] : [b, a];
+  let hash = 0x811c9dc5;
+  for (const ch of `${low}\n${high}`) {
+    hash ^= ch.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** True if `self` is the one of the pair that dials `peer` (exactly one of the two is). */
+export function isDialler(self: PeerId, peer: PeerId): boolean {
+  if (self === peer) return false;
+  const smallerDials = (pairHash(self, peer) & 1) === 0;
+  return smallerDials === self < peer;
+}
+
+export interface DialCandidate {
+  readonly peer: PeerId;
+  readonly role: PeerRole;
+}
+
+/**
+ * Which of `wanted` (peers we should dial and have no link to, not in backoff) to dial now,
+ * given `pending` dials still negotiating: at most MAX_PENDING_DIALS in flight, hosts first,
+ * then by id so every node works through the room in the same order.
+ */
+export function dialsToStart(wanted: readonly DialCandidate[], pending: number, maxPending: number = MAX_PENDING_DIALS): PeerId[] {
+  const room = Math.max(0, maxPending - pending);
+  if (room === 0) return [];
+  return [...wanted]
+    .sort((a, b) => (a.role === b.role ? (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0) : a.role === 'host' ? -1 : 1))
+    .slice(0, room)
+    .map((c) => c.peer);
+}

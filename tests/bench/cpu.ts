@@ -1,0 +1,104 @@
+/**
+ * Process CPU time from /proc (Linux), for the benchmarks' idle-CPU figures: the sum of user and
+ * system time of a process tree (Chromium's browser, renderers, GPU and network processes; the
+ * robots' process), read twice and divided by the wall time in between. No sampling profiler,
+ * nothing injected: what the kernel accounted to those processes.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  /** utime + stime, in ticks. */
+  readonly ticks: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // exited meanwhile
+  }
+  // The command name (field 2) is in parentheses and may contain spaces: split after it.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(rest[1]);
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (!Number.isFinite(ppid) || !Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return { pid, ppid, ticks: utime + stime };
+}
+
+function allStats(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) stats.push(stat);
+  }
+  return stats;
+}
+
+/** Pids of `root` and all its descendants now. */
+export function processTree(root: number): number[] {
+  const stats = allStats();
+  const children = new Map<number, number[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
+  const tree: number[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/** The children of `parent` whose command line contains `needle` (e.g. Chromium under this process). */
+export function childrenMatching(parent: number, needle: string): number[] {
+  return allStats()
+    .filter((s) => s.ppid === parent)
+    .map((s) => s.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    });
+}
+
+function treeTicks(root: number): number {
+  let total = 0;
+  for (const pid of processTree(root)) total += readStat(pid)?.ticks ?? 0;
+  return total;
+}
+
+/**
+ * Cores used by each named process tree over `windowMs` of wall time (1.0 = one core busy).
+ * Processes that exit during the window lose their ticks: measure a steady room.
+ */
+export async function treeCpu(roots: Readonly<Record<string, number>>, windowMs: number): Promise<Record<string, number>> {
+  const names = Object.keys(roots);
+  const before = names.map((name) => treeTicks(roots[name]!));
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  const elapsedS = (performance.now() - started) / 1000;
+  const result: Record<string, number> = {};
+  names.forEach((name, i) => {
+    result[name] = (treeTicks(roots[name]!) - before[i]!) / TICKS_PER_SECOND / elapsedS;
+  });
+  return result;
+}
+
+/** Cores used by the one process `pid` alone (not its children) over `windowMs`. */
+export async function processCpu(pid: number, windowMs: number): Promise<number> {
+  const before = readStat(pid)?.ticks ?? 0;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  const elapsedS = (performance.now() - started) / 1000;
+  return ((readStat(pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / elapsedS;
+}

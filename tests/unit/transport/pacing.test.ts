@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_PENDING_DIALS } from '../../../src/limits.ts';
+import { cryptoRandomIndex, randomNodeName } from '../../../src/rooms/room-code.ts';
+import { dialsToStart, isDialler } from '../../../src/transport/pacing.ts';
+
+function seededIndex(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % n;
+  };
+}
+
+describe('who dials whom', () => {
+  it('exactly one of every pair dials, and never itself', () => {
+    const ids = Array.from({ length: 40 }, () => randomNodeName(cryptoRandomIndex));
+    for (const a of ids) {
+      expect(isDialler(a, a)).toBe(false);
+      for (const b of ids) if (a !== b) expect(isDialler(a, b) !== isDialler(b, a)).toBe(true);
+    }
+  });
+
+  it('spreads the dialling: in rooms of 40 nobody dials more than 30 of 39 (the smaller-id rule made one node dial all 39)', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const random = seededIndex(seed);
+      const ids = [...new Set(Array.from({ length: 40 }, () => randomNodeName(random)))];
+      const dials = ids.map((a) => ids.filter((b) => isDialler(a, b)).length);
+      expect(Math.max(...dials)).toBeLessThanOrEqual(30);
+      expect(dials.reduce((x, y) => x + y, 0)).toBe((ids.length * (ids.length - 1)) / 2);
+    }
+  });
+});
+
+describe('dial pacing', () => {
+  const wanted = [
+    { peer: 'm', role: 'student' as const },
+    { peer: 'c', role: 'student' as const },
+    { peer: 'z', role: 'host' as const },
+    { peer: 'a', role: 'student' as const },
+    { peer: 'q', role: 'student' as const },
+    { peer: 'b', role: 'student' as const },
+  ];
+
+  it('keeps at most MAX_PENDING_DIALS negotiating, the teacher’s screen first, then by id', () => {
+    expect(dialsToStart(wanted, 0)).toEqual(['z', 'a', 'b', 'c', 'm', 'q'].slice(0, MAX_PENDING_DIALS));
+    expect(dialsToStart(wanted, MAX_PENDING_DIALS - 1)).toEqual(['z']);
+    expect(dialsToStart(wanted, MAX_PENDING_DIALS)).toEqual([]);
+    expect(dialsToStart(wanted, MAX_PENDING_DIALS + 3)).toEqual([]);
+    expect(dialsToStart([], 0)).toEqual([]);
+  });
+
+  it('works through a whole room one free place at a time', () => {
+    const room = Array.from({ length: 39 }, (_, i) => ({ peer: `p${String(i).padStart(2, '0')}`, role: 'student' as const }));
+    let left = [...room];
+    let pending = 0;
+    const order: string[] = [];
+    while (left.length > 0) {
+      const now = dialsToStart(left, pending, 4);
+      expect(pending + now.length).toBeLessThanOrEqual(4);
+      order.push(...now);
+      pending += now.length;
+      left = left.filter((c) => !now.includes(c.peer));
+      pending -= 1; // one dial opens
+    }
+    expect(order).toEqual(room.map((c) => c.peer));
+  });
+});
