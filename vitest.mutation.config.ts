@@ -15,6 +15,7 @@ export default defineConfig({
   test: {
     include: [
       'tests/unit/quorum.test.ts',
+      'tests/unit/core-rules.test.ts',
       'tests/unit/machines/**/*.test.ts',
     ],
     environment: 'node',

@@ -89,14 +89,18 @@ async function attempt(dir: string, tests: readonly string[]): Promise<Outcome> 
   if (json.numTotalTests === 0) throw new Error(`no test ran in ${dir} for ${tests.join(', ')}:\n${output.slice(-2000)}`);
   for (const file of json.testResults) {
     const failed = file.assertionResults.find((a) => a.status === 'failed');
-    if (failed !== undefined) {
-      const message = failed.failureMessages.join('\n');
-      const seed = /seed (\d+)/.exec(message)?.[1];
-      return { killed: true, by: `${relative(file.name, dir)} › ${failed.fullName}${seed === undefined ? '' : ` (seed ${seed})`}`, seconds };
-    }
-    // A file that fails to load (syntax error of a bad patch) is a broken mutant, not a kill.
-    if (file.assertionResults.length === 0 && file.message !== undefined) throw new Error(`${relative(file.name, dir)} did not load: ${file.message}`);
+    if (failed === undefined) continue;
+    const message = failed.failureMessages.join('\n');
+    const seed = /seed (\d+)/.exec(message)?.[1];
+    // The assertion's first line says what broke (e.g. "Agreement violated (seed 1, …"): shown, cut short.
+    const first = (message.split('\n')[0] ?? '').replace(/\s+/g, ' ').slice(0, 140);
+    const name = `${relative(file.name, dir)} › ${failed.fullName}${seed === undefined ? '' : ` (seed ${seed})`}`;
+    return { killed: true, by: `${name}: ${first}`, seconds };
   }
+  // A file that fails to load (a patch that breaks the syntax) is a broken mutant, not a kill.
+  // (Files skipped after --bail have no results and an empty message.)
+  const broken = json.testResults.find((file) => file.assertionResults.length === 0 && (file.message ?? '') !== '');
+  if (broken !== undefined) throw new Error(`${relative(broken.name, dir)} did not load: ${broken.message ?? ''}`);
   return { killed: false, by: '', seconds };
 }
 
