@@ -195,7 +195,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const survived = rows.filter((r) => !r.unit.killed || r.checker?.killed === false);
   const lines = [
     '',
-    '| mutant | unit tests | simulator checker (PCT) | time |',
+    '| mutant | unit tests | simulator checker (targeted schedules, PCT search) | time |',
     '|---|---|---|---|',
     ...rows.map((r) => {
       const seconds = r.unit.seconds + (r.checker?.seconds ?? 0);
