@@ -42,12 +42,29 @@ export function applyEdit(source: string, edit: MutantEdit, mutant: string): str
   return patched;
 }
 
+/** `applyEdit` of the edit, or else of the first of its `otherwise` versions whose anchor is found. */
+function applyWithFallbacks(source: string, edit: MutantEdit, mutant: string): string {
+  try {
+    return applyEdit(source, edit, mutant);
+  } catch (error) {
+    if (!(error instanceof AnchorError) || edit.otherwise === undefined) throw error;
+    for (const other of edit.otherwise) {
+      try {
+        return applyEdit(source, other, mutant);
+      } catch (otherError) {
+        if (!(otherError instanceof AnchorError)) throw otherError;
+      }
+    }
+    throw error;
+  }
+}
+
 /** Every file the mutant touches, patched: file → new text. `read` gives today's text of a file. */
 export function mutatedFiles(mutant: SafetyMutant, read: (file: string) => string): Map<string, string> {
   const files = new Map<string, string>();
   for (const edit of mutant.edits) {
     const before = files.get(edit.file) ?? read(edit.file);
-    files.set(edit.file, applyEdit(before, edit, mutant.name));
+    files.set(edit.file, applyWithFallbacks(before, edit, mutant.name));
   }
   return files;
 }

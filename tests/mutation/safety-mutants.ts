@@ -25,6 +25,11 @@ export interface MutantEdit {
   readonly scope: string;
   readonly find: string;
   readonly replace: string;
+  /**
+   * The same mutant in another version of the code (e.g. main after a refactor merged): tried in
+   * order when this edit's anchor is not found. None applying is still "anchor not found".
+   */
+  readonly otherwise?: readonly Omit<MutantEdit, 'otherwise'>[];
 }
 
 export interface SafetyMutant {
@@ -84,7 +89,15 @@ export const SAFETY_MUTANTS: readonly SafetyMutant[] = [
   {
     name: 'proposer-ignores-accepted-values',
     description: 'the proposer proposes its own value even when a promise reports an accepted one',
-    edits: [{ file: CORE_PAXOS, scope: 'export function valueToPropose(', find: 'return best === undefined ? own : best.value;', replace: 'return own;' }],
+    edits: [
+      {
+        file: CORE_PAXOS,
+        scope: 'export function valueToPropose(',
+        find: 'return best === undefined ? own : best.value;',
+        replace: 'return own;',
+        otherwise: [{ file: CORE_PAXOS, scope: 'export function valueToPropose(', find: 'return highestAccepted(promises)?.value ?? own;', replace: 'return own;' }],
+      },
+    ],
     tests: PAXOS_TESTS,
   },
   {
@@ -114,6 +127,14 @@ export const SAFETY_MUTANTS: readonly SafetyMutant[] = [
         scope: 'export function completesMajority(',
         find: 'if (node !== acceptor && sameBallot(accepted.ballot, proposal.ballot)) count++;',
         replace: 'if (node !== acceptor && accepted.value === proposal.value) count++;',
+        otherwise: [
+          {
+            file: CORE_PAXOS,
+            scope: 'export function completesMajority(',
+            find: 'if (node !== acceptor && sameProposal(accepted, proposal)) count++;',
+            replace: 'if (node !== acceptor && accepted.value === proposal.value) count++;',
+          },
+        ],
       },
       {
         file: CORE_PAXOS,
@@ -122,6 +143,8 @@ export const SAFETY_MUTANTS: readonly SafetyMutant[] = [
         replace:
           'const value = [...acceptedBy.values()].find((p) => sameBallot(p.ballot, ballot))?.value;\n' +
           '  if ([...acceptedBy.values()].filter((p) => p.value === value).length < majorityOf(memberCount)) return undefined;',
+        // chosenIn counting per value within the ballot: stop skipping the other ballots.
+        otherwise: [{ file: CORE_PAXOS, scope: 'export function chosenIn(', find: 'if (!sameBallot(proposal.ballot, ballot)) continue;', replace: '' }],
       },
     ],
     tests: PAXOS_TESTS,
@@ -162,6 +185,14 @@ export const SAFETY_MUTANTS: readonly SafetyMutant[] = [
         scope: 'export function valueToPropose(',
         find: 'compareBallots(accepted.ballot, best.ballot) > 0',
         replace: 'compareBallots(accepted.ballot, best.ballot) < 0',
+        otherwise: [
+          {
+            file: CORE_PAXOS,
+            scope: 'export function highestAccepted(',
+            find: 'compareBallots(accepted.ballot, best.ballot) > 0',
+            replace: 'compareBallots(accepted.ballot, best.ballot) < 0',
+          },
+        ],
       },
     ],
     tests: PAXOS_TESTS,
