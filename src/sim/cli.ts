@@ -16,21 +16,25 @@ import { MAX_PEERS_PER_ROOM } from '../limits.ts';
 import {
   DEFAULT_LIVENESS_BUDGET_MS,
   FAULT_FAMILIES,
+  SCHEDULES,
   isFaultFamily,
+  isScheduleName,
   runSeed,
   runSwarm,
   type FaultAction,
   type FaultFamily,
   type FaultPlan,
+  type ScheduleName,
   type SwarmConfig,
   type SwarmSummary,
 } from './swarm.ts';
 import type { RunStop } from './simulator.ts';
+import { pctPlanText } from './pct.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
 
 const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
          [--nodes N] [--proposers P] [--seeds S] [--first-seed K]
-         [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--json] [--replay SEED]
+         [--faults ${FAULT_FAMILIES.join('|')}] [--schedule ${SCHEDULES.join('|')}] [--budget-ms MS] [--json] [--replay SEED]
 
   --algorithm   which algorithm every node runs (required)
   --nodes       members of the decision, 1–${MAX_PEERS_PER_ROOM} (default 5)
@@ -38,6 +42,8 @@ const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
   --seeds       how many seeded runs (default 100); each seed draws its own fault schedule
   --first-seed  first seed of the range (default 1)
   --faults      fault family of the safety phase (default none)
+  --schedule    message delays of the safety phase: random per link (default), or pct (PCT-style
+                priorities per message chain, which reach deep interleavings; see src/sim/pct.ts)
   --budget-ms   virtual time allowed to decide after the network heals (default ${DEFAULT_LIVENESS_BUDGET_MS})
   --json        print one JSON object instead of the text report
   --replay SEED print that one run step by step, with its fault plan and the checker's verdict`;
@@ -61,12 +67,14 @@ export interface CliOptions {
   readonly budgetMs: number;
   readonly json: boolean;
   readonly replay: number | undefined;
+  /** Undefined: the default, random delays. */
+  readonly schedule?: ScheduleName | undefined;
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const values = new Map<string, string>();
   let json = false;
-  const known = new Set(['--algorithm', '--nodes', '--proposers', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay']);
+  const known = new Set(['--algorithm', '--nodes', '--proposers', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay', '--schedule']);
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.indexOf('=');
@@ -87,6 +95,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!isAlgorithmName(algorithm)) throw new UsageError(`unknown algorithm "${algorithm}" (choose one of ${ALGORITHM_NAMES.join(', ')})`);
   const faults = values.get('--faults') ?? 'none';
   if (!isFaultFamily(faults)) throw new UsageError(`unknown fault family "${faults}" (choose one of ${FAULT_FAMILIES.join(', ')})`);
+  const schedule = values.get('--schedule');
+  if (schedule !== undefined && !isScheduleName(schedule)) {
+    throw new UsageError(`unknown schedule "${schedule}" (choose one of ${SCHEDULES.join(', ')})`);
+  }
   const nodes = integer(values, '--nodes', 5, 1, MAX_PEERS_PER_ROOM);
   const proposers = integer(values, '--proposers', Math.min(2, nodes), 1, nodes);
   const replay = values.has('--replay') ? integer(values, '--replay', 0, 0, MAX_SEED) : undefined;
@@ -106,6 +118,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, 3_600_000),
     json,
     replay,
+    ...(schedule === undefined ? {} : { schedule }),
   };
 }
 
@@ -122,7 +135,7 @@ export function summaryText(summary: SwarmSummary, wallMs: number): string {
   const ms = (x: number | null): string => (x === null ? '—' : formatTime(x));
   const last = summary.firstSeed + summary.runs - 1;
   const lines = [
-    `${summary.algorithm} · ${summary.nodes} nodes · ${summary.proposers} proposer${summary.proposers === 1 ? '' : 's'} · faults: ${summary.faults} · seeds ${summary.firstSeed}–${last}`,
+    `${summary.algorithm} · ${summary.nodes} nodes · ${summary.proposers} proposer${summary.proposers === 1 ? '' : 's'} · faults: ${summary.faults}${summary.schedule === undefined ? '' : ` · schedule: ${summary.schedule}`} · seeds ${summary.firstSeed}–${last}`,
     `  runs                         ${summary.runs}`,
     `  decided (every live node)    ${summary.decided}`,
     `  Agreement violations         ${summary.agreementViolations}`,
@@ -185,6 +198,7 @@ function replayText(config: SwarmConfig, seed: number): { text: string; json: un
     `Replay of seed ${seed}: ${config.algorithm.label}, ${config.nodes} nodes, ${config.proposers} proposer${config.proposers === 1 ? '' : 's'}, faults: ${config.faults}`,
     '',
     planText(run.plan),
+    ...(run.pct === undefined ? [] : [pctPlanText(run.pct)]),
     '',
     'step    time      what happened',
     ...run.record.trace.map(formatEntry),
@@ -240,6 +254,7 @@ export function main(argv: readonly string[]): number {
     proposers: options.proposers,
     faults: options.faults,
     budgetMs: options.budgetMs,
+    ...(options.schedule === undefined ? {} : { schedule: options.schedule }),
   };
   if (options.replay !== undefined) {
     const replay = replayText(config, options.replay);

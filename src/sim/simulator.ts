@@ -53,6 +53,16 @@ export type NodeStatus = 'up' | 'paused' | 'down';
 /** Which messages (by sender and receiver) manual delivery holds. */
 export type HoldRule = (from: NodeId, to: NodeId) => boolean;
 
+/**
+ * Chooses message delays instead of the links' uniform draw (PCT priority scheduling, see
+ * pct.ts). Loss, duplication, partitions and holds still apply as configured; only the delay of
+ * each message that will be delivered comes from here.
+ */
+export interface DeliverySchedule {
+  /** Delay (ms, finite, ≥ 0) of the `sent`-th message of the run (1-based), `message`, sent on from → to. */
+  delayMs(from: NodeId, to: NodeId, sent: number, message: unknown): number;
+}
+
 export interface SimulationOptions<M, D> {
   readonly algorithm: AlgorithmSpec<M, D>;
   /** Member ids, or a count (ids n1…nN, zero-padded so string order is numeric order). */
@@ -69,6 +79,8 @@ export interface SimulationOptions<M, D> {
   readonly maxSteps?: number;
   /** Validate every delivered message with the algorithm's `parseMessage` (on by default). */
   readonly validateMessages?: boolean;
+  /** Message delays from a schedule instead of the links' random draw (until `setSchedule`). */
+  readonly schedule?: DeliverySchedule;
 }
 
 export interface HeldMessage {
@@ -190,6 +202,7 @@ export class Simulation<M = unknown, D = unknown> {
   /** 1 where from → to is cut by a partition or a one-way cut. */
   private readonly blocked: Uint8Array;
   private holdRule: HoldRule | undefined;
+  private schedule: DeliverySchedule | undefined;
   private readonly heldMessages = new Map<number, HeldEntry>();
 
   constructor(options: SimulationOptions<M, D>) {
@@ -217,6 +230,7 @@ export class Simulation<M = unknown, D = unknown> {
     });
     this.applyLink(undefined, undefined, { ...DEFAULT_LINK, ...options.link });
     this.setManual(options.manual ?? false);
+    this.schedule = options.schedule;
     this.nodes = this.members.map((id, index) => ({
       id,
       index,
@@ -439,6 +453,11 @@ export class Simulation<M = unknown, D = unknown> {
   note(text: string): void {
     this.stepIndex++;
     this.record({ kind: 'note', step: this.stepIndex, time: this.nowMs, text });
+  }
+
+  /** From now on message delays come from `schedule`, or (undefined) from the links again. */
+  setSchedule(schedule: DeliverySchedule | undefined): void {
+    this.schedule = schedule;
   }
 
   // ---- manual delivery ---------------------------------------------------------------------
@@ -714,7 +733,7 @@ export class Simulation<M = unknown, D = unknown> {
       if (this.blocked[link] === 1) lostTo = 'partition';
       else if (this.prng.chance(this.loss[link] as number)) lostTo = 'loss';
     }
-    const deliverAt = lostTo === undefined ? this.nowMs + this.drawDelay(link) : undefined;
+    const deliverAt = lostTo === undefined ? this.nowMs + this.delayOf(link, sender.id, toId, message) : undefined;
     if (this.full) {
       this.record({ kind: 'send', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, message, deliverAt });
     }
@@ -737,6 +756,13 @@ export class Simulation<M = unknown, D = unknown> {
 
   private enqueueDelivery(time: number, from: number, to: number, incarnation: number, id: number, message: unknown): void {
     this.queue.push({ kind: 'deliver', time, seq: 0, to, incarnation, from, id, message });
+  }
+
+  private delayOf(link: number, from: NodeId, to: NodeId, message: unknown): number {
+    if (this.schedule === undefined) return this.drawDelay(link);
+    const ms = this.schedule.delayMs(from, to, this.counters.sent, message);
+    if (!(ms >= 0 && Number.isFinite(ms))) throw new SimulationError(`seed ${this.seed}: the schedule gave ${from} → ${to} a delay of ${ms} ms`);
+    return ms;
   }
 
   private drawDelay(link: number): number {

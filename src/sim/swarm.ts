@@ -21,7 +21,8 @@ import { Prng } from '../core/prng.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { AlgorithmSpec } from '../machines/spec.ts';
 import { checkRun, isSafety, type RunRecord, type Violation } from './checker.ts';
-import { nodeIds, Simulation, type RunStop } from './simulator.ts';
+import { PctSchedule, planPct, type PctPlan } from './pct.ts';
+import { DEFAULT_TIMING, nodeIds, Simulation, type RunStop } from './simulator.ts';
 import type { LinkConfig, TraceLevel } from './trace.ts';
 
 export const FAULT_FAMILIES = ['none', 'crash', 'crash-restart', 'loss', 'partition', 'all'] as const;
@@ -30,6 +31,25 @@ export type FaultFamily = (typeof FAULT_FAMILIES)[number];
 export function isFaultFamily(name: string): name is FaultFamily {
   return (FAULT_FAMILIES as readonly string[]).includes(name);
 }
+
+/**
+ * How message delays are chosen during the safety phase: 'random' draws each from its link's
+ * uniform range (the default); 'pct' gives links PCT priorities (see pct.ts), which finds the
+ * deep interleavings (a stale ballot on one acceptor, a promise delivered twice) random delays
+ * almost never produce.
+ */
+export const SCHEDULES = ['random', 'pct'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
+export function isScheduleName(name: string): name is ScheduleName {
+  return (SCHEDULES as readonly string[]).includes(name);
+}
+
+/**
+ * A PCT run keeps its schedule at least this long, even without faults (family 'none' has no
+ * safety phase): long enough for the first ballots to race and be retried under slow links.
+ */
+export const PCT_MIN_WINDOW_MS = 2_000;
 
 /**
  * Virtual time the liveness phase may take after healing. Fault-free Paxos decides in well
@@ -91,6 +111,8 @@ export interface SwarmConfig {
   readonly proposers: number;
   readonly faults: FaultFamily;
   readonly budgetMs?: number;
+  /** Delays during the safety phase (default 'random'). */
+  readonly schedule?: ScheduleName;
 }
 
 export interface SwarmRun {
@@ -105,6 +127,8 @@ export interface SwarmRun {
   readonly timeToDecideMs: number | undefined;
   readonly messages: number;
   readonly stop: RunStop;
+  /** The PCT plan of the safety phase, for a 'pct' schedule. */
+  readonly pct?: PctPlan | undefined;
 }
 
 export function validateSwarmConfig(config: SwarmConfig): void {
@@ -122,7 +146,8 @@ export function reproduceCommand(config: SwarmConfig, seed: number): string {
   const budget = config.budgetMs ?? DEFAULT_LIVENESS_BUDGET_MS;
   return (
     `npm run sim -- --algorithm ${config.algorithm.name} --nodes ${config.nodes} --proposers ${config.proposers} ` +
-    `--faults ${config.faults}${budget === DEFAULT_LIVENESS_BUDGET_MS ? '' : ` --budget-ms ${budget}`} --replay ${seed}`
+    `--faults ${config.faults}${budget === DEFAULT_LIVENESS_BUDGET_MS ? '' : ` --budget-ms ${budget}`}` +
+    `${config.schedule === 'pct' ? ' --schedule pct' : ''} --replay ${seed}`
   );
 }
 
@@ -293,7 +318,11 @@ function round3(x: number): number {
 export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = 'facts'): SwarmRun {
   const plan = planFaults(config, seed);
   const budgetMs = config.budgetMs ?? DEFAULT_LIVENESS_BUDGET_MS;
-  const sim = new Simulation({ algorithm: config.algorithm, nodes: plan.members, seed, link: plan.link, trace });
+  const pct = config.schedule === 'pct' ? planPct(plan.members, seed, DEFAULT_TIMING.retransmitMs) : undefined;
+  const schedule = pct === undefined ? undefined : new PctSchedule(pct);
+  const sim = new Simulation({ algorithm: config.algorithm, nodes: plan.members, seed, link: plan.link, trace, schedule });
+  // The PCT schedule lasts the safety phase, and at least PCT_MIN_WINDOW_MS.
+  const safetyEnd = pct === undefined ? plan.safetyMs : Math.max(plan.safetyMs, PCT_MIN_WINDOW_MS);
   const proposalOf = new Map(plan.proposals.map((p) => [p.node, p]));
   for (const proposal of plan.proposals) sim.propose(proposal.node, proposal.value, proposal.at);
   // A proposer that comes back asks again (once its first proposal was due).
@@ -309,12 +338,14 @@ export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = '
     if (stop === 'step-limit') break;
     applyAction(sim, action, restart);
   }
-  if (stop !== 'step-limit') stop = sim.runUntil(plan.safetyMs);
+  if (stop !== 'step-limit') stop = sim.runUntil(safetyEnd);
 
   if (stop !== 'step-limit') {
-    if (plan.safetyMs > 0) {
+    if (safetyEnd > 0) {
       sim.note(`liveness phase: the network heals; ${plan.stayDown.length === 0 ? 'every node is up' : `${plan.stayDown.join(', ')} stay${plan.stayDown.length === 1 ? 's' : ''} down`}`);
       sim.heal();
+      // Back to the links' own delays: the PCT schedule is an adversary of the safety phase only.
+      if (schedule !== undefined) sim.setSchedule(undefined);
       // Degraded links recover and nothing is lost any more: back to the plan's normal link.
       if (plan.link.loss > 0 || plan.actions.some((a) => a.action.kind === 'link')) sim.setLink('*', '*', { ...plan.link, loss: 0 });
       for (const node of plan.members) {
@@ -323,14 +354,14 @@ export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = '
         if (status === 'down' && !plan.stayDown.includes(node)) restart(node);
       }
     }
-    stop = sim.runUntil((s) => s.allLiveDecided(), { maxTime: plan.safetyMs + budgetMs });
+    stop = sim.runUntil((s) => s.allLiveDecided(), { maxTime: safetyEnd + budgetMs });
   }
   const decided = stop === 'predicate';
   const record: RunRecord = {
     seed,
     members: plan.members,
     trace: sim.trace,
-    liveness: { healedAt: plan.safetyMs, budgetMs, endedAt: sim.now, endStep: sim.steps },
+    liveness: { healedAt: safetyEnd, budgetMs, endedAt: sim.now, endStep: sim.steps },
     reproduce: reproduceCommand(config, seed),
   };
   return {
@@ -343,6 +374,7 @@ export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = '
     timeToDecideMs: decided ? sim.allLiveDecidedAt() : undefined,
     messages: sim.counters.sent,
     stop,
+    pct,
   };
 }
 
@@ -405,6 +437,8 @@ export interface SwarmSummary {
   readonly firstViolation: string | null;
   readonly steps: number;
   readonly simulatedMessages: number;
+  /** Present for a 'pct' schedule (absent: random delays). */
+  readonly schedule?: 'pct';
 }
 
 export interface SwarmOptions extends SwarmConfig {
@@ -470,6 +504,7 @@ export function runSwarm(options: SwarmOptions): SwarmSummary {
     firstViolation,
     steps,
     simulatedMessages,
+    ...(options.schedule === 'pct' ? { schedule: 'pct' as const } : {}),
   };
 }
 
