@@ -96,10 +96,37 @@ export const SOLO_TRACE_LINES = 30;
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
 
+/**
+ * Replicated state machines (order book, register) and their client sessions. The state is
+ * replicated to every phone and snapshotted into its storage, so it stays small and bounded.
+ */
+/** Client ids: a peer id or a simulated "c12"; as long as a display name, never a paragraph. */
+export const MAX_CLIENT_ID_LENGTH = MAX_NAME_LENGTH;
+/**
+ * Client sessions one replica remembers (last seq + answer per client). A room has at most
+ * MAX_PEERS_PER_ROOM phones and the simulator a few dozen clients; 1,024 leaves room for every
+ * tab that ever reloaded in a long lesson. Beyond it, the session applied least recently is
+ * evicted (the same one on every replica, since eviction is part of the replicated state).
+ */
+export const MAX_CLIENT_SESSIONS = 1_024;
+/** Order ids ("A", "order-17"): short enough for a projector tile. */
+export const MAX_ORDER_ID_LENGTH = 16;
+/** Item names: a proposed value's length, so "warehouse: ship" still fits. */
+export const MAX_ITEM_LENGTH = MAX_VALUE_LENGTH;
+/**
+ * Orders one book holds, shipped and cancelled ones included (they are the lesson's evidence).
+ * A class of 40 placing a few orders each stays far below; a placement beyond is refused.
+ */
+export const MAX_ORDERS = 512;
+/** Register keys ("x", "color"): short. */
+export const MAX_REGISTER_KEY_LENGTH = 16;
+/** Register values: short text, like proposed values. */
+export const MAX_REGISTER_VALUE_LENGTH = MAX_VALUE_LENGTH;
+/** Keys one register store holds; a write of a new key beyond is refused. */
+export const MAX_REGISTER_KEYS = 64;
+
 // ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------
 
-/** Client ids in a log entry: a phone's node id or a simulated client's name fits in 32. */
-export const MAX_CLIENT_ID_LENGTH = 32;
 /** A command's JSON in one entry: an order-book or register command is a few dozen bytes. */
 export const MAX_COMMAND_BYTES = 512;
 /**
