@@ -153,3 +153,15 @@ export const MAX_PENDING_SUBMITS = 32;
 export const RAFT_ELECTION_TIMEOUT_FACTOR = 2;
 /** Raft: a leader sends heartbeats this many times per election timeout base (the lab's ≤ 10/s). */
 export const RAFT_HEARTBEATS_PER_TIMEOUT = 3;
+/**
+ * Simulated clients of a log algorithm wait this long (virtual ms) for an answer before they
+ * resubmit the same (client, seq) at another node: several election timeouts, so a retry is
+ * for a lost command, not for a slow one.
+ */
+export const SIM_CLIENT_RETRY_MS = 1_000;
+/** The log-matching audit reads every node's whole log this often (virtual ms) in a run. */
+export const SIM_LOG_AUDIT_MS = 250;
+/** Simulated clients of a swarm run: enough to contend, few enough to check every history. */
+export const SIM_MAX_CLIENTS = 16;
+/** Commands per simulated client in one swarm run. */
+export const SIM_MAX_COMMANDS_PER_CLIENT = 64;

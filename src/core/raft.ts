@@ -36,9 +36,15 @@ export interface RaftOptions {
   readonly ownTermRule: boolean;
   /** Persist votedFor (false: a restarted node forgets whom it voted for this term). */
   readonly persistVote: boolean;
+  /**
+   * A new leader appends a no-op of its term. The no-op is what lets the own-term rule commit
+   * earlier entries promptly; the broken no-term-rule variant drops it too, as in the paper's
+   * Figure 8, where nothing of the new term is replicated along with the old entry.
+   */
+  readonly electionNoop: boolean;
 }
 
-export const RAFT_OPTIONS: RaftOptions = { ownTermRule: true, persistVote: true };
+export const RAFT_OPTIONS: RaftOptions = { ownTermRule: true, persistVote: true, electionNoop: true };
 
 /** A command waiting at a node that knows no leader to forward it to. */
 export interface PendingSubmit {
@@ -62,6 +68,8 @@ export interface RaftCore {
   readonly leader: NodeId | undefined;
   /** Candidate: members that granted their vote this term (itself included). */
   readonly votes: readonly NodeId[];
+  /** Candidate: members that answered this term's RequestVote (granted or not); the rest are asked again. */
+  readonly answered: readonly NodeId[];
   /** Leader: next index to send each follower, and the highest index known replicated there. */
   readonly nextIndex: Readonly<Record<NodeId, number>>;
   readonly matchIndex: Readonly<Record<NodeId, number>>;
@@ -154,6 +162,7 @@ export function initialCore(self: NodeId, members: readonly NodeId[], durable: u
     commitIndex: 0,
     leader: undefined,
     votes: [],
+    answered: [],
     nextIndex: {},
     matchIndex: {},
     pending: [],
@@ -190,7 +199,7 @@ export function isNewerTerm(core: RaftCore, message: RaftMessage): boolean {
 
 /** Adopts a higher term: follower, no vote yet, leader unknown. The caller persists. */
 function adoptTerm(core: RaftCore, term: number): RaftCore {
-  return { ...core, term, votedFor: undefined, role: 'follower', leader: undefined, votes: [] };
+  return { ...core, term, votedFor: undefined, role: 'follower', leader: undefined, votes: [], answered: [] };
 }
 
 // ---- elections --------------------------------------------------------------------------------
@@ -211,9 +220,29 @@ export function grantsVote(core: RaftCore, from: NodeId, message: RaftMessage): 
 /** The election timer fired: a new term, a vote for itself, RequestVote to everyone else. */
 export function startElection(core: RaftCore): RaftStep {
   if (core.listenOnly || core.term >= MAX_TERM) return step({ ...core, role: 'follower' });
-  const next: RaftCore = { ...core, role: 'candidate', term: core.term + 1, votedFor: core.self, leader: undefined, votes: [core.self] };
+  const next: RaftCore = {
+    ...core,
+    role: 'candidate',
+    term: core.term + 1,
+    votedFor: core.self,
+    leader: undefined,
+    votes: [core.self],
+    answered: [core.self],
+  };
   const message: RaftMessage = { type: 'requestVote', term: next.term, lastLogIndex: lastIndex(next), lastLogTerm: lastTerm(next) };
   return step(next, [hardOp(next)], others(next).map((to) => ({ to, message })));
+}
+
+/**
+ * A candidate asks again every member that has not granted its vote this term (Raft retries
+ * RPCs). Asking a member that refused costs a message and never changes a correct node's
+ * answer within the term; a node that forgot its vote across a restart answers differently,
+ * which is exactly what the raft-forgets-vote variant must be caught doing.
+ */
+export function resendVoteRequests(core: RaftCore): RaftStep {
+  if (core.role !== 'candidate') return step(core);
+  const message: RaftMessage = { type: 'requestVote', term: core.term, lastLogIndex: lastIndex(core), lastLogTerm: lastTerm(core) };
+  return step(core, [], core.members.filter((m) => !core.votes.includes(m)).map((to) => ({ to, message })));
 }
 
 export function hasVoteMajority(core: RaftCore): boolean {
@@ -229,7 +258,7 @@ export function voteWins(core: RaftCore, from: NodeId, message: RaftMessage): bo
 
 /** Won the election: a no-op of the new term (so the leader can commit by counting), then AppendEntries. */
 export function becomeLeader(core: RaftCore): RaftStep {
-  const log = [...core.log, { term: core.term, command: NOOP }];
+  const log = core.options.electionNoop ? [...core.log, { term: core.term, command: NOOP }] : core.log;
   const nextIndex: Record<NodeId, number> = {};
   const matchIndex: Record<NodeId, number> = {};
   for (const m of core.members) {
@@ -237,13 +266,14 @@ export function becomeLeader(core: RaftCore): RaftStep {
     matchIndex[m] = 0;
   }
   matchIndex[core.self] = log.length;
-  const leader: RaftCore = { ...core, role: 'leader', leader: core.self, log, nextIndex, matchIndex, votes: [] };
-  const append: RaftPersistOp = { op: 'append', from: log.length, entries: [log[log.length - 1] as RaftEntry] };
+  if (!core.options.electionNoop) for (const m of core.members) nextIndex[m] = log.length + 1;
+  const leader: RaftCore = { ...core, role: 'leader', leader: core.self, log, nextIndex, matchIndex, votes: [], answered: [] };
+  const append: RaftPersistOp[] = core.options.electionNoop ? [{ op: 'append', from: log.length, entries: [log[log.length - 1] as RaftEntry] }] : [];
   const withPending = appendPending(leader);
   const committed = advanceCommit(withPending.core);
   return step(
     committed.core,
-    [append, ...withPending.persist],
+    [...append, ...withPending.persist],
     others(leader).map((to) => appendEntriesTo(committed.core, to)),
     committed.commits,
   );
@@ -386,7 +416,7 @@ function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMess
     step(c, [], [{ to: from, message: { type: 'appendReply', term: c.term, success: false, matchIndex: 0, conflictIndex, conflictTerm } }]);
   if (message.term < core.term) return reject(core, lastIndex(core) + 1);
   // Same-term AppendEntries: its sender won this term's election; a candidate steps down.
-  let current: RaftCore = { ...core, role: 'follower', leader: from, votes: [] };
+  let current: RaftCore = { ...core, role: 'follower', leader: from, votes: [], answered: [] };
   const forwards = forwardPending(current);
   current = forwards.core;
   const { prevLogIndex, prevLogTerm, entries } = message;
@@ -444,8 +474,10 @@ function onRequestVote(core: RaftCore, from: NodeId, message: Extract<RaftMessag
 }
 
 function onVote(core: RaftCore, from: NodeId, message: Extract<RaftMessage, { type: 'vote' }>): RaftStep {
-  if (core.role !== 'candidate' || message.term !== core.term || !message.granted || core.votes.includes(from)) return step(core);
-  return step({ ...core, votes: [...core.votes, from] });
+  if (core.role !== 'candidate' || message.term !== core.term) return step(core);
+  const answered = core.answered.includes(from) ? core.answered : [...core.answered, from];
+  if (!message.granted || core.votes.includes(from)) return step({ ...core, answered });
+  return step({ ...core, answered, votes: [...core.votes, from] });
 }
 
 // ---- client commands ----------------------------------------------------------------------------

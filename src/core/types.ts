@@ -19,6 +19,8 @@
  * messages. Hosts enforce that ordering; machines make it explicit.
  */
 
+import type { ClientId } from './state-machine.ts';
+
 /** A node's identity. Compared as strings: the bully algorithm and ballot ties use this order. */
 export type NodeId = string;
 
@@ -115,8 +117,6 @@ export interface AcceptorProbe {
 // log checker as a commit of index 1 (see src/sim/log-checker.ts). Log algorithms (Raft,
 // Multi-Paxos) use the additions below; the six write-once machines are untouched.
 
-/** Who submitted a command (a phone, a simulated client). Bounded by MAX_CLIENT_ID_LENGTH. */
-export type ClientKey = string;
 
 /**
  * What a log entry carries: a client's command, named by (client, seq) so the state machine
@@ -126,7 +126,7 @@ export type ClientKey = string;
  */
 export type LogCommand =
   | { readonly kind: 'noop' }
-  | { readonly kind: 'command'; readonly client: ClientKey; readonly seq: number; readonly command: unknown };
+  | { readonly kind: 'command'; readonly client: ClientId; readonly seq: number; readonly command: unknown };
 
 /** Raft's terms and Multi-Paxos's ballots, as one ordered type for the shared checkers. */
 export type Epoch = { readonly kind: 'term'; readonly term: number } | { readonly kind: 'ballot'; readonly ballot: Ballot };
@@ -139,7 +139,7 @@ export type CommittedEntry =
 /** A local client command for a log algorithm (the log-shaped `tryInitialize`). */
 export interface SubmitEvent {
   readonly type: 'submit';
-  readonly client: ClientKey;
+  readonly client: ClientId;
   readonly seq: number;
   readonly command: unknown;
 }

@@ -13,6 +13,8 @@ export const raftNoTermRuleSpec = createRaftSpec({
   broken: true,
   ownTermRule: false,
   persistVote: true,
+  // Without the own-term rule the election no-op has no purpose; the paper's Figure 8 has none.
+  electionNoop: false,
 });
 
 /** votedFor is never written: after a restart a node can vote a second time in the same term. */
@@ -24,4 +26,5 @@ export const raftForgetsVoteSpec = createRaftSpec({
   broken: true,
   ownTermRule: true,
   persistVote: false,
+  electionNoop: true,
 });

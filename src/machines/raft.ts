@@ -27,6 +27,7 @@ import {
   parseRaftEntry,
   RAFT_OPTIONS,
   receive,
+  resendVoteRequests,
   resetsElectionTimer,
   roleAfter,
   startElection,
@@ -106,6 +107,7 @@ export function createRaftMachine(options: RaftOptions) {
     },
     delays: {
       election: ({ context }) => context.electionDelayMs,
+      retransmit: ({ context }) => context.timing.retransmitMs,
       heartbeat: ({ context }) => Math.max(1, Math.floor(electionBaseMs(context.timing) / RAFT_HEARTBEATS_PER_TIMEOUT)),
     },
     guards: {
@@ -136,6 +138,7 @@ export function createRaftMachine(options: RaftOptions) {
       startElection: enqueueActions(({ context, enqueue }) => emitStep(enqueue, startElection(context.core))),
       becomeLeader: enqueueActions(({ context, enqueue }) => emitStep(enqueue, becomeLeader(context.core))),
       heartbeat: enqueueActions(({ context, enqueue }) => emitStep(enqueue, heartbeat(context.core))),
+      resendVoteRequests: enqueueActions(({ context, enqueue }) => emitStep(enqueue, resendVoteRequests(context.core))),
       receive: enqueueActions(({ context, event, enqueue }) => {
         const r = received(event);
         if (r !== undefined) emitStep(enqueue, receive(context.core, r.from, r.message));
@@ -164,6 +167,11 @@ export function createRaftMachine(options: RaftOptions) {
         entry: ['drawElectionTimeout', 'startElection'],
         always: { guard: 'hasVoteMajority', target: 'leader' },
         after: { election: { target: 'candidate', reenter: true } },
+        initial: 'asking',
+        states: {
+          // A child state so the retransmit timer restarts without restarting the election timer.
+          asking: { after: { retransmit: { target: 'asking', reenter: true, actions: 'resendVoteRequests' } } },
+        },
         on: {
           receive: [
             { guard: 'leadsToFollower', target: 'follower', actions: 'receive' },
@@ -311,7 +319,7 @@ export interface RaftSpecOptions extends RaftOptions {
 }
 
 export function createRaftSpec(options: RaftSpecOptions): LogAlgorithmSpec<RaftMessage, RaftHard, RaftEntry> {
-  const isDefault = options.ownTermRule && options.persistVote;
+  const isDefault = options.ownTermRule && options.persistVote && options.electionNoop;
   return {
     kind: 'log',
     name: options.name,
@@ -319,7 +327,7 @@ export function createRaftSpec(options: RaftSpecOptions): LogAlgorithmSpec<RaftM
     summary: options.summary,
     broken: options.broken,
     epochKind: 'term',
-    machine: isDefault ? raftMachine : createRaftMachine({ ownTermRule: options.ownTermRule, persistVote: options.persistVote }),
+    machine: isDefault ? raftMachine : createRaftMachine({ ownTermRule: options.ownTermRule, persistVote: options.persistVote, electionNoop: options.electionNoop }),
     parseMessage: parseRaftMessage,
     view: raftView,
     logView: raftLogView,

@@ -50,8 +50,8 @@ export const DEFAULT_LINK: LinkConfig = { minDelayMs: 5, maxDelayMs: 25, loss: 0
 
 export type NodeStatus = 'up' | 'paused' | 'down';
 
-/** Which messages (by sender and receiver) manual delivery holds. */
-export type HoldRule = (from: NodeId, to: NodeId) => boolean;
+/** Which messages (by sender, receiver and the message itself) manual delivery holds. */
+export type HoldRule = (from: NodeId, to: NodeId, message: unknown) => boolean;
 
 export interface SimulationOptions<M, D, S extends HostedSpec<M> = AlgorithmSpec<M, D>> {
   readonly algorithm: S;
@@ -71,6 +71,11 @@ export interface SimulationOptions<M, D, S extends HostedSpec<M> = AlgorithmSpec
   readonly validateMessages?: boolean;
   /** Log algorithms: called with every `commit` effect, after it is recorded (the host applies it). */
   readonly onCommit?: (node: NodeId, incarnation: number, entries: readonly CommittedEntry[]) => void;
+  /**
+   * Log algorithms: what some nodes find in storage at their first start (a schedule file's
+   * `initial` section, e.g. the Raft paper's Figure 7 logs), as if they had persisted it.
+   */
+  readonly initialStorage?: Readonly<Record<NodeId, { readonly hard: unknown; readonly entries: readonly unknown[] }>>;
 }
 
 export interface HeldMessage {
@@ -254,6 +259,11 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       // A fresh acceptor has promised nothing: only changes from that are worth a trace line.
       lastProbe: EMPTY_PROBE,
     }));
+    for (const [id, stored] of Object.entries(options.initialStorage ?? {})) {
+      const node = this.node(id);
+      if (stored.hard !== undefined) node.durableHard = JSON.stringify(stored.hard);
+      stored.entries.forEach((entry, i) => node.durableLog.set(i + 1, JSON.stringify(entry)));
+    }
     for (const node of this.nodes) {
       this.stepIndex++;
       this.record({ kind: 'start', step: this.stepIndex, time: 0, node: node.id, incarnation: 0 });
@@ -776,7 +786,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     const id = this.nextMessageId++;
     this.counters.sent++;
     const receiver = this.nodes[toIndex] as SimNode<M>;
-    if (from !== toIndex && this.holdRule !== undefined && this.holdRule(sender.id, toId)) {
+    if (from !== toIndex && this.holdRule !== undefined && this.holdRule(sender.id, toId, message)) {
       if (this.full) {
         this.record({ kind: 'send', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, message, deliverAt: undefined });
         this.record({ kind: 'hold', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId });

@@ -10,7 +10,8 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { ballotLabel } from '../core/quorum.ts';
-import type { AcceptorProbe, CommittedEntry, ClientKey, Epoch, LogEntryFact, LogRole, NodeId, Value } from '../core/types.ts';
+import type { ClientId } from '../core/state-machine.ts';
+import type { AcceptorProbe, CommittedEntry, Epoch, LogEntryFact, LogRole, NodeId, Value } from '../core/types.ts';
 
 export type TraceLevel = 'facts' | 'full';
 
@@ -93,7 +94,7 @@ export type TraceEntry =
     })
   | (At & { readonly kind: 'note'; readonly text: string })
   // Log algorithms (kept at the facts level: the log checkers read them).
-  | (At & { readonly kind: 'submit'; readonly node: NodeId; readonly client: ClientKey; readonly seq: number; readonly command: unknown })
+  | (At & { readonly kind: 'submit'; readonly node: NodeId; readonly client: ClientId; readonly seq: number; readonly command: unknown })
   | (At & { readonly kind: 'commit'; readonly node: NodeId; readonly incarnation: number; readonly entries: readonly CommittedEntry[] })
   | (At & {
       readonly kind: 'role';
