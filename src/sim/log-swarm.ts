@@ -158,6 +158,8 @@ function stillApplies(sim: LogCluster['sim'], action: FaultAction): boolean {
 const CHURN_GAP_MS: readonly [number, number] = [40, 400];
 /** A churned node is back after this long: quick reloads are what make forgotten state bite. */
 const CHURN_OUTAGE_MS: readonly [number, number] = [5, 150];
+/** A cut-off leader is reconnected after this long: long enough for the rest to elect another. */
+const CHURN_ISOLATION_MS: readonly [number, number] = [100, 900];
 
 /**
  * The MIT lab's Figure 8 adversary, drawn from the seed: at random moments during the safety
@@ -167,10 +169,14 @@ const CHURN_OUTAGE_MS: readonly [number, number] = [5, 150];
  */
 function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster, plan: FaultPlan, prng: Prng): void {
   const sim = cluster.sim;
+  const f = Math.floor((plan.members.length - 1) / 2);
   for (let at = prng.int(...CHURN_GAP_MS); at < plan.safetyMs; at += prng.int(...CHURN_GAP_MS)) {
     const anyNode = prng.chance(0.3);
+    const isolate = prng.chance(0.4);
     const pick = prng.float();
+    const companions = prng.int(0, Math.max(0, f - 1));
     const outage = prng.int(...CHURN_OUTAGE_MS);
+    const isolation = prng.int(...CHURN_ISOLATION_MS);
     timed.push({
       at,
       run: () => {
@@ -179,6 +185,15 @@ function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster,
         const pool = anyNode || leaders.length === 0 ? up : leaders;
         const victim = pool[Math.floor(pick * pool.length)];
         if (victim === undefined) return;
+        if (isolate) {
+          // Cut the leader off with a minority, so what it appends now reaches no majority
+          // (messages already on the wire still arrive: a crash alone would not strand them).
+          const minority = [victim, ...plan.members.filter((m) => m !== victim).slice(0, companions)];
+          sim.partition([minority]);
+          timed.push({ at: Math.min(at + isolation, plan.safetyMs), run: () => sim.heal() });
+          timed.sort((a, b) => a.at - b.at);
+          return;
+        }
         sim.crash(victim);
         // Back after the outage, unless the plan restarted it meanwhile.
         sim.note(`churn: ${victim} is back in ${outage} ms`);

@@ -29,6 +29,8 @@ const MAX_STEPS_IN_FILE = 2_000;
 /** Largest cluster a schedule may build (the projector's node cards). */
 const MAX_SCHEDULE_NODES = 9;
 const MAX_INITIAL_ENTRIES = 200;
+/** A schedule's description: a paragraph for whoever reads the file. */
+const MAX_DESCRIPTION_LENGTH = 1_000;
 
 export class ScheduleError extends Error {
   override readonly name = 'ScheduleError';
@@ -167,7 +169,10 @@ export function parseSchedule(raw: unknown): Schedule {
   }
   checkAliases(steps, names);
   const expect = top.raw.expect === undefined ? {} : parseExpect(top.record('expect'), names, machine, runUntilMs);
-  const description = top.raw.description === undefined ? undefined : top.string('description');
+  const description = top.raw.description;
+  if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) {
+    top.fail('description', `must be text of at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  }
   return { algorithm, nodes, seed, stateMachine, links, timing, runUntilMs, initial, steps, expect, description };
 }
 
@@ -441,7 +446,13 @@ export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}
   const sample = (): void => {
     samples.push({ time: sim.now, leaders: sim.liveNodes().filter((n) => sim.logView(n)?.role === 'leader') });
   };
+  // Sampling (for leaderAt / noLeader) costs a view of every node per slice: only when asked.
+  const sampling = schedule.expect.leaderAt !== undefined || schedule.expect.noLeader !== undefined;
   const runTo = (t: number): void => {
+    if (!sampling) {
+      cluster.runUntil(t);
+      return;
+    }
     while (sim.now < t) {
       cluster.runUntil(Math.min(t, sim.now + SAMPLE_MS));
       sample();
