@@ -124,9 +124,16 @@ function parseOrderBook(raw: unknown): OrderBook | undefined {
   return { orders };
 }
 
+/** `"id":"item":status,` per order in id order; JSON quoting keeps it unambiguous. Hot in the linearizability search. */
 function orderBookKey(book: OrderBook): string {
-  const ids = Object.keys(book.orders).sort();
-  return JSON.stringify(ids.map((id) => [id, (book.orders[id] as Order).item, (book.orders[id] as Order).status]));
+  const ids = Object.keys(book.orders);
+  if (ids.length > 1) ids.sort();
+  let key = '';
+  for (const id of ids) {
+    const order = book.orders[id] as Order;
+    key += `${JSON.stringify(id)}:${JSON.stringify(order.item)}:${order.status},`;
+  }
+  return key;
 }
 
 function describeOrder(command: OrderCommand): string {

@@ -106,8 +106,13 @@ function parseRegisters(raw: unknown): Registers | undefined {
   return { values };
 }
 
+/** `"key":"value",` per key in key order; JSON quoting keeps it unambiguous. Hot in the linearizability search. */
 function registersKey(registers: Registers): string {
-  return JSON.stringify(Object.keys(registers.values).sort().map((key) => [key, registers.values[key]]));
+  const keys = Object.keys(registers.values);
+  if (keys.length > 1) keys.sort();
+  let key = '';
+  for (const k of keys) key += `${JSON.stringify(k)}:${JSON.stringify(registers.values[k])},`;
+  return key;
 }
 
 function describeRegister(command: RegisterCommand): string {

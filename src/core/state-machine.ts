@@ -149,5 +149,7 @@ export function withOwnEntry<T>(record: Readonly<Record<string, T>>, key: string
 
 /** Set an own entry on a record being built (never on a shared one). */
 export function defineOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only "__proto__" is special to assignment; the fast path keeps records in V8's fast mode.
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
