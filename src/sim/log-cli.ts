@@ -15,6 +15,7 @@ import { MAX_PEERS_PER_ROOM, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT } from
 import { getLogAlgorithm } from '../machines/log-index.ts';
 import { isLogAlgorithmName, LOG_ALGORITHM_NAMES } from '../machines/spec.ts';
 import { LOG_PROPERTIES, logPropertyTitle } from './log-checker.ts';
+import type { LogCluster } from './log-cluster.ts';
 import { runLogSeed, runLogSwarm, type LogSwarmConfig, type LogSwarmSummary } from './log-swarm.ts';
 import { parseSchedule, runSchedule, ScheduleError, type ScheduleResult } from './schedule.ts';
 import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isFaultFamily, type FaultFamily } from './swarm.ts';
@@ -207,7 +208,10 @@ export function logMain(argv: readonly string[], out: (text: string) => void, er
   return 0;
 }
 
-/** Linearizability of a run's client history (smr's checker), with a wall-clock budget. */
-function linearizableOf(_cluster: unknown): true | false | 'unknown' {
-  return 'unknown';
+/** Wall-clock budget of one history's linearizability check; past it the answer is 'unknown'. */
+const LIN_BUDGET_MS = 2_000;
+
+/** Linearizability of a run's client history, with a wall-clock budget as well as the step budget. */
+function linearizableOf(cluster: LogCluster): true | false | 'unknown' {
+  return cluster.linearizable({ deadline: { now: () => performance.now(), budgetMs: LIN_BUDGET_MS } });
 }

@@ -18,6 +18,7 @@ import type { CommittedEntry, LogEntryFact, NodeId, Timing } from '../core/types
 import { SIM_CLIENT_RETRY_MS, SIM_LOG_AUDIT_MS } from '../limits.ts';
 import type { LogAlgorithmSpec } from '../machines/spec.ts';
 import type { ApplyRecord, LogAudit, LogRunRecord } from './log-checker.ts';
+import { checkLinearizability, type LinearizabilityOptions } from './linearizability.ts';
 import { Simulation, SimulationError, type RunStop, type SimulationOptions } from './simulator.ts';
 import type { LinkConfig, TraceLevel } from './trace.ts';
 
@@ -276,6 +277,15 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
       if (state.outstanding !== undefined) next = Math.min(next, state.outstanding.sentAt + this.retryMs);
     }
     return Math.max(next, this.sim.now);
+  }
+
+  /**
+   * Linearizability of the client-visible history against the state machine (Wing & Gong with
+   * Lowe's memoization, per order or key); 'unknown' when the search budget runs out. Pending
+   * commands count as returning at infinity.
+   */
+  linearizable(options: LinearizabilityOptions = {}): true | false | 'unknown' {
+    return checkLinearizability(this.stateMachine, this.history, options).result;
   }
 
   record(reproduce: string, checkAnswers: boolean): LogRunRecord {

@@ -238,7 +238,7 @@ export interface LogSwarmOptions extends LogSwarmConfig {
   readonly seeds: number;
   readonly firstSeed?: number;
   readonly onRun?: (run: LogSwarmRun) => void;
-  /** Linearizability of a run's client history; 'skipped' when no checker is given. */
+  /** Linearizability of a run's client history (default: the checker with its step budget only). */
   readonly linearizable?: (run: LogSwarmRun) => true | false | 'unknown';
 }
 
@@ -270,7 +270,7 @@ export function runLogSwarm(options: LogSwarmOptions): LogSwarmSummary {
     }
     const meanDelay = (run.plan.link.minDelayMs + run.plan.link.maxDelayMs) / 2;
     if (options.faults === 'none' && meanDelay > 0) for (const ms of run.cluster.leaderLatencies) delays.push(ms / meanDelay);
-    const lin = options.linearizable?.(run);
+    const lin = options.linearizable === undefined ? run.cluster.linearizable() : options.linearizable(run);
     if (lin === false) notLinearizable++;
     if (lin === 'unknown') unknownLinearizable++;
     for (const p of new Set(run.violations.map((v) => v.property))) perProperty[p]++;

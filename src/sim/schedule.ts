@@ -419,7 +419,7 @@ interface Sample {
 const SAMPLE_MS = 10;
 
 export interface RunScheduleOptions {
-  /** Linearizability of the client history; without it the result says 'unknown'. */
+  /** Linearizability of the client history (default: the checker with its step budget only). */
   readonly linearizable?: (cluster: LogCluster) => true | false | 'unknown';
 }
 
@@ -486,7 +486,7 @@ export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}
   }
   const resolveName = (n: string): string => aliases.get(n) ?? n;
   const expectations = checkExpectations(schedule, { cluster, samples, nodes, violations: rawViolations, resolveName });
-  const linearizable = options.linearizable?.(cluster) ?? 'unknown';
+  const linearizable = options.linearizable === undefined ? cluster.linearizable() : options.linearizable(cluster);
   return {
     algorithm: schedule.algorithm,
     seed: schedule.seed,
