@@ -68,8 +68,6 @@ export interface RaftCore {
   readonly leader: NodeId | undefined;
   /** Candidate: members that granted their vote this term (itself included). */
   readonly votes: readonly NodeId[];
-  /** Candidate: members that answered this term's RequestVote (granted or not); the rest are asked again. */
-  readonly answered: readonly NodeId[];
   /** Leader: next index to send each follower, and the highest index known replicated there. */
   readonly nextIndex: Readonly<Record<NodeId, number>>;
   readonly matchIndex: Readonly<Record<NodeId, number>>;
@@ -162,7 +160,6 @@ export function initialCore(self: NodeId, members: readonly NodeId[], durable: u
     commitIndex: 0,
     leader: undefined,
     votes: [],
-    answered: [],
     nextIndex: {},
     matchIndex: {},
     pending: [],
@@ -199,7 +196,7 @@ export function isNewerTerm(core: RaftCore, message: RaftMessage): boolean {
 
 /** Adopts a higher term: follower, no vote yet, leader unknown. The caller persists. */
 function adoptTerm(core: RaftCore, term: number): RaftCore {
-  return { ...core, term, votedFor: undefined, role: 'follower', leader: undefined, votes: [], answered: [] };
+  return { ...core, term, votedFor: undefined, role: 'follower', leader: undefined, votes: [] };
 }
 
 // ---- elections --------------------------------------------------------------------------------
@@ -227,7 +224,6 @@ export function startElection(core: RaftCore): RaftStep {
     votedFor: core.self,
     leader: undefined,
     votes: [core.self],
-    answered: [core.self],
   };
   const message: RaftMessage = { type: 'requestVote', term: next.term, lastLogIndex: lastIndex(next), lastLogTerm: lastTerm(next) };
   return step(next, [hardOp(next)], others(next).map((to) => ({ to, message })));
@@ -267,7 +263,7 @@ export function becomeLeader(core: RaftCore): RaftStep {
   }
   matchIndex[core.self] = log.length;
   if (!core.options.electionNoop) for (const m of core.members) nextIndex[m] = log.length + 1;
-  const leader: RaftCore = { ...core, role: 'leader', leader: core.self, log, nextIndex, matchIndex, votes: [], answered: [] };
+  const leader: RaftCore = { ...core, role: 'leader', leader: core.self, log, nextIndex, matchIndex, votes: [] };
   const append: RaftPersistOp[] = core.options.electionNoop ? [{ op: 'append', from: log.length, entries: [log[log.length - 1] as RaftEntry] }] : [];
   const withPending = appendPending(leader);
   const committed = advanceCommit(withPending.core);
@@ -416,7 +412,7 @@ function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMess
     step(c, [], [{ to: from, message: { type: 'appendReply', term: c.term, success: false, matchIndex: 0, conflictIndex, conflictTerm } }]);
   if (message.term < core.term) return reject(core, lastIndex(core) + 1);
   // Same-term AppendEntries: its sender won this term's election; a candidate steps down.
-  let current: RaftCore = { ...core, role: 'follower', leader: from, votes: [], answered: [] };
+  let current: RaftCore = { ...core, role: 'follower', leader: from, votes: [] };
   const forwards = forwardPending(current);
   current = forwards.core;
   const { prevLogIndex, prevLogTerm, entries } = message;
@@ -475,9 +471,8 @@ function onRequestVote(core: RaftCore, from: NodeId, message: Extract<RaftMessag
 
 function onVote(core: RaftCore, from: NodeId, message: Extract<RaftMessage, { type: 'vote' }>): RaftStep {
   if (core.role !== 'candidate' || message.term !== core.term) return step(core);
-  const answered = core.answered.includes(from) ? core.answered : [...core.answered, from];
-  if (!message.granted || core.votes.includes(from)) return step({ ...core, answered });
-  return step({ ...core, answered, votes: [...core.votes, from] });
+  if (!message.granted || core.votes.includes(from)) return step(core);
+  return step({ ...core, votes: [...core.votes, from] });
 }
 
 // ---- client commands ----------------------------------------------------------------------------
