@@ -385,3 +385,44 @@ export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> =
   host: 90_000,
   solo: 65_000,
 };
+
+// ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------
+
+/** A command's JSON in one entry: an order-book or register command is a few dozen bytes. */
+export const MAX_COMMAND_BYTES = 512;
+/**
+ * Terms, ballot rounds, log indices and client sequence numbers stay below 2^31: a class that
+ * elected a leader every millisecond for a year would not get there, and a peer claiming more
+ * is refused at the boundary (it could otherwise pin every node's term at the maximum).
+ */
+export const MAX_TERM = 2 ** 31 - 1;
+export const MAX_LOG_INDEX = 2 ** 31 - 1;
+export const MAX_CLIENT_SEQ = 2 ** 31 - 1;
+/**
+ * Entries in one AppendEntries / accept batch. With MAX_COMMAND_BYTES per command, 24 entries
+ * and the envelope stay under MAX_MESSAGE_BYTES; the sender also cuts a batch by its real size
+ * (MAX_BATCH_BYTES), so small commands are not sent one at a time.
+ */
+export const MAX_ENTRIES_PER_MESSAGE = 24;
+/** Bytes of entries in one message: MAX_MESSAGE_BYTES less room for the envelope. */
+export const MAX_BATCH_BYTES = MAX_MESSAGE_BYTES - 1024;
+/** Entries a node's view carries for the projector: the last 20 fit on a node card. */
+export const MAX_LOG_WINDOW = 20;
+/** Submits a node keeps while it knows no leader to forward them to: a phone's worth of clicks. */
+export const MAX_PENDING_SUBMITS = 32;
+/** Raft: election timeouts are drawn in [base, 2 × base], as the paper's 150–300 ms. */
+export const RAFT_ELECTION_TIMEOUT_FACTOR = 2;
+/** Raft: a leader sends heartbeats this many times per election timeout base (the lab's ≤ 10/s). */
+export const RAFT_HEARTBEATS_PER_TIMEOUT = 3;
+/**
+ * Simulated clients of a log algorithm wait this long (virtual ms) for an answer before they
+ * resubmit the same (client, seq) at another node: several election timeouts, so a retry is
+ * for a lost command, not for a slow one.
+ */
+export const SIM_CLIENT_RETRY_MS = 1_000;
+/** The log-matching audit reads every node's whole log this often (virtual ms) in a run. */
+export const SIM_LOG_AUDIT_MS = 250;
+/** Simulated clients of a swarm run: enough to contend, few enough to check every history. */
+export const SIM_MAX_CLIENTS = 16;
+/** Commands per simulated client in one swarm run. */
+export const SIM_MAX_COMMANDS_PER_CLIENT = 64;

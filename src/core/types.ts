@@ -19,6 +19,8 @@
  * messages. Hosts enforce that ordering; machines make it explicit.
  */
 
+import type { ClientId } from './state-machine.ts';
+
 /** A node's identity. Compared as strings: the bully algorithm and ballot ties use this order. */
 export type NodeId = string;
 
@@ -40,6 +42,12 @@ export interface Timing {
   readonly backoffMs: number;
   /** Paxos: how long a proposer waits for a quorum in one phase before it retries. */
   readonly phaseTimeoutMs: number;
+  /**
+   * Log algorithms: base of the randomised election timeout (Raft) and of a follower's
+   * patience with a silent leader (Multi-Paxos). Optional so write-once hosts need not set it;
+   * absent, log algorithms use `phaseTimeoutMs`.
+   */
+  readonly electionTimeoutMs?: number;
 }
 
 /** Input every algorithm machine takes. `D` is the algorithm's durable (persisted) state. */
@@ -116,4 +124,112 @@ export interface Ballot {
 export interface AcceptorProbe {
   readonly promised: Ballot | undefined;
   readonly accepted: { readonly ballot: Ballot; readonly value: Value } | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replicated logs (issue 7): the same contract, shaped as a log.
+//
+// A write-once algorithm is a log of length one: its `decided` effect is read by the shared
+// log checker as a commit of index 1 (see src/sim/log-checker.ts). Log algorithms (Raft,
+// Multi-Paxos) use the additions below; the six write-once machines are untouched.
+
+
+/**
+ * What a log entry carries: a client's command, named by (client, seq) so the state machine
+ * applies it at most once however often it is resubmitted or re-proposed; or a no-op (a new
+ * Raft leader's first entry, a Multi-Paxos gap filler), which the state machine skips.
+ * `command` is opaque to the algorithm: bounded JSON it replicates, never interprets.
+ */
+export type LogCommand =
+  | { readonly kind: 'noop' }
+  | { readonly kind: 'command'; readonly client: ClientId; readonly seq: number; readonly command: unknown };
+
+/** Raft's terms and Multi-Paxos's ballots, as one ordered type for the shared checkers. */
+export type Epoch = { readonly kind: 'term'; readonly term: number } | { readonly kind: 'ballot'; readonly ballot: Ballot };
+
+/** One entry the host may apply: contiguous, final, never retracted. */
+export type CommittedEntry =
+  | { readonly index: number; readonly term: number; readonly ballot?: undefined; readonly command: LogCommand }
+  | { readonly index: number; readonly ballot: Ballot; readonly term?: undefined; readonly command: LogCommand };
+
+/** A local client command for a log algorithm (the log-shaped `tryInitialize`). */
+export interface SubmitEvent {
+  readonly type: 'submit';
+  readonly client: ClientId;
+  readonly seq: number;
+  readonly command: unknown;
+}
+
+/** Events a host sends into a log algorithm machine. */
+export type LogNodeEvent<M> = NodeEvent<M> | SubmitEvent;
+
+/**
+ * Typed storage operations, applied in order. A step's cost is bounded by what it wrote, not by
+ * the length of the log: `hard` rewrites the small fixed-size part (Raft's currentTerm and
+ * votedFor; a Paxos acceptor's promise), `append` writes entries at `from`, `from + 1`…
+ * (`from` must be the stored length + 1: truncate first), `truncate` drops every entry at
+ * index ≥ `from`, `put` writes one entry at one index (Multi-Paxos slots may have holes).
+ */
+export type PersistOp<H, E> =
+  | { readonly op: 'hard'; readonly state: H }
+  | { readonly op: 'append'; readonly from: number; readonly entries: readonly E[] }
+  | { readonly op: 'truncate'; readonly from: number }
+  | { readonly op: 'put'; readonly index: number; readonly entry: E };
+
+/** What a log algorithm gets back after a crash: its hard state and its stored entries by index. */
+export interface LogDurable<H, E> {
+  readonly hard: H | undefined;
+  /** Sorted by index; a log written only by `append`/`truncate` is dense from index 1. */
+  readonly entries: readonly { readonly index: number; readonly entry: E }[];
+}
+
+/**
+ * Effects a log algorithm emits, in the order the host carries them out. Persist-before-reply
+ * as for write-once algorithms: every `persistLog` of a step lands before any `send` of it.
+ * `commit` hands over the next contiguous entries (the first one's index is the previous
+ * commit's last index + 1, starting at 1 in each incarnation).
+ */
+export type LogNodeEffect<M, H, E> =
+  | { readonly type: 'send'; readonly to: NodeId; readonly message: M }
+  | { readonly type: 'persistLog'; readonly ops: readonly PersistOp<H, E>[] }
+  | { readonly type: 'commit'; readonly entries: readonly CommittedEntry[] };
+
+export type LogRole = 'leader' | 'candidate' | 'follower';
+
+/** One entry of a node's log as the checkers read it (the whole log, not the view's window). */
+export interface LogEntryFact {
+  readonly index: number;
+  readonly epoch: Epoch;
+  readonly command: LogCommand;
+}
+
+/** Where one entry of a node's log stands, as that node knows it. */
+export type LogEntryState = 'committed' | 'uncommitted';
+
+export interface LogWindowEntry {
+  readonly index: number;
+  readonly epoch: Epoch;
+  readonly command: LogCommand;
+  readonly state: LogEntryState;
+}
+
+/** What a node is counting, as typed values the UI renders (never labels to parse). */
+export type LogQuorum =
+  | { readonly kind: 'votes'; readonly granted: readonly NodeId[]; readonly needed: number }
+  | { readonly kind: 'promises'; readonly promised: readonly NodeId[]; readonly needed: number }
+  | { readonly kind: 'replication'; readonly matchIndex: Readonly<Record<NodeId, number>>; readonly needed: number };
+
+/** A log algorithm's view: typed data for the UI, the schedule runner and the checkers. */
+export interface LogView {
+  readonly role: LogRole;
+  readonly epoch: Epoch;
+  /** The leader this node believes in (itself when leader), if any. */
+  readonly leader: NodeId | undefined;
+  readonly commitIndex: number;
+  readonly lastIndex: number;
+  /** The last entries of the log, at most MAX_LOG_WINDOW of them. */
+  readonly window: readonly LogWindowEntry[];
+  readonly quorum: LogQuorum | undefined;
+  /** Its stored state was unreadable: it only listens (never votes, accepts or leads). */
+  readonly listenOnly: boolean;
 }

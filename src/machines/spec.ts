@@ -1,5 +1,5 @@
 import { createActor, type AnyStateMachine, type SnapshotFrom } from 'xstate';
-import type { AcceptorProbe, NodeEffect, NodeEvent, NodeInput, NodeView } from '../core/types.ts';
+import type { AcceptorProbe, LogDurable, LogEntryFact, LogView, NodeEffect, NodeEvent, NodeInput, NodeView } from '../core/types.ts';
 
 import type { AlgorithmName } from './names.ts';
 
@@ -28,6 +28,60 @@ export interface AlgorithmSpec<M = unknown, D = unknown> {
 }
 
 /**
+ * Replicated-log algorithms (issue 7), by the name the CLI and schedule files use. Kept apart
+ * from ALGORITHM_NAMES until the classroom hosts logs, so its menus list only what it can run.
+ */
+export const LOG_ALGORITHM_NAMES = [
+  'raft',
+  'raft-no-term-rule',
+  'raft-forgets-vote',
+] as const;
+export type LogAlgorithmName = (typeof LOG_ALGORITHM_NAMES)[number];
+
+export function isLogAlgorithmName(name: string): name is LogAlgorithmName {
+  return (LOG_ALGORITHM_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * A log algorithm: the machine takes `NodeInput<LogDurable<H, E>>`, the events
+ * `LogNodeEvent<M>`, and emits `LogNodeEffect<M, H, E>` (send, persistLog, commit).
+ */
+export interface LogAlgorithmSpec<M = unknown, H = unknown, E = unknown> {
+  readonly kind: 'log';
+  readonly name: LogAlgorithmName;
+  readonly label: string;
+  readonly summary: string;
+  readonly broken: boolean;
+  /** Raft counts terms, Multi-Paxos ballots: what `epoch` in its views and commits carries. */
+  readonly epochKind: 'term' | 'ballot';
+  readonly machine: AnyStateMachine;
+  parseMessage(raw: unknown): M | undefined;
+  /** The generic view (phase, waiting for…) every host can render. */
+  view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
+  /** The typed log view: role, term or ballot, commit index, a window of entries, the quorum. */
+  logView(snapshot: SnapshotFrom<AnyStateMachine>): LogView;
+  /**
+   * Every entry the node holds, for the checkers: Raft's log; a Multi-Paxos node's accepted and
+   * chosen slots (a leader's: what it will propose after phase 1).
+   */
+  logEntries(snapshot: SnapshotFrom<AnyStateMachine>): readonly LogEntryFact[];
+  /** Only for the type: what the machine stores. */
+  readonly durableType?: LogDurable<H, E>;
+}
+
+/** What a host needs of any spec, write-once or log: the machine and how to read it. */
+export interface HostedSpec<M = unknown> {
+  readonly name: string;
+  readonly label: string;
+  readonly machine: AnyStateMachine;
+  parseMessage(raw: unknown): M | undefined;
+  view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
+  probe?(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorProbe;
+  logView?(snapshot: SnapshotFrom<AnyStateMachine>): LogView;
+  logEntries?(snapshot: SnapshotFrom<AnyStateMachine>): readonly LogEntryFact[];
+}
+
+/**
  * The clock a host gives a node: XState schedules `after` delays on it. Virtual time in the
  * simulator, the browser's timers in a tab. (Structurally XState's own `Clock`, which it does
  * not export.)
@@ -38,10 +92,14 @@ export interface Clock {
 }
 
 /** A running node: an XState actor plus the effect plumbing every host shares. */
-export interface NodeHandle<M> {
-  send(event: NodeEvent<M>): void;
+export interface NodeHandle<M, Ev extends { readonly type: string } = NodeEvent<M>> {
+  send(event: Ev): void;
   view(): NodeView;
   probe(): AcceptorProbe | undefined;
+  /** Log algorithms only: the typed log view. */
+  logView(): LogView | undefined;
+  /** Log algorithms only: every entry the node holds. */
+  logEntries(): readonly LogEntryFact[] | undefined;
   stop(): void;
 }
 
@@ -50,13 +108,13 @@ export interface NodeHandle<M> {
  * `onEffects` receives each step's effects as one batch, in emission order, after the step;
  * a host must carry out every `persist` in the batch before any `send` of the same batch.
  */
-export function startNode<M, D>(
-  spec: AlgorithmSpec<M, D>,
+export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent<M>, Ef = NodeEffect<M, D>>(
+  spec: AlgorithmSpec<M, D> | HostedSpec<M>,
   input: NodeInput<D>,
   clock: Clock,
-  onEffects: (effects: readonly NodeEffect<M, D>[]) => void,
-): NodeHandle<M> {
-  let batch: NodeEffect<M, D>[] = [];
+  onEffects: (effects: readonly Ef[]) => void,
+): NodeHandle<M, Ev> {
+  let batch: Ef[] = [];
   let depth = 0;
   // Runs one step (an event, a timer firing, the start) and hands its effects over as one batch.
   const step = (run: () => void): void => {
@@ -78,13 +136,15 @@ export function startNode<M, D>(
   };
   const actor = createActor(spec.machine, { input, clock: stepClock });
   actor.on('*', (emitted) => {
-    batch.push(emitted as unknown as NodeEffect<M, D>);
+    batch.push(emitted as unknown as Ef);
   });
   step(() => actor.start());
   return {
     send: (event) => step(() => actor.send(event)),
     view: () => spec.view(actor.getSnapshot()),
     probe: () => (spec.probe ? spec.probe(actor.getSnapshot()) : undefined),
+    logView: () => ('logView' in spec && spec.logView ? spec.logView(actor.getSnapshot()) : undefined),
+    logEntries: () => ('logEntries' in spec && spec.logEntries ? spec.logEntries(actor.getSnapshot()) : undefined),
     stop: () => actor.stop(),
   };
 }

@@ -192,6 +192,9 @@ export function checkRun(run: RunRecord): Violation[] {
       case 'heal':
       case 'link':
       case 'note':
+      case 'submit':
+      case 'commit':
+      case 'role':
         break;
       default:
         assertNever(entry, 'trace entry');

@@ -31,6 +31,7 @@ import {
 import type { RunStop } from './simulator.ts';
 import { pctPlanText } from './pct.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
+import { isLogInvocation, LOG_USAGE, logMain } from './log-cli.ts';
 
 const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
          [--nodes N] [--proposers P] [--seeds S] [--first-seed K]
@@ -46,7 +47,10 @@ const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
                 priorities per message chain, which reach deep interleavings; see src/sim/pct.ts)
   --budget-ms   virtual time allowed to decide after the network heals (default ${DEFAULT_LIVENESS_BUDGET_MS})
   --json        print one JSON object instead of the text report
-  --replay SEED print that one run step by step, with its fault plan and the checker's verdict`;
+  --replay SEED print that one run step by step, with its fault plan and the checker's verdict
+
+Replicated logs and schedule files:
+${LOG_USAGE}`;
 
 /** Seeds and counts from the command line stay in this range (the PRNG takes 32-bit seeds). */
 const MAX_SEED = 0xffffffff;
@@ -236,6 +240,8 @@ const STOP_WORDS: Record<RunStop, string> = {
 };
 
 export function main(argv: readonly string[]): number {
+  // Schedules and replicated-log algorithms (Raft, Multi-Paxos) have their own flags and output.
+  if (isLogInvocation(argv)) return logMain(argv, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
   let options: CliOptions;
   try {
     options = parseArgs(argv);

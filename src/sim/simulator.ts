@@ -27,9 +27,9 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { Prng } from '../core/prng.ts';
-import type { AcceptorProbe, NodeEffect, NodeId, NodeView, Timing, Value } from '../core/types.ts';
+import type { AcceptorProbe, CommittedEntry, Epoch, LogEntryFact, LogNodeEffect, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
-import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
+import { startNode, type AlgorithmSpec, type Clock, type HostedSpec, type NodeHandle } from '../machines/spec.ts';
 import { EventQueue, type Scheduled } from './queue.ts';
 import type { DiscardReason, LinkConfig, LossReason, TraceEntry, TraceLevel } from './trace.ts';
 
@@ -50,8 +50,8 @@ export const DEFAULT_LINK: LinkConfig = { minDelayMs: 5, maxDelayMs: 25, loss: 0
 
 export type NodeStatus = 'up' | 'paused' | 'down';
 
-/** Which messages (by sender and receiver) manual delivery holds. */
-export type HoldRule = (from: NodeId, to: NodeId) => boolean;
+/** Which messages (by sender, receiver and the message itself) manual delivery holds. */
+export type HoldRule = (from: NodeId, to: NodeId, message: unknown) => boolean;
 
 /**
  * Chooses message delays instead of the links' uniform draw (PCT priority scheduling, see
@@ -63,8 +63,8 @@ export interface DeliverySchedule {
   delayMs(from: NodeId, to: NodeId, sent: number, message: unknown): number;
 }
 
-export interface SimulationOptions<M, D> {
-  readonly algorithm: AlgorithmSpec<M, D>;
+export interface SimulationOptions<M, D, S extends HostedSpec<M> = AlgorithmSpec<M, D>> {
+  readonly algorithm: S;
   /** Member ids, or a count (ids n1…nN, zero-padded so string order is numeric order). */
   readonly nodes: readonly NodeId[] | number;
   readonly seed: number;
@@ -81,6 +81,13 @@ export interface SimulationOptions<M, D> {
   readonly validateMessages?: boolean;
   /** Message delays from a schedule instead of the links' random draw (until `setSchedule`). */
   readonly schedule?: DeliverySchedule;
+  /** Log algorithms: called with every `commit` effect, after it is recorded (the host applies it). */
+  readonly onCommit?: (node: NodeId, incarnation: number, entries: readonly CommittedEntry[]) => void;
+  /**
+   * Log algorithms: what some nodes find in storage at their first start (a schedule file's
+   * `initial` section, e.g. the Raft paper's Figure 7 logs), as if they had persisted it.
+   */
+  readonly initialStorage?: Readonly<Record<NodeId, { readonly hard: unknown; readonly entries: readonly unknown[] }>>;
 }
 
 export interface HeldMessage {
@@ -143,7 +150,19 @@ interface ScheduledProposal extends Scheduled {
   readonly to: number;
   readonly value: Value;
 }
-type QueuedEvent = Delivery | TimerFiring | ScheduledProposal;
+/** A client command for a log algorithm, scheduled like a proposal. */
+interface ScheduledSubmit extends Scheduled {
+  readonly kind: 'submit';
+  readonly to: number;
+  readonly submission: Submission;
+}
+type QueuedEvent = Delivery | TimerFiring | ScheduledProposal | ScheduledSubmit;
+
+/** What a client hands a log algorithm: (client, seq) names it, `command` is opaque to the log. */
+export type Submission = Omit<SubmitEvent, 'type'>;
+
+/** Events the simulator sends a node: the write-once ones, and `submit` for log algorithms. */
+type HostEvent<M> = { readonly type: 'tryInitialize'; readonly value: Value } | { readonly type: 'receive'; readonly from: NodeId; readonly message: M } | SubmitEvent;
 
 interface HeldEntry extends HeldMessage {
   readonly fromIndex: number;
@@ -156,9 +175,14 @@ interface SimNode<M> {
   readonly index: number;
   status: NodeStatus;
   incarnation: number;
-  handle: NodeHandle<M> | undefined;
+  handle: NodeHandle<M, HostEvent<M>> | undefined;
   /** Durable storage: the JSON of the last persisted state, as a browser's storage would keep it. */
   durable: string | undefined;
+  /** Log algorithms' storage: the hard state's JSON and each entry's JSON by index (see PersistOp). */
+  durableHard: string | undefined;
+  durableLog: Map<number, string>;
+  /** Log algorithms: the role and epoch last recorded, so a trace line marks each change. */
+  lastRole: string | undefined;
   /** Value decided by the current incarnation, and when. */
   decided: Value | undefined;
   decidedAt: number;
@@ -173,8 +197,8 @@ export function nodeIds(count: number): NodeId[] {
   return Array.from({ length: count }, (_, i) => `n${String(i + 1).padStart(width, '0')}`);
 }
 
-export class Simulation<M = unknown, D = unknown> {
-  readonly algorithm: AlgorithmSpec<M, D>;
+export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = AlgorithmSpec<M, D>> {
+  readonly algorithm: S;
   readonly seed: number;
   readonly members: readonly NodeId[];
   readonly timing: Timing;
@@ -204,8 +228,9 @@ export class Simulation<M = unknown, D = unknown> {
   private holdRule: HoldRule | undefined;
   private schedule: DeliverySchedule | undefined;
   private readonly heldMessages = new Map<number, HeldEntry>();
+  private readonly onCommit: SimulationOptions<M, D, S>['onCommit'];
 
-  constructor(options: SimulationOptions<M, D>) {
+  constructor(options: SimulationOptions<M, D, S>) {
     this.algorithm = options.algorithm;
     this.seed = options.seed;
     this.members = typeof options.nodes === 'number' ? nodeIds(options.nodes) : [...options.nodes];
@@ -216,6 +241,7 @@ export class Simulation<M = unknown, D = unknown> {
     this.full = this.traceLevel === 'full';
     this.validate = options.validateMessages ?? true;
     this.maxSteps = options.maxSteps ?? SIM_MAX_STEPS;
+    this.onCommit = options.onCommit;
     // A stream of its own for the network, so node seeds and network draws never shift each other.
     this.prng = Prng.fromSeed((options.seed ^ 0x5eed1e55) >>> 0);
     const pairs = this.n * this.n;
@@ -238,12 +264,20 @@ export class Simulation<M = unknown, D = unknown> {
       incarnation: 0,
       handle: undefined,
       durable: undefined,
+      durableHard: undefined,
+      durableLog: new Map(),
+      lastRole: undefined,
       decided: undefined,
       decidedAt: 0,
       deferred: [],
       // A fresh acceptor has promised nothing: only changes from that are worth a trace line.
       lastProbe: EMPTY_PROBE,
     }));
+    for (const [id, stored] of Object.entries(options.initialStorage ?? {})) {
+      const node = this.node(id);
+      if (stored.hard !== undefined) node.durableHard = JSON.stringify(stored.hard);
+      stored.entries.forEach((entry, i) => node.durableLog.set(i + 1, JSON.stringify(entry)));
+    }
     for (const node of this.nodes) {
       this.stepIndex++;
       this.record({ kind: 'start', step: this.stepIndex, time: 0, node: node.id, incarnation: 0 });
@@ -285,6 +319,21 @@ export class Simulation<M = unknown, D = unknown> {
 
   probe(node: NodeId): AcceptorProbe | undefined {
     return this.node(node).handle?.probe();
+  }
+
+  /** Log algorithms: the node's typed log view, or undefined while it is down. */
+  logView(node: NodeId): LogView | undefined {
+    return this.node(node).handle?.logView();
+  }
+
+  /** Log algorithms: every entry the node holds now (for the log-matching audit), or undefined while it is down. */
+  logEntries(node: NodeId): readonly LogEntryFact[] | undefined {
+    return this.node(node).handle?.logEntries();
+  }
+
+  /** Log algorithms: how many entries the node's storage holds (the persisted log's length). */
+  storedEntries(node: NodeId): number {
+    return this.node(node).durableLog.size;
   }
 
   /** Value decided by the node's current incarnation (undefined if down or undecided). */
@@ -330,6 +379,22 @@ export class Simulation<M = unknown, D = unknown> {
     if (target.status !== 'up') throw new SimulationError(`cannot propose on ${node}: it is ${target.status}`);
     this.stepIndex++;
     this.applyProposal(target, value);
+  }
+
+  /**
+   * Hands `node` a client command (a `submit` event). Without `atTime` it happens now; with it,
+   * it is scheduled like a proposal (deferred if the node is paused then, ignored if it is down).
+   */
+  submit(node: NodeId, submission: Submission, atTime?: number): void {
+    const target = this.node(node);
+    if (atTime !== undefined) {
+      if (!(atTime >= this.nowMs)) throw new SimulationError(`cannot schedule a submit in the past (${atTime} < ${this.nowMs})`);
+      this.queue.push({ kind: 'submit', time: atTime, seq: 0, to: target.index, submission });
+      return;
+    }
+    if (target.status !== 'up') throw new SimulationError(`cannot submit on ${node}: it is ${target.status}`);
+    this.stepIndex++;
+    this.applySubmit(target, submission);
   }
 
   crash(node: NodeId): void {
@@ -593,7 +658,7 @@ export class Simulation<M = unknown, D = unknown> {
       node.deferred.push(event);
       return;
     }
-    const handle = node.handle as NodeHandle<M>;
+    const handle = node.handle as NodeHandle<M, HostEvent<M>>;
     switch (event.kind) {
       case 'deliver': {
         const from = this.members[event.from] as NodeId;
@@ -617,6 +682,9 @@ export class Simulation<M = unknown, D = unknown> {
       case 'propose':
         this.applyProposal(node, event.value);
         return;
+      case 'submit':
+        this.applySubmit(node, event.submission);
+        return;
       default:
         assertNever(event, 'queued event');
     }
@@ -625,7 +693,13 @@ export class Simulation<M = unknown, D = unknown> {
 
   private applyProposal(node: SimNode<M>, value: Value): void {
     this.record({ kind: 'propose', step: this.stepIndex, time: this.nowMs, node: node.id, value });
-    (node.handle as NodeHandle<M>).send({ type: 'tryInitialize', value });
+    (node.handle as NodeHandle<M, HostEvent<M>>).send({ type: 'tryInitialize', value });
+    this.recordProbe(node);
+  }
+
+  private applySubmit(node: SimNode<M>, submission: Submission): void {
+    this.record({ kind: 'submit', step: this.stepIndex, time: this.nowMs, node: node.id, ...submission });
+    (node.handle as NodeHandle<M, HostEvent<M>>).send({ type: 'submit', ...submission });
     this.recordProbe(node);
   }
 
@@ -650,8 +724,9 @@ export class Simulation<M = unknown, D = unknown> {
       },
     };
     node.decided = undefined;
-    const durable = node.durable === undefined ? undefined : (JSON.parse(node.durable) as D);
-    node.handle = startNode(
+    node.lastRole = undefined;
+    const durable = this.algorithm.logView !== undefined ? (this.restoreLog(node) as D | undefined) : node.durable === undefined ? undefined : (JSON.parse(node.durable) as D);
+    node.handle = startNode<M, D, HostEvent<M>, HostEffect<M, D>>(
       this.algorithm,
       { self: node.id, members: this.members, seed: nodeSeed(this.seed, node.index, incarnation), timing: this.timing, durable },
       clock,
@@ -665,10 +740,49 @@ export class Simulation<M = unknown, D = unknown> {
     this.recordProbe(node);
   }
 
-  private handleEffects(node: SimNode<M>, incarnation: number, effects: readonly NodeEffect<M, D>[]): void {
+  /** A log algorithm's storage as its `LogDurable` input; undefined when nothing was ever stored. */
+  private restoreLog(node: SimNode<M>): unknown {
+    if (node.durableHard === undefined && node.durableLog.size === 0) return undefined;
+    const entries = [...node.durableLog.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([index, json]) => ({ index, entry: JSON.parse(json) as unknown }));
+    return { hard: node.durableHard === undefined ? undefined : (JSON.parse(node.durableHard) as unknown), entries };
+  }
+
+  /** Applies typed storage operations in order; a machine that appends out of place has a bug. */
+  private persistOps(node: SimNode<M>, ops: readonly PersistOp<unknown, unknown>[]): void {
+    for (const op of ops) {
+      switch (op.op) {
+        case 'hard':
+          node.durableHard = JSON.stringify(op.state);
+          break;
+        case 'truncate':
+          for (const index of [...node.durableLog.keys()]) if (index >= op.from) node.durableLog.delete(index);
+          break;
+        case 'append':
+          if (op.from !== node.durableLog.size + 1) {
+            throw new SimulationError(`seed ${this.seed}: ${node.id} appended at index ${op.from} to a stored log of ${node.durableLog.size} entries`);
+          }
+          op.entries.forEach((entry, i) => node.durableLog.set(op.from + i, JSON.stringify(entry)));
+          break;
+        case 'put':
+          node.durableLog.set(op.index, JSON.stringify(op.entry));
+          break;
+        default:
+          assertNever(op, 'persist operation');
+      }
+    }
+  }
+
+  private handleEffects(node: SimNode<M>, incarnation: number, effects: readonly HostEffect<M, D>[]): void {
     if (node.incarnation !== incarnation || node.status === 'down') return;
     // Persist-before-reply: every write of the step lands before any of its messages leaves.
     for (const effect of effects) {
+      if (effect.type === 'persistLog') {
+        this.persistOps(node, effect.ops);
+        if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state: effect.ops });
+        continue;
+      }
       if (effect.type !== 'persist') continue;
       node.durable = JSON.stringify(effect.state);
       if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state: effect.state });
@@ -676,6 +790,11 @@ export class Simulation<M = unknown, D = unknown> {
     for (const effect of effects) {
       switch (effect.type) {
         case 'persist':
+        case 'persistLog':
+          break;
+        case 'commit':
+          this.record({ kind: 'commit', step: this.stepIndex, time: this.nowMs, node: node.id, incarnation: node.incarnation, entries: effect.entries });
+          this.onCommit?.(node.id, node.incarnation, effect.entries);
           break;
         case 'send':
           this.transmit(node, effect.to, effect.message);
@@ -711,7 +830,7 @@ export class Simulation<M = unknown, D = unknown> {
     const id = this.nextMessageId++;
     this.counters.sent++;
     const receiver = this.nodes[toIndex] as SimNode<M>;
-    if (from !== toIndex && this.holdRule !== undefined && this.holdRule(sender.id, toId)) {
+    if (from !== toIndex && this.holdRule !== undefined && this.holdRule(sender.id, toId, message)) {
       if (this.full) {
         this.record({ kind: 'send', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, message, deliverAt: undefined });
         this.record({ kind: 'hold', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId });
@@ -809,14 +928,36 @@ export class Simulation<M = unknown, D = unknown> {
     });
   }
 
-  /** Records the acceptor's state when it changed (Paxos family only). */
+  /** Records the acceptor's state when it changed (Paxos family only), and a log node's role change. */
   private recordProbe(node: SimNode<M>): void {
     const handle = node.handle;
+    if (handle !== undefined && this.algorithm.logView !== undefined) this.recordRole(node, handle);
     if (handle === undefined || this.algorithm.probe === undefined) return;
     const probe = handle.probe();
     if (probe === undefined || sameProbe(probe, node.lastProbe)) return;
     node.lastProbe = probe;
     this.record({ kind: 'probe', step: this.stepIndex, time: this.nowMs, node: node.id, incarnation: node.incarnation, probe });
+  }
+
+  /**
+   * A log node's role or epoch changed: one trace line. On becoming leader it carries the
+   * leader's whole log, which the leader-completeness checker compares with what was committed.
+   */
+  private recordRole(node: SimNode<M>, handle: NodeHandle<M, HostEvent<M>>): void {
+    const view = handle.logView() as LogView;
+    const key = `${view.role}|${epochKey(view.epoch)}`;
+    if (key === node.lastRole) return;
+    node.lastRole = key;
+    this.record({
+      kind: 'role',
+      step: this.stepIndex,
+      time: this.nowMs,
+      node: node.id,
+      incarnation: node.incarnation,
+      role: view.role,
+      epoch: view.epoch,
+      log: view.role === 'leader' ? handle.logEntries() : undefined,
+    });
   }
 
   private record(entry: TraceEntry): void {
@@ -854,4 +995,11 @@ function sameOptionalBallot(a: AcceptorProbe['promised'], b: AcceptorProbe['prom
 
 function sameAccepted(a: AcceptorProbe['accepted'], b: AcceptorProbe['accepted']): boolean {
   return a === b || (a !== undefined && b !== undefined && a.value === b.value && sameOptionalBallot(a.ballot, b.ballot));
+}
+
+/** Effects the simulator carries out: a write-once machine's and a log machine's. */
+type HostEffect<M, D> = NodeEffect<M, D> | LogNodeEffect<M, unknown, unknown>;
+
+function epochKey(epoch: Epoch): string {
+  return epoch.kind === 'term' ? `t${epoch.term}` : `b${epoch.ballot.round}.${epoch.ballot.node}`;
 }

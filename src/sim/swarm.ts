@@ -131,7 +131,10 @@ export interface SwarmRun {
   readonly pct?: PctPlan | undefined;
 }
 
-export function validateSwarmConfig(config: SwarmConfig): void {
+/** What drawing a fault plan needs of a configuration (log swarms reuse it). */
+export type PlanConfig = Pick<SwarmConfig, 'nodes' | 'proposers' | 'faults' | 'budgetMs'>;
+
+export function validateSwarmConfig(config: PlanConfig): void {
   const { nodes, proposers } = config;
   if (!Number.isInteger(nodes) || nodes < 1) throw new RangeError(`nodes must be a positive integer, got ${nodes}`);
   if (!Number.isInteger(proposers) || proposers < 1 || proposers > nodes) {
@@ -166,7 +169,7 @@ class Timeline {
   }
 }
 
-export function planFaults(config: SwarmConfig, seed: number): FaultPlan {
+export function planFaults(config: PlanConfig, seed: number): FaultPlan {
   validateSwarmConfig(config);
   const prng = Prng.fromSeed(seed);
   const members = nodeIds(config.nodes);
@@ -378,7 +381,7 @@ export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = '
   };
 }
 
-function applyAction(sim: Simulation, action: FaultAction, restart: (node: NodeId) => void): void {
+export function applyAction(sim: Pick<Simulation, 'crash' | 'pause' | 'resume' | 'partition' | 'cut' | 'heal' | 'setLink'>, action: FaultAction, restart: (node: NodeId) => void): void {
   switch (action.kind) {
     case 'crash':
       sim.crash(action.node);

@@ -10,7 +10,8 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { ballotLabel } from '../core/quorum.ts';
-import type { AcceptorProbe, NodeId, RefusalKind, Value } from '../core/types.ts';
+import type { ClientId } from '../core/state-machine.ts';
+import type { AcceptorProbe, CommittedEntry, Epoch, LogEntryFact, LogRole, NodeId, RefusalKind, Value } from '../core/types.ts';
 
 export type TraceLevel = 'facts' | 'full';
 
@@ -93,7 +94,19 @@ export type TraceEntry =
       readonly to: NodeId | '*';
       readonly config: Partial<LinkConfig>;
     })
-  | (At & { readonly kind: 'note'; readonly text: string });
+  | (At & { readonly kind: 'note'; readonly text: string })
+  // Log algorithms (kept at the facts level: the log checkers read them).
+  | (At & { readonly kind: 'submit'; readonly node: NodeId; readonly client: ClientId; readonly seq: number; readonly command: unknown })
+  | (At & { readonly kind: 'commit'; readonly node: NodeId; readonly incarnation: number; readonly entries: readonly CommittedEntry[] })
+  | (At & {
+      readonly kind: 'role';
+      readonly node: NodeId;
+      readonly incarnation: number;
+      readonly role: LogRole;
+      readonly epoch: Epoch;
+      /** On becoming leader: its whole log then (leader completeness). */
+      readonly log: readonly LogEntryFact[] | undefined;
+    });
 
 export type TraceKind = TraceEntry['kind'];
 
@@ -159,9 +172,25 @@ export function describeEntry(entry: TraceEntry): string {
       return `link ${entry.from} → ${entry.to} now ${formatLink(entry.config)}`;
     case 'note':
       return `— ${entry.text}`;
+    case 'submit':
+      return `${entry.node} is handed ${entry.client}#${entry.seq} ${JSON.stringify(entry.command)}`;
+    case 'commit':
+      return `${entry.node} COMMITS ${entry.entries.map(describeCommitted).join(', ')}`;
+    case 'role':
+      return `${entry.node} is ${entry.role} in ${epochText(entry.epoch)}${entry.log === undefined ? '' : ` (log of ${entry.log.length})`}`;
     default:
       return assertNever(entry, 'trace entry');
   }
+}
+
+function epochText(epoch: Epoch): string {
+  return epoch.kind === 'term' ? `term ${epoch.term}` : `ballot ${epoch.ballot.round}.${epoch.ballot.node}`;
+}
+
+function describeCommitted(entry: CommittedEntry): string {
+  const at = entry.term !== undefined ? `t${entry.term}` : `b${entry.ballot.round}.${entry.ballot.node}`;
+  const what = entry.command.kind === 'noop' ? 'no-op' : `${entry.command.client}#${entry.command.seq} ${JSON.stringify(entry.command.command)}`;
+  return `[${entry.index}] ${at} ${what}`;
 }
 
 export function formatLink(config: Partial<LinkConfig>): string {

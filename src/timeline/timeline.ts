@@ -169,6 +169,9 @@ export function timelineFromTrace(nodes: readonly NodeId[], trace: readonly Trac
       case 'start':
       case 'probe':
       case 'refuse':
+      case 'submit':
+      case 'commit':
+      case 'role':
       case 'partition':
       case 'cut':
       case 'heal':

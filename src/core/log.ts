@@ -1,0 +1,97 @@
+/**
+ * Helpers every log algorithm shares: validating the commands an entry carries, naming them,
+ * ordering epochs (Raft terms, Paxos ballots), and cutting a run of entries into messages that
+ * stay under MAX_MESSAGE_BYTES. Pure: no clock, storage or randomness.
+ */
+import {
+  MAX_BATCH_BYTES,
+  MAX_CLIENT_ID_LENGTH,
+  MAX_CLIENT_SEQ,
+  MAX_COMMAND_BYTES,
+  MAX_ENTRIES_PER_MESSAGE,
+  MAX_LOG_INDEX,
+  MAX_TERM,
+} from '../limits.ts';
+import { compareBallots } from './quorum.ts';
+import type { Epoch, LogCommand } from './types.ts';
+import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
+
+export const NOOP: LogCommand = { kind: 'noop' };
+
+/** (client, seq) as one string: what the state machine applies at most once. 'noop' for no-ops. */
+export function commandKey(command: LogCommand): string {
+  return command.kind === 'noop' ? 'noop' : `${command.client}#${command.seq}`;
+}
+
+/** Two entries carry the same thing: same (client, seq) and the same command text. */
+export function sameCommand(a: LogCommand, b: LogCommand): boolean {
+  if (a.kind === 'noop' || b.kind === 'noop') return a.kind === b.kind;
+  return a.client === b.client && a.seq === b.seq && JSON.stringify(a.command) === JSON.stringify(b.command);
+}
+
+export function isTerm(raw: unknown): raw is number {
+  return isNonNegativeInteger(raw) && raw <= MAX_TERM;
+}
+
+/** A log index (0 means "before the first entry", as in prevLogIndex = 0). */
+export function isLogIndex(raw: unknown): raw is number {
+  return isNonNegativeInteger(raw) && raw <= MAX_LOG_INDEX;
+}
+
+export function isClientSeq(raw: unknown): raw is number {
+  return isNonNegativeInteger(raw) && raw >= 1 && raw <= MAX_CLIENT_SEQ;
+}
+
+/** Plain JSON data, nested at most a few levels: what a command may be. */
+function isPlainJson(raw: unknown, depth: number): boolean {
+  if (raw === null || typeof raw === 'string' || typeof raw === 'boolean') return true;
+  if (typeof raw === 'number') return Number.isFinite(raw);
+  if (depth <= 0) return false;
+  if (Array.isArray(raw)) return raw.every((x) => isPlainJson(x, depth - 1));
+  if (isRecord(raw)) return Object.values(raw).every((x) => isPlainJson(x, depth - 1));
+  return false;
+}
+
+/** An opaque command: plain JSON of at most MAX_COMMAND_BYTES. A fresh copy, or undefined. */
+export function parseOpaqueCommand(raw: unknown): unknown {
+  if (!isRecord(raw) || !isPlainJson(raw, 4)) return undefined;
+  const text = JSON.stringify(raw);
+  if (text.length > MAX_COMMAND_BYTES) return undefined;
+  return JSON.parse(text) as unknown;
+}
+
+/** Boundary validation of what an entry carries; a fresh object or undefined. */
+export function parseLogCommand(raw: unknown): LogCommand | undefined {
+  if (!isRecord(raw)) return undefined;
+  if (raw.kind === 'noop') return NOOP;
+  if (raw.kind !== 'command' || !isBoundedString(raw.client, MAX_CLIENT_ID_LENGTH) || !isClientSeq(raw.seq)) return undefined;
+  const command = parseOpaqueCommand(raw.command);
+  return command === undefined ? undefined : { kind: 'command', client: raw.client, seq: raw.seq, command };
+}
+
+/** Orders epochs of one kind: terms by number, ballots by round then node. */
+export function compareEpochs(a: Epoch, b: Epoch): number {
+  if (a.kind === 'term' && b.kind === 'term') return a.term - b.term;
+  if (a.kind === 'ballot' && b.kind === 'ballot') return compareBallots(a.ballot, b.ballot);
+  throw new Error(`cannot compare a ${a.kind} with a ${b.kind}`);
+}
+
+export function epochLabel(epoch: Epoch): string {
+  return epoch.kind === 'term' ? `term ${epoch.term}` : `ballot ${epoch.ballot.round}.${epoch.ballot.node}`;
+}
+
+/**
+ * The longest prefix of `entries` (at least one, if any) that fits one message: at most
+ * MAX_ENTRIES_PER_MESSAGE entries and MAX_BATCH_BYTES of JSON.
+ */
+export function chunkCount<E>(entries: readonly E[], start: number): number {
+  let bytes = 0;
+  let count = 0;
+  for (let i = start; i < entries.length && count < MAX_ENTRIES_PER_MESSAGE; i++) {
+    const size = JSON.stringify(entries[i]).length + 1;
+    if (count > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    bytes += size;
+    count++;
+  }
+  return count;
+}
