@@ -112,3 +112,17 @@ export const TIMELINE_VISIBLE_COLUMNS = 48;
  * except a shared solo run (MAX_SOLO_COMMANDS short tokens), which stays under this.
  */
 export const MAX_URL_SEARCH_LENGTH = 8 * 1024;
+
+/**
+ * Explorer: states one search may hold. A state costs ~150 bytes (its key, a few arrays and the
+ * edges), so 3 million stay well under a worker's or Node's default heap; the 3-node Paxos
+ * target of one million states fits three times over.
+ */
+export const EXPLORE_MAX_STATES = 3_000_000;
+/** Explorer: distinct decided values tracked (bits of one integer): a lesson uses two or three. */
+export const EXPLORE_MAX_VALUES = 8;
+/** Explorer: nodes. State spaces grow exponentially with nodes; FLP's scene needs five. */
+export const EXPLORE_MAX_NODES = 5;
+/** Explorer: random walks to the end of a schedule, and how long one may be (a 5-node vote ends in ~100 steps). */
+export const EXPLORE_WALKS = 200;
+export const EXPLORE_WALK_MAX_STEPS = 2_000;
