@@ -151,6 +151,11 @@ export interface ExploreResult {
   /** Why the search stopped early, if it did. */
   readonly stoppedBy: 'states' | 'time' | 'violation' | undefined;
   readonly maxDepth: number;
+  /**
+   * Every schedule of at most this many steps (after the prefix) was generated and checked:
+   * the bound behind "no Agreement violation in K states".
+   */
+  readonly completeDepth: number;
   /** Valence of the state the search started from (after the prefix). */
   readonly initialValence: Valence;
   /** Agreement first (safety), else a reachable state that can never decide. */
@@ -502,6 +507,7 @@ class Search {
     let stoppedBy: ExploreResult['stoppedBy'];
     let cutByDepth = 0;
     let maxDepth = 0;
+    let completeDepth = -1;
     const stopAtViolation = this.options.stopAtViolation !== false;
     const budgetMs = this.options.budgetMs;
     let count = 1;
@@ -516,6 +522,8 @@ class Search {
       }
       if (count >= this.maxStates || ((i & 1023) === 0 && budgetMs !== undefined && this.now() - started > budgetMs)) {
         stoppedBy = count >= this.maxStates ? 'states' : 'time';
+        // BFS goes depth by depth: every state up to this one's depth has been generated.
+        completeDepth = depth;
         this.cutFrom(i, count);
         break;
       }
@@ -535,6 +543,7 @@ class Search {
       if (!progress && this.quietAt < 0 && this.someUpUndecided(this.cur)) this.quietAt = i;
       if (stopAtViolation && (this.agreementAt >= 0 || this.quietAt >= 0)) {
         stoppedBy = 'violation';
+        completeDepth = depth;
         this.cutFrom(i + 1, count);
         break;
       }
@@ -552,6 +561,7 @@ class Search {
       exhausted: this.cutCount === 0,
       stoppedBy,
       maxDepth,
+      completeDepth: completeDepth >= 0 ? completeDepth : Math.min(this.options.maxDepth, maxDepth),
       initialValence: this.valenceOf(valence, 0),
       violation,
       critical: this.findCritical(valence),

@@ -27,6 +27,7 @@ import {
 } from './swarm.ts';
 import type { RunStop } from './simulator.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
+import { exploreMain } from '../explore/cli.ts';
 
 const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
          [--nodes N] [--proposers P] [--seeds S] [--first-seed K]
@@ -222,6 +223,8 @@ const STOP_WORDS: Record<RunStop, string> = {
 };
 
 export function main(argv: readonly string[]): number {
+  // The explorer has its own options and report (src/explore/cli.ts).
+  if (argv.includes('--explore')) return exploreMain(argv);
   let options: CliOptions;
   try {
     options = parseArgs(argv);
