@@ -20,7 +20,7 @@ import { stepSentence, valenceSentence } from './words.ts';
 
 const USAGE = `Usage: npm run sim -- --explore --algorithm <${ALGORITHM_NAMES.join('|')}>
          [--nodes N] [--proposers P] [--max-crashes F] [--max-restarts R] [--depth D]
-         [--loss] [--budget-ms MS] [--max-states S] [--seed K] [--json] [--save FILE]
+         [--loss] [--no-timers] [--budget-ms MS] [--max-states S] [--seed K] [--json] [--save FILE]
          [--scene flp [--red-first]]
 
   --nodes         members, 1–${EXPLORE_MAX_NODES} (default 3)
@@ -29,6 +29,8 @@ const USAGE = `Usage: npm run sim -- --explore --algorithm <${ALGORITHM_NAMES.jo
   --max-restarts  restarts of crashed nodes, from what they persisted (default 0)
   --depth         longest schedule searched breadth-first, in steps (default 60)
   --loss          the adversary may also drop messages (off: FLP's network loses nothing)
+  --no-timers     no timer ever fires: a much smaller search for safety (Agreement), but no retries,
+                  so "stays undecided" then says nothing about algorithms that retry on a timeout
   --budget-ms     wall-clock budget (default 30000); a fifth goes to random walks first
   --max-states    states one search may hold (default and at most ${EXPLORE_MAX_STATES})
   --seed          seed of the nodes' PRNGs and of the walks (default 1)
@@ -51,6 +53,7 @@ export interface ExploreCliOptions {
   readonly maxRestarts: number;
   readonly depth: number;
   readonly loss: boolean;
+  readonly timers: boolean;
   readonly budgetMs: number;
   readonly maxStates: number;
   readonly seed: number;
@@ -71,6 +74,7 @@ export function parseExploreArgs(argv: readonly string[]): ExploreCliOptions {
   let algorithm: string | undefined;
   const o = { nodes: 3, proposers: 2, maxCrashes: 1, maxRestarts: 0, depth: 60, budgetMs: 30_000, maxStates: EXPLORE_MAX_STATES, seed: 1 };
   let loss = false;
+  let timers = true;
   let json = false;
   let redFirst = false;
   let save: string | undefined;
@@ -119,6 +123,9 @@ export function parseExploreArgs(argv: readonly string[]): ExploreCliOptions {
       case '--loss':
         loss = true;
         break;
+      case '--no-timers':
+        timers = false;
+        break;
       case '--json':
         json = true;
         break;
@@ -147,7 +154,7 @@ export function parseExploreArgs(argv: readonly string[]): ExploreCliOptions {
     throw new ExploreUsageError('--scene flp stages a vote: use majority, tiebreak or impatient-tiebreak');
   }
   if (redFirst && scene === undefined) throw new ExploreUsageError('--red-first belongs to --scene flp');
-  return { algorithm, ...o, loss, json, save, scene, redFirst };
+  return { algorithm, ...o, loss, timers, json, save, scene, redFirst };
 }
 
 export function exploreOptionsOf(cli: ExploreCliOptions): ExploreOptions {
@@ -162,6 +169,7 @@ export function exploreOptionsOf(cli: ExploreCliOptions): ExploreOptions {
     maxCrashes: cli.maxCrashes,
     maxRestarts: cli.maxRestarts,
     loss: cli.loss,
+    timers: cli.timers,
     maxDepth: cli.depth,
     ...budget,
   };
@@ -207,7 +215,7 @@ function text(cli: ExploreCliOptions, options: ExploreOptions, r: ExploreResult)
   const lines: string[] = [];
   const proposals = options.proposals.map((p) => `${p.node} ${p.value}`).join(', ');
   lines.push(
-    `explore ${cli.algorithm}: ${options.nodes.length} nodes (${proposals || 'no proposals'}), at most ${options.maxCrashes} crash(es), ${options.maxRestarts ?? 0} restart(s), ${options.loss === true ? 'with' : 'no'} message loss${cli.scene === 'flp' ? `, FLP scene${cli.redFirst ? ' with red delivered to n5 first' : ''}` : ''}`,
+    `explore ${cli.algorithm}: ${options.nodes.length} nodes (${proposals || 'no proposals'}), at most ${options.maxCrashes} crash(es), ${options.maxRestarts ?? 0} restart(s), ${options.loss === true ? 'with' : 'no'} message loss${options.timers === false ? ', no timers' : ''}${cli.scene === 'flp' ? `, FLP scene${cli.redFirst ? ' with red delivered to n5 first' : ''}` : ''}`,
   );
   const rate = r.wallMs > 0 ? Math.round((r.statesExplored / r.wallMs) * 1000) : 0;
   const how = r.exhausted ? 'every reachable state' : `cut: ${r.stoppedBy ?? 'depth'}; every schedule of up to ${r.completeDepth} steps`;

@@ -81,7 +81,11 @@ export interface ExploreOptions {
   readonly maxCrashes: number;
   readonly maxRestarts?: number;
   readonly loss?: boolean;
-  /** Timers may fire (phase timeouts, backoff, impatience, queries). Default true. */
+  /**
+   * Timers may fire (phase timeouts, backoff, impatience, queries). Default true. Without them
+   * the search is far smaller and still finds Agreement violations that need no timeout, but a
+   * run that "stays undecided" then says nothing about algorithms that retry on a timeout.
+   */
   readonly timers?: boolean;
   /** Longest schedule explored, in steps after the prefix; deeper states are cut (and make answers "unknown"). */
   readonly maxDepth: number;
@@ -552,7 +556,11 @@ class Search {
     while (this.edgeStart.length < states) this.edgeStart.push(this.edges.length);
     this.edgeStart.push(this.edges.length);
     const valence = this.valence();
-    const violation = this.findViolation(valence) ?? walk.violation;
+    // A shortest Agreement violation from the search, else one a walk found (safety first),
+    // else the search's shortest run that stays undecided, else a walk's.
+    const searched = this.findViolation(valence);
+    const violation =
+      searched?.property === 'agreement' ? searched : walk.violation?.property === 'agreement' ? walk.violation : (searched ?? walk.violation);
     return {
       statesExplored: states,
       transitionsComputed: this.nodes.transitionsComputed,
@@ -995,8 +1003,10 @@ class Search {
     let tried = 0;
     let total = 0;
     let found: ExploreViolation | null = null;
+    let agreement: ExploreViolation | null = null;
     const path: number[] = [];
-    for (; tried < walks && found === null; tried++) {
+    // Walk on after a run that stays undecided: an Agreement violation matters more.
+    for (; tried < walks && agreement === null; tried++) {
       if (this.now() - started > budget) break;
       this.ensureCur(rootLength);
       this.cur.set(root.subarray(0, rootLength));
@@ -1009,7 +1019,7 @@ class Search {
         let moves = 0;
         for (let a = 0; a < count; a++) if (((this.actions[a] as number) & 7) !== A_CRASH) moves++;
         if (moves === 0) {
-          if (this.someUpUndecided(this.cur)) found = this.termination(this.cur, path, 'walk');
+          if (found === null && this.someUpUndecided(this.cur)) found = this.termination(this.cur, path, 'walk');
           break;
         }
         // Faults come at a moment drawn per walk: picked like any other step from the start,
@@ -1034,7 +1044,7 @@ class Search {
         this.cur.set(this.out.subarray(0, this.outLength));
         this.curLength = this.outLength;
         if (disagrees(this.cur[1] as number, this.n)) {
-          found = this.agreement(this.cur, path, 'walk');
+          agreement = this.agreement(this.cur, path, 'walk');
           break;
         }
       }
@@ -1042,7 +1052,7 @@ class Search {
     this.ensureCur(rootLength);
     this.cur.set(root.subarray(0, rootLength));
     this.curLength = rootLength;
-    return { violation: found, tried, steps: total, ms: this.now() - started };
+    return { violation: agreement ?? found, tried, steps: total, ms: this.now() - started };
   }
 
   private agreement(state: Int32Array, path: readonly number[], foundBy: ExploreViolation['foundBy']): ExploreViolation {

@@ -78,6 +78,14 @@ describe('explorer: counterexamples of the broken algorithms', { timeout: 30_000
     expect(searched.every((s) => s.do === 'deliver')).toBe(true);
   });
 
+  it('finds the paxos-amnesia violation on its own, unstaged, by random walks (timers off)', () => {
+    const r = explore(options('paxos-amnesia', 3, 2, { maxRestarts: 1, timers: false, walks: 2_000, maxStates: 2_000 }));
+    expect(r.violation?.property).toBe('agreement');
+    expect(r.violation?.foundBy).toBe('walk');
+    const faults = r.violation?.steps.filter((s) => s.do === 'crash' || s.do === 'restart') ?? [];
+    expect(faults.map((s) => s.do)).toEqual(['crash', 'restart']);
+  });
+
   it('finds no Agreement violation for the same staging with real Paxos (n2 remembers its promise)', () => {
     const d = (from: string, to: string, kind: string): PrefixStep => ({ do: 'deliver', from, to, kind });
     const prefix: PrefixStep[] = [
