@@ -426,3 +426,34 @@ export const SIM_LOG_AUDIT_MS = 250;
 export const SIM_MAX_CLIENTS = 16;
 /** Commands per simulated client in one swarm run. */
 export const SIM_MAX_COMMANDS_PER_CLIENT = 64;
+
+/**
+ * Explorer: states one search may hold. A state costs ~200 bytes all told (its ints in the pool,
+ * its hash-table slot, parent, action, depth and ~6 edges: measured 590 MB resident for 3 million
+ * 3-node Paxos states in Node, mostly typed arrays outside the JS heap); the 3-node Paxos target
+ * of one million states fits three times over.
+ */
+export const EXPLORE_MAX_STATES = 3_000_000;
+/**
+ * Explorer: distinct decided values tracked. Every node's decided values are a bit set packed in
+ * one 32-bit integer of the global state (EXPLORE_MAX_NODES × 6 = 30 bits); a lesson uses two or three.
+ */
+export const EXPLORE_MAX_VALUES = 6;
+/** Explorer: nodes. State spaces grow exponentially with nodes; FLP's scene needs five. */
+export const EXPLORE_MAX_NODES = 5;
+/**
+ * Explorer: random walks to the end of a schedule, and how long one may be: a 5-node vote ends
+ * in ~100 steps and a 3-node Paxos decision in ~30; a walk still going at 400 is a Paxos duel
+ * (never quiet) and more short walks find more than one long one.
+ */
+export const EXPLORE_WALKS = 2_000;
+export const EXPLORE_WALK_MAX_STEPS = 400;
+/** Explorer: a walk's crashes and restarts start at a step drawn from 0 to this (see walk). */
+export const EXPLORE_WALK_FAULT_WINDOW = 40;
+/**
+ * Explorer: crashes and restarts one search may allow. Each count, and each node's incarnation,
+ * is a 4-bit field of the global state's header; more than a few is no longer a small model.
+ */
+export const EXPLORE_MAX_FAULTS = 15;
+/** Explorer: share of the wall-clock budget given to random walks before the breadth-first search. */
+export const EXPLORE_WALK_BUDGET_SHARE = 0.2;

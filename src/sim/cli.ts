@@ -32,6 +32,7 @@ import type { RunStop } from './simulator.ts';
 import { pctPlanText } from './pct.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
 import { isLogInvocation, LOG_USAGE, logMain } from './log-cli.ts';
+import { exploreMain } from '../explore/cli.ts';
 
 const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
          [--nodes N] [--proposers P] [--seeds S] [--first-seed K]
@@ -240,6 +241,8 @@ const STOP_WORDS: Record<RunStop, string> = {
 };
 
 export function main(argv: readonly string[]): number {
+  // The explorer has its own options and report (src/explore/cli.ts).
+  if (argv.includes('--explore')) return exploreMain(argv);
   // Schedules and replicated-log algorithms (Raft, Multi-Paxos) have their own flags and output.
   if (isLogInvocation(argv)) return logMain(argv, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
   let options: CliOptions;
