@@ -127,3 +127,47 @@ test('a full storage stops that node before it sends, it says so, and the class 
   await expectClassDecided(c, 'green', [0, 1, 2, 4]);
   await expect(victim.getByTestId('decided-value')).toHaveCount(0);
 });
+
+test('a forged report claiming a decision and blaming classmates is shown as a claim, never believed', async ({ tabs }) => {
+  const c = await openClass(tabs, 5);
+  const decision = await startDecision(c, 'paxos', 'colors');
+  const liar = 4;
+  const liarId = c.ids[liar]!;
+  const honest = c.ids.slice(0, liar);
+  // A full report from the liar's tab: it "decided" a value nobody proposed, and says every
+  // honest classmate sent it garbage.
+  await c.students[liar]!.evaluate(
+    ({ host, decision, honest }) => {
+      const hook = window.__room!;
+      const view = { phase: 'decided', waitingFor: 'nothing', decided: 'evil-value', tally: { 'evil-value': 5 }, fields: [] };
+      const report = {
+        version: 1,
+        inc: 4242,
+        n: 0,
+        full: true,
+        seed: 1,
+        view,
+        proposed: ['evil-value'],
+        evidence: [{ kind: 'accepted', value: 'evil-value' }],
+        steps: [{ at: 1, cause: { kind: 'timer' }, sent: [], persisted: true, decided: 'evil-value' }],
+        droppedSteps: 0,
+        refusals: honest.map((peer) => ({ peer, reason: 'malformed' })),
+        restarted: false,
+      };
+      hook.sendRawText(host, JSON.stringify({ type: 'app', payload: { type: 'report', decision, report } }));
+    },
+    { host: c.hostId, decision, honest },
+  );
+  // Past the dashboard's grace period, the claim is listed as the liar's, with nothing behind it.
+  const claim = c.host.locator(`[data-testid="decision-claim"][data-member="${liarId}"][data-value="evil-value"]`);
+  await expect(claim).toBeVisible({ timeout: 10_000 });
+  await expect(c.host.getByTestId('violation-banner')).toHaveCount(0);
+  for (const peer of honest) await expect(flaggedPeer(c.host, peer)).toHaveCount(0);
+
+  // The class then decides a real proposal, and still nobody honest is flagged.
+  await proposeButton(c.students[1]!, 'red').click();
+  for (const i of [0, 1, 2, 3]) await expect(c.students[i]!.getByTestId('decided-value')).toHaveText('red', { timeout: DECIDE_MS });
+  await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
+  await expect(c.host.getByTestId('violation-banner')).toHaveCount(0);
+  for (const peer of honest) await expect(flaggedPeer(c.host, peer)).toHaveCount(0);
+});

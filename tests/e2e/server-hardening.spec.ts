@@ -10,7 +10,7 @@ import type { Browser, Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { SERVER_LIMITS } from '../../src/limits.ts';
 import { newIdentity } from '../../src/transport/identity.ts';
-import { PEERJS_KEY, ROSTER_CLOSE } from '../../src/transport/signaling-protocol.ts';
+import { PEERJS_KEY, PROTOCOL_PARAM, PROTOCOL_VERSION, ROSTER_CLOSE } from '../../src/transport/signaling-protocol.ts';
 import { CONTEXT_PERMISSIONS } from './support/chromium.ts';
 import { openClass, proposeButton, property, startDecision, type Class } from './support/classroom.ts';
 import { expect, expectPeers, peerRow, test } from './support/fixtures.ts';
@@ -71,7 +71,14 @@ test('after a real server restart the teacher is still the teacher, impostors ar
     const impostor = newIdentity();
     expect(await register(server.port, c.room, impostor)).toEqual({ type: 'OPEN' });
     const refusal = await new Promise<number>((resolve) => {
-      const query = new URLSearchParams({ id: `${c.room}-${impostor.node}`, token: impostor.token, name: 'Teacher', role: 'host', hostKey: newIdentity().token });
+      const query = new URLSearchParams({
+        id: `${c.room}-${impostor.node}`,
+        token: impostor.token,
+        name: 'Teacher',
+        role: 'host',
+        hostKey: newIdentity().token,
+        [PROTOCOL_PARAM]: String(PROTOCOL_VERSION),
+      });
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}/signal/roster?${query}`);
       ws.on('error', () => {});
       ws.once('close', (code) => resolve(code));

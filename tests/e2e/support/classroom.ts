@@ -120,8 +120,13 @@ export async function sendAlgoMessages(from: Page, targets: readonly string[], d
   await from.evaluate(
     ({ targets, decision, messages }) => {
       const hook = window.__room!;
+      // Every algo message carries its sender's message id (incarnation, sequence number).
+      let seq = 1;
       for (const to of targets) {
-        for (const message of messages) hook.sendRawText(to, JSON.stringify({ type: 'app', payload: { type: 'algo', decision, message } }));
+        for (const message of messages) {
+          const id = { inc: 31_337, seq: seq++ };
+          hook.sendRawText(to, JSON.stringify({ type: 'app', payload: { type: 'algo', decision, id, message } }));
+        }
       }
     },
     { targets, decision, messages },
