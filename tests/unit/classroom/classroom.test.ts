@@ -204,6 +204,28 @@ describe('live classroom over the in-memory transport', () => {
     r.clock.advanceUntil(() => ['n1', 'n2', 'n3'].every((m) => r.decidedBy(real, m) === 'red'), 10_000);
   });
 
+  it('a classroom that starts after its tab already met the teacher’s screen asks to be caught up', () => {
+    // The student page loads its classroom after the first paint: the transport may already be
+    // connected to the dashboard, whose catch-up went out before anyone listened.
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const decision = r.start('paxos');
+    const tab = r.tab('n3');
+    tab.classroom.close();
+    const late = new Classroom({
+      transport: tab.transport,
+      role: 'student',
+      store: new MemoryStore(),
+      clock: r.clock,
+      random: () => 0.5,
+      algorithms: ALGORITHMS,
+    });
+    expect(late.decisions()).toEqual([]);
+    r.clock.advance(50);
+    expect(late.decisions().map((d) => d.id)).toEqual([decision.id]);
+    late.close();
+  });
+
   it("refuses and flags a non-member's algorithm message", () => {
     room = Room.withStudents(['n1', 'n2', 'n3']);
     const r = room;
