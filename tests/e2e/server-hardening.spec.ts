@@ -166,3 +166,11 @@ test('one client cannot fill a room: extra tabs and 40 scripted ids from one add
   }
 });
 
+
+test('the teacher closes the room for everyone: every phone is told why', async ({ tabs }) => {
+  const c = await openClass(tabs, 2);
+  c.host.once('dialog', (dialog) => void dialog.accept());
+  await c.host.getByTestId('close-room').click();
+  // Every phone hears that the room is gone (its signaling socket is refused with the reason).
+  for (const student of c.students) await expect(student.getByText(/closed by its teacher/)).toBeVisible({ timeout: 10_000 });
+});
