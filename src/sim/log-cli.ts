@@ -18,7 +18,8 @@ import { LOG_PROPERTIES, logPropertyTitle } from './log-checker.ts';
 import type { LogCluster } from './log-cluster.ts';
 import { runLogSeed, runLogSwarm, type LogSwarmConfig, type LogSwarmSummary } from './log-swarm.ts';
 import { parseSchedule, runSchedule, ScheduleError, type ScheduleResult } from './schedule.ts';
-import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isFaultFamily, type FaultFamily } from './swarm.ts';
+import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isScheduleName } from './swarm.ts';
+import { faultFamily, integer, MAX_BUDGET_MS, readFlags, seedRange, SWARM_FLAGS, UsageError } from './args.ts';
 import { formatEntry } from './trace.ts';
 
 export const LOG_USAGE = `       npm run sim -- --schedule FILE [--json]
@@ -26,15 +27,13 @@ export const LOG_USAGE = `       npm run sim -- --schedule FILE [--json]
          [--state-machine orders|register] [--nodes N] [--clients C] [--commands K] [--seeds S]
          [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--json] [--replay SEED]`;
 
-export class LogUsageError extends Error {
-  override readonly name = 'LogUsageError';
-}
-
 /** True when argv is for this file: a schedule, or a log algorithm. */
 export function isLogInvocation(argv: readonly string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
-    if (raw === '--schedule' || raw.startsWith('--schedule=')) return true;
+    // `--schedule random|pct` names the write-once swarm's delay schedule; any other value is a file.
+    const schedule = raw.startsWith('--schedule=') ? raw.slice('--schedule='.length) : raw === '--schedule' ? argv[i + 1] : undefined;
+    if (schedule !== undefined && !isScheduleName(schedule)) return true;
     const value = raw.startsWith('--algorithm=') ? raw.slice('--algorithm='.length) : raw === '--algorithm' ? argv[i + 1] : undefined;
     if (value !== undefined && isLogAlgorithmName(value)) return true;
   }
@@ -48,40 +47,19 @@ export interface LogCliOptions {
   readonly json: boolean;
 }
 
-const MAX_SEED = 0xffffffff;
-
 export function parseLogArgs(argv: readonly string[]): LogCliOptions {
-  const values = new Map<string, string>();
-  let json = false;
-  const known = ['--schedule', '--algorithm', '--state-machine', '--nodes', '--clients', '--commands', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay'];
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] as string;
-    const eq = raw.indexOf('=');
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    if (flag === '--json') {
-      json = true;
-      continue;
-    }
-    if (!known.includes(flag)) throw new LogUsageError(`unknown argument "${raw}"`);
-    const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new LogUsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new LogUsageError(`${flag} given twice`);
-    values.set(flag, value);
-  }
+  const { values, json } = readFlags(argv, [...SWARM_FLAGS, '--schedule', '--state-machine', '--clients', '--commands']);
   const schedule = values.get('--schedule');
   if (schedule !== undefined) {
     const extra = [...values.keys()].filter((k) => k !== '--schedule');
-    if (extra.length > 0) throw new LogUsageError(`--schedule takes everything from the file; drop ${extra.join(', ')}`);
+    if (extra.length > 0) throw new UsageError(`--schedule takes everything from the file; drop ${extra.join(', ')}`);
     return { schedule, swarm: undefined, replay: undefined, json };
   }
   const algorithm = values.get('--algorithm') as string;
-  const faults = values.get('--faults') ?? 'none';
-  if (!isFaultFamily(faults)) throw new LogUsageError(`unknown fault family "${faults}" (choose one of ${FAULT_FAMILIES.join(', ')})`);
+  const faults = faultFamily(values);
   const stateMachine = values.get('--state-machine') ?? 'orders';
-  if (!isStateMachineName(stateMachine)) throw new LogUsageError(`--state-machine must be orders or register, got "${stateMachine}"`);
-  const seeds = integer(values, '--seeds', 100, 1, 10_000_000);
-  const firstSeed = integer(values, '--first-seed', 1, 0, MAX_SEED);
-  if (firstSeed + seeds - 1 > MAX_SEED) throw new LogUsageError(`--first-seed ${firstSeed} with --seeds ${seeds} runs past the largest seed, ${MAX_SEED}`);
+  if (!isStateMachineName(stateMachine)) throw new UsageError(`--state-machine must be orders or register, got "${stateMachine}"`);
+  const { seeds, firstSeed, replay } = seedRange(values);
   return {
     schedule: undefined,
     swarm: {
@@ -90,23 +68,14 @@ export function parseLogArgs(argv: readonly string[]): LogCliOptions {
       nodes: integer(values, '--nodes', 5, 1, MAX_PEERS_PER_ROOM),
       clients: integer(values, '--clients', 3, 1, SIM_MAX_CLIENTS),
       commands: integer(values, '--commands', 5, 1, SIM_MAX_COMMANDS_PER_CLIENT),
-      faults: faults as FaultFamily,
-      budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, 3_600_000),
+      faults,
+      budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, MAX_BUDGET_MS),
       seeds,
       firstSeed,
     },
-    replay: values.has('--replay') ? integer(values, '--replay', 0, 0, MAX_SEED) : undefined,
+    replay,
     json,
   };
-}
-
-function integer(values: ReadonlyMap<string, string>, flag: string, fallback: number, min: number, max: number): number {
-  const raw = values.get(flag);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new LogUsageError(`${flag} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new LogUsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
-  return value;
 }
 
 /** The JSON of a schedule run: the keys the issue names, plus the expectations. */
@@ -160,7 +129,11 @@ export function logMain(argv: readonly string[], out: (text: string) => void, er
   try {
     options = parseLogArgs(argv);
   } catch (error) {
-    if (!(error instanceof LogUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
+    if (error.message === '') {
+      out(`Usage: ${LOG_USAGE.trimStart()}\n`);
+      return 0;
+    }
     err(`sim: ${error.message}\n\nUsage: ${LOG_USAGE.trimStart()}\n`);
     return 2;
   }

@@ -16,7 +16,7 @@ import type { LogAlgorithmSpec } from '../machines/spec.ts';
 import { LogCluster } from './log-cluster.ts';
 import { checkLogRun, LOG_PROPERTIES, type LogProperty, type LogRunRecord, type LogViolation } from './log-checker.ts';
 import type { RunStop } from './simulator.ts';
-import { applyAction, DEFAULT_LIVENESS_BUDGET_MS, planFaults, percentile, type FaultAction, type FaultFamily, type FaultPlan } from './swarm.ts';
+import { actionStillApplies, applyAction, DEFAULT_LIVENESS_BUDGET_MS, healForLiveness, planFaults, percentile, type FaultFamily, type FaultPlan } from './swarm.ts';
 import type { TraceLevel } from './trace.ts';
 
 export interface LogSwarmConfig {
@@ -101,7 +101,7 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
   const restart = (node: NodeId): void => sim.restart(node);
   for (const { at, action } of plan.actions) {
     // Churn (below) may have taken a node down or brought it back first: skip what no longer applies.
-    timed.push({ at, run: () => { if (stillApplies(sim, action)) applyAction(sim, action, restart); } });
+    timed.push({ at, run: () => { if (actionStillApplies(sim, action)) applyAction(sim, action, restart); } });
   }
   if (config.faults === 'crash-restart' || config.faults === 'all') addChurn(timed, cluster, plan, prng);
   timed.sort((a, b) => a.at - b.at); // stable: client starts before faults at the same instant
@@ -118,13 +118,7 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
   if (stop !== 'step-limit') {
     if (plan.safetyMs > 0) {
       sim.note('liveness phase: the network heals and nodes come back');
-      sim.heal();
-      if (plan.link.loss > 0 || plan.actions.some((a) => a.action.kind === 'link')) sim.setLink('*', '*', { ...plan.link, loss: 0 });
-      for (const node of plan.members) {
-        const status = sim.status(node);
-        if (status === 'paused') sim.resume(node);
-        if (status === 'down' && !plan.stayDown.includes(node)) sim.restart(node);
-      }
+      healForLiveness(sim, plan, restart);
     }
     stop = cluster.runUntil(plan.safetyMs + budgetMs, () => cluster.allAnswered());
   }
@@ -138,20 +132,6 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
       ? Math.max(...answered.map((op) => op.return as number)) - Math.min(...cluster.history.map((op) => op.call))
       : undefined;
   return { seed, plan, cluster, record, violations, stop, committed, leaderElections, messages: sim.counters.sent, busyMs };
-}
-
-function stillApplies(sim: LogCluster['sim'], action: FaultAction): boolean {
-  switch (action.kind) {
-    case 'crash':
-    case 'pause':
-      return sim.status(action.node) === 'up';
-    case 'restart':
-      return sim.status(action.node) === 'down';
-    case 'resume':
-      return sim.status(action.node) === 'paused';
-    default:
-      return true;
-  }
 }
 
 /** Churn moments are this far apart (virtual ms), drawn per gap. */
