@@ -3,6 +3,8 @@
  * Pure: the dashboard passes what it knows and the time; this says what holds and why.
  *
  * Agreement and Validity are safety properties: one counter-example is a violation, forever.
+ * Their verdicts come from the simulator's own commit judge (sim/commit-judge.ts), fed what the
+ * reports carry, so the projector and `npm run sim` judge with one implementation.
  * Termination is liveness: it can only be "not yet", so we say how long and whether the
  * algorithm is truly blocked (it cannot progress without a crashed member) or only retrying.
  * Fault tolerance judges the algorithm, not the head count: given who crashed, can this
@@ -12,6 +14,7 @@ import { assertNever } from '../core/assert.ts';
 import { isMajority, majorityOf } from '../core/quorum.ts';
 import type { Value } from '../core/types.ts';
 import { electCoordinator } from '../machines/coordinator.ts';
+import { CommitJudge, decidedValueOf, decisionCommand, stateMachineSafe } from '../sim/commit-judge.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 
@@ -107,11 +110,27 @@ export function checkProperties(input: PropertyInput): PropertyReport {
   };
 }
 
+/**
+ * Feeds what the reports carry into the simulator's commit judge (sim/commit-judge.ts): each
+ * reported decision is that member's commit of index 1, each proposal a submitted command. The
+ * verdicts are the judge's; this file only words them for the projector.
+ */
+function judgeReports(members: readonly MemberObservation[], proposed: ReadonlySet<Value>, firstFed: (m: MemberObservation) => boolean = () => false): CommitJudge {
+  const judge = new CommitJudge({ validity: true });
+  for (const value of proposed) judge.submitted(decisionCommand(value));
+  // Members for which `firstFed` holds go first, so a finding reported once per value names one of them.
+  const ordered = [...members.filter(firstFed), ...members.filter((m) => !firstFed(m))];
+  for (const m of ordered) {
+    for (const value of m.decidedValues) judge.commit(m.id, 0, [{ index: 1, command: decisionCommand(value) }], { step: 0, time: m.decidedAtMs ?? 0 });
+  }
+  return judge;
+}
+
 export function checkAgreement(members: readonly MemberObservation[]): AgreementReport {
   const decisions = members.flatMap((m) => m.decidedValues.map((value) => ({ node: m.id, name: m.name, value })));
   const distinct = new Set(decisions.map((d) => d.value));
-  if (distinct.size === 0) return { status: 'pending', detail: 'no node has decided yet', decisions: [] };
-  if (distinct.size === 1) {
+  if (decisions.length === 0) return { status: 'pending', detail: 'no node has decided yet', decisions: [] };
+  if (stateMachineSafe(judgeReports(members, new Set()).findings)) {
     return { status: 'ok', detail: `every decided node says "${[...distinct][0]}"`, decisions: [] };
   }
   const byValue = [...distinct].map((value) => {
@@ -122,17 +141,22 @@ export function checkAgreement(members: readonly MemberObservation[]): Agreement
 }
 
 export function checkValidity(input: PropertyInput): ValidityReport {
-  const late = (m: MemberObservation): boolean =>
+  const settled = (m: MemberObservation): boolean =>
     m.decidedAtMs !== undefined && input.nowMs - m.decidedAtMs >= VALIDITY_GRACE_MS;
-  const decided = input.members.flatMap((m) => m.decidedValues.map((value) => ({ value, settled: late(m) })));
-  if (decided.length === 0) return { status: 'pending', detail: 'nothing decided yet', unproposed: [] };
-  const unproposed = decided.filter((d) => !input.proposed.has(d.value));
+  if (!input.members.some((m) => m.decidedValues.length > 0)) return { status: 'pending', detail: 'nothing decided yet', unproposed: [] };
+  const unproposed = judgeReports(input.members, input.proposed, settled).findings.flatMap((f) =>
+    f.kind === 'unsubmitted' ? [{ value: decidedValueOf(f.commit.command) ?? '', settled: settled(memberOf(input.members, f.commit.node)) }] : [],
+  );
   if (unproposed.length === 0) return { status: 'ok', detail: 'every decided value was proposed', unproposed: [] };
   const values = [...new Set(unproposed.map((d) => d.value))];
   if (!unproposed.some((d) => d.settled)) {
     return { status: 'pending', detail: `checking "${values.join('", "')}" against proposals`, unproposed: [] };
   }
   return { status: 'violated', detail: `decided but never proposed: "${values.join('", "')}"`, unproposed: values };
+}
+
+function memberOf(members: readonly MemberObservation[], id: PeerId): MemberObservation {
+  return members.find((m) => m.id === id) as MemberObservation;
 }
 
 export function checkTermination(input: PropertyInput): TerminationReport {
