@@ -26,6 +26,10 @@
  *   judge.findings;                 // everything found so far, in order (each finding once)
  *   stateMachineSafe(judge.findings), exactlyOnce(judge.findings)   // verdicts per property
  *
+ * For the dashboard, `checkLogSafety(replicas)` in classroom/properties.ts wraps this: pass each
+ * replica's reported commits (a window may start past index 1) and applications, get
+ * `{ stateMachineSafety, exactlyOnce }`, each `{ status: 'ok' | 'violated' | 'pending', detail }`.
+ *
  * `incarnation` counts the node's restarts (a restarted node commits from index 1 again);
  * `step` may be 0 where there are no steps. Memory: one entry per committed index plus one per
  * (node, incarnation, client command); the dashboard bounds what it feeds by its log window.
