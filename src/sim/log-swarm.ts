@@ -103,7 +103,7 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
     // Churn (below) may have taken a node down or brought it back first: skip what no longer applies.
     timed.push({ at, run: () => { if (stillApplies(sim, action)) applyAction(sim, action, restart); } });
   }
-  if (config.faults === 'crash-restart' || config.faults === 'all') addChurn(timed, cluster, plan, prng);
+  const strands = config.faults === 'crash-restart' || config.faults === 'all' ? addChurn(timed, cluster, plan, prng) : undefined;
   timed.sort((a, b) => a.at - b.at); // stable: client starts before faults at the same instant
 
   let stop: RunStop = 'time';
@@ -119,6 +119,7 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
     if (plan.safetyMs > 0) {
       sim.note('liveness phase: the network heals and nodes come back');
       sim.heal();
+      strands?.releaseAll();
       if (plan.link.loss > 0 || plan.actions.some((a) => a.action.kind === 'link')) sim.setLink('*', '*', { ...plan.link, loss: 0 });
       for (const node of plan.members) {
         const status = sim.status(node);
@@ -167,10 +168,16 @@ const CHURN_ISOLATION_MS: readonly [number, number] = [100, 900];
  * It reads roles as they are, so it aims at leaders with uncommitted entries; the plan's own
  * crashes still happen, and a node already down is left alone.
  */
-function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster, plan: FaultPlan, prng: Prng): void {
+function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster, plan: FaultPlan, prng: Prng): Strands {
   const sim = cluster.sim;
   const f = Math.floor((plan.members.length - 1) / 2);
+  const strands = new Strands(sim, prng, timed);
   for (let at = prng.int(...CHURN_GAP_MS); at < plan.safetyMs; at += prng.int(...CHURN_GAP_MS)) {
+    if (prng.chance(STRAND_SHARE)) {
+      const isolation = prng.int(...CHURN_ISOLATION_MS);
+      timed.push({ at, run: () => strands.arm(Math.min(at + isolation, plan.safetyMs)) });
+      continue;
+    }
     const anyNode = prng.chance(0.3);
     const isolate = prng.chance(0.4);
     const pick = prng.float();
@@ -203,6 +210,85 @@ function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster,
       },
     });
   }
+  return strands;
+}
+
+/** Share of churn moments that arm a strand (below) instead of crashing or cutting off a node. */
+const STRAND_SHARE = 0.35;
+/** A stranded leader's new entries reach one follower with this chance, else none. */
+const STRAND_ONE_COPY = 0.7;
+
+/**
+ * The Figure 8 adversary's sharpest move, aimed by what the leader does rather than by the clock:
+ * once armed, the next leader that sends new entries (Raft's AppendEntries, Multi-Paxos's
+ * accept) gets them to at most one follower, and from then on everything it sends is held until
+ * the strand ends, when the held messages are dropped. Its term's entries thus sit on a
+ * minority while the rest elect another leader, which is what the paper's Figure 8 needs (twice,
+ * then a third leader that commits the old entry and goes the same way). It reads only messages
+ * and the PRNG, so a run stays a pure function of its seed.
+ */
+class Strands {
+  private armedUntil: number[] = [];
+  /** Stranded node → strand end. */
+  private readonly active = new Map<NodeId, number>();
+  private readonly copies = new Map<NodeId, number>();
+
+  constructor(
+    private readonly sim: LogCluster['sim'],
+    private readonly prng: Prng,
+    /** The run's pending actions: a strand's end goes there. */
+    private readonly timed: { at: number; run: () => void }[],
+  ) {
+    sim.setManual((from, _to, message) => this.holds(from, message));
+  }
+
+  /** The next leader to send new entries is stranded until `until`. */
+  arm(until: number): void {
+    this.armedUntil.push(until);
+  }
+
+  private holds(from: NodeId, message: unknown): boolean {
+    if (this.active.has(from)) {
+      const left = this.copies.get(from) ?? 0;
+      if (left > 0 && carriesEntries(message)) {
+        this.copies.set(from, left - 1);
+        return false;
+      }
+      return true;
+    }
+    const until = this.armedUntil.shift();
+    if (until === undefined) return false;
+    if (!carriesEntries(message) || this.sim.logView(from)?.role !== 'leader') {
+      this.armedUntil.unshift(until);
+      return false;
+    }
+    // This copy is the one that gets through (or, sometimes, none does).
+    const through = this.prng.chance(STRAND_ONE_COPY);
+    this.active.set(from, until);
+    this.copies.set(from, 0);
+    this.timed.push({ at: Math.max(until, this.sim.now), run: () => this.release(from) });
+    this.timed.sort((a, b) => a.at - b.at);
+    return !through;
+  }
+
+  private release(node: NodeId): void {
+    if (!this.active.delete(node)) return;
+    for (const held of this.sim.held()) if (held.from === node) this.sim.drop(held.id);
+  }
+
+  /** Ends every strand (the liveness phase heals the network) and disarms. */
+  releaseAll(): void {
+    this.armedUntil = [];
+    for (const node of [...this.active.keys()]) this.release(node);
+    this.sim.setManual(false);
+  }
+}
+
+/** A replication message with entries in it (Raft's appendEntries, Multi-Paxos's accept). */
+function carriesEntries(message: unknown): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as { readonly type?: unknown; readonly entries?: unknown };
+  return (m.type === 'appendEntries' || m.type === 'accept') && Array.isArray(m.entries) && m.entries.length > 0;
 }
 
 export interface LogSwarmSummary {
