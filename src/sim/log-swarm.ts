@@ -221,8 +221,8 @@ const STRAND_ONE_COPY = 0.7;
 /**
  * The Figure 8 adversary's sharpest move, aimed by what the leader does rather than by the clock:
  * once armed, the next leader that sends new entries (Raft's AppendEntries, Multi-Paxos's
- * accept) gets them to at most one follower, and from then on everything it sends is held until
- * the strand ends, when the held messages are dropped. Its term's entries thus sit on a
+ * accept) gets them to at most one follower, and from then on everything it sends or is sent is
+ * held until the strand ends, when the held messages are dropped. Its term's entries thus sit on a
  * minority while the rest elect another leader, which is what the paper's Figure 8 needs (twice,
  * then a third leader that commits the old entry and goes the same way). It reads only messages
  * and the PRNG, so a run stays a pure function of its seed.
@@ -239,7 +239,7 @@ class Strands {
     /** The run's pending actions: a strand's end goes there. */
     private readonly timed: { at: number; run: () => void }[],
   ) {
-    sim.setManual((from, _to, message) => this.holds(from, message));
+    sim.setManual((from, to, message) => this.holds(from, to, message));
   }
 
   /** The next leader to send new entries is stranded until `until`. */
@@ -247,7 +247,9 @@ class Strands {
     this.armedUntil.push(until);
   }
 
-  private holds(from: NodeId, message: unknown): boolean {
+  private holds(from: NodeId, to: NodeId, message: unknown): boolean {
+    // A stranded node hears nothing either: a newer leader must not repair its log meanwhile.
+    if (this.active.has(to)) return true;
     if (this.active.has(from)) {
       const left = this.copies.get(from) ?? 0;
       if (left > 0 && carriesEntries(message)) {
@@ -273,7 +275,7 @@ class Strands {
 
   private release(node: NodeId): void {
     if (!this.active.delete(node)) return;
-    for (const held of this.sim.held()) if (held.from === node) this.sim.drop(held.id);
+    for (const held of this.sim.held()) if (held.from === node || held.to === node) this.sim.drop(held.id);
   }
 
   /** Ends every strand (the liveness phase heals the network) and disarms. */
