@@ -17,6 +17,7 @@ import { isLogAlgorithmName, LOG_ALGORITHM_NAMES } from '../machines/spec.ts';
 import { LOG_PROPERTIES, logPropertyTitle } from './log-checker.ts';
 import type { LogCluster } from './log-cluster.ts';
 import { runLogSeed, runLogSwarm, type LogSwarmConfig, type LogSwarmSummary } from './log-swarm.ts';
+import { defaultWorkers, LIN_BUDGET_MS, runLogSwarmParallel } from './log-swarm-workers.ts';
 import { parseSchedule, runSchedule, ScheduleError, type ScheduleResult } from './schedule.ts';
 import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isFaultFamily, type FaultFamily } from './swarm.ts';
 import { formatEntry } from './trace.ts';
@@ -24,7 +25,7 @@ import { formatEntry } from './trace.ts';
 export const LOG_USAGE = `       npm run sim -- --schedule FILE [--json]
        npm run sim -- --algorithm <${LOG_ALGORITHM_NAMES.join('|')}>
          [--state-machine orders|register] [--nodes N] [--clients C] [--commands K] [--seeds S]
-         [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--json] [--replay SEED]`;
+         [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--workers W] [--json] [--replay SEED]`;
 
 export class LogUsageError extends Error {
   override readonly name = 'LogUsageError';
@@ -46,14 +47,18 @@ export interface LogCliOptions {
   readonly swarm: (LogSwarmConfig & { readonly seeds: number; readonly firstSeed: number }) | undefined;
   readonly replay: number | undefined;
   readonly json: boolean;
+  /** Worker threads for a swarm (logMainAsync; logMain always runs in this thread). */
+  readonly workers: number | undefined;
 }
 
 const MAX_SEED = 0xffffffff;
+/** Worker threads one swarm may start: a few per core is already more than helps. */
+const MAX_WORKERS = 16;
 
 export function parseLogArgs(argv: readonly string[]): LogCliOptions {
   const values = new Map<string, string>();
   let json = false;
-  const known = ['--schedule', '--algorithm', '--state-machine', '--nodes', '--clients', '--commands', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay'];
+  const known = ['--schedule', '--algorithm', '--state-machine', '--nodes', '--clients', '--commands', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay', '--workers'];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.indexOf('=');
@@ -72,7 +77,7 @@ export function parseLogArgs(argv: readonly string[]): LogCliOptions {
   if (schedule !== undefined) {
     const extra = [...values.keys()].filter((k) => k !== '--schedule');
     if (extra.length > 0) throw new LogUsageError(`--schedule takes everything from the file; drop ${extra.join(', ')}`);
-    return { schedule, swarm: undefined, replay: undefined, json };
+    return { schedule, swarm: undefined, replay: undefined, json, workers: undefined };
   }
   const algorithm = values.get('--algorithm') as string;
   const faults = values.get('--faults') ?? 'none';
@@ -97,6 +102,7 @@ export function parseLogArgs(argv: readonly string[]): LogCliOptions {
     },
     replay: values.has('--replay') ? integer(values, '--replay', 0, 0, MAX_SEED) : undefined,
     json,
+    workers: values.has('--workers') ? integer(values, '--workers', 1, 1, MAX_WORKERS) : undefined,
   };
 }
 
@@ -204,12 +210,33 @@ export function logMain(argv: readonly string[], out: (text: string) => void, er
   const started = performance.now();
   const summary = runLogSwarm({ ...swarm, linearizable: (run) => linearizableOf(run.cluster) });
   const wallMs = performance.now() - started;
-  out(options.json ? `${JSON.stringify({ ...summary, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n`);
+  const { tally: _tally, ...shown } = summary;
+  out(options.json ? `${JSON.stringify({ ...shown, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n`);
   return 0;
 }
 
-/** Wall-clock budget of one history's linearizability check; past it the answer is 'unknown'. */
-const LIN_BUDGET_MS = 2_000;
+/**
+ * `npm run sim`'s entry for log invocations: a swarm runs over worker threads (`--workers W`,
+ * default: up to 2 cores); schedules and replays run in this thread through logMain.
+ */
+export async function logMainAsync(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  let options: LogCliOptions;
+  try {
+    options = parseLogArgs(argv);
+  } catch (error) {
+    if (!(error instanceof LogUsageError)) throw error;
+    return logMain(argv, out, err);
+  }
+  const swarm = options.swarm;
+  const workers = options.workers ?? defaultWorkers();
+  if (swarm === undefined || options.replay !== undefined || workers <= 1) return logMain(argv, out, err);
+  const started = performance.now();
+  const summary = await runLogSwarmParallel({ ...swarm, algorithm: swarm.algorithm.name }, workers);
+  const wallMs = performance.now() - started;
+  const { tally: _tally, ...shown } = summary;
+  out(options.json ? `${JSON.stringify({ ...shown, workers, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n  (${workers} worker threads)\n`);
+  return 0;
+}
 
 /** Linearizability of a run's client history, with a wall-clock budget as well as the step budget. */
 function linearizableOf(cluster: LogCluster): true | false | 'unknown' {

@@ -327,6 +327,56 @@ export interface LogSwarmSummary {
   readonly firstFailingSeed: number | null;
   readonly firstViolation: string | null;
   readonly steps: number;
+  /** What the ratios above were computed from, so summaries of seed ranges merge exactly. */
+  readonly tally: LogSwarmTally;
+}
+
+export interface LogSwarmTally {
+  readonly answeredInFullRuns: number;
+  readonly busyMs: number;
+  readonly messages: number;
+  /** Sorted: commit latencies at the leader in mean one-way delays (fault-free runs). */
+  readonly delays: readonly number[];
+}
+
+/** Summaries of consecutive seed ranges (e.g. one per worker thread) as one, in seed order. */
+export function mergeLogSwarmSummaries(parts: readonly LogSwarmSummary[]): LogSwarmSummary {
+  const sorted = [...parts].sort((a, b) => a.firstSeed - b.firstSeed);
+  const first = sorted[0];
+  if (first === undefined) throw new RangeError('no summaries to merge');
+  const sum = (f: (s: LogSwarmSummary) => number): number => sorted.reduce((n, s) => n + f(s), 0);
+  const violations = Object.fromEntries(LOG_PROPERTIES.map((p) => [p, sum((s) => s.violations[p])])) as Record<LogProperty, number>;
+  const failing = sorted.find((s) => s.firstFailingSeed !== null);
+  const tally: LogSwarmTally = {
+    answeredInFullRuns: sum((s) => s.tally.answeredInFullRuns),
+    busyMs: sum((s) => s.tally.busyMs),
+    messages: sum((s) => s.tally.messages),
+    delays: sorted.flatMap((s) => s.tally.delays).sort((a, b) => a - b),
+  };
+  const committed = sum((s) => s.committed);
+  return {
+    ...first,
+    runs: sum((s) => s.runs),
+    violationRuns: sum((s) => s.violationRuns),
+    violations,
+    notLinearizable: sum((s) => s.notLinearizable),
+    unknownLinearizable: sum((s) => s.unknownLinearizable),
+    committed,
+    ...ratios(tally, committed),
+    leaderChanges: sum((s) => s.leaderChanges),
+    firstFailingSeed: failing?.firstFailingSeed ?? null,
+    firstViolation: failing?.firstViolation ?? null,
+    steps: sum((s) => s.steps),
+    tally,
+  };
+}
+
+function ratios(tally: LogSwarmTally, committed: number): Pick<LogSwarmSummary, 'commandsPerVirtualSecond' | 'messageDelaysPerCommand' | 'messagesPerCommand'> {
+  return {
+    commandsPerVirtualSecond: tally.busyMs > 0 ? Math.round((tally.answeredInFullRuns / tally.busyMs) * 1000 * 10) / 10 : null,
+    messageDelaysPerCommand: percentile(tally.delays, 0.5),
+    messagesPerCommand: committed > 0 ? Math.round((tally.messages / committed) * 10) / 10 : null,
+  };
 }
 
 export interface LogSwarmOptions extends LogSwarmConfig {
@@ -394,12 +444,11 @@ export function runLogSwarm(options: LogSwarmOptions): LogSwarmSummary {
     notLinearizable,
     unknownLinearizable,
     committed,
-    commandsPerVirtualSecond: busyMs > 0 ? Math.round((answeredInFullRuns / busyMs) * 1000 * 10) / 10 : null,
-    messageDelaysPerCommand: percentile(delays, 0.5),
-    messagesPerCommand: committed > 0 ? Math.round((messages / committed) * 10) / 10 : null,
+    ...ratios({ answeredInFullRuns, busyMs, messages, delays }, committed),
     leaderChanges,
     firstFailingSeed,
     firstViolation,
     steps,
+    tally: { answeredInFullRuns, busyMs, messages, delays },
   };
 }
