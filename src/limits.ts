@@ -426,6 +426,8 @@ export const SIM_LOG_AUDIT_MS = 250;
 export const SIM_MAX_CLIENTS = 16;
 /** Commands per simulated client in one swarm run. */
 export const SIM_MAX_COMMANDS_PER_CLIENT = 64;
+/** Worker threads one swarm may start: a few per core is already more than helps. */
+export const SIM_MAX_WORKERS = 16;
 
 /**
  * Explorer: states one search may hold. A state costs ~200 bytes all told (its ints in the pool,

@@ -35,6 +35,8 @@ export const LOG_ALGORITHM_NAMES = [
   'raft',
   'raft-no-term-rule',
   'raft-forgets-vote',
+  'multipaxos',
+  'multipaxos-no-adopt',
 ] as const;
 export type LogAlgorithmName = (typeof LOG_ALGORITHM_NAMES)[number];
 

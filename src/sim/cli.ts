@@ -31,7 +31,7 @@ import {
 import type { RunStop } from './simulator.ts';
 import { pctPlanText } from './pct.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
-import { isLogInvocation, LOG_USAGE, logMain } from './log-cli.ts';
+import { isLogInvocation, LOG_USAGE, logMain, logMainAsync } from './log-cli.ts';
 import { exploreMain } from '../explore/cli.ts';
 import { faultFamily, integer, MAX_BUDGET_MS, readFlags, seedRange, SWARM_FLAGS, UsageError } from './args.ts';
 
@@ -240,5 +240,13 @@ export function main(argv: readonly string[]): number {
 
 // Run only as a command (`tsx src/sim/cli.ts`), not when a test imports the parser.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // Log swarms run over worker threads (asynchronously); everything else as before.
+  if (!argv.includes('--explore') && isLogInvocation(argv)) {
+    void logMainAsync(argv, (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then((code) => {
+      process.exitCode = code;
+    });
+  } else {
+    process.exitCode = main(argv);
+  }
 }

@@ -11,12 +11,13 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { isStateMachineName } from '../core/state-machines.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
-import { MAX_PEERS_PER_ROOM, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT } from '../limits.ts';
+import { MAX_PEERS_PER_ROOM, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT, SIM_MAX_WORKERS } from '../limits.ts';
 import { getLogAlgorithm } from '../machines/log-index.ts';
 import { isLogAlgorithmName, LOG_ALGORITHM_NAMES } from '../machines/spec.ts';
 import { LOG_PROPERTIES, logPropertyTitle } from './log-checker.ts';
 import type { LogCluster } from './log-cluster.ts';
 import { runLogSeed, runLogSwarm, type LogSwarmConfig, type LogSwarmSummary } from './log-swarm.ts';
+import { defaultWorkers, LIN_BUDGET_MS, runLogSwarmParallel } from './log-swarm-workers.ts';
 import { parseSchedule, runSchedule, ScheduleError, type ScheduleResult } from './schedule.ts';
 import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isScheduleName } from './swarm.ts';
 import { faultFamily, integer, MAX_BUDGET_MS, readFlags, seedRange, SWARM_FLAGS, UsageError } from './args.ts';
@@ -25,7 +26,7 @@ import { formatEntry } from './trace.ts';
 export const LOG_USAGE = `       npm run sim -- --schedule FILE [--json]
        npm run sim -- --algorithm <${LOG_ALGORITHM_NAMES.join('|')}>
          [--state-machine orders|register] [--nodes N] [--clients C] [--commands K] [--seeds S]
-         [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--json] [--replay SEED]`;
+         [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--workers W] [--json] [--replay SEED]`;
 
 /** True when argv is for this file: a schedule, or a log algorithm. */
 export function isLogInvocation(argv: readonly string[]): boolean {
@@ -45,15 +46,17 @@ export interface LogCliOptions {
   readonly swarm: (LogSwarmConfig & { readonly seeds: number; readonly firstSeed: number }) | undefined;
   readonly replay: number | undefined;
   readonly json: boolean;
+  /** Worker threads for a swarm (logMainAsync; logMain always runs in this thread). */
+  readonly workers: number | undefined;
 }
 
 export function parseLogArgs(argv: readonly string[]): LogCliOptions {
-  const { values, json } = readFlags(argv, [...SWARM_FLAGS, '--schedule', '--state-machine', '--clients', '--commands']);
+  const { values, json } = readFlags(argv, [...SWARM_FLAGS, '--schedule', '--state-machine', '--clients', '--commands', '--workers']);
   const schedule = values.get('--schedule');
   if (schedule !== undefined) {
     const extra = [...values.keys()].filter((k) => k !== '--schedule');
     if (extra.length > 0) throw new UsageError(`--schedule takes everything from the file; drop ${extra.join(', ')}`);
-    return { schedule, swarm: undefined, replay: undefined, json };
+    return { schedule, swarm: undefined, replay: undefined, json, workers: undefined };
   }
   const algorithm = values.get('--algorithm') as string;
   const faults = faultFamily(values);
@@ -75,6 +78,7 @@ export function parseLogArgs(argv: readonly string[]): LogCliOptions {
     },
     replay,
     json,
+    workers: values.has('--workers') ? integer(values, '--workers', 1, 1, SIM_MAX_WORKERS) : undefined,
   };
 }
 
@@ -177,12 +181,33 @@ export function logMain(argv: readonly string[], out: (text: string) => void, er
   const started = performance.now();
   const summary = runLogSwarm({ ...swarm, linearizable: (run) => linearizableOf(run.cluster) });
   const wallMs = performance.now() - started;
-  out(options.json ? `${JSON.stringify({ ...summary, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n`);
+  const { tally: _tally, ...shown } = summary;
+  out(options.json ? `${JSON.stringify({ ...shown, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n`);
   return 0;
 }
 
-/** Wall-clock budget of one history's linearizability check; past it the answer is 'unknown'. */
-const LIN_BUDGET_MS = 2_000;
+/**
+ * `npm run sim`'s entry for log invocations: a swarm runs over worker threads (`--workers W`,
+ * default: up to 2 cores); schedules and replays run in this thread through logMain.
+ */
+export async function logMainAsync(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  let options: LogCliOptions;
+  try {
+    options = parseLogArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return logMain(argv, out, err);
+  }
+  const swarm = options.swarm;
+  const workers = options.workers ?? defaultWorkers();
+  if (swarm === undefined || options.replay !== undefined || workers <= 1) return logMain(argv, out, err);
+  const started = performance.now();
+  const summary = await runLogSwarmParallel({ ...swarm, algorithm: swarm.algorithm.name }, workers);
+  const wallMs = performance.now() - started;
+  const { tally: _tally, ...shown } = summary;
+  out(options.json ? `${JSON.stringify({ ...shown, workers, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n  (${workers} worker threads)\n`);
+  return 0;
+}
 
 /** Linearizability of a run's client history, with a wall-clock budget as well as the step budget. */
 function linearizableOf(cluster: LogCluster): true | false | 'unknown' {
