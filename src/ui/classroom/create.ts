@@ -7,6 +7,7 @@ import { Classroom } from '../../classroom/classroom.ts';
 import type { ClassroomMessage } from '../../classroom/protocol.ts';
 import { BrowserStore } from '../../classroom/storage.ts';
 import { ALGORITHMS } from '../../machines/index.ts';
+import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
 import { systemClock } from '../../transport/clock.ts';
 import type { PeerRole, Transport } from '../../transport/types.ts';
 import { nextFrame } from './frame.ts';
@@ -32,6 +33,7 @@ export function openClassroom(connection: ClassroomConnection, storage: Storage 
     // The UI's randomness (decision ids, node seeds); algorithms only ever see the seeds.
     random: Math.random,
     algorithms: ALGORITHMS,
+    logAlgorithms: LOG_ALGORITHMS,
     // Reports to the dashboard: at most one per animation frame.
     scheduleFrame: nextFrame,
   });
