@@ -201,6 +201,11 @@ export class LiveLogNode {
     return this.mine;
   }
 
+  /** An order id no command of this phone used before: its node id and its next seq. */
+  get nextOrderId(): string {
+    return `${this.options.self.slice(0, 8)}-${this.client.nextSeq + this.client.queue.length}`;
+  }
+
   /** Commands waiting behind the one in flight. */
   get queued(): number {
     return this.client.queue.length + (this.client.outstanding !== undefined ? 1 : 0);
