@@ -510,3 +510,13 @@ export const LIVE_MAX_ANSWERS_SHOWN = 8;
  * checker says it stopped rather than slow the projector down.
  */
 export const LIVE_CHECKER_MAX_FACTS = 40_000;
+/**
+ * A late joiner (a learner: not a voting member) asks a member for committed entries this often
+ * while it is caught up; while behind, it asks again as soon as a chunk arrives. A chunk is at
+ * most LIVE_CATCHUP_BYTES of entries, so a 2,000-entry log reaches a new phone in ~30 messages,
+ * each well under MAX_MESSAGE_BYTES.
+ */
+export const LIVE_LEARNER_POLL_MS = 1_000;
+export const LIVE_CATCHUP_BYTES = 12 * 1024;
+/** A member answers one learner's catch-up request at most this often (a learner cannot make it busy). */
+export const LIVE_CATCHUP_MIN_INTERVAL_MS = 50;

@@ -21,7 +21,8 @@ import {
 } from '../limits.ts';
 import type { AlgorithmName, AlgorithmSpec, LogAlgorithmName, LogAlgorithmSpec } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
-import { LIVE_ELECTION_TIMEOUT_MS } from '../limits.ts';
+import { LIVE_CATCHUP_BYTES, LIVE_ELECTION_TIMEOUT_MS } from '../limits.ts';
+import { LogLearner } from './log-learner.ts';
 import { BookDashboard } from './log-dashboard.ts';
 import { parseBookAnnouncement, type BookAnnouncement } from './log-protocol.ts';
 import { LiveLogNode } from './live-log-node.ts';
@@ -100,6 +101,8 @@ export class Classroom {
   readonly bookDashboard: BookDashboard | undefined;
   private readonly bookAnnouncements = new Map<string, BookAnnouncement>();
   private readonly logNodes = new Map<string, LiveLogNode>();
+  /** Books this tab follows without being a member (it joined after they started). */
+  private readonly learners = new Map<string, LogLearner>();
   private readonly announcements = new Map<DecisionId, DecisionAnnouncement>();
   private readonly nodes = new Map<DecisionId, LiveNode>();
   private readonly listeners = new Set<() => void>();
@@ -221,6 +224,11 @@ export class Classroom {
     return this.logNodes.get(book);
   }
 
+  /** My learner of `book`, when this tab joined after it started. */
+  learner(book: string): LogLearner | undefined {
+    return this.learners.get(book);
+  }
+
   /** Log algorithms this classroom can run, in registry order (the picker's menu). */
   logAlgorithmNames(): LogAlgorithmName[] {
     return Object.keys(this.options.logAlgorithms ?? {}) as LogAlgorithmName[];
@@ -279,6 +287,8 @@ export class Classroom {
     this.nodes.clear();
     for (const node of this.logNodes.values()) node.stop();
     this.logNodes.clear();
+    for (const learner of this.learners.values()) learner.stop();
+    this.learners.clear();
   }
 
   // ---- inbound ------------------------------------------------------------------------
@@ -292,6 +302,17 @@ export class Classroom {
       case 'book':
         if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
         this.learnBook(message.book);
+        return;
+      case 'learn': {
+        // Anyone in the room may follow a book; only its members answer, from what they committed.
+        const node = this.logNodes.get(message.book);
+        if (node === undefined) return;
+        const entries = node.committedFrom(from, message.from, LIVE_CATCHUP_BYTES);
+        if (entries.length > 0) this.options.transport.send(from, { type: 'learned', book: message.book, entries });
+        return;
+      }
+      case 'learned':
+        this.learners.get(message.book)?.receive(from, message.entries);
         return;
       case 'settings':
         if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
@@ -545,7 +566,23 @@ export class Classroom {
       node.stop();
       this.logNodes.delete(id);
     }
-    if (newest === undefined || this.logNodes.has(newest.id) || !newest.members.includes(this.self)) return;
+    for (const [id, learner] of this.learners) {
+      if (id === newest?.id) continue;
+      learner.stop();
+      this.learners.delete(id);
+    }
+    if (newest === undefined || this.logNodes.has(newest.id) || this.learners.has(newest.id)) return;
+    if (!newest.members.includes(this.self)) {
+      const learner = new LogLearner({
+        book: newest,
+        clock: this.options.clock,
+        reachableMembers: () => newest.members.filter((m) => this.knownPeers.get(m)?.status === 'connected'),
+        ask: (member, from) => this.options.transport.send(member, { type: 'learn', book: newest.id, from }),
+        onChange: () => this.changed(),
+      });
+      this.learners.set(newest.id, learner);
+      return;
+    }
     const spec = this.options.logAlgorithms?.[newest.algorithm];
     if (spec === undefined) return;
     const node = new LiveLogNode({

@@ -28,11 +28,13 @@ import {
   LIVE_MAX_QUEUED_COMMANDS,
   LIVE_REPORT_COMMIT_BYTES,
   LIVE_REPORT_WINDOW,
+  LIVE_CATCHUP_MIN_INTERVAL_MS,
   MAX_CLIENT_SEQ,
+  MAX_PEERS_PER_ROOM,
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
-import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit } from './log-protocol.ts';
+import { MAX_CATCHUP_ENTRIES, type BookAnnouncement, type LogReport, type ReportedApply, type ReportedCommit } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
 import type { MessageId, NodeReport, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
@@ -110,6 +112,8 @@ export class LiveLogNode {
   private retryTimer: unknown;
   /** The machine's pending timers (its `after` delays), to show the election countdown. */
   private readonly timers = new Map<unknown, { readonly dueAt: number; readonly ms: number }>();
+  /** When each learner last asked for entries (a learner cannot keep a member busy). */
+  private readonly lastCatchUp = new Map<PeerId, number>();
   private stopped = false;
   private storageFull = false;
   private started = false;
@@ -269,6 +273,28 @@ export class LiveLogNode {
     this.stopped = true;
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     this.handle.stop();
+  }
+
+  /**
+   * Committed entries from index `from`, at most `maxBytes` of them (at least one if any), for a
+   * learner's catch-up; empty if asked too often by the same peer (LIVE_CATCHUP_MIN_INTERVAL_MS).
+   */
+  committedFrom(peer: PeerId, from: number, maxBytes: number): ReportedCommit[] {
+    const now = this.options.now();
+    const last = this.lastCatchUp.get(peer);
+    if (last !== undefined && now - last < LIVE_CATCHUP_MIN_INTERVAL_MS) return [];
+    if (this.lastCatchUp.size >= MAX_PEERS_PER_ROOM && last === undefined) this.lastCatchUp.clear();
+    this.lastCatchUp.set(peer, now);
+    const out: ReportedCommit[] = [];
+    let bytes = 0;
+    for (let i = from - 1; i >= 0 && i < this.committed.length && out.length < MAX_CATCHUP_ENTRIES; i++) {
+      const commit = this.committed[i] as ReportedCommit;
+      const size = JSON.stringify(commit).length + 1;
+      if (out.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      out.push(commit);
+    }
+    return out;
   }
 
   // ---- the client side ------------------------------------------------------------------

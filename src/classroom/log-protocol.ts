@@ -169,6 +169,16 @@ function parseList<T>(raw: unknown, max: number, parse: (x: unknown) => T | unde
   return out;
 }
 
+/** Most entries one catch-up chunk may carry (its bytes are bounded by the transport too). */
+export const MAX_CATCHUP_ENTRIES = MAX_COMMITS_PER_REPORT;
+
+/** A chunk of committed entries a member sends a learner: contiguous, from `first`. */
+export function parseCatchUp(raw: unknown): readonly ReportedCommit[] | undefined {
+  const entries = parseList(raw, MAX_CATCHUP_ENTRIES, parseCommit);
+  if (entries === undefined) return undefined;
+  return entries.every((c, i) => i === 0 || c.index === (entries[i - 1] as ReportedCommit).index + 1) ? entries : undefined;
+}
+
 /** Boundary parser of a report's log part; undefined for anything malformed. */
 export function parseLogReport(raw: unknown): LogReport | undefined {
   if (!isRecord(raw)) return undefined;

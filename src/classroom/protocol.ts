@@ -18,7 +18,16 @@ import {
   type UnknownRecord,
 } from '../core/validate.ts';
 import { isScenarioName, type ScenarioName } from './scenarios.ts';
-import { parseBookAnnouncement, parseLogReport, type BookAnnouncement, type LogReport } from './log-protocol.ts';
+import {
+  isBookId,
+  parseBookAnnouncement,
+  parseCatchUp,
+  parseLogReport,
+  type BookAnnouncement,
+  type LogReport,
+  type ReportedCommit,
+} from './log-protocol.ts';
+import { isLogIndex } from '../core/log.ts';
 import {
   MAX_EVIDENCE_PER_REPORT,
   MAX_FEED_ENTRIES_PER_REPORT,
@@ -167,6 +176,10 @@ export type ClassroomMessage =
   | { readonly type: 'decision'; readonly decision: DecisionAnnouncement }
   /** Host → everyone: a replicated log (order book, register) started (repeated on `sync`). */
   | { readonly type: 'book'; readonly book: BookAnnouncement }
+  /** Learner → member: please send the committed entries of `book` from index `from`. */
+  | { readonly type: 'learn'; readonly book: string; readonly from: number }
+  /** Member → learner: committed entries, contiguous, the first at the index asked for. */
+  | { readonly type: 'learned'; readonly book: string; readonly entries: readonly ReportedCommit[] }
   /** Host → everyone: extra delay each receiving node adds to every algorithm message. */
   | { readonly type: 'settings'; readonly messageDelayMs: number }
   /** Anyone → hosts: please (re)send the decisions and settings. */
@@ -355,6 +368,12 @@ const PARSERS: Parsers = {
   book: (raw) => {
     const book = parseBookAnnouncement(raw.book);
     return book && { type: 'book', book };
+  },
+  learn: (raw) =>
+    isBookId(raw.book) && isLogIndex(raw.from) && raw.from >= 1 ? { type: 'learn', book: raw.book, from: raw.from } : undefined,
+  learned: (raw) => {
+    const entries = isBookId(raw.book) ? parseCatchUp(raw.entries) : undefined;
+    return entries && { type: 'learned', book: raw.book as string, entries };
   },
   settings: (raw) =>
     isNonNegativeInteger(raw.messageDelayMs) && raw.messageDelayMs <= MAX_MESSAGE_DELAY_MS

@@ -148,6 +148,13 @@ export class ClassroomState {
     return this.#classroom.logAlgorithmNames();
   }
 
+  /** A late joiner's copy of a book: what the members committed, applied here (no buttons). */
+  learnerState(book: string): { readonly state: unknown; readonly summary: StateSummary; readonly applied: number } | undefined {
+    this.#subscribe();
+    const learner = this.#classroom.learner(book);
+    return learner && { state: learner.state, summary: learner.stateSummary, applied: learner.appliedIndex };
+  }
+
   myReplica(book: string): MyReplicaState | undefined {
     this.#subscribe();
     const node = this.#classroom.logNode(book);

@@ -13,7 +13,7 @@ import { parseClassroomMessage, type ClassroomMessage } from '../../../src/class
 import { MemoryStore } from '../../../src/classroom/storage.ts';
 import type { OrderBook } from '../../../src/core/order-book.ts';
 import { Prng } from '../../../src/core/prng.ts';
-import { MAX_MESSAGE_BYTES } from '../../../src/limits.ts';
+import { LIVE_COMMAND_BURST, LIVE_COMMANDS_PER_MINUTE, MAX_MESSAGE_BYTES } from '../../../src/limits.ts';
 import { ALGORITHMS } from '../../../src/machines/index.ts';
 import { LOG_ALGORITHMS } from '../../../src/machines/log-index.ts';
 import { LOG_ALGORITHM_NAMES } from '../../../src/machines/spec.ts';
@@ -126,6 +126,12 @@ describe.each(SAFE)('live order book on %s', (algorithm) => {
     room.until(() => placed(leader) === 3 + others.length, 30_000, 'the reopened tab caught up');
     const digests = STUDENTS.map((id) => room.tab(id).classroom.logNode(book.id)?.stateSummary.digest);
     expect(new Set(digests).size).toBe(1);
+    // A phone that joins now is no member: it follows as a learner and shows the same book.
+    const late = room.open('n6', 'student');
+    room.clock.advance(50);
+    expect(late.logNode(book.id)).toBeUndefined();
+    room.until(() => late.learner(book.id)?.stateSummary.digest === digests[0], 30_000, 'the learner caught up');
+    expect(book.members).not.toContain('n6');
     // The projector's live checker saw it all and found nothing wrong.
     room.until(() => (room.host.bookDashboard?.check(book.id)?.committed ?? 0) >= 3 + others.length, 10_000, 'the dashboard heard');
     const check = room.host.bookDashboard?.check(book.id);
@@ -148,6 +154,27 @@ describe.each(SAFE)('live order book on %s', (algorithm) => {
     expect(status === 'shipped' || status === 'cancelled').toBe(true);
     // Exactly one of the two won; the other got a definite refusal.
     expect(answers().filter((a) => a?.startsWith('refused')).length).toBe(1);
+  });
+
+  it('each phone has a command rate limit, and refuses bad commands with a reason', () => {
+    const { room, book } = start(algorithm);
+    // The leader's own phone: its commands commit in one round trip, far faster than tokens refill.
+    const phone = room.tab(room.leader(book) as PeerId).classroom;
+    expect(phone.submit(book.id, { op: 'launch', order: 'A' })).toMatch(/op/);
+    expect(phone.submit(book.id, { op: 'place', order: 'x'.repeat(40), item: 'mug' })).toBeDefined();
+    let accepted = 0;
+    let refusal: string | undefined;
+    for (let i = 0; i < 30 && refusal === undefined; i++) {
+      refusal = phone.submit(book.id, { op: 'place', order: `r${i}`, item: 'mug' });
+      if (refusal === undefined) accepted++;
+      // Let each command be answered so only the rate limit, not the queue, can refuse.
+      for (let t = 0; t < 10_000 && phone.logNode(book.id)?.queued !== 0; t += 2) room.clock.advance(2);
+    }
+    expect(refusal).toMatch(/slow down/);
+    expect(accepted).toBe(LIVE_COMMAND_BURST);
+    // Tokens come back with time.
+    room.clock.advance(60_000 / LIVE_COMMANDS_PER_MINUTE + 1);
+    expect(phone.submit(book.id, { op: 'place', order: 'later', item: 'mug' })).toBeUndefined();
   });
 
   it('a log of 1,000+ entries reports and catches up without a frame over the limit', { timeout: 120_000 }, () => {
@@ -174,6 +201,10 @@ describe.each(SAFE)('live order book on %s', (algorithm) => {
     room.open('n4', 'student');
     room.until(() => room.tab('n4').classroom.logNode(book.id)?.appliedIndex === node.appliedIndex, 60_000, 'n4 caught up');
     room.until(() => room.host.bookDashboard?.record(book.id)?.members.get('n4')?.log.applied === node.appliedIndex, 60_000, 'its report');
+    // A late joiner catches up on the whole log in chunks that each fit in a message.
+    const late = room.open('n6', 'student');
+    room.until(() => late.learner(book.id)?.appliedIndex === node.appliedIndex, 60_000, 'the learner caught up');
+    expect(late.learner(book.id)?.stateSummary.digest).toBe(node.stateSummary.digest);
     expect(room.host.bookDashboard?.check(book.id)?.violations).toEqual([]);
     expect(room.largestFrame).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
   });
