@@ -19,7 +19,7 @@ import {
   MAX_MESSAGE_SEQ,
   REPORT_FRAME_FALLBACK_MS,
 } from '../limits.ts';
-import type { AlgorithmName, AlgorithmSpec, LogAlgorithmName, LogAlgorithmSpec } from '../machines/spec.ts';
+import { LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName, type LogAlgorithmSpec } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
 import { LIVE_CATCHUP_BYTES, LIVE_ELECTION_TIMEOUT_MS } from '../limits.ts';
 import { LogLearner } from './log-learner.ts';
@@ -56,6 +56,11 @@ export interface ClassroomOptions {
   readonly algorithms: Readonly<Record<AlgorithmName, AlgorithmSpec>>;
   /** Replicated-log algorithms the live order book may run (LOG_ALGORITHMS); none: no books. */
   readonly logAlgorithms?: Readonly<Partial<Record<LogAlgorithmName, LogAlgorithmSpec>>>;
+  /**
+   * Or loads them when a book starts (a tab: the machines stay out of the page's first paint).
+   * With it, every name of LOG_ALGORITHM_NAMES is offered.
+   */
+  readonly loadLogAlgorithm?: (name: LogAlgorithmName) => Promise<LogAlgorithmSpec | undefined>;
   /**
    * Runs a callback once at the next animation frame: nodes coalesce their reports to one per
    * frame through it. A tab passes requestAnimationFrame (with a timer fallback); by default
@@ -112,6 +117,7 @@ export class Classroom {
   private readonly early = new Map<DecisionId, Array<{ readonly from: PeerId; readonly id: MessageId; readonly message: unknown }>>();
   private earlyCount = 0;
   private knownPeers = new Map<PeerId, PeerInfo>();
+  private closed = false;
 
   constructor(private readonly options: ClassroomOptions) {
     this.dashboard = options.role === 'host' ? new DashboardModel() : undefined;
@@ -231,6 +237,7 @@ export class Classroom {
 
   /** Log algorithms this classroom can run, in registry order (the picker's menu). */
   logAlgorithmNames(): LogAlgorithmName[] {
+    if (this.options.loadLogAlgorithm) return [...LOG_ALGORITHM_NAMES];
     return Object.keys(this.options.logAlgorithms ?? {}) as LogAlgorithmName[];
   }
 
@@ -240,7 +247,7 @@ export class Classroom {
    */
   startBook(algorithm: LogAlgorithmName, stateMachine: StateMachineName): BookAnnouncement | string {
     if (this.options.role !== 'host') return 'only the teacher’s dashboard starts an order book';
-    if (this.options.logAlgorithms?.[algorithm] === undefined) return `this room cannot run ${algorithm}`;
+    if (!this.logAlgorithmNames().includes(algorithm)) return `this room cannot run ${algorithm}`;
     const members = this.peers()
       .filter((p) => p.role === 'student' && p.status === 'connected')
       .map((p) => p.id)
@@ -282,6 +289,7 @@ export class Classroom {
   }
 
   close(): void {
+    this.closed = true;
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     for (const node of this.nodes.values()) node.stop();
     this.nodes.clear();
@@ -584,7 +592,16 @@ export class Classroom {
       return;
     }
     const spec = this.options.logAlgorithms?.[newest.algorithm];
-    if (spec === undefined) return;
+    if (spec !== undefined) return this.startLogNode(newest, spec);
+    // Loaded on demand; messages that arrive meanwhile are dropped as late (the algorithms retransmit).
+    void this.options.loadLogAlgorithm?.(newest.algorithm).then((loaded) => {
+      if (loaded === undefined || this.closed || this.books()[0]?.id !== newest.id || this.logNodes.has(newest.id)) return;
+      this.startLogNode(newest, loaded);
+      this.changed();
+    });
+  }
+
+  private startLogNode(newest: BookAnnouncement, spec: LogAlgorithmSpec): void {
     const node = new LiveLogNode({
       self: this.self,
       book: newest,

@@ -15,7 +15,7 @@
 import { commandKey } from '../core/log.ts';
 import type { CommittedEntry, LogRole, Epoch } from '../core/types.ts';
 import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
-import { checkLogRun, type ApplyRecord, type LogProperty, type LogViolation } from '../sim/log-checker.ts';
+import type { ApplyRecord, checkLogRun, LogProperty, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedCommit } from './log-protocol.ts';
@@ -167,12 +167,16 @@ export class BookDashboard {
     return this.books.get(id)?.version ?? 0;
   }
 
-  /** The live checks, recomputed only when a report changed the book. */
-  check(id: string): BookCheck | undefined {
+  /**
+   * The live checks, recomputed only when a report changed the book. `checker` is the
+   * simulator's `checkLogRun`, passed in by the projector's (lazily loaded) board so a page that
+   * never shows a book does not load it.
+   */
+  check(id: string, checker: typeof checkLogRun): BookCheck | undefined {
     const book = this.books.get(id);
     if (book === undefined) return undefined;
     if (book.cached?.version === book.version) return book.cached.check;
-    const violations = checkLogRun({
+    const violations = checker({
       seed: 0,
       epochKind: book.trace.some((e) => e.kind === 'role' && e.epoch.kind === 'ballot') ? 'ballot' : 'term',
       trace: book.trace,

@@ -6,7 +6,6 @@
  */
 import { isTerm, isLogIndex, parseLogCommand } from '../core/log.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
-import { isStateMachineName } from '../core/state-machines.ts';
 import type { Ballot, Epoch, LogCommand, LogRole, LogWindowEntry } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
@@ -17,7 +16,7 @@ import {
   MAX_REPORT_TEXT_LENGTH,
   MAX_ROUND,
 } from '../limits.ts';
-import { isLogAlgorithmName, type LogAlgorithmName } from '../machines/spec.ts';
+import { isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
 import type { PeerId } from '../transport/types.ts';
 import { isPeerId } from './protocol.ts';
 
@@ -35,6 +34,16 @@ export interface BookAnnouncement {
 }
 
 const BOOK_ID = /^[a-z0-9-]{1,32}$/;
+
+/**
+ * The state machine's name, checked without importing the machines (state-machines.ts): every
+ * page that parses classroom messages would otherwise load the order book and the register.
+ */
+const STATE_MACHINES: Readonly<Record<StateMachineName, true>> = { orders: true, register: true };
+
+function isStateMachineName(raw: unknown): raw is StateMachineName {
+  return typeof raw === 'string' && Object.hasOwn(STATE_MACHINES, raw);
+}
 
 export function isBookId(raw: unknown): raw is string {
   return typeof raw === 'string' && BOOK_ID.test(raw);

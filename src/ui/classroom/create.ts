@@ -7,7 +7,6 @@ import { Classroom } from '../../classroom/classroom.ts';
 import type { ClassroomMessage } from '../../classroom/protocol.ts';
 import { BrowserStore } from '../../classroom/storage.ts';
 import { ALGORITHMS } from '../../machines/index.ts';
-import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
 import { systemClock } from '../../transport/clock.ts';
 import type { PeerRole, Transport } from '../../transport/types.ts';
 import { nextFrame } from './frame.ts';
@@ -33,7 +32,8 @@ export function openClassroom(connection: ClassroomConnection, storage: Storage 
     // The UI's randomness (decision ids, node seeds); algorithms only ever see the seeds.
     random: Math.random,
     algorithms: ALGORITHMS,
-    logAlgorithms: LOG_ALGORITHMS,
+    // The log machines load when the teacher starts an order book, not with the page.
+    loadLogAlgorithm: async (name) => (await import('../../machines/log-index.ts')).LOG_ALGORITHMS[name],
     // Reports to the dashboard: at most one per animation frame.
     scheduleFrame: nextFrame,
   });
