@@ -33,6 +33,8 @@ class Room {
   private readonly prng = Prng.fromSeed(11);
   /** Largest frame any tab sent, in bytes of JSON. */
   largestFrame = 0;
+  /** Algorithm messages each tab sent. */
+  readonly algoSent = new Map<PeerId, number>();
 
   open(id: PeerId, role: PeerRole): Classroom {
     const store = this.stores.get(id) ?? new MemoryStore();
@@ -41,6 +43,7 @@ class Room {
     const send = transport.send.bind(transport);
     transport.send = (to, message) => {
       this.largestFrame = Math.max(this.largestFrame, JSON.stringify(message).length);
+      if (message.type === 'algo') this.algoSent.set(id, (this.algoSent.get(id) ?? 0) + 1);
       return send(to, message);
     };
     const classroom = new Classroom({
@@ -176,6 +179,31 @@ describe.each(SAFE)('live order book on %s', (algorithm) => {
     // Tokens come back with time.
     room.clock.advance(60_000 / LIVE_COMMANDS_PER_MINUTE + 1);
     expect(phone.submit(book.id, { op: 'place', order: 'later', item: 'mug' })).toBeUndefined();
+  });
+
+  it('a replica whose storage fills stops before replying, and the others carry on', () => {
+    const { room, book } = start(algorithm);
+    const leader = room.leader(book) as PeerId;
+    const victim = STUDENTS.find((id) => id !== leader) as PeerId;
+    const store = room.stores.get(victim) as MemoryStore;
+    const save = store.save.bind(store);
+    store.save = (key, value) => {
+      if (key.includes(':e:')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      save(key, value);
+    };
+    room.tab(leader).classroom.submit(book.id, { op: 'place', order: 'Q', item: 'mug' });
+    const others = STUDENTS.filter((id) => id !== victim);
+    room.until(() => others.every((id) => room.bookOf(id, book).orders.Q !== undefined), 30_000, 'order Q on the others');
+    const node = room.tab(victim).classroom.logNode(book.id);
+    expect(node?.stoppedForStorage).toBe(true);
+    expect(node?.view().storage).toBe('full');
+    expect(room.bookOf(victim, book).orders.Q).toBeUndefined();
+    // Stopped for good: no algorithm message leaves it any more, while the others go on.
+    const sent = room.algoSent.get(victim);
+    room.tab(leader).classroom.submit(book.id, { op: 'ship', order: 'Q' });
+    room.until(() => others.every((id) => room.bookOf(id, book).orders.Q?.status === 'shipped'), 30_000, 'Q shipped');
+    room.clock.advance(5_000);
+    expect(room.algoSent.get(victim)).toBe(sent);
   });
 
   it('a log of 1,000+ entries reports and catches up without a frame over the limit', { timeout: 120_000 }, () => {
