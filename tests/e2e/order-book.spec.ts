@@ -70,13 +70,19 @@ for (const algorithm of ALGORITHMS) {
     const c = await openClass(tabs, 5);
     await startBook(c, algorithm);
     const [s0, s1, s2] = c.students as [Page, Page, Page];
+    // A phone 360 px wide: large buttons, nothing wider than the screen.
+    await s0.setViewportSize({ width: 360, height: 740 });
     const button = await s0.getByTestId('place-order').boundingBox();
     expect(button?.height).toBeGreaterThanOrEqual(44);
+    expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
     // Orders from three phones (followers among them: forwarded to the leader).
     await leaderOf(c, c.ids);
     for (const phone of [s0, s1, s2]) await placeOrder(phone);
     await expectSameBooks(c.students, 3);
+    // The narrow phone's ship and cancel buttons are large too, and still fit its width.
+    for (const testid of ['ship-order', 'cancel-order']) expect((await s0.getByTestId(testid).first().boundingBox())?.height).toBeGreaterThanOrEqual(44);
+    expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
     // The leader's tab closes while three more orders are in flight.
     const leader = await leaderOf(c, c.ids);
@@ -129,6 +135,7 @@ for (const algorithm of ALGORITHMS) {
     for (const page of [survivors[1] as Page, survivors[2] as Page]) {
       await expect(page.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
     }
+
     await expect(orderRow(survivors[0] as Page, order)).not.toHaveAttribute('data-status', 'placed', { timeout: COMMIT_MS });
     const outcome = await orderRow(survivors[0] as Page, order).getAttribute('data-status');
     expect(outcome === 'shipped' || outcome === 'cancelled').toBe(true);
