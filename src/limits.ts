@@ -457,3 +457,12 @@ export const EXPLORE_WALK_FAULT_WINDOW = 40;
 export const EXPLORE_MAX_FAULTS = 15;
 /** Explorer: share of the wall-clock budget given to random walks before the breadth-first search. */
 export const EXPLORE_WALK_BUDGET_SHARE = 0.2;
+
+/**
+ * Messages the projector's network picture follows at once (in flight, held, or just landed): a
+ * broadcast round of a 12-member class is 132; beyond this the oldest is forgotten (a message
+ * dropped on the way never lands, and must not pin memory).
+ */
+export const MAX_TRACKED_FLIGHTS = 256;
+/** Landings the picture remembers after the fact: enough for one round of a full room to land at once. */
+export const MAX_RECENT_LANDINGS = 128;
