@@ -1,10 +1,10 @@
 import { createSubscriber } from 'svelte/reactivity';
-import type { Classroom } from '../classroom/classroom.ts';
+import type { Classroom, MyPart } from '../classroom/classroom.ts';
 import type { DecisionRecord, FlaggedPeer, PeerClaim } from '../classroom/dashboard.ts';
 import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
 import type { MemberLiveness, PropertyReport } from '../classroom/properties.ts';
-import type { DecisionAnnouncement, DecisionId } from '../classroom/protocol.ts';
+import type { DecisionAnnouncement, DecisionId, SafetyVerdict } from '../classroom/protocol.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
@@ -153,6 +153,18 @@ export class ClassroomState {
     this.#subscribe();
     const node: LiveNode | undefined = this.#classroom.node(decision);
     return node && { view: node.view(), proposed: node.proposed };
+  }
+
+  /** Members: my part in a decision (not a member, or what my node decided), current or past. */
+  myPart(decision: DecisionId): MyPart {
+    this.#subscribe();
+    return this.#classroom.myPart(decision);
+  }
+
+  /** Members: the teacher's screen's verdict when Agreement or Validity broke in a decision. */
+  verdict(decision: DecisionId): SafetyVerdict | undefined {
+    this.#subscribe();
+    return this.#classroom.verdict(decision);
   }
 
   /** Dashboard only: the record of one decision, as the members reported it. */
