@@ -87,34 +87,66 @@ export interface RingLayout {
 export const NAME_SPACE = 30;
 
 /**
- * Members on a circle that fits `width`×`height`. Circles are at least `minRadius` (room for a
- * value in 18 px text); when that many circles no longer fit around the ring, the drawing grows
- * beyond the box and its panel scrolls, instead of shrinking the text.
+ * Members around the drawing's box, each circle at least `minRadius` (room for a value in 18 px
+ * text), neighbours at least a radius apart. A few members sit on a circle; when a circle cannot
+ * hold them they go round the box's edge (a 16:9 panel holds twice as many that way); when even
+ * that is too short the drawing grows beyond the box and its panel scrolls, instead of
+ * shrinking the text.
  */
 export function ringLayout(count: number, width: number, height: number, minRadius: number, maxRadius: number): RingLayout {
   const n = Math.max(1, count);
   const margin = (r: number): number => r + NAME_SPACE + 8;
-  let radius = maxRadius;
-  let w = Math.max(1, width);
-  let h = Math.max(1, height);
-  // Shrink circles until they fit around the ring with a gap of a radius between neighbours.
-  for (; radius > minRadius; radius -= 2) {
-    const ring = Math.min(w, h) / 2 - margin(radius);
-    if (ring > 0 && (n === 1 || 2 * ring * Math.sin(Math.PI / n) >= 3 * radius)) break;
+  const w0 = Math.max(1, width);
+  const h0 = Math.max(1, height);
+  const spacing = (r: number): number => 3 * r;
+  const circleFits = (r: number): boolean => {
+    const ring = Math.min(w0, h0) / 2 - margin(r);
+    return ring > 0 && (n === 1 || 2 * ring * Math.sin(Math.PI / n) >= spacing(r));
+  };
+  const edge = (w: number, h: number, r: number) => ({ w: w - 2 * margin(r), h: h - 2 * margin(r) + NAME_SPACE });
+  const edgeFits = (r: number): boolean => {
+    const { w, h } = edge(w0, h0, r);
+    return w > 0 && h > 0 && (2 * (w + h)) / n >= spacing(r);
+  };
+  for (let r = maxRadius; r >= minRadius; r -= 2) {
+    if (circleFits(r)) return circle(n, w0, h0, r, margin(r));
   }
-  radius = Math.max(minRadius, radius);
-  const needed = n === 1 ? 0 : (3 * radius) / (2 * Math.sin(Math.PI / n));
-  if (Math.min(w, h) / 2 - margin(radius) < needed) {
-    const side = 2 * (needed + margin(radius));
-    w = Math.max(w, side);
-    h = Math.max(h, side);
+  for (let r = maxRadius; r >= minRadius; r -= 2) {
+    if (edgeFits(r)) return around(n, w0, h0, r, edge(w0, h0, r), margin(r));
   }
-  const ring = n === 1 ? 0 : Math.min(w, h) / 2 - margin(radius);
+  // Grow the box, keeping its proportions, until the edge holds everyone at the smallest circles.
+  const r = minRadius;
+  const grow = Math.max(1, (n * spacing(r) + 8 * margin(r)) / (2 * (w0 + h0)));
+  const w = w0 * grow;
+  const h = h0 * grow;
+  return around(n, w, h, r, edge(w, h, r), margin(r));
+}
+
+function circle(n: number, w: number, h: number, radius: number, margin: number): RingLayout {
+  const ring = n === 1 ? 0 : Math.min(w, h) / 2 - margin;
   const cx = w / 2;
   const cy = h / 2 - NAME_SPACE / 2;
   const positions = Array.from({ length: n }, (_, i) => {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / n;
     return { x: cx + ring * Math.cos(angle), y: cy + ring * Math.sin(angle) };
+  });
+  return { width: w, height: h, radius, positions };
+}
+
+/** Evenly along the edge of the inner box, clockwise from the top middle. */
+function around(n: number, w: number, h: number, radius: number, inner: { w: number; h: number }, margin: number): RingLayout {
+  const perimeter = 2 * (inner.w + inner.h);
+  const x0 = margin;
+  const y0 = margin - NAME_SPACE / 2;
+  const positions = Array.from({ length: n }, (_, i) => {
+    let d = (inner.w / 2 + (perimeter * i) / n) % perimeter;
+    if (d < inner.w) return { x: x0 + d, y: y0 };
+    d -= inner.w;
+    if (d < inner.h) return { x: x0 + inner.w, y: y0 + d };
+    d -= inner.h;
+    if (d < inner.w) return { x: x0 + inner.w - d, y: y0 + inner.h };
+    d -= inner.w;
+    return { x: x0, y: y0 + inner.h - d };
   });
   return { width: w, height: h, radius, positions };
 }
