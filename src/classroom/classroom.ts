@@ -12,6 +12,7 @@
  */
 import type { Timing, Value } from '../core/types.ts';
 import {
+  DECISION_EVIDENCE_GRACE_MS,
   EARLY_MESSAGE_WAIT_MS,
   MAX_DECISION_HISTORY,
   MAX_EARLY_MESSAGES,
@@ -98,6 +99,8 @@ export class Classroom {
   private readonly sentVerdicts = new Map<DecisionId, string>();
   /** Host: decisions with new reports since the last verdict check (checked once per frame). */
   private readonly unjudged = new Set<DecisionId>();
+  /** Host: decisions with a look-again timer set (one each) for evidence still within its grace. */
+  private readonly rechecks = new Set<DecisionId>();
   /** Members: what my node had decided in decisions whose node no longer runs (undefined: undecided). */
   private readonly finished = new Map<DecisionId, Value | undefined>();
 
@@ -366,6 +369,15 @@ export class Classroom {
       const properties = dashboard.properties(id, (peer) => this.liveness(peer), now);
       const judgement = dashboard.judge(id, now);
       const verdict = properties && judgement && safetyVerdict(properties, judgement);
+      // A decision still waiting for its evidence is believed (or not) once the grace period ends,
+      // with no report to say so: look again then.
+      if (judgement !== undefined && judgement.pending.length > 0 && !this.rechecks.has(id)) {
+        this.rechecks.add(id);
+        this.options.clock.setTimeout(() => {
+          this.rechecks.delete(id);
+          this.judgeLater(id);
+        }, DECISION_EVIDENCE_GRACE_MS);
+      }
       if (verdict === undefined) continue;
       const key = verdictKey(verdict);
       if (this.sentVerdicts.get(id) === key) continue;
