@@ -464,5 +464,11 @@ export const EXPLORE_WALK_BUDGET_SHARE = 0.2;
  * dropped on the way never lands, and must not pin memory).
  */
 export const MAX_TRACKED_FLIGHTS = 256;
+/**
+ * Messages the projector draws at once, the newest: a broadcast round of an 8-member class (56)
+ * fits, and a flood (a hostile member reporting hundreds of sends a second) costs the dashboard
+ * no more than this per frame. The message feed still lists every one in words.
+ */
+export const MAX_DRAWN_FLIGHTS = 64;
 /** Landings the picture remembers after the fact: enough for one round of a full room to land at once. */
 export const MAX_RECENT_LANDINGS = 128;

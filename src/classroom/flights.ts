@@ -14,7 +14,9 @@ import type { PeerId } from '../transport/types.ts';
 import type { MessageId, SentGroup } from './protocol.ts';
 
 export interface Flight {
-  /** Unique per message: sender, incarnation, sequence number. */
+  /** Unique per entry of this log (a message re-reported is a new entry): the UI's key. */
+  readonly id: number;
+  /** Per message: sender, incarnation, sequence number (what joins a receive to its send). */
   readonly key: string;
   readonly from: PeerId;
   readonly to: PeerId;
@@ -37,12 +39,13 @@ export class FlightLog {
   /** Receives reported before their send (the receiver's report came first): key → when. */
   private readonly early = new Map<string, number>();
   private landed: Flight[] = [];
+  private nextId = 1;
 
   /** A member reported sending `group` in its incarnation `inc`. */
   sent(from: PeerId, inc: number, group: SentGroup, nowMs: number): void {
     group.to.forEach((to, i) => {
       const key = flightKey(from, { inc, seq: group.firstSeq + i });
-      const flight: Flight = { key, from, to, kind: group.kind, value: group.value, sentAtMs: nowMs, landedAtMs: undefined };
+      const flight: Flight = { id: this.nextId++, key, from, to, kind: group.kind, value: group.value, sentAtMs: nowMs, landedAtMs: undefined };
       const landedAt = this.early.get(key);
       if (landedAt !== undefined) {
         this.early.delete(key);

@@ -14,7 +14,7 @@ import {
 } from '../../../src/ui/classroom/picture.ts';
 
 function flight(over: Partial<Flight> = {}): Flight {
-  return { key: 'a>1.1', from: 'a', to: 'b', kind: 'vote', value: 'red', sentAtMs: 1_000, landedAtMs: undefined, ...over };
+  return { id: 1, key: 'a>1.1', from: 'a', to: 'b', kind: 'vote', value: 'red', sentAtMs: 1_000, landedAtMs: undefined, ...over };
 }
 
 function view(over: Partial<NodeView> = {}): NodeView {
