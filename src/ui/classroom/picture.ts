@@ -98,28 +98,37 @@ export function ringLayout(count: number, width: number, height: number, minRadi
   const margin = (r: number): number => r + NAME_SPACE + 8;
   const w0 = Math.max(1, width);
   const h0 = Math.max(1, height);
-  const spacing = (r: number): number => 3 * r;
-  const circleFits = (r: number): boolean => {
-    const ring = Math.min(w0, h0) / 2 - margin(r);
-    return ring > 0 && (n === 1 || 2 * ring * Math.sin(Math.PI / n) >= spacing(r));
-  };
-  const edge = (w: number, h: number, r: number) => ({ w: w - 2 * margin(r), h: h - 2 * margin(r) + NAME_SPACE });
-  const edgeFits = (r: number): boolean => {
-    const { w, h } = edge(w0, h0, r);
-    return w > 0 && h > 0 && (2 * (w + h)) / n >= spacing(r);
-  };
+  const edge = (w: number, h: number, r: number) => ({ w: Math.max(0, w - 2 * margin(r)), h: Math.max(0, h - 2 * margin(r) + NAME_SPACE) });
   for (let r = maxRadius; r >= minRadius; r -= 2) {
-    if (circleFits(r)) return circle(n, w0, h0, r, margin(r));
+    const layout = circle(n, w0, h0, r, margin(r));
+    if (Math.min(w0, h0) / 2 > margin(r) && apart(layout)) return layout;
   }
   for (let r = maxRadius; r >= minRadius; r -= 2) {
-    if (edgeFits(r)) return around(n, w0, h0, r, edge(w0, h0, r), margin(r));
+    const layout = around(n, w0, h0, r, edge(w0, h0, r), margin(r));
+    if (apart(layout)) return layout;
   }
   // Grow the box, keeping its proportions, until the edge holds everyone at the smallest circles.
   const r = minRadius;
-  const grow = Math.max(1, (n * spacing(r) + 8 * margin(r)) / (2 * (w0 + h0)));
-  const w = w0 * grow;
-  const h = h0 * grow;
-  return around(n, w, h, r, edge(w, h, r), margin(r));
+  for (let grow = 1.1; ; grow *= 1.1) {
+    const w = w0 * grow;
+    const h = h0 * grow;
+    const layout = around(n, w, h, r, edge(w, h, r), margin(r));
+    if (apart(layout) || grow > 64) return layout;
+  }
+}
+
+/** Every two circles, with the name under each, clear of each other (O(n²): n is a class). */
+function apart(layout: RingLayout): boolean {
+  const gap = 2 * layout.radius + NAME_SPACE;
+  const { positions } = layout;
+  for (let i = 0; i < positions.length; i++) {
+    for (let j = i + 1; j < positions.length; j++) {
+      const a = positions[i]!;
+      const b = positions[j]!;
+      if (Math.hypot(a.x - b.x, a.y - b.y) < gap) return false;
+    }
+  }
+  return true;
 }
 
 function circle(n: number, w: number, h: number, radius: number, margin: number): RingLayout {

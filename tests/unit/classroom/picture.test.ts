@@ -8,6 +8,7 @@ import {
   LANDED_SHOWN_MS,
   layoutLabels,
   MIN_FLIGHT_MS,
+  NAME_SPACE,
   nodeValue,
   ringLayout,
   type Box,
@@ -120,6 +121,20 @@ describe('labels never overlap', () => {
 });
 
 describe('members on a ring', () => {
+  const clear = (layout: ReturnType<typeof ringLayout>) => {
+    let min = Infinity;
+    for (const [i, a] of layout.positions.entries())
+      for (const b of layout.positions.slice(i + 1)) min = Math.min(min, Math.hypot(a.x - b.x, a.y - b.y));
+    return min;
+  };
+
+  it('never lets two circles (and the names under them) overlap, from a phone to a projector', () => {
+    for (const [n, w, h] of [[5, 310, 384], [3, 300, 384], [8, 700, 470], [12, 700, 470], [12, 1000, 700], [30, 700, 470]] as const) {
+      const layout = ringLayout(n, w, h, 44, 78);
+      expect(clear(layout), `${n} in ${w}×${h}`).toBeGreaterThanOrEqual(2 * layout.radius + NAME_SPACE);
+    }
+  });
+
   it('fits 12 members in a 1280×720 panel with circles big enough for 18 px text', () => {
     const layout = ringLayout(12, 700, 470, 44, 78);
     expect(layout.width).toBe(700);
