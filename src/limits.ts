@@ -527,3 +527,17 @@ export const LIVE_LEARNER_POLL_MS = 1_000;
 export const LIVE_CATCHUP_BYTES = 12 * 1024;
 /** A member answers one learner's catch-up request at most this often (a learner cannot make it busy). */
 export const LIVE_CATCHUP_MIN_INTERVAL_MS = 50;
+/**
+ * Messages the projector's network picture follows at once (in flight, held, or just landed): a
+ * broadcast round of a 12-member class is 132; beyond this the oldest is forgotten (a message
+ * dropped on the way never lands, and must not pin memory).
+ */
+export const MAX_TRACKED_FLIGHTS = 256;
+/**
+ * Messages the projector draws at once, the newest: a broadcast round of an 8-member class (56)
+ * fits, and a flood (a hostile member reporting hundreds of sends a second) costs the dashboard
+ * no more than this per frame. The message feed still lists every one in words.
+ */
+export const MAX_DRAWN_FLIGHTS = 64;
+/** Landings the picture remembers after the fact: enough for one round of a full room to land at once. */
+export const MAX_RECENT_LANDINGS = 128;

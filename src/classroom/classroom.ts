@@ -12,6 +12,7 @@
  */
 import type { Timing, Value } from '../core/types.ts';
 import {
+  DECISION_EVIDENCE_GRACE_MS,
   EARLY_MESSAGE_WAIT_MS,
   MAX_DECISION_HISTORY,
   MAX_EARLY_MESSAGES,
@@ -31,6 +32,7 @@ import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
 import { assertNever } from '../core/assert.ts';
 import { DashboardModel } from './dashboard.ts';
+import { safetyVerdict, verdictKey } from './verdict.ts';
 import { LiveNode, loadStoredNode, NODE_KEY_PREFIX, nodeKey } from './live-node.ts';
 import type { MemberLiveness } from './properties.ts';
 import {
@@ -40,6 +42,7 @@ import {
   type DecisionId,
   type MessageId,
   type RefusalReason,
+  type SafetyVerdict,
 } from './protocol.ts';
 import type { ScenarioName } from './scenarios.ts';
 import type { DurableStore } from './storage.ts';
@@ -68,6 +71,12 @@ export interface ClassroomOptions {
    */
   readonly scheduleFrame?: (fn: () => void) => void;
 }
+
+/** A tab's part in one decision (see Classroom.myPart). */
+export type MyPart =
+  | { readonly member: false }
+  /** `known`: this tab still knows its node's outcome (`decided`, undefined while undecided). */
+  | { readonly member: true; readonly known: boolean; readonly decided: Value | undefined };
 
 /** Live nodes kept running: the current decision and a few before it, so laggards still learn. */
 const RUNNING_DECISIONS = 3;
@@ -118,6 +127,15 @@ export class Classroom {
   private earlyCount = 0;
   private knownPeers = new Map<PeerId, PeerInfo>();
   private closed = false;
+  /** Members: the teacher's screen's safety verdicts, per decision. Host: what it last sent, per decision. */
+  private readonly verdicts = new Map<DecisionId, SafetyVerdict>();
+  private readonly sentVerdicts = new Map<DecisionId, string>();
+  /** Host: decisions with new reports since the last verdict check (checked once per frame). */
+  private readonly unjudged = new Set<DecisionId>();
+  /** Host: decisions with a look-again timer set (one each) for evidence still within its grace. */
+  private readonly rechecks = new Set<DecisionId>();
+  /** Members: what my node had decided in decisions whose node no longer runs (undefined: undecided). */
+  private readonly finished = new Map<DecisionId, Value | undefined>();
 
   constructor(private readonly options: ClassroomOptions) {
     this.dashboard = options.role === 'host' ? new DashboardModel() : undefined;
@@ -356,6 +374,13 @@ export class Classroom {
           return;
         }
         this.dashboard.applyReport(from, message.decision, message.report, this.options.clock.now());
+        this.judgeLater(message.decision);
+        this.changed();
+        return;
+      case 'verdict':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        if (this.dashboard || !this.announcements.get(message.decision)?.members.includes(this.self)) return;
+        this.verdicts.set(message.decision, message.verdict);
         this.changed();
         return;
       default:
@@ -428,6 +453,64 @@ export class Classroom {
     (this.newestNode() ?? this.logNodes.values().next().value)?.noteRefusal(from, reason);
   }
 
+  // ---- safety verdicts (host → the decision's phones) -----------------------------------
+
+  /**
+   * Members: my part in a decision: not a member, or what my node decided (undefined while
+   * undecided), whether its node still runs or was stopped as older than RUNNING_DECISIONS.
+   */
+  myPart(decision: DecisionId): MyPart {
+    const announcement = this.announcements.get(decision);
+    if (announcement === undefined || !announcement.members.includes(this.self)) return { member: false };
+    const node = this.nodes.get(decision);
+    if (node !== undefined) return { member: true, known: true, decided: node.view().decided };
+    // Stopped in this tab's life: its last view is kept. Before a reload: only the membership is.
+    if (this.finished.has(decision)) return { member: true, known: true, decided: this.finished.get(decision) };
+    return { member: true, known: false, decided: undefined };
+  }
+
+  /** Members: what the teacher's screen found about a decision, when Agreement or Validity broke. */
+  verdict(decision: DecisionId): SafetyVerdict | undefined {
+    return this.verdicts.get(decision);
+  }
+
+  private judgeLater(decision: DecisionId): void {
+    if (this.unjudged.has(decision)) return;
+    const first = this.unjudged.size === 0;
+    this.unjudged.add(decision);
+    if (first) this.scheduleFrame(() => this.judgeNow());
+  }
+
+  /** Once per frame at most: a broken decision's members are told, once per change of the finding. */
+  private judgeNow(): void {
+    const dashboard = this.dashboard;
+    if (dashboard === undefined) return;
+    const now = this.options.clock.now();
+    for (const id of this.unjudged) {
+      const properties = dashboard.properties(id, (peer) => this.liveness(peer), now);
+      const judgement = dashboard.judge(id, now);
+      const verdict = properties && judgement && safetyVerdict(properties, judgement);
+      // A decision still waiting for its evidence is believed (or not) once the grace period ends,
+      // with no report to say so: look again then.
+      if (judgement !== undefined && judgement.pending.length > 0 && !this.rechecks.has(id)) {
+        this.rechecks.add(id);
+        this.options.clock.setTimeout(() => {
+          this.rechecks.delete(id);
+          this.judgeLater(id);
+        }, DECISION_EVIDENCE_GRACE_MS);
+      }
+      if (verdict === undefined) continue;
+      const key = verdictKey(verdict);
+      if (this.sentVerdicts.get(id) === key) continue;
+      this.sentVerdicts.set(id, key);
+      this.verdicts.set(id, verdict);
+      for (const member of this.announcements.get(id)?.members ?? []) {
+        this.options.transport.send(member, { type: 'verdict', decision: id, verdict });
+      }
+    }
+    this.unjudged.clear();
+  }
+
   // ---- decisions and nodes ------------------------------------------------------------
 
   private learnDecision(decision: DecisionAnnouncement): void {
@@ -494,6 +577,9 @@ export class Classroom {
   private forgetBeyondHistory(): void {
     for (const old of this.decisions().slice(MAX_DECISION_HISTORY)) {
       this.announcements.delete(old.id);
+      this.finished.delete(old.id);
+      this.verdicts.delete(old.id);
+      this.sentVerdicts.delete(old.id);
       if (!this.dashboard) this.options.store.remove(nodeKey(old.id));
     }
   }
@@ -511,6 +597,7 @@ export class Classroom {
     const running = new Set(this.decisions().slice(0, RUNNING_DECISIONS).map((d) => d.id));
     for (const [id, node] of this.nodes) {
       if (running.has(id)) continue;
+      this.finished.set(id, node.view().decided);
       node.stop();
       this.nodes.delete(id);
     }
@@ -532,6 +619,8 @@ export class Classroom {
     transport.send(peer, { type: 'settings', messageDelayMs: this.messageDelayMs });
     for (const decision of this.decisions().slice(0, RUNNING_DECISIONS).reverse()) {
       transport.send(peer, { type: 'decision', decision });
+      const verdict = this.verdicts.get(decision.id);
+      if (verdict !== undefined && decision.members.includes(peer)) transport.send(peer, { type: 'verdict', decision: decision.id, verdict });
     }
     for (const book of this.books().slice(0, 1)) transport.send(peer, { type: 'book', book });
   }

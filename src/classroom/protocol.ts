@@ -187,7 +187,39 @@ export type ClassroomMessage =
   /** Member ↔ member: one algorithm message of one decision (validated by that algorithm), with its id. */
   | { readonly type: 'algo'; readonly decision: DecisionId; readonly id: MessageId; readonly message: unknown }
   /** Member → hosts: what my node did since my last report (see NodeReport). */
-  | { readonly type: 'report'; readonly decision: DecisionId; readonly report: NodeReport };
+  | { readonly type: 'report'; readonly decision: DecisionId; readonly report: NodeReport }
+  /** Host → the members of one decision: a safety property broke, and who decided what (see SafetyVerdict). */
+  | { readonly type: 'verdict'; readonly decision: DecisionId; readonly verdict: SafetyVerdict };
+
+/** A safety property a decision can break: what a phone shouts about. */
+export type SafetyProperty = 'Agreement' | 'Validity';
+
+/**
+ * The teacher's screen's finding about one decision, sent to its members when Agreement or
+ * Validity breaks: every phone says so, beside what its own node decided. `decided` lists the
+ * believed decisions (value and who), `unproposed` the decided values nobody proposed.
+ */
+export interface SafetyVerdict {
+  readonly broken: readonly SafetyProperty[];
+  readonly decided: readonly { readonly value: Value; readonly members: readonly PeerId[] }[];
+  readonly unproposed: readonly Value[];
+}
+
+function parseVerdict(raw: unknown): SafetyVerdict | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { broken, decided, unproposed } = raw;
+  const isProperty = (p: unknown): p is SafetyProperty => p === 'Agreement' || p === 'Validity';
+  if (!isBoundedArray(broken, 2, isProperty) || broken.length === 0) return undefined;
+  const isGroup = (g: unknown): g is { value: Value; members: PeerId[] } =>
+    isRecord(g) && isValue(g.value) && isBoundedArray(g.members, MAX_PEERS_PER_ROOM, isPeerId);
+  if (!isBoundedArray(decided, MAX_PEERS_PER_ROOM, isGroup)) return undefined;
+  if (!isBoundedArray(unproposed, MAX_PEERS_PER_ROOM, isValue)) return undefined;
+  return {
+    broken: [...new Set(broken)],
+    decided: decided.map((g) => ({ value: g.value, members: [...g.members] })),
+    unproposed: [...unproposed],
+  };
+}
 
 export type ClassroomMessageType = ClassroomMessage['type'];
 
@@ -389,6 +421,10 @@ const PARSERS: Parsers = {
   report: (raw) => {
     const report = isDecisionId(raw.decision) ? parseReport(raw.report) : undefined;
     return report && { type: 'report', decision: raw.decision as DecisionId, report };
+  },
+  verdict: (raw) => {
+    const verdict = isDecisionId(raw.decision) ? parseVerdict(raw.verdict) : undefined;
+    return verdict && { type: 'verdict', decision: raw.decision as DecisionId, verdict };
   },
 };
 
