@@ -457,3 +457,22 @@ export const EXPLORE_WALK_FAULT_WINDOW = 40;
 export const EXPLORE_MAX_FAULTS = 15;
 /** Explorer: share of the wall-clock budget given to random walks before the breadth-first search. */
 export const EXPLORE_WALK_BUDGET_SHARE = 0.2;
+
+// ---- the network adversary (issue 8) ------------------------------------------------------
+/**
+ * Adversary: distinct messages one node holds for the teacher. A 5-node vote holds ~15 distinct
+ * messages per receiver (retransmissions merge into their entry), Paxos a few per ballot; 64
+ * leaves room for a long duel while one `held` report (64 short entries) stays a few kB. Past it
+ * a new distinct message is lost, as on a full router queue, and counted.
+ */
+export const MAX_HELD_PER_NODE = 64;
+/** Adversary: extra delay the teacher may give one node's links: the message-delay slider's own bound. */
+export const MAX_NODE_SLOWNESS_MS = 3_000;
+/**
+ * Adversary: how long a phone keeps holding messages (and its clock frozen) with no teacher's
+ * screen connected. Long enough for a reload of the dashboard (~1–2 s) to pick the hold up
+ * again; short enough that a class is never frozen by a closed laptop.
+ */
+export const TEACHER_GONE_RELEASE_MS = 5_000;
+/** Adversary: the longest wait one step of a demonstration preset makes for its condition. */
+export const PRESET_STEP_TIMEOUT_MS = 30_000;
