@@ -36,8 +36,8 @@ export function runLivePreset(
     progress = next;
     onProgress(next);
   };
-  if (decision.algorithm !== preset.algorithm) {
-    report({ state: 'failed', why: `the preset runs ${preset.algorithm}; this decision runs ${decision.algorithm}`, said });
+  if (!preset.runsOn.includes(decision.algorithm)) {
+    report({ state: 'failed', why: `the preset runs ${preset.runsOn.join(' or ')}; this decision runs ${decision.algorithm}`, said });
     return { stop: () => undefined, progress };
   }
   let roles: ReturnType<typeof roleMap<PeerId>>;

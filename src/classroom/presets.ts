@@ -51,7 +51,10 @@ export type PresetOutcome =
 
 export interface Preset {
   readonly name: PresetName;
+  /** The algorithm it shows (and the simulator runs it on). */
   readonly algorithm: AlgorithmName;
+  /** Live decisions it may run on (the FLP scene stages any of the three voting algorithms). */
+  readonly runsOn: readonly AlgorithmName[];
   readonly title: string;
   /** What the class should see, in a sentence. */
   readonly lesson: string;
@@ -169,6 +172,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'flp-red-first': {
     name: 'flp-red-first',
     algorithm: 'tiebreak',
+    runsOn: ['tiebreak'],
     title: 'FLP: red reaches the fifth node first',
     lesson: 'Four nodes are split 2–2; the order in which n5 hears the candidates alone decides: red.',
     steps: flpFirst('red'),
@@ -177,6 +181,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'flp-blue-first': {
     name: 'flp-blue-first',
     algorithm: 'tiebreak',
+    runsOn: ['tiebreak'],
     title: 'FLP: blue reaches the fifth node first',
     lesson: 'The same state, the other order: blue.',
     steps: flpFirst('blue'),
@@ -185,6 +190,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'flp-scene': {
     name: 'flp-scene',
     algorithm: 'tiebreak',
+    runsOn: ['majority', 'tiebreak', 'impatient-tiebreak'],
     title: 'FLP: the class chooses',
     lesson: 'Both candidates are held on their way to n5: deliver one, or crash n5 and watch the others wait.',
     steps: FLP_STAGE,
@@ -193,6 +199,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'coordinator-crash': {
     name: 'coordinator-crash',
     algorithm: 'coordinator',
+    runsOn: ['coordinator'],
     title: 'The coordinator crashes',
     lesson: 'Everyone asks the coordinator (n5); it crashes holding the proposals, and nobody ever decides.',
     steps: [
@@ -209,6 +216,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'majority-split': {
     name: 'majority-split',
     algorithm: 'majority',
+    runsOn: ['majority'],
     title: 'Majority: a split vote',
     lesson: 'Votes split red 2, blue 2, green 1: every vote is in, nobody has three, nobody ever decides.',
     steps: twoCamps({ fifthProposes: 'green' }),
@@ -217,6 +225,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'tiebreak-crash': {
     name: 'tiebreak-crash',
     algorithm: 'tiebreak',
+    runsOn: ['tiebreak'],
     title: 'Tiebreak: one crash blocks it',
     lesson: 'At 2–2, tiebreak needs every vote; n5 crashes before voting and the others wait forever.',
     steps: [...FLP_STAGE, { do: 'await-held', at: 'n5', from: 'n1', kind: 'candidate' }, { do: 'crash', node: 'n5' }, { do: 'rules', rules: NO_ADVERSARY }],
@@ -225,6 +234,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'impatient-disagree': {
     name: 'impatient-disagree',
     algorithm: 'impatient-tiebreak',
+    runsOn: ['impatient-tiebreak'],
     title: 'Impatient tiebreak breaks Agreement',
     lesson: 'n1–n4 lose patience at 2–2 and take blue; n5 hears red first, then the votes, and decides red.',
     steps: [
@@ -238,6 +248,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'amnesia-restart': {
     name: 'amnesia-restart',
     algorithm: 'paxos-amnesia',
+    runsOn: ['paxos-amnesia'],
     title: 'Paxos with amnesia: Agreement broken after a restart',
     lesson: 'Red is chosen by n1, n2, n3; n2 and n3 restart forgetting it, and with n5 they choose blue.',
     steps: [
@@ -263,6 +274,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'paxos-duel': {
     name: 'paxos-duel',
     algorithm: 'paxos',
+    runsOn: ['paxos'],
     title: 'Paxos: a duel, then backoff resolves it',
     lesson: 'The adversary makes two proposers pre-empt each other round after round; once it lets go, backoff lets one ballot win.',
     steps: duel(),
@@ -272,7 +284,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
 /** The presets that show one algorithm's failure (the lessons' "try this"). */
 export function presetsFor(algorithm: AlgorithmName): Preset[] {
-  return Object.values(PRESETS).filter((p) => p.algorithm === algorithm);
+  return Object.values(PRESETS).filter((p) => p.runsOn.includes(algorithm));
 }
 
 // ---- running a preset against a host ---------------------------------------------------------
