@@ -12,6 +12,7 @@
 import { assertNever } from '../core/assert.ts';
 import type { Simulation } from '../sim/simulator.ts';
 import { applyHold, newSimulation, stageFlp, type HoldMode } from './solo.ts';
+import { stagePreset } from './solo-presets.ts';
 import { encodeCommand, type SoloCommand, type SoloScript, type SoloStart } from './solo-link.ts';
 
 export type { SoloCommand, SoloScript, SoloStart } from './solo-link.ts';
@@ -57,6 +58,10 @@ function begin(script: SoloScript): { sim: Simulation; hold: HoldMode } {
       return { sim: newSimulation(script.setup), hold: { kind: 'off' } };
     case 'flp':
       return stageFlp(script.start.algorithm, script.setup.seed);
+    case 'preset': {
+      const { sim, hold } = stagePreset(script.start.name, script.setup.seed);
+      return { sim, hold };
+    }
     default:
       return assertNever(script.start, 'solo start');
   }

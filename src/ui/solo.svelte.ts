@@ -1,3 +1,4 @@
+import { PRESET_NODES, PRESETS, type PresetName } from '../classroom/presets.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { Simulation } from '../sim/simulator.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
@@ -81,6 +82,11 @@ export class Solo {
   }
 
   /** The FLP scene: 2 vs 2 among n1–n4, both candidates held on their way to n5. */
+  /** Stages a demonstration preset (five nodes, its algorithm) with `seed`. */
+  stagePreset(name: PresetName, seed: number): void {
+    this.#restart({ setup: { algorithm: PRESETS[name].algorithm, nodes: PRESET_NODES, seed }, start: { kind: 'preset', name }, commands: [] });
+  }
+
   stageFlp(algorithm: FlpAlgorithm, seed: number): void {
     this.#restart({ setup: { algorithm, nodes: FLP_NODES, seed }, start: { kind: 'flp', algorithm }, commands: [] });
   }
