@@ -203,3 +203,27 @@ describe('FreezableClock', () => {
     expect(fired).toEqual([]);
   });
 });
+
+describe('the adversary’s wire messages at the boundary', () => {
+  it('accepts well-formed rules, controls and held reports', async () => {
+    const { parseClassroomMessage } = await import('../../../src/classroom/protocol.ts');
+    expect(parseClassroomMessage({ type: 'adversary', rules: NO_ADVERSARY })).toEqual({ type: 'adversary', rules: NO_ADVERSARY });
+    for (const control of [{ do: 'deliver', entry: 3 }, { do: 'drop', entry: 1 }, { do: 'duplicate', entry: 2 }, { do: 'step' }, { do: 'crash' }, { do: 'restart' }, { do: 'propose', value: 'red' }]) {
+      expect(parseClassroomMessage({ type: 'control', decision: 'd1-abc', control })).toEqual({ type: 'control', decision: 'd1-abc', control });
+    }
+    const held = { entries: [{ entry: 1, from: 'n1', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 2 }], overflowed: 0, crashed: false, lost: 3 };
+    expect(parseClassroomMessage({ type: 'held', decision: 'd1-abc', held })).toEqual({ type: 'held', decision: 'd1-abc', held });
+  });
+
+  it('refuses malformed or unbounded ones', async () => {
+    const { parseClassroomMessage } = await import('../../../src/classroom/protocol.ts');
+    expect(parseClassroomMessage({ type: 'adversary', rules: { ...NO_ADVERSARY, paused: 1 } })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'control', decision: 'd1-abc', control: { do: 'deliver', entry: -1 } })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'control', decision: 'd1-abc', control: { do: 'format-disk' } })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'control', decision: 'NOT AN ID', control: { do: 'step' } })).toBeUndefined();
+    const entry = { entry: 1, from: 'n1', kind: 'vote', summary: 'vote value red', copies: 1 };
+    const tooMany = { entries: Array.from({ length: MAX_HELD_PER_NODE + 1 }, (_, i) => ({ ...entry, entry: i + 1 })), overflowed: 0, crashed: false, lost: 0 };
+    expect(parseClassroomMessage({ type: 'held', decision: 'd1-abc', held: tooMany })).toBeUndefined();
+    expect(parseClassroomMessage({ type: 'held', decision: 'd1-abc', held: { entries: [{ ...entry, copies: 0 }], overflowed: 0, crashed: false, lost: 0 } })).toBeUndefined();
+  });
+});
