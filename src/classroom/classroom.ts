@@ -405,11 +405,15 @@ export class Classroom {
     }
   }
 
-  /** The held list of `decision` changed: one `held` report per decision per frame goes to the hosts. */
+  /**
+   * The held list of `decision` changed: the hosts hear at once, not at the next frame. Held lists
+   * change only while the teacher holds messages (at most once per inbound message, which the
+   * transport rate-limits per peer), and the teacher's next click, or a preset's next step,
+   * waits on this report: a frame's delay per step made a staged scene crawl on background tabs.
+   */
   private markHeld(decision: DecisionId): void {
-    const first = this.heldDirty.size === 0;
     this.heldDirty.add(decision);
-    if (first) this.scheduleFrame(() => this.flushHeld());
+    this.flushHeld();
   }
 
   private flushHeld(): void {
