@@ -152,9 +152,13 @@ export interface HeldSummary {
   readonly value?: Value;
   /** 1 + retransmissions of the same message merged into this entry. */
   readonly copies: number;
+  /** How long it has been held, ms, when the list was reported: orders entries across nodes (Step). */
+  readonly heldForMs: number;
 }
 
-export interface HeldEntry<T> extends HeldSummary {
+export interface HeldEntry<T> extends Omit<HeldSummary, 'heldForMs'> {
+  /** When it was first held, on the holding node's clock. */
+  readonly heldAt: number;
   /** What the node delivers when the teacher releases the entry (its first copy). */
   readonly payload: T;
   /** Same sender, same message: a retransmission merges here. */
@@ -190,7 +194,7 @@ function canonical(value: unknown): string {
  * entry; a new message beyond MAX_HELD_PER_NODE is lost and counted (the list stays bounded
  * whatever a sender does).
  */
-export function hold<T>(list: HeldList<T>, from: PeerId, message: unknown, payload: T): HeldList<T> {
+export function hold<T>(list: HeldList<T>, from: PeerId, message: unknown, payload: T, now = 0): HeldList<T> {
   const key = `${from} ${canonical(message)}`;
   const existing = list.entries.findIndex((e) => e.key === key);
   if (existing !== -1) {
@@ -200,7 +204,7 @@ export function hold<T>(list: HeldList<T>, from: PeerId, message: unknown, paylo
   if (list.entries.length >= MAX_HELD_PER_NODE) return { ...list, overflowed: list.overflowed + 1 };
   const { kind, summary } = summarizeMessage(message);
   const value = isRecord(message) && typeof message.value === 'string' ? message.value : undefined;
-  const entry: HeldEntry<T> = { entry: list.nextEntry, from, kind, summary, ...(value !== undefined ? { value } : {}), copies: 1, payload, key };
+  const entry: HeldEntry<T> = { entry: list.nextEntry, from, kind, summary, ...(value !== undefined ? { value } : {}), copies: 1, payload, key, heldAt: now };
   return { ...list, entries: [...list.entries, entry], nextEntry: list.nextEntry + 1 };
 }
 
@@ -261,6 +265,37 @@ export function releaseAll<T>(list: HeldList<T>): { list: HeldList<T>; deliver: 
   return { list: { ...list, entries: [] }, deliver: list.entries.map((e) => e.payload) };
 }
 
-export function summaries<T>(list: HeldList<T>): HeldSummary[] {
-  return list.entries.map(({ entry, from, kind, summary, value, copies }) => ({ entry, from, kind, summary, ...(value !== undefined ? { value } : {}), copies }));
+export function summaries<T>(list: HeldList<T>, now = 0): HeldSummary[] {
+  return list.entries.map(({ entry, from, kind, summary, value, copies, heldAt }) => ({
+    entry,
+    from,
+    kind,
+    summary,
+    ...(value !== undefined ? { value } : {}),
+    copies,
+    heldForMs: Math.max(0, Math.round(now - heldAt)),
+  }));
+}
+
+/** A held entry somewhere in the room, as the dashboard knows it. */
+export interface RoomHeld {
+  readonly at: PeerId;
+  readonly entry: number;
+  /** Held for this long now (its report's age added). */
+  readonly heldForMs: number;
+}
+
+/**
+ * The oldest held message in the room (the dashboard's Step): each node's report says how long
+ * each entry had been held when it was sent; the time since the report arrived is added.
+ */
+export function oldestInRoom(reports: Iterable<{ readonly at: PeerId; readonly entries: readonly HeldSummary[]; readonly receivedAt: number }>, now: number): RoomHeld | undefined {
+  let oldest: RoomHeld | undefined;
+  for (const { at, entries, receivedAt } of reports) {
+    for (const e of entries) {
+      const heldForMs = e.heldForMs + Math.max(0, now - receivedAt);
+      if (oldest === undefined || heldForMs > oldest.heldForMs) oldest = { at, entry: e.entry, heldForMs };
+    }
+  }
+  return oldest;
 }

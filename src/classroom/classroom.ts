@@ -20,7 +20,7 @@ import {
   REPORT_FRAME_FALLBACK_MS,
   TEACHER_GONE_RELEASE_MS,
 } from '../limits.ts';
-import { isQuiet, NO_ADVERSARY, parseRules, type AdversaryRules } from './adversary.ts';
+import { isQuiet, NO_ADVERSARY, oldestInRoom, parseRules, type AdversaryRules, type RoomHeld } from './adversary.ts';
 import { FreezableClock } from './freezable-clock.ts';
 import type { AlgorithmName, AlgorithmSpec } from '../machines/spec.ts';
 import type { TransportClock } from '../transport/clock.ts';
@@ -105,7 +105,7 @@ export class Classroom {
   /** Member: when held messages were last released because no teacher's screen was connected. */
   private releasedAt: number | undefined;
   /** Host: what each member's node of each decision holds, as last reported. */
-  private readonly heldReports = new Map<DecisionId, Map<PeerId, HeldReport>>();
+  private readonly heldReports = new Map<DecisionId, Map<PeerId, HeldReport & { readonly receivedAt: number }>>();
 
   constructor(private readonly options: ClassroomOptions) {
     this.dashboard = options.role === 'host' ? new DashboardModel() : undefined;
@@ -241,6 +241,13 @@ export class Classroom {
     return this.heldReports.get(decision)?.get(peer);
   }
 
+  /** Host: the oldest message held anywhere in `decision` (what Step delivers). */
+  oldestHeld(decision: DecisionId): RoomHeld | undefined {
+    const byPeer = this.heldReports.get(decision);
+    if (byPeer === undefined) return undefined;
+    return oldestInRoom([...byPeer].map(([at, r]) => ({ at, entries: r.entries, receivedAt: r.receivedAt })), this.options.clock.now());
+  }
+
   /** Member: the teacher's screen left and held messages were released (when), for the phone to say so. */
   get releasedForTeacherGoneAt(): number | undefined {
     return this.releasedAt;
@@ -312,8 +319,8 @@ export class Classroom {
         if (!this.dashboard) return;
         const members = this.announcements.get(message.decision)?.members;
         if (members === undefined || !members.includes(from)) return this.refuse(from, 'not-a-member');
-        const byPeer = this.heldReports.get(message.decision) ?? new Map<PeerId, HeldReport>();
-        byPeer.set(from, message.held);
+        const byPeer = this.heldReports.get(message.decision) ?? new Map<PeerId, HeldReport & { readonly receivedAt: number }>();
+        byPeer.set(from, { ...message.held, receivedAt: this.options.clock.now() });
         this.heldReports.set(message.decision, byPeer);
         this.changed();
         return;

@@ -240,7 +240,7 @@ export class LiveNode {
       case 'pass':
         return this.deliverAfterDelay(from, message, id, verdict.extraDelayMs);
       case 'hold':
-        this.held = hold(this.held, from, message, { from, message, id });
+        this.held = hold(this.held, from, message, { from, message, id }, this.options.now());
         return this.heldChanged();
       case 'lost':
         this.lost++;
@@ -280,7 +280,7 @@ export class LiveNode {
 
   /** What this node holds, for the dashboard. */
   heldReport(): HeldReport {
-    return { entries: summaries(this.held), overflowed: this.held.overflowed, crashed: false, lost: this.lost };
+    return { entries: summaries(this.held, this.options.now()), overflowed: this.held.overflowed, crashed: false, lost: this.lost };
   }
 
   private rules(): AdversaryRules {

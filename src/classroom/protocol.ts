@@ -385,13 +385,21 @@ function parseControl(raw: unknown): NodeControl | undefined {
 
 function isHeldSummary(raw: unknown): raw is HeldSummary {
   if (!isRecord(raw) || !isCounter(raw.entry) || !isPeerId(raw.from) || !isText(raw.kind) || !isText(raw.summary)) return false;
-  return (raw.value === undefined || isValue(raw.value)) && isCounter(raw.copies) && raw.copies >= 1;
+  return (raw.value === undefined || isValue(raw.value)) && isCounter(raw.copies) && raw.copies >= 1 && isCounter(raw.heldForMs);
 }
 
 export function parseHeldReport(raw: unknown): HeldReport | undefined {
   if (!isRecord(raw) || !isBoundedArray(raw.entries, MAX_HELD_PER_NODE, isHeldSummary)) return undefined;
   if (!isCounter(raw.overflowed) || !isCounter(raw.lost) || typeof raw.crashed !== 'boolean') return undefined;
-  const entries = raw.entries.map((e) => ({ entry: e.entry, from: e.from, kind: e.kind, summary: e.summary, ...(e.value !== undefined ? { value: e.value } : {}), copies: e.copies }));
+  const entries = raw.entries.map((e) => ({
+    entry: e.entry,
+    from: e.from,
+    kind: e.kind,
+    summary: e.summary,
+    ...(e.value !== undefined ? { value: e.value } : {}),
+    copies: e.copies,
+    heldForMs: e.heldForMs,
+  }));
   return { entries, overflowed: raw.overflowed, crashed: raw.crashed, lost: raw.lost };
 }
 

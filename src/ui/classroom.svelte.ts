@@ -10,7 +10,7 @@ import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
-import type { AdversaryRules } from '../classroom/adversary.ts';
+import type { AdversaryRules, RoomHeld } from '../classroom/adversary.ts';
 import { runLivePreset, type PresetProgress } from '../classroom/live-presets.ts';
 import type { PresetName } from '../classroom/presets.ts';
 import type { HeldReport, NodeControl } from '../classroom/protocol.ts';
@@ -188,6 +188,12 @@ export class ClassroomState {
   heldAt(decision: DecisionId, peer: PeerId): HeldReport | undefined {
     this.#subscribe();
     return this.#classroom.heldAt(decision, peer);
+  }
+
+  /** Dashboard: the oldest message held anywhere in `decision` (what Step delivers). */
+  oldestHeld(decision: DecisionId): RoomHeld | undefined {
+    this.#subscribe();
+    return this.#classroom.oldestHeld(decision);
   }
 
   control(decision: DecisionId, peer: PeerId, control: NodeControl): void {

@@ -8,6 +8,7 @@ import {
   isQuiet,
   judge,
   NO_ADVERSARY,
+  oldestInRoom,
   parseRules,
   rejudge,
   releaseAll,
@@ -109,12 +110,12 @@ describe('the held list', () => {
 
   it('lists each message once with sender, kind and value; a retransmission merges into its entry', () => {
     let list = emptyHeld<string>();
-    list = hold(list, 'a', candidate('red'), 'first');
-    list = hold(list, 'a', { value: 'red', type: 'candidate' }, 'retransmission'); // same message, keys reordered
-    list = hold(list, 'b', candidate('red'), 'other sender');
-    expect(summaries(list)).toEqual([
-      { entry: 1, from: 'a', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 2 },
-      { entry: 2, from: 'b', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 1 },
+    list = hold(list, 'a', candidate('red'), 'first', 100);
+    list = hold(list, 'a', { value: 'red', type: 'candidate' }, 'retransmission', 150); // same message, keys reordered
+    list = hold(list, 'b', candidate('red'), 'other sender', 120);
+    expect(summaries(list, 200)).toEqual([
+      { entry: 1, from: 'a', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 2, heldForMs: 100 },
+      { entry: 2, from: 'b', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 1, heldForMs: 80 },
     ]);
     // The entry delivers its first copy.
     expect(command(list, { do: 'deliver', entry: 1 }).deliver).toEqual(['first']);
@@ -161,6 +162,18 @@ describe('the held list', () => {
     expect(still.deliver).toEqual([]);
     expect(still.list.entries).toHaveLength(3);
     expect(releaseAll(list).deliver).toEqual(['a1', 'b2', 'c3']);
+  });
+});
+
+describe('Step: the oldest held message in the room', () => {
+  it('orders entries across nodes by how long each was held, counting each report’s age', () => {
+    const entry = (n: number, heldForMs: number) => ({ entry: n, from: 'x', kind: 'vote', summary: 'vote', copies: 1, heldForMs });
+    const reports = [
+      { at: 'a', entries: [entry(1, 300)], receivedAt: 1_000 }, // held 300 + 500 = 800 ms by now
+      { at: 'b', entries: [entry(7, 100), entry(8, 50)], receivedAt: 200 }, // 100 + 1 300 = 1 400 ms
+    ];
+    expect(oldestInRoom(reports, 1_500)).toEqual({ at: 'b', entry: 7, heldForMs: 1_400 });
+    expect(oldestInRoom([], 0)).toBeUndefined();
   });
 });
 
@@ -211,7 +224,7 @@ describe('the adversary’s wire messages at the boundary', () => {
     for (const control of [{ do: 'deliver', entry: 3 }, { do: 'drop', entry: 1 }, { do: 'duplicate', entry: 2 }, { do: 'step' }, { do: 'crash' }, { do: 'restart' }, { do: 'propose', value: 'red' }]) {
       expect(parseClassroomMessage({ type: 'control', decision: 'd1-abc', control })).toEqual({ type: 'control', decision: 'd1-abc', control });
     }
-    const held = { entries: [{ entry: 1, from: 'n1', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 2 }], overflowed: 0, crashed: false, lost: 3 };
+    const held = { entries: [{ entry: 1, from: 'n1', kind: 'candidate', summary: 'candidate value red', value: 'red', copies: 2, heldForMs: 40 }], overflowed: 0, crashed: false, lost: 3 };
     expect(parseClassroomMessage({ type: 'held', decision: 'd1-abc', held })).toEqual({ type: 'held', decision: 'd1-abc', held });
   });
 
@@ -221,7 +234,7 @@ describe('the adversary’s wire messages at the boundary', () => {
     expect(parseClassroomMessage({ type: 'control', decision: 'd1-abc', control: { do: 'deliver', entry: -1 } })).toBeUndefined();
     expect(parseClassroomMessage({ type: 'control', decision: 'd1-abc', control: { do: 'format-disk' } })).toBeUndefined();
     expect(parseClassroomMessage({ type: 'control', decision: 'NOT AN ID', control: { do: 'step' } })).toBeUndefined();
-    const entry = { entry: 1, from: 'n1', kind: 'vote', summary: 'vote value red', copies: 1 };
+    const entry = { entry: 1, from: 'n1', kind: 'vote', summary: 'vote value red', copies: 1, heldForMs: 0 };
     const tooMany = { entries: Array.from({ length: MAX_HELD_PER_NODE + 1 }, (_, i) => ({ ...entry, entry: i + 1 })), overflowed: 0, crashed: false, lost: 0 };
     expect(parseClassroomMessage({ type: 'held', decision: 'd1-abc', held: tooMany })).toBeUndefined();
     expect(parseClassroomMessage({ type: 'held', decision: 'd1-abc', held: { entries: [{ ...entry, copies: 0 }], overflowed: 0, crashed: false, lost: 0 } })).toBeUndefined();

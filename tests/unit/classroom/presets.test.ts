@@ -19,7 +19,7 @@ describe('demonstration presets in the simulator', () => {
         }
       }
       expect(failures.slice(0, 5)).toEqual([]);
-    });
+    }, 60_000); // 100 seeds take 1–4 s alone; on 2 busy cores many times that
   }
 
   it('the FLP scene decides by delivery order alone: red first gives red, blue first blue', () => {
