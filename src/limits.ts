@@ -383,7 +383,9 @@ export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> =
   landing: 30_000,
   student: 75_000,
   host: 90_000,
-  solo: 65_000,
+  // +2 kB (issue 8): the "Show the failure" menu of demonstration presets, names and titles only
+  // (their steps and the adversary load when one is staged).
+  solo: 67_000,
 };
 
 // ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------

@@ -17,11 +17,11 @@
 import type { Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/names.ts';
 import { NO_ADVERSARY, type AdversaryRules } from './adversary.ts';
+import { PRESET_ALGORITHMS, PRESET_NODES, PRESET_TITLES, type PresetName } from './preset-names.ts';
 
 export type Role = 'n1' | 'n2' | 'n3' | 'n4' | 'n5';
 export const ROLES: readonly Role[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
-/** Every preset is staged on five nodes: FLP's scene and a bare majority of three need them. */
-export const PRESET_NODES = ROLES.length;
+export { PRESET_NODES } from './preset-names.ts';
 
 export type PresetStep =
   /** The adversary's rules from now on (what is held elsewhere is re-judged by them). */
@@ -62,22 +62,7 @@ export interface Preset {
   readonly outcome: PresetOutcome;
 }
 
-export const PRESET_NAMES = [
-  'flp-red-first',
-  'flp-blue-first',
-  'flp-scene',
-  'coordinator-crash',
-  'majority-split',
-  'tiebreak-crash',
-  'impatient-disagree',
-  'amnesia-restart',
-  'paxos-duel',
-] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
-
-export function isPresetName(raw: string): raw is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(raw);
-}
+export { isPresetName, PRESET_NAMES, type PresetName } from './preset-names.ts';
 
 const ALL: readonly Role[] = ROLES;
 const rules = (over: Partial<AdversaryRules>): AdversaryRules => ({ ...NO_ADVERSARY, ...over });
@@ -171,36 +156,36 @@ function duel(): PresetStep[] {
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   'flp-red-first': {
     name: 'flp-red-first',
-    algorithm: 'tiebreak',
+    algorithm: PRESET_ALGORITHMS['flp-red-first'],
     runsOn: ['tiebreak'],
-    title: 'FLP: red reaches the fifth node first',
+    title: PRESET_TITLES['flp-red-first'],
     lesson: 'Four nodes are split 2–2; the order in which n5 hears the candidates alone decides: red.',
     steps: flpFirst('red'),
     outcome: { kind: 'decided', value: 'red' },
   },
   'flp-blue-first': {
     name: 'flp-blue-first',
-    algorithm: 'tiebreak',
+    algorithm: PRESET_ALGORITHMS['flp-blue-first'],
     runsOn: ['tiebreak'],
-    title: 'FLP: blue reaches the fifth node first',
+    title: PRESET_TITLES['flp-blue-first'],
     lesson: 'The same state, the other order: blue.',
     steps: flpFirst('blue'),
     outcome: { kind: 'decided', value: 'blue' },
   },
   'flp-scene': {
     name: 'flp-scene',
-    algorithm: 'tiebreak',
+    algorithm: PRESET_ALGORITHMS['flp-scene'],
     runsOn: ['majority', 'tiebreak', 'impatient-tiebreak'],
-    title: 'FLP: the class chooses',
+    title: PRESET_TITLES['flp-scene'],
     lesson: 'Both candidates are held on their way to n5: deliver one, or crash n5 and watch the others wait.',
     steps: FLP_STAGE,
     outcome: { kind: 'staged' },
   },
   'coordinator-crash': {
     name: 'coordinator-crash',
-    algorithm: 'coordinator',
+    algorithm: PRESET_ALGORITHMS['coordinator-crash'],
     runsOn: ['coordinator'],
-    title: 'The coordinator crashes',
+    title: PRESET_TITLES['coordinator-crash'],
     lesson: 'Everyone asks the coordinator (n5); it crashes holding the proposals, and nobody ever decides.',
     steps: [
       { do: 'rules', rules: rules({ holdTo: ['n5'] }) },
@@ -215,27 +200,27 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   },
   'majority-split': {
     name: 'majority-split',
-    algorithm: 'majority',
+    algorithm: PRESET_ALGORITHMS['majority-split'],
     runsOn: ['majority'],
-    title: 'Majority: a split vote',
+    title: PRESET_TITLES['majority-split'],
     lesson: 'Votes split red 2, blue 2, green 1: every vote is in, nobody has three, nobody ever decides.',
     steps: twoCamps({ fifthProposes: 'green' }),
     outcome: { kind: 'no-decision' },
   },
   'tiebreak-crash': {
     name: 'tiebreak-crash',
-    algorithm: 'tiebreak',
+    algorithm: PRESET_ALGORITHMS['tiebreak-crash'],
     runsOn: ['tiebreak'],
-    title: 'Tiebreak: one crash blocks it',
+    title: PRESET_TITLES['tiebreak-crash'],
     lesson: 'At 2–2, tiebreak needs every vote; n5 crashes before voting and the others wait forever.',
     steps: [...FLP_STAGE, { do: 'await-held', at: 'n5', from: 'n1', kind: 'candidate' }, { do: 'crash', node: 'n5' }, { do: 'rules', rules: NO_ADVERSARY }],
     outcome: { kind: 'no-decision' },
   },
   'impatient-disagree': {
     name: 'impatient-disagree',
-    algorithm: 'impatient-tiebreak',
+    algorithm: PRESET_ALGORITHMS['impatient-disagree'],
     runsOn: ['impatient-tiebreak'],
-    title: 'Impatient tiebreak breaks Agreement',
+    title: PRESET_TITLES['impatient-disagree'],
     lesson: 'n1–n4 lose patience at 2–2 and take blue; n5 hears red first, then the votes, and decides red.',
     steps: [
       ...FLP_STAGE,
@@ -247,9 +232,9 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   },
   'amnesia-restart': {
     name: 'amnesia-restart',
-    algorithm: 'paxos-amnesia',
+    algorithm: PRESET_ALGORITHMS['amnesia-restart'],
     runsOn: ['paxos-amnesia'],
-    title: 'Paxos with amnesia: Agreement broken after a restart',
+    title: PRESET_TITLES['amnesia-restart'],
     lesson: 'Red is chosen by n1, n2, n3; n2 and n3 restart forgetting it, and with n5 they choose blue.',
     steps: [
       { do: 'rules', rules: rules({ groups: [['n1', 'n2', 'n3'], ['n4', 'n5']], holdTo: ['n2', 'n3'] }) },
@@ -273,9 +258,9 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   },
   'paxos-duel': {
     name: 'paxos-duel',
-    algorithm: 'paxos',
+    algorithm: PRESET_ALGORITHMS['paxos-duel'],
     runsOn: ['paxos'],
-    title: 'Paxos: a duel, then backoff resolves it',
+    title: PRESET_TITLES['paxos-duel'],
     lesson: 'The adversary makes two proposers pre-empt each other round after round; once it lets go, backoff lets one ballot win.',
     steps: duel(),
     outcome: { kind: 'decided-after-duel' },

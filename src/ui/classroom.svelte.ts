@@ -11,8 +11,8 @@ import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
 import type { AdversaryRules, RoomHeld } from '../classroom/adversary.ts';
-import { runLivePreset, type PresetProgress } from '../classroom/live-presets.ts';
-import type { PresetName } from '../classroom/presets.ts';
+import type { PresetProgress } from '../classroom/live-presets.ts';
+import type { PresetName } from '../classroom/preset-names.ts';
 import type { HeldReport, NodeControl } from '../classroom/protocol.ts';
 import { systemClock } from '../transport/clock.ts';
 
@@ -200,8 +200,9 @@ export class ClassroomState {
     this.#classroom.control(decision, peer, control);
   }
 
-  /** Runs a demonstration preset on `decision`; `onProgress` hears each step. */
-  runPreset(decision: DecisionAnnouncement, name: PresetName, onProgress: (progress: PresetProgress) => void): { stop(): void } {
+  /** Runs a demonstration preset on `decision`; `onProgress` hears each step. Its steps load on first use. */
+  async runPreset(decision: DecisionAnnouncement, name: PresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
+    const { runLivePreset } = await import('../classroom/live-presets.ts');
     return runLivePreset(this.#classroom, decision, name, systemClock, onProgress);
   }
 

@@ -13,7 +13,7 @@
  * test-hook.ts), so `?test=1` is an unknown parameter like any other and is ignored.
  * Parsing never throws: bad input yields a route that explains what was wrong.
  */
-import { isPresetName, PRESET_NODES, PRESETS } from '../classroom/presets.ts';
+import { isPresetName, PRESET_ALGORITHMS, PRESET_NODES } from '../classroom/preset-names.ts';
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import { parseDisplayName } from '../rooms/names.ts';
 import { isAlgorithmName } from '../machines/names.ts';
@@ -52,7 +52,7 @@ export function parseRoute(search: string): Route {
       run.start.kind === 'flp'
         ? { ...setup, algorithm: run.start.algorithm, nodes: FLP_NODES }
         : run.start.kind === 'preset'
-          ? { ...setup, algorithm: PRESETS[run.start.name].algorithm, nodes: PRESET_NODES }
+          ? { ...setup, algorithm: PRESET_ALGORITHMS[run.start.name], nodes: PRESET_NODES }
           : setup;
     return { kind: 'solo', setup: staged, ...run };
   }

@@ -3,7 +3,7 @@
  * Kept apart from the replaying code so the router can read a shared link without loading the
  * simulator (the entry chunk stays small: scripts/check-budgets.ts).
  */
-import type { PresetName } from '../classroom/presets.ts';
+import type { PresetName } from '../classroom/preset-names.ts';
 import { assertNever } from '../core/assert.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import { MAX_SOLO_COMMANDS, MAX_VALUE_LENGTH } from '../limits.ts';

@@ -11,6 +11,7 @@ import { getAlgorithm } from '../machines/index.ts';
 import { DEFAULT_LINK, Simulation } from '../sim/simulator.ts';
 import type { TraceLevel } from '../sim/trace.ts';
 import type { HoldMode } from './solo.ts';
+import { registerPresetStager } from './solo-script.ts';
 
 /** Virtual time one preset step may wait for its condition: far beyond any round trip or timeout. */
 const SIM_STEP_WAIT_MS = 30_000;
@@ -122,3 +123,9 @@ export function runPresetToOutcome(name: PresetName, seed: number, trace: TraceL
     }
   }
 }
+
+// Solo mode loads this module on demand; replaying a preset start needs it from then on.
+registerPresetStager((name, seed) => {
+  const { sim, hold } = stagePreset(name, seed);
+  return { sim, hold };
+});

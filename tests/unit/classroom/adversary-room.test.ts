@@ -117,6 +117,10 @@ describe('the network adversary in a live room', () => {
     const after = r.host.heldAt(decision.id, 'n5')!.entries;
     expect(after.some((e) => e.entry === red.entry)).toBe(false); // dropped
     expect(after.some((e) => e.entry === blue.entry)).toBe(true); // duplicated: still held
+    // Step (oldest held in the room): everything held is at n5, the oldest first.
+    const oldest = r.host.oldestHeld(decision.id);
+    expect(oldest?.at).toBe('n5');
+    expect(oldest?.entry).toBe(r.host.heldAt(decision.id, 'n5')!.entries[0]!.entry);
     r.host.control(decision.id, 'n5', { do: 'step' });
     r.clock.advance(REPORTED_MS);
     expect(r.host.heldAt(decision.id, 'n5')!.entries.some((e) => e.entry === blue.entry)).toBe(false);

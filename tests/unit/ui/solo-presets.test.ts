@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoute, soloRunHref } from '../../../src/ui/route.ts';
 import { replay, type SoloScript } from '../../../src/ui/solo-script.ts';
+import '../../../src/ui/solo-presets.ts'; // registers the preset stager, as solo mode does on first use
 
 describe('solo mode: demonstration presets as a start', () => {
   const script: SoloScript = {
