@@ -17,6 +17,11 @@ import type { StateMachineName } from '../core/state-machine.ts';
 import type { LogView } from '../core/types.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
+import type { AdversaryRules, RoomHeld } from '../classroom/adversary.ts';
+import type { PresetProgress } from '../classroom/live-presets.ts';
+import type { PresetName } from '../classroom/preset-names.ts';
+import type { HeldReport, NodeControl } from '../classroom/protocol.ts';
+import { systemClock } from '../transport/clock.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -305,5 +310,50 @@ export class ClassroomState {
 
   propose(decision: DecisionId, value: Value): string | undefined {
     return this.#classroom.propose(decision, value);
+  }
+
+  // ---- the network adversary -------------------------------------------------------------
+
+  get adversary(): AdversaryRules {
+    this.#subscribe();
+    return this.#classroom.adversary;
+  }
+
+  setAdversary(rules: AdversaryRules): void {
+    this.#classroom.setAdversary(rules);
+  }
+
+  /** Dashboard: what `peer`'s node of `decision` holds, as it last reported. */
+  heldAt(decision: DecisionId, peer: PeerId): HeldReport | undefined {
+    this.#subscribe();
+    return this.#classroom.heldAt(decision, peer);
+  }
+
+  /** Dashboard: the oldest message held anywhere in `decision` (what Step delivers). */
+  oldestHeld(decision: DecisionId): RoomHeld | undefined {
+    this.#subscribe();
+    return this.#classroom.oldestHeld(decision);
+  }
+
+  control(decision: DecisionId, peer: PeerId, control: NodeControl): void {
+    this.#classroom.control(decision, peer, control);
+  }
+
+  /** Runs a demonstration preset on `decision`; `onProgress` hears each step. Its steps load on first use. */
+  async runPreset(decision: DecisionAnnouncement, name: PresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
+    const { runLivePreset } = await import('../classroom/live-presets.ts');
+    return runLivePreset(this.#classroom, decision, name, systemClock, onProgress);
+  }
+
+  /** Phone: when held messages were released because the teacher's screen was gone. */
+  get releasedForTeacherGoneAt(): number | undefined {
+    this.#subscribe();
+    return this.#classroom.releasedForTeacherGoneAt;
+  }
+
+  /** Phone: the teacher crashed my node of `decision`. */
+  crashedByTeacher(decision: DecisionId): boolean {
+    this.#subscribe();
+    return this.#classroom.crashedByTeacherIn(decision);
   }
 }
