@@ -22,11 +22,14 @@ import {
   MAX_FEED_LINES,
   MAX_KNOWN_PEERS,
   MAX_PEERS_PER_ROOM,
+  MAX_TRACE_ENTRIES,
 } from '../limits.ts';
 import type { PeerId, PeerInfo, RejectReason } from '../transport/types.ts';
 import { judgeDecisions, type DecisionJudgement } from './evidence.ts';
 import { checkProperties, type MemberLiveness, type MemberObservation, type PropertyReport } from './properties.ts';
 import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
+import { getAlgorithm } from '../machines/index.ts';
+import { LiveTimeline } from '../timeline/live.ts';
 
 export interface MemberState {
   readonly view: NodeView | undefined;
@@ -91,8 +94,6 @@ export interface PeerClaim {
   readonly lastAtMs: number;
 }
 
-/** Largest exported trace per decision: about an hour of a 25-node class at a report per second each. */
-const MAX_TRACE_ENTRIES = 20_000;
 
 /**
  * Names kept: every peer the transport lists plus every member of a kept decision. Beyond this,
@@ -101,6 +102,10 @@ const MAX_TRACE_ENTRIES = 20_000;
 const MAX_NAMES = MAX_KNOWN_PEERS + MAX_DECISION_HISTORY * MAX_PEERS_PER_ROOM;
 /** Flagged peers shown: the room's worth; beyond it the longest-quiet one makes room. */
 const MAX_FLAGGED_PEERS = MAX_KNOWN_PEERS;
+
+/** The exported trace's format name and version (timeline/trace-file.ts parses it). */
+export const TRACE_FORMAT = 'consensus-playground-trace';
+export const TRACE_VERSION = 3;
 
 const EMPTY_MEMBER: MemberState = {
   view: undefined,
@@ -140,6 +145,8 @@ interface DecisionState {
   readonly members: Map<PeerId, MemberState>;
   readonly feed: FeedRing;
   readonly trace: TraceEntry[];
+  /** The space-time diagram, grown per report (the replay of its steps runs only when scrubbed). */
+  readonly timeline: LiveTimeline;
   version: number;
   snapshot: DecisionRecord | undefined;
 }
@@ -172,7 +179,8 @@ export class DashboardModel {
   announce(announcement: DecisionAnnouncement): void {
     if (this.decisions.has(announcement.id)) return;
     const members = new Map(announcement.members.map((id) => [id, EMPTY_MEMBER]));
-    this.decisions.set(announcement.id, { announcement, members, feed: new FeedRing(), trace: [], version: 0, snapshot: undefined });
+    const timeline = new LiveTimeline(announcement.members, getAlgorithm(announcement.algorithm));
+    this.decisions.set(announcement.id, { announcement, members, feed: new FeedRing(), trace: [], timeline, version: 0, snapshot: undefined });
     this.forgetOldDecisions();
     this.changes++;
   }
@@ -208,6 +216,7 @@ export class DashboardModel {
       }
     }
     if (record.trace.length < MAX_TRACE_ENTRIES) record.trace.push({ atMs: nowMs, node: from, report });
+    record.timeline.add(from, report, nowMs);
     record.version++;
     this.changes++;
   }
@@ -369,13 +378,23 @@ export class DashboardModel {
     });
   }
 
-  /** A JSON-able trace of one decision, for the export button and a later replay. */
+  /** The live space-time diagram of one decision (see timeline/live.ts). */
+  timeline(id: DecisionId): LiveTimeline | undefined {
+    return this.decisions.get(id)?.timeline;
+  }
+
+  /**
+   * A JSON-able trace of one decision, for the export button and a replay (timeline/trace-file.ts
+   * reads it back): every report as received, which since version 3 carry what a replay needs
+   * (each incarnation's seed, timing and starting state; each step's cause, timers by ordinal;
+   * each send's message with its id).
+   */
   exportTrace(id: DecisionId): object | undefined {
     const record = this.decisions.get(id);
     if (record === undefined) return undefined;
     return {
-      format: 'consensus-playground-trace',
-      version: 2,
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
       decision: record.announcement,
       names: Object.fromEntries(record.announcement.members.map((m) => [m, this.nameOf(m)])),
       entries: record.trace,
