@@ -30,6 +30,7 @@ import { checkProperties, type MemberLiveness, type MemberObservation, type Prop
 import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
 import { getAlgorithm } from '../machines/index.ts';
 import { LiveTimeline } from '../timeline/live.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from '../timeline/trace-file.ts';
 
 export interface MemberState {
   readonly view: NodeView | undefined;
@@ -102,10 +103,6 @@ export interface PeerClaim {
 const MAX_NAMES = MAX_KNOWN_PEERS + MAX_DECISION_HISTORY * MAX_PEERS_PER_ROOM;
 /** Flagged peers shown: the room's worth; beyond it the longest-quiet one makes room. */
 const MAX_FLAGGED_PEERS = MAX_KNOWN_PEERS;
-
-/** The exported trace's format name and version (timeline/trace-file.ts parses it). */
-export const TRACE_FORMAT = 'consensus-playground-trace';
-export const TRACE_VERSION = 3;
 
 const EMPTY_MEMBER: MemberState = {
   view: undefined,

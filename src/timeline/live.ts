@@ -46,6 +46,8 @@ interface PlacedStep {
 interface Incarnation {
   readonly node: NodeId;
   readonly inc: number;
+  /** Its place among the node's incarnations (0: the first the dashboard heard of). */
+  readonly index: number;
   seed: number | undefined;
   start: IncarnationStart | undefined;
   /** The number the next report of this incarnation must carry. */
@@ -65,6 +67,7 @@ interface Incarnation {
 interface Lane {
   readonly node: NodeId;
   readonly incarnations: Incarnation[];
+  readonly byInc: Map<number, Incarnation>;
   /** Steps waiting for a send to be known, oldest first (with the incarnation they belong to). */
   readonly parked: { readonly incarnation: Incarnation; readonly fact: StepFact; readonly atMs: number; readonly view?: NodeView }[];
 }
@@ -98,7 +101,7 @@ export class LiveTimeline {
     readonly members: readonly NodeId[],
     private readonly spec: AlgorithmSpec,
   ) {
-    for (const node of members) this.lanes.set(node, { node, incarnations: [], parked: [] });
+    for (const node of members) this.lanes.set(node, { node, incarnations: [], byInc: new Map(), parked: [] });
   }
 
   /** Bumped by every change: the UI rebuilds its picture only when it moved. */
@@ -244,11 +247,12 @@ export class LiveTimeline {
   }
 
   private incarnationOf(lane: Lane, report: NodeReport): Incarnation {
-    const known = lane.incarnations.find((i) => i.inc === report.inc);
+    const known = lane.byInc.get(report.inc);
     if (known !== undefined) return known;
     const incarnation: Incarnation = {
       node: lane.node,
       inc: report.inc,
+      index: lane.incarnations.length,
       seed: undefined,
       start: undefined,
       nextReport: 0,
@@ -260,6 +264,7 @@ export class LiveTimeline {
       replay: undefined,
     };
     lane.incarnations.push(incarnation);
+    lane.byInc.set(incarnation.inc, incarnation);
     return incarnation;
   }
 
@@ -343,7 +348,7 @@ export class LiveTimeline {
 
   /** A later incarnation of a node: the earlier one crashed (its tab closed), this one restarted. */
   private beginIncarnation(lane: Lane, incarnation: Incarnation, atMs: number): void {
-    const previous = lane.incarnations[lane.incarnations.indexOf(incarnation) - 1];
+    const previous = lane.incarnations[incarnation.index - 1];
     if (previous === undefined) return;
     if (previous.crashedAt === undefined) {
       previous.crashedAt = this.nextStep();

@@ -10,6 +10,8 @@ import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
+import type { ReplayedNode } from '../timeline/live.ts';
+import type { Timeline } from '../timeline/timeline.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -149,6 +151,17 @@ export class ClassroomState {
   liveness(peer: string): ReturnType<Classroom['liveness']> {
     this.#subscribe();
     return this.#classroom.liveness(peer);
+  }
+
+  /** Dashboard only: the decision's space-time diagram, a new object whenever it grew. */
+  timeline(decision: DecisionId): Timeline | undefined {
+    this.#subscribe();
+    return this.#classroom.dashboard?.timeline(decision)?.timeline;
+  }
+
+  /** Dashboard only: every member's state after `step` of the diagram, rebuilt by replay. */
+  replayAt(decision: DecisionId, step: number): ReadonlyMap<PeerId, ReplayedNode> | undefined {
+    return this.#classroom.dashboard?.timeline(decision)?.statesAt(step);
   }
 
   exportTrace(decision: DecisionId): object | undefined {
