@@ -494,3 +494,8 @@ export const MAX_TRACE_FILE_BYTES = 8 * 1024 * 1024;
  * about an hour of a 25-node class at a report per second each.
  */
 export const MAX_TRACE_ENTRIES = 20_000;
+/**
+ * Time a scrub may spend replaying machines in one animation frame (ms): half a 60 Hz frame, so
+ * the projector stays smooth while a first scrub far into a long run catches up over frames.
+ */
+export const REPLAY_BUDGET_MS_PER_FRAME = 8;

@@ -36,7 +36,9 @@ export type ReplayedNode =
   /** Between an incarnation's last step and its restart. */
   | { readonly kind: 'crashed' }
   /** The replay cannot show this step, and why (a missing report, a replay that disagreed). */
-  | { readonly kind: 'unavailable'; readonly why: string };
+  | { readonly kind: 'unavailable'; readonly why: string }
+  /** The replay ran out of this frame's time before it got there: ask again next frame. */
+  | { readonly kind: 'pending' };
 
 interface PlacedStep {
   readonly step: number;
@@ -177,12 +179,17 @@ export class LiveTimeline {
     return this.snapshot.timeline;
   }
 
-  /** Every member's state after step `step` of the diagram, rebuilt by replay. */
-  statesAt(step: number): Map<NodeId, ReplayedNode> {
-    return new Map(this.members.map((node) => [node, this.stateAt(node, step)] as const));
+  /**
+   * Every member's state after step `step` of the diagram, rebuilt by replay. A replay costs what
+   * the node's own steps cost (a 30-member broadcast is a few ms), so a first scrub far into a
+   * long run is spread over frames: past `deadline` (a performance.now() reading) the nodes not
+   * yet replayed that far are 'pending', and the next call goes on from where this one stopped.
+   */
+  statesAt(step: number, deadline = Number.POSITIVE_INFINITY): Map<NodeId, ReplayedNode> {
+    return new Map(this.members.map((node) => [node, this.stateAt(node, step, deadline)] as const));
   }
 
-  stateAt(node: NodeId, step: number): ReplayedNode {
+  stateAt(node: NodeId, step: number, deadline = Number.POSITIVE_INFINITY): ReplayedNode {
     const lane = this.lanes.get(node);
     if (lane === undefined) return { kind: 'not-started' };
     // The incarnation under way at `step`: the last one whose life began at or before it. Between
@@ -202,11 +209,11 @@ export class LiveTimeline {
     if (incarnation === undefined) {
       // Before its first step: the first incarnation's start state, if it can be replayed.
       const first = lane.incarnations[0];
-      if (first === undefined || first.steps.length === 0) return { kind: 'not-started' };
-      return this.replayed(first, -1);
+      if (first === undefined) return { kind: 'not-started' };
+      return this.replayed(first, -1, deadline);
     }
     const index = columnIndex(incarnation.stepNumbers, step + 1) - 1;
-    return this.replayed(incarnation, index);
+    return this.replayed(incarnation, index, deadline);
   }
 
   /** Where a replay disagreed with what a node reported, per node (empty when all agree so far). */
@@ -221,11 +228,12 @@ export class LiveTimeline {
     return out;
   }
 
-  private replayed(incarnation: Incarnation, index: number): ReplayedNode {
+  private replayed(incarnation: Incarnation, index: number, deadline: number): ReplayedNode {
     if (incarnation.gap !== undefined) return { kind: 'unavailable', why: incarnation.gap };
     if (incarnation.seed === undefined || incarnation.start === undefined) {
       return { kind: 'unavailable', why: 'its reports do not say how it started (a tab of an older version)' };
     }
+    if (incarnation.replay === undefined && performance.now() > deadline) return { kind: 'pending' };
     incarnation.replay ??= new NodeReplay(this.spec, {
       self: incarnation.node,
       members: this.members,
@@ -235,6 +243,7 @@ export class LiveTimeline {
     });
     const replay = incarnation.replay;
     while (replay.applied <= index && replay.problem === undefined) {
+      if (performance.now() > deadline) return { kind: 'pending' };
       const placed = incarnation.steps[replay.applied];
       if (placed === undefined) break;
       replay.apply(placed.fact);

@@ -159,9 +159,9 @@ export class ClassroomState {
     return this.#classroom.dashboard?.timeline(decision)?.timeline;
   }
 
-  /** Dashboard only: every member's state after `step` of the diagram, rebuilt by replay. */
-  replayAt(decision: DecisionId, step: number): ReadonlyMap<PeerId, ReplayedNode> | undefined {
-    return this.#classroom.dashboard?.timeline(decision)?.statesAt(step);
+  /** Dashboard only: every member's state after `step` of the diagram, rebuilt by replay until `deadline`. */
+  replayAt(decision: DecisionId, step: number, deadline?: number): ReadonlyMap<PeerId, ReplayedNode> | undefined {
+    return this.#classroom.dashboard?.timeline(decision)?.statesAt(step, deadline);
   }
 
   exportTrace(decision: DecisionId): object | undefined {

@@ -13,6 +13,8 @@ export interface Moment {
   readonly record: DecisionRecord;
   /** Members the replay cannot show at this step, and why, in words for the projector. */
   readonly unavailable: ReadonlyMap<PeerId, string>;
+  /** Some replays ran out of this frame's time: ask again next frame. */
+  readonly pending: boolean;
 }
 
 export function momentOf(record: DecisionRecord, step: number, states: ReadonlyMap<PeerId, ReplayedNode>): Moment {
@@ -23,6 +25,7 @@ export function momentOf(record: DecisionRecord, step: number, states: ReadonlyM
     const view = state?.kind === 'view' ? state.view : undefined;
     if (state?.kind === 'crashed') unavailable.set(peer, 'crashed at this step');
     else if (state?.kind === 'unavailable') unavailable.set(peer, state.why);
+    else if (state?.kind === 'pending') unavailable.set(peer, 'rebuilding…');
     else if (state === undefined || state.kind === 'not-started') unavailable.set(peer, 'not started yet');
     members.set(peer, {
       ...live,
@@ -31,7 +34,7 @@ export function momentOf(record: DecisionRecord, step: number, states: ReadonlyM
       decidedAtMs: undefined,
     });
   }
-  return { step, record: { ...record, members }, unavailable };
+  return { step, record: { ...record, members }, unavailable, pending: [...states.values()].some((s) => s.kind === 'pending') };
 }
 
 /** A record with no live state, for a run replayed from a file: every view comes from the replay. */
