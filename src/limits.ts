@@ -377,13 +377,14 @@ export type BudgetedPage = 'landing' | 'student' | 'host' | 'solo';
  * once) gets the student page in well under a second at 75 kB; the landing page, the first
  * thing anyone sees, is 30 kB. The dashboard (one laptop, usually wired or close to the access
  * point) and solo mode (the simulator and every machine) are bounded near what they need today
- * so a regression shows.
+ * so a regression shows. Solo grew by 1.3 kB when the space-time diagram became one component
+ * shared with the dashboard's live diagram (its own chunk now, loaded by both).
  */
 export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> = {
   landing: 30_000,
   student: 75_000,
   host: 90_000,
-  solo: 65_000,
+  solo: 66_500,
 };
 
 // ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------

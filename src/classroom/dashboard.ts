@@ -28,9 +28,7 @@ import type { PeerId, PeerInfo, RejectReason } from '../transport/types.ts';
 import { judgeDecisions, type DecisionJudgement } from './evidence.ts';
 import { checkProperties, type MemberLiveness, type MemberObservation, type PropertyReport } from './properties.ts';
 import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
-import { getAlgorithm } from '../machines/index.ts';
-import { LiveTimeline } from '../timeline/live.ts';
-import { TRACE_FORMAT, TRACE_VERSION } from '../timeline/trace-file.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from '../timeline/trace-format.ts';
 
 export interface MemberState {
   readonly view: NodeView | undefined;
@@ -142,8 +140,6 @@ interface DecisionState {
   readonly members: Map<PeerId, MemberState>;
   readonly feed: FeedRing;
   readonly trace: TraceEntry[];
-  /** The space-time diagram, grown per report (the replay of its steps runs only when scrubbed). */
-  readonly timeline: LiveTimeline;
   version: number;
   snapshot: DecisionRecord | undefined;
 }
@@ -176,8 +172,7 @@ export class DashboardModel {
   announce(announcement: DecisionAnnouncement): void {
     if (this.decisions.has(announcement.id)) return;
     const members = new Map(announcement.members.map((id) => [id, EMPTY_MEMBER]));
-    const timeline = new LiveTimeline(announcement.members, getAlgorithm(announcement.algorithm));
-    this.decisions.set(announcement.id, { announcement, members, feed: new FeedRing(), trace: [], timeline, version: 0, snapshot: undefined });
+    this.decisions.set(announcement.id, { announcement, members, feed: new FeedRing(), trace: [], version: 0, snapshot: undefined });
     this.forgetOldDecisions();
     this.changes++;
   }
@@ -213,7 +208,6 @@ export class DashboardModel {
       }
     }
     if (record.trace.length < MAX_TRACE_ENTRIES) record.trace.push({ atMs: nowMs, node: from, report });
-    record.timeline.add(from, report, nowMs);
     record.version++;
     this.changes++;
   }
@@ -375,9 +369,13 @@ export class DashboardModel {
     });
   }
 
-  /** The live space-time diagram of one decision (see timeline/live.ts). */
-  timeline(id: DecisionId): LiveTimeline | undefined {
-    return this.decisions.get(id)?.timeline;
+  /**
+   * Every report of one decision as received, oldest first: append-only (up to MAX_TRACE_ENTRIES),
+   * so the live space-time diagram (timeline/live.ts, loaded with the diagram) reads only what
+   * is new since its last frame.
+   */
+  reports(id: DecisionId): readonly TraceEntry[] | undefined {
+    return this.decisions.get(id)?.trace;
   }
 
   /**

@@ -494,3 +494,31 @@ class NodeReplay {
     return sameView(view, last) ? last : view;
   }
 }
+
+/** A report as the dashboard received it (dashboard.ts TraceEntry, an exported trace's entry). */
+export interface ReceivedReport {
+  readonly atMs: number;
+  readonly node: NodeId;
+  readonly report: NodeReport;
+}
+
+/**
+ * A LiveTimeline fed from the dashboard's append-only list of received reports: each call reads
+ * only the entries added since the last one, so a frame costs what arrived during it.
+ */
+export class ReportFeed {
+  readonly timeline: LiveTimeline;
+  private consumed = 0;
+
+  constructor(members: readonly NodeId[], spec: AlgorithmSpec) {
+    this.timeline = new LiveTimeline(members, spec);
+  }
+
+  catchUp(entries: readonly ReceivedReport[]): LiveTimeline {
+    for (; this.consumed < entries.length; this.consumed++) {
+      const entry = entries[this.consumed]!;
+      this.timeline.add(entry.node, entry.report, entry.atMs);
+    }
+    return this.timeline;
+  }
+}

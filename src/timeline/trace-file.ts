@@ -17,8 +17,9 @@ import { MAX_NAME_LENGTH, MAX_TRACE_ENTRIES, MAX_TRACE_FILE_BYTES } from '../lim
 import type { PeerId } from '../transport/types.ts';
 import { LiveTimeline } from './live.ts';
 
-export const TRACE_FORMAT = 'consensus-playground-trace';
-export const TRACE_VERSION = 3;
+import { TRACE_FORMAT, TRACE_VERSION } from './trace-format.ts';
+
+export { TRACE_FORMAT, TRACE_VERSION };
 
 export interface TraceFileEntry {
   readonly atMs: number;

@@ -1,6 +1,6 @@
 import { createSubscriber } from 'svelte/reactivity';
 import type { Classroom } from '../classroom/classroom.ts';
-import type { DecisionRecord, FlaggedPeer, PeerClaim } from '../classroom/dashboard.ts';
+import type { DecisionRecord, FlaggedPeer, PeerClaim, TraceEntry } from '../classroom/dashboard.ts';
 import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
 import type { PropertyReport } from '../classroom/properties.ts';
@@ -10,8 +10,6 @@ import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
-import type { ReplayedNode } from '../timeline/live.ts';
-import type { Timeline } from '../timeline/timeline.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -153,15 +151,10 @@ export class ClassroomState {
     return this.#classroom.liveness(peer);
   }
 
-  /** Dashboard only: the decision's space-time diagram, a new object whenever it grew. */
-  timeline(decision: DecisionId): Timeline | undefined {
+  /** Dashboard only: every report of a decision as received (append-only), for the live diagram. */
+  reports(decision: DecisionId): readonly TraceEntry[] | undefined {
     this.#subscribe();
-    return this.#classroom.dashboard?.timeline(decision)?.timeline;
-  }
-
-  /** Dashboard only: every member's state after `step` of the diagram, rebuilt by replay until `deadline`. */
-  replayAt(decision: DecisionId, step: number, deadline?: number): ReadonlyMap<PeerId, ReplayedNode> | undefined {
-    return this.#classroom.dashboard?.timeline(decision)?.statesAt(step, deadline);
+    return this.#classroom.dashboard?.reports(decision);
   }
 
   exportTrace(decision: DecisionId): object | undefined {

@@ -14,7 +14,7 @@ import { Prng } from '../../../src/core/prng.ts';
 import { REPLAY_BUDGET_MS_PER_FRAME, TIMELINE_VISIBLE_COLUMNS } from '../../../src/limits.ts';
 import { ALGORITHMS, getAlgorithm } from '../../../src/machines/index.ts';
 import { sameView } from '../../../src/classroom/report-buffer.ts';
-import { LiveTimeline } from '../../../src/timeline/live.ts';
+import { LiveTimeline, ReportFeed } from '../../../src/timeline/live.ts';
 import { visibleWindow } from '../../../src/timeline/timeline.ts';
 import { MemoryNetwork } from '../../../src/transport/memory.ts';
 import type { PeerId } from '../../../src/transport/types.ts';
@@ -63,7 +63,9 @@ describe('live diagram at 30 members and 5,000 messages', () => {
     const decision = host.startDecision('tiebreak', 'colors');
     if (typeof decision === 'string') throw new Error(decision);
     clock.advance(50);
-    const live = host.dashboard!.timeline(decision.id)!;
+    // The dashboard's diagram, read per check as the page reads it per frame (only what is new).
+    const feed = new ReportFeed(decision.members, getAlgorithm('tiebreak'));
+    const live = { get timeline() { return feed.catchUp(host.dashboard!.reports(decision.id)!).timeline; } };
     // Tiebreak with one member's tab gone: everyone waits for its vote forever, retransmitting
     // (the "one crash blocks tiebreak" lesson), so the decision's traffic grows without end.
     students.get('n30')!.close();

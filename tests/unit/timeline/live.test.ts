@@ -11,7 +11,7 @@ import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { Prng } from '../../../src/core/prng.ts';
 import { ALGORITHMS, getAlgorithm } from '../../../src/machines/index.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
-import { LiveTimeline, type ReplayedNode } from '../../../src/timeline/live.ts';
+import { LiveTimeline, ReportFeed, type ReplayedNode } from '../../../src/timeline/live.ts';
 import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
 import type { PeerId, PeerRole } from '../../../src/transport/types.ts';
 import { FakeClock } from '../classroom/fake-clock.ts';
@@ -95,6 +95,11 @@ function decide(algorithm: AlgorithmName, proposals: readonly [PeerId, string][]
   return { r, decision };
 }
 
+/** The dashboard's diagram: its reports as received, in that order (what the live page reads). */
+function liveTimelineOf(r: Room, decision: DecisionAnnouncement): LiveTimeline {
+  return new ReportFeed(decision.members, getAlgorithm(decision.algorithm)).catchUp(r.host.dashboard!.reports(decision.id)!);
+}
+
 function exported(r: Room, decision: DecisionAnnouncement): { node: PeerId; report: NodeReport; atMs: number }[] {
   const trace = r.host.dashboard!.exportTrace(decision.id) as { entries: { node: PeerId; report: NodeReport; atMs: number }[] };
   return JSON.parse(JSON.stringify(trace.entries)) as { node: PeerId; report: NodeReport; atMs: number }[];
@@ -106,7 +111,7 @@ describe('live space-time diagram', () => {
       ['n1', 'blue'],
       ['n4', 'green'],
     ]);
-    const timeline = r.host.dashboard!.timeline(decision.id)!;
+    const timeline = liveTimelineOf(r, decision);
     const data = timeline.timeline;
     expect(data.nodes).toEqual(decision.members);
     expect(data.messages.length).toBeGreaterThan(20);
@@ -151,7 +156,7 @@ describe('live space-time diagram', () => {
     for (const e of reordered) timeline.add(e.node, e.report, e.atMs);
     timeline.finish();
     const data = timeline.timeline;
-    const live = r.host.dashboard!.timeline(decision.id)!.timeline;
+    const live = liveTimelineOf(r, decision).timeline;
     expect(data.messages.length).toBe(live.messages.length);
     expect(data.messages.filter((m) => m.fate.kind === 'received').length).toBe(live.messages.filter((m) => m.fate.kind === 'received').length);
     for (const m of data.messages) if (m.fate.kind === 'received') expect(m.fate.step).toBeGreaterThan(m.step);
@@ -177,7 +182,7 @@ describe('live space-time diagram', () => {
     r.clock.advanceUntil(() => decision.members.every((m) => r.decided(decision, m) !== undefined), 60_000);
     r.clock.advance(2_500);
 
-    const timeline = r.host.dashboard!.timeline(decision.id)!;
+    const timeline = liveTimelineOf(r, decision);
     const data = timeline.timeline;
     const crash = data.points.find((p) => p.node === 'n3' && p.kind === 'crash');
     const restart = data.points.find((p) => p.node === 'n3' && p.kind === 'restart');
