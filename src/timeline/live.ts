@@ -79,6 +79,10 @@ interface KnownSend {
   readonly index: number;
 }
 
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 120);
+}
+
 function sendKey(from: NodeId, inc: number, seq: number): string {
   return `${from}\n${inc}\n${seq}`;
 }
@@ -234,19 +238,32 @@ export class LiveTimeline {
       return { kind: 'unavailable', why: 'its reports do not say how it started (a tab of an older version)' };
     }
     if (incarnation.replay === undefined && performance.now() > deadline) return { kind: 'pending' };
-    incarnation.replay ??= new NodeReplay(this.spec, {
-      self: incarnation.node,
-      members: this.members,
-      seed: incarnation.seed,
-      timing: incarnation.start.timing,
-      durable: incarnation.start.durable,
-    });
+    if (incarnation.replay === undefined) {
+      // What a report says is a claim (an imported file, a lying member): a machine that throws
+      // on it makes this node unavailable, never the page.
+      try {
+        incarnation.replay = new NodeReplay(this.spec, {
+          self: incarnation.node,
+          members: this.members,
+          seed: incarnation.seed,
+          timing: incarnation.start.timing,
+          durable: incarnation.start.durable,
+        });
+      } catch (error) {
+        incarnation.gap = `its machine could not start from what its report says (${errorText(error)})`;
+        return { kind: 'unavailable', why: incarnation.gap };
+      }
+    }
     const replay = incarnation.replay;
     while (replay.applied <= index && replay.problem === undefined) {
       if (performance.now() > deadline) return { kind: 'pending' };
       const placed = incarnation.steps[replay.applied];
       if (placed === undefined) break;
-      replay.apply(placed.fact);
+      try {
+        replay.apply(placed.fact);
+      } catch (error) {
+        replay.problem = `the replay of step ${replay.applied + 1} failed (${errorText(error)})`;
+      }
       const reported = incarnation.reportedViews.get(replay.applied - 1);
       if (reported !== undefined && replay.problem === undefined) replay.check(reported);
     }

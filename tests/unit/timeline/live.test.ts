@@ -224,5 +224,13 @@ describe('live space-time diagram', () => {
     tampered.finish();
     const states = tampered.statesAt(tampered.timeline.lastStep);
     expect([...states.values()].some((s) => s.kind === 'unavailable')).toBe(true);
+    // A machine that throws on what a report claims makes that node unavailable, not the page.
+    const throwing = { ...getAlgorithm(decision.algorithm), parseMessage: (): never => { throw new Error('boom'); } };
+    const fragile = new LiveTimeline(decision.members, throwing);
+    for (const e of entries) fragile.add(e.node, e.report, e.atMs);
+    fragile.finish();
+    const failed = [...fragile.statesAt(fragile.timeline.lastStep).values()].filter((s) => s.kind === 'unavailable');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.some((s) => s.kind === 'unavailable' && /failed \(boom\)/.test(s.why))).toBe(true);
   });
 });
