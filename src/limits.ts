@@ -377,7 +377,8 @@ export type BudgetedPage = 'landing' | 'student' | 'host' | 'solo';
  * once) gets the student page in well under a second at 75 kB; the landing page, the first
  * thing anyone sees, is 30 kB. The dashboard (one laptop, usually wired or close to the access
  * point) and solo mode (the simulator and every machine) are bounded near what they need today
- * so a regression shows.
+ * so a regression shows. Solo grew by 1.3 kB when the space-time diagram became one component
+ * shared with the dashboard's live diagram (its own chunk now, loaded by both).
  */
 export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> = {
   landing: 30_000,
@@ -561,3 +562,44 @@ export const MAX_NODE_SLOWNESS_MS = 3_000;
 export const TEACHER_GONE_RELEASE_MS = 5_000;
 /** Adversary: the longest wait one step of a demonstration preset makes for its condition. */
 export const PRESET_STEP_TIMEOUT_MS = 30_000;
+// --- Live space-time diagram and replayable traces (issue 8, items 5 and 6) ---
+
+/**
+ * Largest timing value (ms) a report may claim for its node's machine: the live timings are a
+ * few seconds plus 4× the message delay (MAX_MESSAGE_DELAY_MS); a minute is far beyond any.
+ */
+export const MAX_REPORTED_TIMING_MS = 60_000;
+/**
+ * Steps of one node the live diagram holds back while they wait for the report that carries the
+ * send they received (the sender reports a frame later than the receiver, at most a few steps).
+ * Beyond this the oldest is drawn without its sender's line: a sender whose report was lost must
+ * not stall the receiver's lane for good.
+ */
+export const MAX_PARKED_STEPS_PER_NODE = 256;
+/**
+ * How long (dashboard ms) such a step may wait for its sender's report: a sender reports within
+ * a frame or REPORT_FRAME_FALLBACK_MS; a sender whose tab closed before its next frame never
+ * will, and its receivers' lanes go on after this, the unreported message drawn without a line.
+ */
+export const MAX_PARK_MS = 2_000;
+/**
+ * Steps the live diagram keeps per decision: a 30-node decision of 5,000 messages takes ~10,000
+ * (a send step and a receive step per message, many broadcasts). Beyond this it stops growing and
+ * says so; the dashboard's own record (tallies, properties) goes on.
+ */
+export const MAX_TIMELINE_STEPS = 100_000;
+/**
+ * Largest trace file the import accepts, bytes: an exported trace holds at most MAX_TRACE_ENTRIES
+ * reports, but a real lesson's decision is a few hundred kB; 8 MB parses in well under a second.
+ */
+export const MAX_TRACE_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * Reports the dashboard keeps per decision for its export, and one imported trace may hold:
+ * about an hour of a 25-node class at a report per second each.
+ */
+export const MAX_TRACE_ENTRIES = 20_000;
+/**
+ * Time a scrub may spend replaying machines in one animation frame (ms): half a 60 Hz frame, so
+ * the projector stays smooth while a first scrub far into a long run catches up over frames.
+ */
+export const REPLAY_BUDGET_MS_PER_FRAME = 8;

@@ -22,12 +22,14 @@ import {
   MAX_FEED_LINES,
   MAX_KNOWN_PEERS,
   MAX_PEERS_PER_ROOM,
+  MAX_TRACE_ENTRIES,
 } from '../limits.ts';
 import type { PeerId, PeerInfo, RejectReason } from '../transport/types.ts';
 import { judgeDecisions, type DecisionJudgement } from './evidence.ts';
 import { FlightLog, type Flight } from './flights.ts';
 import { checkProperties, type MemberLiveness, type MemberObservation, type PropertyReport } from './properties.ts';
 import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
+import { TRACE_FORMAT, TRACE_VERSION } from '../timeline/trace-format.ts';
 
 export interface MemberState {
   readonly view: NodeView | undefined;
@@ -94,8 +96,6 @@ export interface PeerClaim {
   readonly lastAtMs: number;
 }
 
-/** Largest exported trace per decision: about an hour of a 25-node class at a report per second each. */
-const MAX_TRACE_ENTRIES = 20_000;
 
 /**
  * Names kept: every peer the transport lists plus every member of a kept decision. Beyond this,
@@ -375,13 +375,27 @@ export class DashboardModel {
     });
   }
 
-  /** A JSON-able trace of one decision, for the export button and a later replay. */
+  /**
+   * Every report of one decision as received, oldest first: append-only (up to MAX_TRACE_ENTRIES),
+   * so the live space-time diagram (timeline/live.ts, loaded with the diagram) reads only what
+   * is new since its last frame.
+   */
+  reports(id: DecisionId): readonly TraceEntry[] | undefined {
+    return this.decisions.get(id)?.trace;
+  }
+
+  /**
+   * A JSON-able trace of one decision, for the export button and a replay (timeline/trace-file.ts
+   * reads it back): every report as received, which since version 3 carry what a replay needs
+   * (each incarnation's seed, timing and starting state; each step's cause, timers by ordinal;
+   * each send's message with its id).
+   */
   exportTrace(id: DecisionId): object | undefined {
     const record = this.decisions.get(id);
     if (record === undefined) return undefined;
     return {
-      format: 'consensus-playground-trace',
-      version: 2,
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
       decision: record.announcement,
       names: Object.fromEntries(record.announcement.members.map((m) => [m, this.nameOf(m)])),
       entries: record.trace,

@@ -11,7 +11,7 @@ import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isRecord, type UnknownRecord } from '../core/validate.ts';
 import { assertNever } from '../core/assert.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
-import { MAX_FEED_ENTRIES_PER_REPORT, MAX_VALUE_LENGTH } from '../limits.ts';
+import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type NodeReport, type Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
@@ -180,7 +180,10 @@ export class LiveNode {
     const key = nodeKey(options.decision.id);
     const previous = readStoredNode(options.store, key, options.decision.id);
     this.restarted = previous.kind !== 'absent';
+    // What the machine starts from, as the report tells it (a replay starts the same machine so).
+    const startDurable = previous.kind === 'ok' ? previous.node.durable : previous.kind === 'unreadable' ? UNREADABLE_DURABLE : undefined;
     this.reports = new ReportBuffer({
+      start: { timing: options.timing, ...(startDurable !== undefined ? { durable: startDurable } : {}) },
       incarnation: options.incarnation,
       seed: options.seed,
       restarted: this.restarted,
@@ -211,7 +214,7 @@ export class LiveNode {
         timing: options.timing,
         durable: this.stored.durable,
       },
-      options.clock,
+      this.machineClock(),
       (effects) => this.carryOut(effects),
     );
     this.started = true;
@@ -220,6 +223,29 @@ export class LiveNode {
       this.handle.stop();
     }
     this.reports.flush(true);
+  }
+
+  /**
+   * The clock the machine schedules its timers on: the tab's, with each firing noted as a step
+   * (with the timer's ordinal, even when it emits nothing), so the dashboard can replay the node:
+   * a timer that only changes the machine's state still changes what later inputs do.
+   */
+  private machineClock(): Clock {
+    const clock = this.options.clock;
+    let scheduled = 0;
+    return {
+      setTimeout: (fn, ms) => {
+        scheduled = scheduled >= MAX_MESSAGE_SEQ ? 1 : scheduled + 1;
+        const timer = scheduled;
+        return clock.setTimeout(() => {
+          if (this.stopped) return;
+          this.reports.beginStep({ kind: 'timer', timer });
+          fn();
+          this.reports.endStep();
+        }, ms);
+      },
+      clearTimeout: (id) => clock.clearTimeout(id),
+    };
   }
 
   get decision(): DecisionAnnouncement {
@@ -339,7 +365,8 @@ export class LiveNode {
 
   private deliver(from: PeerId, message: unknown, id: MessageId): void {
     if (this.stopped) return;
-    this.reports.beginStep({ kind: 'receive', from, id });
+    // The message rides in the report (a few dozen bytes): the node's replay needs its inputs.
+    this.reports.beginStep({ kind: 'receive', from, id, ...(isRecord(message) ? { message } : {}) });
     this.handle.send({ type: 'receive', from, message });
     this.reports.endStep();
   }

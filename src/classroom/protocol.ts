@@ -7,7 +7,7 @@
  * "from" field: a node cannot speak for another.
  */
 import { isAlgorithmName, type AlgorithmName } from '../machines/names.ts';
-import type { NodeView, RefusalKind, Value } from '../core/types.ts';
+import type { NodeView, RefusalKind, Timing, Value } from '../core/types.ts';
 import type { PeerId, RejectReason } from '../transport/types.ts';
 import {
   isBoundedArray,
@@ -35,6 +35,7 @@ import {
   MAX_FEED_ENTRIES_PER_REPORT,
   MAX_MESSAGE_DELAY_MS,
   MAX_MESSAGE_SEQ,
+  MAX_REPORTED_TIMING_MS,
   MAX_RECIPIENTS_PER_SEND,
   MAX_SEND_GROUPS_PER_STEP,
   MAX_STEPS_PER_REPORT,
@@ -101,10 +102,20 @@ export type StepCause =
   | { readonly kind: 'start' }
   /** The student pressed a proposal button: tryInitialize(value). */
   | { readonly kind: 'propose'; readonly value: Value }
-  /** An algorithm message arrived (from the transport, or from the node itself). */
-  | { readonly kind: 'receive'; readonly from: PeerId; readonly id: MessageId }
-  /** One of the machine's own timers fired (retransmission, timeout, backoff). */
-  | { readonly kind: 'timer' };
+  /**
+   * An algorithm message arrived (from the transport, or from the node itself). `message` is the
+   * message as the node's algorithm parsed it (a small JSON record): with it the node's own
+   * reports hold every input of its replay, even when the sender's report was lost (a tab closed
+   * between its send and its next frame). The algorithm's parser validates it again on replay.
+   * Absent in older tabs' reports.
+   */
+  | { readonly kind: 'receive'; readonly from: PeerId; readonly id: MessageId; readonly message?: unknown }
+  /**
+   * One of the machine's own timers fired (retransmission, timeout, backoff). `timer` is its
+   * ordinal: the timer this incarnation's machine scheduled `timer`-th (1, 2, 3…), so a replay of
+   * the same machine fed the same inputs fires the same one. Absent in reports of older tabs.
+   */
+  | { readonly kind: 'timer'; readonly timer?: number };
 
 /**
  * One message a step sent, to one or more members: `to[i]` got sequence number `firstSeq + i`
@@ -119,6 +130,16 @@ export interface SentGroup {
   /** A short text rendering for the feed, e.g. "accept ballot 2.n3 value blue". */
   readonly summary: string;
   readonly value?: Value;
+}
+
+/**
+ * How an incarnation started, for replaying it from its start: the timing its machine was given
+ * and the durable state it was started from (absent: a first start; null: unreadable storage,
+ * listen-only). Carried in full reports (the first report of an incarnation is full).
+ */
+export interface IncarnationStart {
+  readonly timing: Timing;
+  readonly durable?: unknown;
 }
 
 /** The compact facts of one step of a node: why, when, what it sent, whether it wrote storage. */
@@ -153,6 +174,8 @@ export interface NodeReport {
   readonly full: boolean;
   /** Seed of the node's PRNG in this incarnation, for replaying it (full reports, and the first). */
   readonly seed?: number;
+  /** How this incarnation started (full reports): with `seed`, what a replay needs besides the steps. */
+  readonly start?: IncarnationStart;
   /** The node's view after the last step listed; absent when unchanged. Always present when full. */
   readonly view?: NodeView;
   /** Values this node was asked to propose: all of them when full, else the ones since the last report. */
@@ -340,12 +363,16 @@ function parseCause(raw: unknown): StepCause | undefined {
     case 'start':
       return { kind: 'start' };
     case 'timer':
-      return { kind: 'timer' };
+      if (raw.timer === undefined) return { kind: 'timer' };
+      return isCounter(raw.timer) ? { kind: 'timer', timer: raw.timer } : undefined;
     case 'propose':
       return isValue(raw.value) ? { kind: 'propose', value: raw.value } : undefined;
     case 'receive': {
       const id = parseMessageId(raw.id);
-      return id && isPeerId(raw.from) ? { kind: 'receive', from: raw.from, id } : undefined;
+      if (id === undefined || !isPeerId(raw.from)) return undefined;
+      // Its size is bounded by the report's (one transport message); its shape is the algorithm's to judge.
+      if (raw.message === undefined) return { kind: 'receive', from: raw.from, id };
+      return isRecord(raw.message) ? { kind: 'receive', from: raw.from, id, message: raw.message } : undefined;
     }
     default:
       return undefined;
@@ -379,12 +406,46 @@ function isEvidence(raw: unknown): raw is Evidence {
   return isRecord(raw) && isText(raw.kind) && isValue(raw.value);
 }
 
+function isTimingMs(raw: unknown): raw is number {
+  return isNonNegativeInteger(raw) && raw <= MAX_REPORTED_TIMING_MS;
+}
+
+const TIMING_FIELDS = ['retransmitMs', 'impatienceMs', 'backoffMs', 'phaseTimeoutMs'] as const;
+const OPTIONAL_TIMING_FIELDS = ['electionTimeoutMs'] as const;
+
+export function parseTiming(raw: unknown): Timing | undefined {
+  if (!isRecord(raw)) return undefined;
+  const timing: Record<string, number> = {};
+  for (const field of TIMING_FIELDS) {
+    const ms = raw[field];
+    if (!isTimingMs(ms)) return undefined;
+    timing[field] = ms;
+  }
+  for (const field of OPTIONAL_TIMING_FIELDS) {
+    const ms = raw[field];
+    if (ms === undefined) continue;
+    if (!isTimingMs(ms)) return undefined;
+    timing[field] = ms;
+  }
+  return timing as unknown as Timing;
+}
+
+function parseStart(raw: unknown): IncarnationStart | undefined {
+  if (!isRecord(raw)) return undefined;
+  const timing = parseTiming(raw.timing);
+  if (timing === undefined) return undefined;
+  // Durable state is the machine's to validate (each refuses what it did not write: listen-only).
+  return Object.hasOwn(raw, 'durable') && raw.durable !== undefined ? { timing, durable: raw.durable } : { timing };
+}
+
 /** Every field bounded: a hostile report costs at most one frame's parse. */
 export function parseReport(raw: unknown): NodeReport | undefined {
   if (!isRecord(raw) || raw.version !== REPORT_VERSION) return undefined;
   const { inc, n, full, seed, proposed, evidence, steps, droppedSteps, refusals, restarted } = raw;
   if (!isCounter(inc) || !isCounter(n) || typeof full !== 'boolean' || typeof restarted !== 'boolean') return undefined;
   if (seed !== undefined && !(isNonNegativeInteger(seed) && seed < 2 ** 32)) return undefined;
+  const start = raw.start === undefined ? undefined : parseStart(raw.start);
+  if (raw.start !== undefined && start === undefined) return undefined;
   const view = raw.view === undefined ? undefined : parseView(raw.view);
   const log = raw.log === undefined ? undefined : parseLogReport(raw.log);
   if (raw.log !== undefined && log === undefined) return undefined;
@@ -406,6 +467,7 @@ export function parseReport(raw: unknown): NodeReport | undefined {
     n,
     full,
     ...(seed !== undefined ? { seed } : {}),
+    ...(start !== undefined ? { start } : {}),
     ...(view !== undefined ? { view } : {}),
     proposed: [...proposed],
     evidence: evidence.map((e) => ({ kind: e.kind, value: e.value })),

@@ -23,6 +23,7 @@ import type { PeerId } from '../transport/types.ts';
 import {
   REPORT_VERSION,
   type Evidence,
+  type IncarnationStart,
   type MessageId,
   type NodeReport,
   type Refusal,
@@ -52,6 +53,8 @@ function fits(text: string): boolean {
 export interface ReportBufferOptions {
   readonly incarnation: number;
   readonly seed: number;
+  /** How this incarnation started (timing, durable state): in full reports, for replays. */
+  readonly start?: IncarnationStart;
   readonly restarted: boolean;
   readonly self: PeerId;
   readonly now: () => number;
@@ -251,6 +254,7 @@ export class ReportBuffer {
       n,
       full: tail?.full ?? false,
       ...(tail?.full ? { seed: this.options.seed } : {}),
+      ...(tail?.full && this.options.start !== undefined ? { start: this.options.start } : {}),
       ...(tail?.view !== undefined ? { view: tail.view } : {}),
       proposed: tail?.proposed ?? [],
       evidence: tail?.evidence ?? [],

@@ -238,11 +238,22 @@ export function visibleWindow(timeline: Timeline, cursorStep: number, width: num
   );
   const sentBy = columnIndex(timeline.messageSteps, lastStep + 1);
   const messages: TimelineMessage[] = [];
+  // Messages still travelling that were sent before the window all run from its left edge to the
+  // cursor, one over the other: a crashed receiver's retransmissions pile up thousands. Only the
+  // newest per link is drawn (held ones are each the user's to deliver, and all drawn).
+  const olderInFlight = new Map<string, TimelineMessage>();
   for (let i = 0; i < sentBy; i++) {
     const message = timeline.messages[i];
     if (message === undefined) continue;
     const end = messageEndStep(message);
-    if (end === undefined || end >= firstStep) messages.push(message);
+    if (end !== undefined) {
+      if (end >= firstStep) messages.push(message);
+    } else if (message.step >= firstStep || message.fate.kind === 'held') {
+      messages.push(message);
+    } else {
+      olderInFlight.set(`${message.from}\n${message.to}`, message);
+    }
   }
+  messages.push(...olderInFlight.values());
   return { firstColumn, lastColumn, points, messages };
 }

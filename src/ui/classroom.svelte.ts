@@ -1,6 +1,6 @@
 import { createSubscriber } from 'svelte/reactivity';
 import type { Classroom, MyPart } from '../classroom/classroom.ts';
-import type { DecisionRecord, FlaggedPeer, PeerClaim } from '../classroom/dashboard.ts';
+import type { DecisionRecord, FlaggedPeer, PeerClaim, TraceEntry } from '../classroom/dashboard.ts';
 import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
 import type { MemberLiveness, PropertyReport } from '../classroom/properties.ts';
@@ -293,6 +293,12 @@ export class ClassroomState {
   liveness(peer: string): ReturnType<Classroom['liveness']> {
     this.#subscribe();
     return this.#classroom.liveness(peer);
+  }
+
+  /** Dashboard only: every report of a decision as received (append-only), for the live diagram. */
+  reports(decision: DecisionId): readonly TraceEntry[] | undefined {
+    this.#subscribe();
+    return this.#classroom.dashboard?.reports(decision);
   }
 
   exportTrace(decision: DecisionId): object | undefined {

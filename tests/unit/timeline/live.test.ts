@@ -1,0 +1,236 @@
+/**
+ * The live space-time diagram rebuilt from real reports: a room of Classrooms over the in-memory
+ * transport on fake time (the same LiveNode and machines a browser runs), the dashboard's
+ * LiveTimeline grown per report, and every node's state replayed with the pure machines.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Classroom } from '../../../src/classroom/classroom.ts';
+import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement, type NodeReport } from '../../../src/classroom/protocol.ts';
+import { sameView } from '../../../src/classroom/report-buffer.ts';
+import { MemoryStore } from '../../../src/classroom/storage.ts';
+import { Prng } from '../../../src/core/prng.ts';
+import { ALGORITHMS, getAlgorithm } from '../../../src/machines/index.ts';
+import type { AlgorithmName } from '../../../src/machines/spec.ts';
+import { LiveTimeline, ReportFeed, type ReplayedNode } from '../../../src/timeline/live.ts';
+import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
+import type { PeerId, PeerRole } from '../../../src/transport/types.ts';
+import { FakeClock } from '../classroom/fake-clock.ts';
+
+interface Tab {
+  readonly transport: MemoryTransport<ClassroomMessage>;
+  readonly classroom: Classroom;
+  readonly store: MemoryStore;
+}
+
+class Room {
+  readonly clock = new FakeClock();
+  readonly network = new MemoryNetwork({ clock: this.clock, delayMs: 1 });
+  readonly tabs = new Map<PeerId, Tab>();
+  private readonly prng = Prng.fromSeed(11);
+
+  constructor(students: readonly PeerId[]) {
+    this.open('host', 'host');
+    for (const id of students) this.open(id, 'student');
+    this.clock.advance(50);
+  }
+
+  open(id: PeerId, role: PeerRole, store = new MemoryStore()): Tab {
+    const transport = this.network.createTransport<ClassroomMessage>(id, { name: id, role, parse: parseClassroomMessage });
+    const classroom = new Classroom({ transport, role, store, clock: this.clock, random: () => this.prng.float(), algorithms: ALGORITHMS });
+    const tab = { transport, classroom, store };
+    this.tabs.set(id, tab);
+    return tab;
+  }
+
+  crash(id: PeerId): Tab {
+    const tab = this.tabs.get(id)!;
+    tab.classroom.close();
+    this.network.kill(id);
+    this.tabs.delete(id);
+    return tab;
+  }
+
+  get host(): Classroom {
+    return this.tabs.get('host')!.classroom;
+  }
+
+  start(algorithm: AlgorithmName): DecisionAnnouncement {
+    const decision = this.host.startDecision(algorithm, 'colors');
+    if (typeof decision === 'string') throw new Error(decision);
+    this.clock.advance(20);
+    return decision;
+  }
+
+  decided(decision: DecisionAnnouncement, id: PeerId): string | undefined {
+    return this.tabs.get(id)?.classroom.node(decision.id)?.view().decided;
+  }
+
+  close(): void {
+    for (const tab of this.tabs.values()) {
+      tab.classroom.close();
+      tab.transport.close();
+    }
+  }
+}
+
+let room: Room | undefined;
+afterEach(() => {
+  room?.close();
+  room = undefined;
+});
+
+function viewOf(state: ReplayedNode | undefined) {
+  if (state?.kind !== 'view') throw new Error(`no replayed view: ${JSON.stringify(state)}`);
+  return state.view;
+}
+
+/** Runs a 5-member decision of `algorithm` to its end and returns the room and the decision. */
+function decide(algorithm: AlgorithmName, proposals: readonly [PeerId, string][]): { r: Room; decision: DecisionAnnouncement } {
+  const r = new Room(['n1', 'n2', 'n3', 'n4', 'n5']);
+  room = r;
+  const decision = r.start(algorithm);
+  for (const [id, value] of proposals) r.tabs.get(id)!.classroom.propose(decision.id, value);
+  r.clock.advanceUntil(() => decision.members.every((m) => r.decided(decision, m) !== undefined), 30_000);
+  r.clock.advance(200); // the last reports reach the dashboard
+  return { r, decision };
+}
+
+/** The dashboard's diagram: its reports as received, in that order (what the live page reads). */
+function liveTimelineOf(r: Room, decision: DecisionAnnouncement): LiveTimeline {
+  return new ReportFeed(decision.members, getAlgorithm(decision.algorithm)).catchUp(r.host.dashboard!.reports(decision.id)!);
+}
+
+function exported(r: Room, decision: DecisionAnnouncement): { node: PeerId; report: NodeReport; atMs: number }[] {
+  const trace = r.host.dashboard!.exportTrace(decision.id) as { entries: { node: PeerId; report: NodeReport; atMs: number }[] };
+  return JSON.parse(JSON.stringify(trace.entries)) as { node: PeerId; report: NodeReport; atMs: number }[];
+}
+
+describe('live space-time diagram', () => {
+  it('joins every receive to its send and replays every node to the state it reported', () => {
+    const { r, decision } = decide('paxos', [
+      ['n1', 'blue'],
+      ['n4', 'green'],
+    ]);
+    const timeline = liveTimelineOf(r, decision);
+    const data = timeline.timeline;
+    expect(data.nodes).toEqual(decision.members);
+    expect(data.messages.length).toBeGreaterThan(20);
+    // Every message a live node received is drawn as received, after it was sent (never backwards).
+    const received = data.messages.filter((m) => m.fate.kind === 'received');
+    expect(received.length).toBeGreaterThan(data.messages.length / 2);
+    for (const m of received) expect(m.fate.kind === 'received' && m.fate.step > m.step).toBe(true);
+    // Sorted, so the per-frame window can binary-search it.
+    expect([...data.messageSteps].sort((a, b) => a - b)).toEqual(data.messageSteps);
+    expect(data.points.some((p) => p.kind === 'decide')).toBe(true);
+    expect(data.points.filter((p) => p.kind === 'propose').map((p) => p.value).sort()).toEqual(['blue', 'green']);
+
+    // Scrubbed to the end: every node's replayed state is exactly what it shows live.
+    const end = timeline.statesAt(data.lastStep);
+    for (const m of decision.members) {
+      const live = r.tabs.get(m)!.classroom.node(decision.id)!.view();
+      expect(sameView(viewOf(end.get(m)), live)).toBe(true);
+    }
+    // Scrubbed to the start: nobody has decided, and every node is in its machine's first state.
+    const start = timeline.statesAt(0);
+    for (const m of decision.members) expect(viewOf(start.get(m)).decided).toBeUndefined();
+    expect(timeline.disagreements().size).toBe(0);
+    // Back and forth: a step in the middle reads the same twice (views are kept, not recomputed).
+    const middle = Math.floor(data.lastStep / 2);
+    const once = timeline.statesAt(middle);
+    timeline.statesAt(data.lastStep);
+    const twice = timeline.statesAt(middle);
+    for (const m of decision.members) expect(twice.get(m)).toEqual(once.get(m));
+  });
+
+  it('rebuilds the same diagram whatever order the members reports arrived in (receivers before senders)', () => {
+    const { r, decision } = decide('majority', [
+      ['n1', 'red'],
+      ['n2', 'blue'],
+      ['n3', 'red'],
+    ]);
+    const entries = exported(r, decision);
+    // Each member's reports stay in order, but whole members come in reverse: every receive of a
+    // message from a lower-numbered member arrives before the report of its send.
+    const reordered = [...decision.members].reverse().flatMap((m) => entries.filter((e) => e.node === m));
+    const timeline = new LiveTimeline(decision.members, getAlgorithm(decision.algorithm));
+    for (const e of reordered) timeline.add(e.node, e.report, e.atMs);
+    timeline.finish();
+    const data = timeline.timeline;
+    const live = liveTimelineOf(r, decision).timeline;
+    expect(data.messages.length).toBe(live.messages.length);
+    expect(data.messages.filter((m) => m.fate.kind === 'received').length).toBe(live.messages.filter((m) => m.fate.kind === 'received').length);
+    for (const m of data.messages) if (m.fate.kind === 'received') expect(m.fate.step).toBeGreaterThan(m.step);
+    const end = timeline.statesAt(data.lastStep);
+    for (const m of decision.members) {
+      expect(sameView(viewOf(end.get(m)), r.tabs.get(m)!.classroom.node(decision.id)!.view())).toBe(true);
+    }
+  });
+
+  it('marks a crash and a restart on the lane, and replays the restarted incarnation from its stored state', () => {
+    const r = new Room(['n1', 'n2', 'n3']);
+    room = r;
+    r.host.setMessageDelay(1_000);
+    r.clock.advance(20);
+    const decision = r.start('paxos');
+    r.tabs.get('n1')!.classroom.propose(decision.id, 'red');
+    const promised = (): string | undefined =>
+      r.tabs.get('n3')?.classroom.node(decision.id)?.view().fields.find((f) => f.label === 'promised')?.value;
+    r.clock.advanceUntil(() => promised() !== undefined && promised() !== '—', 5_000);
+    const { store } = r.crash('n3');
+    r.clock.advance(200);
+    r.open('n3', 'student', store);
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decided(decision, m) !== undefined), 60_000);
+    r.clock.advance(2_500);
+
+    const timeline = liveTimelineOf(r, decision);
+    const data = timeline.timeline;
+    const crash = data.points.find((p) => p.node === 'n3' && p.kind === 'crash');
+    const restart = data.points.find((p) => p.node === 'n3' && p.kind === 'restart');
+    expect(crash && restart && crash.step < restart.step).toBe(true);
+    expect(timeline.stateAt('n3', crash!.step)).toEqual({ kind: 'crashed' });
+    const end = timeline.statesAt(data.lastStep);
+    for (const m of decision.members) {
+      expect(sameView(viewOf(end.get(m)), r.tabs.get(m)!.classroom.node(decision.id)!.view())).toBe(true);
+    }
+    expect(timeline.disagreements().size).toBe(0);
+  });
+
+  it('says why a node cannot be replayed instead of inventing its state', () => {
+    const { r, decision } = decide('majority', [['n1', 'red']]);
+    const entries = exported(r, decision);
+    // n2's first report is lost: its incarnation cannot be replayed from its start.
+    const firstOfN2 = entries.findIndex((e) => e.node === 'n2');
+    const timeline = new LiveTimeline(decision.members, getAlgorithm(decision.algorithm));
+    entries.forEach((e, i) => i !== firstOfN2 && timeline.add(e.node, e.report, e.atMs));
+    timeline.finish();
+    const state = timeline.stateAt('n2', timeline.timeline.lastStep);
+    expect(state.kind).toBe('unavailable');
+    expect(state.kind === 'unavailable' && state.why).toMatch(/never arrived/);
+    // A tampered input (a vote for red reported as received for green): the replay disagrees
+    // with what the node reported it did, and says so instead of showing a state it never had.
+    const tampered = new LiveTimeline(decision.members, getAlgorithm(decision.algorithm));
+    const forged = entries.map((e) => ({
+      ...e,
+      report: {
+        ...e.report,
+        steps: e.report.steps.map((s) =>
+          s.cause.kind === 'receive' && (s.cause.message as { value?: string } | undefined)?.value === 'red'
+            ? { ...s, cause: { ...s.cause, message: { ...(s.cause.message as object), value: 'green' } } }
+            : s,
+        ),
+      },
+    }));
+    for (const e of forged) tampered.add(e.node, e.report, e.atMs);
+    tampered.finish();
+    const states = tampered.statesAt(tampered.timeline.lastStep);
+    expect([...states.values()].some((s) => s.kind === 'unavailable')).toBe(true);
+    // A machine that throws on what a report claims makes that node unavailable, not the page.
+    const throwing = { ...getAlgorithm(decision.algorithm), parseMessage: (): never => { throw new Error('boom'); } };
+    const fragile = new LiveTimeline(decision.members, throwing);
+    for (const e of entries) fragile.add(e.node, e.report, e.atMs);
+    fragile.finish();
+    const failed = [...fragile.statesAt(fragile.timeline.lastStep).values()].filter((s) => s.kind === 'unavailable');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.some((s) => s.kind === 'unavailable' && /failed \(boom\)/.test(s.why))).toBe(true);
+  });
+});
