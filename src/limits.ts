@@ -457,3 +457,17 @@ export const EXPLORE_WALK_FAULT_WINDOW = 40;
 export const EXPLORE_MAX_FAULTS = 15;
 /** Explorer: share of the wall-clock budget given to random walks before the breadth-first search. */
 export const EXPLORE_WALK_BUDGET_SHARE = 0.2;
+
+/**
+ * Solo mode's explorer (a Web Worker): wall-clock budget and states of one question. The FLP
+ * scene's valence takes well under a second; past 1.5 s the page says "unknown within budget"
+ * rather than keep the user waiting, and 400,000 states (~80 MB) keep a phone's tab alive.
+ */
+export const SOLO_EXPLORE_BUDGET_MS = 1_500;
+export const SOLO_EXPLORE_MAX_STATES = 400_000;
+/** Solo mode's counterexample search may take longer: the user pressed a button and waits for it. */
+export const SOLO_COUNTEREXAMPLE_BUDGET_MS = 8_000;
+/** Longest schedule, in steps from the current state, the solo explorer follows (the FLP scene needs ~40). */
+export const SOLO_EXPLORE_MAX_DEPTH = 200;
+/** A timer's name in a solo link (`xstate.after.<delay>.<state id>`): the longest machine state id is ~40 characters. */
+export const SOLO_TIMER_LABEL_MAX = 160;
