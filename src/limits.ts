@@ -471,3 +471,5 @@ export const SOLO_COUNTEREXAMPLE_BUDGET_MS = 8_000;
 export const SOLO_EXPLORE_MAX_DEPTH = 200;
 /** A timer's name in a solo link (`xstate.after.<delay>.<state id>`): the longest machine state id is ~40 characters. */
 export const SOLO_TIMER_LABEL_MAX = 160;
+/** A lesson chapter's id on the wire (`?lessons=1&chapter=…`): the longest today is 12 characters. */
+export const LESSON_CHAPTER_ID_MAX = 32;

@@ -21,6 +21,7 @@ import { isScenarioName, type ScenarioName } from './scenarios.ts';
 import {
   MAX_EVIDENCE_PER_REPORT,
   MAX_FEED_ENTRIES_PER_REPORT,
+  LESSON_CHAPTER_ID_MAX,
   MAX_MESSAGE_DELAY_MS,
   MAX_MESSAGE_SEQ,
   MAX_RECIPIENTS_PER_SEND,
@@ -164,6 +165,11 @@ export type ClassroomMessage =
   | { readonly type: 'decision'; readonly decision: DecisionAnnouncement }
   /** Host → everyone: extra delay each receiving node adds to every algorithm message. */
   | { readonly type: 'settings'; readonly messageDelayMs: number }
+  /**
+   * Host → everyone: the lesson chapter the projector shows (null: none), so phones follow.
+   * Only a host's is believed (the sender is the connection's peer, checked against the roster).
+   */
+  | { readonly type: 'lesson'; readonly chapter: string | null }
   /** Anyone → hosts: please (re)send the decisions and settings. */
   | { readonly type: 'sync' }
   /** Member ↔ member: one algorithm message of one decision (validated by that algorithm), with its id. */
@@ -347,6 +353,10 @@ const PARSERS: Parsers = {
   settings: (raw) =>
     isNonNegativeInteger(raw.messageDelayMs) && raw.messageDelayMs <= MAX_MESSAGE_DELAY_MS
       ? { type: 'settings', messageDelayMs: raw.messageDelayMs }
+      : undefined,
+  lesson: (raw) =>
+    raw.chapter === null || (typeof raw.chapter === 'string' && raw.chapter.length <= LESSON_CHAPTER_ID_MAX && /^[a-z0-9-]+$/.test(raw.chapter))
+      ? { type: 'lesson', chapter: raw.chapter }
       : undefined,
   sync: () => ({ type: 'sync' }),
   algo: (raw) => {
