@@ -12,7 +12,7 @@
  *
  * Plain data in, plain data out: it runs in the worker (worker.ts) and in the unit tests.
  */
-import type { NodeId, Value } from '../core/types.ts';
+import type { NodeId } from '../core/types.ts';
 import { getAlgorithm } from '../machines/index.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { RunState } from '../sim/simulator.ts';
@@ -97,16 +97,4 @@ export function answerRun(q: RunQuestion, now: () => number): RunAnswer {
   };
 }
 
-/** The proposals a run made, by node, in order (one entry per distinct value per node). */
-export function proposalsOf(trace: readonly { readonly kind: string; readonly node?: NodeId; readonly value?: Value }[]): Proposal[] {
-  const seen = new Set<string>();
-  const out: Proposal[] = [];
-  for (const e of trace) {
-    if (e.kind !== 'propose' || e.node === undefined || e.value === undefined) continue;
-    const key = `${e.node}\u0000${e.value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ node: e.node, value: e.value });
-  }
-  return out;
-}
+export { proposalsOf } from './proposals.ts';
