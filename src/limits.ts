@@ -377,13 +377,15 @@ export type BudgetedPage = 'landing' | 'student' | 'host' | 'solo';
  * once) gets the student page in well under a second at 75 kB; the landing page, the first
  * thing anyone sees, is 30 kB. The dashboard (one laptop, usually wired or close to the access
  * point) and solo mode (the simulator and every machine) are bounded near what they need today
- * so a regression shows.
+ * so a regression shows. Solo mode grew by ~2 kB for the explorer's inspection of a run
+ * (`Simulation.runState`) and the steps of its schedules (deliver-now, fire a timer); the
+ * explorer's panel and its search load after first paint.
  */
 export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> = {
   landing: 30_000,
   student: 75_000,
   host: 90_000,
-  solo: 65_000,
+  solo: 67_000,
 };
 
 // ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------
