@@ -39,7 +39,8 @@ export const CONTENT_SECURITY_POLICY_DIRECTIVES = {
   'connect-src': ["'self'", sameHostSockets],
   'manifest-src': ["'self'"],
   'object-src': ["'none'"],
-  'worker-src': ["'none'"],
+  // Solo mode's explorer runs in a Web Worker built from our own origin (src/explore/worker.ts).
+  'worker-src': ["'self'"],
   'base-uri': ["'none'"],
   'form-action': ["'self'"],
   'frame-ancestors': ["'none'"],

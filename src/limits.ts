@@ -379,6 +379,9 @@ export type BudgetedPage = 'landing' | 'student' | 'host' | 'solo';
  * point) and solo mode (the simulator and every machine) are bounded near what they need today
  * so a regression shows. Solo grew by 1.3 kB when the space-time diagram became one component
  * shared with the dashboard's live diagram (its own chunk now, loaded by both).
+ * Solo mode grew by ~2 kB for the explorer's inspection of a run
+ * (`Simulation.runState`) and the steps of its schedules (deliver-now, fire a timer); the
+ * explorer's panel and its search load after first paint.
  */
 export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> = {
   landing: 30_000,
@@ -603,3 +606,18 @@ export const MAX_TRACE_ENTRIES = 20_000;
  * the projector stays smooth while a first scrub far into a long run catches up over frames.
  */
 export const REPLAY_BUDGET_MS_PER_FRAME = 8;
+/**
+ * Solo mode's explorer (a Web Worker): wall-clock budget and states of one question. The FLP
+ * scene's valence takes well under a second; past 1.5 s the page says "unknown within budget"
+ * rather than keep the user waiting, and 400,000 states (~80 MB) keep a phone's tab alive.
+ */
+export const SOLO_EXPLORE_BUDGET_MS = 1_500;
+export const SOLO_EXPLORE_MAX_STATES = 400_000;
+/** Solo mode's counterexample search may take longer: the user pressed a button and waits for it. */
+export const SOLO_COUNTEREXAMPLE_BUDGET_MS = 8_000;
+/** Longest schedule, in steps from the current state, the solo explorer follows (the FLP scene needs ~40). */
+export const SOLO_EXPLORE_MAX_DEPTH = 200;
+/** A timer's name in a solo link (`xstate.after.<delay>.<state id>`): the longest machine state id is ~40 characters. */
+export const SOLO_TIMER_LABEL_MAX = 160;
+/** A lesson chapter's id on the wire (`?lessons=1&chapter=…`): the longest today is 12 characters. */
+export const LESSON_CHAPTER_ID_MAX = 32;

@@ -129,6 +129,8 @@ export class Classroom {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribes: Unsubscribe[] = [];
   private messageDelayMs = 0;
+  /** The lesson chapter the teacher's projector shows (phones follow it), if any. */
+  private lessonChapter: string | undefined;
   /** Messages for decisions not announced to us yet, by decision (see holdEarly). */
   private readonly early = new Map<DecisionId, Array<{ readonly from: PeerId; readonly id: MessageId; readonly message: unknown }>>();
   private earlyCount = 0;
@@ -201,6 +203,11 @@ export class Classroom {
 
   get delayMs(): number {
     return this.messageDelayMs;
+  }
+
+  /** The chapter id the teacher is on (a phone shows its title and what to watch), or undefined. */
+  get lesson(): string | undefined {
+    return this.lessonChapter;
   }
 
   /** Decisions this tab knows of, newest first. */
@@ -366,6 +373,14 @@ export class Classroom {
     return this.crashedByTeacher.has(decision);
   }
 
+  /** The projector moved to a chapter (undefined: out of the lessons): every phone is told. */
+  setLesson(chapter: string | undefined): void {
+    if (this.options.role !== 'host') return;
+    this.lessonChapter = chapter;
+    this.options.transport.broadcast({ type: 'lesson', chapter: chapter ?? null });
+    this.changed();
+  }
+
   // ---- student's commands -------------------------------------------------------------
 
   /** tryInitialize(value) on my node of `decision`; an error string if I am not a member. */
@@ -415,6 +430,11 @@ export class Classroom {
         if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
         this.messageDelayMs = message.messageDelayMs;
         this.options.store.save(SETTINGS_KEY, this.messageDelayMs);
+        this.changed();
+        return;
+      case 'lesson':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        this.lessonChapter = message.chapter ?? undefined;
         this.changed();
         return;
       case 'sync':
@@ -803,6 +823,8 @@ export class Classroom {
     const { transport } = this.options;
     transport.send(peer, { type: 'settings', messageDelayMs: this.messageDelayMs });
     transport.send(peer, { type: 'adversary', rules: this.rules });
+    // A phone that joins (or reloads) mid-lesson is on the chapter at once.
+    if (this.lessonChapter !== undefined) transport.send(peer, { type: 'lesson', chapter: this.lessonChapter });
     for (const decision of this.decisions().slice(0, RUNNING_DECISIONS).reverse()) {
       transport.send(peer, { type: 'decision', decision });
       const verdict = this.verdicts.get(decision.id);

@@ -33,6 +33,7 @@ import {
   MAX_EVIDENCE_PER_REPORT,
   MAX_HELD_PER_NODE,
   MAX_FEED_ENTRIES_PER_REPORT,
+  LESSON_CHAPTER_ID_MAX,
   MAX_MESSAGE_DELAY_MS,
   MAX_MESSAGE_SEQ,
   MAX_REPORTED_TIMING_MS,
@@ -207,6 +208,11 @@ export type ClassroomMessage =
   | { readonly type: 'learned'; readonly book: string; readonly entries: readonly ReportedCommit[] }
   /** Host → everyone: extra delay each receiving node adds to every algorithm message. */
   | { readonly type: 'settings'; readonly messageDelayMs: number }
+  /**
+   * Host → everyone: the lesson chapter the projector shows (null: none), so phones follow.
+   * Only a host's is believed (the sender is the connection's peer, checked against the roster).
+   */
+  | { readonly type: 'lesson'; readonly chapter: string | null }
   /** Anyone → hosts: please (re)send the decisions and settings. */
   | { readonly type: 'sync' }
   /** Member ↔ member: one algorithm message of one decision (validated by that algorithm), with its id. */
@@ -538,6 +544,10 @@ const PARSERS: Parsers = {
   settings: (raw) =>
     isNonNegativeInteger(raw.messageDelayMs) && raw.messageDelayMs <= MAX_MESSAGE_DELAY_MS
       ? { type: 'settings', messageDelayMs: raw.messageDelayMs }
+      : undefined,
+  lesson: (raw) =>
+    raw.chapter === null || (typeof raw.chapter === 'string' && raw.chapter.length <= LESSON_CHAPTER_ID_MAX && /^[a-z0-9-]+$/.test(raw.chapter))
+      ? { type: 'lesson', chapter: raw.chapter }
       : undefined,
   sync: () => ({ type: 'sync' }),
   algo: (raw) => {

@@ -16,6 +16,9 @@ import { getAlgorithm } from '../machines/index.ts';
 import { ALGORITHM_NAMES, isAlgorithmName } from '../machines/spec.ts';
 import { explore, ExploreError, type ExploreOptions, type ExploreResult, type ExploreStep } from './explorer.ts';
 import { flpScene } from './scenes.ts';
+import { scheduleFile } from './schedule-file.ts';
+
+export { scheduleFile } from './schedule-file.ts';
 import { stepSentence, valenceSentence } from './words.ts';
 
 const USAGE = `Usage: npm run sim -- --explore --algorithm <${ALGORITHM_NAMES.join('|')}>
@@ -172,42 +175,6 @@ export function exploreOptionsOf(cli: ExploreCliOptions): ExploreOptions {
     timers: cli.timers,
     maxDepth: cli.depth,
     ...budget,
-  };
-}
-
-/**
- * A counterexample as a schedule file, in the replication work's format (src/sim/schedule.ts on
- * that branch): `{algorithm, nodes, seed, steps: [{atMs, do, ...}]}`, messages named by
- * from/to/kind with `count: 1`. Every message is held (one `hold` step first) and the steps
- * deliver, drop, crash and restart in the explorer's order. Two things that format has no step
- * for are spelled as steps of their own: `propose` (a node's input) and `timer` (a timer firing:
- * time is only order in the explorer).
- */
-export function scheduleFile(options: ExploreOptions, steps: readonly ExploreStep[], property: string): unknown {
-  const out: Record<string, unknown>[] = [{ atMs: 0, do: 'hold' }];
-  for (const p of options.proposals) out.push({ atMs: 0, do: 'propose', node: p.node, value: p.value });
-  for (const step of steps) {
-    switch (step.do) {
-      case 'deliver':
-      case 'drop':
-        out.push({ atMs: 0, do: step.do, from: step.from, to: step.to, kind: step.kind, count: 1 });
-        break;
-      case 'timer':
-        out.push({ atMs: 0, do: 'timer', node: step.node, timer: step.timer });
-        break;
-      case 'crash':
-      case 'restart':
-        out.push({ atMs: 0, do: step.do, node: step.node });
-        break;
-    }
-  }
-  return {
-    algorithm: options.algorithm.name,
-    nodes: options.nodes.length,
-    seed: options.seed ?? 1,
-    description: `explorer counterexample: ${property}`,
-    steps: out,
-    expect: { violations: [property] },
   };
 }
 

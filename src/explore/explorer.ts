@@ -36,7 +36,8 @@
  */
 import { initialTransition, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import type { NodeEffect, NodeId, Timing, Value } from '../core/types.ts';
-import type { AlgorithmSpec } from '../machines/spec.ts';
+import type { AlgorithmSpec, MachineState } from '../machines/spec.ts';
+import type { RunState } from '../sim/simulator.ts';
 import {
   EXPLORE_MAX_FAULTS,
   EXPLORE_MAX_NODES,
@@ -74,8 +75,17 @@ export type PrefixStep =
 export interface ExploreOptions {
   readonly algorithm: AlgorithmSpec;
   readonly nodes: readonly NodeId[];
-  /** tryInitialize calls, applied before the search starts (FLP's inputs). */
+  /**
+   * tryInitialize calls, applied before the search starts (FLP's inputs). With `start`, the
+   * proposals the run already made: they are part of that state and are not applied again.
+   */
   readonly proposals: readonly Proposal[];
+  /**
+   * Carry on from a simulator run's state (`Simulation.runState()`, solo mode) instead of
+   * booting fresh nodes: each node's machine state, timers and storage, what is in flight, and
+   * the crashes so far (which count against `maxCrashes`). Node names must match `nodes`.
+   */
+  readonly start?: RunState;
   /** Applied after the proposals, before the search: the search starts where it leaves off. */
   readonly prefix?: readonly PrefixStep[];
   readonly maxCrashes: number;
@@ -340,6 +350,29 @@ class Nodes {
     return this.locals.length - 1;
   }
 
+  /** A node state taken from a running actor (value, context, pending timers) and its storage. */
+  adopt(state: MachineState, durable: string | undefined): number {
+    const snapshot = this.machine.resolveState({ value: state.value as never, context: state.context as never });
+    const timers = [...new Set(state.timers.map((t) => this.internTimer(t)))].sort((a, b) => a - b);
+    return this.internLocal({ snapshot, timers, durable });
+  }
+
+  /** A crashed node: only its storage matters (a restart begins there), the snapshot is a placeholder. */
+  adoptDown(node: number, durable: string | undefined, seed: number): number {
+    const [snapshot] = initialTransition(this.machine, {
+      self: this.members[node],
+      members: this.members,
+      seed,
+      timing: EXPLORE_TIMING,
+      durable: durable === undefined ? undefined : (JSON.parse(durable) as unknown),
+    });
+    return this.internLocal({ snapshot, timers: [], durable });
+  }
+
+  message(from: number, to: number, payload: unknown): number {
+    return this.internMessage(from, to, payload);
+  }
+
   private internTimer(name: string): number {
     const known = this.timerIds.get(name);
     if (known !== undefined) return known;
@@ -581,6 +614,11 @@ class Search {
   // ---- the start: boots, proposals, the staged prefix ----------------------------------------
 
   private loadStart(): void {
+    if (this.options.start !== undefined) {
+      this.loadRun(this.options.start);
+      for (const [index, step] of (this.options.prefix ?? []).entries()) this.applyPrefixStep(step, index);
+      return;
+    }
     const n = this.n;
     this.ensureCur(HEAD + n);
     this.cur[0] = 0;
@@ -609,6 +647,44 @@ class Search {
     this.cur.set(sorted, HEAD + n);
     this.curLength = HEAD + n + sorted.length;
     for (const [index, step] of (this.options.prefix ?? []).entries()) this.applyPrefixStep(step, index);
+  }
+
+  /** The global state of a simulator run (see ExploreOptions.start). */
+  private loadRun(run: RunState): void {
+    const n = this.n;
+    if (run.nodes.length !== n || run.nodes.some((node, i) => node.id !== this.members[i])) {
+      throw new ExploreError(`the run's nodes (${run.nodes.map((node) => node.id).join(', ')}) are not the explorer's (${this.members.join(', ')})`);
+    }
+    if (run.crashes > EXPLORE_MAX_FAULTS || run.restarts > EXPLORE_MAX_FAULTS || run.nodes.some((node) => node.incarnation > 15)) {
+      throw new ExploreError(`the explorer follows at most ${EXPLORE_MAX_FAULTS} crashes and restarts; this run has ${run.crashes} and ${run.restarts}`);
+    }
+    let header = run.crashes | (run.restarts << 4);
+    let decided = 0;
+    this.ensureCur(HEAD + n);
+    run.nodes.forEach((node, i) => {
+      header |= node.incarnation << (8 + 4 * i);
+      for (const value of node.decided) decided |= this.nodes.bits(value) << (DECIDED_BITS * i);
+      if (node.status === 'down' || node.machine === undefined) {
+        this.cur[HEAD + i] = -this.nodes.adoptDown(i, node.durable, nodeSeed(this.seed(), i, node.incarnation)) - 1;
+      } else {
+        // A paused node is up here: what was deferred is in flight, its timers still pending.
+        this.cur[HEAD + i] = this.nodes.adopt(node.machine, node.durable);
+      }
+    });
+    this.cur[0] = header;
+    this.cur[1] = decided;
+    const inflight = new Set<number>();
+    for (const m of run.inFlight) {
+      const from = this.members.indexOf(m.from);
+      const to = this.members.indexOf(m.to);
+      if (from < 0 || to < 0) throw new ExploreError(`a message ${m.from} → ${m.to} names a non-member`);
+      // Interned in the run's delivery order, so "oldest first" (the eager network) keeps it.
+      inflight.add(this.nodes.message(from, to, m.message));
+    }
+    const sorted = [...inflight].sort((a, b) => a - b);
+    this.ensureCur(HEAD + n + sorted.length);
+    this.cur.set(sorted, HEAD + n);
+    this.curLength = HEAD + n + sorted.length;
   }
 
   private applyPrefixStep(step: PrefixStep, index: number): void {
@@ -1138,6 +1214,7 @@ class Search {
       this.load(this.agreementAt);
       return this.agreement(this.cur, this.pathTo(this.agreementAt), 'search');
     }
+    // Without any proposal nobody is asked to decide: staying undecided is no violation.
     if (this.options.proposals.length === 0) return null;
     if (this.quietAt >= 0) {
       this.load(this.quietAt);

@@ -10,6 +10,11 @@ import type { ExploreOptions, PrefixStep, Proposal } from './explorer.ts';
 export const FLP_SCENE_NODES: readonly NodeId[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
 /** The undecided fifth node both candidates are on their way to. */
 export const FLP_SCENE_FIFTH: NodeId = 'n5';
+/**
+ * What the scene's adversary orders: the candidates on their way to n5 (the two messages the
+ * story is about); every other message arrives at once, oldest first. Solo mode asks the same.
+ */
+export const FLP_SCENE_ADVERSARY = { to: [FLP_SCENE_FIFTH], kinds: ['candidate'] } as const satisfies NonNullable<ExploreOptions['adversary']>;
 const CAMPS = [
   { proposer: 'n1', ally: 'n3', value: 'red' },
   { proposer: 'n2', ally: 'n4', value: 'blue' },
@@ -38,6 +43,6 @@ export function flpScene(algorithm: AlgorithmSpec, options: { readonly redFirst?
     maxDepth: 200,
     walks: 0,
     stopAtViolation: false,
-    adversary: { to: [FLP_SCENE_FIFTH], kinds: ['candidate'] },
+    adversary: FLP_SCENE_ADVERSARY,
   };
 }

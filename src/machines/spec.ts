@@ -77,7 +77,8 @@ export interface HostedSpec<M = unknown> {
  * not export.)
  */
 export interface Clock {
-  setTimeout(fn: () => void, timeoutMs: number): unknown;
+  /** `label`: the delayed event's type (e.g. `xstate.after.retransmit.voting.waiting`), for hosts that name timers. */
+  setTimeout(fn: () => void, timeoutMs: number, label?: string): unknown;
   clearTimeout(id: unknown): void;
 }
 
@@ -90,7 +91,19 @@ export interface NodeHandle<M, Ev extends { readonly type: string } = NodeEvent<
   logView(): LogView | undefined;
   /** Log algorithms only: every entry the node holds. */
   logEntries(): readonly LogEntryFact[] | undefined;
+  /**
+   * The machine's state as the explorer needs it to carry on from here: state value, context
+   * and the delayed events (`after` timers) pending, by event type. Read-only inspection.
+   */
+  machineState(): MachineState;
   stop(): void;
+}
+
+/** A running node's machine state, detached from its actor (plain data a worker can receive). */
+export interface MachineState {
+  readonly value: unknown;
+  readonly context: unknown;
+  readonly timers: readonly string[];
 }
 
 /**
@@ -121,10 +134,15 @@ export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent
   };
   // Delayed (`after`) transitions fire through the clock: wrap it so they are steps too.
   const stepClock: Clock = {
-    setTimeout: (fn, ms) => clock.setTimeout(() => step(fn), ms),
+    // XState's scheduler records the event it schedules just before it asks the clock: the newest entry.
+    setTimeout: (fn, ms) => clock.setTimeout(() => step(fn), ms, newestScheduled()),
     clearTimeout: (id) => clock.clearTimeout(id),
   };
   const actor = createActor(spec.machine, { input, clock: stepClock });
+  function newestScheduled(): string | undefined {
+    const scheduled = Object.values(actor.system.getSnapshot()._scheduledEvents);
+    return scheduled[scheduled.length - 1]?.event.type;
+  }
   actor.on('*', (emitted) => {
     batch.push(emitted as unknown as Ef);
   });
@@ -135,6 +153,11 @@ export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent
     probe: () => (spec.probe ? spec.probe(actor.getSnapshot()) : undefined),
     logView: () => ('logView' in spec && spec.logView ? spec.logView(actor.getSnapshot()) : undefined),
     logEntries: () => ('logEntries' in spec && spec.logEntries ? spec.logEntries(actor.getSnapshot()) : undefined),
+    machineState: () => {
+      const snapshot = actor.getSnapshot() as { readonly value: unknown; readonly context: unknown };
+      const scheduled = Object.values(actor.system.getSnapshot()._scheduledEvents);
+      return { value: snapshot.value, context: snapshot.context, timers: scheduled.map((e) => e.event.type).sort() };
+    },
     stop: () => actor.stop(),
   };
 }

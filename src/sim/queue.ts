@@ -27,6 +27,11 @@ export class EventQueue<E extends Scheduled> {
     return event;
   }
 
+  /** Every event waiting, in no particular order (inspection only: the explorer's view of a run). */
+  items(): readonly E[] {
+    return this.heap;
+  }
+
   peek(): E | undefined {
     return this.heap[0];
   }

@@ -742,10 +742,12 @@ function applyStep(step: ScheduleStep, ctx: StepContext): void {
  * retransmission timer is the one set for `retransmitMs` and any other delay (impatience, a
  * phase timeout, a backoff) is a timer set for something else. Without a name: the earliest.
  */
-function timerMatch(name: string | undefined, retransmitMs: number): ((delayMs: number) => boolean) | undefined {
+function timerMatch(name: string | undefined, retransmitMs: number): ((timer: { readonly delayMs: number; readonly label: string | undefined }) => boolean) | undefined {
   if (name === undefined) return undefined;
   const retransmit = name.startsWith('xstate.after.retransmit.');
-  return (delayMs) => (delayMs === retransmitMs) === retransmit;
+  // By its label when the machine gave one (the explorer's names); otherwise by its delay: the
+  // retransmit timer is the one set for the retransmit delay, any other name is "not that one".
+  return ({ delayMs, label }) => (label !== undefined ? label === name || label.startsWith(`${name}.`) : (delayMs === retransmitMs) === retransmit);
 }
 
 interface Outcome {

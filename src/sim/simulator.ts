@@ -29,7 +29,7 @@ import { assertNever } from '../core/assert.ts';
 import { Prng } from '../core/prng.ts';
 import type { AcceptorProbe, CommittedEntry, Epoch, LogEntryFact, LogNodeEffect, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
-import { startNode, type AlgorithmSpec, type Clock, type HostedSpec, type NodeHandle } from '../machines/spec.ts';
+import { startNode, type AlgorithmSpec, type Clock, type HostedSpec, type MachineState, type NodeHandle } from '../machines/spec.ts';
 import { EventQueue, type Scheduled } from './queue.ts';
 import type { DiscardReason, LinkConfig, LossReason, TraceEntry, TraceLevel } from './trace.ts';
 
@@ -125,6 +125,41 @@ export interface SimulationCounters {
  */
 export type RunStop = 'time' | 'predicate' | 'idle' | 'step-limit';
 
+/** One node of `Simulation.runState()`. */
+export interface RunStateNode {
+  readonly id: NodeId;
+  readonly status: NodeStatus;
+  readonly incarnation: number;
+  /** The running incarnation's machine state; undefined while down. */
+  readonly machine: MachineState | undefined;
+  /** The JSON of what it last persisted (where a restart begins). */
+  readonly durable: string | undefined;
+  /** Every value it decided, over all its incarnations. */
+  readonly decided: readonly Value[];
+}
+
+/** A message that can still arrive: queued, held for manual delivery, or deferred at a paused node. */
+export interface RunStateMessage {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly message: unknown;
+  readonly held: boolean;
+}
+
+/**
+ * The run's state right now, as plain data (the explorer carries on from it): every node's
+ * machine state, timers and storage, and every message still able to arrive. Messages to a
+ * node that crashed after they were sent are not in it: the simulator will discard them.
+ */
+export interface RunState {
+  readonly nodes: readonly RunStateNode[];
+  readonly inFlight: readonly RunStateMessage[];
+  /** Crashes so far (a restarted node's crash counts). */
+  readonly crashes: number;
+  readonly restarts: number;
+}
+
 export class SimulationError extends Error {
   override readonly name = 'SimulationError';
 }
@@ -145,6 +180,8 @@ interface TimerFiring extends Scheduled {
   readonly fn: () => void;
   /** What the node asked for (for `fireTimer`, which picks a node's timer by its delay). */
   readonly delayMs: number;
+  /** The delayed event's type (see Clock.setTimeout), for fireTimer and the trace. */
+  readonly label: string | undefined;
   cancelled: boolean;
 }
 interface ScheduledProposal extends Scheduled {
@@ -233,6 +270,8 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   private holdSelf = false;
   private schedule: DeliverySchedule | undefined;
   private readonly heldMessages = new Map<number, HeldEntry>();
+  /** Queued deliveries carried out early (deliverNow): skipped when their time comes. */
+  private readonly takenEarly = new Set<number>();
   private readonly onCommit: SimulationOptions<M, D, S>['onCommit'];
 
   constructor(options: SimulationOptions<M, D, S>) {
@@ -365,6 +404,46 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       if (node.decidedAt > latest) latest = node.decidedAt;
     }
     return latest;
+  }
+
+  /** Inspection for the explorer: see RunState. Changes nothing. */
+  runState(): RunState {
+    const decided = new Map<NodeId, Value[]>();
+    for (const d of this.decisions) {
+      const list = decided.get(d.node) ?? [];
+      if (!list.includes(d.value)) list.push(d.value);
+      decided.set(d.node, list);
+    }
+    const inFlight: RunStateMessage[] = [];
+    const canArrive = (to: number, incarnation: number): boolean => {
+      const receiver = this.nodes[to] as SimNode<M>;
+      return receiver.status !== 'down' && receiver.incarnation === incarnation;
+    };
+    const queued = [...this.queue.items(), ...this.nodes.flatMap((node) => node.deferred)].filter((e): e is Delivery => e.kind === 'deliver');
+    queued.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    for (const e of queued) {
+      if (!canArrive(e.to, e.incarnation) || this.takenEarly.has(e.id)) continue;
+      inFlight.push({ id: e.id, from: this.members[e.from] as NodeId, to: this.members[e.to] as NodeId, message: e.message, held: false });
+    }
+    for (const h of this.heldMessages.values()) {
+      if (!canArrive(h.toIndex, h.incarnation)) continue;
+      inFlight.push({ id: h.id, from: h.from, to: h.to, message: h.message, held: true });
+    }
+    let restarts = 0;
+    let down = 0;
+    const nodes = this.nodes.map((node): RunStateNode => {
+      restarts += node.incarnation;
+      if (node.status === 'down') down++;
+      return {
+        id: node.id,
+        status: node.status,
+        incarnation: node.incarnation,
+        machine: node.handle?.machineState(),
+        durable: node.durable,
+        decided: decided.get(node.id) ?? [],
+      };
+    });
+    return { nodes, inFlight, crashes: restarts + down, restarts };
   }
 
   // ---- outside actions (each is one step) ----------------------------------------------------
@@ -549,17 +628,20 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
 
   /**
    * Fires one of the node's pending timers now, as one step, ahead of its time: the earliest
-   * one, or the earliest whose delay `match` accepts. This is how a schedule replays the
-   * explorer's "this timer fires next" (in the explorer, time is only order). Throws when the
-   * node is not up or has no such timer.
+   * one, or the earliest that `which` names. A string names a delayed event's type (its label,
+   * see Clock.setTimeout, or the state prefix of an `xstate.after.` label); a function picks by
+   * delay and label. This is how a schedule or a solo counterexample replays the explorer's
+   * "this timer fires next" (in the explorer, time is only order). Throws when the node is not up
+   * or has no such timer.
    */
-  fireTimer(node: NodeId, match: (delayMs: number) => boolean = () => true): void {
+  fireTimer(node: NodeId, which: string | ((timer: { readonly delayMs: number; readonly label: string | undefined }) => boolean) = () => true): void {
     const target = this.node(node);
     if (target.status !== 'up') throw new SimulationError(`cannot fire a timer of ${node}: it is ${target.status}`);
-    const candidates = [...this.pendingTimers].filter((t) => t.to === target.index && !t.cancelled && t.incarnation === target.incarnation && match(t.delayMs));
+    const match = typeof which === 'string' ? (t: { readonly label: string | undefined }) => t.label !== undefined && (t.label === which || t.label.startsWith(`xstate.after.${which}.`)) : which;
+    const candidates = [...this.pendingTimers].filter((t) => t.to === target.index && !t.cancelled && t.incarnation === target.incarnation && match(t));
     candidates.sort((a, b) => a.time - b.time || a.seq - b.seq);
     const timer = candidates[0];
-    if (timer === undefined) throw new SimulationError(`${node} has no pending timer that matches`);
+    if (timer === undefined) throw new SimulationError(typeof which === 'string' ? `${node} has no pending timer ${which}` : `${node} has no pending timer that matches`);
     // The queued copy is skipped from now on; this one fires at the current time.
     timer.cancelled = true;
     this.pendingTimers.delete(timer);
@@ -606,6 +688,19 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       id: this.nextMessageId++,
       message,
     };
+    this.apply(event);
+  }
+
+  /**
+   * Delivers a message now that is on its way (queued, not held), ahead of its time, as one
+   * step: an explorer schedule's "this message next". Discarded like any other if its receiver
+   * crashed since it was sent.
+   */
+  deliverNow(id: number): void {
+    const event = this.queue.items().find((e): e is Delivery => e.kind === 'deliver' && e.id === id && !this.takenEarly.has(e.id));
+    if (event === undefined) throw new SimulationError(`no message with id ${id} is on its way`);
+    this.takenEarly.add(id);
+    this.stepIndex++;
     this.apply(event);
   }
 
@@ -669,6 +764,10 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     for (;;) {
       const event = this.queue.peek();
       if (event === undefined) return undefined;
+      if (event.kind === 'deliver' && this.takenEarly.delete(event.id)) {
+        this.queue.pop();
+        continue;
+      }
       if (event.kind !== 'timer') return event;
       const node = this.nodes[event.to] as SimNode<M>;
       if (!event.cancelled && node.status !== 'down' && node.incarnation === event.incarnation) return event;
@@ -708,7 +807,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       case 'timer':
         this.pendingTimers.delete(event);
         this.counters.timers++;
-        if (this.full) this.record({ kind: 'timer', step: this.stepIndex, time: this.nowMs, node: node.id });
+        if (this.full) this.record({ kind: 'timer', step: this.stepIndex, time: this.nowMs, node: node.id, ...(event.label === undefined ? {} : { timer: event.label }) });
         event.fn();
         break;
       case 'propose':
@@ -739,7 +838,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   private boot(node: SimNode<M>): void {
     const incarnation = node.incarnation;
     const clock: Clock = {
-      setTimeout: (fn, ms) => {
+      setTimeout: (fn, ms, label) => {
         const firing: TimerFiring = {
           kind: 'timer',
           time: this.nowMs + Math.max(0, ms),
@@ -748,6 +847,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
           incarnation,
           fn,
           delayMs: Math.max(0, ms),
+          label,
           cancelled: false,
         };
         this.pendingTimers.add(firing);

@@ -75,7 +75,7 @@ export type TraceEntry =
       readonly to: NodeId;
       readonly reason: DiscardReason;
     })
-  | (At & { readonly kind: 'timer'; readonly node: NodeId })
+  | (At & { readonly kind: 'timer'; readonly node: NodeId; /** The delayed event's type, when the host knew it. */ readonly timer?: string })
   | (At & { readonly kind: 'persist'; readonly node: NodeId; readonly state: unknown })
   | (At & { readonly kind: 'decide'; readonly node: NodeId; readonly value: Value; readonly incarnation: number })
   /** `node` refused a message of `from` (a 'refused' effect): what a live tab would flag. */

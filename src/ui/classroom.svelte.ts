@@ -137,6 +137,16 @@ export class ClassroomState {
     return this.#classroom.delayMs;
   }
 
+  /** The lesson chapter the teacher's projector is on (phones follow), or undefined. */
+  get lesson(): string | undefined {
+    this.#subscribe();
+    return this.#classroom.lesson;
+  }
+
+  setLesson(chapter: string | undefined): void {
+    this.#classroom.setLesson(chapter);
+  }
+
   /** Decisions this tab knows of, newest first. */
   get decisions(): DecisionAnnouncement[] {
     this.#subscribe();

@@ -6,7 +6,7 @@
 import type { PresetName } from '../classroom/preset-names.ts';
 import { assertNever } from '../core/assert.ts';
 import type { NodeId, Value } from '../core/types.ts';
-import { MAX_SOLO_COMMANDS, MAX_VALUE_LENGTH } from '../limits.ts';
+import { MAX_SOLO_COMMANDS, MAX_VALUE_LENGTH, SOLO_TIMER_LABEL_MAX } from '../limits.ts';
 import type { SoloSetup } from './solo-setup.ts';
 
 /** Virtual ms one Run may cover: the page's Run buttons use 100 and 1000. */
@@ -24,7 +24,11 @@ export type SoloCommand =
   | { readonly do: 'hold'; readonly on: boolean }
   | { readonly do: 'deliver'; readonly id: number }
   | { readonly do: 'drop'; readonly id: number }
-  | { readonly do: 'deliver-all' };
+  | { readonly do: 'deliver-all' }
+  /** A message on its way (not held) delivered now, ahead of its time: a step of an explorer schedule. */
+  | { readonly do: 'deliver-now'; readonly id: number }
+  /** A node's pending timer fired now (its delayed event's type): a step of an explorer schedule. */
+  | { readonly do: 'timer'; readonly node: NodeId; readonly timer: string };
 
 /** How a run begins: a fresh simulation of `setup`, or the staged FLP scene. */
 export type SoloStart =
@@ -60,6 +64,10 @@ export function encodeCommand(command: SoloCommand): string {
       return `x.${command.id}`;
     case 'deliver-all':
       return 'a';
+    case 'deliver-now':
+      return `n.${command.id}`;
+    case 'timer':
+      return `t.${command.node}.${encodeValue(command.timer)}`;
     default:
       return assertNever(command, 'solo command');
   }
@@ -116,10 +124,24 @@ function decodeCommand(token: string): SoloCommand | string {
       if ((a !== '0' && a !== '1') || b !== undefined) return `"${token}": hold is h.1 or h.0`;
       return { do: 'hold', on: a === '1' };
     case 'd':
-    case 'x': {
+    case 'x':
+    case 'n': {
       const id = count();
       if (id === undefined || b !== undefined) return `"${token}": needs a message number`;
-      return op === 'd' ? { do: 'deliver', id } : { do: 'drop', id };
+      return op === 'd' ? { do: 'deliver', id } : op === 'x' ? { do: 'drop', id } : { do: 'deliver-now', id };
+    }
+    case 't': {
+      const n = node();
+      let timer: string | undefined;
+      try {
+        timer = b === undefined ? undefined : decodeURIComponent(b);
+      } catch {
+        timer = undefined;
+      }
+      if (n === undefined || timer === undefined || !/^[\w.-]+$/.test(timer) || timer.length > SOLO_TIMER_LABEL_MAX) {
+        return `"${token}": a timer needs a node like n1 and a timer name of at most ${SOLO_TIMER_LABEL_MAX} letters, digits, dots or dashes`;
+      }
+      return { do: 'timer', node: n, timer };
     }
     default:
       return `"${token}" is not a solo command`;

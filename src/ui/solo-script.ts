@@ -119,6 +119,12 @@ export function apply(sim: Simulation, hold: HoldMode, command: SoloCommand, sto
         sim.deliver(id);
       }
       return hold;
+    case 'deliver-now':
+      sim.deliverNow(command.id);
+      return hold;
+    case 'timer':
+      sim.fireTimer(command.node, command.timer);
+      return hold;
     default:
       return assertNever(command, 'solo command');
   }

@@ -1,7 +1,11 @@
 import { PRESET_ALGORITHMS, PRESET_NODES, type PresetName } from '../classroom/preset-names.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { Simulation } from '../sim/simulator.ts';
-import { SIM_MAX_STEPS } from '../limits.ts';
+import { EXPLORE_MAX_NODES, SIM_MAX_STEPS } from '../limits.ts';
+import type { CriticalStep, ExploreStep } from '../explore/explorer.ts';
+import type { RunQuestion, RunQuestionKind } from '../explore/from-run.ts';
+import { proposalsOf } from '../explore/proposals.ts';
+import { FLP_SCENE_ADVERSARY } from '../explore/scenes.ts';
 import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
 import { FLP_NODES, snapshotOf, type FlpAlgorithm, type HoldMode, type SoloSetup, type SoloSnapshot } from './solo.ts';
 import { apply, branchAt, presetsLoaded, replay, type SoloCommand, type SoloScript, type SoloStart } from './solo-script.ts';
@@ -82,6 +86,66 @@ export class Solo {
   /** What the last Step or Run did, e.g. "ran 1000 ms: nothing left to happen". */
   get lastRun(): string | undefined {
     return this.#lastRun;
+  }
+
+  /**
+   * The explorer's question about the run as it stands (see explore/from-run.ts), or why it
+   * cannot be asked. The adversary follows the hold: the FLP scene's adversary (candidates to
+   * n5) in the scene, those to one node when holding for one node, otherwise FLP's (every message).
+   */
+  exploreQuestion(kind: RunQuestionKind): RunQuestion | string {
+    const sim = this.#sim;
+    if (sim.members.length > EXPLORE_MAX_NODES) return `the explorer takes at most ${EXPLORE_MAX_NODES} nodes; this run has ${sim.members.length}`;
+    const hold = this.#hold;
+    const adversary =
+      hold.kind !== 'to' ? undefined : this.#script.start.kind === 'flp' ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
+    return { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
+  }
+
+  /** Held messages (ids) that are the two messages of a critical step at the current state. */
+  criticalIds(critical: CriticalStep | null): number[] {
+    if (critical === null || critical.steps.length > 0) return [];
+    const ids: number[] = [];
+    for (const m of [critical.first, critical.second]) {
+      const found = this.#find({ from: m.from, to: critical.node, message: m.message });
+      if (found !== undefined) ids.push(found.id);
+    }
+    return ids;
+  }
+
+  /**
+   * Carries out one step of an explorer schedule on the live run, as the command a user could
+   * have given (so it joins the script: scrubbing, branching and links keep working). Returns
+   * why not, when the run has no such step (the run moved on since the schedule was found).
+   */
+  followStep(step: ExploreStep): string | undefined {
+    let command: SoloCommand;
+    switch (step.do) {
+      case 'deliver':
+      case 'drop': {
+        const found = this.#find({ from: step.from, to: step.to, message: step.message });
+        if (found === undefined) return `no ${step.kind} ${step.from} → ${step.to} is on its way any more`;
+        if (step.do === 'drop' && !found.held) return `only a held message can be dropped (${step.kind} ${step.from} → ${step.to} is not held)`;
+        command = step.do === 'drop' ? { do: 'drop', id: found.id } : found.held ? { do: 'deliver', id: found.id } : { do: 'deliver-now', id: found.id };
+        break;
+      }
+      case 'timer':
+        command = { do: 'timer', node: step.node, timer: step.timer };
+        break;
+      case 'crash':
+      case 'restart':
+        command = { do: step.do, node: step.node };
+        break;
+    }
+    this.#do(command);
+    return this.#problem;
+  }
+
+  #find(want: { from: NodeId; to: NodeId; message: unknown }): { id: number; held: boolean } | undefined {
+    const key = JSON.stringify(want.message, mapReplacer);
+    const matches = this.#sim.runState().inFlight.filter((m) => m.from === want.from && m.to === want.to && JSON.stringify(m.message, mapReplacer) === key);
+    // The explorer's in-flight messages are a set: any copy will do, a held one first (the user's to give).
+    return matches.find((m) => m.held) ?? matches[0];
   }
 
   reset(setup: SoloSetup): void {
@@ -208,6 +272,11 @@ export class Solo {
     this.#snapshot = snapshotOf(this.#sim, this.#hold);
     this.#timeline = timelineFromTrace(this.#sim.members, this.#sim.trace);
   }
+}
+
+/** As the explorer keys messages: Maps by their entries. */
+function mapReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Map ? { '#map': [...value.entries()] } : value;
 }
 
 const STOP_WORDS = {

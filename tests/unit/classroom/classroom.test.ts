@@ -477,4 +477,30 @@ describe('delta reports over the wire', () => {
     const record = host.classroom.dashboard?.decision(decision.id);
     expect([...(record?.members.values() ?? [])].map((m) => m.decidedValues)).toEqual([['red'], ['red'], ['red']]);
   });
+
+  it('phones follow the teacher’s lesson chapter (a late joiner too); a student’s forged chapter is refused and flagged', () => {
+    room = Room.withStudents(['n1', 'n2']);
+    const r = room;
+    r.host.setLesson('flp');
+    r.clock.advance(50);
+    for (const id of ['n1', 'n2']) expect(r.tab(id).classroom.lesson).toBe('flp');
+    r.open('n3', 'student');
+    r.clock.advance(50);
+    expect(r.tab('n3').classroom.lesson).toBe('flp');
+    r.tab('n1').transport.broadcast({ type: 'lesson', chapter: 'paxos' });
+    r.clock.advance(50);
+    for (const id of ['n2', 'n3']) expect(r.tab(id).classroom.lesson).toBe('flp');
+    expect(r.flagsOf('n1')['not-a-host']).toBeGreaterThan(0);
+    r.host.setLesson(undefined);
+    r.clock.advance(50);
+    for (const id of ['n1', 'n2', 'n3']) expect(r.tab(id).classroom.lesson).toBeUndefined();
+  });
+
+  it('the lesson announcement is validated and bounded on the wire', () => {
+    expect(parseClassroomMessage({ type: 'lesson', chapter: 'flp' })).toEqual({ type: 'lesson', chapter: 'flp' });
+    expect(parseClassroomMessage({ type: 'lesson', chapter: null })).toEqual({ type: 'lesson', chapter: null });
+    for (const chapter of ['', 'x'.repeat(33), 'FLP', '<script>', 3, undefined]) {
+      expect(parseClassroomMessage({ type: 'lesson', chapter })).toBeUndefined();
+    }
+  });
 });
