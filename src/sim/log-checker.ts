@@ -16,7 +16,10 @@
  *   by the end of the run.
  *
  * A write-once algorithm is a log of length one: its `decide` trace entries are read as commits
- * of index 1 (`commitsOf`), so state-machine safety over them is Agreement.
+ * of index 1 (`commitsOf`), so state-machine safety over them is Agreement. State-machine safety
+ * and exactly-once are decided by the shared commit judge (commit-judge.ts), which the
+ * write-once checker and the live dashboard use too; this file words its findings and adds the
+ * checks that need roles and whole logs (election safety, leader completeness, log matching).
  */
 import { assertNever } from '../core/assert.ts';
 import { commandKey, compareEpochs, epochLabel, sameCommand } from '../core/log.ts';

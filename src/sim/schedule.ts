@@ -29,7 +29,7 @@ import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
 import { ALGORITHM_NAMES, isAlgorithmName, isLogAlgorithmName, LOG_ALGORITHM_NAMES, type AlgorithmName, type HostedSpec, type LogAlgorithmName } from '../machines/spec.ts';
 import { checkRun, PROPERTIES, type Property } from './checker.ts';
-import { checkLogRun, LOG_PROPERTIES, type LogProperty, type LogViolation } from './log-checker.ts';
+import { checkLogRun, LOG_PROPERTIES, type LogProperty } from './log-checker.ts';
 import { LogCluster } from './log-cluster.ts';
 import { Simulation, SimulationError } from './simulator.ts';
 
