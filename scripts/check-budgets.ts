@@ -46,7 +46,13 @@ const PLACEMENT: readonly {
     // The log checkers are pure functions over facts (and their trace types): the projector runs
     // them over what the order book's reports carry (issue 7), lazily, with the board. The board's
     // chunk is reachable from the classroom section students share, though only the host renders it.
-    except: { 'src/sim/log-checker.ts': ['solo', 'host', 'student'], 'src/sim/trace.ts': ['solo', 'host', 'student'] },
+    // The commit judge is the one checker the simulator and the dashboard share (Agreement is
+    // state-machine safety at index 1): pure, no simulator in it.
+    except: {
+      'src/sim/log-checker.ts': ['solo', 'host', 'student'],
+      'src/sim/trace.ts': ['solo', 'host', 'student'],
+      'src/sim/commit-judge.ts': ['solo', 'host', 'student'],
+    },
   },
 ];
 
