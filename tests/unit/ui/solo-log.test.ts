@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { LogSoloRun, replayLog, scheduleOf, type LogSoloSetup } from '../../../src/ui/solo-log.ts';
 import { compareSchedule } from '../../../src/ui/solo-compare.ts';
+import { LOG_SOLO_MENU } from '../../../src/ui/solo-setup.ts';
+import { LOG_ALGORITHMS } from '../../../src/machines/log-index.ts';
 
 const SETUP: LogSoloSetup = { algorithm: 'raft', stateMachine: 'orders', nodes: 5, seed: 3 };
 
@@ -24,6 +26,10 @@ function placeCrashRun(): { run: LogSoloRun; first: string } {
 }
 
 describe('solo log runs', () => {
+  it("the page's light menu matches the registry (label, broken) for every log algorithm", () => {
+    expect(LOG_SOLO_MENU).toEqual(Object.fromEntries(Object.entries(LOG_ALGORITHMS).map(([name, spec]) => [name, { label: spec.label, broken: spec.broken }])));
+  });
+
   it('raft order book: place, crash the leader, a new leader, every live book identical', () => {
     const { run, first } = placeCrashRun();
     const snap = run.snapshot();
