@@ -388,7 +388,9 @@ export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> =
   host: 100_000,
   // Solo itself did not grow: the simulator's trace module and the limits became chunks of their
   // own once the order book's lazy board shares them, which costs a few hundred bytes of gzip.
-  solo: 66_000,
+  // +2 kB (issue 8): the "Show the failure" menu of demonstration presets, names and titles only
+  // (their steps and the adversary load when one is staged).
+  solo: 67_000,
 };
 
 // ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------
@@ -527,3 +529,35 @@ export const LIVE_LEARNER_POLL_MS = 1_000;
 export const LIVE_CATCHUP_BYTES = 12 * 1024;
 /** A member answers one learner's catch-up request at most this often (a learner cannot make it busy). */
 export const LIVE_CATCHUP_MIN_INTERVAL_MS = 50;
+/**
+ * Messages the projector's network picture follows at once (in flight, held, or just landed): a
+ * broadcast round of a 12-member class is 132; beyond this the oldest is forgotten (a message
+ * dropped on the way never lands, and must not pin memory).
+ */
+export const MAX_TRACKED_FLIGHTS = 256;
+/**
+ * Messages the projector draws at once, the newest: a broadcast round of an 8-member class (56)
+ * fits, and a flood (a hostile member reporting hundreds of sends a second) costs the dashboard
+ * no more than this per frame. The message feed still lists every one in words.
+ */
+export const MAX_DRAWN_FLIGHTS = 64;
+/** Landings the picture remembers after the fact: enough for one round of a full room to land at once. */
+export const MAX_RECENT_LANDINGS = 128;
+// ---- the network adversary (issue 8) ------------------------------------------------------
+/**
+ * Adversary: distinct messages one node holds for the teacher. A 5-node vote holds ~15 distinct
+ * messages per receiver (retransmissions merge into their entry), Paxos a few per ballot; 64
+ * leaves room for a long duel while one `held` report (64 short entries) stays a few kB. Past it
+ * a new distinct message is lost, as on a full router queue, and counted.
+ */
+export const MAX_HELD_PER_NODE = 64;
+/** Adversary: extra delay the teacher may give one node's links: the message-delay slider's own bound. */
+export const MAX_NODE_SLOWNESS_MS = 3_000;
+/**
+ * Adversary: how long a phone keeps holding messages (and its clock frozen) with no teacher's
+ * screen connected. Long enough for a reload of the dashboard (~1–2 s) to pick the hold up
+ * again; short enough that a class is never frozen by a closed laptop.
+ */
+export const TEACHER_GONE_RELEASE_MS = 5_000;
+/** Adversary: the longest wait one step of a demonstration preset makes for its condition. */
+export const PRESET_STEP_TIMEOUT_MS = 30_000;

@@ -12,12 +12,14 @@
  */
 import type { Timing, Value } from '../core/types.ts';
 import {
+  DECISION_EVIDENCE_GRACE_MS,
   EARLY_MESSAGE_WAIT_MS,
   MAX_DECISION_HISTORY,
   MAX_EARLY_MESSAGES,
   MAX_MESSAGE_DELAY_MS,
   MAX_MESSAGE_SEQ,
   REPORT_FRAME_FALLBACK_MS,
+  TEACHER_GONE_RELEASE_MS,
 } from '../limits.ts';
 import { LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName, type LogAlgorithmSpec } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
@@ -27,10 +29,13 @@ import { BookDashboard } from './log-dashboard.ts';
 import { parseBookAnnouncement, type BookAnnouncement } from './log-protocol.ts';
 import { LiveLogNode } from './live-log-node.ts';
 import { LOG_KEY_PREFIX, LogStore } from './log-store.ts';
+import { isQuiet, NO_ADVERSARY, oldestInRoom, parseRules, type AdversaryRules, type RoomHeld } from './adversary.ts';
+import { FreezableClock } from './freezable-clock.ts';
 import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
 import { assertNever } from '../core/assert.ts';
 import { DashboardModel } from './dashboard.ts';
+import { safetyVerdict, verdictKey } from './verdict.ts';
 import { LiveNode, loadStoredNode, NODE_KEY_PREFIX, nodeKey } from './live-node.ts';
 import type { MemberLiveness } from './properties.ts';
 import {
@@ -38,8 +43,11 @@ import {
   type ClassroomMessage,
   type DecisionAnnouncement,
   type DecisionId,
+  type HeldReport,
   type MessageId,
+  type NodeControl,
   type RefusalReason,
+  type SafetyVerdict,
 } from './protocol.ts';
 import type { ScenarioName } from './scenarios.ts';
 import type { DurableStore } from './storage.ts';
@@ -69,10 +77,18 @@ export interface ClassroomOptions {
   readonly scheduleFrame?: (fn: () => void) => void;
 }
 
+/** A tab's part in one decision (see Classroom.myPart). */
+export type MyPart =
+  | { readonly member: false }
+  /** `known`: this tab still knows its node's outcome (`decided`, undefined while undecided). */
+  | { readonly member: true; readonly known: boolean; readonly decided: Value | undefined };
+
 /** Live nodes kept running: the current decision and a few before it, so laggards still learn. */
 const RUNNING_DECISIONS = 3;
 const HOST_HISTORY_KEY = 'host:decisions';
 const SETTINGS_KEY = 'settings';
+/** The teacher's adversary rules, kept by the host tab so a reload of the dashboard keeps the hold. */
+const ADVERSARY_KEY = 'host:adversary';
 
 /**
  * Timeouts scale with the message delay the teacher dialled in, so slowing messages down for
@@ -118,10 +134,36 @@ export class Classroom {
   private earlyCount = 0;
   private knownPeers = new Map<PeerId, PeerInfo>();
   private closed = false;
+  /** Members: the teacher's screen's safety verdicts, per decision. Host: what it last sent, per decision. */
+  private readonly verdicts = new Map<DecisionId, SafetyVerdict>();
+  private readonly sentVerdicts = new Map<DecisionId, string>();
+  /** Host: decisions with new reports since the last verdict check (checked once per frame). */
+  private readonly unjudged = new Set<DecisionId>();
+  /** Host: decisions with a look-again timer set (one each) for evidence still within its grace. */
+  private readonly rechecks = new Set<DecisionId>();
+  /** Members: what my node had decided in decisions whose node no longer runs (undefined: undecided). */
+  private readonly finished = new Map<DecisionId, Value | undefined>();
+
+  /** The network adversary's rules (the host's own, or the last a host sent this member). */
+  private rules: AdversaryRules = NO_ADVERSARY;
+  /** Every node's algorithm clock: the adversary's pause freezes it (no timeout fires), resume thaws it. */
+  private readonly nodeClock: FreezableClock;
+  /** Member: decisions whose node the teacher crashed (stopped; restarted only by the teacher or a reload). */
+  private readonly crashedByTeacher = new Set<DecisionId>();
+  /** Member: decisions whose held list changed since the last `held` report (sent once per frame). */
+  private readonly heldDirty = new Set<DecisionId>();
+  /** Member: the teacher's screen is gone and the release timer runs. */
+  private teacherGoneTimer: unknown;
+  /** Member: when held messages were last released because no teacher's screen was connected. */
+  private releasedAt: number | undefined;
+  /** Host: what each member's node of each decision holds, as last reported. */
+  private readonly heldReports = new Map<DecisionId, Map<PeerId, HeldReport & { readonly receivedAt: number }>>();
 
   constructor(private readonly options: ClassroomOptions) {
     this.dashboard = options.role === 'host' ? new DashboardModel() : undefined;
     this.bookDashboard = options.role === 'host' ? new BookDashboard() : undefined;
+    this.nodeClock = new FreezableClock(options.clock);
+    if (this.dashboard) this.rules = parseRules(options.store.load(ADVERSARY_KEY)) ?? NO_ADVERSARY;
     const delay = options.store.load(SETTINGS_KEY);
     if (typeof delay === 'number' && delay >= 0 && delay <= MAX_MESSAGE_DELAY_MS) this.messageDelayMs = delay;
     const { transport } = options;
@@ -176,6 +218,9 @@ export class Classroom {
 
   /** How the dashboard sees a member now: from the transport's failure detector. */
   liveness(peer: PeerId): MemberLiveness {
+    // The teacher crashed this member's node of the current decision: its tab is up, its node is not.
+    const newest = this.decisions()[0];
+    if (newest !== undefined && this.heldReports.get(newest.id)?.get(peer)?.crashed === true) return 'crashed';
     const status = this.knownPeers.get(peer)?.status;
     switch (status) {
       case 'connected':
@@ -278,6 +323,49 @@ export class Classroom {
     this.changed();
   }
 
+  // ---- the network adversary (teacher's dashboard) -------------------------------------
+
+  get adversary(): AdversaryRules {
+    return this.rules;
+  }
+
+  /** Sets the adversary's rules for every member (and keeps them across a reload of this screen). */
+  setAdversary(rules: AdversaryRules): void {
+    if (this.options.role !== 'host') return;
+    this.rules = rules;
+    this.options.store.save(ADVERSARY_KEY, rules);
+    this.options.transport.broadcast({ type: 'adversary', rules });
+    this.changed();
+  }
+
+  /** Tells `peer`'s node of `decision` to act: a held message, a crash, a restart, a staged proposal. */
+  control(decision: DecisionId, peer: PeerId, control: NodeControl): void {
+    if (this.options.role !== 'host') return;
+    this.options.transport.send(peer, { type: 'control', decision, control });
+  }
+
+  /** Host: what `peer`'s node of `decision` holds, as it last reported. */
+  heldAt(decision: DecisionId, peer: PeerId): HeldReport | undefined {
+    return this.heldReports.get(decision)?.get(peer);
+  }
+
+  /** Host: the oldest message held anywhere in `decision` (what Step delivers). */
+  oldestHeld(decision: DecisionId): RoomHeld | undefined {
+    const byPeer = this.heldReports.get(decision);
+    if (byPeer === undefined) return undefined;
+    return oldestInRoom([...byPeer].map(([at, r]) => ({ at, entries: r.entries, receivedAt: r.receivedAt })), this.options.clock.now());
+  }
+
+  /** Member: the teacher's screen left and held messages were released (when), for the phone to say so. */
+  get releasedForTeacherGoneAt(): number | undefined {
+    return this.releasedAt;
+  }
+
+  /** Member: the teacher crashed my node of `decision`. */
+  crashedByTeacherIn(decision: DecisionId): boolean {
+    return this.crashedByTeacher.has(decision);
+  }
+
   // ---- student's commands -------------------------------------------------------------
 
   /** tryInitialize(value) on my node of `decision`; an error string if I am not a member. */
@@ -290,6 +378,7 @@ export class Classroom {
 
   close(): void {
     this.closed = true;
+    if (this.teacherGoneTimer !== undefined) this.options.clock.clearTimeout(this.teacherGoneTimer);
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     for (const node of this.nodes.values()) node.stop();
     this.nodes.clear();
@@ -356,8 +445,33 @@ export class Classroom {
           return;
         }
         this.dashboard.applyReport(from, message.decision, message.report, this.options.clock.now());
+        this.judgeLater(message.decision);
         this.changed();
         return;
+      case 'verdict':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        if (this.dashboard || !this.announcements.get(message.decision)?.members.includes(this.self)) return;
+        this.verdicts.set(message.decision, message.verdict);
+        this.changed();
+        return;
+      case 'adversary':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        if (this.dashboard) return; // a second teacher's screen follows its own controls
+        return this.applyRules(message.rules);
+      case 'control':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        if (this.dashboard) return;
+        return this.applyControl(message.decision, message.control);
+      case 'held': {
+        if (!this.dashboard) return;
+        const members = this.announcements.get(message.decision)?.members;
+        if (members === undefined || !members.includes(from)) return this.refuse(from, 'not-a-member');
+        const byPeer = this.heldReports.get(message.decision) ?? new Map<PeerId, HeldReport & { readonly receivedAt: number }>();
+        byPeer.set(from, { ...message.held, receivedAt: this.options.clock.now() });
+        this.heldReports.set(message.decision, byPeer);
+        this.changed();
+        return;
+      }
       default:
         return assertNever(message, 'classroom message');
     }
@@ -374,7 +488,101 @@ export class Classroom {
       if (this.dashboard) this.sendStateTo(peer.id);
       else if (peer.role === 'host') this.reportAll();
     }
+    if (!this.dashboard) this.watchTeacher(peers);
     this.changed();
+  }
+
+  /**
+   * A member holding messages (or frozen) for a teacher whose screen is gone releases them after
+   * TEACHER_GONE_RELEASE_MS, so a closed laptop never freezes the class; a screen that comes back
+   * in time (a reload) sends its rules again and nothing was lost.
+   */
+  private watchTeacher(peers: readonly PeerInfo[]): void {
+    const teacherHere = peers.some((p) => p.role === 'host' && p.status === 'connected');
+    if (teacherHere) {
+      if (this.teacherGoneTimer !== undefined) this.options.clock.clearTimeout(this.teacherGoneTimer);
+      this.teacherGoneTimer = undefined;
+      return;
+    }
+    if (this.teacherGoneTimer !== undefined || isQuiet(this.rules)) return;
+    this.teacherGoneTimer = this.options.clock.setTimeout(() => {
+      this.teacherGoneTimer = undefined;
+      if (this.peers().some((p) => p.role === 'host' && p.status === 'connected')) return;
+      this.rules = NO_ADVERSARY;
+      this.nodeClock.thaw();
+      for (const node of this.nodes.values()) node.releaseHeld();
+      this.releasedAt = this.options.clock.now();
+      this.changed();
+    }, TEACHER_GONE_RELEASE_MS);
+  }
+
+  private applyRules(rules: AdversaryRules): void {
+    this.rules = rules;
+    if (rules.paused) this.nodeClock.freeze();
+    else this.nodeClock.thaw();
+    if (!isQuiet(rules)) this.releasedAt = undefined;
+    for (const node of this.nodes.values()) node.rulesChanged();
+    this.watchTeacher(this.peers());
+    this.changed();
+  }
+
+  private applyControl(decision: DecisionId, control: NodeControl): void {
+    const announced = this.announcements.get(decision);
+    if (announced === undefined || !announced.members.includes(this.self)) return;
+    const node = this.nodes.get(decision);
+    switch (control.do) {
+      case 'deliver':
+      case 'drop':
+      case 'duplicate':
+      case 'step':
+        node?.commandHeld(control);
+        return;
+      case 'propose':
+        node?.propose(control.value);
+        return;
+      case 'crash':
+        if (node === undefined) return;
+        node.stop();
+        this.nodes.delete(decision);
+        this.crashedByTeacher.add(decision);
+        this.markHeld(decision);
+        this.changed();
+        return;
+      case 'restart':
+        if (!this.crashedByTeacher.delete(decision)) return;
+        if (this.decisions().slice(0, RUNNING_DECISIONS).some((d) => d.id === decision)) this.startNode(announced);
+        this.markHeld(decision);
+        this.changed();
+        return;
+      default:
+        return assertNever(control, 'node control');
+    }
+  }
+
+  /**
+   * The held list of `decision` changed: the hosts hear at once, not at the next frame. Held lists
+   * change only while the teacher holds messages (at most once per inbound message, which the
+   * transport rate-limits per peer), and the teacher's next click, or a preset's next step,
+   * waits on this report: a frame's delay per step made a staged scene crawl on background tabs.
+   */
+  private markHeld(decision: DecisionId): void {
+    this.heldDirty.add(decision);
+    this.flushHeld();
+  }
+
+  private flushHeld(): void {
+    const hosts = this.hosts();
+    for (const decision of this.heldDirty) {
+      const held = this.heldReportOf(decision);
+      for (const host of hosts) this.options.transport.send(host, { type: 'held', decision, held });
+    }
+    this.heldDirty.clear();
+  }
+
+  private heldReportOf(decision: DecisionId): HeldReport {
+    const node = this.nodes.get(decision);
+    if (node) return node.heldReport();
+    return { entries: [], overflowed: 0, crashed: this.crashedByTeacher.has(decision), lost: 0 };
   }
 
   /**
@@ -428,6 +636,64 @@ export class Classroom {
     (this.newestNode() ?? this.logNodes.values().next().value)?.noteRefusal(from, reason);
   }
 
+  // ---- safety verdicts (host → the decision's phones) -----------------------------------
+
+  /**
+   * Members: my part in a decision: not a member, or what my node decided (undefined while
+   * undecided), whether its node still runs or was stopped as older than RUNNING_DECISIONS.
+   */
+  myPart(decision: DecisionId): MyPart {
+    const announcement = this.announcements.get(decision);
+    if (announcement === undefined || !announcement.members.includes(this.self)) return { member: false };
+    const node = this.nodes.get(decision);
+    if (node !== undefined) return { member: true, known: true, decided: node.view().decided };
+    // Stopped in this tab's life: its last view is kept. Before a reload: only the membership is.
+    if (this.finished.has(decision)) return { member: true, known: true, decided: this.finished.get(decision) };
+    return { member: true, known: false, decided: undefined };
+  }
+
+  /** Members: what the teacher's screen found about a decision, when Agreement or Validity broke. */
+  verdict(decision: DecisionId): SafetyVerdict | undefined {
+    return this.verdicts.get(decision);
+  }
+
+  private judgeLater(decision: DecisionId): void {
+    if (this.unjudged.has(decision)) return;
+    const first = this.unjudged.size === 0;
+    this.unjudged.add(decision);
+    if (first) this.scheduleFrame(() => this.judgeNow());
+  }
+
+  /** Once per frame at most: a broken decision's members are told, once per change of the finding. */
+  private judgeNow(): void {
+    const dashboard = this.dashboard;
+    if (dashboard === undefined) return;
+    const now = this.options.clock.now();
+    for (const id of this.unjudged) {
+      const properties = dashboard.properties(id, (peer) => this.liveness(peer), now);
+      const judgement = dashboard.judge(id, now);
+      const verdict = properties && judgement && safetyVerdict(properties, judgement);
+      // A decision still waiting for its evidence is believed (or not) once the grace period ends,
+      // with no report to say so: look again then.
+      if (judgement !== undefined && judgement.pending.length > 0 && !this.rechecks.has(id)) {
+        this.rechecks.add(id);
+        this.options.clock.setTimeout(() => {
+          this.rechecks.delete(id);
+          this.judgeLater(id);
+        }, DECISION_EVIDENCE_GRACE_MS);
+      }
+      if (verdict === undefined) continue;
+      const key = verdictKey(verdict);
+      if (this.sentVerdicts.get(id) === key) continue;
+      this.sentVerdicts.set(id, key);
+      this.verdicts.set(id, verdict);
+      for (const member of this.announcements.get(id)?.members ?? []) {
+        this.options.transport.send(member, { type: 'verdict', decision: id, verdict });
+      }
+    }
+    this.unjudged.clear();
+  }
+
   // ---- decisions and nodes ------------------------------------------------------------
 
   private learnDecision(decision: DecisionAnnouncement): void {
@@ -454,7 +720,7 @@ export class Classroom {
       decision,
       spec,
       store: this.options.store,
-      clock: this.options.clock,
+      clock: this.nodeClock,
       seed: Math.floor(this.options.random() * 2 ** 32),
       incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
       timing: liveTiming(this.messageDelayMs),
@@ -463,6 +729,8 @@ export class Classroom {
       sendAlgorithmMessage: (to, message, id) =>
         this.options.transport.send(to, { type: 'algo', decision: decision.id, id, message }),
       deliveryDelayMs: () => this.messageDelayMs,
+      adversary: () => this.rules,
+      onHeld: () => this.markHeld(decision.id),
       onReport: (reports) => {
         const hosts = this.hosts();
         for (const report of reports) {
@@ -494,6 +762,9 @@ export class Classroom {
   private forgetBeyondHistory(): void {
     for (const old of this.decisions().slice(MAX_DECISION_HISTORY)) {
       this.announcements.delete(old.id);
+      this.finished.delete(old.id);
+      this.verdicts.delete(old.id);
+      this.sentVerdicts.delete(old.id);
       if (!this.dashboard) this.options.store.remove(nodeKey(old.id));
     }
   }
@@ -511,6 +782,7 @@ export class Classroom {
     const running = new Set(this.decisions().slice(0, RUNNING_DECISIONS).map((d) => d.id));
     for (const [id, node] of this.nodes) {
       if (running.has(id)) continue;
+      this.finished.set(id, node.view().decided);
       node.stop();
       this.nodes.delete(id);
     }
@@ -530,8 +802,11 @@ export class Classroom {
   private sendStateTo(peer: PeerId): void {
     const { transport } = this.options;
     transport.send(peer, { type: 'settings', messageDelayMs: this.messageDelayMs });
+    transport.send(peer, { type: 'adversary', rules: this.rules });
     for (const decision of this.decisions().slice(0, RUNNING_DECISIONS).reverse()) {
       transport.send(peer, { type: 'decision', decision });
+      const verdict = this.verdicts.get(decision.id);
+      if (verdict !== undefined && decision.members.includes(peer)) transport.send(peer, { type: 'verdict', decision: decision.id, verdict });
     }
     for (const book of this.books().slice(0, 1)) transport.send(peer, { type: 'book', book });
   }
@@ -539,6 +814,7 @@ export class Classroom {
   /** A dashboard (re)appeared: every node sends it a full report (to every host: rare, and simpler). */
   private reportAll(): void {
     for (const node of this.nodes.values()) node.reportFull();
+    for (const decision of [...this.nodes.keys(), ...this.crashedByTeacher]) this.markHeld(decision);
     for (const node of this.logNodes.values()) node.reportFull();
   }
 

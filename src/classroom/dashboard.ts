@@ -25,6 +25,7 @@ import {
 } from '../limits.ts';
 import type { PeerId, PeerInfo, RejectReason } from '../transport/types.ts';
 import { judgeDecisions, type DecisionJudgement } from './evidence.ts';
+import { FlightLog, type Flight } from './flights.ts';
 import { checkProperties, type MemberLiveness, type MemberObservation, type PropertyReport } from './properties.ts';
 import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
 
@@ -69,6 +70,8 @@ export interface DecisionRecord {
   readonly feed: readonly FeedLine[];
   /** Bumped by every change to this decision. */
   readonly version: number;
+  /** Messages in flight and recently landed, for the network picture (see flights.ts). */
+  readonly flights?: readonly Flight[];
 }
 
 export type FlagReason = RefusalReason | RejectReason | 'report-from-non-member';
@@ -140,6 +143,7 @@ interface DecisionState {
   readonly members: Map<PeerId, MemberState>;
   readonly feed: FeedRing;
   readonly trace: TraceEntry[];
+  readonly flights: FlightLog;
   version: number;
   snapshot: DecisionRecord | undefined;
 }
@@ -172,7 +176,7 @@ export class DashboardModel {
   announce(announcement: DecisionAnnouncement): void {
     if (this.decisions.has(announcement.id)) return;
     const members = new Map(announcement.members.map((id) => [id, EMPTY_MEMBER]));
-    this.decisions.set(announcement.id, { announcement, members, feed: new FeedRing(), trace: [], version: 0, snapshot: undefined });
+    this.decisions.set(announcement.id, { announcement, members, feed: new FeedRing(), trace: [], flights: new FlightLog(), version: 0, snapshot: undefined });
     this.forgetOldDecisions();
     this.changes++;
   }
@@ -203,8 +207,10 @@ export class DashboardModel {
     }
     record.members.set(from, this.nextMemberState(member, report, nowMs));
     for (const step of report.steps) {
+      if (step.cause.kind === 'receive') record.flights.received(from, step.cause.from, step.cause.id, nowMs);
       for (const group of step.sent) {
         for (const to of group.to) record.feed.push({ atMs: nowMs, from, to, kind: group.kind, summary: group.summary });
+        record.flights.sent(from, report.inc, group, nowMs);
       }
     }
     if (record.trace.length < MAX_TRACE_ENTRIES) record.trace.push({ atMs: nowMs, node: from, report });
@@ -283,7 +289,7 @@ export class DashboardModel {
     const state = this.decisions.get(id);
     if (state === undefined) return undefined;
     if (state.snapshot?.version !== state.version) {
-      state.snapshot = { announcement: state.announcement, members: new Map(state.members), feed: state.feed.toArray(), version: state.version };
+      state.snapshot = { announcement: state.announcement, members: new Map(state.members), feed: state.feed.toArray(), version: state.version, flights: state.flights.toArray() };
     }
     return state.snapshot;
   }

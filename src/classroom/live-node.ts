@@ -9,11 +9,26 @@
  */
 import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isRecord, type UnknownRecord } from '../core/validate.ts';
+import { assertNever } from '../core/assert.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
 import { MAX_FEED_ENTRIES_PER_REPORT, MAX_VALUE_LENGTH } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type NodeReport, type Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
+import {
+  command as heldCommand,
+  emptyHeld,
+  hold,
+  judge,
+  NO_ADVERSARY,
+  rejudge,
+  releaseAll,
+  summaries,
+  type AdversaryRules,
+  type HeldCommand,
+  type HeldList,
+} from './adversary.ts';
+import type { HeldReport } from './protocol.ts';
 import type { DurableStore } from './storage.ts';
 
 /** What a tab stores per decision it is a member of. */
@@ -133,6 +148,17 @@ export interface LiveNodeOptions {
    * the last report, in one or more reports that each fit in a message.
    */
   readonly onReport: (reports: readonly NodeReport[]) => void;
+  /** The network adversary's rules now (the teacher's dashboard sets them). */
+  readonly adversary?: () => AdversaryRules;
+  /** The messages this node holds changed: the classroom tells the hosts (coalesced per frame). */
+  readonly onHeld?: (held: HeldReport) => void;
+}
+
+/** A message held for the teacher: what the node delivers when it is released. */
+interface HeldPayload {
+  readonly from: PeerId;
+  readonly message: unknown;
+  readonly id: MessageId;
 }
 
 export class LiveNode {
@@ -145,6 +171,10 @@ export class LiveNode {
   private storageFull = false;
   /** False while the machine starts: its first effects arrive before `handle` is assigned. */
   private started = false;
+  /** Messages held for the teacher (memory only: a crash forgets them, as a real network would). */
+  private held: HeldList<HeldPayload> = emptyHeld();
+  /** Messages lost to a partition or a cut. */
+  private lost = 0;
 
   constructor(private readonly options: LiveNodeOptions) {
     const key = nodeKey(options.decision.id);
@@ -235,7 +265,60 @@ export class LiveNode {
     if (!this.options.decision.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
     const message = this.options.spec.parseMessage(raw);
     if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    this.deliverAfterDelay(from, message, id);
+    const verdict = judge(this.rules(), from, this.options.self);
+    switch (verdict.kind) {
+      case 'pass':
+        return this.deliverAfterDelay(from, message, id, verdict.extraDelayMs);
+      case 'hold':
+        this.held = hold(this.held, from, message, { from, message, id }, this.options.now());
+        return this.heldChanged();
+      case 'lost':
+        this.lost++;
+        return this.heldChanged();
+      default:
+        return assertNever(verdict, 'adversary verdict');
+    }
+  }
+
+  /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
+  commandHeld(cmd: HeldCommand): void {
+    if (this.stopped) return;
+    const outcome = heldCommand(this.held, cmd);
+    this.held = outcome.list;
+    for (const { from, message, id } of outcome.deliver) this.deliver(from, message, id);
+    this.heldChanged();
+  }
+
+  /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
+  rulesChanged(): void {
+    if (this.stopped) return;
+    const out = rejudge(this.held, this.rules(), this.options.self);
+    this.held = out.list;
+    this.lost += out.lost;
+    for (const { from, message, id } of out.deliver) this.deliver(from, message, id);
+    this.heldChanged();
+  }
+
+  /** The teacher's screen is gone: every held message is delivered, in arrival order. */
+  releaseHeld(): void {
+    if (this.stopped) return;
+    const out = releaseAll(this.held);
+    this.held = out.list;
+    for (const { from, message, id } of out.deliver) this.deliver(from, message, id);
+    this.heldChanged();
+  }
+
+  /** What this node holds, for the dashboard. */
+  heldReport(): HeldReport {
+    return { entries: summaries(this.held, this.options.now()), overflowed: this.held.overflowed, crashed: false, lost: this.lost };
+  }
+
+  private rules(): AdversaryRules {
+    return this.options.adversary?.() ?? NO_ADVERSARY;
+  }
+
+  private heldChanged(): void {
+    this.options.onHeld?.(this.heldReport());
   }
 
   /** A stop is a crash of this node as far as the dashboard knows: what it did is reported at once. */
@@ -261,8 +344,8 @@ export class LiveNode {
     this.reports.endStep();
   }
 
-  private deliverAfterDelay(from: PeerId, message: unknown, id: MessageId): void {
-    const delayMs = this.options.deliveryDelayMs();
+  private deliverAfterDelay(from: PeerId, message: unknown, id: MessageId, extraDelayMs = 0): void {
+    const delayMs = this.options.deliveryDelayMs() + extraDelayMs;
     if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
     else this.deliver(from, message, id);
   }

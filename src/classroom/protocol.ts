@@ -18,6 +18,7 @@ import {
   type UnknownRecord,
 } from '../core/validate.ts';
 import { isScenarioName, type ScenarioName } from './scenarios.ts';
+import { parseRules, type AdversaryRules, type HeldCommand, type HeldSummary } from './adversary.ts';
 import {
   isBookId,
   parseBookAnnouncement,
@@ -30,6 +31,7 @@ import {
 import { isLogIndex } from '../core/log.ts';
 import {
   MAX_EVIDENCE_PER_REPORT,
+  MAX_HELD_PER_NODE,
   MAX_FEED_ENTRIES_PER_REPORT,
   MAX_MESSAGE_DELAY_MS,
   MAX_MESSAGE_SEQ,
@@ -187,7 +189,65 @@ export type ClassroomMessage =
   /** Member ↔ member: one algorithm message of one decision (validated by that algorithm), with its id. */
   | { readonly type: 'algo'; readonly decision: DecisionId; readonly id: MessageId; readonly message: unknown }
   /** Member → hosts: what my node did since my last report (see NodeReport). */
-  | { readonly type: 'report'; readonly decision: DecisionId; readonly report: NodeReport };
+  | { readonly type: 'report'; readonly decision: DecisionId; readonly report: NodeReport }
+  /** Host → the members of one decision: a safety property broke, and who decided what (see SafetyVerdict). */
+  | { readonly type: 'verdict'; readonly decision: DecisionId; readonly verdict: SafetyVerdict }
+  /** Host → everyone: the network adversary's rules (adversary.ts), for every decision. */
+  | { readonly type: 'adversary'; readonly rules: AdversaryRules }
+  /** Host → one member: act on my node of `decision` (a held message, a crash, a restart, a staged proposal). */
+  | { readonly type: 'control'; readonly decision: DecisionId; readonly control: NodeControl }
+  /** Member → hosts: the messages my node of `decision` holds now (all of them, replacing the last list). */
+  | { readonly type: 'held'; readonly decision: DecisionId; readonly held: HeldReport };
+
+/** What the teacher's dashboard may make one member's node do. */
+export type NodeControl =
+  | HeldCommand
+  /** The machine stops and forgets its memory; what it persisted stays. */
+  | { readonly do: 'crash' }
+  /** A crashed node starts again from storage only. */
+  | { readonly do: 'restart' }
+  /** tryInitialize(value), staged by the dashboard (the FLP scene, the presets). */
+  | { readonly do: 'propose'; readonly value: Value };
+
+export interface HeldReport {
+  readonly entries: readonly HeldSummary[];
+  /** Distinct messages lost because the list was full. */
+  readonly overflowed: number;
+  /** The teacher crashed this node (it holds nothing; it is not running). */
+  readonly crashed: boolean;
+  /** Messages lost to a partition or a cut since the node started. */
+  readonly lost: number;
+}
+
+/** A safety property a decision can break: what a phone shouts about. */
+export type SafetyProperty = 'Agreement' | 'Validity';
+
+/**
+ * The teacher's screen's finding about one decision, sent to its members when Agreement or
+ * Validity breaks: every phone says so, beside what its own node decided. `decided` lists the
+ * believed decisions (value and who), `unproposed` the decided values nobody proposed.
+ */
+export interface SafetyVerdict {
+  readonly broken: readonly SafetyProperty[];
+  readonly decided: readonly { readonly value: Value; readonly members: readonly PeerId[] }[];
+  readonly unproposed: readonly Value[];
+}
+
+function parseVerdict(raw: unknown): SafetyVerdict | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { broken, decided, unproposed } = raw;
+  const isProperty = (p: unknown): p is SafetyProperty => p === 'Agreement' || p === 'Validity';
+  if (!isBoundedArray(broken, 2, isProperty) || broken.length === 0) return undefined;
+  const isGroup = (g: unknown): g is { value: Value; members: PeerId[] } =>
+    isRecord(g) && isValue(g.value) && isBoundedArray(g.members, MAX_PEERS_PER_ROOM, isPeerId);
+  if (!isBoundedArray(decided, MAX_PEERS_PER_ROOM, isGroup)) return undefined;
+  if (!isBoundedArray(unproposed, MAX_PEERS_PER_ROOM, isValue)) return undefined;
+  return {
+    broken: [...new Set(broken)],
+    decided: decided.map((g) => ({ value: g.value, members: [...g.members] })),
+    unproposed: [...unproposed],
+  };
+}
 
 export type ClassroomMessageType = ClassroomMessage['type'];
 
@@ -358,6 +418,44 @@ export function parseReport(raw: unknown): NodeReport | undefined {
   };
 }
 
+function parseControl(raw: unknown): NodeControl | undefined {
+  if (!isRecord(raw)) return undefined;
+  switch (raw.do) {
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return isCounter(raw.entry) ? { do: raw.do, entry: raw.entry } : undefined;
+    case 'step':
+    case 'crash':
+    case 'restart':
+      return { do: raw.do };
+    case 'propose':
+      return isValue(raw.value) ? { do: 'propose', value: raw.value } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isHeldSummary(raw: unknown): raw is HeldSummary {
+  if (!isRecord(raw) || !isCounter(raw.entry) || !isPeerId(raw.from) || !isText(raw.kind) || !isText(raw.summary)) return false;
+  return (raw.value === undefined || isValue(raw.value)) && isCounter(raw.copies) && raw.copies >= 1 && isCounter(raw.heldForMs);
+}
+
+export function parseHeldReport(raw: unknown): HeldReport | undefined {
+  if (!isRecord(raw) || !isBoundedArray(raw.entries, MAX_HELD_PER_NODE, isHeldSummary)) return undefined;
+  if (!isCounter(raw.overflowed) || !isCounter(raw.lost) || typeof raw.crashed !== 'boolean') return undefined;
+  const entries = raw.entries.map((e) => ({
+    entry: e.entry,
+    from: e.from,
+    kind: e.kind,
+    summary: e.summary,
+    ...(e.value !== undefined ? { value: e.value } : {}),
+    copies: e.copies,
+    heldForMs: e.heldForMs,
+  }));
+  return { entries, overflowed: raw.overflowed, crashed: raw.crashed, lost: raw.lost };
+}
+
 type Parsers = { readonly [K in ClassroomMessageType]: (raw: UnknownRecord) => ClassroomMessage | undefined };
 
 const PARSERS: Parsers = {
@@ -389,6 +487,22 @@ const PARSERS: Parsers = {
   report: (raw) => {
     const report = isDecisionId(raw.decision) ? parseReport(raw.report) : undefined;
     return report && { type: 'report', decision: raw.decision as DecisionId, report };
+  },
+  verdict: (raw) => {
+    const verdict = isDecisionId(raw.decision) ? parseVerdict(raw.verdict) : undefined;
+    return verdict && { type: 'verdict', decision: raw.decision as DecisionId, verdict };
+  },
+  adversary: (raw) => {
+    const rules = parseRules(raw.rules);
+    return rules && { type: 'adversary', rules };
+  },
+  control: (raw) => {
+    const control = isDecisionId(raw.decision) ? parseControl(raw.control) : undefined;
+    return control && { type: 'control', decision: raw.decision as DecisionId, control };
+  },
+  held: (raw) => {
+    const held = isDecisionId(raw.decision) ? parseHeldReport(raw.held) : undefined;
+    return held && { type: 'held', decision: raw.decision as DecisionId, held };
   },
 };
 

@@ -1,10 +1,10 @@
 import { createSubscriber } from 'svelte/reactivity';
-import type { Classroom } from '../classroom/classroom.ts';
+import type { Classroom, MyPart } from '../classroom/classroom.ts';
 import type { DecisionRecord, FlaggedPeer, PeerClaim } from '../classroom/dashboard.ts';
 import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
-import type { PropertyReport } from '../classroom/properties.ts';
-import type { DecisionAnnouncement, DecisionId } from '../classroom/protocol.ts';
+import type { MemberLiveness, PropertyReport } from '../classroom/properties.ts';
+import type { DecisionAnnouncement, DecisionId, SafetyVerdict } from '../classroom/protocol.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
@@ -17,6 +17,11 @@ import type { StateMachineName } from '../core/state-machine.ts';
 import type { LogView } from '../core/types.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
+import type { AdversaryRules, RoomHeld } from '../classroom/adversary.ts';
+import type { PresetProgress } from '../classroom/live-presets.ts';
+import type { PresetName } from '../classroom/preset-names.ts';
+import type { HeldReport, NodeControl } from '../classroom/protocol.ts';
+import { systemClock } from '../transport/clock.ts';
 
 /** "undecided for 42 s" must tick even when no message arrives. */
 const CLOCK_TICK_MS = 1_000;
@@ -40,6 +45,17 @@ export interface MyReplicaState {
   readonly storage: NodeView['storage'];
 }
 
+/**
+ * A past decision as it was when the next one started: its properties and judgement with the
+ * liveness of that moment, so the history does not repaint an old decision with who is up today.
+ */
+export interface PastDecision {
+  readonly properties: PropertyReport | undefined;
+  readonly judgement: DecisionJudgement | undefined;
+  readonly liveness: ReadonlyMap<PeerId, MemberLiveness>;
+  readonly atMs: number;
+}
+
 /** A derived view computed once per change of the dashboard (and of the clock tick), not per read. */
 interface Cached<T> {
   readonly key: string;
@@ -60,6 +76,9 @@ export class ClassroomState {
   #now = $state.raw(Date.now());
   #properties = new Map<DecisionId, Cached<PropertyReport | undefined>>();
   #judgements = new Map<DecisionId, Cached<DecisionJudgement | undefined>>();
+  /** Past decisions frozen when a newer one started (see PastDecision); at most MAX_DECISION_HISTORY. */
+  #past = new Map<DecisionId, PastDecision>();
+  #newest: DecisionId | undefined;
   readonly #subscribe = createSubscriber((update) => {
     const gate = new FrameGate(this.#scheduleFrame, update);
     const unsubscribe = this.#classroom.subscribe(() => gate.request());
@@ -121,7 +140,38 @@ export class ClassroomState {
   /** Decisions this tab knows of, newest first. */
   get decisions(): DecisionAnnouncement[] {
     this.#subscribe();
-    return this.#classroom.decisions();
+    const list = this.#classroom.decisions();
+    this.#notePast(list);
+    return list;
+  }
+
+  /**
+   * The dashboard freezes each decision as a newer one starts. Decisions already past when this
+   * tab opened (a reloaded dashboard) are frozen on first sight: the best this tab can know.
+   */
+  #notePast(list: readonly DecisionAnnouncement[]): void {
+    const newest = list[0]?.id;
+    if (newest === this.#newest || this.#classroom.dashboard === undefined) return;
+    this.#newest = newest;
+    const keep = new Set(list.map((d) => d.id));
+    for (const id of this.#past.keys()) if (!keep.has(id)) this.#past.delete(id);
+    for (const past of list.slice(1)) {
+      if (this.#past.has(past.id)) continue;
+      const liveness = new Map(past.members.map((m) => [m, this.#classroom.liveness(m)]));
+      this.#past.set(past.id, {
+        properties: this.#classroom.dashboard.properties(past.id, (peer) => liveness.get(peer) ?? 'crashed', this.#now),
+        judgement: this.#classroom.dashboard.judge(past.id, this.#now),
+        liveness,
+        atMs: this.#now,
+      });
+    }
+  }
+
+  /** Dashboard only: a past decision as it was when the next one started (undefined for the current one). */
+  past(decision: DecisionId): PastDecision | undefined {
+    this.#subscribe();
+    this.#notePast(this.#classroom.decisions());
+    return this.#past.get(decision);
   }
 
   myNode(decision: DecisionId): MyNodeState | undefined {
@@ -192,6 +242,18 @@ export class ClassroomState {
     return this.#classroom.submit(book, command);
   }
 
+  /** Members: my part in a decision (not a member, or what my node decided), current or past. */
+  myPart(decision: DecisionId): MyPart {
+    this.#subscribe();
+    return this.#classroom.myPart(decision);
+  }
+
+  /** Members: the teacher's screen's verdict when Agreement or Validity broke in a decision. */
+  verdict(decision: DecisionId): SafetyVerdict | undefined {
+    this.#subscribe();
+    return this.#classroom.verdict(decision);
+  }
+
   /** Dashboard only: the record of one decision, as the members reported it. */
   record(decision: DecisionId): DecisionRecord | undefined {
     this.#subscribe();
@@ -248,5 +310,50 @@ export class ClassroomState {
 
   propose(decision: DecisionId, value: Value): string | undefined {
     return this.#classroom.propose(decision, value);
+  }
+
+  // ---- the network adversary -------------------------------------------------------------
+
+  get adversary(): AdversaryRules {
+    this.#subscribe();
+    return this.#classroom.adversary;
+  }
+
+  setAdversary(rules: AdversaryRules): void {
+    this.#classroom.setAdversary(rules);
+  }
+
+  /** Dashboard: what `peer`'s node of `decision` holds, as it last reported. */
+  heldAt(decision: DecisionId, peer: PeerId): HeldReport | undefined {
+    this.#subscribe();
+    return this.#classroom.heldAt(decision, peer);
+  }
+
+  /** Dashboard: the oldest message held anywhere in `decision` (what Step delivers). */
+  oldestHeld(decision: DecisionId): RoomHeld | undefined {
+    this.#subscribe();
+    return this.#classroom.oldestHeld(decision);
+  }
+
+  control(decision: DecisionId, peer: PeerId, control: NodeControl): void {
+    this.#classroom.control(decision, peer, control);
+  }
+
+  /** Runs a demonstration preset on `decision`; `onProgress` hears each step. Its steps load on first use. */
+  async runPreset(decision: DecisionAnnouncement, name: PresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
+    const { runLivePreset } = await import('../classroom/live-presets.ts');
+    return runLivePreset(this.#classroom, decision, name, systemClock, onProgress);
+  }
+
+  /** Phone: when held messages were released because the teacher's screen was gone. */
+  get releasedForTeacherGoneAt(): number | undefined {
+    this.#subscribe();
+    return this.#classroom.releasedForTeacherGoneAt;
+  }
+
+  /** Phone: the teacher crashed my node of `decision`. */
+  crashedByTeacher(decision: DecisionId): boolean {
+    this.#subscribe();
+    return this.#classroom.crashedByTeacherIn(decision);
   }
 }

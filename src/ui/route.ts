@@ -13,6 +13,7 @@
  * test-hook.ts), so `?test=1` is an unknown parameter like any other and is ignored.
  * Parsing never throws: bad input yields a route that explains what was wrong.
  */
+import { isPresetName, PRESET_ALGORITHMS, PRESET_NODES } from '../classroom/preset-names.ts';
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import { parseDisplayName } from '../rooms/names.ts';
 import { isAlgorithmName } from '../machines/names.ts';
@@ -47,7 +48,12 @@ export function parseRoute(search: string): Route {
     const run = parseSoloRun(params);
     const setup = parseSoloSetup(params);
     // The FLP scene is always its own five nodes and voting rule, whatever else the link says.
-    const staged = run.start.kind === 'flp' ? { ...setup, algorithm: run.start.algorithm, nodes: FLP_NODES } : setup;
+    const staged =
+      run.start.kind === 'flp'
+        ? { ...setup, algorithm: run.start.algorithm, nodes: FLP_NODES }
+        : run.start.kind === 'preset'
+          ? { ...setup, algorithm: PRESET_ALGORITHMS[run.start.name], nodes: PRESET_NODES }
+          : setup;
     return { kind: 'solo', setup: staged, ...run };
   }
   if (params.get('lessons') === '1') return { kind: 'lessons', chapter: params.get('chapter') ?? undefined };
@@ -77,8 +83,13 @@ function parseSoloSetup(params: URLSearchParams): SoloSetup {
 /** The FLP scene runs 5 nodes of majority or tiebreak voting; other algorithms start fresh. */
 function parseSoloRun(params: URLSearchParams): { start: SoloStart; commands: readonly SoloCommand[]; runProblem?: string } {
   const algorithm = params.get('algorithm');
+  const preset = params.get('preset') ?? '';
   const start: SoloStart =
-    params.get('scene') === 'flp' ? { kind: 'flp', algorithm: algorithm === 'tiebreak' ? 'tiebreak' : 'majority' } : { kind: 'fresh' };
+    params.get('scene') === 'flp'
+      ? { kind: 'flp', algorithm: algorithm === 'tiebreak' ? 'tiebreak' : 'majority' }
+      : params.get('scene') === 'preset' && isPresetName(preset)
+        ? { kind: 'preset', name: preset }
+        : { kind: 'fresh' };
   const decoded = decodeCommands(params.get('run') ?? '');
   return typeof decoded === 'string'
     ? { start, commands: [], runProblem: `This link's run can't be read (${decoded}); starting from its setup instead.` }
@@ -94,6 +105,10 @@ export function soloRunHref(script: SoloScript): string {
     seed: String(script.setup.seed),
   });
   if (script.start.kind === 'flp') search.set('scene', 'flp');
+  if (script.start.kind === 'preset') {
+    search.set('scene', 'preset');
+    search.set('preset', script.start.name);
+  }
   if (script.commands.length > 0) search.set('run', encodeCommands(script.commands));
   return `?${search.toString()}`;
 }

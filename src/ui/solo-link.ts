@@ -3,6 +3,7 @@
  * Kept apart from the replaying code so the router can read a shared link without loading the
  * simulator (the entry chunk stays small: scripts/check-budgets.ts).
  */
+import type { PresetName } from '../classroom/preset-names.ts';
 import { assertNever } from '../core/assert.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import { MAX_SOLO_COMMANDS, MAX_VALUE_LENGTH } from '../limits.ts';
@@ -26,7 +27,11 @@ export type SoloCommand =
   | { readonly do: 'deliver-all' };
 
 /** How a run begins: a fresh simulation of `setup`, or the staged FLP scene. */
-export type SoloStart = { readonly kind: 'fresh' } | { readonly kind: 'flp'; readonly algorithm: FlpAlgorithm };
+export type SoloStart =
+  | { readonly kind: 'fresh' }
+  | { readonly kind: 'flp'; readonly algorithm: FlpAlgorithm }
+  /** A demonstration preset (classroom/presets.ts) staged by the adversary on five nodes. */
+  | { readonly kind: 'preset'; readonly name: PresetName };
 
 export interface SoloScript {
   readonly setup: SoloSetup;

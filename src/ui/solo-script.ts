@@ -12,6 +12,7 @@
 import { assertNever } from '../core/assert.ts';
 import type { Simulation } from '../sim/simulator.ts';
 import { applyHold, newSimulation, stageFlp, type HoldMode } from './solo.ts';
+import type { PresetName } from '../classroom/preset-names.ts';
 import { encodeCommand, type SoloCommand, type SoloScript, type SoloStart } from './solo-link.ts';
 
 export type { SoloCommand, SoloScript, SoloStart } from './solo-link.ts';
@@ -24,6 +25,19 @@ export interface Replayed {
   readonly applied: number;
   /** Why a command could not be carried out (only a hand-edited link gets here). */
   readonly problem?: string;
+}
+
+/** Stages a preset (solo-presets.ts, which registers itself when loaded: solo mode's first paint does without it). */
+type PresetStager = (name: PresetName, seed: number) => { sim: Simulation; hold: HoldMode };
+let presetStager: PresetStager | undefined;
+
+export function registerPresetStager(stager: PresetStager): void {
+  presetStager = stager;
+}
+
+/** True once the presets are loaded: a script with a preset start can be replayed. */
+export function presetsLoaded(): boolean {
+  return presetStager !== undefined;
 }
 
 /**
@@ -57,6 +71,11 @@ function begin(script: SoloScript): { sim: Simulation; hold: HoldMode } {
       return { sim: newSimulation(script.setup), hold: { kind: 'off' } };
     case 'flp':
       return stageFlp(script.start.algorithm, script.setup.seed);
+    case 'preset': {
+      if (presetStager === undefined) throw new Error('the demonstration presets are still loading');
+      const { sim, hold } = presetStager(script.start.name, script.setup.seed);
+      return { sim, hold };
+    }
     default:
       return assertNever(script.start, 'solo start');
   }

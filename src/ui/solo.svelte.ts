@@ -1,9 +1,10 @@
+import { PRESET_ALGORITHMS, PRESET_NODES, type PresetName } from '../classroom/preset-names.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { Simulation } from '../sim/simulator.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
 import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
 import { FLP_NODES, snapshotOf, type FlpAlgorithm, type HoldMode, type SoloSetup, type SoloSnapshot } from './solo.ts';
-import { apply, branchAt, replay, type SoloCommand, type SoloScript, type SoloStart } from './solo-script.ts';
+import { apply, branchAt, presetsLoaded, replay, type SoloCommand, type SoloScript, type SoloStart } from './solo-script.ts';
 
 /**
  * Solo mode's state: one deterministic `Simulation` driven by the user's commands, which are
@@ -29,6 +30,13 @@ export class Solo {
   #lastRun: string | undefined = $state.raw(undefined);
 
   constructor(setup: SoloSetup, start: SoloStart = { kind: 'fresh' }, commands: readonly SoloCommand[] = []) {
+    if (start.kind === 'preset' && !presetsLoaded()) {
+      // A shared preset link: begin fresh for the first paint, then stage it once the presets load.
+      const wanted: SoloScript = { setup, start, commands };
+      void import('./solo-presets.ts').then(() => this.#restart(wanted));
+      start = { kind: 'fresh' };
+      commands = [];
+    }
     this.#script = { setup, start, commands: [] };
     const replayed = replay({ setup, start, commands });
     this.#sim = replayed.sim;
@@ -81,6 +89,12 @@ export class Solo {
   }
 
   /** The FLP scene: 2 vs 2 among n1–n4, both candidates held on their way to n5. */
+  /** Stages a demonstration preset (five nodes, its algorithm) with `seed`; its steps load on first use. */
+  async stagePreset(name: PresetName, seed: number): Promise<void> {
+    await import('./solo-presets.ts');
+    this.#restart({ setup: { algorithm: PRESET_ALGORITHMS[name], nodes: PRESET_NODES, seed }, start: { kind: 'preset', name }, commands: [] });
+  }
+
   stageFlp(algorithm: FlpAlgorithm, seed: number): void {
     this.#restart({ setup: { algorithm, nodes: FLP_NODES, seed }, start: { kind: 'flp', algorithm }, commands: [] });
   }

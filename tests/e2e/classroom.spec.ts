@@ -192,11 +192,15 @@ test('impatient tiebreak: an Agreement violation, when it happens, is shown loud
       const decidedHere = (await c.students[i]!.getByTestId('decided-value').textContent())?.trim() ?? '';
       await expect(banner).toContainText(c.names[i]!);
       await expect(card(c.host, c.ids[i]!)).toHaveAttribute('data-decided', new RegExp(decidedHere));
+      // Every phone of the decision says so loudly, beside what its own node decided.
+      await expect(c.students[i]!.getByTestId('violation-alarm')).toContainText('AGREEMENT BROKEN');
+      await expect(c.students[i]!.getByTestId('violation-mine')).toHaveText(`Your node decided “${decidedHere}”.`);
     }
     await expect(c.host.getByTestId('decided-value')).toHaveCount(values.size);
   } else {
     await expect(agreement).toHaveAttribute('data-status', 'ok');
     await expect(c.host.getByTestId('violation-banner')).toHaveCount(0);
+    for (const i of live) await expect(c.students[i]!.getByTestId('violation-alarm')).toHaveCount(0);
   }
   // Which way it went (the run's log says; the deterministic unit test forces a violation).
   console.log(`impatient tiebreak decided: ${[...values].join(' / ')}${values.size > 1 ? ' — Agreement violated and flagged' : ''}`);

@@ -8,7 +8,7 @@ import type { NodeView, Value } from '../../core/types.ts';
 import { isBoundedString } from '../../core/validate.ts';
 import type { DecisionRecord, FeedLine, FlagReason, MemberState, PeerClaim } from '../../classroom/dashboard.ts';
 import type { DecisionClaim, DecisionJudgement, MissingEvidence } from '../../classroom/evidence.ts';
-import type { MemberLiveness, PropertyReport } from '../../classroom/properties.ts';
+import { checkFaultTolerance, type MemberLiveness, type MemberObservation, type PropertyReport } from '../../classroom/properties.ts';
 import type { DecisionAnnouncement } from '../../classroom/protocol.ts';
 import { isScenarioName, proposalChoices, type ScenarioName } from '../../classroom/scenarios.ts';
 import { MAX_VALUE_LENGTH } from '../../limits.ts';
@@ -291,6 +291,8 @@ export function drawParticipant(participants: readonly Value[], random: () => nu
 
 export type StudentAlert =
   | { readonly kind: 'disconnected'; readonly message: string }
+  /** Waiting on a crashed member that this algorithm can decide without (Paxos with a live majority). */
+  | { readonly kind: 'retrying'; readonly message: string }
   | { readonly kind: 'stuck'; readonly message: string };
 
 export interface StudentSituation {
@@ -329,7 +331,23 @@ export function studentAlerts(s: StudentSituation): StudentAlert[] {
   if (s.view === undefined || s.view.decided !== undefined) return alerts;
   const crashed = (s.view.waitingOn ?? []).filter((m) => m !== s.self && s.liveness(m) === 'crashed');
   if (crashed.length > 0) {
-    alerts.push({ kind: 'stuck', message: `Stuck: waiting for ${crashed.map(s.nameOf).join(', ')}, who crashed.` });
+    // The algorithm judges, not the head count: Paxos with a live majority only retries.
+    const observed: MemberObservation[] = s.decision.members.map((id) => ({
+      id,
+      name: s.nameOf(id),
+      liveness: id === s.self ? 'up' : s.liveness(id),
+      decidedValues: [],
+      decidedAtMs: undefined,
+      waitingOn: [],
+      waitingFor: '',
+      tally: {},
+    }));
+    const names = crashed.map(s.nameOf).join(', ');
+    alerts.push(
+      checkFaultTolerance(observed, s.decision.algorithm).canTerminate
+        ? { kind: 'retrying', message: `Retrying without ${names}, who crashed: the members still up can decide.` }
+        : { kind: 'stuck', message: `Stuck: waiting for ${names}, who crashed.` },
+    );
   } else if (s.view.phase === 'split vote') {
     alerts.push({ kind: 'stuck', message: `Stuck: ${s.view.waitingFor}.` });
   } else if (isUnderway(s) && s.nowMs - s.decision.startedAt >= STUCK_AFTER_MS) {

@@ -9,7 +9,7 @@ import { nodeKey } from '../../../src/classroom/live-node.ts';
 import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement, type NodeReport } from '../../../src/classroom/protocol.ts';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
-import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY } from '../../../src/limits.ts';
+import { EARLY_MESSAGE_WAIT_MS, MAX_DECISION_HISTORY, REPORT_FRAME_FALLBACK_MS } from '../../../src/limits.ts';
 import { Prng } from '../../../src/core/prng.ts';
 import { ALGORITHMS } from '../../../src/machines/index.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
@@ -289,6 +289,43 @@ describe('live classroom over the in-memory transport', () => {
     expect(alarms[0]?.message).toContain('Ann decided “blue”');
     expect(alarms[0]?.message).toContain('Cat decided “red”');
     expect([...(alarms[0]?.nodes ?? [])].sort()).toEqual(['n1', 'n3']);
+    // Every phone of the decision is told (within a frame), with who decided what.
+    r.clock.advance(REPORT_FRAME_FALLBACK_MS + 50);
+    for (const id of ['n1', 'n2', 'n3']) {
+      const verdict = r.tab(id).classroom.verdict(decision.id);
+      expect(verdict?.broken).toEqual(['Agreement']);
+      expect(verdict?.decided.map((d) => d.value).sort()).toEqual(['blue', 'red']);
+    }
+    expect(r.tab('n1').classroom.myPart(decision.id)).toEqual({ member: true, known: true, decided: 'blue' });
+  });
+
+  it('a phone believes a verdict only from the teacher’s screen', () => {
+    room = Room.withStudents(['n1', 'n2']);
+    const r = room;
+    const decision = r.start('majority');
+    const verdict = { broken: ['Agreement' as const], decided: [{ value: 'red', members: ['n2'] }], unproposed: [] };
+    r.tab('n2').transport.send('n1', { type: 'verdict', decision: decision.id, verdict });
+    r.clock.advance(50);
+    expect(r.tab('n1').classroom.verdict(decision.id)).toBeUndefined();
+    expect(r.tab('n1').classroom.node(decision.id)).toBeDefined();
+  });
+});
+
+describe('earlier decisions on a phone', () => {
+  it('knows what my node decided after its node stopped, and which decisions I was not in', () => {
+    room = Room.withStudents(['n1', 'n2', 'n3']);
+    const r = room;
+    const first = r.start('majority');
+    r.tab('n1').classroom.propose(first.id, 'green');
+    r.clock.advanceUntil(() => ['n1', 'n2', 'n3'].every((id) => r.decidedBy(first, id) !== undefined), 10_000);
+    for (let i = 0; i < 3; i++) r.start('majority');
+    expect(r.tab('n2').classroom.node(first.id)).toBeUndefined(); // only the newest 3 keep a node
+    expect(r.tab('n2').classroom.myPart(first.id)).toEqual({ member: true, known: true, decided: 'green' });
+    // A late joiner was in none of them.
+    r.open('n4', 'student');
+    r.clock.advance(100);
+    const latest = r.tab('n4').classroom.decisions()[0];
+    expect(latest && r.tab('n4').classroom.myPart(latest.id)).toEqual({ member: false });
   });
 });
 

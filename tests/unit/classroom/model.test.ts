@@ -189,8 +189,16 @@ describe('phone read-models', () => {
 
   it('says when my decision is stuck, and why', () => {
     const waiting = view({ phase: 'asking', waitingFor: 'an answer from coordinator e', waitingOn: ['e'] });
-    const crashedCoordinator = studentAlerts({ ...base, view: waiting, liveness: (p) => (p === 'e' ? 'crashed' : 'up') });
+    const coordinator = { ...base, decision: { ...announcement, algorithm: 'coordinator' as const } };
+    const crashedCoordinator = studentAlerts({ ...coordinator, view: waiting, liveness: (p) => (p === 'e' ? 'crashed' : 'up') });
     expect(crashedCoordinator).toEqual([{ kind: 'stuck', message: 'Stuck: waiting for Eve, who crashed.' }]);
+    // Paxos with 2 of 5 crashed is not stuck: a majority is up, so the phone says it retries.
+    const promises = view({ phase: 'preparing', waitingFor: 'promises', waitingOn: ['d', 'e'] });
+    const paxos = studentAlerts({ ...base, view: promises, liveness: (p) => (p === 'd' || p === 'e' ? 'crashed' : 'up') });
+    expect(paxos).toEqual([{ kind: 'retrying', message: 'Retrying without Dan, Eve, who crashed: the members still up can decide.' }]);
+    // …and with 3 of 5 crashed it is.
+    const minority = studentAlerts({ ...base, view: promises, liveness: (p) => (p === 'a' || p === 'b' ? 'up' : 'crashed') });
+    expect(minority.map((a) => a.kind)).toEqual(['disconnected', 'stuck']);
     const split = view({ phase: 'split vote', waitingFor: 'a majority that can never come' });
     expect(studentAlerts({ ...base, view: split, liveness: () => 'up' })[0]?.kind).toBe('stuck');
     const slow = view({ phase: 'preparing', waitingFor: 'promises from 3 more of b, c, d' });

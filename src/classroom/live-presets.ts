@@ -1,0 +1,110 @@
+/**
+ * A demonstration preset (presets.ts) run by the teacher's dashboard in a live room: the same
+ * steps the simulator runs, carried out through the adversary's controls (rules broadcast to
+ * every member, held messages delivered by their receiving node, crashes and restarts, staged
+ * proposals), each waiting for the members' reports of what they hold and decided.
+ */
+import type { Value } from '../core/types.ts';
+import { PRESET_STEP_TIMEOUT_MS } from '../limits.ts';
+import type { TransportClock } from '../transport/clock.ts';
+import type { PeerId } from '../transport/types.ts';
+import type { Classroom } from './classroom.ts';
+import { PRESETS, roleMap, rulesInRoom, runPreset, type PresetHeld, type PresetHost, type PresetName, type PresetWait, type Role } from './presets.ts';
+import type { DecisionAnnouncement } from './protocol.ts';
+
+export type PresetProgress =
+  | { readonly state: 'running'; readonly waitingFor: string | undefined; readonly said: readonly string[] }
+  | { readonly state: 'done'; readonly said: readonly string[] }
+  | { readonly state: 'failed'; readonly why: string; readonly said: readonly string[] };
+
+/**
+ * Runs `name` on `decision` (a decision of its algorithm among five members). Returns a handle
+ * whose `progress` the dashboard shows; `onProgress` hears every change. `stop()` abandons it
+ * (the rules stay as they are: the teacher clears them with the adversary's controls).
+ */
+export function runLivePreset(
+  classroom: Classroom,
+  decision: DecisionAnnouncement,
+  name: PresetName,
+  clock: TransportClock,
+  onProgress: (progress: PresetProgress) => void,
+): { stop(): void; readonly progress: PresetProgress } {
+  const preset = PRESETS[name];
+  const said: string[] = [];
+  let progress: PresetProgress = { state: 'running', waitingFor: undefined, said };
+  const report = (next: PresetProgress): void => {
+    progress = next;
+    onProgress(next);
+  };
+  if (!preset.runsOn.includes(decision.algorithm)) {
+    report({ state: 'failed', why: `the preset runs ${preset.runsOn.join(' or ')}; this decision runs ${decision.algorithm}`, said });
+    return { stop: () => undefined, progress };
+  }
+  let roles: ReturnType<typeof roleMap<PeerId>>;
+  try {
+    roles = roleMap(decision.members);
+  } catch (error) {
+    report({ state: 'failed', why: error instanceof Error ? error.message : String(error), said });
+    return { stop: () => undefined, progress };
+  }
+  const { peerOf, roleOf } = roles;
+  const control = (role: Role, c: Parameters<Classroom['control']>[2]): void => classroom.control(decision.id, peerOf(role), c);
+  const host: PresetHost = {
+    setRules: (rules) => classroom.setAdversary(rulesInRoom(rules, peerOf)),
+    propose: (node, value: Value) => control(node, { do: 'propose', value }),
+    crash: (node) => control(node, { do: 'crash' }),
+    restart: (node) => control(node, { do: 'restart' }),
+    held: (at): PresetHeld[] =>
+      (classroom.heldAt(decision.id, peerOf(at))?.entries ?? []).flatMap((e) => {
+        const from = roleOf(e.from);
+        return from === undefined ? [] : [{ entry: e.entry, from, kind: e.kind, summary: e.summary }];
+      }),
+    deliver: (at, entry) => control(at, { do: 'deliver', entry }),
+    hasDecided: (node) => (classroom.dashboard?.decision(decision.id)?.members.get(peerOf(node))?.decidedValues.length ?? 0) > 0,
+    say: (text) => said.push(text),
+  };
+  const steps = runPreset(preset, host);
+  let stopped = false;
+  let wait: PresetWait | undefined;
+  let deadline: unknown;
+  const unsubscribe = classroom.subscribe(() => {
+    if (wait !== undefined && wait.ready()) advance();
+  });
+  const finish = (next: PresetProgress): void => {
+    stopped = true;
+    unsubscribe();
+    if (deadline !== undefined) clock.clearTimeout(deadline);
+    report(next);
+  };
+  function advance(): void {
+    if (stopped) return;
+    if (deadline !== undefined) clock.clearTimeout(deadline);
+    deadline = undefined;
+    wait = undefined;
+    let next: IteratorResult<PresetWait, void>;
+    try {
+      next = steps.next();
+    } catch (error) {
+      return finish({ state: 'failed', why: error instanceof Error ? error.message : String(error), said });
+    }
+    if (next.done) return finish({ state: 'done', said });
+    const pending = next.value;
+    wait = pending;
+    report({ state: 'running', waitingFor: pending.why, said });
+    deadline = clock.setTimeout(() => {
+      if (wait === pending && !stopped) finish({ state: 'failed', why: `waited ${PRESET_STEP_TIMEOUT_MS / 1000} s for ${pending.why}`, said });
+    }, PRESET_STEP_TIMEOUT_MS);
+    // A condition true already (a report that arrived with the step) goes on at once, but not
+    // nested in this call: the next report will do, or a zero timer.
+    if (pending.ready()) clock.setTimeout(() => wait === pending && advance(), 0);
+  }
+  advance();
+  return {
+    stop: () => {
+      if (!stopped) finish({ state: 'failed', why: 'stopped by the teacher', said });
+    },
+    get progress() {
+      return progress;
+    },
+  };
+}

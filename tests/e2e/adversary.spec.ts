@@ -1,0 +1,123 @@
+/**
+ * The network adversary end to end: five real Chromium student tabs and the teacher's dashboard
+ * over real WebRTC; the teacher holds, pauses, delivers, partitions and crashes from the
+ * dashboard's adversary panel (by keyboard: every control is a button or field), and runs every
+ * demonstration preset. One room for the whole spec
+ * (each scene is a new decision in it); every wait is on a condition.
+ */
+import type { Page } from '@playwright/test';
+import { PRESETS, type PresetName } from '../../src/classroom/presets.ts';
+import { expect, test } from './support/fixtures.ts';
+import { card, openClass, proposeButton, startDecision, type Class } from './support/classroom.ts';
+
+const DECIDE_MS = 20_000;
+
+/** The preset roles n1…n5 are the members in sorted order. */
+function roles(c: Class): { id: (role: number) => string; page: (role: number) => Page } {
+  const sorted = [...c.ids].sort();
+  return {
+    id: (role) => sorted[role - 1]!,
+    page: (role) => c.students[c.ids.indexOf(sorted[role - 1]!)]!,
+  };
+}
+
+function heldEntry(host: Page, to: string, from: string, kind: string) {
+  return host.locator(`[data-testid="held-entry"][data-to="${to}"][data-from="${from}"][data-kind="${kind}"]`);
+}
+
+async function runPreset(host: Page, name: PresetName): Promise<void> {
+  await host.getByTestId('adversary-preset').selectOption(name);
+  await host.getByTestId('adversary-run-preset').press('Enter');
+  await expect(host.getByTestId('adversary-preset-state')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+}
+
+/** Everything the last rules released has been delivered: no node lists a held message. */
+async function nothingHeld(host: Page): Promise<void> {
+  await expect(host.getByTestId('held-entry')).toHaveCount(0, { timeout: DECIDE_MS });
+}
+
+test('the teacher holds the network: FLP decided by delivery order both ways, a partition, every preset', async ({ tabs }) => {
+  test.setTimeout(180_000);
+  const c = await openClass(tabs, 5);
+  const { id, page } = roles(c);
+  const host = c.host;
+
+  await test.step('FLP, red first, with the room paused while the class talks', async () => {
+    await startDecision(c, 'tiebreak', 'colors');
+    await runPreset(host, 'flp-scene');
+    await expect(heldEntry(host, id(5), id(1), 'candidate')).toHaveAttribute('data-value', 'red');
+    await expect(heldEntry(host, id(5), id(2), 'candidate')).toHaveAttribute('data-value', 'blue');
+    await host.getByTestId('adversary-pause').press('Enter');
+    await expect(host.getByTestId('adversary-pause')).toHaveAttribute('aria-pressed', 'true');
+    await expect(host.getByTestId('adversary-said')).toContainText('Paused');
+    for (const student of c.students) await expect(student.getByTestId('adversary-notice')).toContainText('paused');
+    await heldEntry(host, id(5), id(1), 'candidate').getByTestId('held-deliver').press('Enter');
+    // Paused: n5 voted red, but its vote waits at every receiver; nobody decides yet.
+    await expect(host.locator(`[data-testid="held-entry"][data-from="${id(5)}"][data-kind="vote"]`).first()).toBeVisible();
+    await expect(host.getByTestId('undecided')).toBeVisible();
+    await host.getByTestId('adversary-clear').press('Enter');
+    await expect(host.getByTestId('decided-value')).toHaveText('red', { timeout: DECIDE_MS });
+    for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText('red', { timeout: DECIDE_MS });
+  });
+
+  await test.step('FLP, blue first: the same state, the other order', async () => {
+    await startDecision(c, 'tiebreak', 'colors');
+    await runPreset(host, 'flp-scene');
+    await heldEntry(host, id(5), id(2), 'candidate').getByTestId('held-deliver').press('Enter');
+    await host.getByTestId('adversary-clear').press('Enter');
+    await expect(host.getByTestId('decided-value')).toHaveText('blue', { timeout: DECIDE_MS });
+  });
+
+  await test.step('a partition leaving a minority stops it deciding Paxos; healing lets it learn', async () => {
+    await startDecision(c, 'paxos', 'colors');
+    // Tap to assign: n1–n3 into group A, n4 and n5 into group B.
+    for (const role of [1, 2, 3]) await host.locator(`[data-testid="adversary-node"][data-peer="${id(role)}"] [data-testid="adversary-group"]`).press('Enter');
+    for (const role of [4, 5]) {
+      const group = host.locator(`[data-testid="adversary-node"][data-peer="${id(role)}"] [data-testid="adversary-group"]`);
+      await group.press('Enter');
+      await expect(group).toHaveText(/group A/);
+      await group.press('Enter');
+      await expect(group).toHaveText(/group B/);
+    }
+    await proposeButton(page(4), 'blue').click();
+    await proposeButton(page(1), 'red').click();
+    for (const role of [1, 2, 3]) await expect(page(role).getByTestId('decided-value')).toHaveText('red', { timeout: DECIDE_MS });
+    // The minority had its own proposal and every retransmission to the others lost: still undecided.
+    for (const role of [4, 5]) await expect(page(role).getByTestId('decided-value')).toHaveCount(0);
+    await expect(page(4).getByTestId('adversary-notice')).toContainText('partitioned');
+    await host.getByTestId('adversary-heal').press('Enter');
+    for (const role of [4, 5]) await expect(page(role).getByTestId('decided-value')).toHaveText('red', { timeout: DECIDE_MS });
+  });
+
+  await test.step('crash a node from the dashboard and restart it from storage', async () => {
+    const target = id(3);
+    await host.locator(`[data-testid="adversary-node"][data-peer="${target}"] [data-testid="adversary-crash"]`).press('Enter');
+    await expect(card(host, target)).toHaveAttribute('data-liveness', /crashed/);
+    await expect(page(3).getByTestId('adversary-notice')).toContainText('crashed your node');
+    await host.locator(`[data-testid="adversary-node"][data-peer="${target}"] [data-testid="adversary-restart"]`).press('Enter');
+    await expect(card(host, target)).not.toHaveAttribute('data-liveness', /crashed/);
+    await expect(page(3).getByTestId('decided-value')).toHaveText('red');
+  });
+
+  const failures: PresetName[] = ['coordinator-crash', 'majority-split', 'tiebreak-crash', 'impatient-disagree', 'amnesia-restart', 'paxos-duel'];
+  for (const name of failures) {
+    await test.step(`preset ${name}: ${PRESETS[name].outcome.kind}`, async () => {
+      await startDecision(c, PRESETS[name].algorithm, 'colors');
+      await runPreset(host, name);
+      switch (PRESETS[name].outcome.kind) {
+        case 'no-decision':
+          await nothingHeld(host);
+          await expect(host.getByTestId('undecided')).toBeVisible();
+          break;
+        case 'disagreement':
+          await expect(host.getByTestId('decided-value')).toHaveCount(2, { timeout: DECIDE_MS });
+          break;
+        case 'decided-after-duel':
+          await expect(host.getByTestId('decided-value')).toHaveCount(1, { timeout: DECIDE_MS });
+          break;
+        default:
+          throw new Error(`no browser check for ${name}`);
+      }
+    });
+  }
+});
