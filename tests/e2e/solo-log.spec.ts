@@ -81,4 +81,10 @@ test('solo raft order book: place, crash the leader, a new leader, the same book
   // On a 360 px phone the tiles and the two columns stack: nothing sticks out sideways.
   await page.setViewportSize({ width: 360, height: 780 });
   await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+  // A link opens solo mode straight on a replicated log.
+  const direct = await tabs.open('/?solo=1&algorithm=multipaxos&stateMachine=register&nodes=3&seed=2');
+  await expect(direct.getByTestId('solo-log')).toHaveAttribute('data-algorithm', 'multipaxos');
+  await expect(direct.getByTestId('solo-log-node')).toHaveCount(3);
+  await expect(direct.getByTestId('solo-write')).toBeVisible();
 });
