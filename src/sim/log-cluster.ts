@@ -234,6 +234,11 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
     if (state.queue.length > 0) this.startNext(client, node);
   }
 
+  /** The last log index `node`'s current incarnation applied (solo mode's "applied" marker). */
+  appliedIndex(node: NodeId): number {
+    return (this.replicas.get(node) as Replica<S, R>).applied;
+  }
+
   /** The state machine's state as `node`'s current incarnation applied it. */
   replicaState(node: NodeId): S {
     return (this.replicas.get(node) as Replica<S, R>).state.machine;
@@ -253,15 +258,16 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
 
   /**
    * Runs to virtual time `until` in slices, retrying overdue clients and auditing logs between
-   * slices; stops early when `done` holds.
+   * slices; stops early when `done` holds, or exactly at simulator step `stopAtStep` (solo
+   * mode's scrubber replays a run to one step).
    */
-  runUntil(target: number, done?: () => boolean): RunStop {
+  runUntil(target: number, done?: () => boolean, stopAtStep?: number): RunStop {
     const until = Math.max(target, this.sim.now);
     for (;;) {
       if (done !== undefined && done()) return 'predicate';
       const next = Math.min(until, this.nextAuditAt, this.nextRetryCheck());
-      const stop = this.sim.runUntil(next);
-      if (stop === 'step-limit') return stop;
+      const stop = stopAtStep === undefined ? this.sim.runUntil(next) : this.sim.runUntil((sim) => sim.steps >= stopAtStep, { maxTime: next });
+      if (stop === 'step-limit' || stop === 'predicate') return stop;
       if (this.sim.now >= this.nextAuditAt) {
         this.audit();
         this.nextAuditAt = this.sim.now + SIM_LOG_AUDIT_MS;

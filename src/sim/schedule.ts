@@ -32,6 +32,7 @@ import { checkRun, PROPERTIES, type Property } from './checker.ts';
 import { checkLogRun, LOG_PROPERTIES, type LogProperty } from './log-checker.ts';
 import { LogCluster } from './log-cluster.ts';
 import { Simulation, SimulationError } from './simulator.ts';
+import type { TraceLevel } from './trace.ts';
 
 /** Longest run a schedule may ask for: 10 virtual minutes is far past any situation we stage. */
 const MAX_RUN_MS = 600_000;
@@ -475,6 +476,8 @@ const SAMPLE_MS = 10;
 export interface RunScheduleOptions {
   /** Linearizability of the client history (default: the checker with its step budget only). */
   readonly linearizable?: (cluster: LogCluster) => true | false | 'unknown';
+  /** Trace level of a log run (default 'facts'); 'full' keeps every message, for solo's side-by-side figures. */
+  readonly trace?: TraceLevel;
 }
 
 export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}): ScheduleResult {
@@ -563,6 +566,7 @@ function runLogSchedule(schedule: Schedule, algorithm: LogAlgorithmName, options
     link: linkOf(schedule),
     timing: timingOf(schedule),
     initialStorage,
+    ...(options.trace === undefined ? {} : { trace: options.trace }),
   });
   const sim = cluster.sim;
   const aliases = new Map<string, NodeId>();

@@ -16,7 +16,7 @@
 import { isPresetName, PRESET_ALGORITHMS, PRESET_NODES } from '../classroom/preset-names.ts';
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import { parseDisplayName } from '../rooms/names.ts';
-import { isAlgorithmName } from '../machines/names.ts';
+import { isAlgorithmName, isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
 import { MAX_URL_SEARCH_LENGTH } from '../limits.ts';
 import { DEFAULT_SOLO_SETUP, FLP_NODES, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo-setup.ts';
 import { decodeCommands, encodeCommands, type SoloCommand, type SoloScript, type SoloStart } from './solo-link.ts';
@@ -34,8 +34,15 @@ export type Route =
       readonly commands: readonly SoloCommand[];
       /** Why the link's run could not be read; the page opens the setup without it and says so. */
       readonly runProblem?: string;
+      /** `&algorithm=raft&stateMachine=register`: solo mode opens on a replicated log instead. */
+      readonly log?: SoloLogPreset;
     }
   | { readonly kind: 'lessons'; readonly chapter: string | undefined };
+
+export interface SoloLogPreset {
+  readonly algorithm: LogAlgorithmName;
+  readonly stateMachine: 'orders' | 'register';
+}
 
 /** Why a URL did not lead where it asked to: shown as a banner on the page it fell back to. */
 export type RouteProblem = 'invalid-room' | 'invalid-name';
@@ -54,6 +61,11 @@ export function parseRoute(search: string): Route {
         : run.start.kind === 'preset'
           ? { ...setup, algorithm: PRESET_ALGORITHMS[run.start.name], nodes: PRESET_NODES }
           : setup;
+    const logAlgorithm = params.get('algorithm') ?? '';
+    if (run.start.kind === 'fresh' && run.commands.length === 0 && isLogAlgorithmName(logAlgorithm)) {
+      const log: SoloLogPreset = { algorithm: logAlgorithm, stateMachine: params.get('stateMachine') === 'register' ? 'register' : 'orders' };
+      return { kind: 'solo', setup: staged, ...run, log };
+    }
     return { kind: 'solo', setup: staged, ...run };
   }
   if (params.get('lessons') === '1') return { kind: 'lessons', chapter: params.get('chapter') ?? undefined };

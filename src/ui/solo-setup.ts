@@ -4,7 +4,7 @@
  * solo mode's code loads only when solo mode is opened (scripts/check-budgets.ts checks it).
  */
 import { SOLO_MAX_NODES, SOLO_MIN_NODES } from '../limits.ts';
-import type { AlgorithmName } from '../machines/names.ts';
+import type { AlgorithmName, LogAlgorithmName } from '../machines/names.ts';
 
 export interface SoloSetup {
   readonly algorithm: AlgorithmName;
@@ -27,3 +27,16 @@ export function isSoloNodeCount(n: number): boolean {
 export function isSoloSeed(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= MAX_SOLO_SEED;
 }
+
+/**
+ * Solo mode's menu entries for the log algorithms, here so the page lists them without loading
+ * their machines (the log part of solo mode is a lazy chunk). tests/unit/ui/solo-log.test.ts
+ * checks these against the registry (LOG_ALGORITHMS), so they cannot drift.
+ */
+export const LOG_SOLO_MENU: Readonly<Record<LogAlgorithmName, { readonly label: string; readonly broken: boolean }>> = {
+  raft: { label: 'Raft', broken: false },
+  'raft-no-term-rule': { label: 'Raft without the own-term rule (broken)', broken: true },
+  'raft-forgets-vote': { label: 'Raft that forgets its vote (broken)', broken: true },
+  multipaxos: { label: 'Multi-Paxos', broken: false },
+  'multipaxos-no-adopt': { label: 'Multi-Paxos that ignores promises (broken)', broken: true },
+};

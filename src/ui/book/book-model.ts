@@ -5,7 +5,8 @@
 import { epochLabel } from '../../core/log.ts';
 import type { StateMachineName } from '../../core/state-machine.ts';
 import { stateMachineNamed } from '../../core/state-machines.ts';
-import type { Epoch, LogCommand } from '../../core/types.ts';
+import type { Epoch, LogCommand, LogRole, LogWindowEntry } from '../../core/types.ts';
+import type { StateRow } from '../../classroom/log-protocol.ts';
 import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
 import type { LogAlgorithmName } from '../../machines/spec.ts';
 
@@ -52,4 +53,21 @@ export function entryText(stateMachine: StateMachineName, command: LogCommand): 
   const machine = stateMachineNamed(stateMachine) as { parseCommand(raw: unknown): unknown; describe(c: unknown): string };
   const parsed = machine.parseCommand(command.command);
   return parsed === undefined ? 'unreadable command' : machine.describe(parsed);
+}
+
+/**
+ * What one replica tile shows (ReplicaTile.svelte): a live member's report (LogReport) and a
+ * solo-mode node (solo-log.ts) both have this shape, so the projector and solo mode share the tile.
+ */
+export interface ReplicaTileData {
+  readonly role: LogRole;
+  readonly epoch: Epoch;
+  readonly commitIndex: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly listenOnly: boolean;
+  readonly window: readonly LogWindowEntry[];
+  readonly stateDigest: string;
+  readonly stateSize: number;
+  readonly rows: readonly StateRow[];
 }

@@ -76,4 +76,14 @@ describe('hrefs', () => {
   it('builds the join URL students open from the page URL, dropping everything else', () => {
     expect(joinUrl('http://192.168.1.20:8080/?room=KQ7RXA4&view=host&test=1#x', ROOM)).toBe('http://192.168.1.20:8080/?room=KQ7RXA4');
   });
+
+  it('opens solo mode on a replicated log for a log algorithm, the order book unless the register is asked for', () => {
+    const raft = parseRoute('?solo=1&algorithm=raft&nodes=5&seed=4');
+    expect(raft.kind === 'solo' && raft.log).toEqual({ algorithm: 'raft', stateMachine: 'orders' });
+    expect(raft.kind === 'solo' && raft.setup.nodes).toBe(5);
+    const register = parseRoute('?solo=1&algorithm=multipaxos-no-adopt&stateMachine=register');
+    expect(register.kind === 'solo' && register.log).toEqual({ algorithm: 'multipaxos-no-adopt', stateMachine: 'register' });
+    const paxos = parseRoute('?solo=1&algorithm=paxos');
+    expect(paxos.kind === 'solo' && paxos.log).toBeUndefined();
+  });
 });
