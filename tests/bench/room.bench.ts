@@ -19,7 +19,8 @@
  *
  * Options (env): BENCH_ROOM_SIZES="10,20,40", BENCH_ROOM_TABS=5 (student tabs per room, at most
  * N), BENCH_ROOM_RUNS=3 (decisions per size and
- * algorithm, after one warm-up), BENCH_ROOM_ALGORITHMS="paxos,majority".
+ * algorithm, after one warm-up), BENCH_ROOM_ALGORITHMS="paxos,majority",
+ * BENCH_ROOM_MESH_WAIT_S=90 (how long the mesh may take before the run fails).
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -59,6 +60,8 @@ const TARGETS = {
 } as const;
 
 const WAIT_MS = 90_000;
+/** How long the mesh may take before the size fails (BENCH_ROOM_MESH_WAIT_S): long on a loaded machine, to see when it forms. */
+const MESH_WAIT_MS = intList('BENCH_ROOM_MESH_WAIT_S', '90', 10, 900)[0]! * 1000;
 const IDLE_SETTLE_MS = 3_000;
 const IDLE_WINDOW_MS = 10_000;
 /** Each tab's idle main-thread rate, for the per-decision correction. */
@@ -81,6 +84,8 @@ interface Row {
   readonly robots: number;
   readonly meshMs: number;
   readonly cpu: { readonly chromium: number; readonly robots: number; readonly server: number };
+  /** Idle main-thread ms per second: the dashboard's, and the median student tab's (CDP). */
+  readonly idleMainMsPerS: { readonly host: number; readonly tab: number };
   readonly runs: Readonly<Record<Algorithm, readonly Run[]>>;
   /** Load average (1 min) when the size's measurements ended. */
   readonly load: number;
@@ -91,14 +96,16 @@ interface Room {
   readonly host: Page;
   readonly students: readonly Page[];
   readonly cdp: readonly CDPSession[];
+  /** The dashboard's own CDP session: its idle main thread is part of what an idle room costs. */
+  readonly hostCdp: CDPSession;
   readonly robots: Robots | undefined;
 }
 
-async function connectedCount(page: Page, others: number): Promise<void> {
+async function connectedCount(page: Page, others: number, timeoutMs: number): Promise<void> {
   await page.waitForFunction(
     (n) => window.__room !== undefined && window.__room.peers().filter((p) => p.status === 'connected').length === n,
     others,
-    { timeout: WAIT_MS, polling: 50 },
+    { timeout: timeoutMs, polling: 50 },
   );
 }
 
@@ -122,13 +129,14 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
   ]);
   const n = tabs + robots;
   await Promise.all([
-    connectedCount(host, n),
-    ...students.map((page) => connectedCount(page, n)),
-    fleet?.waitState((state) => state.every((r) => r.connected === n), WAIT_MS, 'full mesh'),
+    connectedCount(host, n, MESH_WAIT_MS),
+    ...students.map((page) => connectedCount(page, n, MESH_WAIT_MS)),
+    fleet?.waitState((state) => state.every((r) => r.connected === n), MESH_WAIT_MS, 'full mesh'),
   ]);
   const meshMs = performance.now() - started;
   const cdp = await Promise.all(students.map((page) => openThreadClock(context, page)));
-  return { room: { code, host, students, cdp, robots: fleet }, meshMs };
+  const hostCdp = await openThreadClock(context, host);
+  return { room: { code, host, students, cdp, hostCdp, robots: fleet }, meshMs };
 }
 
 async function startDecision(room: Room, algorithm: Algorithm): Promise<string> {
@@ -203,7 +211,9 @@ async function benchSize(browser: Browser, baseURL: string, n: number, tabs: num
     ]);
     const cpu = { chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] };
     process.stdout.write(`idle ${(cpu.chromium + cpu.robots + cpu.server).toFixed(2)} cores (load ${loadavg()[0]!.toFixed(1)})\n`);
-    const idle = await idleRates(room.cdp, TAB_IDLE_WINDOW_MS);
+    const idleAll = await idleRates([room.hostCdp, ...room.cdp], TAB_IDLE_WINDOW_MS);
+    const idle = idleAll.slice(1);
+    const idleMainMsPerS = { host: idleAll[0]! * 1000, tab: quantile(idle, 0.5) * 1000 };
     const results: Partial<Record<Algorithm, Run[]>> = {};
     for (const algorithm of algorithms) {
       await decideOnce(room, algorithm, idle); // warm-up: first use of each code path in every tab
@@ -214,7 +224,7 @@ async function benchSize(browser: Browser, baseURL: string, n: number, tabs: num
         `  ${algorithm}: last node ${measured.map((r) => r.lastNodeMs).join(', ')} ms; main thread/tab ${measured.map((r) => r.taskMsPerTab.toFixed(1)).join(', ')} ms\n`,
       );
     }
-    return { n, tabs, robots, meshMs, cpu, runs: { paxos: results.paxos ?? [], majority: results.majority ?? [] }, load: loadavg()[0]! };
+    return { n, tabs, robots, meshMs, cpu, idleMainMsPerS, runs: { paxos: results.paxos ?? [], majority: results.majority ?? [] }, load: loadavg()[0]! };
   } finally {
     await room.robots?.stop();
     await room.host.context().close();
@@ -225,7 +235,7 @@ function printTable(rows: readonly Row[], runs: number): void {
   const verdict = (ok: boolean): string => (ok ? 'ok' : 'OVER');
   const f = (ms: number): string => (Number.isNaN(ms) ? '—' : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
   printRows(
-    ['N', 'tabs+robots', 'mesh s', 'mesh target', 'idle cores (chromium/robots/server)', 'idle total', 'idle target', 'load 1 min'],
+    ['N', 'tabs+robots', 'mesh s', 'mesh target', 'idle cores (chromium/robots/server)', 'idle total', 'idle target', 'idle main thread ms/s (dashboard/tab)', 'load 1 min'],
     rows.map((r) => {
       const idle = r.cpu.chromium + r.cpu.robots + r.cpu.server;
       return [
@@ -236,6 +246,7 @@ function printTable(rows: readonly Row[], runs: number): void {
         `${r.cpu.chromium.toFixed(3)} / ${r.cpu.robots.toFixed(3)} / ${r.cpu.server.toFixed(3)}`,
         idle.toFixed(3),
         `≤ ${TARGETS.idleCores}${r.n === 40 ? ` ${verdict(idle <= TARGETS.idleCores)}` : ' (at 40)'}`,
+        `${r.idleMainMsPerS.host.toFixed(1)} / ${r.idleMainMsPerS.tab.toFixed(1)}`,
         r.load.toFixed(1),
       ];
     }),
@@ -266,6 +277,7 @@ function printTable(rows: readonly Row[], runs: number): void {
   console.log('N: students (tabs + robots); the teacher’s dashboard tab comes on top and is part of the mesh and of Chromium’s CPU.');
   console.log('mesh: from opening the dashboard until every tab and robot lists all N other nodes as connected.');
   console.log(`idle: CPU time from /proc over ${IDLE_WINDOW_MS / 1000} s of the meshed room, ${IDLE_SETTLE_MS / 1000} s after it formed, in cores (1 = one core busy).`);
+  console.log(`idle main thread: CDP TaskDuration per second of wall time over ${TAB_IDLE_WINDOW_MS / 1000} s of the idle room: the dashboard, and the median student tab.`);
   console.log(`decisions: colors, one proposer (the first tab); medians over ${runs} decisions after one warm-up.`);
   console.log('dashboard after last node: click→dashboard − click→last node (the dashboard trails the last report by ≤ a frame, ' + f(FRAME_MS) + ' ms, in the product; here it is also behind the report’s own trip).');
   console.log(`main-thread ms/tab: CDP TaskDuration (thread time) of each real student tab from the click until ${SETTLE_MS} ms after everything showed the value, less the tab’s idle rate; median over tabs.`);
