@@ -15,7 +15,7 @@
  * candidate that arrives after its connection was closed (a dial given up and re-dialled, see
  * DIAL_TIMEOUT_MS) fails `addIceCandidate`, and the error handler then reads the closed
  * connection's `provider`, which is null (negotiator.ts handleCandidate), inside an async message
- * handler nobody awaits. Measured: in a 40-node room on a loaded machine, 3 of 6 robot worker
+ * handler nobody awaits. Measured: in a 40-node room on a loaded machine (6 robots a process), 3 of 6 worker
  * processes died of it within two minutes, each taking its robots out of the room, so the mesh
  * never formed. Exactly that rejection is logged and dropped here, as a tab would; any other
  * still ends the process.
