@@ -20,7 +20,14 @@ import {
   REPORT_FRAME_FALLBACK_MS,
   LIVE_RETRANSMIT_MS_PER_MEMBER,
 } from '../limits.ts';
-import type { AlgorithmName, AlgorithmSpec } from '../machines/spec.ts';
+import { LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName, type LogAlgorithmSpec } from '../machines/spec.ts';
+import type { StateMachineName } from '../core/state-machine.ts';
+import { LIVE_CATCHUP_BYTES, LIVE_ELECTION_TIMEOUT_MS } from '../limits.ts';
+import { LogLearner } from './log-learner.ts';
+import { BookDashboard } from './log-dashboard.ts';
+import { parseBookAnnouncement, type BookAnnouncement } from './log-protocol.ts';
+import { LiveLogNode } from './live-log-node.ts';
+import { LOG_KEY_PREFIX, LogStore } from './log-store.ts';
 import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../transport/types.ts';
 import { assertNever } from '../core/assert.ts';
@@ -48,6 +55,13 @@ export interface ClassroomOptions {
   /** Uniform in [0,1): seeds node PRNGs and decision ids. Injected so tests are reproducible. */
   readonly random: () => number;
   readonly algorithms: Readonly<Record<AlgorithmName, AlgorithmSpec>>;
+  /** Replicated-log algorithms the live order book may run (LOG_ALGORITHMS); none: no books. */
+  readonly logAlgorithms?: Readonly<Partial<Record<LogAlgorithmName, LogAlgorithmSpec>>>;
+  /**
+   * Or loads them when a book starts (a tab: the machines stay out of the page's first paint).
+   * With it, every name of LOG_ALGORITHM_NAMES is offered.
+   */
+  readonly loadLogAlgorithm?: (name: LogAlgorithmName) => Promise<LogAlgorithmSpec | undefined>;
   /**
    * Runs a callback once at the next animation frame: nodes coalesce their reports to one per
    * frame through it. A tab passes requestAnimationFrame (with a timer fallback); by default
@@ -77,8 +91,26 @@ export function liveTiming(messageDelayMs: number, members = 0): Timing {
   };
 }
 
+/**
+ * Log algorithms: the Raft election timeout (Multi-Paxos: a follower's patience) scales with the
+ * delay too, and stays well above the heartbeat period plus a delivery, so a leader that is
+ * merely slowed down by the teacher's delay is not deposed.
+ */
+export function liveLogTiming(messageDelayMs: number): Timing {
+  return { ...liveTiming(messageDelayMs), electionTimeoutMs: LIVE_ELECTION_TIMEOUT_MS + 4 * messageDelayMs };
+}
+
+const HOST_BOOKS_KEY = 'host:books';
+/** Books a tab remembers (and a dashboard re-announces); only the newest one runs. */
+const BOOK_HISTORY = 3;
+
 export class Classroom {
   readonly dashboard: DashboardModel | undefined;
+  readonly bookDashboard: BookDashboard | undefined;
+  private readonly bookAnnouncements = new Map<string, BookAnnouncement>();
+  private readonly logNodes = new Map<string, LiveLogNode>();
+  /** Books this tab follows without being a member (it joined after they started). */
+  private readonly learners = new Map<string, LogLearner>();
   private readonly announcements = new Map<DecisionId, DecisionAnnouncement>();
   private readonly nodes = new Map<DecisionId, LiveNode>();
   private readonly listeners = new Set<() => void>();
@@ -88,9 +120,11 @@ export class Classroom {
   private readonly early = new Map<DecisionId, Array<{ readonly from: PeerId; readonly id: MessageId; readonly message: unknown }>>();
   private earlyCount = 0;
   private knownPeers = new Map<PeerId, PeerInfo>();
+  private closed = false;
 
   constructor(private readonly options: ClassroomOptions) {
     this.dashboard = options.role === 'host' ? new DashboardModel() : undefined;
+    this.bookDashboard = options.role === 'host' ? new BookDashboard() : undefined;
     const delay = options.store.load(SETTINGS_KEY);
     if (typeof delay === 'number' && delay >= 0 && delay <= MAX_MESSAGE_DELAY_MS) this.messageDelayMs = delay;
     const { transport } = options;
@@ -100,8 +134,13 @@ export class Classroom {
       // Garbage a peer sent us: the dashboard flags it; a member tells the dashboard (batched).
       transport.onReject((from, reason) => this.refuse(from, reason)),
     );
-    if (this.dashboard) this.restoreHostHistory();
-    else this.restartStoredNodes();
+    if (this.dashboard) {
+      this.restoreHostHistory();
+      this.restoreHostBooks();
+    } else {
+      this.restartStoredNodes();
+      this.restartStoredBooks();
+    }
     this.onPeers(transport.peers());
     // A classroom may start after its tab already met the teacher's screen (the page loads the
     // classroom after its first paint): that screen's catch-up went out before anyone listened
@@ -169,7 +208,7 @@ export class Classroom {
       .map((p) => p.id)
       .sort();
     if (members.length === 0) return 'nobody has joined yet: a decision needs at least one student';
-    const seq = Math.max(0, ...this.decisions().map((d) => d.seq)) + 1;
+    const seq = this.nextSeq();
     const suffix = Math.floor(this.options.random() * 36 ** 6).toString(36);
     const decision: DecisionAnnouncement = {
       id: `d${seq}-${suffix}`,
@@ -182,6 +221,56 @@ export class Classroom {
     this.learnDecision(decision);
     this.options.transport.broadcast({ type: 'decision', decision });
     return decision;
+  }
+
+  /** Books this tab knows of, newest first. */
+  books(): BookAnnouncement[] {
+    return [...this.bookAnnouncements.values()].sort((a, b) => b.seq - a.seq);
+  }
+
+  /** My replica of `book`, when this tab is one of its members. */
+  logNode(book: string): LiveLogNode | undefined {
+    return this.logNodes.get(book);
+  }
+
+  /** My learner of `book`, when this tab joined after it started. */
+  learner(book: string): LogLearner | undefined {
+    return this.learners.get(book);
+  }
+
+  /** Log algorithms this classroom can run, in registry order (the picker's menu). */
+  logAlgorithmNames(): LogAlgorithmName[] {
+    if (this.options.loadLogAlgorithm) return [...LOG_ALGORITHM_NAMES];
+    return Object.keys(this.options.logAlgorithms ?? {}) as LogAlgorithmName[];
+  }
+
+  /**
+   * Starts a replicated log (the order book, the register) among the students connected now:
+   * they are its voting members for good; anyone who joins later only watches.
+   */
+  startBook(algorithm: LogAlgorithmName, stateMachine: StateMachineName): BookAnnouncement | string {
+    if (this.options.role !== 'host') return 'only the teacher’s dashboard starts an order book';
+    if (!this.logAlgorithmNames().includes(algorithm)) return `this room cannot run ${algorithm}`;
+    const members = this.peers()
+      .filter((p) => p.role === 'student' && p.status === 'connected')
+      .map((p) => p.id)
+      .sort();
+    if (members.length === 0) return 'nobody has joined yet: a replicated log needs at least one student';
+    const seq = this.nextSeq();
+    const suffix = Math.floor(this.options.random() * 36 ** 6).toString(36);
+    const book: BookAnnouncement = { id: `b${seq}-${suffix}`, seq, algorithm, stateMachine, members, startedAt: this.options.clock.now() };
+    this.learnBook(book);
+    this.options.transport.broadcast({ type: 'book', book });
+    return book;
+  }
+
+  /** The phone pressed a command button: my replica submits it; a string is a refusal to show. */
+  submit(book: string, command: unknown): string | undefined {
+    const node = this.logNodes.get(book);
+    if (node === undefined) return 'this tab is not a member of that order book';
+    const problem = node.submit(command);
+    this.changed();
+    return problem;
   }
 
   setMessageDelay(ms: number): void {
@@ -203,9 +292,14 @@ export class Classroom {
   }
 
   close(): void {
+    this.closed = true;
     for (const unsubscribe of this.unsubscribes) unsubscribe();
     for (const node of this.nodes.values()) node.stop();
     this.nodes.clear();
+    for (const node of this.logNodes.values()) node.stop();
+    this.logNodes.clear();
+    for (const learner of this.learners.values()) learner.stop();
+    this.learners.clear();
   }
 
   // ---- inbound ------------------------------------------------------------------------
@@ -215,6 +309,21 @@ export class Classroom {
       case 'decision':
         if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
         this.learnDecision(message.decision);
+        return;
+      case 'book':
+        if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
+        this.learnBook(message.book);
+        return;
+      case 'learn': {
+        // Anyone in the room may follow a book; only its members answer, from what they committed.
+        const node = this.logNodes.get(message.book);
+        if (node === undefined) return;
+        const entries = node.committedFrom(from, message.from, LIVE_CATCHUP_BYTES);
+        if (entries.length > 0) this.options.transport.send(from, { type: 'learned', book: message.book, entries });
+        return;
+      }
+      case 'learned':
+        this.learners.get(message.book)?.receive(from, message.entries);
         return;
       case 'settings':
         if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
@@ -226,6 +335,12 @@ export class Classroom {
         if (this.dashboard) this.sendStateTo(from);
         return;
       case 'algo': {
+        const logNode = this.logNodes.get(message.decision);
+        if (logNode !== undefined) return logNode.receive(from, message.message, message.id);
+        // A book's message for a tab that runs no replica of it (an older book, or a watcher):
+        // late, not hostile, when the sender is one of its members.
+        const book = this.bookAnnouncements.get(message.decision);
+        if (book !== undefined) return book.members.includes(from) ? undefined : this.refuse(from, 'not-a-member');
         const node = this.nodes.get(message.decision);
         if (node !== undefined) return node.receive(from, message.message, message.id);
         // A decision we are a member of but no longer run (only the newest RUNNING_DECISIONS
@@ -237,6 +352,12 @@ export class Classroom {
       }
       case 'report':
         if (!this.dashboard) return;
+        if (this.bookDashboard?.has(message.decision)) {
+          const now = this.options.clock.now();
+          if (!this.bookDashboard.applyReport(from, message.decision, message.report, now)) this.dashboard.flag(from, 'report-from-non-member', now);
+          this.changed();
+          return;
+        }
         this.dashboard.applyReport(from, message.decision, message.report, this.options.clock.now());
         this.changed();
         return;
@@ -307,7 +428,7 @@ export class Classroom {
       this.changed();
       return;
     }
-    this.newestNode()?.noteRefusal(from, reason);
+    (this.newestNode() ?? this.logNodes.values().next().value)?.noteRefusal(from, reason);
   }
 
   // ---- decisions and nodes ------------------------------------------------------------
@@ -415,11 +536,116 @@ export class Classroom {
     for (const decision of this.decisions().slice(0, RUNNING_DECISIONS).reverse()) {
       transport.send(peer, { type: 'decision', decision });
     }
+    for (const book of this.books().slice(0, 1)) transport.send(peer, { type: 'book', book });
   }
 
   /** A dashboard (re)appeared: every node sends it a full report (to every host: rare, and simpler). */
   private reportAll(): void {
     for (const node of this.nodes.values()) node.reportFull();
+    for (const node of this.logNodes.values()) node.reportFull();
+  }
+
+  // ---- books (replicated logs) --------------------------------------------------------
+
+  private nextSeq(): number {
+    return Math.max(0, ...this.decisions().map((d) => d.seq), ...this.books().map((b) => b.seq)) + 1;
+  }
+
+  private learnBook(book: BookAnnouncement): void {
+    if (this.bookAnnouncements.has(book.id)) return;
+    this.bookAnnouncements.set(book.id, book);
+    for (const old of this.books().slice(BOOK_HISTORY)) {
+      this.bookAnnouncements.delete(old.id);
+      this.bookDashboard?.forget(old.id);
+      if (!this.dashboard) new LogStore(this.options.store, old.id).removeAll();
+    }
+    if (!this.bookAnnouncements.has(book.id)) return;
+    if (this.bookDashboard) {
+      this.bookDashboard.announce(book);
+      this.options.store.save(HOST_BOOKS_KEY, this.books());
+    }
+    this.runNewestBook();
+    this.changed();
+  }
+
+  /** Only the newest book runs a replica here: an older one's members moved on with the class. */
+  private runNewestBook(): void {
+    if (this.dashboard) return;
+    const newest = this.books()[0];
+    for (const [id, node] of this.logNodes) {
+      if (id === newest?.id) continue;
+      node.stop();
+      this.logNodes.delete(id);
+    }
+    for (const [id, learner] of this.learners) {
+      if (id === newest?.id) continue;
+      learner.stop();
+      this.learners.delete(id);
+    }
+    if (newest === undefined || this.logNodes.has(newest.id) || this.learners.has(newest.id)) return;
+    if (!newest.members.includes(this.self)) {
+      const learner = new LogLearner({
+        book: newest,
+        clock: this.options.clock,
+        reachableMembers: () => newest.members.filter((m) => this.knownPeers.get(m)?.status === 'connected'),
+        ask: (member, from) => this.options.transport.send(member, { type: 'learn', book: newest.id, from }),
+        onChange: () => this.changed(),
+      });
+      this.learners.set(newest.id, learner);
+      return;
+    }
+    const spec = this.options.logAlgorithms?.[newest.algorithm];
+    if (spec !== undefined) return this.startLogNode(newest, spec);
+    // Loaded on demand; messages that arrive meanwhile are dropped as late (the algorithms retransmit).
+    void this.options.loadLogAlgorithm?.(newest.algorithm).then((loaded) => {
+      if (loaded === undefined || this.closed || this.books()[0]?.id !== newest.id || this.logNodes.has(newest.id)) return;
+      this.startLogNode(newest, loaded);
+      this.changed();
+    });
+  }
+
+  private startLogNode(newest: BookAnnouncement, spec: LogAlgorithmSpec): void {
+    const node = new LiveLogNode({
+      self: this.self,
+      book: newest,
+      spec,
+      store: this.options.store,
+      clock: this.options.clock,
+      seed: Math.floor(this.options.random() * 2 ** 32),
+      incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
+      timing: liveLogTiming(this.messageDelayMs),
+      now: () => this.options.clock.now(),
+      scheduleFrame: this.scheduleFrame,
+      sendAlgorithmMessage: (to, message, id) => this.options.transport.send(to, { type: 'algo', decision: newest.id, id, message }),
+      deliveryDelayMs: () => this.messageDelayMs,
+      onReport: (reports) => {
+        const hosts = this.hosts();
+        for (const report of reports) {
+          for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: newest.id, report });
+        }
+        this.changed();
+      },
+    });
+    this.logNodes.set(newest.id, node);
+  }
+
+  /** A reopened tab restarts its newest stored book from its stored log, before anyone re-announces it. */
+  private restartStoredBooks(): void {
+    for (const key of this.options.store.keys(LOG_KEY_PREFIX)) {
+      if (!key.endsWith(':book')) continue;
+      const book = parseBookAnnouncement(this.options.store.load(key));
+      if (book !== undefined && book.members.includes(this.self)) this.bookAnnouncements.set(book.id, book);
+    }
+    this.runNewestBook();
+  }
+
+  private restoreHostBooks(): void {
+    const stored = this.options.store.load(HOST_BOOKS_KEY);
+    if (!Array.isArray(stored)) return;
+    for (const raw of stored) {
+      const book = parseBookAnnouncement(raw);
+      if (book) this.learnBook(book);
+    }
   }
 
   private readonly scheduleFrame = (fn: () => void): void => {

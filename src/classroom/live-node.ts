@@ -13,7 +13,7 @@
  * Closing the tab is a crash; opening it again restarts this node from what it persisted.
  */
 import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
-import { isBoundedArray, isBoundedString, isRecord } from '../core/validate.ts';
+import { isBoundedArray, isBoundedString, isRecord, type UnknownRecord } from '../core/validate.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
 import { MAX_FEED_ENTRIES_PER_REPORT, MAX_VALUE_LENGTH } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
@@ -23,7 +23,7 @@ import type { DurableStore } from './storage.ts';
 
 /** What a tab stores per decision it is a member of. */
 export interface StoredNode {
-  /** STORED_NODE_VERSION when written by this code; absent in entries written before it existed. */
+  /** STORED_NODE_VERSION when written by this code; absent in entries written before it existed (version 0, migrated on load). */
   readonly version?: number | undefined;
   readonly decision: DecisionAnnouncement;
   /** The algorithm's durable state, exactly as its last `persist` effect gave it. */
@@ -33,8 +33,37 @@ export interface StoredNode {
   readonly storage?: 'unreadable' | undefined;
 }
 
-/** Layout of a stored node. An entry with another version is unreadable: this code cannot vouch for it. */
+/**
+ * Layout of a stored node. Older layouts are migrated on load (MIGRATIONS); an entry of a newer
+ * version than this code knows is unreadable: this code cannot vouch for it.
+ */
 export const STORED_NODE_VERSION = 1;
+
+/**
+ * One migration per older layout, lifting an entry of version k to k + 1 (undefined: the entry is
+ * not a valid version-k entry, so it is unreadable). Applied in order on load, so a returning
+ * student whose tab stored an older layout keeps its promises and votes after an upgrade instead
+ * of being made listen-only. Bumping STORED_NODE_VERSION means adding the step from the previous
+ * version here (and a test with a stored blob of that version).
+ */
+const MIGRATIONS: Readonly<Record<number, (raw: UnknownRecord) => UnknownRecord | undefined>> = {
+  // Version 0: entries written before the layout had a version (and before the listen-only
+  // mark existed), `{decision, durable, proposed}`. The same fields, so only the version is new;
+  // a version-0 entry that carries a mark was not written by that code.
+  0: (raw) => (raw.storage === undefined ? { ...raw, version: 1 } : undefined),
+};
+
+/** The stored entry lifted to STORED_NODE_VERSION, or undefined if it cannot be. */
+export function migrateStoredNode(raw: UnknownRecord): UnknownRecord | undefined {
+  const version = raw.version ?? 0;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > STORED_NODE_VERSION) return undefined;
+  let entry: UnknownRecord | undefined = raw;
+  for (let v = version; v < STORED_NODE_VERSION && entry !== undefined; v++) {
+    const step = MIGRATIONS[v];
+    entry = step === undefined ? undefined : step(entry);
+  }
+  return entry;
+}
 
 /**
  * What a node whose stored entry is unreadable gets as its durable input: every machine refuses
@@ -67,9 +96,10 @@ export function loadStoredNode(store: DurableStore, key: string): StoredNode | u
  */
 export function readStoredNode(store: DurableStore, key: string, expectedId?: string): StoredNodeRead {
   if (!store.exists(key)) return { kind: 'absent' };
-  const raw = store.load(key);
-  if (!isRecord(raw)) return { kind: 'unreadable' };
-  if (raw.version !== undefined && raw.version !== STORED_NODE_VERSION) return { kind: 'unreadable' };
+  const loaded = store.load(key);
+  if (!isRecord(loaded)) return { kind: 'unreadable' };
+  const raw = migrateStoredNode(loaded);
+  if (raw === undefined) return { kind: 'unreadable' };
   const decision = parseAnnouncement(raw.decision);
   const isValue = (v: unknown): v is Value => isBoundedString(v, MAX_VALUE_LENGTH);
   if (decision === undefined || !isBoundedArray(raw.proposed, MAX_FEED_ENTRIES_PER_REPORT, isValue)) return { kind: 'unreadable' };

@@ -19,6 +19,16 @@ import {
 } from '../core/validate.ts';
 import { isScenarioName, type ScenarioName } from './scenarios.ts';
 import {
+  isBookId,
+  parseBookAnnouncement,
+  parseCatchUp,
+  parseLogReport,
+  type BookAnnouncement,
+  type LogReport,
+  type ReportedCommit,
+} from './log-protocol.ts';
+import { isLogIndex } from '../core/log.ts';
+import {
   MAX_EVIDENCE_PER_REPORT,
   MAX_FEED_ENTRIES_PER_REPORT,
   MAX_MESSAGE_DELAY_MS,
@@ -157,11 +167,19 @@ export interface NodeReport {
   readonly restarted: boolean;
   /** Present once the node stopped itself: 'storage-full' (a write failed; it sends nothing more). */
   readonly stopped?: 'storage-full' | undefined;
+  /** Replicated logs only (the live order book): the node's log, commits and state (log-protocol.ts). */
+  readonly log?: LogReport | undefined;
 }
 
 export type ClassroomMessage =
   /** Host → everyone: a decision started (repeated on `sync` for late joiners and reloads). */
   | { readonly type: 'decision'; readonly decision: DecisionAnnouncement }
+  /** Host → everyone: a replicated log (order book, register) started (repeated on `sync`). */
+  | { readonly type: 'book'; readonly book: BookAnnouncement }
+  /** Learner → member: please send the committed entries of `book` from index `from`. */
+  | { readonly type: 'learn'; readonly book: string; readonly from: number }
+  /** Member → learner: committed entries, contiguous, the first at the index asked for. */
+  | { readonly type: 'learned'; readonly book: string; readonly entries: readonly ReportedCommit[] }
   /** Host → everyone: extra delay each receiving node adds to every algorithm message. */
   | { readonly type: 'settings'; readonly messageDelayMs: number }
   /** Anyone → hosts: please (re)send the decisions and settings. */
@@ -308,6 +326,8 @@ export function parseReport(raw: unknown): NodeReport | undefined {
   if (!isCounter(inc) || !isCounter(n) || typeof full !== 'boolean' || typeof restarted !== 'boolean') return undefined;
   if (seed !== undefined && !(isNonNegativeInteger(seed) && seed < 2 ** 32)) return undefined;
   const view = raw.view === undefined ? undefined : parseView(raw.view);
+  const log = raw.log === undefined ? undefined : parseLogReport(raw.log);
+  if (raw.log !== undefined && log === undefined) return undefined;
   if ((raw.view !== undefined || full) && view === undefined) return undefined;
   if (!isBoundedArray(proposed, MAX_FEED_ENTRIES_PER_REPORT, isValue)) return undefined;
   if (!isBoundedArray(evidence, MAX_EVIDENCE_PER_REPORT, isEvidence)) return undefined;
@@ -334,6 +354,7 @@ export function parseReport(raw: unknown): NodeReport | undefined {
     refusals: refusals.map((r) => ({ peer: r.peer, reason: r.reason })),
     restarted,
     ...(raw.stopped === 'storage-full' ? { stopped: raw.stopped } : {}),
+    ...(log !== undefined ? { log } : {}),
   };
 }
 
@@ -343,6 +364,16 @@ const PARSERS: Parsers = {
   decision: (raw) => {
     const decision = parseAnnouncement(raw.decision);
     return decision && { type: 'decision', decision };
+  },
+  book: (raw) => {
+    const book = parseBookAnnouncement(raw.book);
+    return book && { type: 'book', book };
+  },
+  learn: (raw) =>
+    isBookId(raw.book) && isLogIndex(raw.from) && raw.from >= 1 ? { type: 'learn', book: raw.book, from: raw.from } : undefined,
+  learned: (raw) => {
+    const entries = isBookId(raw.book) ? parseCatchUp(raw.entries) : undefined;
+    return entries && { type: 'learned', book: raw.book as string, entries };
   },
   settings: (raw) =>
     isNonNegativeInteger(raw.messageDelayMs) && raw.messageDelayMs <= MAX_MESSAGE_DELAY_MS

@@ -31,6 +31,7 @@ import {
   type StepFact,
 } from './protocol.ts';
 import { summarizeMessage } from './summary.ts';
+import type { LogReport } from './log-protocol.ts';
 
 /**
  * Room left in a message for the envelopes around a report ({"type":"app","payload":{"type":
@@ -62,6 +63,19 @@ export interface ReportBufferOptions {
   /** Whether the node stopped itself (a storage write failed): every report then says so. */
   readonly stopped?: () => 'storage-full' | undefined;
   readonly onReport: (reports: readonly NodeReport[]) => void;
+  /** Replicated logs only: the log part of the next report (see LogReporter). */
+  readonly log?: LogReporter;
+}
+
+/**
+ * Where a log node's report part comes from. `take` hands over what goes in this report (a
+ * bounded chunk of commits, the window, the state rows); `pending` says whether anything is
+ * waiting (commits not yet reported, a changed log), so the buffer reports, and keeps reporting
+ * one chunk per frame, until it is all out.
+ */
+export interface LogReporter {
+  pending(): boolean;
+  take(full: boolean): LogReport;
 }
 
 /** Builds one step's facts while the host carries out its effects. */
@@ -166,13 +180,16 @@ export class ReportBuffer {
     const first = this.nextReport === 0;
     const nothing =
       this.steps.length === 0 && this.proposedSince.length === 0 && this.refusals.length === 0 && this.droppedSteps === 0;
-    if (!full && !first && !viewChanged && nothing) return;
+    const logPending = this.options.log?.pending() ?? false;
+    if (!full && !first && !viewChanged && nothing && !logPending) return;
+    const log = this.options.log?.take(full || first);
     const tail = {
       full: full || first,
       view: full || first || viewChanged ? view : undefined,
       proposed: full || first ? [...this.options.proposed()] : this.proposedSince,
       evidence: full || first ? [...this.evidence.values()] : [],
       refusals: this.refusals,
+      log,
     };
     const steps = this.steps;
     let dropped = this.droppedSteps;
@@ -209,11 +226,22 @@ export class ReportBuffer {
       emit(steps.slice(i, i + MAX_STEPS_PER_REPORT), i + MAX_STEPS_PER_REPORT >= steps.length);
     }
     this.options.onReport(reports);
+    // A log with more commits than one report carries sends the rest in the next frames.
+    if (this.options.log?.pending()) this.schedule();
   }
 
   private report(
     steps: readonly StepFact[],
-    tail: { full: boolean; view: NodeView | undefined; proposed: readonly Value[]; evidence: readonly Evidence[]; refusals: readonly Refusal[] } | undefined,
+    tail:
+      | {
+          full: boolean;
+          view: NodeView | undefined;
+          proposed: readonly Value[];
+          evidence: readonly Evidence[];
+          refusals: readonly Refusal[];
+          log: LogReport | undefined;
+        }
+      | undefined,
     droppedSteps: number,
   ): NodeReport {
     const n = this.nextReport;
@@ -231,6 +259,7 @@ export class ReportBuffer {
       refusals: tail?.refusals ?? [],
       restarted: this.options.restarted,
       ...(this.options.stopped?.() === 'storage-full' ? { stopped: 'storage-full' as const } : {}),
+      ...(tail?.log !== undefined ? { log: tail.log } : {}),
     };
   }
 

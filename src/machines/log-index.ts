@@ -3,6 +3,7 @@
  * from ALGORITHMS (index.ts) until the classroom hosts logs; the Record type makes a missing
  * entry a compile error.
  */
+import { multiPaxosNoAdoptSpec, multiPaxosSpec } from './multipaxos.ts';
 import { raftSpec } from './raft.ts';
 import { raftForgetsVoteSpec, raftNoTermRuleSpec } from './raft-variants.ts';
 import { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName, type LogAlgorithmSpec } from './spec.ts';
@@ -11,6 +12,8 @@ export const LOG_ALGORITHMS: Readonly<Record<LogAlgorithmName, LogAlgorithmSpec>
   raft: raftSpec,
   'raft-no-term-rule': raftNoTermRuleSpec,
   'raft-forgets-vote': raftForgetsVoteSpec,
+  multipaxos: multiPaxosSpec,
+  'multipaxos-no-adopt': multiPaxosNoAdoptSpec,
 };
 
 export function getLogAlgorithm(name: string): LogAlgorithmSpec {

@@ -18,3 +18,21 @@ export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
 export function isAlgorithmName(name: string): name is AlgorithmName {
   return (ALGORITHM_NAMES as readonly string[]).includes(name);
 }
+
+/**
+ * Replicated-log algorithms (issue 7), by the name the CLI and schedule files use. Kept apart
+ * from ALGORITHM_NAMES until the classroom hosts logs, so its menus list only what it can run.
+ */
+export const LOG_ALGORITHM_NAMES = [
+  'raft',
+  'raft-no-term-rule',
+  'raft-forgets-vote',
+  'multipaxos',
+  'multipaxos-no-adopt',
+] as const;
+export type LogAlgorithmName = (typeof LOG_ALGORITHM_NAMES)[number];
+
+export function isLogAlgorithmName(name: string): name is LogAlgorithmName {
+  return (LOG_ALGORITHM_NAMES as readonly string[]).includes(name);
+}
+

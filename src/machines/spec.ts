@@ -34,20 +34,10 @@ export interface AlgorithmSpec<M = unknown, D = unknown> {
   readonly persistPerTurn?: boolean;
 }
 
-/**
- * Replicated-log algorithms (issue 7), by the name the CLI and schedule files use. Kept apart
- * from ALGORITHM_NAMES until the classroom hosts logs, so its menus list only what it can run.
- */
-export const LOG_ALGORITHM_NAMES = [
-  'raft',
-  'raft-no-term-rule',
-  'raft-forgets-vote',
-] as const;
-export type LogAlgorithmName = (typeof LOG_ALGORITHM_NAMES)[number];
-
-export function isLogAlgorithmName(name: string): name is LogAlgorithmName {
-  return (LOG_ALGORITHM_NAMES as readonly string[]).includes(name);
-}
+// Replicated-log algorithms' names live in names.ts too (no XState there: the classroom's
+// message parser checks them on every page).
+export { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from './names.ts';
+import type { LogAlgorithmName } from './names.ts';
 
 /**
  * A log algorithm: the machine takes `NodeInput<LogDurable<H, E>>`, the events

@@ -5,6 +5,9 @@
  *
  * - Agreement: no two decisions, by any nodes in any incarnations, carry different values.
  * - Validity: every decided value had been proposed before it was decided.
+ *   Both are the shared commit judge's (commit-judge.ts) properties for a log of length one: a
+ *   decision is the commit of index 1, a proposal is a submitted command, Agreement is
+ *   state-machine safety at index 1 and Validity is "committed command was submitted".
  * - Termination (only for runs with a liveness phase): every node up at the end decided, in its
  *   current incarnation, within the budget after the network healed.
  * - Paxos invariants, from probes: a node's promised ballot never decreases, restarts included
@@ -16,7 +19,8 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { ballotLabel, compareBallots } from '../core/quorum.ts';
-import type { Ballot, NodeId, Value } from '../core/types.ts';
+import type { Ballot, LogCommand, NodeId, Value } from '../core/types.ts';
+import { CommitJudge, decidedValueOf, decisionCommand, type Finding } from './commit-judge.ts';
 import { formatTime, type TraceEntry } from './trace.ts';
 
 export const PROPERTIES = [
@@ -63,12 +67,6 @@ export interface RunRecord {
   readonly reproduce: string;
 }
 
-interface FirstDecision {
-  readonly node: NodeId;
-  readonly value: Value;
-  readonly step: number;
-}
-
 export function checkRun(run: RunRecord): Violation[] {
   const violations: Violation[] = [];
   const report = (property: Property, at: { step: number; time: number }, nodes: readonly NodeId[], what: string): void => {
@@ -84,10 +82,7 @@ export function checkRun(run: RunRecord): Violation[] {
     });
   };
 
-  const proposed = new Set<Value>();
-  let first: FirstDecision | undefined;
-  const conflictsReported = new Set<string>();
-  const invalidReported = new Set<Value>();
+  const judge = new CommitJudge({ validity: true });
   const incarnation = new Map<NodeId, number>();
   const down = new Set<NodeId>();
   /** node -> incarnation and time of its latest decision */
@@ -101,26 +96,12 @@ export function checkRun(run: RunRecord): Violation[] {
   for (const entry of run.trace) {
     switch (entry.kind) {
       case 'propose':
-        proposed.add(entry.value);
+        judge.submitted(decisionCommand(entry.value));
         break;
       case 'decide': {
         decidedIn.set(entry.node, { incarnation: entry.incarnation, time: entry.time });
-        if (!proposed.has(entry.value) && !invalidReported.has(entry.value)) {
-          invalidReported.add(entry.value);
-          report('validity', entry, [entry.node], `${entry.node} decided "${entry.value}", which nobody had proposed`);
-        }
-        if (first === undefined) {
-          first = { node: entry.node, value: entry.value, step: entry.step };
-        } else if (entry.value !== first.value && !conflictsReported.has(`${entry.node}\u0000${entry.value}`)) {
-          conflictsReported.add(`${entry.node}\u0000${entry.value}`);
-          const nodes = first.node === entry.node ? [entry.node] : [first.node, entry.node];
-          report(
-            'agreement',
-            entry,
-            nodes,
-            `${first.node} decided "${first.value}" at step ${first.step}, but ${entry.node} decided "${entry.value}"` +
-              (first.node === entry.node ? ' (the same node, after a restart or a change of mind)' : ''),
-          );
+        for (const finding of judge.commit(entry.node, entry.incarnation, [{ index: 1, command: decisionCommand(entry.value) }], entry)) {
+          reportDecisionFinding(finding, report);
         }
         break;
       }
@@ -220,6 +201,42 @@ export function checkRun(run: RunRecord): Violation[] {
     }
   }
   return violations;
+}
+
+type Report = (property: Property, at: { step: number; time: number }, nodes: readonly NodeId[], what: string) => void;
+
+/** The shared judge's findings for a log of length one, worded as decisions. */
+function reportDecisionFinding(finding: Finding, report: Report): void {
+  const value = (command: LogCommand): string => decidedValueOf(command) ?? '?';
+  switch (finding.kind) {
+    case 'conflict': {
+      const { first, later } = finding;
+      const same = first.node === later.node;
+      report(
+        'agreement',
+        later,
+        same ? [later.node] : [first.node, later.node],
+        `${first.node} decided "${value(first.command)}" at step ${first.step}, but ${later.node} decided "${value(later.command)}"` +
+          (same ? ' (the same node, after a restart or a change of mind)' : ''),
+      );
+      return;
+    }
+    case 'unsubmitted':
+      report('validity', finding.commit, [finding.commit.node], `${finding.commit.node} decided "${value(finding.commit.command)}", which nobody had proposed`);
+      return;
+    case 'retracted':
+    case 'skipped':
+      // A node may announce its one decision more than once; only a different value breaks Agreement.
+      return;
+    case 'applied-twice':
+    case 'applied-late':
+    case 'answer-changed':
+    case 'phantom-duplicate':
+      // Write-once runs apply nothing: there is no state machine behind one decision.
+      return;
+    default:
+      assertNever(finding, 'finding');
+  }
 }
 
 const PROPERTY_TITLES: Record<Property, string> = {

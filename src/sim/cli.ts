@@ -31,8 +31,9 @@ import {
 import type { RunStop } from './simulator.ts';
 import { pctPlanText } from './pct.ts';
 import { formatEntry, formatLink, formatTime } from './trace.ts';
-import { isLogInvocation, LOG_USAGE, logMain } from './log-cli.ts';
+import { isLogInvocation, LOG_USAGE, logMain, logMainAsync } from './log-cli.ts';
 import { exploreMain } from '../explore/cli.ts';
+import { faultFamily, integer, MAX_BUDGET_MS, readFlags, seedRange, SWARM_FLAGS, UsageError } from './args.ts';
 
 const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
          [--nodes N] [--proposers P] [--seeds S] [--first-seed K]
@@ -53,14 +54,7 @@ const USAGE = `Usage: npm run sim -- --algorithm <${ALGORITHM_NAMES.join('|')}>
 Replicated logs and schedule files:
 ${LOG_USAGE}`;
 
-/** Seeds and counts from the command line stay in this range (the PRNG takes 32-bit seeds). */
-const MAX_SEED = 0xffffffff;
-/** More runs than this in one command is a mistake, not a study: 10 million × ~2 ms ≈ 6 hours. */
-const MAX_SEEDS = 10_000_000;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from './args.ts';
 
 export interface CliOptions {
   readonly algorithm: string;
@@ -77,42 +71,18 @@ export interface CliOptions {
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const values = new Map<string, string>();
-  let json = false;
-  const known = new Set(['--algorithm', '--nodes', '--proposers', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay', '--schedule']);
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] as string;
-    const eq = raw.indexOf('=');
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    if (flag === '--json') {
-      json = true;
-      continue;
-    }
-    if (flag === '--help' || flag === '-h') throw new UsageError('');
-    if (!known.has(flag)) throw new UsageError(`unknown argument "${raw}"`);
-    const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new UsageError(`${flag} given twice`);
-    values.set(flag, value);
-  }
+  const { values, json } = readFlags(argv, [...SWARM_FLAGS, '--proposers', '--schedule']);
   const algorithm = values.get('--algorithm');
   if (algorithm === undefined) throw new UsageError('--algorithm is required');
   if (!isAlgorithmName(algorithm)) throw new UsageError(`unknown algorithm "${algorithm}" (choose one of ${ALGORITHM_NAMES.join(', ')})`);
-  const faults = values.get('--faults') ?? 'none';
-  if (!isFaultFamily(faults)) throw new UsageError(`unknown fault family "${faults}" (choose one of ${FAULT_FAMILIES.join(', ')})`);
+  const faults = faultFamily(values);
   const schedule = values.get('--schedule');
   if (schedule !== undefined && !isScheduleName(schedule)) {
     throw new UsageError(`unknown schedule "${schedule}" (choose one of ${SCHEDULES.join(', ')})`);
   }
   const nodes = integer(values, '--nodes', 5, 1, MAX_PEERS_PER_ROOM);
   const proposers = integer(values, '--proposers', Math.min(2, nodes), 1, nodes);
-  const replay = values.has('--replay') ? integer(values, '--replay', 0, 0, MAX_SEED) : undefined;
-  const seeds = integer(values, '--seeds', 100, 1, MAX_SEEDS);
-  const firstSeed = integer(values, '--first-seed', 1, 0, MAX_SEED);
-  // Every seed of the range must be one --replay accepts, or a failure could not be replayed.
-  if (firstSeed + seeds - 1 > MAX_SEED) {
-    throw new UsageError(`--first-seed ${firstSeed} with --seeds ${seeds} runs past the largest seed, ${MAX_SEED}`);
-  }
+  const { seeds, firstSeed, replay } = seedRange(values);
   return {
     algorithm,
     nodes,
@@ -120,20 +90,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     seeds,
     firstSeed,
     faults,
-    budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, 3_600_000),
+    budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, MAX_BUDGET_MS),
     json,
     replay,
     ...(schedule === undefined ? {} : { schedule }),
   };
-}
-
-function integer(values: ReadonlyMap<string, string>, flag: string, fallback: number, min: number, max: number): number {
-  const raw = values.get(flag);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
-  return value;
 }
 
 export function summaryText(summary: SwarmSummary, wallMs: number): string {
@@ -279,5 +240,13 @@ export function main(argv: readonly string[]): number {
 
 // Run only as a command (`tsx src/sim/cli.ts`), not when a test imports the parser.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // Log swarms run over worker threads (asynchronously); everything else as before.
+  if (!argv.includes('--explore') && isLogInvocation(argv)) {
+    void logMainAsync(argv, (t) => process.stdout.write(t), (t) => process.stderr.write(t)).then((code) => {
+      process.exitCode = code;
+    });
+  } else {
+    process.exitCode = main(argv);
+  }
 }

@@ -21,6 +21,7 @@
 import { assertNever } from '../core/assert.ts';
 import { commandKey, compareEpochs, epochLabel, sameCommand } from '../core/log.ts';
 import type { Epoch, LogCommand, LogEntryFact, NodeId } from '../core/types.ts';
+import { CommitJudge, decisionCommand, type ApplyRecord, type Finding, type JudgedCommit } from './commit-judge.ts';
 import { formatTime, type TraceEntry } from './trace.ts';
 
 export const LOG_PROPERTIES = [
@@ -41,20 +42,7 @@ export interface LogViolation {
   readonly message: string;
 }
 
-/** One committed command as a replica's host applied it. */
-export interface ApplyRecord {
-  readonly node: NodeId;
-  readonly incarnation: number;
-  readonly index: number;
-  readonly time: number;
-  readonly step: number;
-  /** (client, seq) */
-  readonly key: string;
-  /** 'applied': the state machine ran it; 'duplicate': the session answered from memory; 'skipped': stale or unknown. */
-  readonly outcome: 'applied' | 'duplicate' | 'skipped';
-  /** JSON of the answer, when there is one. */
-  readonly result: string | undefined;
-}
+export type { ApplyRecord } from './commit-judge.ts';
 
 /** Every node's whole log at one moment (the log-matching audit). */
 export interface LogAudit {
@@ -94,8 +82,7 @@ export function commitsOf(trace: readonly TraceEntry[]): CommitFact[] {
         out.push({ node: entry.node, incarnation: entry.incarnation, index: e.index, command: e.command, step: entry.step, time: entry.time });
       }
     } else if (entry.kind === 'decide') {
-      const command: LogCommand = { kind: 'command', client: 'write-once', seq: 1, command: { value: entry.value } };
-      out.push({ node: entry.node, incarnation: entry.incarnation, index: 1, command, step: entry.step, time: entry.time });
+      out.push({ node: entry.node, incarnation: entry.incarnation, index: 1, command: decisionCommand(entry.value), step: entry.step, time: entry.time });
     }
   }
   return out;
@@ -124,9 +111,10 @@ export function checkLogRun(run: LogRunRecord): LogViolation[] {
       message: `${LOG_PROPERTY_TITLES[property]} violated (seed ${run.seed}, step ${at.step}, t=${formatTime(at.time)}, nodes ${nodes.join(', ')}): ${what}. Reproduce: ${run.reproduce}`,
     });
   };
-  checkElectionsAndCommits(run, report);
+  const judge = new CommitJudge();
+  checkElectionsAndCommits(run, judge, report);
   checkLogMatching(run, report);
-  checkExactlyOnce(run, report);
+  for (const record of run.applies) for (const finding of judge.apply(record)) reportFinding(finding, report);
   if (run.unanswered !== undefined && run.unanswered.length > 0) {
     const at = run.end ?? { step: 0, time: 0 };
     report('definite-answer', at, [], `${run.unanswered.length} submitted command(s) never got an answer after the network healed: ${run.unanswered.slice(0, 5).join(', ')}`, 'end');
@@ -137,13 +125,9 @@ export function checkLogRun(run: LogRunRecord): LogViolation[] {
 type Report = (property: LogProperty, at: { step: number; time: number }, nodes: readonly NodeId[], what: string, dedupe: string) => void;
 
 /** Election safety, leader completeness and state-machine safety: one pass over the trace. */
-function checkElectionsAndCommits(run: LogRunRecord, report: Report): void {
+function checkElectionsAndCommits(run: LogRunRecord, judge: CommitJudge, report: Report): void {
   const leaderOf = new Map<string, NodeId>();
   const epochOf = new Map<NodeId, Epoch>();
-  /** index → first commit seen there, with the committing node's epoch. */
-  const committed = new Map<number, CommitFact & { readonly epoch: Epoch | undefined }>();
-  /** node|incarnation → last index committed. */
-  const lastCommitted = new Map<string, number>();
   for (const entry of run.trace) {
     switch (entry.kind) {
       case 'role': {
@@ -156,38 +140,13 @@ function checkElectionsAndCommits(run: LogRunRecord, report: Report): void {
         } else {
           leaderOf.set(key, entry.node);
         }
-        if (entry.log !== undefined) checkCompleteness(entry, entry.log, committed, report);
+        if (entry.log !== undefined) checkCompleteness(entry, entry.log, judge.committed(), report);
         break;
       }
       case 'commit':
       case 'decide':
         for (const fact of commitsOf([entry])) {
-          const streamKey = `${fact.node}|${fact.incarnation}`;
-          const last = lastCommitted.get(streamKey) ?? 0;
-          if (fact.index !== last + 1) {
-            report(
-              'state-machine-safety',
-              fact,
-              [fact.node],
-              fact.index <= last
-                ? `${fact.node} committed index ${fact.index} again after committing up to ${last} (a commit was retracted)`
-                : `${fact.node} committed index ${fact.index} after ${last}, skipping entries`,
-              `gap|${streamKey}|${fact.index}`,
-            );
-          }
-          lastCommitted.set(streamKey, Math.max(last, fact.index));
-          const first = committed.get(fact.index);
-          if (first === undefined) {
-            committed.set(fact.index, { ...fact, epoch: epochOf.get(fact.node) });
-          } else if (!sameCommand(first.command, fact.command)) {
-            report(
-              'state-machine-safety',
-              fact,
-              first.node === fact.node ? [fact.node] : [first.node, fact.node],
-              `at index ${fact.index} ${first.node} committed ${describe(first.command)} (step ${first.step}) but ${fact.node} committed ${describe(fact.command)}`,
-              `index|${fact.index}`,
-            );
-          }
+          for (const finding of judge.commit(fact.node, fact.incarnation, [fact], fact, epochOf.get(fact.node))) reportFinding(finding, report);
         }
         break;
       case 'start':
@@ -222,7 +181,7 @@ function checkElectionsAndCommits(run: LogRunRecord, report: Report): void {
 function checkCompleteness(
   entry: { readonly node: NodeId; readonly epoch: Epoch; readonly step: number; readonly time: number },
   log: readonly LogEntryFact[],
-  committed: ReadonlyMap<number, CommitFact & { readonly epoch: Epoch | undefined }>,
+  committed: ReadonlyMap<number, JudgedCommit & { readonly epoch: Epoch | undefined }>,
   report: Report,
 ): void {
   const byIndex = new Map(log.map((e) => [e.index, e]));
@@ -279,36 +238,59 @@ export function matchProblem(x: readonly LogEntryFact[], y: readonly LogEntryFac
   return undefined;
 }
 
-function checkExactlyOnce(run: LogRunRecord, report: Report): void {
-  /** node|incarnation|key → first application */
-  const first = new Map<string, ApplyRecord>();
-  /** node|incarnation|key → first index where the key was committed in that stream */
-  const firstIndex = new Map<string, number>();
-  for (const fact of commitsOf(run.trace)) {
-    if (fact.command.kind === 'noop') continue;
-    const k = `${fact.node}|${fact.incarnation}|${commandKey(fact.command)}`;
-    if (!firstIndex.has(k)) firstIndex.set(k, fact.index);
-  }
-  for (const record of run.applies) {
-    const k = `${record.node}|${record.incarnation}|${record.key}`;
-    const earlier = first.get(k);
-    if (record.outcome === 'applied') {
-      if (earlier !== undefined && earlier.outcome === 'applied') {
-        report('exactly-once', record, [record.node], `${record.node} applied ${record.key} twice (index ${earlier.index} and ${record.index})`, k);
-      }
-      const expected = firstIndex.get(k);
-      if (expected !== undefined && expected !== record.index && earlier === undefined) {
-        report('exactly-once', record, [record.node], `${record.node} applied ${record.key} at index ${record.index}, not at its first committed occurrence ${expected}`, `${k}|late`);
-      }
-      if (earlier === undefined) first.set(k, record);
-    } else if (record.outcome === 'duplicate') {
-      if (earlier !== undefined && earlier.result !== record.result) {
-        report('exactly-once', record, [record.node], `${record.node} answered a retry of ${record.key} with ${record.result}, but the first answer was ${earlier.result}`, `${k}|answer`);
-      }
-      if (earlier === undefined) {
-        report('exactly-once', record, [record.node], `${record.node} answered ${record.key} as a duplicate before ever applying it`, `${k}|phantom`);
-      }
+/** The shared judge's findings, worded as the log checker words them (one report per index or command). */
+function reportFinding(finding: Finding, report: Report): void {
+  switch (finding.kind) {
+    case 'conflict': {
+      const { first, later } = finding;
+      report(
+        'state-machine-safety',
+        later,
+        first.node === later.node ? [later.node] : [first.node, later.node],
+        `at index ${later.index} ${first.node} committed ${describe(first.command)} (step ${first.step}) but ${later.node} committed ${describe(later.command)}`,
+        `index|${later.index}`,
+      );
+      return;
     }
+    case 'retracted':
+    case 'skipped': {
+      const { commit, last } = finding;
+      report(
+        'state-machine-safety',
+        commit,
+        [commit.node],
+        finding.kind === 'retracted'
+          ? `${commit.node} committed index ${commit.index} again after committing up to ${last} (a commit was retracted)`
+          : `${commit.node} committed index ${commit.index} after ${last}, skipping entries`,
+        `gap|${commit.node}|${commit.incarnation}|${commit.index}`,
+      );
+      return;
+    }
+    case 'unsubmitted':
+      // Log runs do not ask for validity (initial logs are committed without a submit).
+      return;
+    case 'applied-twice': {
+      const { first, again } = finding;
+      report('exactly-once', again, [again.node], `${again.node} applied ${again.key} twice (index ${first.index} and ${again.index})`, `${again.node}|${again.incarnation}|${again.key}`);
+      return;
+    }
+    case 'applied-late': {
+      const { record, expectedIndex } = finding;
+      report('exactly-once', record, [record.node], `${record.node} applied ${record.key} at index ${record.index}, not at its first committed occurrence ${expectedIndex}`, `${record.node}|${record.incarnation}|${record.key}|late`);
+      return;
+    }
+    case 'answer-changed': {
+      const { first, again } = finding;
+      report('exactly-once', again, [again.node], `${again.node} answered a retry of ${again.key} with ${again.result}, but the first answer was ${first.result}`, `${again.node}|${again.incarnation}|${again.key}|answer`);
+      return;
+    }
+    case 'phantom-duplicate': {
+      const { record } = finding;
+      report('exactly-once', record, [record.node], `${record.node} answered ${record.key} as a duplicate before ever applying it`, `${record.node}|${record.incarnation}|${record.key}|phantom`);
+      return;
+    }
+    default:
+      assertNever(finding, 'finding');
   }
 }
 

@@ -11,30 +11,30 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { isStateMachineName } from '../core/state-machines.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
-import { MAX_PEERS_PER_ROOM, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT } from '../limits.ts';
+import { MAX_PEERS_PER_ROOM, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT, SIM_MAX_WORKERS } from '../limits.ts';
 import { getLogAlgorithm } from '../machines/log-index.ts';
 import { isLogAlgorithmName, LOG_ALGORITHM_NAMES } from '../machines/spec.ts';
 import { LOG_PROPERTIES, logPropertyTitle } from './log-checker.ts';
 import type { LogCluster } from './log-cluster.ts';
 import { runLogSeed, runLogSwarm, type LogSwarmConfig, type LogSwarmSummary } from './log-swarm.ts';
+import { defaultWorkers, LIN_BUDGET_MS, runLogSwarmParallel } from './log-swarm-workers.ts';
 import { parseSchedule, runSchedule, ScheduleError, type ScheduleResult } from './schedule.ts';
-import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isFaultFamily, type FaultFamily } from './swarm.ts';
+import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isScheduleName } from './swarm.ts';
+import { faultFamily, integer, MAX_BUDGET_MS, readFlags, seedRange, SWARM_FLAGS, UsageError } from './args.ts';
 import { formatEntry } from './trace.ts';
 
 export const LOG_USAGE = `       npm run sim -- --schedule FILE [--json]
        npm run sim -- --algorithm <${LOG_ALGORITHM_NAMES.join('|')}>
          [--state-machine orders|register] [--nodes N] [--clients C] [--commands K] [--seeds S]
-         [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--json] [--replay SEED]`;
-
-export class LogUsageError extends Error {
-  override readonly name = 'LogUsageError';
-}
+         [--first-seed K] [--faults ${FAULT_FAMILIES.join('|')}] [--budget-ms MS] [--workers W] [--json] [--replay SEED]`;
 
 /** True when argv is for this file: a schedule, or a log algorithm. */
 export function isLogInvocation(argv: readonly string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
-    if (raw === '--schedule' || raw.startsWith('--schedule=')) return true;
+    // `--schedule random|pct` names the write-once swarm's delay schedule; any other value is a file.
+    const schedule = raw.startsWith('--schedule=') ? raw.slice('--schedule='.length) : raw === '--schedule' ? argv[i + 1] : undefined;
+    if (schedule !== undefined && !isScheduleName(schedule)) return true;
     const value = raw.startsWith('--algorithm=') ? raw.slice('--algorithm='.length) : raw === '--algorithm' ? argv[i + 1] : undefined;
     if (value !== undefined && isLogAlgorithmName(value)) return true;
   }
@@ -46,42 +46,23 @@ export interface LogCliOptions {
   readonly swarm: (LogSwarmConfig & { readonly seeds: number; readonly firstSeed: number }) | undefined;
   readonly replay: number | undefined;
   readonly json: boolean;
+  /** Worker threads for a swarm (logMainAsync; logMain always runs in this thread). */
+  readonly workers: number | undefined;
 }
 
-const MAX_SEED = 0xffffffff;
-
 export function parseLogArgs(argv: readonly string[]): LogCliOptions {
-  const values = new Map<string, string>();
-  let json = false;
-  const known = ['--schedule', '--algorithm', '--state-machine', '--nodes', '--clients', '--commands', '--seeds', '--first-seed', '--faults', '--budget-ms', '--replay'];
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] as string;
-    const eq = raw.indexOf('=');
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    if (flag === '--json') {
-      json = true;
-      continue;
-    }
-    if (!known.includes(flag)) throw new LogUsageError(`unknown argument "${raw}"`);
-    const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new LogUsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new LogUsageError(`${flag} given twice`);
-    values.set(flag, value);
-  }
+  const { values, json } = readFlags(argv, [...SWARM_FLAGS, '--schedule', '--state-machine', '--clients', '--commands', '--workers']);
   const schedule = values.get('--schedule');
   if (schedule !== undefined) {
     const extra = [...values.keys()].filter((k) => k !== '--schedule');
-    if (extra.length > 0) throw new LogUsageError(`--schedule takes everything from the file; drop ${extra.join(', ')}`);
-    return { schedule, swarm: undefined, replay: undefined, json };
+    if (extra.length > 0) throw new UsageError(`--schedule takes everything from the file; drop ${extra.join(', ')}`);
+    return { schedule, swarm: undefined, replay: undefined, json, workers: undefined };
   }
   const algorithm = values.get('--algorithm') as string;
-  const faults = values.get('--faults') ?? 'none';
-  if (!isFaultFamily(faults)) throw new LogUsageError(`unknown fault family "${faults}" (choose one of ${FAULT_FAMILIES.join(', ')})`);
+  const faults = faultFamily(values);
   const stateMachine = values.get('--state-machine') ?? 'orders';
-  if (!isStateMachineName(stateMachine)) throw new LogUsageError(`--state-machine must be orders or register, got "${stateMachine}"`);
-  const seeds = integer(values, '--seeds', 100, 1, 10_000_000);
-  const firstSeed = integer(values, '--first-seed', 1, 0, MAX_SEED);
-  if (firstSeed + seeds - 1 > MAX_SEED) throw new LogUsageError(`--first-seed ${firstSeed} with --seeds ${seeds} runs past the largest seed, ${MAX_SEED}`);
+  if (!isStateMachineName(stateMachine)) throw new UsageError(`--state-machine must be orders or register, got "${stateMachine}"`);
+  const { seeds, firstSeed, replay } = seedRange(values);
   return {
     schedule: undefined,
     swarm: {
@@ -90,23 +71,15 @@ export function parseLogArgs(argv: readonly string[]): LogCliOptions {
       nodes: integer(values, '--nodes', 5, 1, MAX_PEERS_PER_ROOM),
       clients: integer(values, '--clients', 3, 1, SIM_MAX_CLIENTS),
       commands: integer(values, '--commands', 5, 1, SIM_MAX_COMMANDS_PER_CLIENT),
-      faults: faults as FaultFamily,
-      budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, 3_600_000),
+      faults,
+      budgetMs: integer(values, '--budget-ms', DEFAULT_LIVENESS_BUDGET_MS, 1, MAX_BUDGET_MS),
       seeds,
       firstSeed,
     },
-    replay: values.has('--replay') ? integer(values, '--replay', 0, 0, MAX_SEED) : undefined,
+    replay,
     json,
+    workers: values.has('--workers') ? integer(values, '--workers', 1, 1, SIM_MAX_WORKERS) : undefined,
   };
-}
-
-function integer(values: ReadonlyMap<string, string>, flag: string, fallback: number, min: number, max: number): number {
-  const raw = values.get(flag);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new LogUsageError(`${flag} must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new LogUsageError(`${flag} must be between ${min} and ${max}, got ${raw}`);
-  return value;
 }
 
 /** The JSON of a schedule run: the keys the issue names, plus the expectations. */
@@ -160,7 +133,11 @@ export function logMain(argv: readonly string[], out: (text: string) => void, er
   try {
     options = parseLogArgs(argv);
   } catch (error) {
-    if (!(error instanceof LogUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
+    if (error.message === '') {
+      out(`Usage: ${LOG_USAGE.trimStart()}\n`);
+      return 0;
+    }
     err(`sim: ${error.message}\n\nUsage: ${LOG_USAGE.trimStart()}\n`);
     return 2;
   }
@@ -204,12 +181,33 @@ export function logMain(argv: readonly string[], out: (text: string) => void, er
   const started = performance.now();
   const summary = runLogSwarm({ ...swarm, linearizable: (run) => linearizableOf(run.cluster) });
   const wallMs = performance.now() - started;
-  out(options.json ? `${JSON.stringify({ ...summary, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n`);
+  const { tally: _tally, ...shown } = summary;
+  out(options.json ? `${JSON.stringify({ ...shown, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n`);
   return 0;
 }
 
-/** Wall-clock budget of one history's linearizability check; past it the answer is 'unknown'. */
-const LIN_BUDGET_MS = 2_000;
+/**
+ * `npm run sim`'s entry for log invocations: a swarm runs over worker threads (`--workers W`,
+ * default: up to 2 cores); schedules and replays run in this thread through logMain.
+ */
+export async function logMainAsync(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  let options: LogCliOptions;
+  try {
+    options = parseLogArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return logMain(argv, out, err);
+  }
+  const swarm = options.swarm;
+  const workers = options.workers ?? defaultWorkers();
+  if (swarm === undefined || options.replay !== undefined || workers <= 1) return logMain(argv, out, err);
+  const started = performance.now();
+  const summary = await runLogSwarmParallel({ ...swarm, algorithm: swarm.algorithm.name }, workers);
+  const wallMs = performance.now() - started;
+  const { tally: _tally, ...shown } = summary;
+  out(options.json ? `${JSON.stringify({ ...shown, workers, wallMs: Math.round(wallMs) })}\n` : `${summaryText(summary, wallMs)}\n  (${workers} worker threads)\n`);
+  return 0;
+}
 
 /** Linearizability of a run's client history, with a wall-clock budget as well as the step budget. */
 function linearizableOf(cluster: LogCluster): true | false | 'unknown' {

@@ -16,7 +16,7 @@ import type { LogAlgorithmSpec } from '../machines/spec.ts';
 import { LogCluster } from './log-cluster.ts';
 import { checkLogRun, LOG_PROPERTIES, type LogProperty, type LogRunRecord, type LogViolation } from './log-checker.ts';
 import type { RunStop } from './simulator.ts';
-import { applyAction, DEFAULT_LIVENESS_BUDGET_MS, planFaults, percentile, type FaultAction, type FaultFamily, type FaultPlan } from './swarm.ts';
+import { actionStillApplies, applyAction, DEFAULT_LIVENESS_BUDGET_MS, healForLiveness, planFaults, percentile, type FaultFamily, type FaultPlan } from './swarm.ts';
 import type { TraceLevel } from './trace.ts';
 
 export interface LogSwarmConfig {
@@ -84,7 +84,7 @@ export interface LogSwarmRun {
 export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLevel = 'facts'): LogSwarmRun {
   validateLogSwarmConfig(config);
   const budgetMs = config.budgetMs ?? DEFAULT_LIVENESS_BUDGET_MS;
-  const plan = planFaults({ nodes: config.nodes, proposers: config.nodes, faults: config.faults, budgetMs }, seed);
+  const plan = stretchSafety(planFaults({ nodes: config.nodes, proposers: config.nodes, faults: config.faults, budgetMs }, seed), config.faults);
   const machine = stateMachineNamed(config.stateMachine) as StateMachine<unknown, unknown, unknown>;
   const cluster = new LogCluster({ algorithm: config.algorithm, stateMachine: machine, members: plan.members, seed, link: plan.link, trace });
   const sim = cluster.sim;
@@ -101,9 +101,9 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
   const restart = (node: NodeId): void => sim.restart(node);
   for (const { at, action } of plan.actions) {
     // Churn (below) may have taken a node down or brought it back first: skip what no longer applies.
-    timed.push({ at, run: () => { if (stillApplies(sim, action)) applyAction(sim, action, restart); } });
+    timed.push({ at, run: () => { if (actionStillApplies(sim, action)) applyAction(sim, action, restart); } });
   }
-  if (config.faults === 'crash-restart' || config.faults === 'all') addChurn(timed, cluster, plan, prng);
+  const strands = config.faults === 'crash-restart' || config.faults === 'all' ? addChurn(timed, cluster, plan, prng) : undefined;
   timed.sort((a, b) => a.at - b.at); // stable: client starts before faults at the same instant
 
   let stop: RunStop = 'time';
@@ -118,13 +118,8 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
   if (stop !== 'step-limit') {
     if (plan.safetyMs > 0) {
       sim.note('liveness phase: the network heals and nodes come back');
-      sim.heal();
-      if (plan.link.loss > 0 || plan.actions.some((a) => a.action.kind === 'link')) sim.setLink('*', '*', { ...plan.link, loss: 0 });
-      for (const node of plan.members) {
-        const status = sim.status(node);
-        if (status === 'paused') sim.resume(node);
-        if (status === 'down' && !plan.stayDown.includes(node)) sim.restart(node);
-      }
+      strands?.releaseAll(); // the strands' held messages are part of the healed network
+      healForLiveness(sim, plan, restart);
     }
     stop = cluster.runUntil(plan.safetyMs + budgetMs, () => cluster.allAnswered());
   }
@@ -140,18 +135,16 @@ export function runLogSeed(config: LogSwarmConfig, seed: number, trace: TraceLev
   return { seed, plan, cluster, record, violations, stop, committed, leaderElections, messages: sim.counters.sent, busyMs };
 }
 
-function stillApplies(sim: LogCluster['sim'], action: FaultAction): boolean {
-  switch (action.kind) {
-    case 'crash':
-    case 'pause':
-      return sim.status(action.node) === 'up';
-    case 'restart':
-      return sim.status(action.node) === 'down';
-    case 'resume':
-      return sim.status(action.node) === 'paused';
-    default:
-      return true;
-  }
+/**
+ * Churn runs get a longer safety phase than the write-once plan draws (up to 12 s instead of 3):
+ * Figure 8 needs four or five leaders in a row, each elected after a 300–600 ms timeout, before
+ * the network heals. Measured: at ×1 and ×2 no seed of 150–300 showed it; at ×4 about 1 in 100.
+ */
+const CHURN_SAFETY_STRETCH = 4;
+
+function stretchSafety(plan: FaultPlan, faults: FaultFamily): FaultPlan {
+  if (faults !== 'crash-restart' && faults !== 'all') return plan;
+  return { ...plan, safetyMs: plan.safetyMs * CHURN_SAFETY_STRETCH };
 }
 
 /** Churn moments are this far apart (virtual ms), drawn per gap. */
@@ -167,10 +160,16 @@ const CHURN_ISOLATION_MS: readonly [number, number] = [100, 900];
  * It reads roles as they are, so it aims at leaders with uncommitted entries; the plan's own
  * crashes still happen, and a node already down is left alone.
  */
-function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster, plan: FaultPlan, prng: Prng): void {
+function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster, plan: FaultPlan, prng: Prng): Strands {
   const sim = cluster.sim;
   const f = Math.floor((plan.members.length - 1) / 2);
+  const strands = new Strands(sim, prng, timed);
   for (let at = prng.int(...CHURN_GAP_MS); at < plan.safetyMs; at += prng.int(...CHURN_GAP_MS)) {
+    if (prng.chance(STRAND_SHARE)) {
+      const isolation = prng.int(...CHURN_ISOLATION_MS);
+      timed.push({ at, run: () => strands.arm(Math.min(at + isolation, plan.safetyMs)) });
+      continue;
+    }
     const anyNode = prng.chance(0.3);
     const isolate = prng.chance(0.4);
     const pick = prng.float();
@@ -203,6 +202,82 @@ function addChurn(timed: { at: number; run: () => void }[], cluster: LogCluster,
       },
     });
   }
+  return strands;
+}
+
+/** Share of churn moments that arm a strand (below) instead of crashing or cutting off a node. */
+const STRAND_SHARE = 0.35;
+/** A stranded leader's new entries reach one follower with this chance, else none. */
+const STRAND_ONE_COPY = 0.5;
+
+/**
+ * The Figure 8 adversary's sharpest move, aimed by what the leader does rather than by the clock:
+ * once armed, the next leader that sends new entries (Raft's AppendEntries, Multi-Paxos's
+ * accept) gets them to at most one follower, which may answer once; everything else it sends or
+ * is sent is held until the strand ends, when the held messages are dropped. Its term's entries thus sit on a
+ * minority while the rest elect another leader, which is what the paper's Figure 8 needs (twice,
+ * then a third leader that commits the old entry and goes the same way). It reads only messages
+ * and the PRNG, so a run stays a pure function of its seed.
+ */
+class Strands {
+  private armedUntil: number[] = [];
+  /** Stranded node → the one follower that got its entries and may still answer once. */
+  private readonly active = new Map<NodeId, { partner: NodeId | undefined }>();
+
+  constructor(
+    private readonly sim: LogCluster['sim'],
+    private readonly prng: Prng,
+    /** The run's pending actions: a strand's end goes there. */
+    private readonly timed: { at: number; run: () => void }[],
+  ) {
+    sim.setManual((from, to, message) => this.holds(from, to, message));
+  }
+
+  /** The next leader to send new entries is stranded until `until`. */
+  arm(until: number): void {
+    this.armedUntil.push(until);
+  }
+
+  private holds(from: NodeId, to: NodeId, message: unknown): boolean {
+    const target = this.active.get(to);
+    if (target !== undefined) {
+      // The follower that got the entries answers once (so the leader may count it), then silence.
+      if (target.partner === from) {
+        target.partner = undefined;
+        return false;
+      }
+      return true;
+    }
+    if (this.active.has(from)) return true;
+    const until = this.armedUntil[0];
+    if (until === undefined || !carriesEntries(message) || this.sim.logView(from)?.role !== 'leader') return false;
+    this.armedUntil.shift();
+    // This copy is the one that gets through (or, sometimes, none does).
+    const through = this.prng.chance(STRAND_ONE_COPY);
+    this.active.set(from, { partner: through ? to : undefined });
+    this.timed.push({ at: Math.max(until, this.sim.now), run: () => this.release(from) });
+    this.timed.sort((a, b) => a.at - b.at);
+    return !through;
+  }
+
+  private release(node: NodeId): void {
+    if (!this.active.delete(node)) return;
+    for (const held of this.sim.held()) if (held.from === node || held.to === node) this.sim.drop(held.id);
+  }
+
+  /** Ends every strand (the liveness phase heals the network) and disarms. */
+  releaseAll(): void {
+    this.armedUntil = [];
+    for (const node of [...this.active.keys()]) this.release(node);
+    this.sim.setManual(false);
+  }
+}
+
+/** A replication message with entries in it (Raft's appendEntries, Multi-Paxos's accept). */
+function carriesEntries(message: unknown): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as { readonly type?: unknown; readonly entries?: unknown };
+  return (m.type === 'appendEntries' || m.type === 'accept') && Array.isArray(m.entries) && m.entries.length > 0;
 }
 
 export interface LogSwarmSummary {
@@ -232,6 +307,56 @@ export interface LogSwarmSummary {
   readonly firstFailingSeed: number | null;
   readonly firstViolation: string | null;
   readonly steps: number;
+  /** What the ratios above were computed from, so summaries of seed ranges merge exactly. */
+  readonly tally: LogSwarmTally;
+}
+
+export interface LogSwarmTally {
+  readonly answeredInFullRuns: number;
+  readonly busyMs: number;
+  readonly messages: number;
+  /** Sorted: commit latencies at the leader in mean one-way delays (fault-free runs). */
+  readonly delays: readonly number[];
+}
+
+/** Summaries of consecutive seed ranges (e.g. one per worker thread) as one, in seed order. */
+export function mergeLogSwarmSummaries(parts: readonly LogSwarmSummary[]): LogSwarmSummary {
+  const sorted = [...parts].sort((a, b) => a.firstSeed - b.firstSeed);
+  const first = sorted[0];
+  if (first === undefined) throw new RangeError('no summaries to merge');
+  const sum = (f: (s: LogSwarmSummary) => number): number => sorted.reduce((n, s) => n + f(s), 0);
+  const violations = Object.fromEntries(LOG_PROPERTIES.map((p) => [p, sum((s) => s.violations[p])])) as Record<LogProperty, number>;
+  const failing = sorted.find((s) => s.firstFailingSeed !== null);
+  const tally: LogSwarmTally = {
+    answeredInFullRuns: sum((s) => s.tally.answeredInFullRuns),
+    busyMs: sum((s) => s.tally.busyMs),
+    messages: sum((s) => s.tally.messages),
+    delays: sorted.flatMap((s) => s.tally.delays).sort((a, b) => a - b),
+  };
+  const committed = sum((s) => s.committed);
+  return {
+    ...first,
+    runs: sum((s) => s.runs),
+    violationRuns: sum((s) => s.violationRuns),
+    violations,
+    notLinearizable: sum((s) => s.notLinearizable),
+    unknownLinearizable: sum((s) => s.unknownLinearizable),
+    committed,
+    ...ratios(tally, committed),
+    leaderChanges: sum((s) => s.leaderChanges),
+    firstFailingSeed: failing?.firstFailingSeed ?? null,
+    firstViolation: failing?.firstViolation ?? null,
+    steps: sum((s) => s.steps),
+    tally,
+  };
+}
+
+function ratios(tally: LogSwarmTally, committed: number): Pick<LogSwarmSummary, 'commandsPerVirtualSecond' | 'messageDelaysPerCommand' | 'messagesPerCommand'> {
+  return {
+    commandsPerVirtualSecond: tally.busyMs > 0 ? Math.round((tally.answeredInFullRuns / tally.busyMs) * 1000 * 10) / 10 : null,
+    messageDelaysPerCommand: percentile(tally.delays, 0.5),
+    messagesPerCommand: committed > 0 ? Math.round((tally.messages / committed) * 10) / 10 : null,
+  };
 }
 
 export interface LogSwarmOptions extends LogSwarmConfig {
@@ -299,12 +424,11 @@ export function runLogSwarm(options: LogSwarmOptions): LogSwarmSummary {
     notLinearizable,
     unknownLinearizable,
     committed,
-    commandsPerVirtualSecond: busyMs > 0 ? Math.round((answeredInFullRuns / busyMs) * 1000 * 10) / 10 : null,
-    messageDelaysPerCommand: percentile(delays, 0.5),
-    messagesPerCommand: committed > 0 ? Math.round((messages / committed) * 10) / 10 : null,
+    ...ratios({ answeredInFullRuns, busyMs, messages, delays }, committed),
     leaderChanges,
     firstFailingSeed,
     firstViolation,
     steps,
+    tally: { answeredInFullRuns, busyMs, messages, delays },
   };
 }

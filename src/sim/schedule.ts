@@ -9,6 +9,14 @@
  * the field. Steps that name no valid target at run time (restart of a node that is up,
  * submit at a crashed node, "leader" when there is none or a tie) are errors too, never
  * no-ops. No Node API here: cli.ts reads the file.
+ *
+ * Write-once algorithms (paxos, majority, …) are logs of length one and run from the same
+ * format: `submit` is `tryInitialize` with `"command": {"value": "red"}` (the explorer's saved
+ * counterexamples spell it `{"do": "propose", "node", "value"}`, also accepted), a decision is
+ * the commit of index 1 (so `committed` and `nothingCommitted` expect decisions), `timer` fires a
+ * node's pending timer now (the explorer's "this timer fires next"), `violations` names the
+ * write-once checker's properties (agreement, validity, …), and `runUntilMs` may be left out
+ * (the run then ends where its last step is, as a replayed counterexample does).
  */
 import { assertNever } from '../core/assert.ts';
 import { compareEpochs } from '../core/log.ts';
@@ -16,12 +24,14 @@ import type { StateMachine, StateMachineName } from '../core/state-machine.ts';
 import { isStateMachineName, stateMachineNamed } from '../core/state-machines.ts';
 import type { LogCommand, NodeId } from '../core/types.ts';
 import { isRecord, type UnknownRecord } from '../core/validate.ts';
-import { MAX_TERM } from '../limits.ts';
+import { MAX_TERM, MAX_VALUE_LENGTH } from '../limits.ts';
+import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
-import { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from '../machines/spec.ts';
+import { ALGORITHM_NAMES, isAlgorithmName, isLogAlgorithmName, LOG_ALGORITHM_NAMES, type AlgorithmName, type HostedSpec, type LogAlgorithmName } from '../machines/spec.ts';
+import { checkRun, PROPERTIES, type Property } from './checker.ts';
 import { checkLogRun, LOG_PROPERTIES, type LogProperty, type LogViolation } from './log-checker.ts';
 import { LogCluster } from './log-cluster.ts';
-import { SimulationError } from './simulator.ts';
+import { Simulation, SimulationError } from './simulator.ts';
 
 /** Longest run a schedule may ask for: 10 virtual minutes is far past any situation we stage. */
 const MAX_RUN_MS = 600_000;
@@ -29,6 +39,8 @@ const MAX_STEPS_IN_FILE = 2_000;
 /** Largest cluster a schedule may build (the projector's node cards). */
 const MAX_SCHEDULE_NODES = 9;
 const MAX_INITIAL_ENTRIES = 200;
+/** XState's delayed-event names (`xstate.after.<delay>.<machine>.<state path>`) run long. */
+const MAX_TIMER_NAME_LENGTH = 200;
 /** A schedule's description: a paragraph for whoever reads the file. */
 const MAX_DESCRIPTION_LENGTH = 1_000;
 
@@ -51,7 +63,11 @@ export type ScheduleStep = { readonly atMs: number; readonly index: number } & (
   | { readonly do: 'links'; readonly delayMs?: readonly [number, number] | undefined; readonly loss?: number | undefined; readonly duplicate?: number | undefined }
   | ({ readonly do: 'hold' | 'deliver' | 'drop' } & MessageFilter & { readonly count?: number | undefined })
   | { readonly do: 'release' }
+  | { readonly do: 'timer'; readonly node: string; readonly timer?: string | undefined; readonly as?: string | undefined }
 );
+
+/** What a schedule's checker may report: the log checker's properties, or the write-once checker's. */
+export type ScheduleProperty = LogProperty | Property;
 
 export interface InitialNode {
   readonly term: number;
@@ -75,11 +91,11 @@ export interface ScheduleExpect {
   /** Every submitted command has an answer by the end. */
   readonly allAnswered?: boolean;
   /** The checker must report exactly these properties (default: none). */
-  readonly violations?: readonly LogProperty[];
+  readonly violations?: readonly ScheduleProperty[];
 }
 
 export interface Schedule {
-  readonly algorithm: LogAlgorithmName;
+  readonly algorithm: LogAlgorithmName | AlgorithmName;
   readonly nodes: number;
   readonly seed: number;
   readonly stateMachine: StateMachineName;
@@ -115,13 +131,13 @@ class Fields {
   optionalNumber(field: string, min: number, max: number, integer = true): number | undefined {
     return this.raw[field] === undefined ? undefined : this.number(field, min, max, integer);
   }
-  string(field: string): string {
+  string(field: string, maxLength = 64): string {
     const v = this.raw[field];
-    if (typeof v !== 'string' || v.length === 0 || v.length > 64) this.fail(field, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) this.fail(field, `must be a non-empty string of at most ${maxLength} characters, got ${JSON.stringify(v)}`);
     return v;
   }
-  optionalString(field: string): string | undefined {
-    return this.raw[field] === undefined ? undefined : this.string(field);
+  optionalString(field: string, maxLength = 64): string | undefined {
+    return this.raw[field] === undefined ? undefined : this.string(field, maxLength);
   }
   record(field: string): Fields {
     const v = this.raw[field];
@@ -145,13 +161,15 @@ export function parseSchedule(raw: unknown): Schedule {
   const top: Fields = new Fields('schedule', raw);
   top.allow(['algorithm', 'nodes', 'seed', 'stateMachine', 'links', 'timing', 'runUntilMs', 'initial', 'steps', 'expect', 'description']);
   const algorithm = top.string('algorithm');
-  if (!isLogAlgorithmName(algorithm)) top.fail('algorithm', `must be one of ${LOG_ALGORITHM_NAMES.join(', ')}, got "${algorithm}"`);
+  const writeOnce = isAlgorithmName(algorithm);
+  if (!isLogAlgorithmName(algorithm) && !writeOnce) top.fail('algorithm', `must be one of ${[...LOG_ALGORITHM_NAMES, ...ALGORITHM_NAMES].join(', ')}, got "${algorithm}"`);
   const nodes = top.number('nodes', 1, MAX_SCHEDULE_NODES);
   const names = nodeNames(nodes);
   const seed = top.number('seed', 0, 0xffffffff);
+  if (writeOnce && top.raw.stateMachine !== undefined) top.fail('stateMachine', `applies to log algorithms only (${algorithm} decides one value)`);
   const stateMachine = top.raw.stateMachine ?? 'orders';
   if (!isStateMachineName(stateMachine)) top.fail('stateMachine', `must be "orders" or "register", got ${JSON.stringify(stateMachine)}`);
-  const machine = stateMachineNamed(stateMachine) as StateMachine<unknown, unknown, unknown>;
+  const machine = writeOnce ? WRITE_ONCE_COMMANDS : (stateMachineNamed(stateMachine) as StateMachine<unknown, unknown, unknown>);
   const links = parseLinks(top.raw.links === undefined ? new Fields('schedule, links', {}) : top.record('links'), true);
   let timing: Schedule['timing'];
   if (top.raw.timing !== undefined) {
@@ -159,16 +177,20 @@ export function parseSchedule(raw: unknown): Schedule {
     t.allow(['electionTimeoutMs', 'retransmitMs']);
     timing = { electionTimeoutMs: t.optionalNumber('electionTimeoutMs', 10, 60_000), retransmitMs: t.optionalNumber('retransmitMs', 5, 60_000) };
   }
-  const runUntilMs = top.number('runUntilMs', 1, MAX_RUN_MS);
-  const initial = top.raw.initial === undefined ? undefined : parseInitial(top.record('initial'), names, algorithm);
-  const steps = top.array('steps', MAX_STEPS_IN_FILE).map((s, i) => parseStep(s, i, names, machine, runUntilMs));
+  // A write-once file may leave runUntilMs out: it then ends at its last step (a replayed counterexample).
+  const givenRunUntil = writeOnce && top.raw.runUntilMs === undefined ? undefined : top.number('runUntilMs', 1, MAX_RUN_MS);
+  const limit = givenRunUntil ?? MAX_RUN_MS;
+  if (writeOnce && top.raw.initial !== undefined) top.fail('initial', 'applies to Raft only (terms and dense logs)');
+  const initial = top.raw.initial === undefined ? undefined : parseInitial(top.record('initial'), names, algorithm as LogAlgorithmName);
+  const steps = top.array('steps', MAX_STEPS_IN_FILE).map((s, i) => parseStep(s, i, names, machine, limit, writeOnce));
+  const runUntilMs = givenRunUntil ?? Math.max(0, ...steps.map((step) => step.atMs));
   for (let i = 1; i < steps.length; i++) {
     if ((steps[i] as ScheduleStep).atMs < (steps[i - 1] as ScheduleStep).atMs) {
       throw new ScheduleError(`step ${i + 1} (${(steps[i] as ScheduleStep).do}): field "atMs" goes back in time (${(steps[i] as ScheduleStep).atMs} < ${(steps[i - 1] as ScheduleStep).atMs}); list steps in time order`);
     }
   }
   checkAliases(steps, names);
-  const expect = top.raw.expect === undefined ? {} : parseExpect(top.record('expect'), names, machine, runUntilMs);
+  const expect = top.raw.expect === undefined ? {} : parseExpect(top.record('expect'), names, machine, runUntilMs, writeOnce);
   const description = top.raw.description;
   if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) {
     top.fail('description', `must be text of at most ${MAX_DESCRIPTION_LENGTH} characters`);
@@ -228,7 +250,21 @@ function parseFilter(f: Fields, names: readonly string[]): MessageFilter {
   return { from, to, kind: f.optionalString('kind') };
 }
 
-function parseStep(raw: unknown, i: number, names: readonly string[], machine: StateMachine<unknown, unknown, unknown>, runUntilMs: number): ScheduleStep {
+/**
+ * A write-once algorithm's commands: `{ value }`, the value a node is asked to propose. As the
+ * `checkCommand` half of a state machine, so steps and expectations validate it like any other.
+ */
+const WRITE_ONCE_COMMANDS = {
+  name: 'write-once',
+  checkCommand(raw: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
+    if (!isRecord(raw) || Object.keys(raw).length !== 1 || typeof raw.value !== 'string' || raw.value.length === 0 || raw.value.length > MAX_VALUE_LENGTH) {
+      return { ok: false, error: `a write-once command is {"value": "<1–${MAX_VALUE_LENGTH} characters>"}, got ${JSON.stringify(raw)}` };
+    }
+    return { ok: true, value: { value: raw.value } };
+  },
+} as unknown as StateMachine<unknown, unknown, unknown>;
+
+function parseStep(raw: unknown, i: number, names: readonly string[], machine: StateMachine<unknown, unknown, unknown>, runUntilMs: number, writeOnce = false): ScheduleStep {
   if (!isRecord(raw)) throw new ScheduleError(`step ${i + 1}: must be an object`);
   const kind = typeof raw.do === 'string' ? raw.do : '?';
   const f: Fields = new Fields(`step ${i + 1} (${kind})`, raw);
@@ -236,9 +272,20 @@ function parseStep(raw: unknown, i: number, names: readonly string[], machine: S
   const base = { atMs, index: i };
   const node = (): string => f.string('node'); // names, aliases and "leader" are resolved at run time
   switch (raw.do) {
+    case 'propose': {
+      // The explorer's spelling of a write-once submit.
+      if (!writeOnce) f.fail('do', 'is "propose", which only write-once algorithms take (log algorithms: "submit")');
+      f.allow(['atMs', 'do', 'node', 'value', 'as']);
+      const checked = machine.checkCommand({ value: f.raw.value });
+      if (!checked.ok) f.fail('value', checked.error);
+      return { ...base, do: 'submit', node: node(), client: 'student', command: checked.value, as: f.optionalString('as') };
+    }
+    case 'timer':
+      f.allow(['atMs', 'do', 'node', 'timer']);
+      return { ...base, do: 'timer', node: node(), timer: f.optionalString('timer', MAX_TIMER_NAME_LENGTH), as: undefined };
     case 'submit': {
       f.allow(['atMs', 'do', 'node', 'client', 'command', 'as']);
-      const client = f.string('client');
+      const client = writeOnce && f.raw.client === undefined ? 'student' : f.string('client');
       const checked = machine.checkCommand(f.raw.command);
       if (!checked.ok) f.fail('command', `is not a ${machine.name} command: ${checked.error}`);
       return { ...base, do: 'submit', node: node(), client, command: checked.value, as: f.optionalString('as') };
@@ -285,7 +332,7 @@ function parseStep(raw: unknown, i: number, names: readonly string[], machine: S
       return { ...base, do: raw.do, ...parseFilter(f, names), count: f.optionalNumber('count', 1, 10_000) };
     }
     default:
-      return f.fail('do', `must be one of submit, crash, restart, pause, resume, partition, cut, heal, links, hold, deliver, drop, release; got ${JSON.stringify(raw.do)}`);
+      return f.fail('do', `must be one of submit, crash, restart, pause, resume, partition, cut, heal, links, hold, deliver, drop, release, timer${writeOnce ? ', propose' : ''}; got ${JSON.stringify(raw.do)}`);
   }
 }
 
@@ -339,8 +386,9 @@ function parseNodeList(f: Fields, field: string, names: readonly string[]): stri
   return list as string[];
 }
 
-function parseExpect(f: Fields, names: readonly string[], machine: StateMachine<unknown, unknown, unknown>, runUntilMs: number): ScheduleExpect {
-  f.allow(['leaderAt', 'noLeader', 'nothingCommitted', 'committed', 'stableTerm', 'logsEqual', 'allAnswered', 'violations']);
+function parseExpect(f: Fields, names: readonly string[], machine: StateMachine<unknown, unknown, unknown>, runUntilMs: number, writeOnce = false): ScheduleExpect {
+  // A write-once algorithm has no leader, no term and no clients to answer: only decisions and violations.
+  f.allow(writeOnce ? ['nothingCommitted', 'committed', 'violations'] : ['leaderAt', 'noLeader', 'nothingCommitted', 'committed', 'stableTerm', 'logsEqual', 'allAnswered', 'violations']);
   const out: { -readonly [K in keyof ScheduleExpect]: ScheduleExpect[K] } = {};
   if (f.raw.leaderAt !== undefined) {
     out.leaderAt = f.array('leaderAt', 100).map((raw, i) => {
@@ -371,9 +419,10 @@ function parseExpect(f: Fields, names: readonly string[], machine: StateMachine<
     if (v !== undefined) out[flag] = v;
   }
   if (f.raw.violations !== undefined) {
-    out.violations = f.array('violations', LOG_PROPERTIES.length).map((v, i) => {
-      if (typeof v !== 'string' || !(LOG_PROPERTIES as readonly string[]).includes(v)) f.fail(`violations[${i}]`, `must be one of ${LOG_PROPERTIES.join(', ')}`);
-      return v as LogProperty;
+    const known: readonly string[] = writeOnce ? PROPERTIES : LOG_PROPERTIES;
+    out.violations = f.array('violations', known.length).map((v, i) => {
+      if (typeof v !== 'string' || !known.includes(v)) f.fail(`violations[${i}]`, `must be one of ${known.join(', ')}`);
+      return v as ScheduleProperty;
     });
   }
   return out;
@@ -397,18 +446,23 @@ export interface NodeOutcome {
 }
 
 export interface ScheduleResult {
-  readonly algorithm: LogAlgorithmName;
+  readonly algorithm: LogAlgorithmName | AlgorithmName;
   readonly seed: number;
   readonly ok: boolean;
-  readonly violations: readonly { readonly property: LogProperty; readonly message: string }[];
+  readonly violations: readonly { readonly property: ScheduleProperty; readonly message: string }[];
   readonly linearizable: true | false | 'unknown';
   readonly expectations: readonly ExpectationResult[];
   readonly nodes: Readonly<Record<string, NodeOutcome>>;
   readonly steps: number;
   readonly endedAtMs: number;
-  readonly cluster: LogCluster;
-  readonly rawViolations: readonly LogViolation[];
+  /** The log cluster (log algorithms) or undefined (write-once: see `simulation`). */
+  readonly cluster: LogCluster | undefined;
+  readonly simulation: ScheduleSim;
+  readonly rawViolations: readonly { readonly property: ScheduleProperty; readonly message: string }[];
 }
+
+/** The simulator a schedule drives, whichever kind of algorithm it hosts. */
+type ScheduleSim = Simulation<unknown, unknown, HostedSpec<unknown>>;
 
 /** Samples taken between steps, for the windowed expectations. */
 interface Sample {
@@ -424,6 +478,77 @@ export interface RunScheduleOptions {
 }
 
 export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}): ScheduleResult {
+  return isLogAlgorithmName(schedule.algorithm) ? runLogSchedule(schedule, schedule.algorithm, options) : runWriteOnceSchedule(schedule, schedule.algorithm);
+}
+
+function linkOf(schedule: Schedule) {
+  return { minDelayMs: schedule.links.delayMs[0], maxDelayMs: schedule.links.delayMs[1], loss: schedule.links.loss, duplicate: schedule.links.duplicate };
+}
+
+function timingOf(schedule: Schedule) {
+  return { ...(schedule.timing?.electionTimeoutMs === undefined ? {} : { electionTimeoutMs: schedule.timing.electionTimeoutMs }), ...(schedule.timing?.retransmitMs === undefined ? {} : { retransmitMs: schedule.timing.retransmitMs }) };
+}
+
+/** Runs the steps in time order (each error names its step), then on to runUntilMs. */
+function runSteps(schedule: Schedule, ctx: StepContext, runTo: (t: number) => void, sample: () => void): void {
+  sample();
+  for (const step of schedule.steps) {
+    runTo(step.atMs);
+    try {
+      applyStep(step, ctx);
+    } catch (error) {
+      if (error instanceof SimulationError) throw new ScheduleError(`step ${step.index + 1} (${step.do}) at ${step.atMs} ms: ${error.message}`);
+      throw error;
+    }
+    sample();
+  }
+  runTo(schedule.runUntilMs);
+}
+
+/**
+ * A write-once algorithm's schedule: the same steps on the simulator, judged by the write-once
+ * checker (Agreement, Validity, the Paxos invariants; the log of length one), decisions read as
+ * commits of index 1 for the expectations.
+ */
+function runWriteOnceSchedule(schedule: Schedule, algorithm: AlgorithmName): ScheduleResult {
+  const names = nodeNames(schedule.nodes);
+  const sim = new Simulation({ algorithm: ALGORITHMS[algorithm], nodes: names, seed: schedule.seed, link: linkOf(schedule), timing: timingOf(schedule) });
+  const ctx: StepContext = {
+    sim: sim as unknown as ScheduleSim,
+    submit: (_client, node, command) => sim.propose(node, (command as { value: string }).value),
+    aliases: new Map(),
+    holds: [],
+    names,
+    holdSelf: true,
+  };
+  runSteps(schedule, ctx, (t) => void sim.runUntil(t), () => undefined);
+  const violations = checkRun({ seed: schedule.seed, members: names, trace: sim.trace, reproduce: 'npm run sim -- --schedule <this file>' });
+  const nodes: Record<string, NodeOutcome> = {};
+  for (const node of names) {
+    const value = sim.status(node) === 'down' ? undefined : sim.decidedValue(node);
+    nodes[node] = { status: sim.status(node), role: null, term: null, commitIndex: value === undefined ? 0 : 1, committed: value === undefined ? [] : [{ value }] };
+  }
+  const rawViolations = violations.map((v) => ({ property: v.property as ScheduleProperty, message: v.message }));
+  const resolveName = (n: string): string => ctx.aliases.get(n) ?? n;
+  const expectations = checkExpectations(schedule, { sim: ctx.sim, cluster: undefined, samples: [], nodes, violations: rawViolations, resolveName });
+  return {
+    algorithm,
+    seed: schedule.seed,
+    ok: expectations.every((e) => e.ok),
+    violations: rawViolations,
+    // One value, decided or not: linearizability is about client histories of a log.
+    linearizable: true,
+    expectations,
+    nodes,
+    steps: sim.steps,
+    endedAtMs: sim.now,
+    cluster: undefined,
+    simulation: ctx.sim,
+    rawViolations,
+  };
+}
+
+function runLogSchedule(schedule: Schedule, algorithm: LogAlgorithmName, options: RunScheduleOptions): ScheduleResult {
   const names = nodeNames(schedule.nodes);
   const machine = stateMachineNamed(schedule.stateMachine) as StateMachine<unknown, unknown, unknown>;
   const initialStorage: Record<string, { hard: unknown; entries: unknown[] }> = {};
@@ -431,17 +556,17 @@ export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}
     initialStorage[node] = { hard: { term: init.term, votedFor: init.votedFor }, entries: init.log.map((e) => ({ term: e.term, command: e.command })) };
   }
   const cluster = new LogCluster({
-    algorithm: LOG_ALGORITHMS[schedule.algorithm],
+    algorithm: LOG_ALGORITHMS[algorithm],
     stateMachine: machine,
     members: names,
     seed: schedule.seed,
-    link: { minDelayMs: schedule.links.delayMs[0], maxDelayMs: schedule.links.delayMs[1], loss: schedule.links.loss, duplicate: schedule.links.duplicate },
-    timing: { ...(schedule.timing?.electionTimeoutMs === undefined ? {} : { electionTimeoutMs: schedule.timing.electionTimeoutMs }), ...(schedule.timing?.retransmitMs === undefined ? {} : { retransmitMs: schedule.timing.retransmitMs }) },
+    link: linkOf(schedule),
+    timing: timingOf(schedule),
     initialStorage,
   });
   const sim = cluster.sim;
   const aliases = new Map<string, NodeId>();
-  const holds: MessageFilter[] = [];
+  const ctx: StepContext = { sim: sim as unknown as ScheduleSim, submit: (client, node, command) => cluster.submit(client, node, command), aliases, holds: [], names, holdSelf: false };
   const samples: Sample[] = [];
   const sample = (): void => {
     samples.push({ time: sim.now, leaders: sim.liveNodes().filter((n) => sim.logView(n)?.role === 'leader') });
@@ -458,18 +583,7 @@ export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}
       sample();
     }
   };
-  sample();
-  for (const step of schedule.steps) {
-    runTo(step.atMs);
-    try {
-      applyStep(step, { cluster, aliases, holds, names });
-    } catch (error) {
-      if (error instanceof SimulationError) throw new ScheduleError(`step ${step.index + 1} (${step.do}) at ${step.atMs} ms: ${error.message}`);
-      throw error;
-    }
-    sample();
-  }
-  runTo(schedule.runUntilMs);
+  runSteps(schedule, ctx, runTo, sample);
   const record = cluster.record(`npm run sim -- --schedule <this file>`, schedule.expect.allAnswered === true);
   const rawViolations = checkLogRun({ ...record, unanswered: undefined });
   const nodes: Record<string, NodeOutcome> = {};
@@ -485,7 +599,7 @@ export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}
     };
   }
   const resolveName = (n: string): string => aliases.get(n) ?? n;
-  const expectations = checkExpectations(schedule, { cluster, samples, nodes, violations: rawViolations, resolveName });
+  const expectations = checkExpectations(schedule, { sim: ctx.sim, cluster, samples, nodes, violations: rawViolations, resolveName });
   const linearizable = options.linearizable === undefined ? cluster.linearizable() : options.linearizable(cluster);
   return {
     algorithm: schedule.algorithm,
@@ -498,6 +612,7 @@ export function runSchedule(schedule: Schedule, options: RunScheduleOptions = {}
     steps: sim.steps,
     endedAtMs: sim.now,
     cluster,
+    simulation: ctx.sim,
     rawViolations,
   };
 }
@@ -516,10 +631,14 @@ function committedCommands(trace: LogCluster['sim']['trace'], node: NodeId, sim:
 }
 
 interface StepContext {
-  readonly cluster: LogCluster;
+  readonly sim: ScheduleSim;
+  /** A client command at a node: a log submit, or a write-once tryInitialize. */
+  readonly submit: (client: string, node: NodeId, command: unknown) => void;
   readonly aliases: Map<string, NodeId>;
   readonly holds: MessageFilter[];
   readonly names: readonly string[];
+  /** Whether a hold also holds a node's messages to itself (write-once schedules, as the explorer does). */
+  readonly holdSelf: boolean;
 }
 
 /** "leader" is the node believing itself leader with the highest term or ballot; none or a tie is an error. */
@@ -527,7 +646,7 @@ function resolve(name: string, ctx: StepContext): NodeId {
   if (ctx.names.includes(name)) return name;
   const alias = ctx.aliases.get(name);
   if (alias !== undefined) return alias;
-  const sim = ctx.cluster.sim;
+  const sim = ctx.sim;
   if (name === 'follower') {
     const follower = sim.liveNodes().find((n) => sim.status(n) === 'up' && sim.logView(n)?.role === 'follower');
     if (follower === undefined) throw new SimulationError('"follower": no node that is up believes itself a follower now');
@@ -551,14 +670,18 @@ function matches(filter: MessageFilter, from: string, to: string, message: unkno
 }
 
 function applyStep(step: ScheduleStep, ctx: StepContext): void {
-  const { cluster, aliases, holds } = ctx;
-  const sim = cluster.sim;
+  const { sim, aliases, holds } = ctx;
   switch (step.do) {
     case 'submit': {
       const node = resolve(step.node, ctx);
       if (sim.status(node) === 'down') throw new SimulationError(`cannot submit at ${node}: it is down`);
       if (step.as !== undefined) aliases.set(step.as, node);
-      cluster.submit(step.client, node, step.command);
+      ctx.submit(step.client, node, step.command);
+      return;
+    }
+    case 'timer': {
+      const node = resolve(step.node, ctx);
+      sim.fireTimer(node, timerMatch(step.timer, sim.timing.retransmitMs));
       return;
     }
     case 'crash':
@@ -591,7 +714,8 @@ function applyStep(step: ScheduleStep, ctx: StepContext): void {
       return;
     case 'hold':
       holds.push({ from: step.from, to: step.to, kind: step.kind });
-      sim.setManual((from, to, message) => holds.some((h) => matches(h, from, to, message)));
+      // Write-once schedules hold messages to self too: the explorer's counterexamples deliver them as steps.
+      sim.setManual((from, to, message) => holds.some((h) => matches(h, from, to, message)), { includeSelf: ctx.holdSelf });
       return;
     case 'release':
       holds.length = 0;
@@ -612,11 +736,24 @@ function applyStep(step: ScheduleStep, ctx: StepContext): void {
   }
 }
 
+/**
+ * Which of a node's pending timers an explorer timer name means. The explorer names XState's
+ * delayed events (`xstate.after.<delay>.<state>`); the simulator's clock sees only delays, so a
+ * retransmission timer is the one set for `retransmitMs` and any other delay (impatience, a
+ * phase timeout, a backoff) is a timer set for something else. Without a name: the earliest.
+ */
+function timerMatch(name: string | undefined, retransmitMs: number): ((delayMs: number) => boolean) | undefined {
+  if (name === undefined) return undefined;
+  const retransmit = name.startsWith('xstate.after.retransmit.');
+  return (delayMs) => (delayMs === retransmitMs) === retransmit;
+}
+
 interface Outcome {
-  readonly cluster: LogCluster;
+  readonly sim: ScheduleSim;
+  readonly cluster: LogCluster | undefined;
   readonly samples: readonly Sample[];
   readonly nodes: Readonly<Record<string, NodeOutcome>>;
-  readonly violations: readonly LogViolation[];
+  readonly violations: readonly { readonly property: ScheduleProperty }[];
   readonly resolveName: (name: string) => string;
 }
 
@@ -626,7 +763,7 @@ function checkExpectations(schedule: Schedule, outcome: Outcome): ExpectationRes
   const push = (expectation: string, ok: boolean, detail: string): void => {
     results.push({ expectation, ok, detail });
   };
-  const sim = outcome.cluster.sim;
+  const sim = outcome.sim;
   const names = (list: readonly string[] | undefined): readonly string[] | undefined => list?.map(outcome.resolveName);
   for (const { atMs, among: rawAmong } of expect.leaderAt ?? []) {
     const among = names(rawAmong);
@@ -640,7 +777,8 @@ function checkExpectations(schedule: Schedule, outcome: Outcome): ExpectationRes
     push(`noLeader ${fromMs}–${toMs} ms${among === undefined ? '' : ` among ${among.join(', ')}`}`, seen.length === 0, seen.length === 0 ? 'none' : `leader seen: ${seen.slice(0, 5).join(', ')}`);
   }
   for (const { fromMs, toMs } of expect.nothingCommitted ?? []) {
-    const commits = sim.trace.filter((e) => e.kind === 'commit' && e.time >= fromMs && e.time <= toMs && e.entries.some((x) => x.command.kind === 'command'));
+    // A write-once decision is the commit of index 1.
+    const commits = sim.trace.filter((e) => (e.kind === 'commit' ? e.entries.some((x) => x.command.kind === 'command') : e.kind === 'decide') && e.time >= fromMs && e.time <= toMs);
     push(`nothingCommitted ${fromMs}–${toMs} ms`, commits.length === 0, commits.length === 0 ? 'nothing committed' : `${commits.length} commit(s), first at ${Math.round(commits[0]!.time)} ms by ${(commits[0] as { node: string }).node}`);
   }
   for (const { fromMs, toMs } of expect.stableTerm ?? []) {
@@ -658,12 +796,15 @@ function checkExpectations(schedule: Schedule, outcome: Outcome): ExpectationRes
   }
   if (expect.logsEqual === true) {
     const live = sim.liveNodes();
-    const logs = live.map((n) => JSON.stringify(sim.logEntries(n)));
+    // Multi-Paxos acceptors may hold one chosen command under different ballots (one accepted it
+    // from the leader that chose it, another from a later leader re-proposing it): compare commands.
+    const byBallot = isLogAlgorithmName(schedule.algorithm) && LOG_ALGORITHMS[schedule.algorithm].epochKind === 'ballot';
+    const logs = live.map((n) => JSON.stringify(byBallot ? sim.logEntries(n)?.map((e) => [e.index, e.command]) : sim.logEntries(n)));
     const ok = logs.every((l) => l === logs[0]);
     push('logsEqual', ok, ok ? `${live.length} identical logs of ${sim.logEntries(live[0] ?? 'n1')?.length ?? 0}` : `logs differ: ${live.map((n) => `${n}:${sim.logEntries(n)?.length}`).join(' ')}`);
   }
   if (expect.allAnswered === true) {
-    const left = outcome.cluster.unanswered();
+    const left = outcome.cluster?.unanswered() ?? [];
     push('allAnswered', left.length === 0, left.length === 0 ? 'every command answered' : `no answer for ${left.join(', ')}`);
   }
   const wanted = new Set(expect.violations ?? []);

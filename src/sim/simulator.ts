@@ -143,6 +143,8 @@ interface TimerFiring extends Scheduled {
   readonly to: number;
   readonly incarnation: number;
   readonly fn: () => void;
+  /** What the node asked for (for `fireTimer`, which picks a node's timer by its delay). */
+  readonly delayMs: number;
   cancelled: boolean;
 }
 interface ScheduledProposal extends Scheduled {
@@ -206,6 +208,8 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   readonly trace: TraceEntry[] = [];
   readonly decisions: Decision[] = [];
   readonly counters: SimulationCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, discarded: 0, timers: 0 };
+  /** Timers set and neither fired nor cleared (stale incarnations are skipped where read). */
+  private readonly pendingTimers = new Set<TimerFiring>();
   readonly maxSteps: number;
 
   private nowMs = 0;
@@ -226,6 +230,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   /** 1 where from → to is cut by a partition or a one-way cut. */
   private readonly blocked: Uint8Array;
   private holdRule: HoldRule | undefined;
+  private holdSelf = false;
   private schedule: DeliverySchedule | undefined;
   private readonly heldMessages = new Map<number, HeldEntry>();
   private readonly onCommit: SimulationOptions<M, D, S>['onCommit'];
@@ -527,14 +532,39 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
 
   // ---- manual delivery ---------------------------------------------------------------------
 
-  /** From now on hold every message (true), none (false), or those `rule` picks. */
-  setManual(rule: boolean | HoldRule): void {
+  /**
+   * From now on hold every message (true), none (false), or those `rule` picks. Messages to self
+   * are never held unless `includeSelf` is set: the explorer's model, where a node's message to
+   * itself is a delivery like any other, is what a replayed counterexample needs.
+   */
+  setManual(rule: boolean | HoldRule, options: { readonly includeSelf?: boolean } = {}): void {
     this.holdRule = rule === true ? () => true : rule === false ? undefined : rule;
+    this.holdSelf = options.includeSelf === true && this.holdRule !== undefined;
   }
 
   /** Messages waiting for the caller, oldest first. */
   held(): HeldMessage[] {
     return [...this.heldMessages.values()].map(({ id, from, to, message, sentAt }) => ({ id, from, to, message, sentAt }));
+  }
+
+  /**
+   * Fires one of the node's pending timers now, as one step, ahead of its time: the earliest
+   * one, or the earliest whose delay `match` accepts. This is how a schedule replays the
+   * explorer's "this timer fires next" (in the explorer, time is only order). Throws when the
+   * node is not up or has no such timer.
+   */
+  fireTimer(node: NodeId, match: (delayMs: number) => boolean = () => true): void {
+    const target = this.node(node);
+    if (target.status !== 'up') throw new SimulationError(`cannot fire a timer of ${node}: it is ${target.status}`);
+    const candidates = [...this.pendingTimers].filter((t) => t.to === target.index && !t.cancelled && t.incarnation === target.incarnation && match(t.delayMs));
+    candidates.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    const timer = candidates[0];
+    if (timer === undefined) throw new SimulationError(`${node} has no pending timer that matches`);
+    // The queued copy is skipped from now on; this one fires at the current time.
+    timer.cancelled = true;
+    this.pendingTimers.delete(timer);
+    this.stepIndex++;
+    this.apply({ ...timer, time: this.nowMs, cancelled: false });
   }
 
   /**
@@ -642,6 +672,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       if (event.kind !== 'timer') return event;
       const node = this.nodes[event.to] as SimNode<M>;
       if (!event.cancelled && node.status !== 'down' && node.incarnation === event.incarnation) return event;
+      this.pendingTimers.delete(event);
       this.queue.pop();
     }
   }
@@ -675,6 +706,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
         break;
       }
       case 'timer':
+        this.pendingTimers.delete(event);
         this.counters.timers++;
         if (this.full) this.record({ kind: 'timer', step: this.stepIndex, time: this.nowMs, node: node.id });
         event.fn();
@@ -715,12 +747,15 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
           to: node.index,
           incarnation,
           fn,
+          delayMs: Math.max(0, ms),
           cancelled: false,
         };
+        this.pendingTimers.add(firing);
         return this.queue.push(firing);
       },
       clearTimeout: (id) => {
         (id as TimerFiring).cancelled = true;
+        this.pendingTimers.delete(id as TimerFiring);
       },
     };
     node.decided = undefined;
@@ -830,7 +865,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     const id = this.nextMessageId++;
     this.counters.sent++;
     const receiver = this.nodes[toIndex] as SimNode<M>;
-    if (from !== toIndex && this.holdRule !== undefined && this.holdRule(sender.id, toId, message)) {
+    if ((from !== toIndex || this.holdSelf) && this.holdRule !== undefined && this.holdRule(sender.id, toId, message)) {
       if (this.full) {
         this.record({ kind: 'send', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId, message, deliverAt: undefined });
         this.record({ kind: 'hold', step: this.stepIndex, time: this.nowMs, id, from: sender.id, to: toId });

@@ -346,16 +346,9 @@ export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = '
   if (stop !== 'step-limit') {
     if (safetyEnd > 0) {
       sim.note(`liveness phase: the network heals; ${plan.stayDown.length === 0 ? 'every node is up' : `${plan.stayDown.join(', ')} stay${plan.stayDown.length === 1 ? 's' : ''} down`}`);
-      sim.heal();
       // Back to the links' own delays: the PCT schedule is an adversary of the safety phase only.
       if (schedule !== undefined) sim.setSchedule(undefined);
-      // Degraded links recover and nothing is lost any more: back to the plan's normal link.
-      if (plan.link.loss > 0 || plan.actions.some((a) => a.action.kind === 'link')) sim.setLink('*', '*', { ...plan.link, loss: 0 });
-      for (const node of plan.members) {
-        const status = sim.status(node);
-        if (status === 'paused') sim.resume(node);
-        if (status === 'down' && !plan.stayDown.includes(node)) restart(node);
-      }
+      healForLiveness(sim, plan, restart);
     }
     stop = sim.runUntil((s) => s.allLiveDecided(), { maxTime: safetyEnd + budgetMs });
   }
@@ -379,6 +372,43 @@ export function runSeed(config: SwarmConfig, seed: number, trace: TraceLevel = '
     stop,
     pct,
   };
+}
+
+/**
+ * The start of the liveness phase, the same for write-once and log swarms: partitions and cuts
+ * removed, degraded links back to the plan's normal link with no loss, paused nodes resumed,
+ * and every down node restarted except the plan's `stayDown`.
+ */
+export function healForLiveness(
+  sim: Pick<Simulation<unknown, unknown, never>, 'heal' | 'setLink' | 'status' | 'resume'>,
+  plan: FaultPlan,
+  restart: (node: NodeId) => void,
+): void {
+  sim.heal();
+  if (plan.link.loss > 0 || plan.actions.some((a) => a.action.kind === 'link')) sim.setLink('*', '*', { ...plan.link, loss: 0 });
+  for (const node of plan.members) {
+    const status = sim.status(node);
+    if (status === 'paused') sim.resume(node);
+    if (status === 'down' && !plan.stayDown.includes(node)) restart(node);
+  }
+}
+
+/**
+ * Whether a planned action still makes sense when its moment comes: a swarm whose own adversary
+ * also crashes and restarts nodes (the log swarm's churn) skips what no longer applies.
+ */
+export function actionStillApplies(sim: Pick<Simulation<unknown, unknown, never>, 'status'>, action: FaultAction): boolean {
+  switch (action.kind) {
+    case 'crash':
+    case 'pause':
+      return sim.status(action.node) === 'up';
+    case 'restart':
+      return sim.status(action.node) === 'down';
+    case 'resume':
+      return sim.status(action.node) === 'paused';
+    default:
+      return true;
+  }
 }
 
 export function applyAction(sim: Pick<Simulation, 'crash' | 'pause' | 'resume' | 'partition' | 'cut' | 'heal' | 'setLink'>, action: FaultAction, restart: (node: NodeId) => void): void {

@@ -7,7 +7,14 @@ import type { PropertyReport } from '../classroom/properties.ts';
 import type { DecisionAnnouncement, DecisionId } from '../classroom/protocol.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
-import type { AlgorithmName } from '../machines/spec.ts';
+import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
+import type { BookCheck, BookRecord } from '../classroom/log-dashboard.ts';
+import type { checkLogRun } from '../sim/log-checker.ts';
+import type { BookAnnouncement } from '../classroom/log-protocol.ts';
+import type { MyCommand } from '../classroom/live-log-node.ts';
+import type { StateSummary } from '../classroom/state-summary.ts';
+import type { StateMachineName } from '../core/state-machine.ts';
+import type { LogView } from '../core/types.ts';
 import type { PeerId, PeerInfo } from '../transport/types.ts';
 import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts';
 
@@ -18,6 +25,19 @@ const CLOCK_TICK_MS = 1_000;
 export interface MyNodeState {
   readonly view: NodeView;
   readonly proposed: readonly Value[];
+}
+
+/** What the phone view shows of my replica of a book. */
+export interface MyReplicaState {
+  readonly state: unknown;
+  readonly summary: StateSummary;
+  readonly log: LogView;
+  readonly applied: number;
+  readonly commands: readonly MyCommand[];
+  readonly queued: number;
+  /** The id my next order gets: unique, since a seq is never reused. */
+  readonly nextOrderId: string;
+  readonly storage: NodeView['storage'];
 }
 
 /** A derived view computed once per change of the dashboard (and of the clock tick), not per read. */
@@ -108,6 +128,68 @@ export class ClassroomState {
     this.#subscribe();
     const node: LiveNode | undefined = this.#classroom.node(decision);
     return node && { view: node.view(), proposed: node.proposed };
+  }
+
+  /** Replicated logs (order books) this tab knows of, newest first. */
+  get books(): BookAnnouncement[] {
+    this.#subscribe();
+    return this.#classroom.books();
+  }
+
+  /** The book on screen: the newest one, when it started after the newest decision. */
+  get currentBook(): BookAnnouncement | undefined {
+    this.#subscribe();
+    const book = this.#classroom.books()[0];
+    const decision = this.#classroom.decisions()[0];
+    return book !== undefined && (decision === undefined || book.seq > decision.seq) ? book : undefined;
+  }
+
+  /** Log algorithms the room can run (the registry's), for the teacher's picker. */
+  get logAlgorithms(): LogAlgorithmName[] {
+    return this.#classroom.logAlgorithmNames();
+  }
+
+  /** A late joiner's copy of a book: what the members committed, applied here (no buttons). */
+  learnerState(book: string): { readonly state: unknown; readonly summary: StateSummary; readonly applied: number } | undefined {
+    this.#subscribe();
+    const learner = this.#classroom.learner(book);
+    return learner && { state: learner.state, summary: learner.stateSummary, applied: learner.appliedIndex };
+  }
+
+  myReplica(book: string): MyReplicaState | undefined {
+    this.#subscribe();
+    const node = this.#classroom.logNode(book);
+    if (node === undefined) return undefined;
+    return {
+      state: node.state,
+      summary: node.stateSummary,
+      log: node.logView(),
+      applied: node.appliedIndex,
+      commands: [...node.myCommands],
+      queued: node.queued,
+      nextOrderId: node.nextOrderId,
+      storage: node.view().storage,
+    };
+  }
+
+  /** Dashboard only: every member's log as reported. */
+  bookRecord(book: string): BookRecord | undefined {
+    this.#subscribe();
+    return this.#classroom.bookDashboard?.record(book);
+  }
+
+  /** Dashboard only: the live log checks (cached by the book's version inside). */
+  bookCheck(book: string, checker: typeof checkLogRun): BookCheck | undefined {
+    this.#subscribe();
+    return this.#classroom.bookDashboard?.check(book, checker);
+  }
+
+  startBook(algorithm: LogAlgorithmName, stateMachine: StateMachineName): BookAnnouncement | string {
+    return this.#classroom.startBook(algorithm, stateMachine);
+  }
+
+  submit(book: string, command: unknown): string | undefined {
+    return this.#classroom.submit(book, command);
   }
 
   /** Dashboard only: the record of one decision, as the members reported it. */

@@ -32,6 +32,8 @@ export function openClassroom(connection: ClassroomConnection, storage: Storage 
     // The UI's randomness (decision ids, node seeds); algorithms only ever see the seeds.
     random: Math.random,
     algorithms: ALGORITHMS,
+    // The log machines load when the teacher starts an order book, not with the page.
+    loadLogAlgorithm: async (name) => (await import('../../machines/log-index.ts')).LOG_ALGORITHMS[name],
     // Reports to the dashboard: at most one per animation frame.
     scheduleFrame: nextFrame,
   });

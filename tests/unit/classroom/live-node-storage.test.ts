@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { liveTiming } from '../../../src/classroom/classroom.ts';
-import { LiveNode, nodeKey, STORED_NODE_VERSION, type StoredNode } from '../../../src/classroom/live-node.ts';
+import { LiveNode, migrateStoredNode, nodeKey, STORED_NODE_VERSION, type StoredNode } from '../../../src/classroom/live-node.ts';
 import type { DecisionAnnouncement, NodeReport } from '../../../src/classroom/protocol.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { coordinatorSpec } from '../../../src/machines/coordinator.ts';
@@ -200,5 +200,58 @@ describe('a readable entry', () => {
       to: 'n3',
       message: { type: 'nack', ballot: { round: 2, node: 'n3' }, promised: { round: 3, node: 'n2' } },
     });
+  });
+});
+
+describe('an entry of an older layout', () => {
+  /** What a tab of the version-0 build stored for a Paxos acceptor that promised ballot 5.n2: no version, no mark. */
+  function versionZeroBlob(): string {
+    const store = new MemoryStore();
+    const first = start(store);
+    first.node.receive('n2', { type: 'prepare', ballot: { round: 5, node: 'n2' } }, { inc: 9, seq: 1 });
+    first.clock.advance(10);
+    const { version, storage, ...rest } = store.load(nodeKey('d1')) as StoredNode;
+    expect(version).toBe(STORED_NODE_VERSION);
+    expect(storage).toBeUndefined();
+    return JSON.stringify(rest);
+  }
+
+  it('is migrated on load: the returning student keeps its promise and is not made listen-only', () => {
+    const blob = versionZeroBlob();
+    expect(JSON.parse(blob)).not.toHaveProperty('version');
+    const store = new MemoryStore();
+    store.saveText(nodeKey('d1'), blob);
+    const { node, sent, clock } = start(store);
+    expect(node.view().storage).toBeUndefined();
+    node.receive('n3', { type: 'prepare', ballot: { round: 3, node: 'n3' } }, { inc: 9, seq: 2 });
+    clock.advance(10);
+    // A fresh acceptor (amnesia) would promise ballot 3; the migrated one remembers 5.n2.
+    const replies = (to: string, type: string) => sent.filter((s) => s.to === to && (s.message as { type: string }).type === type);
+    expect(replies('n3', 'promise')).toEqual([]);
+    node.receive('n3', { type: 'prepare', ballot: { round: 6, node: 'n3' } }, { inc: 9, seq: 3 });
+    clock.advance(10);
+    expect(replies('n3', 'promise')).toHaveLength(1);
+    // Its next write stores the current layout.
+    expect((store.load(nodeKey('d1')) as StoredNode).version).toBe(STORED_NODE_VERSION);
+  });
+
+  it('is still unreadable (listen-only) when it does not fit that layout', () => {
+    const store = new MemoryStore();
+    // The listen-only mark did not exist before versions did: a version-0 entry carrying one was not written by us.
+    store.saveText(nodeKey('d1'), JSON.stringify({ ...JSON.parse(versionZeroBlob()), storage: 'unreadable', durable: { promised: 'garbage' } }));
+    expect(start(store).node.view().storage).toBe('unreadable');
+    const negative = new MemoryStore();
+    negative.saveText(nodeKey('d1'), JSON.stringify({ ...JSON.parse(versionZeroBlob()), version: -1 }));
+    expect(start(negative).node.view().storage).toBe('unreadable');
+  });
+});
+
+describe('migrateStoredNode', () => {
+  it('lifts every older version to the current one and refuses newer or malformed versions', () => {
+    expect(migrateStoredNode({ decision: 'd', durable: 1, proposed: [] })).toEqual({ decision: 'd', durable: 1, proposed: [], version: STORED_NODE_VERSION });
+    expect(migrateStoredNode({ version: STORED_NODE_VERSION, durable: 1 })).toEqual({ version: STORED_NODE_VERSION, durable: 1 });
+    expect(migrateStoredNode({ version: STORED_NODE_VERSION + 1 })).toBeUndefined();
+    expect(migrateStoredNode({ version: '1' })).toBeUndefined();
+    expect(migrateStoredNode({ version: 0.5 })).toBeUndefined();
   });
 });

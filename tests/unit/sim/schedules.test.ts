@@ -52,6 +52,15 @@ describe('schedule validation', () => {
     expect(error({ ...base, steps: [{ atMs: 10, do: 'crash', node: 'leader' }] })).toMatch(/no node believes itself leader/);
     expect(error({ ...base, steps: [{ atMs: 10, do: 'crash', node: 'n1' }, { atMs: 20, do: 'submit', node: 'n1', client: 'c', command: { op: 'ship', order: 'A' } }] })).toMatch(/step 2 \(submit\).*down/);
   });
+  it('write-once algorithms: refuses log-only fields and malformed commands, naming the field', () => {
+    const wo = { ...base, algorithm: 'paxos' };
+    expect(error({ ...wo, stateMachine: 'orders' })).toMatch(/field "stateMachine" applies to log algorithms only/);
+    expect(error({ ...wo, steps: [{ atMs: 1, do: 'submit', node: 'n1', command: { op: 'ship' } }] })).toMatch(/step 1 \(submit\): field "command"/);
+    expect(error({ ...wo, expect: { leaderAt: [{ atMs: 5 }] } })).toMatch(/expect: field "leaderAt" is not known here/);
+    expect(error({ ...wo, expect: { violations: ['exactly-once'] } })).toMatch(/violations\[0\]/);
+    expect(error({ ...wo, steps: [{ atMs: 1, do: 'crash', node: 'n1' }, { atMs: 2, do: 'timer', node: 'n1' }] })).toMatch(/step 2 \(timer\) at 2 ms: cannot fire a timer of n1: it is down/);
+    expect(error({ ...base, steps: [{ atMs: 1, do: 'propose', node: 'n1', value: 'red' }] })).toMatch(/only write-once algorithms take/);
+  });
   it('an expect section that no longer holds fails the run', () => {
     const result = runSchedule(parseSchedule({ ...base, expect: { leaderAt: [{ atMs: 900 }], nothingCommitted: [{ fromMs: 0, toMs: 1000 }], committed: { commands: [{ op: 'ship', order: 'A' }] } } }));
     expect(result.ok).toBe(false);

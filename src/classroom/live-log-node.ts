@@ -1,0 +1,510 @@
+/**
+ * One phone's replica of a live replicated log (the order book, the register): the log
+ * algorithm's machine (the same one the simulator checks, Raft or Multi-Paxos, whichever
+ * LOG_ALGORITHMS holds) driven by the tab's clock and transport, its log in the tab's storage,
+ * and the state machine the committed commands are applied to, exactly once per (client, seq).
+ *
+ * Persist-before-reply: each step's `persistLog` ops are written (incrementally, LogStore)
+ * before any of the step's messages leave; a failed write stops the node. Closing the tab is a
+ * crash; reopening restarts the node from its stored log, and the algorithm re-commits (from
+ * index 1 in the new incarnation) what the leader confirms, so the replica catches up.
+ *
+ * The phone is also a client: it submits its commands at its own node (a follower forwards them
+ * to its leader), one at a time, and hears its answer when its own replica applies the command.
+ * No answer within LIVE_COMMAND_RETRY_MS: it resubmits the same (client, seq), which the
+ * sessions answer with the first answer if it was applied already.
+ */
+import { answerOf, applyClientCommand, initialReplicated, type ReplicatedState } from '../core/client-sessions.ts';
+import type { ClientId, StateMachine } from '../core/state-machine.ts';
+import { stateMachineNamed } from '../core/state-machines.ts';
+import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
+import { isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import {
+  LIVE_COMMAND_BURST,
+  LIVE_COMMAND_RETRY_MS,
+  LIVE_COMMANDS_PER_MINUTE,
+  LIVE_MAX_ANSWERS_SHOWN,
+  LIVE_MAX_LOG_ENTRIES,
+  LIVE_MAX_QUEUED_COMMANDS,
+  LIVE_REPORT_COMMIT_BYTES,
+  LIVE_REPORT_WINDOW,
+  LIVE_CATCHUP_MIN_INTERVAL_MS,
+  MAX_CLIENT_SEQ,
+  MAX_PEERS_PER_ROOM,
+} from '../limits.ts';
+import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
+import type { PeerId } from '../transport/types.ts';
+import { MAX_CATCHUP_ENTRIES, type BookAnnouncement, type LogReport, type ReportedApply, type ReportedCommit } from './log-protocol.ts';
+import { logKey, LogStore } from './log-store.ts';
+import type { MessageId, NodeReport, Refusal } from './protocol.ts';
+import { ReportBuffer } from './report-buffer.ts';
+import { summarizeState, type StateSummary } from './state-summary.ts';
+import type { DurableStore } from './storage.ts';
+import { UNREADABLE_DURABLE } from './live-node.ts';
+
+export interface LiveLogNodeOptions {
+  readonly self: PeerId;
+  readonly book: BookAnnouncement;
+  readonly spec: LogAlgorithmSpec;
+  readonly store: DurableStore;
+  readonly clock: Clock;
+  readonly seed: number;
+  readonly incarnation: number;
+  readonly timing: Timing;
+  readonly now: () => number;
+  readonly scheduleFrame: (flush: () => void) => void;
+  readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
+  readonly deliveryDelayMs: () => number;
+  readonly onReport: (reports: readonly NodeReport[]) => void;
+}
+
+/** One of this phone's commands and what became of it. */
+export interface MyCommand {
+  readonly seq: number;
+  readonly text: string;
+  /** The state machine's answer ("shipped", "refused: already cancelled"), once applied. */
+  readonly answer?: string;
+}
+
+/** What the phone stores about itself as a client: its id, its next seq, what is in flight. */
+interface ClientRecord {
+  readonly client: ClientId;
+  readonly nextSeq: number;
+  readonly outstanding: { readonly seq: number; readonly command: unknown } | undefined;
+  readonly queue: readonly unknown[];
+}
+
+function parseClientRecord(raw: unknown): ClientRecord | undefined {
+  if (!isRecord(raw) || typeof raw.client !== 'string' || raw.client.length === 0) return undefined;
+  if (!isNonNegativeInteger(raw.nextSeq) || raw.nextSeq < 1 || raw.nextSeq > MAX_CLIENT_SEQ) return undefined;
+  const out = raw.outstanding;
+  const outstanding =
+    isRecord(out) && isNonNegativeInteger(out.seq) && out.seq >= 1 ? { seq: out.seq, command: out.command } : undefined;
+  if (out !== undefined && out !== null && outstanding === undefined) return undefined;
+  if (!isBoundedArray(raw.queue, LIVE_MAX_QUEUED_COMMANDS, (x): x is unknown => isRecord(x))) return undefined;
+  return { client: raw.client, nextSeq: raw.nextSeq, outstanding, queue: [...raw.queue] };
+}
+
+/** A short random client id: a tab that loses its counter also loses this id (see client-sessions.ts). */
+function freshClientId(self: PeerId, seed: number): ClientId {
+  return `${self.slice(0, 22)}~${(seed >>> 0).toString(36).padStart(7, '0').slice(-7)}`;
+}
+
+export class LiveLogNode {
+  private readonly handle: NodeHandle<unknown, LogNodeEvent<unknown>>;
+  private readonly log: LogStore;
+  private readonly machine: StateMachine<unknown, unknown, unknown>;
+  private readonly reports: ReportBuffer;
+  private readonly restarted: boolean;
+  private readonly listenOnly: boolean;
+  private replica: ReplicatedState<unknown, unknown>;
+  /** Every commit of this incarnation, by index − 1, with what the replica did with it. */
+  private readonly committed: ReportedCommit[] = [];
+  private readonly appliedBy: (ReportedApply | undefined)[] = [];
+  /** Commits already in a report to the dashboard. */
+  private reportedUpTo = 0;
+  private lastLogSignature = '';
+  private summary: StateSummary | undefined;
+  private client: ClientRecord;
+  private readonly mine: MyCommand[] = [];
+  private tokens = LIVE_COMMAND_BURST;
+  private tokensAt: number;
+  private retryTimer: unknown;
+  /** The machine's pending timers (its `after` delays), to show the election countdown. */
+  private readonly timers = new Map<unknown, { readonly dueAt: number; readonly ms: number }>();
+  /** When each learner last asked for entries (a learner cannot keep a member busy). */
+  private readonly lastCatchUp = new Map<PeerId, number>();
+  private stopped = false;
+  private storageFull = false;
+  private started = false;
+
+  constructor(private readonly options: LiveLogNodeOptions) {
+    this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
+    this.replica = initialReplicated(this.machine);
+    this.tokensAt = options.now();
+    this.log = new LogStore(options.store, options.book.id);
+    const read = this.log.read();
+    this.restarted = read.kind !== 'absent';
+    this.listenOnly = read.kind === 'unreadable';
+    const client = parseClientRecord(options.store.load(logKey(options.book.id, 'client')));
+    this.client = client ?? { client: freshClientId(options.self, options.seed), nextSeq: 1, outstanding: undefined, queue: [] };
+    this.reports = new ReportBuffer({
+      incarnation: options.incarnation,
+      seed: options.seed,
+      restarted: this.restarted,
+      self: options.self,
+      now: options.now,
+      scheduleFrame: options.scheduleFrame,
+      view: () => this.view(),
+      proposed: () => [],
+      stopped: () => (this.storageFull ? 'storage-full' : undefined),
+      onReport: options.onReport,
+      log: { pending: () => this.logPending(), take: (full) => this.takeLogReport(full) },
+    });
+    try {
+      options.store.save(logKey(options.book.id, 'book'), options.book);
+      if (client === undefined) options.store.save(logKey(options.book.id, 'client'), this.client);
+    } catch {
+      this.storageFull = true;
+    }
+    const durable = read.kind === 'ok' ? read.durable : read.kind === 'unreadable' ? UNREADABLE_DURABLE : undefined;
+    const clock: Clock = {
+      setTimeout: (fn, ms) => {
+        const id = options.clock.setTimeout(() => {
+          this.timers.delete(id);
+          fn();
+        }, ms);
+        this.timers.set(id, { dueAt: options.now() + ms, ms });
+        return id;
+      },
+      clearTimeout: (id) => {
+        this.timers.delete(id);
+        options.clock.clearTimeout(id);
+      },
+    };
+    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>, LogNodeEffect<unknown, unknown, unknown>>(
+      options.spec,
+      { self: options.self, members: options.book.members, seed: options.seed, timing: options.timing, durable },
+      clock,
+      (effects) => this.carryOut(effects),
+    );
+    this.started = true;
+    if (this.storageFull) {
+      this.stopped = true;
+      this.handle.stop();
+    }
+    this.reports.flush(true);
+    // A command that was in flight when the tab closed goes out again (same seq: at most once).
+    if (!this.stopped && this.client.outstanding !== undefined) this.sendOutstanding();
+  }
+
+  get book(): BookAnnouncement {
+    return this.options.book;
+  }
+
+  get clientId(): ClientId {
+    return this.client.client;
+  }
+
+  /** The replicated state as this replica applied it (the phone's order book). */
+  get state(): unknown {
+    return this.replica.machine;
+  }
+
+  get stateSummary(): StateSummary {
+    this.summary ??= summarizeState(this.options.book.stateMachine, this.replica.machine);
+    return this.summary;
+  }
+
+  get appliedIndex(): number {
+    return this.committed.length;
+  }
+
+  /** This phone's commands, newest last, with their answers. */
+  get myCommands(): readonly MyCommand[] {
+    return this.mine;
+  }
+
+  /** An order id no command of this phone used before: its node id and its next seq. */
+  get nextOrderId(): string {
+    return `${this.options.self.slice(0, 8)}-${this.client.nextSeq + this.client.queue.length}`;
+  }
+
+  /** Commands waiting behind the one in flight. */
+  get queued(): number {
+    return this.client.queue.length + (this.client.outstanding !== undefined ? 1 : 0);
+  }
+
+  get stoppedForStorage(): boolean {
+    return this.storageFull;
+  }
+
+  view(): NodeView {
+    const view = this.handle.view();
+    if (this.storageFull) return { ...view, storage: 'full', phase: 'stopped', waitingFor: 'nothing: storage full, this node stopped', waitingOn: [] };
+    return this.listenOnly ? { ...view, storage: 'unreadable' } : view;
+  }
+
+  logView(): LogView {
+    return this.handle.logView() as LogView;
+  }
+
+  /**
+   * The phone pressed a button: validate, rate-limit, and submit (or queue behind the command in
+   * flight). A string is a refusal to show; nothing was submitted then.
+   */
+  submit(raw: unknown): string | undefined {
+    if (this.stopped) return this.storageFull ? 'storage is full: this node stopped' : 'this node stopped';
+    if (this.listenOnly) return 'this phone’s stored log is unreadable: it only listens';
+    const checked = this.machine.checkCommand(raw);
+    if (!checked.ok) return checked.error;
+    if (this.logView().lastIndex >= LIVE_MAX_LOG_ENTRIES) return `the log is full (${LIVE_MAX_LOG_ENTRIES} entries): start a new book`;
+    if (this.queued > LIVE_MAX_QUEUED_COMMANDS) return 'wait for your earlier commands to be answered';
+    if (!this.takeToken()) return 'slow down: too many commands from this phone';
+    const command = checked.value;
+    if (this.client.outstanding !== undefined) {
+      return this.saveClient({ ...this.client, queue: [...this.client.queue, command] }) ? undefined : this.stopForStorage();
+    }
+    return this.startCommand(command);
+  }
+
+  /** An algorithm message from `from` (the connection's peer): members only, parsed by the algorithm. */
+  receive(from: PeerId, raw: unknown, id: MessageId): void {
+    if (this.stopped) return;
+    if (!this.options.book.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
+    const message = this.options.spec.parseMessage(raw);
+    if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
+    const delayMs = this.options.deliveryDelayMs();
+    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
+    else this.deliver(from, message, id);
+  }
+
+  noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
+    if (this.stopped) return;
+    this.reports.noteRefusal({ peer, reason });
+  }
+
+  reportFull(): void {
+    if (!this.stopped || this.storageFull) this.reports.flush(true);
+  }
+
+  stop(): void {
+    if (this.started && !this.stopped) this.reports.flush(false);
+    this.stopped = true;
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
+    this.handle.stop();
+  }
+
+  /**
+   * Committed entries from index `from`, at most `maxBytes` of them (at least one if any), for a
+   * learner's catch-up; empty if asked too often by the same peer (LIVE_CATCHUP_MIN_INTERVAL_MS).
+   */
+  committedFrom(peer: PeerId, from: number, maxBytes: number): ReportedCommit[] {
+    const now = this.options.now();
+    const last = this.lastCatchUp.get(peer);
+    if (last !== undefined && now - last < LIVE_CATCHUP_MIN_INTERVAL_MS) return [];
+    if (this.lastCatchUp.size >= MAX_PEERS_PER_ROOM && last === undefined) this.lastCatchUp.clear();
+    this.lastCatchUp.set(peer, now);
+    const out: ReportedCommit[] = [];
+    let bytes = 0;
+    for (let i = from - 1; i >= 0 && i < this.committed.length && out.length < MAX_CATCHUP_ENTRIES; i++) {
+      const commit = this.committed[i] as ReportedCommit;
+      const size = JSON.stringify(commit).length + 1;
+      if (out.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      out.push(commit);
+    }
+    return out;
+  }
+
+  // ---- the client side ------------------------------------------------------------------
+
+  private startCommand(command: unknown): string | undefined {
+    const seq = this.client.nextSeq;
+    const next: ClientRecord = { ...this.client, nextSeq: seq + 1, outstanding: { seq, command } };
+    // The seq is stored before the command leaves: a reload never reuses it for another command.
+    if (!this.saveClient(next)) return this.stopForStorage();
+    this.noteMine({ seq, text: this.machine.describe(command) });
+    this.sendOutstanding();
+    return undefined;
+  }
+
+  private sendOutstanding(): void {
+    const outstanding = this.client.outstanding;
+    if (outstanding === undefined || this.stopped) return;
+    if (!this.mine.some((m) => m.seq === outstanding.seq)) this.noteMine({ seq: outstanding.seq, text: this.describe(outstanding.command) });
+    this.reports.beginStep({ kind: 'propose', value: this.describe(outstanding.command).slice(0, 40) });
+    this.handle.send({ type: 'submit', client: this.client.client, seq: outstanding.seq, command: outstanding.command });
+    this.reports.endStep();
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
+    const retryMs = LIVE_COMMAND_RETRY_MS + 4 * this.options.deliveryDelayMs();
+    this.retryTimer = this.options.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.client.outstanding?.seq === outstanding.seq) this.sendOutstanding();
+    }, retryMs);
+  }
+
+  /** My own command came back applied: that is its answer; the next queued one goes out. */
+  private answered(seq: number, answer: string): void {
+    if (this.client.outstanding?.seq !== seq) return;
+    const index = this.mine.findIndex((m) => m.seq === seq);
+    if (index >= 0) this.mine[index] = { ...(this.mine[index] as MyCommand), answer };
+    const [next, ...rest] = this.client.queue;
+    if (!this.saveClient({ ...this.client, outstanding: undefined, queue: rest })) return void this.stopForStorage();
+    if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // A separate step: we are inside the step that committed it.
+    if (next !== undefined) this.options.clock.setTimeout(() => this.startCommand(next), 0);
+  }
+
+  private describe(command: unknown): string {
+    const parsed = this.machine.parseCommand(command);
+    return parsed === undefined ? 'unreadable command' : this.machine.describe(parsed);
+  }
+
+  private noteMine(command: MyCommand): void {
+    this.mine.push(command);
+    if (this.mine.length > LIVE_MAX_ANSWERS_SHOWN) this.mine.shift();
+  }
+
+  private takeToken(): boolean {
+    const now = this.options.now();
+    this.tokens = Math.min(LIVE_COMMAND_BURST, this.tokens + ((now - this.tokensAt) * LIVE_COMMANDS_PER_MINUTE) / 60_000);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private saveClient(next: ClientRecord): boolean {
+    try {
+      this.options.store.save(logKey(this.options.book.id, 'client'), next);
+    } catch {
+      return false;
+    }
+    this.client = next;
+    return true;
+  }
+
+  // ---- the replica side -----------------------------------------------------------------
+
+  private deliver(from: PeerId, message: unknown, id: MessageId): void {
+    if (this.stopped) return;
+    this.reports.beginStep({ kind: 'receive', from, id });
+    this.handle.send({ type: 'receive', from, message });
+    this.reports.endStep();
+  }
+
+  private carryOut(effects: readonly LogNodeEffect<unknown, unknown, unknown>[]): void {
+    if (this.stopped || this.storageFull) return;
+    // Persist first, then talk; a failed write stops the node before any message of the step.
+    for (const effect of effects) {
+      if (effect.type !== 'persistLog') continue;
+      try {
+        this.log.apply(effect.ops);
+      } catch {
+        this.stopForStorage();
+        return;
+      }
+    }
+    const asFacts: NodeEffect<unknown, unknown>[] = [];
+    for (const effect of effects) {
+      if (effect.type === 'persistLog') asFacts.push({ type: 'persist', state: null });
+      else if (effect.type === 'send') asFacts.push(effect);
+    }
+    const step = this.reports.stepOf(asFacts, this.started);
+    for (const effect of effects) {
+      if (effect.type !== 'send') continue;
+      const id = step.idOf(effect);
+      if (effect.to === this.options.self) {
+        const message = effect.message;
+        this.options.clock.setTimeout(() => this.deliver(this.options.self, message, id), 0);
+      } else {
+        this.options.sendAlgorithmMessage(effect.to, effect.message, id);
+      }
+    }
+    for (const effect of effects) if (effect.type === 'commit') this.apply(effect.entries);
+    step.done();
+  }
+
+  /** Applies committed entries in order, exactly once per (client, seq), through the sessions. */
+  private apply(entries: readonly CommittedEntry[]): void {
+    for (const entry of entries) {
+      // The contract: contiguous from 1 in each incarnation. Anything else is the algorithm's
+      // bug, which the dashboard's checker reports; the replica does not apply out of order.
+      if (entry.index !== this.committed.length + 1) continue;
+      const epoch = entry.term !== undefined ? { kind: 'term' as const, term: entry.term } : { kind: 'ballot' as const, ballot: entry.ballot };
+      this.committed.push({ index: entry.index, epoch, command: entry.command });
+      if (entry.command.kind === 'noop') {
+        this.appliedBy.push(undefined);
+        continue;
+      }
+      const command = this.machine.parseCommand(entry.command.command);
+      if (command === undefined) {
+        this.appliedBy.push({ index: entry.index, outcome: 'skipped' });
+        continue;
+      }
+      const { state, outcome } = applyClientCommand(this.machine, this.replica, {
+        client: entry.command.client,
+        seq: entry.command.seq,
+        command,
+      });
+      this.replica = state;
+      this.summary = undefined;
+      const result = answerOf(outcome);
+      const kind = outcome.kind === 'applied' || outcome.kind === 'duplicate' ? outcome.kind : 'skipped';
+      this.appliedBy.push({ index: entry.index, outcome: kind, ...(result !== undefined ? { result: JSON.stringify(result) } : {}) });
+      if (entry.command.client === this.client.client) {
+        this.answered(entry.command.seq, result !== undefined ? this.machine.describeResult(result) : `not applied (${outcome.kind})`);
+      }
+    }
+  }
+
+  // ---- reports --------------------------------------------------------------------------
+
+  private logSignature(view: LogView): string {
+    return `${view.role}|${JSON.stringify(view.epoch)}|${view.leader ?? ''}|${view.commitIndex}|${view.lastIndex}`;
+  }
+
+  private logPending(): boolean {
+    return this.reportedUpTo < this.committed.length || this.logSignature(this.logView()) !== this.lastLogSignature;
+  }
+
+  private takeLogReport(full: boolean): LogReport {
+    if (full) this.reportedUpTo = 0;
+    const view = this.logView();
+    this.lastLogSignature = this.logSignature(view);
+    const commits: ReportedCommit[] = [];
+    const applies: ReportedApply[] = [];
+    let bytes = 0;
+    while (this.reportedUpTo < this.committed.length) {
+      const commit = this.committed[this.reportedUpTo] as ReportedCommit;
+      const applied = this.appliedBy[this.reportedUpTo];
+      const size = JSON.stringify(commit).length + (applied ? JSON.stringify(applied).length : 0) + 2;
+      if (commits.length > 0 && bytes + size > LIVE_REPORT_COMMIT_BYTES) break;
+      bytes += size;
+      commits.push(commit);
+      if (applied) applies.push(applied);
+      this.reportedUpTo++;
+    }
+    const summary = this.stateSummary;
+    const electionInMs = view.role === 'leader' ? undefined : this.electionInMs();
+    return {
+      role: view.role,
+      epoch: view.epoch,
+      ...(view.leader !== undefined ? { leader: view.leader } : {}),
+      commitIndex: view.commitIndex,
+      lastIndex: view.lastIndex,
+      applied: this.committed.length,
+      listenOnly: view.listenOnly,
+      window: view.window.slice(-LIVE_REPORT_WINDOW),
+      ...(electionInMs !== undefined ? { electionInMs } : {}),
+      commits,
+      applies,
+      stateDigest: summary.digest,
+      stateSize: summary.size,
+      rows: summary.rows,
+    };
+  }
+
+  /** The election timer: the machine's pending timer at least as long as the election base. */
+  private electionInMs(): number | undefined {
+    const base = this.options.timing.electionTimeoutMs ?? this.options.timing.phaseTimeoutMs;
+    const now = this.options.now();
+    let due: number | undefined;
+    for (const timer of this.timers.values()) {
+      if (timer.ms >= base && (due === undefined || timer.dueAt > due)) due = timer.dueAt;
+    }
+    return due === undefined ? undefined : Math.max(0, Math.round(due - now));
+  }
+
+  private stopForStorage(): string {
+    this.storageFull = true;
+    if (this.started && !this.stopped) {
+      this.stopped = true;
+      this.handle.stop();
+      this.reports.flush(true);
+    }
+    return 'storage is full: this node stopped';
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The live order book's part of the classroom protocol: the teacher's announcement of a
+ * replicated log (its algorithm, state machine and fixed members) and what a member's report
+ * adds about its log. Validated here, at the boundary, with every field bounded: a report's log
+ * part is at most a window of entries, a bounded chunk of commits and a few rows of state.
+ */
+import { isTerm, isLogIndex, parseLogCommand } from '../core/log.ts';
+import type { StateMachineName } from '../core/state-machine.ts';
+import type { Ballot, Epoch, LogCommand, LogRole, LogWindowEntry } from '../core/types.ts';
+import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import {
+  LIVE_REPORT_STATE_ROWS,
+  LIVE_REPORT_WINDOW,
+  MAX_MESSAGE_BYTES,
+  MAX_PEERS_PER_ROOM,
+  MAX_REPORT_TEXT_LENGTH,
+  MAX_ROUND,
+} from '../limits.ts';
+import { isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
+import type { PeerId } from '../transport/types.ts';
+import { isPeerId } from './protocol.ts';
+
+/** A replicated log the class runs, as the teacher's dashboard announced it. */
+export interface BookAnnouncement {
+  /** Same shape as a decision id: `b<seq>-<random>`. */
+  readonly id: string;
+  /** Shares the decisions' numbering: whichever the teacher started last is on screen. */
+  readonly seq: number;
+  readonly algorithm: LogAlgorithmName;
+  readonly stateMachine: StateMachineName;
+  /** The voting replicas, fixed when the book started; anyone else only follows. */
+  readonly members: readonly PeerId[];
+  readonly startedAt: number;
+}
+
+const BOOK_ID = /^[a-z0-9-]{1,32}$/;
+
+/**
+ * The state machine's name, checked without importing the machines (state-machines.ts): every
+ * page that parses classroom messages would otherwise load the order book and the register.
+ */
+const STATE_MACHINES: Readonly<Record<StateMachineName, true>> = { orders: true, register: true };
+
+function isStateMachineName(raw: unknown): raw is StateMachineName {
+  return typeof raw === 'string' && Object.hasOwn(STATE_MACHINES, raw);
+}
+
+export function isBookId(raw: unknown): raw is string {
+  return typeof raw === 'string' && BOOK_ID.test(raw);
+}
+
+export function parseBookAnnouncement(raw: unknown): BookAnnouncement | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { id, seq, algorithm, stateMachine, members, startedAt } = raw;
+  if (!isBookId(id) || !isNonNegativeInteger(seq) || !isFiniteNumber(startedAt)) return undefined;
+  if (typeof algorithm !== 'string' || !isLogAlgorithmName(algorithm) || !isStateMachineName(stateMachine)) return undefined;
+  if (!isBoundedArray(members, MAX_PEERS_PER_ROOM, isPeerId) || members.length === 0) return undefined;
+  if (new Set(members).size !== members.length) return undefined;
+  return { id, seq, algorithm, stateMachine, members: [...members], startedAt };
+}
+
+/** One committed entry as a report carries it to the live checker. */
+export interface ReportedCommit {
+  readonly index: number;
+  readonly epoch: Epoch;
+  readonly command: LogCommand;
+}
+
+/** What the replica did with one committed command (the exactly-once check reads it). */
+export interface ReportedApply {
+  readonly index: number;
+  readonly outcome: 'applied' | 'duplicate' | 'skipped';
+  /** JSON of the answer, when there is one. */
+  readonly result?: string;
+}
+
+/** A row of the node's state for its projector tile: an order, or a register key. */
+export interface StateRow {
+  readonly id: string;
+  readonly text: string;
+  /** Orders: 'placed' | 'shipped' | 'cancelled'; registers: absent. */
+  readonly status?: string;
+}
+
+/** What a member's report says about its log, beside the generic view. */
+export interface LogReport {
+  readonly role: LogRole;
+  readonly epoch: Epoch;
+  readonly leader?: PeerId;
+  readonly commitIndex: number;
+  readonly lastIndex: number;
+  /** Entries applied to the state machine in this incarnation. */
+  readonly applied: number;
+  readonly listenOnly: boolean;
+  /** The newest entries, at most LIVE_REPORT_WINDOW. */
+  readonly window: readonly LogWindowEntry[];
+  /** Milliseconds until this node's election timer runs out, when one runs (follower, candidate). */
+  readonly electionInMs?: number;
+  /**
+   * Commits since the previous report, contiguous, in this incarnation's numbering (from 1 after
+   * every restart, as the algorithms hand them over). A full report starts again from 1.
+   */
+  readonly commits: readonly ReportedCommit[];
+  /** One per command in `commits` (no-ops have none), in order. */
+  readonly applies: readonly ReportedApply[];
+  /** Digest of the whole replicated state (equal states, equal digests) and its size. */
+  readonly stateDigest: string;
+  readonly stateSize: number;
+  /** The newest rows of the state, at most LIVE_REPORT_STATE_ROWS. */
+  readonly rows: readonly StateRow[];
+}
+
+/** Most commits one report may carry: MAX_MESSAGE_BYTES holds fewer than this many entries. */
+const MAX_COMMITS_PER_REPORT = Math.floor(MAX_MESSAGE_BYTES / 40);
+
+function isText(raw: unknown): raw is string {
+  return typeof raw === 'string' && raw.length <= MAX_REPORT_TEXT_LENGTH;
+}
+
+function parseBallot(raw: unknown): Ballot | undefined {
+  return isRecord(raw) && isNonNegativeInteger(raw.round) && raw.round <= MAX_ROUND && isPeerId(raw.node)
+    ? { round: raw.round, node: raw.node }
+    : undefined;
+}
+
+export function parseEpoch(raw: unknown): Epoch | undefined {
+  if (!isRecord(raw)) return undefined;
+  if (raw.kind === 'term') return isTerm(raw.term) ? { kind: 'term', term: raw.term } : undefined;
+  if (raw.kind === 'ballot') {
+    const ballot = parseBallot(raw.ballot);
+    return ballot && { kind: 'ballot', ballot };
+  }
+  return undefined;
+}
+
+function parseRole(raw: unknown): LogRole | undefined {
+  return raw === 'leader' || raw === 'candidate' || raw === 'follower' ? raw : undefined;
+}
+
+function parseWindowEntry(raw: unknown): LogWindowEntry | undefined {
+  if (!isRecord(raw) || !isLogIndex(raw.index) || raw.index < 1) return undefined;
+  const epoch = parseEpoch(raw.epoch);
+  const command = parseLogCommand(raw.command);
+  if (epoch === undefined || command === undefined) return undefined;
+  if (raw.state !== 'committed' && raw.state !== 'uncommitted') return undefined;
+  return { index: raw.index, epoch, command, state: raw.state };
+}
+
+function parseCommit(raw: unknown): ReportedCommit | undefined {
+  if (!isRecord(raw) || !isLogIndex(raw.index) || raw.index < 1) return undefined;
+  const epoch = parseEpoch(raw.epoch);
+  const command = parseLogCommand(raw.command);
+  return epoch && command && { index: raw.index, epoch, command };
+}
+
+function parseApply(raw: unknown): ReportedApply | undefined {
+  if (!isRecord(raw) || !isLogIndex(raw.index)) return undefined;
+  const { outcome, result } = raw;
+  if (outcome !== 'applied' && outcome !== 'duplicate' && outcome !== 'skipped') return undefined;
+  if (result !== undefined && !isText(result)) return undefined;
+  return { index: raw.index, outcome, ...(result !== undefined ? { result } : {}) };
+}
+
+function parseRow(raw: unknown): StateRow | undefined {
+  if (!isRecord(raw) || !isBoundedString(raw.id, MAX_REPORT_TEXT_LENGTH) || !isText(raw.text)) return undefined;
+  if (raw.status !== undefined && !isText(raw.status)) return undefined;
+  return { id: raw.id, text: raw.text, ...(raw.status !== undefined ? { status: raw.status } : {}) };
+}
+
+function parseList<T>(raw: unknown, max: number, parse: (x: unknown) => T | undefined): T[] | undefined {
+  if (!Array.isArray(raw) || raw.length > max) return undefined;
+  const out: T[] = [];
+  for (const item of raw) {
+    const parsed = parse(item);
+    if (parsed === undefined) return undefined;
+    out.push(parsed);
+  }
+  return out;
+}
+
+/** Most entries one catch-up chunk may carry (its bytes are bounded by the transport too). */
+export const MAX_CATCHUP_ENTRIES = MAX_COMMITS_PER_REPORT;
+
+/** A chunk of committed entries a member sends a learner: contiguous, from `first`. */
+export function parseCatchUp(raw: unknown): readonly ReportedCommit[] | undefined {
+  const entries = parseList(raw, MAX_CATCHUP_ENTRIES, parseCommit);
+  if (entries === undefined) return undefined;
+  return entries.every((c, i) => i === 0 || c.index === (entries[i - 1] as ReportedCommit).index + 1) ? entries : undefined;
+}
+
+/** Boundary parser of a report's log part; undefined for anything malformed. */
+export function parseLogReport(raw: unknown): LogReport | undefined {
+  if (!isRecord(raw)) return undefined;
+  const role = parseRole(raw.role);
+  const epoch = parseEpoch(raw.epoch);
+  if (role === undefined || epoch === undefined) return undefined;
+  if (raw.leader !== undefined && !isPeerId(raw.leader)) return undefined;
+  if (!isLogIndex(raw.commitIndex) || !isLogIndex(raw.lastIndex) || !isLogIndex(raw.applied)) return undefined;
+  if (typeof raw.listenOnly !== 'boolean') return undefined;
+  if (raw.electionInMs !== undefined && !isNonNegativeInteger(raw.electionInMs)) return undefined;
+  if (!isText(raw.stateDigest) || !isNonNegativeInteger(raw.stateSize)) return undefined;
+  const window = parseList(raw.window, LIVE_REPORT_WINDOW, parseWindowEntry);
+  const commits = parseList(raw.commits, MAX_COMMITS_PER_REPORT, parseCommit);
+  const applies = parseList(raw.applies, MAX_COMMITS_PER_REPORT, parseApply);
+  const rows = parseList(raw.rows, LIVE_REPORT_STATE_ROWS, parseRow);
+  if (window === undefined || commits === undefined || applies === undefined || rows === undefined) return undefined;
+  // Commits are contiguous: anything else is not what an honest node sends.
+  if (commits.some((c, i) => i > 0 && c.index !== (commits[i - 1] as ReportedCommit).index + 1)) return undefined;
+  return {
+    role,
+    epoch,
+    ...(raw.leader !== undefined ? { leader: raw.leader } : {}),
+    commitIndex: raw.commitIndex,
+    lastIndex: raw.lastIndex,
+    applied: raw.applied,
+    listenOnly: raw.listenOnly,
+    window,
+    ...(raw.electionInMs !== undefined ? { electionInMs: raw.electionInMs } : {}),
+    commits,
+    applies,
+    stateDigest: raw.stateDigest,
+    stateSize: raw.stateSize,
+    rows,
+  };
+}

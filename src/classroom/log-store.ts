@@ -1,0 +1,127 @@
+/**
+ * A replicated log's durable state in a tab's storage, written incrementally: one key for the
+ * hard state (Raft's term and vote, a Paxos acceptor's promise), one key per entry, and one small
+ * key holding the highest index written. A step's `persistLog` ops cost what they wrote (an
+ * append of k entries is k + 1 small writes; a truncation removes what it drops), never the
+ * length of the log, which is what a single JSON blob rewritten per step would cost.
+ *
+ * Reading back: an entry key that exists but is not JSON, a missing entry in a dense range the
+ * algorithm expects, or a meta key of another version makes the whole log unreadable, and the
+ * node restarts listen-only (UNREADABLE_DURABLE), never as a fresh node.
+ *
+ * Synchronous, like DurableStore: every write of a step lands before the step's messages leave.
+ */
+import type { LogDurable, PersistOp } from '../core/types.ts';
+import { isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import { MAX_LOG_INDEX } from '../limits.ts';
+import type { DurableStore } from './storage.ts';
+
+/** Layout of the keys below; another version reads as unreadable. */
+export const LOG_STORE_VERSION = 1;
+
+export const LOG_KEY_PREFIX = 'log:';
+
+export function logKey(book: string, part: string): string {
+  return `${LOG_KEY_PREFIX}${book}:${part}`;
+}
+
+interface LogMeta {
+  readonly version: number;
+  /** Highest index that holds an entry (0: none). Entries below may be absent (Multi-Paxos holes). */
+  readonly last: number;
+}
+
+export type LogRead =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'unreadable' }
+  | { readonly kind: 'ok'; readonly durable: LogDurable<unknown, unknown> };
+
+export class LogStore {
+  private last: number;
+
+  constructor(
+    private readonly store: DurableStore,
+    private readonly book: string,
+  ) {
+    const meta = this.readMeta();
+    this.last = meta === undefined ? 0 : meta.last;
+  }
+
+  /** What the algorithm persisted before, told apart from "never written" and "unreadable". */
+  read(): LogRead {
+    const metaKey = logKey(this.book, 'meta');
+    const hardKey = logKey(this.book, 'hard');
+    if (!this.store.exists(metaKey) && !this.store.exists(hardKey)) return { kind: 'absent' };
+    const meta = this.readMeta();
+    if (meta === undefined) return { kind: 'unreadable' };
+    const hard = this.store.exists(hardKey) ? this.store.load(hardKey) : undefined;
+    if (this.store.exists(hardKey) && hard === undefined) return { kind: 'unreadable' };
+    const entries: { index: number; entry: unknown }[] = [];
+    for (let index = 1; index <= meta.last; index++) {
+      const key = logKey(this.book, `e:${index}`);
+      if (!this.store.exists(key)) continue;
+      const entry = this.store.load(key);
+      if (entry === undefined) return { kind: 'unreadable' };
+      entries.push({ index, entry });
+    }
+    return { kind: 'ok', durable: { hard, entries } };
+  }
+
+  /** Highest index holding an entry. */
+  get lastIndex(): number {
+    return this.last;
+  }
+
+  /**
+   * Applies one step's ops in order. Throws when a write fails (quota): the caller stops the
+   * node before it sends anything. Ops that break the contract (an append not at the end) throw
+   * too: storing them would corrupt the log silently.
+   */
+  apply(ops: readonly PersistOp<unknown, unknown>[]): void {
+    let last = this.last;
+    for (const op of ops) {
+      switch (op.op) {
+        case 'hard':
+          this.store.save(logKey(this.book, 'hard'), op.state);
+          break;
+        case 'append':
+          if (op.from !== last + 1) throw new Error(`append at ${op.from} after a log of ${last}: truncate first`);
+          op.entries.forEach((entry, i) => this.store.save(logKey(this.book, `e:${op.from + i}`), entry));
+          last += op.entries.length;
+          break;
+        case 'truncate':
+          for (let index = Math.max(1, op.from); index <= last; index++) this.store.remove(logKey(this.book, `e:${index}`));
+          last = Math.min(last, Math.max(0, op.from - 1));
+          break;
+        case 'put':
+          this.store.save(logKey(this.book, `e:${op.index}`), op.entry);
+          last = Math.max(last, op.index);
+          break;
+        default: {
+          const never: never = op;
+          throw new Error(`unknown persist op ${JSON.stringify(never)}`);
+        }
+      }
+    }
+    const meta: LogMeta = { version: LOG_STORE_VERSION, last };
+    this.store.save(logKey(this.book, 'meta'), meta);
+    this.last = last;
+  }
+
+  /** Marks the log unreadable for good: the node stays listen-only across reloads. */
+  markUnreadable(): void {
+    this.store.save(logKey(this.book, 'meta'), { version: -1, last: 0 });
+  }
+
+  /** Removes every key of this book (a book that fell out of the history). */
+  removeAll(): void {
+    for (const key of this.store.keys(`${LOG_KEY_PREFIX}${this.book}:`)) this.store.remove(key);
+  }
+
+  private readMeta(): LogMeta | undefined {
+    const raw = this.store.load(logKey(this.book, 'meta'));
+    if (!isRecord(raw) || raw.version !== LOG_STORE_VERSION) return undefined;
+    if (!isNonNegativeInteger(raw.last) || raw.last > MAX_LOG_INDEX) return undefined;
+    return { version: LOG_STORE_VERSION, last: raw.last };
+  }
+}

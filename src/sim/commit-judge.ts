@@ -1,0 +1,218 @@
+/**
+ * The one implementation of the commit-level safety properties, shared by the simulator's
+ * checkers (write-once: checker.ts; logs: log-checker.ts) and the live dashboard
+ * (classroom/properties.ts). Pure and incremental: feed what happened, read what broke.
+ *
+ * - state-machine safety: no two commits (by any nodes, in any incarnations) put different
+ *   commands at one index. For a write-once algorithm a decision is the commit of index 1, so
+ *   this is Agreement.
+ * - validity (opt-in): every committed client command was submitted before it was committed.
+ *   For write-once algorithms, "decided value was proposed".
+ * - contiguity: each incarnation's commits run 1, 2, 3 … (never retracted, never skipped).
+ * - exactly-once: a replica applies a (client, seq) at most once, at its first committed
+ *   occurrence, and answers retries with the first answer.
+ *
+ * Findings are typed data: each caller words them in its own vocabulary (a decision is
+ * "decided", a log entry "committed") and adds seed, step and a replay command, or, on the
+ * dashboard, names and colours.
+ *
+ * Incremental use (the live order book's checker):
+ *
+ *   const judge = new CommitJudge();
+ *   // each time a node reports new commits (contiguous, in index order):
+ *   const found = judge.commit('n2', 0, [{ index: 4, command }], { step: 0, time: nowMs });
+ *   // each time a node reports applying a committed command:
+ *   judge.apply({ node: 'n2', incarnation: 0, index: 4, key: 'c1#3', outcome: 'applied', result: '"ok"', step: 0, time: nowMs });
+ *   judge.findings;                 // everything found so far, in order (each finding once)
+ *   stateMachineSafe(judge.findings), exactlyOnce(judge.findings)   // verdicts per property
+ *
+ * For the dashboard, `checkLogSafety(replicas)` in classroom/properties.ts wraps this: pass each
+ * replica's reported commits (a window may start past index 1) and applications, get
+ * `{ stateMachineSafety, exactlyOnce }`, each `{ status: 'ok' | 'violated' | 'pending', detail }`.
+ *
+ * `incarnation` counts the node's restarts (a restarted node commits from index 1 again);
+ * `step` may be 0 where there are no steps. Memory: one entry per committed index plus one per
+ * (node, incarnation, client command); the dashboard bounds what it feeds by its log window.
+ */
+import { commandKey, sameCommand } from '../core/log.ts';
+import type { Epoch, LogCommand, NodeId } from '../core/types.ts';
+
+export interface JudgeAt {
+  readonly step: number;
+  readonly time: number;
+}
+
+export interface JudgedCommit extends JudgeAt {
+  readonly node: NodeId;
+  readonly incarnation: number;
+  readonly index: number;
+  readonly command: LogCommand;
+}
+
+/** One committed command as a replica's host applied it. */
+export interface ApplyRecord extends JudgeAt {
+  readonly node: NodeId;
+  readonly incarnation: number;
+  readonly index: number;
+  /** (client, seq) */
+  readonly key: string;
+  /** 'applied': the state machine ran it; 'duplicate': the session answered from memory; 'skipped': stale or unknown. */
+  readonly outcome: 'applied' | 'duplicate' | 'skipped';
+  /** JSON of the answer, when there is one. */
+  readonly result: string | undefined;
+}
+
+export type Finding =
+  /** Two different commands committed at one index (Agreement, for index 1 of a write-once run). */
+  | { readonly kind: 'conflict'; readonly first: JudgedCommit; readonly later: JudgedCommit }
+  /** A committed client command nobody had submitted (Validity). */
+  | { readonly kind: 'unsubmitted'; readonly commit: JudgedCommit }
+  /** An incarnation committed an index at or below one it had committed already. */
+  | { readonly kind: 'retracted'; readonly commit: JudgedCommit; readonly last: number }
+  /** An incarnation committed past the next index, leaving a hole. */
+  | { readonly kind: 'skipped'; readonly commit: JudgedCommit; readonly last: number }
+  /** A replica ran one (client, seq) through its state machine twice. */
+  | { readonly kind: 'applied-twice'; readonly first: ApplyRecord; readonly again: ApplyRecord }
+  /** A replica applied a (client, seq) at a later index than where it was first committed. */
+  | { readonly kind: 'applied-late'; readonly record: ApplyRecord; readonly expectedIndex: number }
+  /** A retry got a different answer from the first one. */
+  | { readonly kind: 'answer-changed'; readonly first: ApplyRecord; readonly again: ApplyRecord }
+  /** A replica answered a command as a duplicate before ever applying it. */
+  | { readonly kind: 'phantom-duplicate'; readonly record: ApplyRecord };
+
+export type FindingKind = Finding['kind'];
+
+/** Which property each finding breaks. */
+export const FINDING_PROPERTY = {
+  conflict: 'state-machine-safety',
+  retracted: 'state-machine-safety',
+  skipped: 'state-machine-safety',
+  unsubmitted: 'validity',
+  'applied-twice': 'exactly-once',
+  'applied-late': 'exactly-once',
+  'answer-changed': 'exactly-once',
+  'phantom-duplicate': 'exactly-once',
+} as const satisfies Record<FindingKind, string>;
+
+export interface CommitJudgeOptions {
+  /**
+   * Report committed client commands that were never `submitted` (default off: a log run may
+   * start from given logs, the schedule file's `initial` section, whose entries nobody submits).
+   */
+  readonly validity?: boolean;
+}
+
+/** The payload a validity check compares: what was asked for, whoever asked. */
+function payloadKey(command: LogCommand): string {
+  return command.kind === 'noop' ? 'noop' : JSON.stringify(command.command);
+}
+
+export class CommitJudge {
+  private readonly validity: boolean;
+  private readonly submittedPayloads = new Set<string>();
+  /** index → first commit seen there, with the committing node's epoch when known. */
+  private readonly firstAt = new Map<number, JudgedCommit & { readonly epoch: Epoch | undefined }>();
+  /** node|incarnation → last index committed. */
+  private readonly lastCommitted = new Map<string, number>();
+  /** node|incarnation|client#seq → first index committed in that stream. */
+  private readonly firstIndexOf = new Map<string, number>();
+  /** node|incarnation|client#seq → first application record. */
+  private readonly firstApply = new Map<string, ApplyRecord>();
+  private readonly seen = new Set<string>();
+  private readonly all: Finding[] = [];
+
+  constructor(options: CommitJudgeOptions = {}) {
+    this.validity = options.validity ?? false;
+  }
+
+  /** Everything found so far, in the order found; each distinct finding once. */
+  get findings(): readonly Finding[] {
+    return this.all;
+  }
+
+  /** A client asked for this command (for validity). */
+  submitted(command: LogCommand): void {
+    this.submittedPayloads.add(payloadKey(command));
+  }
+
+  /** A node's new commits, in index order. Returns what these commits broke. */
+  commit(node: NodeId, incarnation: number, entries: readonly { readonly index: number; readonly command: LogCommand }[], at: JudgeAt, epoch?: Epoch): Finding[] {
+    const found: Finding[] = [];
+    const stream = `${node}|${incarnation}`;
+    for (const { index, command } of entries) {
+      const fact: JudgedCommit = { node, incarnation, index, command, step: at.step, time: at.time };
+      const last = this.lastCommitted.get(stream) ?? 0;
+      if (index !== last + 1) {
+        this.add(found, index <= last ? { kind: 'retracted', commit: fact, last } : { kind: 'skipped', commit: fact, last }, `gap|${stream}|${index}`);
+      }
+      this.lastCommitted.set(stream, Math.max(last, index));
+      if (this.validity && command.kind === 'command' && !this.submittedPayloads.has(payloadKey(command))) {
+        this.add(found, { kind: 'unsubmitted', commit: fact }, `unsubmitted|${payloadKey(command)}`);
+      }
+      const first = this.firstAt.get(index);
+      if (first === undefined) {
+        this.firstAt.set(index, { ...fact, epoch });
+      } else if (!sameCommand(first.command, command)) {
+        this.add(found, { kind: 'conflict', first, later: fact }, `conflict|${index}|${node}|${payloadKey(command)}|${command.kind === 'command' ? commandKey(command) : ''}`);
+      }
+      if (command.kind === 'command') {
+        const key = `${stream}|${commandKey(command)}`;
+        if (!this.firstIndexOf.has(key)) this.firstIndexOf.set(key, index);
+      }
+    }
+    return found;
+  }
+
+  /** A replica applied (or answered from memory, or skipped) a committed command. */
+  apply(record: ApplyRecord): Finding[] {
+    const found: Finding[] = [];
+    const k = `${record.node}|${record.incarnation}|${record.key}`;
+    const earlier = this.firstApply.get(k);
+    if (record.outcome === 'applied') {
+      if (earlier !== undefined && earlier.outcome === 'applied') this.add(found, { kind: 'applied-twice', first: earlier, again: record }, `twice|${k}`);
+      const expected = this.firstIndexOf.get(k);
+      if (expected !== undefined && expected !== record.index && earlier === undefined) {
+        this.add(found, { kind: 'applied-late', record, expectedIndex: expected }, `late|${k}`);
+      }
+      if (earlier === undefined) this.firstApply.set(k, record);
+    } else if (record.outcome === 'duplicate') {
+      if (earlier !== undefined && earlier.result !== record.result) this.add(found, { kind: 'answer-changed', first: earlier, again: record }, `answer|${k}`);
+      if (earlier === undefined) this.add(found, { kind: 'phantom-duplicate', record }, `phantom|${k}`);
+    }
+    return found;
+  }
+
+  /** The first commit at each index, with the committing node's epoch (for leader completeness). */
+  committed(): ReadonlyMap<number, JudgedCommit & { readonly epoch: Epoch | undefined }> {
+    return this.firstAt;
+  }
+
+  private add(found: Finding[], finding: Finding, key: string): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    found.push(finding);
+    this.all.push(finding);
+  }
+}
+
+/** A write-once decision as the log command it is: client 'write-once', seq 1, `{ value }`. */
+export function decisionCommand(value: string): LogCommand {
+  return { kind: 'command', client: 'write-once', seq: 1, command: { value } };
+}
+
+/** The decided value inside a write-once decision's command. */
+export function decidedValueOf(command: LogCommand): string | undefined {
+  if (command.kind !== 'command') return undefined;
+  const payload = command.command as { readonly value?: unknown } | null;
+  return typeof payload?.value === 'string' ? payload.value : undefined;
+}
+
+/** True when no finding breaks state-machine safety (Agreement, for index 1). */
+export function stateMachineSafe(findings: readonly Finding[]): boolean {
+  return !findings.some((f) => FINDING_PROPERTY[f.kind] === 'state-machine-safety');
+}
+
+/** True when no finding breaks exactly-once application. */
+export function exactlyOnce(findings: readonly Finding[]): boolean {
+  return !findings.some((f) => FINDING_PROPERTY[f.kind] === 'exactly-once');
+}

@@ -1,0 +1,55 @@
+/**
+ * Small pure helpers the order-book components share: how an entry, an epoch and a menu choice
+ * read. Typed data in, text out; nothing here is parsed back.
+ */
+import { epochLabel } from '../../core/log.ts';
+import type { StateMachineName } from '../../core/state-machine.ts';
+import { stateMachineNamed } from '../../core/state-machines.ts';
+import type { Epoch, LogCommand } from '../../core/types.ts';
+import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
+import type { LogAlgorithmName } from '../../machines/spec.ts';
+
+export const STATE_MACHINE_TITLES: Readonly<Record<StateMachineName, string>> = {
+  orders: 'Order book',
+  register: 'Register',
+};
+
+/** One entry of the teacher's menu: a state machine replicated by one log algorithm. */
+export interface BookChoice {
+  readonly key: string;
+  readonly algorithm: LogAlgorithmName;
+  readonly stateMachine: StateMachineName;
+  readonly label: string;
+  readonly broken: boolean;
+}
+
+/** "Order book — Raft", "Register — Raft"… for every registered log algorithm, safe ones first. */
+export function bookChoices(algorithms: readonly LogAlgorithmName[]): BookChoice[] {
+  const choices: BookChoice[] = [];
+  const ordered = [...algorithms].sort((a, b) => Number(LOG_ALGORITHMS[a].broken) - Number(LOG_ALGORITHMS[b].broken));
+  for (const stateMachine of ['orders', 'register'] as const) {
+    for (const algorithm of ordered) {
+      const spec = LOG_ALGORITHMS[algorithm];
+      choices.push({
+        key: `${stateMachine}:${algorithm}`,
+        algorithm,
+        stateMachine,
+        label: `${STATE_MACHINE_TITLES[stateMachine]} — ${spec.label}`,
+        broken: spec.broken,
+      });
+    }
+  }
+  return choices;
+}
+
+export function epochText(epoch: Epoch): string {
+  return epochLabel(epoch);
+}
+
+/** "place A (book)", "ship A", "no-op": an entry as the projector shows it. */
+export function entryText(stateMachine: StateMachineName, command: LogCommand): string {
+  if (command.kind === 'noop') return 'no-op';
+  const machine = stateMachineNamed(stateMachine) as { parseCommand(raw: unknown): unknown; describe(c: unknown): string };
+  const parsed = machine.parseCommand(command.command);
+  return parsed === undefined ? 'unreadable command' : machine.describe(parsed);
+}

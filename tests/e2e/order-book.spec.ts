@@ -1,0 +1,160 @@
+/**
+ * The live order book, end to end: five real Chromium student tabs and the teacher's dashboard,
+ * each tab a replica of a log algorithm over real WebRTC. One room per algorithm: orders from
+ * three phones, the leader's tab closed while commands flow, a new leader, nothing committed
+ * lost, every replica's book identical; the closed tab reopened catches up from its stored log;
+ * a ship and a cancel of one order pressed at once on two phones end in one outcome everywhere.
+ *
+ * Add an algorithm by adding its name to ALGORITHMS below (it must be in LOG_ALGORITHMS).
+ */
+import type { Page } from '@playwright/test';
+import type { LogAlgorithmName } from '../../src/machines/spec.ts';
+import { expect, nodeIdOf, test } from './support/fixtures.ts';
+import { openClass, type Class } from './support/classroom.ts';
+
+const ALGORITHMS: readonly LogAlgorithmName[] = ['raft', 'multipaxos'];
+
+/** A commit on loopback takes milliseconds; an election after a closed tab a few seconds. */
+const COMMIT_MS = 20_000;
+
+function bookNode(host: Page, id: string) {
+  return host.locator(`[data-testid="book-node"][data-node-id="${id}"]`);
+}
+
+function orderRow(page: Page, order: string) {
+  return page.locator(`[data-testid="order-row"][data-order="${order}"]`);
+}
+
+async function startBook(c: Class, algorithm: LogAlgorithmName): Promise<string> {
+  await c.host.getByTestId('book-select').selectOption(`orders:${algorithm}`);
+  await c.host.getByTestId('start-book').click();
+  const board = c.host.getByTestId('book-board');
+  await expect(board).toHaveAttribute('data-book-id', /^b\d+-[a-z0-9]+$/);
+  const id = (await board.getAttribute('data-book-id')) as string;
+  for (const student of c.students) await expect(student.getByTestId('book-panel')).toHaveAttribute('data-book-id', id);
+  return id;
+}
+
+/** The member the projector shows as leader, once exactly one is. */
+async function leaderOf(c: Class, among: readonly string[]): Promise<string> {
+  let leader: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const roles = await Promise.all(among.map((id) => bookNode(c.host, id).getAttribute('data-role')));
+        const leaders = among.filter((_, i) => roles[i] === 'leader');
+        leader = leaders.length === 1 ? leaders[0] : undefined;
+        return leader !== undefined;
+      },
+      { timeout: COMMIT_MS },
+    )
+    .toBe(true);
+  return leader as string;
+}
+
+async function placeOrder(page: Page): Promise<void> {
+  await page.getByTestId('place-order').click();
+}
+
+/** Every open replica holds the same book (same digest) with `orders` orders in it. */
+async function expectSameBooks(pages: readonly Page[], orders: number): Promise<string> {
+  for (const page of pages) await expect(page.getByTestId('order-row')).toHaveCount(orders, { timeout: COMMIT_MS });
+  const digests = await Promise.all(pages.map((p) => p.getByTestId('book-panel').getAttribute('data-digest')));
+  // Applied counts can differ by a no-op in flight; the state must not.
+  expect(new Set(digests).size, `digests ${digests.join(', ')}`).toBe(1);
+  return digests[0] as string;
+}
+
+for (const algorithm of ALGORITHMS) {
+  test(`order book on ${algorithm}: leader closed while orders flow, nothing lost, reopened tab catches up, ship vs cancel`, async ({ tabs }) => {
+    const c = await openClass(tabs, 5);
+    await startBook(c, algorithm);
+    const [s0, s1, s2] = c.students as [Page, Page, Page];
+    // A phone 360 px wide: large buttons, nothing wider than the screen.
+    await s0.setViewportSize({ width: 360, height: 740 });
+    const button = await s0.getByTestId('place-order').boundingBox();
+    expect(button?.height).toBeGreaterThanOrEqual(44);
+    expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // Orders from three phones (followers among them: forwarded to the leader).
+    await leaderOf(c, c.ids);
+    for (const phone of [s0, s1, s2]) await placeOrder(phone);
+    await expectSameBooks(c.students, 3);
+    // The narrow phone's ship and cancel buttons are large too, and still fit its width.
+    for (const testid of ['ship-order', 'cancel-order']) expect((await s0.getByTestId(testid).first().boundingBox())?.height).toBeGreaterThanOrEqual(44);
+    expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // The leader's tab closes while three more orders are in flight.
+    const leader = await leaderOf(c, c.ids);
+    const li = c.ids.indexOf(leader);
+    const leaderPage = c.students[li] as Page;
+    const leaderUrl = leaderPage.url();
+    const survivors = c.students.filter((_, i) => i !== li);
+    const survivorIds = c.ids.filter((_, i) => i !== li);
+    for (const phone of survivors.slice(0, 3)) await placeOrder(phone);
+    await leaderPage.close();
+    const next = await leaderOf(c, survivorIds);
+    expect(next).not.toBe(leader);
+    // Nothing committed is lost: the first three orders are on every survivor, and the three
+    // placed during the failover are answered (retried at the new leader when needed).
+    const book = await expectSameBooks(survivors, 6);
+    for (const phone of survivors.slice(0, 3)) {
+      await expect(phone.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+    }
+
+    // The closed tab reopens as the same node and catches up from its stored log.
+    const back = await tabs.open(leaderUrl);
+    expect(await nodeIdOf(back)).toBe(leader);
+    await expect(back.getByTestId('book-panel')).toHaveAttribute('data-digest', book, { timeout: COMMIT_MS });
+    await expect(bookNode(c.host, leader)).toHaveAttribute('data-digest', book, { timeout: COMMIT_MS });
+    const all = [...survivors, back];
+
+    // A ship and a cancel of the same order pressed at once on two phones.
+    const order = await firstPlacedOrder(survivors[0] as Page);
+    const at = Date.now() + 400;
+    await Promise.all(
+      [
+        [survivors[1] as Page, 'ship-order'],
+        [survivors[2] as Page, 'cancel-order'],
+      ].map(([page, testid]) =>
+        (page as Page).evaluate(
+          ({ order, testid, at }) =>
+            new Promise<boolean>((resolve) => {
+              setTimeout(() => {
+                const button = document.querySelector<HTMLButtonElement>(
+                  `[data-testid="order-row"][data-order="${CSS.escape(order)}"] [data-testid="${testid}"]`,
+                );
+                button?.click();
+                resolve(button !== null);
+              }, at - Date.now());
+            }),
+          { order, testid: testid as string, at },
+        ),
+      ),
+    );
+    for (const page of [survivors[1] as Page, survivors[2] as Page]) {
+      await expect(page.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+    }
+
+    await expect(orderRow(survivors[0] as Page, order)).not.toHaveAttribute('data-status', 'placed', { timeout: COMMIT_MS });
+    const outcome = await orderRow(survivors[0] as Page, order).getAttribute('data-status');
+    expect(outcome === 'shipped' || outcome === 'cancelled').toBe(true);
+    for (const page of all) await expect(orderRow(page, order)).toHaveAttribute('data-status', outcome as string, { timeout: COMMIT_MS });
+    const answers = await Promise.all(
+      [survivors[1] as Page, survivors[2] as Page].map((p) => p.getByTestId('my-command').last().textContent()),
+    );
+    expect(answers.filter((a) => a?.includes('refused')).length, answers.join(' | ')).toBe(1);
+    await expectSameBooks(all, 6);
+
+    // The projector's live checker found nothing wrong.
+    await expect(c.host.getByTestId('book-check')).toHaveAttribute('data-violations', '0');
+    for (const p of await c.host.getByTestId('book-property').all()) await expect(p).toHaveAttribute('data-ok', 'true');
+  });
+}
+
+/** The id of the first order still placed on this phone. */
+async function firstPlacedOrder(page: Page): Promise<string> {
+  const row = page.locator('[data-testid="order-row"][data-status="placed"]').first();
+  await expect(row).toBeVisible();
+  return (await row.getAttribute('data-order')) as string;
+}
