@@ -10,7 +10,7 @@
  * addresses (the LAN on a teacher's laptop; a veth pair inside the tests' own namespace, see
  * netns.ts).
  *
- * One more browser behaviour: an unhandled promise rejection. A tab logs it and runs on; Node
+ * Two more browser behaviours. The WebSocket's unheard 'error' (below). And an unhandled promise rejection. A tab logs it and runs on; Node
  * ends the process. PeerJS 1.5.5 has one on a path a big room takes all the time: an ICE
  * candidate that arrives after its connection was closed (a dial given up and re-dialled, see
  * DIAL_TIMEOUT_MS) fails `addIceCandidate`, and the error handler then reads the closed
@@ -23,8 +23,25 @@
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
 
+/**
+ * A browser WebSocket that fails (server not up yet, restarting, or too slow to accept under
+ * load) fires 'error' then 'close', and nothing else happens if no one listens to 'error'. `ws`
+ * is an EventEmitter: an 'error' nobody listens to throws and ends the process. Neither PeerJS's
+ * socket nor our roster socket sets onerror (both recover on 'close'), so in Node a robot whose
+ * signaling connection failed once took its whole process (up to ROBOTS_PER_PROCESS robots) out
+ * of the room. Measured: robots started 2 s before their server all died of ECONNREFUSED. The
+ * listener below restores the browser's behaviour; 'close' still follows and handlers set with
+ * onerror still run.
+ */
+class BrowserLikeWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => {});
+  }
+}
+
 const globals = globalThis as Record<string, unknown>;
-for (const [name, value] of Object.entries({ RTCPeerConnection, RTCSessionDescription, RTCIceCandidate, WebSocket })) {
+for (const [name, value] of Object.entries({ RTCPeerConnection, RTCSessionDescription, RTCIceCandidate, WebSocket: BrowserLikeWebSocket })) {
   if (globals[name] === undefined) globals[name] = value;
 }
 
