@@ -111,6 +111,16 @@ export const LIN_MAX_HISTORY_OPERATIONS = 200_000;
 /** Operations a counterexample lists (the end of the longest consistent order): a screenful. */
 export const LIN_MAX_COUNTEREXAMPLE_OPERATIONS = 20;
 
+/**
+ * Live rooms: the retransmit timer (voting's candidate and vote, Paxos's phases) grows by this
+ * much per member, on top of its 1.5 s base. An undisturbed decision of n members costs each
+ * tab ~n message steps, and on a shared 2-core machine a 40-node room (tabs and robots) takes
+ * a few seconds to finish one (measured: 2–4 s click to last node); a fixed 1.5 s fired before
+ * that, and every node re-sent to everyone still unacknowledged, doubling the load that made it
+ * slow. 75 ms × 40 = +3 s (4.5 s in all); a room of 5 waits 1.9 s, near the old 1.5 s.
+ */
+export const LIVE_RETRANSMIT_MS_PER_MEMBER = 75;
+
 /** Classroom: the message-delay control goes up to 3 s so people can follow each arrow. */
 export const MAX_MESSAGE_DELAY_MS = 3_000;
 

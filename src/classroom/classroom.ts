@@ -20,6 +20,7 @@ import {
   MAX_MESSAGE_SEQ,
   REPORT_FRAME_FALLBACK_MS,
   TEACHER_GONE_RELEASE_MS,
+  LIVE_RETRANSMIT_MS_PER_MEMBER,
 } from '../limits.ts';
 import { LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName, type LogAlgorithmSpec } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
@@ -93,11 +94,13 @@ const ADVERSARY_KEY = 'host:adversary';
 /**
  * Timeouts scale with the message delay the teacher dialled in, so slowing messages down for
  * the class does not turn into spurious retries and backoffs. The base values suit real
- * WebRTC on a classroom LAN (a few ms per message) while staying slow enough to watch.
+ * WebRTC on a classroom LAN (a few ms per message) while staying slow enough to watch. The
+ * retransmit timer also grows with the room (LIVE_RETRANSMIT_MS_PER_MEMBER): a big room takes
+ * longer to finish a round, and a retransmit before it has is pure load.
  */
-export function liveTiming(messageDelayMs: number): Timing {
+export function liveTiming(messageDelayMs: number, members = 0): Timing {
   return {
-    retransmitMs: 1_500 + 2 * messageDelayMs,
+    retransmitMs: 1_500 + 2 * messageDelayMs + LIVE_RETRANSMIT_MS_PER_MEMBER * members,
     impatienceMs: 4_000 + 4 * messageDelayMs,
     backoffMs: 400 + messageDelayMs,
     phaseTimeoutMs: 2_500 + 4 * messageDelayMs,
@@ -743,7 +746,7 @@ export class Classroom {
       clock: this.nodeClock,
       seed: Math.floor(this.options.random() * 2 ** 32),
       incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
-      timing: liveTiming(this.messageDelayMs),
+      timing: liveTiming(this.messageDelayMs, decision.members.length),
       now: () => this.options.clock.now(),
       scheduleFrame: this.scheduleFrame,
       sendAlgorithmMessage: (to, message, id) =>

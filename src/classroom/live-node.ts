@@ -5,6 +5,11 @@
  *
  * Persist-before-reply: each step's effects arrive as one batch; every `persist` of the batch
  * is written (synchronously) before any of the batch's messages is handed to the transport.
+ * An algorithm whose spec says `persistPerTurn` (voting) is written once per event-loop turn
+ * instead: a step that persists opens a turn, and its messages, and those of every later step
+ * of the turn, wait until the turn's last durable state is written (a timer of 0 ends the turn;
+ * a decision ends it at once). A burst of votes then costs one write, not one per vote, and
+ * nothing leaves the node before the state it depends on is stored.
  * Closing the tab is a crash; opening it again restarts this node from what it persisted.
  */
 import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
@@ -161,8 +166,17 @@ interface HeldPayload {
   readonly id: MessageId;
 }
 
+/** Messages and the durable state of one event-loop turn, waiting for the turn's one write. */
+interface Turn {
+  durable: unknown;
+  readonly sends: { readonly to: PeerId; readonly message: unknown; readonly id: MessageId }[];
+}
+
 export class LiveNode {
   private readonly handle: NodeHandle<unknown>;
+  /** The open turn of a `persistPerTurn` algorithm: written and sent when the turn ends. */
+  private turn: Turn | undefined;
+  private turnScheduled = false;
   private stored: StoredNode;
   private readonly restarted: boolean;
   private readonly reports: ReportBuffer;
@@ -349,6 +363,8 @@ export class LiveNode {
 
   /** A stop is a crash of this node as far as the dashboard knows: what it did is reported at once. */
   stop(): void {
+    // The turn's write and messages go first: the node stops after the turn, never halfway.
+    this.endTurn();
     if (this.started && !this.stopped) this.reports.flush(false);
     this.stopped = true;
     this.handle.stop();
@@ -379,6 +395,7 @@ export class LiveNode {
 
   private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
     if (this.stopped || this.storageFull) return;
+    if (this.options.spec.persistPerTurn === true && this.started) return this.carryOutInTurn(effects);
     // Persist first, then talk: nothing leaves this node that depends on unwritten state. A
     // write that fails stops the node here, before any of the step's messages.
     for (const effect of effects) {
@@ -389,11 +406,54 @@ export class LiveNode {
     const step = this.reports.stepOf(effects, this.started);
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
-      const id = step.idOf(effect);
-      if (effect.to === this.options.self) this.deliverToSelf(effect.message, id);
-      else this.options.sendAlgorithmMessage(effect.to, effect.message, id);
+      this.dispatch(effect.to, effect.message, step.idOf(effect));
     }
     step.done();
+  }
+
+  /**
+   * `carryOut` for a `persistPerTurn` algorithm: a persist opens (or updates) the turn, and while
+   * a turn is open every message waits in it, in order, so none overtakes the write it may
+   * depend on. The step's facts are reported as usual (the sends with their ids).
+   */
+  private carryOutInTurn(effects: readonly NodeEffect<unknown, unknown>[]): void {
+    for (const effect of effects) {
+      if (effect.type !== 'persist') continue;
+      if (this.turn === undefined) this.turn = { durable: effect.state, sends: [] };
+      else this.turn.durable = effect.state;
+    }
+    for (const effect of effects) if (effect.type === 'refused') this.noteRefusal(effect.from, effect.reason);
+    const step = this.reports.stepOf(effects, this.started);
+    for (const effect of effects) {
+      if (effect.type !== 'send') continue;
+      const id = step.idOf(effect);
+      if (this.turn !== undefined) this.turn.sends.push({ to: effect.to, message: effect.message, id });
+      else this.dispatch(effect.to, effect.message, id);
+    }
+    step.done();
+    // A decision is stored before this node's view (and so its screen and report) can show it.
+    if (effects.some((effect) => effect.type === 'decided')) this.endTurn();
+    else if (this.turn !== undefined && !this.turnScheduled) {
+      this.turnScheduled = true;
+      this.options.clock.setTimeout(() => {
+        this.turnScheduled = false;
+        this.endTurn();
+      }, 0);
+    }
+  }
+
+  /** Writes the turn's last durable state, then sends its messages; a failed write stops the node instead. */
+  private endTurn(): void {
+    const turn = this.turn;
+    this.turn = undefined;
+    if (turn === undefined || this.stopped || this.storageFull) return;
+    if (!this.trySave({ ...this.stored, durable: turn.durable })) return this.stopForStorage();
+    for (const send of turn.sends) this.dispatch(send.to, send.message, send.id);
+  }
+
+  private dispatch(to: PeerId, message: unknown, id: MessageId): void {
+    if (to === this.options.self) this.deliverToSelf(message, id);
+    else this.options.sendAlgorithmMessage(to, message, id);
   }
 
   /**

@@ -25,6 +25,13 @@ export interface AlgorithmSpec<M = unknown, D = unknown> {
   view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
   /** Paxos-family only: acceptor state for the invariant checker. */
   probe?(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorProbe;
+  /**
+   * A live host may coalesce this algorithm's persists per event-loop turn: write the turn's last
+   * durable state once, then send the turn's messages (persist-before-reply still holds, for the
+   * whole turn). Safe for an algorithm whose durable state is one value each persist replaces,
+   * and worth it when a burst of messages each costs a write (voting: one per vote heard).
+   */
+  readonly persistPerTurn?: boolean;
 }
 
 // Replicated-log algorithms' names live in names.ts too (no XState there: the classroom's

@@ -381,5 +381,8 @@ export function createVotingSpec<R extends DecisionRule>(
     machine: createVotingMachine(options.rule),
     parseMessage: parseVotingMessage,
     view: votingView(options.rule),
+    // A room's votes arrive in a burst, each one a persist of the whole vote table and an ack:
+    // the host writes once per turn and sends the turn's acks after that write.
+    persistPerTurn: true,
   };
 }

@@ -247,9 +247,16 @@ async function runSplit(options: CliOptions): Promise<void> {
   let roundsDone = 0;
   const answeredBy = workers.map(() => 0);
   let alive = workers.length;
+  let quitting = false;
   for (const [i, worker] of workers.entries()) {
-    worker.on('exit', () => {
+    worker.on('exit', (code, signal) => {
       alive--;
+      // A worker that ends on its own (not asked to quit) takes its robots out of the room: say
+      // so, loudly, instead of leaving a fleet whose state rounds never complete.
+      if (!quitting && (code !== 0 || signal !== null)) {
+        const how = signal !== null ? `signal ${signal}` : `code ${String(code)}`;
+        print({ type: 'error', message: `robot worker ${i + 1} of ${workers.length} exited (${how})` }, `error: robot worker ${i + 1} exited (${how})`);
+      }
       if (alive === 0) process.exit(0);
     });
     createInterface({ input: worker.stdout }).on('line', (line) => {
@@ -300,13 +307,17 @@ async function runSplit(options: CliOptions): Promise<void> {
   const forward = (line: string): void => {
     for (const worker of workers) worker.stdin.write(`${line}\n`);
   };
-  const quit = (): void => forward('quit');
+  const quit = (): void => {
+    quitting = true;
+    forward('quit');
+  };
   process.on('SIGINT', quit);
   process.on('SIGTERM', quit);
   const lines = createInterface({ input: process.stdin });
   lines.on('close', quit);
   lines.on('line', (line) => {
     const [command, target] = line.trim().split(/\s+/);
+    if (command === 'quit') quitting = true;
     if (command === 'state') {
       rounds.push({ answers: workers.map(() => []), count: 0 });
     } else if (command !== undefined && command !== '' && target !== undefined && target !== 'all' && !known(target)) {

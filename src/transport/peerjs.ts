@@ -449,7 +449,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (closed || wanted.size === 0) return;
     for (const node of [...wanted]) if (!roster.has(node) || links.has(node)) wanted.delete(node);
     const candidates = [...wanted].map((peer) => ({ peer, role: core.roleOf(peer) ?? 'student' }));
-    for (const node of dialsToStart(candidates, pendingDials())) {
+    for (const node of dialsToStart(candidates, pendingDials(), undefined, self)) {
       wanted.delete(node);
       dial(node);
     }

@@ -44,6 +44,24 @@
 import { existsSync } from 'node:fs';
 import { ensureLoopbackOnly } from './isolate.ts';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { loadavg } from 'node:os';
+import {
+  clickPropose,
+  FRAME_MS,
+  idleRates as tabIdleRates,
+  intList,
+  mainThreadLimitMs,
+  openThreadClock,
+  printRows,
+  quantile,
+  taskMsLessIdle,
+  threadTimes as sessionThreadTimes,
+  waitDashboardDecided,
+  waitTabDecided,
+  WATCH_DASHBOARD,
+  WATCH_DECISION,
+  type ThreadTime,
+} from './cdp.ts';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
 import { DIST_DIR, startAppServer } from '../e2e/support/server.ts';
@@ -64,12 +82,6 @@ const ALGORITHMS = [
   { name: 'majority', delays: 2, path: 'candidate, vote', formula: '(n−1) + 2n(n−1)', messages: (n: number) => n - 1 + 2 * n * (n - 1) },
 ] as const;
 
-/** Issue 11's per-tab budget for one decision, main-thread ms. */
-function mainThreadLimitMs(n: number): number {
-  return n <= 10 ? 15 : 40;
-}
-/** One frame at 60 Hz: the dashboard may trail the last report by at most this. */
-const FRAME_MS = 1000 / 60;
 /** After the last tab and the dashboard show the value: trailing acks and reports land. */
 const SETTLE_MS = 300;
 /** Window over which each tab's idle main-thread rate is measured, before the runs. */
@@ -77,23 +89,9 @@ const IDLE_WINDOW_MS = 2_000;
 type BenchAlgorithm = (typeof ALGORITHMS)[number];
 
 
-function intList(name: string, fallback: string, min: number, max: number): number[] {
-  const raw = process.env[name] ?? fallback;
-  const parsed = raw.split(',').map((s) => Number(s.trim()));
-  if (parsed.some((n) => !Number.isInteger(n) || n < min || n > max)) throw new Error(`${name}: ${min}..${max} each, got "${raw}"`);
-  return parsed;
-}
-
 function intValue(name: string, fallback: number, min: number, max: number): number {
   const [value] = intList(name, String(fallback), min, max);
   return value ?? fallback;
-}
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index]!;
 }
 
 interface Room {
@@ -104,20 +102,8 @@ interface Room {
   readonly cdp: readonly CDPSession[];
 }
 
-/** Main-thread time of one tab so far, ms (Chromium counts in seconds). */
-interface ThreadTime {
-  readonly taskMs: number;
-  readonly scriptMs: number;
-}
-
-async function threadTime(session: CDPSession): Promise<ThreadTime> {
-  const { metrics } = (await session.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
-  const metric = (name: string): number => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
-  return { taskMs: metric('TaskDuration'), scriptMs: metric('ScriptDuration') };
-}
-
 async function threadTimes(room: Room): Promise<ThreadTime[]> {
-  return Promise.all(room.cdp.map(threadTime));
+  return sessionThreadTimes(room.cdp);
 }
 
 /** App messages each tab sent / received so far (the transport's counters). */
@@ -148,14 +134,7 @@ async function openRoom(context: BrowserContext, baseURL: string, n: number): Pr
     ),
   );
   const ids = await Promise.all(students.map((page) => page.evaluate(() => window.__room!.self)));
-  const cdp = await Promise.all(
-    students.map(async (page) => {
-      const session = await context.newCDPSession(page);
-      // Thread time, not wall time: on a shared machine a descheduled tab is not a busy tab.
-      await session.send('Performance.enable', { timeDomain: 'threadTicks' });
-      return session;
-    }),
-  );
+  const cdp = await Promise.all(students.map((page) => openThreadClock(context, page)));
   return { host, students, ids, cdp };
 }
 
@@ -200,51 +179,13 @@ async function startDecision(room: Room, algorithm: BenchAlgorithm['name']): Pro
   return id;
 }
 
-/**
- * Arms a MutationObserver in each tab: the wall-clock moment its decided value appears. A string
- * script, because tsx would wrap named inner functions in a helper the page does not have.
- */
-const WATCH_DECISION = `(() => {
-  delete window.__decided;
-  const shown = () => document.querySelector('[data-testid="decision-panel"] [data-testid="decided-value"]');
-  const record = (el) => { window.__decided = { at: Date.now(), value: (el.textContent || '').trim() }; };
-  if (shown()) { record(shown()); return; }
-  const observer = new MutationObserver(() => {
-    const el = shown();
-    if (el) { record(el); observer.disconnect(); }
-  });
-  observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-})()`;
-
-/** The same on the dashboard: when its outcome shows the value, and when every node card does. */
-const WATCH_DASHBOARD = `(() => {
-  delete window.__decided;
-  delete window.__cards;
-  const n = document.querySelectorAll('[data-testid="current-decision"] [data-testid="node-card"]').length;
-  const check = () => {
-    const el = document.querySelector('[data-testid="current-decision"] [data-testid="outcome"] [data-testid="decided-value"]');
-    if (el && !window.__decided) window.__decided = { at: Date.now(), value: (el.textContent || '').trim() };
-    const cards = [...document.querySelectorAll('[data-testid="current-decision"] [data-testid="node-card"]')];
-    if (!window.__cards && cards.length === n && cards.every((c) => (c.getAttribute('data-decided') || '') !== '')) window.__cards = { at: Date.now() };
-    return window.__decided && window.__cards;
-  };
-  if (check()) return;
-  const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
-  observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-})()`;
-
 async function armWatchers(room: Room): Promise<void> {
   await Promise.all([...room.students.map((page) => page.evaluate(WATCH_DECISION)), room.host.evaluate(WATCH_DASHBOARD)]);
 }
 
 /** Each tab's idle main-thread rate (ms per ms), measured over IDLE_WINDOW_MS. */
 async function idleRates(room: Room): Promise<number[]> {
-  const before = await threadTimes(room);
-  const startedAt = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
-  const after = await threadTimes(room);
-  const elapsed = Date.now() - startedAt;
-  return after.map((a, i) => Math.max(0, a.taskMs - before[i]!.taskMs) / elapsed);
+  return tabIdleRates(room.cdp, IDLE_WINDOW_MS);
 }
 
 interface Run {
@@ -271,35 +212,11 @@ async function decideOnce(room: Room, algorithm: BenchAlgorithm, idle: readonly 
   const countsBefore = await Promise.all([room.host, ...room.students].map(appCounts));
   const timesBefore = await threadTimes(room);
   const windowStart = Date.now();
-  const clickedAt = await proposer.evaluate((value) => {
-    const button = document.querySelector<HTMLButtonElement>(`[data-testid="propose-button"][data-value="${value}"]`);
-    if (button === null) throw new Error(`no propose button for ${value}`);
-    const at = Date.now();
-    button.click();
-    return at;
-  }, PROPOSAL);
-  const seen = await Promise.all(
-    room.students.map(async (page) => {
-      const handle = await page.waitForFunction(
-        () => (window as unknown as { __decided?: { at: number; value: string } }).__decided,
-        undefined,
-        { timeout: WAIT_MS, polling: 20 },
-      );
-      return (await handle.jsonValue()) as { at: number; value: string };
-    }),
-  );
+  const clickedAt = await clickPropose(proposer, PROPOSAL);
+  const seen = await Promise.all(room.students.map((page) => waitTabDecided(page, WAIT_MS)));
   const wrong = seen.filter((s) => s.value !== PROPOSAL);
   if (wrong.length > 0) throw new Error(`${algorithm.name}: tabs showed ${wrong.map((w) => w.value).join(', ')}, not ${PROPOSAL}`);
-  const dashboard = (await (
-    await room.host.waitForFunction(
-      () => {
-        const w = window as unknown as { __decided?: { at: number; value: string }; __cards?: { at: number } };
-        return w.__decided && w.__cards ? { decided: w.__decided, cards: w.__cards } : undefined;
-      },
-      undefined,
-      { timeout: WAIT_MS, polling: 20 },
-    )
-  ).jsonValue()) as { decided: { at: number; value: string }; cards: { at: number } };
+  const dashboard = await waitDashboardDecided(room.host, WAIT_MS);
   if (dashboard.decided.value !== PROPOSAL) throw new Error(`${algorithm.name}: the dashboard showed ${dashboard.decided.value}`);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const timesAfter = await threadTimes(room);
@@ -308,7 +225,7 @@ async function decideOnce(room: Room, algorithm: BenchAlgorithm, idle: readonly 
   const reports = countsAfter[0]!.received - countsBefore[0]!.received;
   const studentSent = countsAfter.slice(1).reduce((sum, c, i) => sum + c.sent - countsBefore[i + 1]!.sent, 0);
   const times = seen.map((s) => s.at - clickedAt);
-  const task = timesAfter.map((t, i) => Math.max(0, t.taskMs - timesBefore[i]!.taskMs - idle[i]! * windowMs));
+  const task = taskMsLessIdle(timesBefore, timesAfter, idle, windowMs);
   const script = timesAfter.map((t, i) => t.scriptMs - timesBefore[i]!.scriptMs);
   return {
     allMs: Math.max(...times),
@@ -327,6 +244,8 @@ interface Row {
   readonly runs: readonly Run[];
   readonly rttP50: number;
   readonly oneWay: number;
+  /** Load average (1 min) when this row's decisions ended: other work on the machine inflates every figure. */
+  readonly load: number;
 }
 
 /** Sets the dashboard's message delay and waits until every student applied it. */
@@ -357,7 +276,7 @@ async function benchSize(browser: Browser, baseURL: string, n: number, runs: num
       await decideOnce(room, algorithm, idle);
       const measured: Run[] = [];
       for (let i = 0; i < runs; i++) measured.push(await decideOnce(room, algorithm, idle));
-      rows.push({ n, algorithm, runs: measured, rttP50, oneWay });
+      rows.push({ n, algorithm, runs: measured, rttP50, oneWay, load: loadavg()[0]! });
       process.stdout.write(`  N=${n} ${algorithm.name}: p50 ${quantile(measured.map((r) => r.allMs), 0.5)} ms\n`);
     }
     return rows;
@@ -399,13 +318,7 @@ function printTable(rows: readonly Row[], runs: number, probes: number, delayMs:
       (p50 / predicted).toFixed(1),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join(' | ');
-  console.log();
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of body) console.log(line(row));
-  console.log();
+  printRows(header, body);
   console.log(`all tabs: from the proposer's click until every student tab shows the value (${runs} decisions each, after one warm-up).`);
   console.log('median tab: until half of the tabs show it.');
   console.log(`one-way: half the median data-channel round trip (${probes} probes per student to its successor, idle room).`);
@@ -432,6 +345,7 @@ function printCostTable(rows: readonly Row[]): void {
     'lag limit',
     'messages',
     'theory',
+    'load 1 min',
   ];
   const body = rows.map((r) => {
     const task = p50(r, (x) => x.taskMsPerTab);
@@ -440,25 +354,20 @@ function printCostTable(rows: readonly Row[]): void {
     return [
       String(r.n),
       r.algorithm.name,
-      `${f(task)}${task <= limit ? '' : ' ✗'}`,
+      `${f(task)} ${task <= limit ? 'ok' : '✗'}`,
       `≤ ${limit}`,
       f(p50(r, (x) => x.scriptMsPerTab)),
       f(p50(r, (x) => x.allMs)),
       f(p50(r, (x) => x.dashboardMs)),
       f(p50(r, (x) => x.cardsMs)),
-      `${f(lag)}${lag <= FRAME_MS ? '' : ' ✗'}`,
+      `${f(lag)} ${lag <= FRAME_MS ? 'ok' : '✗'}`,
       `≤ ${f(FRAME_MS)}`,
       String(p50(r, (x) => x.messages)),
       String(r.algorithm.messages(r.n)),
+      r.load.toFixed(1),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join(' | ');
-  console.log();
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of body) console.log(line(row));
-  console.log();
+  printRows(header, body);
   console.log('All figures are medians over the measured decisions; ✗ marks a figure over its limit.');
   console.log(
     `main-thread ms/tab: CDP TaskDuration from just before the click until ${SETTLE_MS} ms after the last tab and the dashboard showed the value, less the tab's idle rate; median over tabs.`,

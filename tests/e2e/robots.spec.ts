@@ -4,7 +4,20 @@
  * ROBOTS_E2E_NODES students in all: 40 is the goal of issue #11, but on the shared 2-core machine
  * this was written on (load average ~30 from other work) 40 nodes did not mesh within 75 s, while
  * 20 (5 tabs + 15 robots) meshed and decided; the default is 20 until 40 is shown to fit the
- * suite's time budget. `ROBOTS_E2E_NODES=40` runs the full room.
+ * suite's time budget. `ROBOTS_E2E_NODES=40` runs the full room, and `npm run bench:room` runs
+ * 40 with its figures. Measured again (issue 11, load average 20–30 from seven other helpers):
+ * 20 meshed in 34 s; 40 did not mesh within 240 s, first because robot worker processes died
+ * of a PeerJS rejection (fixed in src/robots/node-webrtc.ts), then, with every worker alive,
+ * still not within 240–420 s at that load, and by the end most robots listed no peer as
+ * connected. Measured once more at load 7–15 (12:25 UTC, mesh40 helper): `ROBOTS_E2E_NODES=40`
+ * passes (meshed 34 s after the last node started, all 40 decided, the test 54 s), and
+ * 35 or 40 robots alone mesh in 15–25 s; a robot worker also no longer dies when a signaling
+ * socket fails (node-webrtc.ts), which a loaded server makes likely. The 40-node failure was
+ * not reproduced at this load. CI keeps 20: 54 s for one test is most of the ~60 s of browser time
+ * the suite may add, and a loaded CI machine may be slower.
+ * The dashboard must show the outcome no later than DASHBOARD_AFTER_LAST_NODE_MS after the last
+ * node (tab or robot) decided (MutationObservers in the tabs and the dashboard, the robots' own
+ * decision times; one machine, one clock).
  * One Paxos decision with two duelling proposers (a tab and a robot, different values): every
  * node must decide, and all the same value, a proposed one.
  *
@@ -15,6 +28,7 @@
  * real interfaces.
  */
 import { MAX_PEERS_PER_ROOM } from '../../src/limits.ts';
+import { WATCH_DASHBOARD, WATCH_DECISION } from '../bench/cdp.ts';
 import { addRobotVeth } from '../bench/isolate.ts';
 import { expect, newRoomCode, test } from './support/fixtures.ts';
 import { Robots } from './support/robots.ts';
@@ -28,6 +42,8 @@ if (!Number.isInteger(NODES) || NODES <= TABS || NODES > MAX_PEERS_PER_ROOM) {
 const ROBOTS = NODES - TABS;
 const MESH_WITHIN_MS = 75_000;
 const DECIDE_WITHIN_MS = 30_000;
+/** Issue 11: the projector shows the outcome no later than this after the last node decided. */
+const DASHBOARD_AFTER_LAST_NODE_MS = 1_000;
 
 const vethProblem = addRobotVeth();
 
@@ -87,6 +103,8 @@ test.describe(`robots fill a room of ${NODES}`, () => {
     }
     await fleet.waitState((state) => state.every((r) => r.decisions.some((d) => d.decision === decision)), 10_000, 'the decision reached every robot');
 
+    // When each tab and the dashboard first show a decided value (a MutationObserver in each).
+    await Promise.all([...students.map((student) => student.evaluate(WATCH_DECISION)), host.evaluate(WATCH_DASHBOARD)]);
     // Two proposers at once, with different values: Paxos must still give everyone one value.
     const clickedAt = Date.now();
     // The button is clicked in the page (as a finger would, without Playwright's wait for a
@@ -107,7 +125,9 @@ test.describe(`robots fill a room of ${NODES}`, () => {
       }),
     );
     const decidedByRobots = await fleet.waitDecided(decision, ROBOTS, DECIDE_WITHIN_MS);
-    const lastNodeAt = Math.max(...decidedByRobots.map((d) => d.at));
+    const tabsAt = await Promise.all(students.map((student) => student.evaluate(() => (window as unknown as { __decided?: { at: number } }).__decided?.at)));
+    expect(tabsAt.every((at) => at !== undefined)).toBe(true);
+    const lastNodeAt = Math.max(...decidedByRobots.map((d) => d.at), ...(tabsAt as number[]));
     const values = new Set([...tabValues, ...decidedByRobots.map((d) => d.value)]);
     expect([...values], 'every node decides the same value').toHaveLength(1);
     const [value] = [...values];
@@ -122,6 +142,10 @@ test.describe(`robots fill a room of ${NODES}`, () => {
     // The dashboard shows that one value, and nothing else.
     await expect(host.getByTestId('outcome').getByTestId('decided-value')).toHaveText(value!, { timeout: 10_000 });
     await expect(host.getByTestId('outcome').getByTestId('decided-value')).toHaveCount(1);
-    console.log(`all ${NODES} decided ${value}; the last robot ${lastNodeAt - clickedAt} ms after the click`);
+    const dashboardAt = await host.evaluate(() => (window as unknown as { __decided?: { at: number; value: string } }).__decided);
+    expect(dashboardAt?.value).toBe(value);
+    const lag = dashboardAt!.at - lastNodeAt;
+    console.log(`all ${NODES} decided ${value}; the last node ${lastNodeAt - clickedAt} ms after the click, the dashboard ${lag} ms after that`);
+    expect(lag, 'the dashboard shows the outcome within a second of the last node').toBeLessThanOrEqual(DASHBOARD_AFTER_LAST_NODE_MS);
   });
 });

@@ -51,6 +51,8 @@ export class Robots {
     private readonly dataDir: string,
     ids: readonly string[],
     lines: AsyncIterableIterator<string>,
+    /** The last few kB the robots wrote to stderr (a worker's crash lands there). */
+    private readonly stderrTail: () => string,
   ) {
     this.ids = ids;
     void this.read(lines);
@@ -79,7 +81,7 @@ export class Robots {
       if (event?.['type'] === 'ready') {
         clearTimeout(timer);
         const ids = (event['robots'] as { id: string }[]).map((r) => r.id);
-        return new Robots(child, dataDir, ids, lines);
+        return new Robots(child, dataDir, ids, lines, () => stderr);
       }
     }
     child.kill('SIGKILL');
@@ -109,7 +111,11 @@ export class Robots {
       // A busy robot process (a whole room handshaking on two cores) may answer late: keep asking until the deadline.
       const state = await this.state(Math.max(1_000, deadline - Date.now())).catch(() => this.lastKnown);
       if (state !== undefined && check(state)) return state;
-      if (Date.now() > deadline) throw new Error(`robots: ${what} not within ${timeoutMs} ms: ${JSON.stringify((state ?? []).map((r) => [r.name, r.status, r.connected, r.decisions[0]?.phase]))}`);
+      if (Date.now() > deadline) {
+        const errors = [...this.errors, ...(this.stderrTail().trim() === '' ? [] : [`stderr: ${this.stderrTail().trim().slice(-1_500)}`])];
+        const told = errors.length > 0 ? `; ${errors.join('; ')}` : '';
+        throw new Error(`robots: ${what} not within ${timeoutMs} ms: ${JSON.stringify((state ?? []).map((r) => [r.name, r.status, r.connected, r.decisions[0]?.phase]))}${told}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

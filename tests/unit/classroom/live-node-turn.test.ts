@@ -1,0 +1,161 @@
+/**
+ * Voting persists once per event-loop turn (issue 11): a burst of votes is one write, its acks
+ * leave only after that write, a failed write sends none of the turn's messages, and a decision
+ * is stored before the node can show it. Paxos (no `persistPerTurn`) still writes every step.
+ */
+import { describe, expect, it } from 'vitest';
+import { liveTiming } from '../../../src/classroom/classroom.ts';
+import { LiveNode, nodeKey, type StoredNode } from '../../../src/classroom/live-node.ts';
+import type { DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
+import { MemoryStore } from '../../../src/classroom/storage.ts';
+import type { VotingDurable } from '../../../src/machines/voting-machine.ts';
+import { majoritySpec } from '../../../src/machines/majority.ts';
+import { paxosSpec } from '../../../src/machines/paxos.ts';
+import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import { LIVE_RETRANSMIT_MS_PER_MEMBER } from '../../../src/limits.ts';
+import { FakeClock } from './fake-clock.ts';
+
+const members = ['n1', 'n2', 'n3', 'n4', 'n5'];
+
+class CountingStore extends MemoryStore {
+  full = false;
+  /** Each write, with what the node had sent by then. */
+  readonly writes: { readonly sentBefore: number; readonly durable: unknown }[] = [];
+  constructor(private readonly sent: () => number) {
+    super();
+  }
+  override save(key: string, value: unknown): void {
+    if (this.full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    this.writes.push({ sentBefore: this.sent(), durable: (value as StoredNode).durable });
+    super.save(key, value);
+  }
+}
+
+function start(spec: AlgorithmSpec = majoritySpec) {
+  const clock = new FakeClock();
+  const sent: { to: string; message: { type: string } }[] = [];
+  const store = new CountingStore(() => sent.length);
+  const decision: DecisionAnnouncement = { id: 'd1', seq: 1, algorithm: spec === majoritySpec ? 'majority' : 'paxos', scenario: 'colors', members, startedAt: 0 };
+  const node = new LiveNode({
+    self: 'n1',
+    decision,
+    spec,
+    store,
+    clock,
+    seed: 1,
+    timing: liveTiming(0, members.length),
+    sendAlgorithmMessage: (to, message) => sent.push({ to, message: message as { type: string } }),
+    deliveryDelayMs: () => 0,
+    onReport: () => {},
+    incarnation: 1,
+    now: () => clock.now(),
+    scheduleFrame: (flush) => clock.setTimeout(flush, 16),
+  });
+  store.writes.length = 0; // the first-start entry
+  let seq = 0;
+  const receive = (from: string, message: unknown): void => node.receive(from, message, { inc: 9, seq: ++seq });
+  return { node, sent, store, clock, receive };
+}
+
+const stored = (store: MemoryStore): VotingDurable => (store.load(nodeKey('d1')) as StoredNode).durable as VotingDurable;
+
+describe('voting on a live node, one write per turn', () => {
+  it('a candidate and two votes heard in one turn cost one write, and the vote and the acks leave after it', () => {
+    const { sent, store, clock, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    receive('n2', { type: 'vote', value: 'red' });
+    receive('n3', { type: 'vote', value: 'red' });
+    expect(store.writes).toEqual([]);
+    expect(sent).toEqual([]);
+    clock.advance(0);
+    // One write for the three messages, before anything left; then a turn of its own for my own
+    // vote, which reaches me through the host after the turn that cast it.
+    const votesIn = store.writes.map((w) => Object.keys((w.durable as VotingDurable).votes).sort());
+    expect(votesIn).toEqual([['n2', 'n3'], ['n1', 'n2', 'n3']]);
+    expect(store.writes[0]!.sentBefore).toBe(0);
+    expect(store.writes[0]!.durable).toMatchObject({ vote: 'red' });
+    // My vote to the four others first (the step that cast it), then the two acks, in order.
+    expect(sent.map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n2', 'vote→n3', 'vote→n4', 'vote→n5', 'voteAck→n2', 'voteAck→n3']);
+  });
+
+  it('without a turn in between, a later turn writes again: the batching is per turn, not forever', () => {
+    const { sent, store, clock, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    clock.advance(0);
+    const writes = store.writes.length;
+    receive('n2', { type: 'vote', value: 'red' });
+    expect(sent.at(-1)?.message.type).toBe('vote');
+    clock.advance(0);
+    expect(store.writes).toHaveLength(writes + 1);
+    expect(store.writes.at(-1)!.sentBefore).toBe(4);
+    expect(sent.at(-1)).toEqual({ to: 'n2', message: { type: 'voteAck' } });
+  });
+
+  it('an ack that needs no write (a vote heard again) still waits behind an unwritten turn', () => {
+    const { sent, clock, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    receive('n3', { type: 'vote', value: 'red' });
+    receive('n3', { type: 'vote', value: 'red' }); // a retransmit: acked again, nothing new to store
+    expect(sent).toEqual([]);
+    clock.advance(0);
+    expect(sent.filter((s) => s.message.type === 'voteAck').map((s) => s.to)).toEqual(['n3', 'n3']);
+  });
+
+  it('a decision is written at once, before the node shows it', () => {
+    const { node, store, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    for (const voter of ['n2', 'n3', 'n4']) receive(voter, { type: 'vote', value: 'red' });
+    expect(node.view().decided).toBe('red');
+    expect(store.writes).toHaveLength(1);
+    expect(stored(store)).toMatchObject({ decided: 'red', votes: { n2: 'red', n3: 'red', n4: 'red' } });
+  });
+
+  it('a failed write sends none of the turn’s messages and stops the node', () => {
+    const { node, sent, store, clock, receive } = start();
+    store.full = true;
+    receive('n2', { type: 'candidate', value: 'red' });
+    receive('n2', { type: 'vote', value: 'red' });
+    clock.advance(10_000);
+    expect(sent).toEqual([]);
+    expect(node.stoppedForStorage).toBe(true);
+    expect(node.view()).toMatchObject({ storage: 'full', phase: 'stopped' });
+  });
+
+  it('a stop ends the turn first: what the node did before it stopped is stored and sent', () => {
+    const { node, sent, store, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    node.stop();
+    expect(stored(store).vote).toBe('red');
+    expect(sent.filter((s) => s.message.type === 'vote')).toHaveLength(4);
+  });
+
+  it('Paxos still writes and sends in the same step (no persistPerTurn)', () => {
+    const { sent, store, receive } = start(paxosSpec);
+    receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } });
+    expect(store.writes).toHaveLength(1);
+    expect(sent).toContainEqual({ to: 'n2', message: { type: 'promise', ballot: { round: 1, node: 'n2' } } });
+  });
+});
+
+describe('the live retransmit timer grows with the room', () => {
+  it('by LIVE_RETRANSMIT_MS_PER_MEMBER per member, on top of the message-delay rule', () => {
+    expect(liveTiming(0, 40).retransmitMs - liveTiming(0, 5).retransmitMs).toBe(35 * LIVE_RETRANSMIT_MS_PER_MEMBER);
+    expect(liveTiming(100, 10).retransmitMs).toBe(liveTiming(0, 10).retransmitMs + 200);
+  });
+
+  it('a majority voter of a 5-node room resends its unacknowledged vote only when that timer runs out, to those only', () => {
+    const { sent, clock, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    clock.advance(0);
+    receive('n2', { type: 'voteAck' });
+    receive('n3', { type: 'voteAck' });
+    clock.advance(0);
+    const before = sent.length;
+    const retransmitMs = liveTiming(0, members.length).retransmitMs;
+    clock.advance(retransmitMs - 10);
+    expect(sent.length).toBe(before);
+    clock.advance(20);
+    // n1 (self) acked through the host's own delivery; n2 and n3 acked: only n4 and n5 are owed.
+    expect(sent.slice(before).map((s) => `${s.message.type}→${s.to}`).sort()).toEqual(['vote→n4', 'vote→n5']);
+  });
+});
