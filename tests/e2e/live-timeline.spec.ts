@@ -28,7 +28,9 @@ test('scrub a live decision to its start and end; export it and replay the trace
   await proposeButton(c.students[0]!, 'red').click();
   for (const id of c.ids) await expect(card(c.host, id)).toHaveAttribute('data-decided', 'red', { timeout: DECIDE_MS });
 
-  const dashboardCards = c.host.locator('[data-testid="current-decision"] .cards [data-testid="node-card"]');
+  const dashboardCards = c.host.locator('[data-testid="member-cards"] [data-testid="node-card"]');
+  // The cards sit under the picture (the projector layout): read them once all are drawn.
+  await expect(dashboardCards).toHaveCount(c.ids.length);
   const live = await cardStates(dashboardCards);
   const diagram = c.host.getByTestId('live-spacetime');
   await expect(diagram).toHaveAttribute('data-cursor', 'live');
