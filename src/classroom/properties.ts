@@ -12,9 +12,9 @@
  */
 import { assertNever } from '../core/assert.ts';
 import { isMajority, majorityOf } from '../core/quorum.ts';
-import type { LogCommand, Value } from '../core/types.ts';
+import type { Value } from '../core/types.ts';
 import { electCoordinator } from '../machines/coordinator.ts';
-import { CommitJudge, decidedValueOf, decisionCommand, FINDING_PROPERTY, stateMachineSafe, type ApplyRecord, type Finding } from '../sim/commit-judge.ts';
+import { CommitJudge, decidedValueOf, decisionCommand, stateMachineSafe } from '../sim/commit-judge.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 
@@ -263,80 +263,5 @@ export function checkFaultTolerance(members: readonly MemberObservation[], algor
     }
     default:
       return assertNever(algorithm, 'algorithm');
-  }
-}
-
-// ---- replicated logs ---------------------------------------------------------------------------
-
-/** What the dashboard knows of one replica of a log: the commits and applications it reported. */
-export interface ReplicaObservation {
-  readonly id: PeerId;
-  readonly name: string;
-  /** Its restarts so far (a restarted replica commits from index 1 again). */
-  readonly incarnation: number;
-  /** Committed entries it reported, in index order (a window is fine: the judge starts where it starts). */
-  readonly commits: readonly { readonly index: number; readonly command: LogCommand }[];
-  /** How its host applied them: 'applied', answered from the session ('duplicate'), or 'skipped'. */
-  readonly applies: readonly { readonly index: number; readonly key: string; readonly outcome: ApplyRecord['outcome']; readonly result: string | undefined }[];
-}
-
-export interface LogSafetyReport {
-  readonly stateMachineSafety: { readonly status: SafetyStatus; readonly detail: string };
-  readonly exactlyOnce: { readonly status: SafetyStatus; readonly detail: string };
-}
-
-/**
- * State-machine safety and exactly-once, live, from the same commit judge the simulator uses:
- * every replica's reported commits and applications are fed to it; this only words the verdict.
- * A replica that reports a window starting past index 1 is judged from there (no "skipped").
- */
-export function checkLogSafety(replicas: readonly ReplicaObservation[]): LogSafetyReport {
-  const judge = new CommitJudge();
-  const nameOf = (id: PeerId): string => replicas.find((r) => r.id === id)?.name ?? id;
-  const findings: Finding[] = [];
-  for (const r of replicas) {
-    // A window that starts late is a replica's bounded report, not a hole in its log.
-    const first = r.commits[0]?.index ?? 1;
-    findings.push(...judge.commit(r.id, r.incarnation, r.commits, { step: 0, time: 0 }).filter((f) => !(f.kind === 'skipped' && f.commit.index === first)));
-  }
-  for (const r of replicas) for (const a of r.applies) findings.push(...judge.apply({ node: r.id, incarnation: r.incarnation, ...a, step: 0, time: 0 }));
-  const committed = replicas.some((r) => r.commits.length > 0);
-  const conflict = findings.find((f) => f.kind === 'conflict');
-  const gap = findings.find((f) => f.kind === 'retracted' || f.kind === 'skipped');
-  const twice = findings.find((f) => FINDING_PROPERTY[f.kind] === 'exactly-once');
-  const stateMachineSafety =
-    conflict?.kind === 'conflict'
-      ? { status: 'violated' as const, detail: `at index ${conflict.later.index} ${nameOf(conflict.first.node)} and ${nameOf(conflict.later.node)} committed different commands` }
-      : gap !== undefined && (gap.kind === 'retracted' || gap.kind === 'skipped')
-        ? { status: 'violated' as const, detail: `${nameOf(gap.commit.node)} ${gap.kind === 'retracted' ? 'took back a commit' : 'skipped entries'} at index ${gap.commit.index}` }
-        : committed
-          ? { status: 'ok' as const, detail: 'every replica committed the same command at each index' }
-          : { status: 'pending' as const, detail: 'nothing committed yet' };
-  const exactlyOnce =
-    twice === undefined
-      ? replicas.some((r) => r.applies.length > 0)
-        ? { status: 'ok' as const, detail: 'each command applied once per replica, retries answered as the first time' }
-        : { status: 'pending' as const, detail: 'nothing applied yet' }
-      : { status: 'violated' as const, detail: exactlyOnceDetail(twice, nameOf) };
-  return { stateMachineSafety, exactlyOnce };
-}
-
-function exactlyOnceDetail(finding: Finding, nameOf: (id: PeerId) => string): string {
-  switch (finding.kind) {
-    case 'applied-twice':
-      return `${nameOf(finding.again.node)} applied ${finding.again.key} twice`;
-    case 'applied-late':
-      return `${nameOf(finding.record.node)} applied ${finding.record.key} at a later copy (index ${finding.record.index}, first at ${finding.expectedIndex})`;
-    case 'answer-changed':
-      return `${nameOf(finding.again.node)} answered a retry of ${finding.again.key} differently from the first time`;
-    case 'phantom-duplicate':
-      return `${nameOf(finding.record.node)} answered ${finding.record.key} as a duplicate before applying it`;
-    case 'conflict':
-    case 'unsubmitted':
-    case 'retracted':
-    case 'skipped':
-      return 'not an exactly-once finding';
-    default:
-      return assertNever(finding, 'finding');
   }
 }

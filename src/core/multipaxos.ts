@@ -23,6 +23,7 @@
  * a new leader puts its own pending commands, then no-ops, into the open slots, so a command
  * another leader already had chosen is overwritten.
  */
+import { assertNever } from './assert.ts';
 import { MAX_ENTRIES_PER_MESSAGE, MAX_PENDING_SUBMITS, MAX_ROUND } from '../limits.ts';
 import { chunkCount, commandKey, NOOP, parseLogCommand } from './log.ts';
 import { compareBallots, majorityOf } from './quorum.ts';
@@ -576,6 +577,8 @@ export function receive(core: MpCore, from: NodeId, message: MpMessage): MpStep 
       return onNack(current, message);
     case 'forward':
       return submit(current, { client: message.client, seq: message.seq, command: message.command });
+    default:
+      return assertNever(message, 'multipaxos message');
   }
 }
 

@@ -1,4 +1,5 @@
 /** The explorer's counterexample as a schedule file: no Node API, so solo mode's worker writes the same file as the CLI. */
+import { assertNever } from '../core/assert.ts';
 import type { ExploreOptions, ExploreStep } from './explorer.ts';
 
 /**
@@ -25,6 +26,8 @@ export function scheduleFile(options: ExploreOptions, steps: readonly ExploreSte
       case 'restart':
         out.push({ atMs: 0, do: step.do, node: step.node });
         break;
+      default:
+        assertNever(step, 'explorer step');
     }
   }
   return {

@@ -20,8 +20,8 @@ export function isAlgorithmName(name: string): name is AlgorithmName {
 }
 
 /**
- * Replicated-log algorithms (issue 7), by the name the CLI and schedule files use. Kept apart
- * from ALGORITHM_NAMES until the classroom hosts logs, so its menus list only what it can run.
+ * Replicated-log algorithms (issue 7), by the name the CLI, schedule files and the order book's
+ * picker use. Kept apart from ALGORITHM_NAMES: a log runs as a book, not as a write-once decision.
  */
 export const LOG_ALGORITHM_NAMES = [
   'raft',

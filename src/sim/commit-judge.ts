@@ -26,9 +26,9 @@
  *   judge.findings;                 // everything found so far, in order (each finding once)
  *   stateMachineSafe(judge.findings), exactlyOnce(judge.findings)   // verdicts per property
  *
- * For the dashboard, `checkLogSafety(replicas)` in classroom/properties.ts wraps this: pass each
- * replica's reported commits (a window may start past index 1) and applications, get
- * `{ stateMachineSafety, exactlyOnce }`, each `{ status: 'ok' | 'violated' | 'pending', detail }`.
+ * The dashboard uses it twice: `classroom/properties.ts` feeds it the write-once decisions
+ * (Agreement, Validity), and the live order book's `classroom/log-dashboard.ts` runs the log
+ * checker (`sim/log-checker.ts`, built on this judge) over what the replicas report.
  *
  * `incarnation` counts the node's restarts (a restarted node commits from index 1 again);
  * `step` may be 0 where there are no steps. Memory: one entry per committed index plus one per

@@ -406,8 +406,14 @@ export function actionStillApplies(sim: Pick<Simulation<unknown, unknown, never>
       return sim.status(action.node) === 'down';
     case 'resume':
       return sim.status(action.node) === 'paused';
-    default:
+    // The network's shape applies whoever is up.
+    case 'partition':
+    case 'cut':
+    case 'heal':
+    case 'link':
       return true;
+    default:
+      return assertNever(action, 'fault action');
   }
 }
 

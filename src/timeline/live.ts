@@ -20,6 +20,7 @@
  * whether it persisted, what it decided, its view at the end of each report): a replay that
  * disagrees says where, instead of showing states the node never had.
  */
+import { assertNever } from '../core/assert.ts';
 import type { NodeEffect, NodeId, NodeView, Value } from '../core/types.ts';
 import type { IncarnationStart, NodeReport, StepFact } from '../classroom/protocol.ts';
 import { sameView } from '../classroom/report-buffer.ts';
@@ -342,6 +343,8 @@ export class LiveTimeline {
       }
       case 'start':
         break;
+      default:
+        assertNever(cause, 'step cause');
     }
     if (fact.persisted) this.point({ node: lane.node, step, time: atMs, kind: 'persist' });
     if (fact.decided !== undefined) this.point({ node: lane.node, step, time: atMs, kind: 'decide', value: fact.decided });
@@ -468,6 +471,8 @@ class NodeReplay {
         timer.fire();
         break;
       }
+      default:
+        assertNever(cause, 'step cause');
     }
     this.compare(fact);
     this.views.push(this.sameAsLast(this.handle.view()));

@@ -1,3 +1,4 @@
+import { assertNever } from '../core/assert.ts';
 import { PRESET_ALGORITHMS, PRESET_NODES, type PresetName } from '../classroom/preset-names.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { Simulation } from '../sim/simulator.ts';
@@ -136,6 +137,8 @@ export class Solo {
       case 'restart':
         command = { do: step.do, node: step.node };
         break;
+      default:
+        return assertNever(step, 'explorer step');
     }
     this.#do(command);
     return this.#problem;

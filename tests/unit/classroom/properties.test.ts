@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLogSafety, checkProperties, VALIDITY_GRACE_MS, type MemberObservation, type ReplicaObservation } from '../../../src/classroom/properties.ts';
-import type { LogCommand } from '../../../src/core/types.ts';
+import { checkProperties, VALIDITY_GRACE_MS, type MemberObservation } from '../../../src/classroom/properties.ts';
 
 function member(id: string, over: Partial<MemberObservation> = {}): MemberObservation {
   return {
@@ -122,30 +121,5 @@ describe('live property checks', () => {
     const { faultTolerance } = checkProperties({ ...base, members });
     expect(faultTolerance.majorityAlive).toBe(false);
     expect(faultTolerance.detail).toContain('fewer than a majority (2)');
-  });
-});
-
-describe('checkLogSafety (the live order book, through the simulator commit judge)', () => {
-  const place = (client: string, seq: number, order: string): LogCommand => ({ kind: 'command', client, seq, command: { op: 'place', order, item: 'book' } });
-  const replica = (id: string, commits: LogCommand[], from = 1, applies: ReplicaObservation['applies'] = []): ReplicaObservation => ({
-    id, name: id.toUpperCase(), incarnation: 0, commits: commits.map((command, i) => ({ index: from + i, command })), applies,
-  });
-  it('is ok when replicas agree (windows may start past index 1), pending before anything commits', () => {
-    const log = [place('c1', 1, 'A'), place('c2', 1, 'B'), place('c1', 2, 'C')];
-    const report = checkLogSafety([replica('p1', log), replica('p2', log.slice(1), 2, [{ index: 2, key: 'c2#1', outcome: 'applied', result: '"ok"' }])]);
-    expect(report.stateMachineSafety.status).toBe('ok');
-    expect(report.exactlyOnce.status).toBe('ok');
-    expect(checkLogSafety([replica('p1', [])]).stateMachineSafety.status).toBe('pending');
-  });
-  it('flags two commands at one index, and a command applied twice', () => {
-    const split = checkLogSafety([replica('p1', [place('c1', 1, 'A')]), replica('p2', [place('c2', 1, 'B')])]);
-    expect(split.stateMachineSafety).toMatchObject({ status: 'violated', detail: 'at index 1 P1 and P2 committed different commands' });
-    const twice = checkLogSafety([
-      replica('p1', [place('c1', 1, 'A'), place('c1', 1, 'A')], 1, [
-        { index: 1, key: 'c1#1', outcome: 'applied', result: '"ok"' },
-        { index: 2, key: 'c1#1', outcome: 'applied', result: '"ok"' },
-      ]),
-    ]);
-    expect(twice.exactlyOnce).toMatchObject({ status: 'violated', detail: 'P1 applied c1#1 twice' });
   });
 });

@@ -18,7 +18,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('robots: browser-like WebSocket', () => {
-  it('a refused connection closes (error, then close) without an error listener', async () => {
+  it('a refused connection just closes, as in a browser, when nobody listens for its error', async () => {
     const port = await closedPort();
     const socket = new (globalThis.WebSocket as unknown as typeof WebSocket)(`ws://127.0.0.1:${port}/`);
     const events: string[] = [];
