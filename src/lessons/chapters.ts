@@ -9,6 +9,7 @@
  */
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
+import type { PresetName } from '../classroom/preset-names.ts';
 
 /** The four properties, named as the live checker names them. */
 export type PropertyName = 'Agreement' | 'Validity' | 'Termination' | 'Fault tolerance';
@@ -30,11 +31,26 @@ export interface SoloSetupHint {
   readonly seed: number;
 }
 
+/**
+ * The demonstration presets (classroom/presets.ts) that show a chapter's failure: "try this"
+ * runs them, so the failure happens on cue rather than when the class happens to time it right.
+ */
+export interface ChapterPresets {
+  /** Run in the room on the decision "try this" starts (the preset runs on `live.algorithm`). */
+  readonly live: PresetName;
+  /** Staged by the solo link (the preset's algorithm is `solo.algorithm`); absent: the chapter's own scene. */
+  readonly solo?: PresetName;
+  /** The chapter's other presets: the adversary panel offers them on the same decision. */
+  readonly more?: readonly PresetName[];
+}
+
 export interface TryThis {
   /** What the class does, step by step, once the scene is set up. */
   readonly steps: readonly string[];
   readonly live: LiveSetup;
   readonly solo: SoloSetupHint;
+  /** Absent: the chapter's failure has no preset (or it has no failure to show). */
+  readonly presets?: ChapterPresets;
   /** What the chapter promises the class will see. */
   readonly outcome: string;
 }
@@ -130,6 +146,7 @@ export const CHAPTERS: readonly Chapter[] = [
       ],
       live: { algorithm: 'coordinator', scenario: 'order-cancellation', delayMs: 500 },
       solo: { algorithm: 'coordinator', nodes: 5, seed: 1 },
+      presets: { live: 'coordinator-crash', solo: 'coordinator-crash' },
       outcome: 'Nobody decides: the phones wait for the coordinator forever, and the projector says it is blocked on a crashed node.',
     },
     question: {
@@ -171,6 +188,7 @@ export const CHAPTERS: readonly Chapter[] = [
       ],
       live: { algorithm: 'majority', scenario: 'colors', delayMs: 2000 },
       solo: { algorithm: 'majority', nodes: 5, seed: 1 },
+      presets: { live: 'majority-split', solo: 'majority-split' },
       outcome: 'Often no colour reaches a majority: every vote is cast, nothing is decided, and nothing ever will be.',
     },
     question: {
@@ -212,6 +230,7 @@ export const CHAPTERS: readonly Chapter[] = [
       ],
       live: { algorithm: 'tiebreak', scenario: 'colors', delayMs: 1500 },
       solo: { algorithm: 'impatient-tiebreak', nodes: 5, seed: 1 },
+      presets: { live: 'tiebreak-crash', solo: 'impatient-disagree' },
       outcome: 'Tiebreak waits forever for the crashed phone. Impatient tiebreak decides, but not always the same value on every phone.',
     },
     question: {
@@ -253,6 +272,7 @@ export const CHAPTERS: readonly Chapter[] = [
       ],
       live: { algorithm: 'majority', scenario: 'colors', delayMs: 3000 },
       solo: { algorithm: 'majority', nodes: 5, seed: 1 },
+      presets: { live: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
       outcome: 'Red first decides red; blue first decides blue; crashing the fifth node leaves everyone waiting.',
     },
     question: {
@@ -294,6 +314,7 @@ export const CHAPTERS: readonly Chapter[] = [
       ],
       live: { algorithm: 'paxos', scenario: 'colors', delayMs: 1000 },
       solo: { algorithm: 'paxos', nodes: 5, seed: 1 },
+      presets: { live: 'paxos-duel', solo: 'paxos-duel', more: ['amnesia-restart'] },
       outcome: 'One value is decided everywhere, even with crashes; a duel delays the decision but never splits it.',
     },
     question: {

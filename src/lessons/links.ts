@@ -7,7 +7,10 @@ import type { Chapter } from './chapters.ts';
 /** The FLP chapter opens solo mode on its staged scene rather than on a fresh simulation. */
 const FLP_CHAPTER = 'flp';
 
-/** Solo mode set up for the chapter: `?solo=1&algorithm=…&nodes=…&seed=…` (and the FLP scene). */
+/**
+ * Solo mode set up for the chapter: `?solo=1&algorithm=…&nodes=…&seed=…`, staging the chapter's
+ * solo preset (`&scene=preset&preset=…`, the same link the solo menu's presets use) or the FLP scene.
+ */
 export function lessonSoloHref(chapter: Chapter): string {
   const params = new URLSearchParams({ solo: '1' });
   if (chapter.tryThis) {
@@ -15,7 +18,11 @@ export function lessonSoloHref(chapter: Chapter): string {
     params.set('nodes', String(chapter.tryThis.solo.nodes));
     params.set('seed', String(chapter.tryThis.solo.seed));
   }
-  if (chapter.id === FLP_CHAPTER) params.set('scene', 'flp');
+  const preset = chapter.tryThis?.presets?.solo;
+  if (preset !== undefined) {
+    params.set('scene', 'preset');
+    params.set('preset', preset);
+  } else if (chapter.id === FLP_CHAPTER) params.set('scene', 'flp');
   return `?${params.toString()}`;
 }
 

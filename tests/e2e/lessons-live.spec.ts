@@ -7,6 +7,7 @@
  */
 import { CHAPTERS } from '../../src/lessons/chapters.ts';
 import { lessonSoloHref } from '../../src/lessons/links.ts';
+import { PRESET_TITLES } from '../../src/classroom/preset-names.ts';
 import { card, openClass, property, proposeAtOnce } from './support/classroom.ts';
 import { expect, test } from './support/fixtures.ts';
 
@@ -37,6 +38,16 @@ test('the projector steps through the chapters, phones follow, and every "try th
       await expect(panel).toHaveAttribute('data-message-delay', String(live.delayMs));
       await expect(panel.getByTestId('algorithm-name')).toHaveAttribute('data-algorithm', live.algorithm);
     }
+    // Where the chapter's failure has a demonstration preset, "try this" runs it on the decision.
+    const preset = chapter.tryThis?.presets?.live;
+    if (preset !== undefined) {
+      const running = c.host.getByTestId('lesson-preset');
+      await expect(running).toHaveAttribute('data-preset', preset);
+      await expect(running).toContainText(PRESET_TITLES[preset]);
+      await expect(running).not.toHaveAttribute('data-state', 'failed');
+      // The coordinator's crash is staged to the end: nobody decides.
+      if (chapter.id === 'coordinator') await expect(running).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+    } else await expect(c.host.getByTestId('lesson-preset')).toHaveCount(0);
     if (chapter.id === 'write-once') {
       // The chapter's promise: different colours proposed, one colour on every phone, all green.
       await proposeAtOnce([

@@ -5,6 +5,9 @@ import { parseRoute } from '../../../src/ui/route.ts';
 import { isAlgorithmName } from '../../../src/machines/spec.ts';
 import { isScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MAX_MESSAGE_DELAY_MS } from '../../../src/limits.ts';
+import { PRESET_ALGORITHMS, PRESET_NODES, isPresetName, type PresetName } from '../../../src/classroom/preset-names.ts';
+import { PRESETS } from '../../../src/classroom/presets.ts';
+import type { AlgorithmName } from '../../../src/machines/spec.ts';
 
 describe('lesson chapters', () => {
   it('tell the storyline in order, one chapter per step, with unique ids', () => {
@@ -38,13 +41,54 @@ describe('lesson chapters', () => {
     }
   });
 
-  it('link every "try this" to solo mode set up with the chapter’s algorithm, nodes and seed', () => {
+  it('link every "try this" to solo mode set up with the chapter’s algorithm, nodes and seed, staging its preset or scene', () => {
     for (const chapter of CHAPTERS) {
       if (!chapter.tryThis) continue;
       const route = parseRoute(lessonSoloHref(chapter));
       expect(route.kind, chapter.id).toBe('solo');
       if (route.kind !== 'solo') continue;
       expect(route.setup, chapter.id).toEqual(chapter.tryThis.solo);
+      const preset = chapter.tryThis.presets?.solo;
+      if (preset !== undefined) expect(route.start, chapter.id).toEqual({ kind: 'preset', name: preset });
+      else if (chapter.id === 'flp') expect(route.start, chapter.id).toEqual({ kind: 'flp', algorithm: 'majority' });
+      else expect(route.start, chapter.id).toEqual({ kind: 'fresh' });
+    }
+  });
+
+  it('name the demonstration preset of every chapter whose failure has one', () => {
+    const named = Object.fromEntries(CHAPTERS.map((c) => [c.id, c.tryThis?.presets]));
+    expect(named).toEqual({
+      'write-once': undefined,
+      coordinator: { live: 'coordinator-crash', solo: 'coordinator-crash' },
+      majority: { live: 'majority-split', solo: 'majority-split' },
+      tiebreak: { live: 'tiebreak-crash', solo: 'impatient-disagree' },
+      flp: { live: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
+      paxos: { live: 'paxos-duel', solo: 'paxos-duel', more: ['amnesia-restart'] },
+      replication: undefined,
+    });
+  });
+
+  it('name only presets that exist, each on the chapter’s algorithm', () => {
+    // The other presets a chapter names run its algorithm or the variant the chapter discusses.
+    const variants: Readonly<Record<string, readonly AlgorithmName[]>> = { flp: ['tiebreak'], paxos: ['paxos-amnesia'] };
+    for (const chapter of CHAPTERS) {
+      const tryThis = chapter.tryThis;
+      const presets = tryThis?.presets;
+      if (tryThis === undefined || presets === undefined) continue;
+      const all: PresetName[] = [presets.live, ...(presets.solo === undefined ? [] : [presets.solo]), ...(presets.more ?? [])];
+      for (const name of all) {
+        expect(isPresetName(name), `${chapter.id}: ${name}`).toBe(true);
+        expect(PRESETS[name].name, `${chapter.id}: ${name}`).toBe(name);
+      }
+      // Live: the preset runs on the decision "try this" starts, so on that algorithm.
+      expect(PRESETS[presets.live].runsOn, chapter.id).toContain(tryThis.live.algorithm);
+      // Solo: the link stages the preset on its own algorithm, which is the chapter's solo one.
+      if (presets.solo !== undefined) {
+        expect(PRESET_ALGORITHMS[presets.solo], chapter.id).toBe(tryThis.solo.algorithm);
+        expect(PRESET_NODES, chapter.id).toBe(tryThis.solo.nodes);
+      }
+      const chapterAlgorithms = [tryThis.live.algorithm, tryThis.solo.algorithm, ...(variants[chapter.id] ?? [])];
+      for (const name of presets.more ?? []) expect(chapterAlgorithms, `${chapter.id}: ${name}`).toContain(PRESET_ALGORITHMS[name]);
     }
   });
 
