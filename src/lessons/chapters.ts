@@ -356,9 +356,13 @@ export const CHAPTERS: readonly Chapter[] = [
       { property: 'Fault tolerance', kept: true, because: 'a new leader is elected when the old one crashes, losing nothing committed' },
     ],
     notes: {
-      usually: 'The live order book is not in the classroom yet; `npm run sim -- --algorithm raft` shows the replicated log in the simulator.',
+      usually:
+        'Pick "Order book — Raft" (or Multi-Paxos) in the Replicated log box under the decision: every phone becomes a replica with place, ship and cancel buttons, and the projector shows each replica\'s log, its leader and its book. Close the leader\'s tab while orders flow: a new leader takes over within a few seconds and nothing committed is lost; reopen the tab and it catches up. Solo mode runs the same algorithms, with Paxos beside Raft on one schedule.',
       minutes: 15,
-      ifNot: ['Until the live order book lands, teach this chapter from the explanation and the simulator.'],
+      ifNot: [
+        'If ship and cancel did not collide, ask two students to press them on the same order on a count of three.',
+        'If no phone can reach the room, run it in solo mode: pick Raft and the order book, crash the leader, and compare with Multi-Paxos side by side.',
+      ],
     },
   },
 ];
