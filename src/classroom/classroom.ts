@@ -744,6 +744,7 @@ export class Classroom {
       spec,
       store: this.options.store,
       clock: this.nodeClock,
+      hostClock: this.options.clock,
       seed: Math.floor(this.options.random() * 2 ** 32),
       incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
       timing: liveTiming(this.messageDelayMs, decision.members.length),

@@ -132,6 +132,12 @@ export interface LiveNodeOptions {
   readonly spec: AlgorithmSpec;
   readonly store: DurableStore;
   readonly clock: Clock;
+  /**
+   * The tab's own clock, for host plumbing that must run while the algorithm's clock is frozen
+   * by the teacher's pause: the end of a write turn (its messages must still leave, to be held
+   * at their receivers). Defaults to `clock`.
+   */
+  readonly hostClock?: Clock;
   /** Seed for the node's PRNG (Paxos backoff), drawn by the tab, not by the algorithm. */
   readonly seed: number;
   /** This incarnation's id, drawn by the tab: names its messages (MessageId) and its reports. */
@@ -435,7 +441,7 @@ export class LiveNode {
     if (effects.some((effect) => effect.type === 'decided')) this.endTurn();
     else if (this.turn !== undefined && !this.turnScheduled) {
       this.turnScheduled = true;
-      this.options.clock.setTimeout(() => {
+      (this.options.hostClock ?? this.options.clock).setTimeout(() => {
         this.turnScheduled = false;
         this.endTurn();
       }, 0);

@@ -132,8 +132,13 @@ for (const algorithm of ALGORITHMS) {
         ),
       ),
     );
+    // Wait on the ship / cancel row itself: the phone draws a new row on its next frame, so
+    // `.last()` right after the click can still be an earlier, answered command.
+    const pressed = new RegExp(`(?:ship|cancel) ${order.replace(/[^\w-]/g, '\\$&')}\\b`);
+    const mine = (page: Page) => page.getByTestId('my-command').filter({ hasText: pressed });
     for (const page of [survivors[1] as Page, survivors[2] as Page]) {
-      await expect(page.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+      await expect(mine(page)).toHaveCount(1, { timeout: COMMIT_MS });
+      await expect(mine(page)).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
     }
 
     await expect(orderRow(survivors[0] as Page, order)).not.toHaveAttribute('data-status', 'placed', { timeout: COMMIT_MS });
@@ -141,7 +146,7 @@ for (const algorithm of ALGORITHMS) {
     expect(outcome === 'shipped' || outcome === 'cancelled').toBe(true);
     for (const page of all) await expect(orderRow(page, order)).toHaveAttribute('data-status', outcome as string, { timeout: COMMIT_MS });
     const answers = await Promise.all(
-      [survivors[1] as Page, survivors[2] as Page].map((p) => p.getByTestId('my-command').last().textContent()),
+      [survivors[1] as Page, survivors[2] as Page].map((p) => mine(p).textContent()),
     );
     expect(answers.filter((a) => a?.includes('refused')).length, answers.join(' | ')).toBe(1);
     await expectSameBooks(all, 6);
