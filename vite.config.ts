@@ -62,6 +62,9 @@ export default defineConfig(({ mode }) => {
       // Playwright's *.spec.ts files live in tests/e2e and are not Vitest's.
       include: ['tests/unit/**/*.test.ts'],
       environment: 'node',
+      // Seed searches take a second or two on 2 idle cores; Vitest's 5 s default failed them on
+      // a machine under load. A hang still fails, 20 s later.
+      testTimeout: 20_000,
     },
   };
 });
