@@ -270,9 +270,9 @@ export const CHAPTERS: readonly Chapter[] = [
         'Let the class vote on which message to deliver first. Deliver it, then run.',
         'Reset, deliver the other one first, and run again. Then reset and crash the fifth node instead.',
       ],
-      live: { algorithm: 'majority', scenario: 'colors', delayMs: 3000 },
-      solo: { algorithm: 'majority', nodes: 5, seed: 1 },
-      presets: { live: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
+      live: { algorithm: 'tiebreak', scenario: 'colors', delayMs: 3000 },
+      solo: { algorithm: 'tiebreak', nodes: 5, seed: 1 },
+      presets: { live: 'flp-scene', solo: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
       outcome: 'Red first decides red; blue first decides blue; crashing the fifth node leaves everyone waiting.',
     },
     question: {
@@ -280,7 +280,7 @@ export const CHAPTERS: readonly Chapter[] = [
       answer: 'Either choice loses something. If they wait, they may wait forever (no Termination). If they decide without it, the fifth node may already have decided differently before it crashed (no Agreement). This is the FLP result in one picture.',
     },
     verdicts: [
-      { property: 'Agreement', kept: true, because: 'majority voting never lets two values win' },
+      { property: 'Agreement', kept: true, because: 'tiebreak decides only on a complete tally, and every phone reads the same one' },
       { property: 'Validity', kept: true, because: 'both candidates were proposed' },
       { property: 'Termination', kept: false, because: 'with the fifth node crashed, no order of the remaining messages decides' },
       { property: 'Fault tolerance', kept: false, because: 'one crash at the critical moment blocks everyone' },

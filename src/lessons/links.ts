@@ -4,12 +4,10 @@
  */
 import type { Chapter } from './chapters.ts';
 
-/** The FLP chapter opens solo mode on its staged scene rather than on a fresh simulation. */
-const FLP_CHAPTER = 'flp';
-
 /**
  * Solo mode set up for the chapter: `?solo=1&algorithm=…&nodes=…&seed=…`, staging the chapter's
- * solo preset (`&scene=preset&preset=…`, the same link the solo menu's presets use) or the FLP scene.
+ * solo preset (`&scene=preset&preset=…`, the same link the solo menu's presets use), so the
+ * reader at home sees the scene the class saw (the FLP chapter: the same staged 2–2 tie).
  */
 export function lessonSoloHref(chapter: Chapter): string {
   const params = new URLSearchParams({ solo: '1' });
@@ -22,7 +20,7 @@ export function lessonSoloHref(chapter: Chapter): string {
   if (preset !== undefined) {
     params.set('scene', 'preset');
     params.set('preset', preset);
-  } else if (chapter.id === FLP_CHAPTER) params.set('scene', 'flp');
+  }
   return `?${params.toString()}`;
 }
 

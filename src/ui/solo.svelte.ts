@@ -92,14 +92,14 @@ export class Solo {
   /**
    * The explorer's question about the run as it stands (see explore/from-run.ts), or why it
    * cannot be asked. The adversary follows the hold: the FLP scene's adversary (candidates to
-   * n5) in the scene, those to one node when holding for one node, otherwise FLP's (every message).
+   * n5) in the scene (solo's own or the class's preset), those to one node when holding for one
+   * node, otherwise FLP's (every message).
    */
   exploreQuestion(kind: RunQuestionKind): RunQuestion | string {
     const sim = this.#sim;
     if (sim.members.length > EXPLORE_MAX_NODES) return `the explorer takes at most ${EXPLORE_MAX_NODES} nodes; this run has ${sim.members.length}`;
     const hold = this.#hold;
-    const adversary =
-      hold.kind !== 'to' ? undefined : this.#script.start.kind === 'flp' ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
+    const adversary = hold.kind !== 'to' ? undefined : isFlpStart(this.#script.start) ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
     return { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
   }
 
@@ -287,3 +287,12 @@ const STOP_WORDS = {
   idle: 'nothing left to happen',
   'step-limit': 'step limit reached (a run this long is a bug; reset)',
 } as const;
+
+/**
+ * The FLP scene, staged by solo mode or by the class's preset (the lesson's link): both leave the
+ * two candidates held at n5, the two messages the story is about, so the explorer orders those
+ * (every other message to n5 too would make the graph too large to answer within the budget).
+ */
+function isFlpStart(start: SoloStart): boolean {
+  return start.kind === 'flp' || (start.kind === 'preset' && start.name === 'flp-scene');
+}

@@ -75,7 +75,7 @@ test('every chapter\'s "try this" opens its scene in solo mode; the FLP chapter\
     const solo = chapter.tryThis?.solo;
     if (solo === undefined) continue;
     await page.goto(`/${lessonSoloHref(chapter)}`);
-    await expect(page.getByTestId('solo-algorithm')).toHaveValue(chapter.id === 'flp' ? 'majority' : solo.algorithm);
+    await expect(page.getByTestId('solo-algorithm')).toHaveValue(solo.algorithm);
     await expect(page.getByTestId('solo-node')).toHaveCount(solo.nodes);
     if (chapter.id === 'flp') {
       await expect(page.getByTestId('explore-valence')).toHaveText('Both red and blue are still reachable.');

@@ -50,7 +50,6 @@ describe('lesson chapters', () => {
       expect(route.setup, chapter.id).toEqual(chapter.tryThis.solo);
       const preset = chapter.tryThis.presets?.solo;
       if (preset !== undefined) expect(route.start, chapter.id).toEqual({ kind: 'preset', name: preset });
-      else if (chapter.id === 'flp') expect(route.start, chapter.id).toEqual({ kind: 'flp', algorithm: 'majority' });
       else expect(route.start, chapter.id).toEqual({ kind: 'fresh' });
     }
   });
@@ -62,7 +61,7 @@ describe('lesson chapters', () => {
       coordinator: { live: 'coordinator-crash', solo: 'coordinator-crash' },
       majority: { live: 'majority-split', solo: 'majority-split' },
       tiebreak: { live: 'tiebreak-crash', solo: 'impatient-disagree' },
-      flp: { live: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
+      flp: { live: 'flp-scene', solo: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
       paxos: { live: 'paxos-duel', solo: 'paxos-duel', more: ['amnesia-restart'] },
       replication: undefined,
     });
@@ -70,7 +69,7 @@ describe('lesson chapters', () => {
 
   it('name only presets that exist, each on the chapter’s algorithm', () => {
     // The other presets a chapter names run its algorithm or the variant the chapter discusses.
-    const variants: Readonly<Record<string, readonly AlgorithmName[]>> = { flp: ['tiebreak'], paxos: ['paxos-amnesia'] };
+    const variants: Readonly<Record<string, readonly AlgorithmName[]>> = { paxos: ['paxos-amnesia'] };
     for (const chapter of CHAPTERS) {
       const tryThis = chapter.tryThis;
       const presets = tryThis?.presets;
@@ -94,6 +93,7 @@ describe('lesson chapters', () => {
 
   it('have a lessons link per chapter', () => {
     expect(lessonHref('flp')).toBe('?lessons=1&chapter=flp');
-    expect(lessonSoloHref(chapterById('flp')!)).toContain('scene=flp');
+    // The FLP chapter's solo link stages the class's own FLP preset (the same 2–2 tie at n5).
+    expect(lessonSoloHref(chapterById('flp')!)).toBe('?solo=1&algorithm=tiebreak&nodes=5&seed=1&scene=preset&preset=flp-scene');
   });
 });
