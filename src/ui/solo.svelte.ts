@@ -6,6 +6,7 @@ import { EXPLORE_MAX_NODES, SIM_MAX_STEPS } from '../limits.ts';
 import type { CriticalStep, ExploreStep } from '../explore/explorer.ts';
 import type { RunQuestion, RunQuestionKind } from '../explore/from-run.ts';
 import { proposalsOf } from '../explore/proposals.ts';
+import { runPrefix, RunPrefixError } from '../explore/run-prefix.ts';
 import { FLP_SCENE_ADVERSARY } from '../explore/scenes.ts';
 import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
 import { FLP_NODES, snapshotOf, type FlpAlgorithm, type HoldMode, type SoloSetup, type SoloSnapshot } from './solo.ts';
@@ -100,7 +101,15 @@ export class Solo {
     if (sim.members.length > EXPLORE_MAX_NODES) return `the explorer takes at most ${EXPLORE_MAX_NODES} nodes; this run has ${sim.members.length}`;
     const hold = this.#hold;
     const adversary = hold.kind !== 'to' ? undefined : isFlpStart(this.#script.start) ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
-    return { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
+    const question: RunQuestion = { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
+    if (kind !== 'counterexample') return question;
+    // A counterexample is saved as a file the simulator replays alone: the run so far comes first.
+    try {
+      return { ...question, prefix: runPrefix(sim.trace) };
+    } catch (error) {
+      if (error instanceof RunPrefixError) return error.message;
+      throw error;
+    }
   }
 
   /** Held messages (ids) that are the two messages of a critical step at the current state. */
