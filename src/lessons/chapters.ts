@@ -146,7 +146,7 @@ export const CHAPTERS: readonly Chapter[] = [
     tryThis: {
       kind: 'decision',
       steps: [
-        'Everyone joins the room and the teacher presses Start.',
+        'Everyone joins the room (the QR code on the projector); then the teacher presses "Try this": a Paxos decision on colours starts on every phone.',
         'Three or four students propose different colours, roughly at the same time.',
         'Compare phones: every phone that decided shows the same colour.',
       ],
@@ -168,7 +168,7 @@ export const CHAPTERS: readonly Chapter[] = [
       usually: 'The class expects the first person to tap to win, and is surprised when it is someone else. That surprise is the lesson: "first" has no meaning when every phone hears things in its own order.',
       minutes: 10,
       ifNot: [
-        'If some phones are not part of the decision, they joined after Start: they watch this one and take part in the next.',
+        'If some phones are not part of the decision, they joined after it started: they watch this one and take part in the next (press "Try this" again).',
         'If nothing happens after a proposal, check the participants list on the projector: a phone shown as down is not connected.',
       ],
     },
@@ -436,7 +436,7 @@ export const CHAPTERS: readonly Chapter[] = [
       minutes: 15,
       ifNot: [
         'If ship and cancel did not collide, ask two students to press them on the same order on a count of three.',
-        'If no phone can reach the room, run it in solo mode: pick Raft and the order book, crash the leader, and compare with Multi-Paxos side by side.',
+        'If no phone can reach the room, open "Try it alone" on the projector: the Raft order book in solo mode, where you crash the leader yourself, with the same schedule already run on Multi-Paxos and Raft side by side.',
       ],
     },
   },
