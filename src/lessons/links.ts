@@ -6,6 +6,7 @@ import { assertNever } from '../core/assert.ts';
 import { PRESET_TITLES } from '../classroom/preset-names.ts';
 import { SCENARIOS } from '../classroom/scenarios.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
+import type { LogAlgorithmName } from '../machines/names.ts';
 import type { Chapter, LiveSetup, TryThis } from './chapters.ts';
 
 const STATE_MACHINE_WORDS: Readonly<Record<StateMachineName, string>> = { orders: 'the order book', register: 'the register' };
@@ -16,8 +17,11 @@ export function liveSetupWords(live: LiveSetup, preset: string | undefined): str
   return preset === undefined ? base : `${base}, then the demonstration “${preset}”`;
 }
 
-/** What the dashboard's "Try this" does for a chapter, in words (the lessons page and the printed plan). */
-export function tryThisWords(tryThis: TryThis): string {
+/**
+ * What the dashboard's "Try this" does for a chapter, in words (the lessons page and the printed
+ * plan); `logLabel` names a log algorithm as the menus do (the page passes the menu's labels).
+ */
+export function tryThisWords(tryThis: TryThis, logLabel: (algorithm: LogAlgorithmName) => string = (a) => a): string {
   switch (tryThis.kind) {
     case 'decision': {
       const preset = tryThis.presets?.live;
@@ -26,7 +30,7 @@ export function tryThisWords(tryThis: TryThis): string {
       return then === undefined ? first : `${first}; its second button: ${liveSetupWords(then.live, PRESET_TITLES[then.preset])}`;
     }
     case 'log':
-      return `${STATE_MACHINE_WORDS[tryThis.live.stateMachine]} on ${tryThis.live.algorithm}, every connected phone a replica`;
+      return `${STATE_MACHINE_WORDS[tryThis.live.stateMachine]} on ${logLabel(tryThis.live.algorithm)}, every connected phone a replica`;
     default:
       return assertNever(tryThis, 'try this');
   }
