@@ -627,3 +627,10 @@ export const SOLO_EXPLORE_MAX_DEPTH = 200;
 export const SOLO_TIMER_LABEL_MAX = 160;
 /** A lesson chapter's id on the wire (`?lessons=1&chapter=…`): the longest today is 12 characters. */
 export const LESSON_CHAPTER_ID_MAX = 32;
+
+/**
+ * A schedule file's exact message payload (a step's `"message"`, as saved from a solo run): the
+ * largest algorithm message of five nodes is a few hundred characters; this bounds what a file
+ * can make the runner compare, with room to spare.
+ */
+export const SCHEDULE_MESSAGE_MAX_CHARS = 4_000;

@@ -18,6 +18,7 @@ import type { AlgorithmName } from '../machines/spec.ts';
 import type { RunState } from '../sim/simulator.ts';
 import { SOLO_COUNTEREXAMPLE_BUDGET_MS, SOLO_EXPLORE_BUDGET_MS, SOLO_EXPLORE_MAX_DEPTH, SOLO_EXPLORE_MAX_STATES } from '../limits.ts';
 import { scheduleFile } from './schedule-file.ts';
+import type { ScheduleFileStep } from './run-prefix.ts';
 import { explore, type CriticalStep, type ExploreOptions, type ExploreResult, type ExploreStep, type Proposal, type Valence } from './explorer.ts';
 import { valenceSentence } from './words.ts';
 
@@ -37,6 +38,11 @@ export interface RunQuestion {
   readonly adversary: { readonly to: readonly NodeId[]; readonly kinds?: readonly string[] } | undefined;
   /** Crashes the adversary may cause in all, counting those already in the run. */
   readonly maxCrashes: number;
+  /**
+   * How the run got here, as schedule steps (run-prefix.ts): a saved counterexample starts with
+   * them, so it replays alone. Only a counterexample question needs it.
+   */
+  readonly prefix?: readonly ScheduleFileStep[];
 }
 
 export interface RunAnswer {
@@ -88,7 +94,7 @@ export function answerRun(q: RunQuestion, now: () => number): RunAnswer {
     sentence: learnt ? valenceSentence(r.initialValence) : `unknown within budget (${r.statesExplored} states in ${r.wallMs} ms)`,
     critical: r.critical,
     violation: v === null ? null : { property: v.property, message: v.message, steps: v.steps, shortest: v.foundBy === 'search' },
-    schedule: v === null ? null : scheduleFile(options, v.steps, v.property),
+    schedule: v === null ? null : scheduleFile(options, v.steps, v.property, q.prefix),
     statesExplored: r.statesExplored,
     exhausted: r.exhausted,
     completeDepth: r.completeDepth,

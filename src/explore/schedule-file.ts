@@ -1,23 +1,37 @@
 /** The explorer's counterexample as a schedule file: no Node API, so solo mode's worker writes the same file as the CLI. */
 import { assertNever } from '../core/assert.ts';
 import type { ExploreOptions, ExploreStep } from './explorer.ts';
+import type { ScheduleFileStep } from './run-prefix.ts';
 
 /**
- * A counterexample as a schedule file, in the replication work's format (src/sim/schedule.ts on
- * that branch): `{algorithm, nodes, seed, steps: [{atMs, do, ...}]}`, messages named by
- * from/to/kind with `count: 1`. Every message is held (one `hold` step first) and the steps
- * deliver, drop, crash and restart in the explorer's order. Two things that format has no step
- * for are spelled as steps of their own: `propose` (a node's input) and `timer` (a timer firing:
- * time is only order in the explorer).
+ * Virtual time a saved "never decides" counterexample runs on after its last step, everything
+ * released: fifty of the simulator's retransmission periods, far past any timeout, so the replay
+ * shows that the quiet state stays undecided (the checker's Termination over that window).
  */
-export function scheduleFile(options: ExploreOptions, steps: readonly ExploreStep[], property: string): unknown {
+export const STUCK_WATCH_MS = 5_000;
+
+/**
+ * A counterexample as a schedule file, in the replication work's format (src/sim/schedule.ts):
+ * `{algorithm, nodes, seed, steps: [{atMs, do, ...}]}`, messages named by from/to/kind and their
+ * exact payload with `count: 1`. Every message is held (one `hold` step first) and time stays at
+ * 0; the steps deliver, drop, crash and restart in the explorer's order. Two things that format
+ * has no step for are spelled as steps of their own: `propose` (a node's input) and `timer` (a
+ * timer firing: time is only order in the explorer).
+ *
+ * `prefix` (run-prefix.ts): how a solo run reached the state the search started from, so the
+ * file replays alone from fresh nodes; it replaces the bare proposals. A "never decides"
+ * counterexample ends by releasing everything and running on STUCK_WATCH_MS, expecting the
+ * simulator's own checker to find Termination broken there.
+ */
+export function scheduleFile(options: ExploreOptions, steps: readonly ExploreStep[], property: string, prefix?: readonly ScheduleFileStep[]): unknown {
   const out: Record<string, unknown>[] = [{ atMs: 0, do: 'hold' }];
-  for (const p of options.proposals) out.push({ atMs: 0, do: 'propose', node: p.node, value: p.value });
+  if (prefix !== undefined) out.push(...prefix);
+  else for (const p of options.proposals) out.push({ atMs: 0, do: 'propose', node: p.node, value: p.value });
   for (const step of steps) {
     switch (step.do) {
       case 'deliver':
       case 'drop':
-        out.push({ atMs: 0, do: step.do, from: step.from, to: step.to, kind: step.kind, count: 1 });
+        out.push({ atMs: 0, do: step.do, from: step.from, to: step.to, kind: step.kind, message: step.message, count: 1 });
         break;
       case 'timer':
         out.push({ atMs: 0, do: 'timer', node: step.node, timer: step.timer });
@@ -30,13 +44,15 @@ export function scheduleFile(options: ExploreOptions, steps: readonly ExploreSte
         assertNever(step, 'explorer step');
     }
   }
+  const stuck = property === 'termination';
+  if (stuck) out.push({ atMs: 0, do: 'release' });
   return {
     algorithm: options.algorithm.name,
     nodes: options.nodes.length,
     seed: options.seed ?? 1,
-    description: `explorer counterexample: ${property}`,
+    description: `explorer counterexample: ${property}${prefix === undefined ? '' : ' (from a solo run: its steps so far come first)'}`,
+    ...(stuck ? { runUntilMs: STUCK_WATCH_MS } : {}),
     steps: out,
     expect: { violations: [property] },
   };
 }
-

@@ -7,7 +7,8 @@
  * Plain data: the lessons page renders it, tests check that every "try this" opens a screen
  * that exists, and nothing here imports from the UI.
  */
-import type { AlgorithmName } from '../machines/spec.ts';
+import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
+import type { StateMachineName } from '../core/state-machine.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { PresetName } from '../classroom/preset-names.ts';
 
@@ -44,16 +45,60 @@ export interface ChapterPresets {
   readonly more?: readonly PresetName[];
 }
 
-export interface TryThis {
+interface TryThisText {
   /** What the class does, step by step, once the scene is set up. */
   readonly steps: readonly string[];
+  /** What the chapter promises the class will see. */
+  readonly outcome: string;
+}
+
+/**
+ * A second scene on the same chapter, one more click: the variant the chapter discusses (the
+ * impatient tiebreak, Paxos with amnesia), a decision of its own with its preset.
+ */
+export interface FollowUp {
+  /** Names the button: what the variant is. */
+  readonly title: string;
+  readonly live: LiveSetup;
+  readonly preset: PresetName;
+  readonly outcome: string;
+}
+
+/** A write-once chapter's scene: a decision in the room, or a simulation in solo mode. */
+export interface DecisionTryThis extends TryThisText {
+  readonly kind: 'decision';
   readonly live: LiveSetup;
   readonly solo: SoloSetupHint;
   /** Absent: the chapter's failure has no preset (or it has no failure to show). */
   readonly presets?: ChapterPresets;
-  /** What the chapter promises the class will see. */
-  readonly outcome: string;
+  readonly followUp?: FollowUp;
 }
+
+/** A replicated log in the room: every connected phone becomes a replica. */
+export interface LogLiveSetup {
+  readonly algorithm: LogAlgorithmName;
+  readonly stateMachine: StateMachineName;
+  readonly delayMs: number;
+}
+
+/** Solo mode's replicated log, with one of the repository's schedules run on Multi-Paxos and Raft side by side. */
+export interface LogSoloSetupHint {
+  readonly algorithm: LogAlgorithmName;
+  readonly stateMachine: StateMachineName;
+  readonly nodes: number;
+  readonly seed: number;
+  /** A file of tests/scenarios (the schedule format) the comparison runs at once. */
+  readonly compare: string;
+}
+
+/** The replication chapter's scene: the order book in the room, or solo mode's log. */
+export interface LogTryThis extends TryThisText {
+  readonly kind: 'log';
+  readonly live: LogLiveSetup;
+  readonly solo: LogSoloSetupHint;
+}
+
+export type TryThis = DecisionTryThis | LogTryThis;
 
 export interface PropertyVerdict {
   readonly property: PropertyName;
@@ -99,8 +144,9 @@ export const CHAPTERS: readonly Chapter[] = [
       'Each phone shows what its own node decided, not what the projector says.',
     ],
     tryThis: {
+      kind: 'decision',
       steps: [
-        'Everyone joins the room and the teacher presses Start.',
+        'Everyone joins the room (the QR code on the projector); then the teacher presses "Try this": a Paxos decision on colours starts on every phone.',
         'Three or four students propose different colours, roughly at the same time.',
         'Compare phones: every phone that decided shows the same colour.',
       ],
@@ -122,7 +168,7 @@ export const CHAPTERS: readonly Chapter[] = [
       usually: 'The class expects the first person to tap to win, and is surprised when it is someone else. That surprise is the lesson: "first" has no meaning when every phone hears things in its own order.',
       minutes: 10,
       ifNot: [
-        'If some phones are not part of the decision, they joined after Start: they watch this one and take part in the next.',
+        'If some phones are not part of the decision, they joined after it started: they watch this one and take part in the next (press "Try this" again).',
         'If nothing happens after a proposal, check the participants list on the projector: a phone shown as down is not connected.',
       ],
     },
@@ -136,13 +182,14 @@ export const CHAPTERS: readonly Chapter[] = [
     ],
     watch: [
       'The coordinator\'s card: every arrow goes to it and comes back from it.',
-      'After its tab is closed: Termination turns to "blocked", naming the crashed coordinator.',
+      'Once it has crashed: Termination turns to "blocked", waiting for the crashed coordinator by name, and Fault tolerance to "blocked".',
     ],
     tryThis: {
+      kind: 'decision',
       steps: [
-        'Start the decision with the coordinator algorithm; the projector shows which student is the coordinator.',
-        'Before anyone proposes, the coordinator closes their tab.',
-        'Now everyone else proposes. Wait half a minute.',
+        'Press "Try this": a coordinator decision starts, two phones propose, and the adversary holds both proposals at the coordinator (the member with the highest id) and then crashes it.',
+        'Let the other students propose too, and wait half a minute: every phone keeps asking the coordinator.',
+        'By hand, without the preset: start the decision, have the coordinator close their tab before anyone proposes, then let everyone else propose.',
       ],
       live: { algorithm: 'coordinator', scenario: 'order-cancellation', delayMs: 500 },
       solo: { algorithm: 'coordinator', nodes: 5, seed: 1 },
@@ -163,8 +210,8 @@ export const CHAPTERS: readonly Chapter[] = [
       usually: 'Students suggest electing a new boss. Let them argue it out against the "slow or dead?" question; it is the same question every later chapter runs into.',
       minutes: 10,
       ifNot: [
-        'If the class decided anyway, someone proposed before the coordinator left: start a new decision and have the coordinator close the tab first.',
-        'Reopening the coordinator\'s link restarts it from what it stored, and the class then decides: a good way to end the chapter.',
+        'If the class decided anyway (by hand, someone proposed before the coordinator left): press "Try this" again; the preset crashes the coordinator before it can answer.',
+        'Restarting the coordinator (the adversary panel\'s Restart, or reopening its tab) brings it back from what it stored, and the class then decides: a good way to end the chapter.',
       ],
     },
   },
@@ -181,15 +228,16 @@ export const CHAPTERS: readonly Chapter[] = [
       'When every vote is in and no bar crosses the line, Termination says the vote is split.',
     ],
     tryThis: {
+      kind: 'decision',
       steps: [
-        'Raise the message delay so that proposals overlap.',
-        'Three students propose three different colours at the same moment (count down "3, 2, 1, tap").',
-        'Watch the tally until every phone has voted.',
+        'Press "Try this": a majority vote starts with a 2 s message delay, and the adversary has three phones propose red, blue and green and hands the candidates out so that the votes fall 2, 2 and 1.',
+        'Watch the tally until every phone has voted: no bar reaches the majority line.',
+        'By hand, in a bigger class: three students propose three colours at the same moment (count down "3, 2, 1, tap") with the delay raised.',
       ],
       live: { algorithm: 'majority', scenario: 'colors', delayMs: 2000 },
       solo: { algorithm: 'majority', nodes: 5, seed: 1 },
       presets: { live: 'majority-split', solo: 'majority-split' },
-      outcome: 'Often no colour reaches a majority: every vote is cast, nothing is decided, and nothing ever will be.',
+      outcome: 'No colour reaches a majority: every vote is cast, Termination says "split", nothing is decided, and nothing ever will be.',
     },
     question: {
       ask: 'Everyone has voted and there is no winner. Why not simply vote again?',
@@ -202,11 +250,11 @@ export const CHAPTERS: readonly Chapter[] = [
       { property: 'Fault tolerance', kept: true, because: 'a majority can still form with some phones crashed, when the votes do not split' },
     ],
     notes: {
-      usually: 'With a 2 s delay and three simultaneous proposals, a class of 15 or more splits most of the time. Small classes tend to agree by luck.',
+      usually: 'The preset splits the vote every time. By hand, with a 2 s delay and three simultaneous proposals, a class of 15 or more splits most of the time; small classes tend to agree by luck.',
       minutes: 10,
       ifNot: [
-        'If the vote did not split, raise the delay and propose again with three values at once.',
-        'In solo mode, propose three different colours from three nodes before stepping: the split is easy to get.',
+        'If a vote by hand did not split, raise the delay and propose again with three values at once, or press "Try this" for the staged split.',
+        'Solo mode stages the same split ("Try it alone"): run it on and the properties panel says the vote is split.',
       ],
     },
   },
@@ -219,19 +267,26 @@ export const CHAPTERS: readonly Chapter[] = [
       'An impatient version waits a few seconds and then breaks the tie with whatever votes it has. Now phones may break the tie on different partial tallies and pick different winners. This version is kept in the playground on purpose, marked as broken, so the checker can catch it red-handed.',
     ],
     watch: [
-      'With tiebreak: Termination waits for the missing vote and names the crashed phone.',
-      'With the impatient variant: the red Agreement banner, naming the phones that disagree.',
+      'With tiebreak: Termination says "blocked", waiting for the crashed phone by name.',
+      'With the impatient variant: Agreement turns red ("nodes disagree"), naming who decided which colour, and every phone shows the warning.',
     ],
     tryThis: {
+      kind: 'decision',
       steps: [
-        'Start tiebreak voting. One student closes their tab before voting.',
-        'Everyone else proposes; watch the tally fill up to one short of everyone.',
-        'Then start impatient tiebreak with a long delay, have several students propose at once, and close a tab while the votes travel.',
+        'Press "Try this": tiebreak voting starts, the adversary stages a 2–2 tie between red and blue among four phones and crashes the fifth before it votes.',
+        'Watch the tally stop one vote short of everyone: nobody decides.',
+        'Then press the second button, "Impatient tiebreak": the same tie, but the four lose patience and break it on what they have (blue, first in the alphabet) while the fifth hears red first.',
       ],
       live: { algorithm: 'tiebreak', scenario: 'colors', delayMs: 1500 },
       solo: { algorithm: 'impatient-tiebreak', nodes: 5, seed: 1 },
       presets: { live: 'tiebreak-crash', solo: 'impatient-disagree' },
-      outcome: 'Tiebreak waits forever for the crashed phone. Impatient tiebreak decides, but not always the same value on every phone.',
+      followUp: {
+        title: 'Impatient tiebreak',
+        live: { algorithm: 'impatient-tiebreak', scenario: 'colors', delayMs: 0 },
+        preset: 'impatient-disagree',
+        outcome: 'Four phones decide blue and the fifth red: Agreement is violated, and the checker names who decided what.',
+      },
+      outcome: 'Tiebreak waits forever for the crashed phone (Termination: blocked). Impatient tiebreak decides, but not the same value on every phone (Agreement: violated).',
     },
     question: {
       ask: 'Can we fix the impatient version by waiting longer before breaking the tie?',
@@ -244,11 +299,11 @@ export const CHAPTERS: readonly Chapter[] = [
       { property: 'Fault tolerance', kept: false, because: 'one crashed phone leaves the tally incomplete forever' },
     ],
     notes: {
-      usually: 'The blocked tiebreak works every time. The impatient variant needs overlapping proposals and a close while votes are in flight; it may take two or three tries in a live room, and solo mode shows it reliably.',
+      usually: 'Both presets work every time; the impatient one takes a few seconds, since the phones first wait out their patience. By hand, the impatient variant needs overlapping proposals and a tab closed while votes are in flight, and may take several tries.',
       minutes: 15,
       ifNot: [
-        'If impatient tiebreak agreed anyway, raise the delay to 3 s and close a tab right after the proposals go out.',
-        'Solo mode with impatient tiebreak: propose from three nodes, crash one, and step: the checker reports the violation.',
+        'If impatient tiebreak agreed when done by hand, raise the delay to 3 s and close a tab right after the proposals go out, or use the "Impatient tiebreak" button.',
+        'Solo mode ("Try it alone") stages the impatient disagreement; run it on and the properties panel reports Agreement violated. Its explorer finds such a run on its own too.',
       ],
     },
   },
@@ -261,26 +316,27 @@ export const CHAPTERS: readonly Chapter[] = [
       'This does not make consensus impossible in practice. It tells us what to give up: not safety, but the guarantee of finishing in bounded time. The next chapter keeps Agreement always and finishes almost always.',
     ],
     watch: [
-      'The two held messages, listed under the fifth node.',
+      'The two held candidates, red and blue, listed under the fifth node in the adversary panel (in solo mode: the held messages, marked by the explorer).',
       'Which one the class delivers first, and the outcome that follows.',
     ],
     tryThis: {
+      kind: 'decision',
       steps: [
-        'Open the FLP scene: four nodes are tied 2 to 2, both candidates held on their way to the fifth.',
-        'Let the class vote on which message to deliver first. Deliver it, then run.',
-        'Reset, deliver the other one first, and run again. Then reset and crash the fifth node instead.',
+        'Press "Try this": a tiebreak decision starts and the adversary stages the scene: four phones tied 2 to 2, both candidates held on their way to the fifth.',
+        'Let the class vote on which message to deliver first. Press its Deliver in the adversary panel, then "Let go of everything": that colour is decided everywhere.',
+        'Press "Try this" again, deliver the other one first this time, and let go. Then press it once more and crash the fifth phone instead (its Crash button in the adversary panel).',
       ],
-      live: { algorithm: 'majority', scenario: 'colors', delayMs: 3000 },
-      solo: { algorithm: 'majority', nodes: 5, seed: 1 },
-      presets: { live: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
-      outcome: 'Red first decides red; blue first decides blue; crashing the fifth node leaves everyone waiting.',
+      live: { algorithm: 'tiebreak', scenario: 'colors', delayMs: 1500 },
+      solo: { algorithm: 'tiebreak', nodes: 5, seed: 1 },
+      presets: { live: 'flp-scene', solo: 'flp-scene', more: ['flp-red-first', 'flp-blue-first'] },
+      outcome: 'Red first decides red; blue first decides blue; crashing the fifth phone leaves everyone waiting (Termination: blocked).',
     },
     question: {
       ask: 'The fifth node crashed with both messages in flight. What should the other four do?',
       answer: 'Either choice loses something. If they wait, they may wait forever (no Termination). If they decide without it, the fifth node may already have decided differently before it crashed (no Agreement). This is the FLP result in one picture.',
     },
     verdicts: [
-      { property: 'Agreement', kept: true, because: 'majority voting never lets two values win' },
+      { property: 'Agreement', kept: true, because: 'tiebreak decides only on a complete tally, and every phone reads the same one' },
       { property: 'Validity', kept: true, because: 'both candidates were proposed' },
       { property: 'Termination', kept: false, because: 'with the fifth node crashed, no order of the remaining messages decides' },
       { property: 'Fault tolerance', kept: false, because: 'one crash at the critical moment blocks everyone' },
@@ -289,7 +345,7 @@ export const CHAPTERS: readonly Chapter[] = [
       usually: 'Delivering red first and then blue first is the moment the class gets it: same start, same algorithm, different outcome, and the only difference is an order nobody controls.',
       minutes: 15,
       ifNot: [
-        'The solo FLP scene is deterministic and always works; use it on the projector if the live room is unsettled.',
+        'The staged scene works every time, live and in solo mode; if the live room is unsettled, open the solo link on the projector: the explorer there says, after every step, whether both colours are still possible.',
         'If students ask "why not use a timeout?", point back at chapter 4: a timeout is a guess about which node is dead.',
       ],
     },
@@ -307,14 +363,22 @@ export const CHAPTERS: readonly Chapter[] = [
       'With two of five tabs closed, Paxos still decides: a majority is enough.',
     ],
     tryThis: {
+      kind: 'decision',
       steps: [
-        'Start Paxos with a delay, and have two students propose different colours at once.',
-        'Watch the ballots climb while they duel, then one wins after a backoff.',
-        'Start again, close two of five tabs mid-decision, and watch the rest decide. Reopen a tab: it restarts with its promises and learns the value.',
+        'Press "Try this": a Paxos decision starts, two phones propose red and blue, and the adversary hands out the messages so that each proposer\'s ballot is overtaken by the other\'s, four times in a row.',
+        'Watch the ballots climb while nobody decides; then the adversary lets go, and after a random backoff one ballot gets through: one colour everywhere.',
+        'By hand: start a Paxos decision from the dashboard, crash two of the five phones in the adversary panel (or have two students close their tabs), and let a student propose: the three left decide. Restart one: it comes back with its stored promises and learns the value.',
+        'Then press the second button, "Paxos with amnesia": acceptors that forget their promises when they restart let a second colour be chosen.',
       ],
-      live: { algorithm: 'paxos', scenario: 'colors', delayMs: 1000 },
+      live: { algorithm: 'paxos', scenario: 'colors', delayMs: 500 },
       solo: { algorithm: 'paxos', nodes: 5, seed: 1 },
-      presets: { live: 'paxos-duel', solo: 'paxos-duel', more: ['amnesia-restart'] },
+      presets: { live: 'paxos-duel', solo: 'paxos-duel' },
+      followUp: {
+        title: 'Paxos with amnesia',
+        live: { algorithm: 'paxos-amnesia', scenario: 'colors', delayMs: 0 },
+        preset: 'amnesia-restart',
+        outcome: 'Red is chosen, two acceptors restart having forgotten it, and blue is chosen too: Agreement is violated.',
+      },
       outcome: 'One value is decided everywhere, even with crashes; a duel delays the decision but never splits it.',
     },
     question: {
@@ -328,11 +392,11 @@ export const CHAPTERS: readonly Chapter[] = [
       { property: 'Fault tolerance', kept: true, because: 'it decides while a majority of members is up' },
     ],
     notes: {
-      usually: 'Duels are easy to see with a delay of 1 s or more. Closing two of five tabs surprises students who expected it to block like tiebreak.',
+      usually: 'The staged duel always ends in one decision once the adversary lets go. Closing two of five tabs surprises students who expected it to block like tiebreak.',
       minutes: 20,
       ifNot: [
-        'If no duel happens, raise the delay and have the two proposers tap together on a count.',
-        'For the amnesia variant, solo mode with crash and restart shows the violation; in a live room it needs several restarts at the right moments.',
+        'For a duel by hand, raise the delay to 1 s or more and have two students propose on a count; if none happens, press "Try this".',
+        'The amnesia variant needs restarts at the right moments, which the "Paxos with amnesia" button does for you; solo mode\'s preset menu stages the same run.',
       ],
     },
   },
@@ -345,6 +409,17 @@ export const CHAPTERS: readonly Chapter[] = [
       'The order book makes the stakes concrete: "ship order A" and "cancel order A" pressed at the same moment on two phones must end the same way on every replica, and the losing command must be told so.',
     ],
     watch: ['Each replica\'s log, its commit point, and the leader.', 'The order book on every replica: always identical.'],
+    tryThis: {
+      kind: 'log',
+      steps: [
+        'Press "Try this": the order book starts on Raft, and every phone connected now becomes a replica with place, ship and cancel buttons; the projector marks the leader.',
+        'Students place a few orders; then two of them press ship and cancel on the same order on a count of three: every book shows the same winner, and the other phone is told why its command lost.',
+        'Close the leader\'s tab while orders flow: a new leader takes over within a few seconds and nothing committed is lost; reopen the tab and it catches up.',
+      ],
+      live: { algorithm: 'raft', stateMachine: 'orders', delayMs: 0 },
+      solo: { algorithm: 'raft', stateMachine: 'orders', nodes: 5, seed: 1, compare: 'raft-re-election.json' },
+      outcome: 'Every replica\'s book is identical, before and after the leader\'s crash; the losing command of a ship/cancel pair is refused the same way everywhere.',
+    },
     question: {
       ask: 'Ship and cancel of the same order are pressed at the same time. What decides which one wins?',
       answer: 'Whichever command the leader places earlier in the log. Every replica applies the log in order, so every replica sees the same winner, and the later command gets the answer "already shipped" or "already cancelled".',
@@ -357,11 +432,11 @@ export const CHAPTERS: readonly Chapter[] = [
     ],
     notes: {
       usually:
-        'Pick "Order book — Raft" (or Multi-Paxos) in the Replicated log box under the decision: every phone becomes a replica with place, ship and cancel buttons, and the projector shows each replica\'s log, its leader and its book. Close the leader\'s tab while orders flow: a new leader takes over within a few seconds and nothing committed is lost; reopen the tab and it catches up. Solo mode runs the same algorithms, with Paxos beside Raft on one schedule.',
+        '"Try this" starts the order book on Raft (for Multi-Paxos, pick it in the Replicated log box under the decision and press Start): every phone becomes a replica, and the projector shows each replica\'s log, its leader and its book. Closing the leader\'s tab is the moment to stop and ask what should happen; the class sees a new leader within a few seconds. Solo mode ("Try it alone") opens the Raft order book with one schedule, the leader crashing and coming back, run on Multi-Paxos and Raft side by side.',
       minutes: 15,
       ifNot: [
         'If ship and cancel did not collide, ask two students to press them on the same order on a count of three.',
-        'If no phone can reach the room, run it in solo mode: pick Raft and the order book, crash the leader, and compare with Multi-Paxos side by side.',
+        'If no phone can reach the room, open "Try it alone" on the projector: the Raft order book in solo mode, where you crash the leader yourself, with the same schedule already run on Multi-Paxos and Raft side by side.',
       ],
     },
   },

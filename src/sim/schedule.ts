@@ -24,7 +24,7 @@ import type { StateMachine, StateMachineName } from '../core/state-machine.ts';
 import { isStateMachineName, stateMachineNamed } from '../core/state-machines.ts';
 import type { LogCommand, NodeId } from '../core/types.ts';
 import { isRecord, type UnknownRecord } from '../core/validate.ts';
-import { MAX_TERM, MAX_VALUE_LENGTH } from '../limits.ts';
+import { MAX_TERM, MAX_VALUE_LENGTH, SCHEDULE_MESSAGE_MAX_CHARS } from '../limits.ts';
 import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
 import { ALGORITHM_NAMES, isAlgorithmName, isLogAlgorithmName, LOG_ALGORITHM_NAMES, type AlgorithmName, type HostedSpec, type LogAlgorithmName } from '../machines/spec.ts';
@@ -53,6 +53,11 @@ export interface MessageFilter {
   readonly from?: string | undefined;
   readonly to?: string | undefined;
   readonly kind?: string | undefined;
+  /**
+   * deliver/drop only: the exact payload (`"message": {...}` in the file, kept as canonical JSON),
+   * for a replayed run where one link carries several messages of one kind (ballots, retries).
+   */
+  readonly message?: string | undefined;
 }
 
 export type ScheduleStep = { readonly atMs: number; readonly index: number } & (
@@ -244,6 +249,21 @@ function parseInitial(f: Fields, names: readonly string[], algorithm: LogAlgorit
   return out;
 }
 
+/** A step's exact payload: any JSON, bounded, compared as canonical text (keys sorted). */
+function parseMessage(f: Fields): { message?: string } {
+  if (f.raw.message === undefined) return {};
+  const text = canonicalJson(f.raw.message);
+  if (text.length > SCHEDULE_MESSAGE_MAX_CHARS) f.fail('message', `must be at most ${SCHEDULE_MESSAGE_MAX_CHARS} characters of JSON`);
+  return { message: text };
+}
+
+/** JSON with every object's keys sorted: equal payloads give equal text, whoever wrote them. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
+}
+
 function parseFilter(f: Fields, names: readonly string[]): MessageFilter {
   const from = f.optionalString('from');
   const to = f.optionalString('to');
@@ -327,10 +347,12 @@ function parseStep(raw: unknown, i: number, names: readonly string[], machine: S
       return { ...base, do: 'links', ...l };
     }
     case 'hold':
-    case 'deliver':
-    case 'drop': {
       f.allow(['atMs', 'do', 'from', 'to', 'kind', 'count']);
       return { ...base, do: raw.do, ...parseFilter(f, names), count: f.optionalNumber('count', 1, 10_000) };
+    case 'deliver':
+    case 'drop': {
+      f.allow(['atMs', 'do', 'from', 'to', 'kind', 'message', 'count']);
+      return { ...base, do: raw.do, ...parseFilter(f, names), ...parseMessage(f), count: f.optionalNumber('count', 1, 10_000) };
     }
     default:
       return f.fail('do', `must be one of submit, crash, restart, pause, resume, partition, cut, heal, links, hold, deliver, drop, release, timer${writeOnce ? ', propose' : ''}; got ${JSON.stringify(raw.do)}`);
@@ -525,7 +547,11 @@ function runWriteOnceSchedule(schedule: Schedule, algorithm: AlgorithmName): Sch
     holdSelf: true,
   };
   runSteps(schedule, ctx, (t) => void sim.runUntil(t), () => undefined);
-  const violations = checkRun({ seed: schedule.seed, members: names, trace: sim.trace, reproduce: 'npm run sim -- --schedule <this file>' });
+  // A file that expects Termination to fail (a saved "never decides" counterexample) is judged on
+  // liveness: from its last step to runUntilMs, every node up must decide.
+  const lastStepMs = schedule.steps.at(-1)?.atMs ?? 0;
+  const liveness = schedule.expect.violations?.includes('termination') === true ? { healedAt: lastStepMs, budgetMs: schedule.runUntilMs - lastStepMs, endedAt: sim.now, endStep: sim.steps } : undefined;
+  const violations = checkRun({ seed: schedule.seed, members: names, trace: sim.trace, liveness, reproduce: 'npm run sim -- --schedule <this file>' });
   const nodes: Record<string, NodeOutcome> = {};
   for (const node of names) {
     const value = sim.status(node) === 'down' ? undefined : sim.decidedValue(node);
@@ -670,7 +696,12 @@ function resolve(name: string, ctx: StepContext): NodeId {
 
 function matches(filter: MessageFilter, from: string, to: string, message: unknown): boolean {
   const kind = isRecord(message) && typeof message.type === 'string' ? message.type : undefined;
-  return (filter.from === undefined || filter.from === from) && (filter.to === undefined || filter.to === to) && (filter.kind === undefined || filter.kind === kind);
+  return (
+    (filter.from === undefined || filter.from === from) &&
+    (filter.to === undefined || filter.to === to) &&
+    (filter.kind === undefined || filter.kind === kind) &&
+    (filter.message === undefined || filter.message === canonicalJson(message))
+  );
 }
 
 function applyStep(step: ScheduleStep, ctx: StepContext): void {
@@ -728,7 +759,7 @@ function applyStep(step: ScheduleStep, ctx: StepContext): void {
     case 'deliver':
     case 'drop': {
       const picked = sim.held().filter((m) => matches(step, m.from, m.to, m.message));
-      if (picked.length === 0) throw new SimulationError(`no held message matches ${JSON.stringify({ from: step.from, to: step.to, kind: step.kind })}`);
+      if (picked.length === 0) throw new SimulationError(`no held message matches ${JSON.stringify({ from: step.from, to: step.to, kind: step.kind, ...(step.message === undefined ? {} : { message: JSON.parse(step.message) as unknown }) })}`);
       for (const m of picked.slice(0, step.count ?? picked.length)) {
         if (step.do === 'deliver') sim.deliver(m.id);
         else sim.drop(m.id);

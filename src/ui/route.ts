@@ -42,7 +42,15 @@ export type Route =
 export interface SoloLogPreset {
   readonly algorithm: LogAlgorithmName;
   readonly stateMachine: 'orders' | 'register';
+  /**
+   * `&compare=raft-re-election.json`: a file of tests/scenarios to run on Multi-Paxos and Raft
+   * side by side as the page opens (the lessons' link); only a plain file name is read.
+   */
+  readonly compare?: string;
 }
+
+/** A scenario file's name as a link may give it: no path, no query, nothing but the file. */
+const SCENARIO_FILE = /^[a-z0-9][a-z0-9-]{0,80}\.json$/;
 
 /** Why a URL did not lead where it asked to: shown as a banner on the page it fell back to. */
 export type RouteProblem = 'invalid-room' | 'invalid-name';
@@ -63,7 +71,12 @@ export function parseRoute(search: string): Route {
           : setup;
     const logAlgorithm = params.get('algorithm') ?? '';
     if (run.start.kind === 'fresh' && run.commands.length === 0 && isLogAlgorithmName(logAlgorithm)) {
-      const log: SoloLogPreset = { algorithm: logAlgorithm, stateMachine: params.get('stateMachine') === 'register' ? 'register' : 'orders' };
+      const compare = params.get('compare') ?? '';
+      const log: SoloLogPreset = {
+        algorithm: logAlgorithm,
+        stateMachine: params.get('stateMachine') === 'register' ? 'register' : 'orders',
+        ...(SCENARIO_FILE.test(compare) ? { compare } : {}),
+      };
       return { kind: 'solo', setup: staged, ...run, log };
     }
     return { kind: 'solo', setup: staged, ...run };

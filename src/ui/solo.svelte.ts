@@ -6,6 +6,7 @@ import { EXPLORE_MAX_NODES, SIM_MAX_STEPS } from '../limits.ts';
 import type { CriticalStep, ExploreStep } from '../explore/explorer.ts';
 import type { RunQuestion, RunQuestionKind } from '../explore/from-run.ts';
 import { proposalsOf } from '../explore/proposals.ts';
+import { runPrefix, RunPrefixError } from '../explore/run-prefix.ts';
 import { FLP_SCENE_ADVERSARY } from '../explore/scenes.ts';
 import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
 import { FLP_NODES, snapshotOf, type FlpAlgorithm, type HoldMode, type SoloSetup, type SoloSnapshot } from './solo.ts';
@@ -92,15 +93,23 @@ export class Solo {
   /**
    * The explorer's question about the run as it stands (see explore/from-run.ts), or why it
    * cannot be asked. The adversary follows the hold: the FLP scene's adversary (candidates to
-   * n5) in the scene, those to one node when holding for one node, otherwise FLP's (every message).
+   * n5) in the scene (solo's own or the class's preset), those to one node when holding for one
+   * node, otherwise FLP's (every message).
    */
   exploreQuestion(kind: RunQuestionKind): RunQuestion | string {
     const sim = this.#sim;
     if (sim.members.length > EXPLORE_MAX_NODES) return `the explorer takes at most ${EXPLORE_MAX_NODES} nodes; this run has ${sim.members.length}`;
     const hold = this.#hold;
-    const adversary =
-      hold.kind !== 'to' ? undefined : this.#script.start.kind === 'flp' ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
-    return { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
+    const adversary = hold.kind !== 'to' ? undefined : isFlpStart(this.#script.start) ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
+    const question: RunQuestion = { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
+    if (kind !== 'counterexample') return question;
+    // A counterexample is saved as a file the simulator replays alone: the run so far comes first.
+    try {
+      return { ...question, prefix: runPrefix(sim.trace) };
+    } catch (error) {
+      if (error instanceof RunPrefixError) return error.message;
+      throw error;
+    }
   }
 
   /** Held messages (ids) that are the two messages of a critical step at the current state. */
@@ -287,3 +296,12 @@ const STOP_WORDS = {
   idle: 'nothing left to happen',
   'step-limit': 'step limit reached (a run this long is a bug; reset)',
 } as const;
+
+/**
+ * The FLP scene, staged by solo mode or by the class's preset (the lesson's link): both leave the
+ * two candidates held at n5, the two messages the story is about, so the explorer orders those
+ * (every other message to n5 too would make the graph too large to answer within the budget).
+ */
+function isFlpStart(start: SoloStart): boolean {
+  return start.kind === 'flp' || (start.kind === 'preset' && start.name === 'flp-scene');
+}
