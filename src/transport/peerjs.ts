@@ -254,6 +254,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   /** Peers we should dial and have not yet: they wait for a free place (pacing.ts). */
   const wanted = new Set<PeerId>();
   const signalingHandlers = new Set<(state: SignalingState) => void>();
+  const mesh = { dials: 0, opened: 0, dialTimeouts: 0, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 };
 
   let state: SignalingState = { kind: 'connecting' };
   let closed = false;
@@ -359,6 +360,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     const onOpen = (): void => {
       if (!isCurrent() || closed) return;
       link.open = true;
+      mesh.opened++;
       dialRetry.delete(node);
       const pc = conn.peerConnection;
       link.connectionState = pc?.connectionState ?? 'connected';
@@ -377,6 +379,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     conn.on('data', (data) => core.receive(node, data));
     conn.on('close', () => {
       if (!isCurrent()) return;
+      if (link.open) mesh.closed++;
       links.delete(node);
       core.linkState(node, 'closed');
       if (dialled && !link.open) pumpDials();
@@ -399,6 +402,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     const attempt = (retry?.attempt ?? -1) + 1;
     // A pending link blocks re-dialling for DIAL_TIMEOUT_MS anyway; after a failure, back off.
     dialRetry.set(node, { attempt, notBefore: clock.now() + backoffDelay(attempt, randomFraction()) });
+    mesh.dials++;
     adopt(node, conn, true);
   }
 
@@ -420,6 +424,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (link !== undefined) {
       if (!link.open) {
         if (now - link.createdAt < DIAL_TIMEOUT_MS) return; // still negotiating
+        mesh.dialTimeouts++;
       } else {
         const status = core.statusOf(node);
         const silent = core.silentFor(node) ?? 0;
@@ -427,6 +432,9 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
         // An open channel is kept unless the peer said goodbye / left and came back (down), or
         // it has been dead for long while the server still lists it (it lives: dial afresh).
         if (status !== 'down' && !(failed && silent >= SUSPECT_AFTER_MS) && silent < DOWN_AFTER_MS) return;
+        if (status === 'down') mesh.dropped.down++;
+        else if (failed && silent >= SUSPECT_AFTER_MS) mesh.dropped.failedAndSilent++;
+        else mesh.dropped.silent++;
       }
       dropLink(node);
     }
@@ -724,6 +732,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     room,
     peerJsId: myPeerJsId,
     ...core.transportMethods(),
+    stats: () => ({ ...core.stats(), mesh: { ...mesh, dropped: { ...mesh.dropped } } }),
     signaling: (): SignalingState => state,
     onSignaling: (handler: (state: SignalingState) => void): Unsubscribe => {
       signalingHandlers.add(handler);
