@@ -252,6 +252,8 @@ export const MAX_PENDING_DIALS = 16;
  * only restarts them from scratch.
  */
 export const DIAL_TIMEOUT_MS = 15_000;
+/** The longest a re-dial may negotiate: DIAL_TIMEOUT_MS doubles on each retry up to this (pacing.ts dialTimeoutMs). */
+export const DIAL_TIMEOUT_MAX_MS = 60_000;
 export const LINK_MAINTENANCE_MS = 1_000;
 
 /**
