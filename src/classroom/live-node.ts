@@ -211,6 +211,7 @@ export class LiveNode {
       now: options.now,
       scheduleFrame: options.scheduleFrame,
       minIntervalMs: REPORT_INTERVAL_MS_PER_MEMBER * options.decision.members.length,
+      after: (fn, ms) => (options.hostClock ?? options.clock).setTimeout(fn, ms),
       // The node's view with its storage state (unreadable → listen-only, full → stopped).
       view: () => this.view(),
       proposed: () => this.stored.proposed,

@@ -64,6 +64,12 @@ export interface ReportBufferOptions {
    * at once (a decision, evidence, a full report) do not wait for it. See REPORT_INTERVAL_MS_PER_MEMBER.
    */
   readonly minIntervalMs?: number;
+  /**
+   * Runs `fn` after `ms` (the host's timer): how a report that must wait for minIntervalMs waits,
+   * rather than asking for frame after frame (each requested frame is a rendering pass in a tab).
+   * Without it, the wait is frame by frame.
+   */
+  readonly after?: (fn: () => void, ms: number) => void;
   /** The node's view now (read once per report). */
   readonly view: () => NodeView;
   /** Every value this node was asked to propose (for full reports). */
@@ -298,12 +304,23 @@ export class ReportBuffer {
     if (this.scheduled) return;
     this.scheduled = true;
     const onFrame = (): void => {
-      // Too soon after the last report: wait for a later frame (the facts keep piling up here).
-      if (this.options.now() - this.lastReportAt < (this.options.minIntervalMs ?? 0)) return this.options.scheduleFrame(onFrame);
+      // Too soon after the last report (an immediate one went meanwhile): wait again.
+      if (this.waitMs() > 0) return wait();
       this.scheduled = false;
       this.flush(false);
     };
-    this.options.scheduleFrame(onFrame);
+    // Too soon after the last report: the facts keep piling up here until the interval is over.
+    const wait = (): void => {
+      const ms = this.waitMs();
+      if (ms > 0 && this.options.after !== undefined) this.options.after(() => this.options.scheduleFrame(onFrame), ms);
+      else this.options.scheduleFrame(onFrame);
+    };
+    wait();
+  }
+
+  /** How much longer the next scheduled report must wait for minIntervalMs (0: it may go). */
+  private waitMs(): number {
+    return Math.max(0, (this.options.minIntervalMs ?? 0) - (this.options.now() - this.lastReportAt));
   }
 
   private elapsed(): number {

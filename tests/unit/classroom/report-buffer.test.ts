@@ -106,6 +106,38 @@ describe('delta reports', () => {
     expect(sent[2]!.steps[0]?.sent[0]).toMatchObject({ kind: 'vote', value: 'red', firstSeq: 201 });
   });
 
+  it('with a host timer, a report that must wait asks for no frame until the interval is over', () => {
+    const sent: NodeReport[] = [];
+    const frames: Array<() => void> = [];
+    const timers: { at: number; fn: () => void }[] = [];
+    let now = 1_000;
+    const b = new ReportBuffer({
+      incarnation: 9,
+      seed: 1,
+      restarted: false,
+      self: 'm00',
+      now: () => now,
+      scheduleFrame: (fn) => frames.push(fn),
+      view: () => ({ phase: 'voting', waitingFor: 'votes', decided: undefined, tally: {}, fields: [] }),
+      proposed: () => [],
+      onReport: (r) => sent.push(...r),
+      minIntervalMs: 100,
+      after: (fn, ms) => timers.push({ at: now + ms, fn }),
+    });
+    b.flush(true);
+    now += 10;
+    b.beginStep({ kind: 'receive', from: 'm01', id: { inc: 3, seq: 1 } });
+    b.endStep();
+    expect(frames).toHaveLength(0);
+    expect(timers.map((t) => t.at)).toEqual([1_100]);
+    now = 1_100;
+    timers.shift()!.fn();
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.steps).toHaveLength(1);
+  });
+
   it('a step without effects is still reported (its receive joins a send), and a decision goes out at once', () => {
     const sent: NodeReport[] = [];
     const t = buffer((r) => sent.push(...r));
