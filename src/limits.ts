@@ -137,6 +137,17 @@ export const MAX_FEED_ENTRIES_PER_REPORT = 96;
  */
 export const REPORT_FRAME_FALLBACK_MS = 100;
 /**
+ * Delta reports in a big room: besides once per frame, a member's tab reports at most once per
+ * this many ms times the room's size (a decision, a stop and a step that sent a value still go
+ * at once). In a room of 40 the votes and acks of a majority reach a tab in ~80 different frames,
+ * and a report per frame cost each tab as much main thread as the algorithm itself (the view, a
+ * serialisation, a data-channel send: measured in Node, 36 ms a decision with a report per
+ * message against 17 ms with eight), and the projector 40 × 80 reports to apply. 2.5 ms × 40 =
+ * 100 ms: at most 10 reports a second per tab, 400 for the whole room; a room of up to 6 is
+ * not slowed (15 ms, under a frame).
+ */
+export const REPORT_INTERVAL_MS_PER_MEMBER = 2.5;
+/**
  * Screens re-render at most once per animation frame; when frames come late (a busy machine
  * starves the compositor: measured here, 100 ms and more with 11 tabs on 2 cores), a timer this
  * long stands in for the frame, so a decision still shows within ~a frame of happening.
@@ -241,6 +252,8 @@ export const MAX_PENDING_DIALS = 16;
  * only restarts them from scratch.
  */
 export const DIAL_TIMEOUT_MS = 15_000;
+/** The longest a re-dial may negotiate: DIAL_TIMEOUT_MS doubles on each retry up to this (pacing.ts dialTimeoutMs). */
+export const DIAL_TIMEOUT_MAX_MS = 60_000;
 export const LINK_MAINTENANCE_MS = 1_000;
 
 /**

@@ -16,7 +16,7 @@ import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isRecord, type UnknownRecord } from '../core/validate.ts';
 import { assertNever } from '../core/assert.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
-import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH } from '../limits.ts';
+import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH, REPORT_INTERVAL_MS_PER_MEMBER } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type NodeReport, type Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
@@ -210,6 +210,8 @@ export class LiveNode {
       self: options.self,
       now: options.now,
       scheduleFrame: options.scheduleFrame,
+      minIntervalMs: REPORT_INTERVAL_MS_PER_MEMBER * options.decision.members.length,
+      after: (fn, ms) => (options.hostClock ?? options.clock).setTimeout(fn, ms),
       // The node's view with its storage state (unreadable → listen-only, full → stopped).
       view: () => this.view(),
       proposed: () => this.stored.proposed,

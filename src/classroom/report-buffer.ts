@@ -59,6 +59,17 @@ export interface ReportBufferOptions {
   readonly self: PeerId;
   readonly now: () => number;
   readonly scheduleFrame: (flush: () => void) => void;
+  /**
+   * At most one scheduled report per this many ms (default 0: once per frame). Reports that go
+   * at once (a decision, evidence, a full report) do not wait for it. See REPORT_INTERVAL_MS_PER_MEMBER.
+   */
+  readonly minIntervalMs?: number;
+  /**
+   * Runs `fn` after `ms` (the host's timer): how a report that must wait for minIntervalMs waits,
+   * rather than asking for frame after frame (each requested frame is a rendering pass in a tab).
+   * Without it, the wait is frame by frame.
+   */
+  readonly after?: (fn: () => void, ms: number) => void;
   /** The node's view now (read once per report). */
   readonly view: () => NodeView;
   /** Every value this node was asked to propose (for full reports). */
@@ -105,6 +116,8 @@ export class ReportBuffer {
   private nextReport = 0;
   private lastSeq = 0;
   private scheduled = false;
+  /** When the last report went out (options.now()), for minIntervalMs. */
+  private lastReportAt = Number.NEGATIVE_INFINITY;
   /** The cause of the step under way (set by the host before it drives the machine). */
   private cause: StepCause | undefined;
   private causeTaken = false;
@@ -228,6 +241,7 @@ export class ReportBuffer {
     for (let i = 0; i < steps.length || i === 0; i += MAX_STEPS_PER_REPORT) {
       emit(steps.slice(i, i + MAX_STEPS_PER_REPORT), i + MAX_STEPS_PER_REPORT >= steps.length);
     }
+    this.lastReportAt = this.options.now();
     this.options.onReport(reports);
     // A log with more commits than one report carries sends the rest in the next frames.
     if (this.options.log?.pending()) this.schedule();
@@ -289,10 +303,24 @@ export class ReportBuffer {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.options.scheduleFrame(() => {
+    const onFrame = (): void => {
+      // Too soon after the last report (an immediate one went meanwhile): wait again.
+      if (this.waitMs() > 0) return wait();
       this.scheduled = false;
       this.flush(false);
-    });
+    };
+    // Too soon after the last report: the facts keep piling up here until the interval is over.
+    const wait = (): void => {
+      const ms = this.waitMs();
+      if (ms > 0 && this.options.after !== undefined) this.options.after(() => this.options.scheduleFrame(onFrame), ms);
+      else this.options.scheduleFrame(onFrame);
+    };
+    wait();
+  }
+
+  /** How much longer the next scheduled report must wait for minIntervalMs (0: it may go). */
+  private waitMs(): number {
+    return Math.max(0, (this.options.minIntervalMs ?? 0) - (this.options.now() - this.lastReportAt));
   }
 
   private elapsed(): number {

@@ -33,7 +33,10 @@ import { MAX_PEERS_PER_ROOM, ROBOTS_PER_PROCESS } from '../limits.ts';
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import type { SignalingEndpoint } from '../transport/peerjs.ts';
 import { SIGNALING_PATH } from '../transport/signaling-protocol.ts';
-import { RobotFleet } from './fleet.ts';
+// The fleet (WebRTC, PeerJS, the classroom, every machine) is imported only by the process that
+// runs robots: a split fleet's parent spawns its workers before it would have finished loading
+// them (measured here: ~1 s of CPU and 3 s at load 30 for the imports alone, per process).
+import type { RobotFleet as RobotFleetClass } from './fleet.ts';
 import type { RobotEvent, RobotSnapshot } from './robot.ts';
 
 interface CliOptions {
@@ -134,6 +137,7 @@ async function runFleet(options: CliOptions): Promise<void> {
     if (event.type === 'decided') out(event, `${event.robot} decided ${event.value} in ${event.decision}`);
     else out(event, `${event.robot} ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
   };
+  const { RobotFleet }: { RobotFleet: typeof RobotFleetClass } = await import('./fleet.ts');
   const fleet = new RobotFleet({ ...options, ...(options.hostKey !== undefined ? { hostKey: options.hostKey } : {}), onEvent });
   if (options.hostKey === undefined && !options.json && !options.worker) {
     console.error('robots: no teacher key (--key or CP_TEACHER_KEY): the robots join as ordinary students');

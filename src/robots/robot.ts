@@ -19,7 +19,7 @@ import type { RoomCode } from '../rooms/room-code.ts';
 import { systemClock } from '../transport/clock.ts';
 import { isToken, newIdentity, type TabIdentity } from '../transport/identity.ts';
 import { createPeerTransport, type PeerTransport, type SignalingEndpoint } from '../transport/peerjs.ts';
-import type { PeerId } from '../transport/types.ts';
+import type { MeshCounters, PeerId } from '../transport/types.ts';
 import { isNodeName } from '../rooms/room-code.ts';
 import { applicationView, roomPayloadParser, type RoomPayload } from '../ui/room/channel.ts';
 import { isProbe, Prober } from '../ui/room/probe.ts';
@@ -56,6 +56,8 @@ export interface RobotSnapshot {
   readonly status: RobotStatus;
   /** Peers this robot sees as connected now. */
   readonly connected: number;
+  /** How its links were made and remade (the transport's counters), while it runs. */
+  readonly mesh?: MeshCounters;
   readonly decisions: readonly RobotDecisionState[];
 }
 
@@ -197,6 +199,7 @@ export class Robot {
 
   snapshot(): RobotSnapshot {
     const running = this.running;
+    const mesh = running?.link.stats().mesh;
     const decisions: RobotDecisionState[] = [];
     for (const announcement of running?.classroom.decisions() ?? []) {
       const node = running?.classroom.node(announcement.id);
@@ -215,6 +218,7 @@ export class Robot {
       name: this.name,
       status: this.state,
       connected: running?.link.peers().filter((p) => p.status === 'connected').length ?? 0,
+      ...(mesh !== undefined ? { mesh } : {}),
       decisions,
     };
   }

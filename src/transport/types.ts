@@ -42,6 +42,25 @@ export interface TransportStats {
   /** Heartbeat frames sent (only on links that were otherwise idle). */
   readonly heartbeats: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
+  /** The WebRTC transport only: how the mesh was made and remade (diagnostics, benchmarks). */
+  readonly mesh?: MeshCounters;
+}
+
+/**
+ * Counts since the transport started. An open channel dropped and re-dialled is a feedback loop
+ * under load (silence, drop, a new handshake adding load): `dropped` says why each one went.
+ */
+export interface MeshCounters {
+  /** Dials started (offers made). */
+  readonly dials: number;
+  /** Channels that opened, dialled or accepted. */
+  readonly opened: number;
+  /** Dials given up after DIAL_TIMEOUT_MS without opening. */
+  readonly dialTimeouts: number;
+  /** Open channels we closed to dial afresh, by the reason. */
+  readonly dropped: { readonly down: number; readonly failedAndSilent: number; readonly silent: number };
+  /** Open channels that closed under us (the peer, PeerJS or ICE). */
+  readonly closed: number;
 }
 
 /** `M` is the application's message union; the transport validates it with the parser it is given. */

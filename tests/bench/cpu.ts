@@ -71,6 +71,11 @@ export function childrenMatching(parent: number, needle: string): number[] {
     });
 }
 
+/** CPU seconds (user + system) `root` and its descendants alive now have used so far. */
+export function treeCpuSeconds(root: number): number {
+  return treeTicks(root) / TICKS_PER_SECOND;
+}
+
 function treeTicks(root: number): number {
   let total = 0;
   for (const pid of processTree(root)) total += readStat(pid)?.ticks ?? 0;

@@ -20,12 +20,16 @@
  * Options (env): BENCH_ROOM_SIZES="10,20,40", BENCH_ROOM_TABS=5 (student tabs per room, at most
  * N), BENCH_ROOM_RUNS=3 (decisions per size and
  * algorithm, after one warm-up), BENCH_ROOM_ALGORITHMS="paxos,majority",
- * BENCH_ROOM_MESH_WAIT_S=90 (how long the mesh may take before the run fails).
+ * BENCH_ROOM_MESH_WAIT_S=90 (how long the mesh may take before the run fails),
+ * BENCH_ROOM_PROFILE=DIR (CPU-profile the second student tab, a non-proposer, during the last
+ * decision of each algorithm: DIR/N-algorithm.cpuprofile, loadable in DevTools, and its top
+ * functions by self time printed; build with `--minify false` to read the names).
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
 import { MAX_PEERS_PER_ROOM } from '../../src/limits.ts';
+import type { TransportStats } from '../../src/transport/types.ts';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
 import { Robots } from '../e2e/support/robots.ts';
@@ -46,8 +50,11 @@ import {
   WATCH_DASHBOARD,
   WATCH_DECISION,
 } from './cdp.ts';
-import { childrenMatching, processCpu, treeCpu } from './cpu.ts';
+import { childrenMatching, processCpu, treeCpu, treeCpuSeconds } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
+import { startProfile } from './profile.ts';
+
+const PROFILE_DIR = process.env['BENCH_ROOM_PROFILE'];
 
 /** Targets from issue #11 ("A real class of 40"), compared against in the table. */
 const TARGETS = {
@@ -76,6 +83,13 @@ interface Run {
   readonly lastNodeMs: number;
   readonly dashboardMs: number;
   readonly taskMsPerTab: number;
+  /** Frames each real student tab sent and received over the decision (transport stats, app frames incl. reports): median over tabs. */
+  readonly sentPerTab: number;
+  readonly receivedPerTab: number;
+}
+
+async function frameCounts(pages: readonly Page[]): Promise<{ sent: number; received: number }[]> {
+  return Promise.all(pages.map((page) => page.evaluate(() => { const s = window.__room!.stats(); return { sent: s.sent, received: s.received }; })));
 }
 
 interface Row {
@@ -101,6 +115,30 @@ interface Room {
   readonly robots: Robots | undefined;
 }
 
+type Mesh = NonNullable<TransportStats['mesh']>;
+
+/** The mesh counters of every tab (the dashboard too) and every robot, summed. */
+async function meshTotals(room: Room): Promise<{ tabs: Mesh; robots: Mesh }> {
+  const zero = (): Mesh => ({ dials: 0, opened: 0, dialTimeouts: 0, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 });
+  const add = (a: Mesh, b: Mesh | undefined): Mesh =>
+    b === undefined
+      ? a
+      : {
+          dials: a.dials + b.dials,
+          opened: a.opened + b.opened,
+          dialTimeouts: a.dialTimeouts + b.dialTimeouts,
+          dropped: { down: a.dropped.down + b.dropped.down, failedAndSilent: a.dropped.failedAndSilent + b.dropped.failedAndSilent, silent: a.dropped.silent + b.dropped.silent },
+          closed: a.closed + b.closed,
+        };
+  const tabs = await Promise.all([room.host, ...room.students].map((page) => page.evaluate(() => window.__room!.stats().mesh)));
+  const robots = room.robots ? (await room.robots.state()).map((r) => r.mesh) : [];
+  return { tabs: tabs.reduce(add, zero()), robots: robots.reduce(add, zero()) };
+}
+
+function describeMesh(m: Mesh): string {
+  return `dials ${m.dials}, opened ${m.opened}, dial timeouts ${m.dialTimeouts}, open links dropped (down/failed+silent/silent) ${m.dropped.down}/${m.dropped.failedAndSilent}/${m.dropped.silent}, closed under us ${m.closed}`;
+}
+
 async function connectedCount(page: Page, others: number, timeoutMs: number): Promise<void> {
   await page.waitForFunction(
     (n) => window.__room !== undefined && window.__room.peers().filter((p) => p.status === 'connected').length === n,
@@ -117,23 +155,44 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
     await page.goto(`${baseURL}/?${new URLSearchParams({ room: code, test: '1', ...query })}`);
     return page;
   };
+  const [browserPid] = childrenMatching(process.pid, 'chrom');
+  const cpuAtStart = { chromium: browserPid === undefined ? 0 : treeCpuSeconds(browserPid), server: treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) };
   const started = performance.now();
+  let robotsReadyMs = Number.NaN;
   const host = await open({ view: 'host' });
   await host.waitForFunction(() => window.__room !== undefined, undefined, { timeout: WAIT_MS });
   const hostKey = await host.evaluate((room) => localStorage.getItem(`consensus-playground:host-key:${room}`) ?? undefined, code);
   const [students, fleet] = await Promise.all([
     Promise.all(Array.from({ length: tabs }, (_, i) => open({ name: `Tab ${i + 1}` }))),
     robots > 0
-      ? Robots.start({ room: code, count: robots, baseURL, maxSeconds: 900, ...(hostKey ? { hostKey } : {}) })
+      ? Robots.start({ room: code, count: robots, baseURL, maxSeconds: 900, ...(hostKey ? { hostKey } : {}) }).then((fleet) => {
+          robotsReadyMs = performance.now() - started;
+          return fleet;
+        })
       : Promise.resolve(undefined),
   ]);
   const n = tabs + robots;
-  await Promise.all([
-    connectedCount(host, n, MESH_WAIT_MS),
-    ...students.map((page) => connectedCount(page, n, MESH_WAIT_MS)),
-    fleet?.waitState((state) => state.every((r) => r.connected === n), MESH_WAIT_MS, 'full mesh'),
-  ]);
+  try {
+    await Promise.all([
+      connectedCount(host, n, MESH_WAIT_MS),
+      ...students.map((page) => connectedCount(page, n, MESH_WAIT_MS)),
+      fleet?.waitState((state) => state.every((r) => r.connected === n), MESH_WAIT_MS, 'full mesh'),
+    ]);
+  } catch (error) {
+    // Why it did not form: how often links were dialled, given up and dropped by then.
+    const partial = await meshTotals({ code, host, students, cdp: [], hostCdp: undefined as never, robots: fleet }).catch(() => undefined);
+    if (partial) console.log(`\n  mesh not formed: tabs ${describeMesh(partial.tabs)}\n                   robots ${describeMesh(partial.robots)}`);
+    await fleet?.stop();
+    throw error;
+  }
   const meshMs = performance.now() - started;
+  // Where the formation's time went: CPU seconds each side used meanwhile (this process is the
+  // signaling server and Playwright), and when the robots' processes said they were ready.
+  const chromiumS = browserPid === undefined ? 0 : treeCpuSeconds(browserPid) - cpuAtStart.chromium;
+  const serverS = treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) - (fleet ? treeCpuSeconds(fleet.pid) : 0) - cpuAtStart.server;
+  console.log(
+    `\n  formation: robots ready after ${(robotsReadyMs / 1000).toFixed(1)} s; CPU used meanwhile: chromium ${chromiumS.toFixed(1)} s, robots ${fleet ? treeCpuSeconds(fleet.pid).toFixed(1) : '0'} s (incl. their start), server+bench ${serverS.toFixed(1)} s, over ${(meshMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`,
+  );
   const cdp = await Promise.all(students.map((page) => openThreadClock(context, page)));
   const hostCdp = await openThreadClock(context, host);
   return { room: { code, host, students, cdp, hostCdp, robots: fleet }, meshMs };
@@ -171,10 +230,13 @@ async function startDecision(room: Room, algorithm: Algorithm): Promise<string> 
 }
 
 /** One decision: click in the first tab, until the last tab or robot decided and the dashboard shows it. */
-async function decideOnce(room: Room, algorithm: Algorithm, idle: readonly number[]): Promise<Run> {
+async function decideOnce(room: Room, algorithm: Algorithm, idle: readonly number[], profileAs?: string): Promise<Run> {
   const decision = await startDecision(room, algorithm);
+  const profiled = room.cdp[1] ?? room.cdp[0]!;
+  const profile = profileAs !== undefined && PROFILE_DIR !== undefined ? await startProfile(profiled) : undefined;
   await Promise.all([...room.students.map((page) => page.evaluate(WATCH_DECISION)), room.host.evaluate(WATCH_DASHBOARD)]);
   const timesBefore = await threadTimes(room.cdp);
+  const framesBefore = await frameCounts(room.students);
   const windowStart = Date.now();
   const clickedAt = await clickPropose(room.students[0]!, PROPOSAL);
   const [tabs, robots, dashboard] = await Promise.all([
@@ -184,7 +246,9 @@ async function decideOnce(room: Room, algorithm: Algorithm, idle: readonly numbe
   ]);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const timesAfter = await threadTimes(room.cdp);
+  const framesAfter = await frameCounts(room.students);
   const windowMs = Date.now() - windowStart;
+  if (profile !== undefined) await profile.stop(`${PROFILE_DIR}/${profileAs}.cpuprofile`);
   const all = [...tabs, ...robots];
   const wrong = all.filter((d) => d.value !== PROPOSAL);
   if (wrong.length > 0) throw new Error(`decision ${decision}: nodes decided ${wrong.map((w) => w.value).join(', ')}, not ${PROPOSAL}`);
@@ -193,6 +257,8 @@ async function decideOnce(room: Room, algorithm: Algorithm, idle: readonly numbe
     lastNodeMs: Math.max(...all.map((d) => d.at)) - clickedAt,
     dashboardMs: dashboard.decided.at - clickedAt,
     taskMsPerTab: quantile(taskMsLessIdle(timesBefore, timesAfter, idle, windowMs), 0.5),
+    sentPerTab: quantile(framesAfter.map((f, i) => f.sent - framesBefore[i]!.sent), 0.5),
+    receivedPerTab: quantile(framesAfter.map((f, i) => f.received - framesBefore[i]!.received), 0.5),
   };
 }
 
@@ -202,6 +268,8 @@ async function benchSize(browser: Browser, baseURL: string, n: number, tabs: num
   const { room, meshMs } = await openRoom(browser, baseURL, tabs, robots);
   process.stdout.write(`mesh ${(meshMs / 1000).toFixed(1)} s, `);
   try {
+    const formed = await meshTotals(room);
+    console.log(`\n  mesh formed: tabs ${describeMesh(formed.tabs)}\n               robots ${describeMesh(formed.robots)}`);
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     const [browserPid] = childrenMatching(process.pid, 'chrom');
     if (browserPid === undefined) throw new Error('cannot find the Chromium process');
@@ -218,12 +286,14 @@ async function benchSize(browser: Browser, baseURL: string, n: number, tabs: num
     for (const algorithm of algorithms) {
       await decideOnce(room, algorithm, idle); // warm-up: first use of each code path in every tab
       const measured: Run[] = [];
-      for (let i = 0; i < runs; i++) measured.push(await decideOnce(room, algorithm, idle));
+      for (let i = 0; i < runs; i++) measured.push(await decideOnce(room, algorithm, idle, i === runs - 1 ? `${n}-${algorithm}` : undefined));
       results[algorithm] = measured;
       process.stdout.write(
         `  ${algorithm}: last node ${measured.map((r) => r.lastNodeMs).join(', ')} ms; main thread/tab ${measured.map((r) => r.taskMsPerTab.toFixed(1)).join(', ')} ms\n`,
       );
     }
+    const end = await meshTotals(room);
+    console.log(`  at the end: tabs ${describeMesh(end.tabs)}\n              robots ${describeMesh(end.robots)}`);
     return { n, tabs, robots, meshMs, cpu, idleMainMsPerS, runs: { paxos: results.paxos ?? [], majority: results.majority ?? [] }, load: loadavg()[0]! };
   } finally {
     await room.robots?.stop();
@@ -266,12 +336,13 @@ function printTable(rows: readonly Row[], runs: number): void {
         `≤ ${TARGETS.dashboardAfterLastNodeMs} ${verdict(lag <= TARGETS.dashboardAfterLastNodeMs)}`,
         f(task),
         `≤ ${limit} ${verdict(task <= limit)}`,
+        `${p50((x) => x.sentPerTab)} / ${p50((x) => x.receivedPerTab)}`,
         r.load.toFixed(1),
       ];
     }),
   );
   printRows(
-    ['N', 'algorithm', 'click→last node ms', 'click→dashboard ms', 'dashboard after last node ms', 'limit', 'main-thread ms/tab', 'limit', 'load 1 min'],
+    ['N', 'algorithm', 'click→last node ms', 'click→dashboard ms', 'dashboard after last node ms', 'limit', 'main-thread ms/tab', 'limit', 'frames/tab sent / received', 'load 1 min'],
     decisions,
   );
   console.log('N: students (tabs + robots); the teacher’s dashboard tab comes on top and is part of the mesh and of Chromium’s CPU.');
@@ -281,6 +352,7 @@ function printTable(rows: readonly Row[], runs: number): void {
   console.log(`decisions: colors, one proposer (the first tab); medians over ${runs} decisions after one warm-up.`);
   console.log('dashboard after last node: click→dashboard − click→last node (the dashboard trails the last report by ≤ a frame, ' + f(FRAME_MS) + ' ms, in the product; here it is also behind the report’s own trip).');
   console.log(`main-thread ms/tab: CDP TaskDuration (thread time) of each real student tab from the click until ${SETTLE_MS} ms after everything showed the value, less the tab’s idle rate; median over tabs.`);
+  console.log('frames/tab: data-channel messages (algorithm messages, reports, everything but heartbeats) a student tab sent and received over the decision; median over tabs.');
   console.log(`load average of the machine at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on it inflates every figure)`);
 }
 

@@ -8,7 +8,7 @@ import { FrameGate } from '../../../src/ui/classroom/frame.ts';
 
 const MEMBERS = Array.from({ length: 40 }, (_, i) => `m${String(i).padStart(2, '0')}`);
 
-function buffer(onReport: (reports: readonly NodeReport[]) => void) {
+function buffer(onReport: (reports: readonly NodeReport[]) => void, minIntervalMs?: number) {
   const frames: Array<() => void> = [];
   let now = 1_000;
   let view: NodeView = { phase: 'voting', waitingFor: 'votes', decided: undefined, tally: {}, fields: [] };
@@ -22,6 +22,7 @@ function buffer(onReport: (reports: readonly NodeReport[]) => void) {
     view: () => view,
     proposed: () => ['red'],
     onReport,
+    ...(minIntervalMs !== undefined ? { minIntervalMs } : {}),
   });
   return {
     b,
@@ -44,6 +45,37 @@ function broadcastStep(b: ReportBuffer, message: { type: string; value?: string 
 }
 
 describe('delta reports', () => {
+  it('in a big room, reports at most once per minIntervalMs, losing no step; a decision does not wait', () => {
+    const sent: NodeReport[] = [];
+    const t = buffer((r) => sent.push(...r), 100);
+    t.b.flush(true);
+    // A message in each of 12 frames, 16 ms apart (192 ms): one report so far, not twelve.
+    for (let i = 0; i < 12; i++) {
+      t.b.beginStep({ kind: 'receive', from: 'm01', id: { inc: 3, seq: i + 1 } });
+      t.b.endStep();
+      t.tick(16);
+      t.runFrames();
+    }
+    expect(t.tick(0) - 1_000).toBe(192);
+    expect(sent).toHaveLength(2);
+    // The delta went in the first frame ≥ 100 ms after the full report (1,112 ms), with the 7
+    // steps of 1,000–1,096 ms; nothing went sooner, and the next waits until 1,212 ms.
+    expect(sent[1]!.steps.length).toBe(7);
+    for (let i = 0; i < 8; i++) {
+      t.tick(16);
+      t.runFrames();
+    }
+    // Every step is in some report, in order, none twice.
+    const seqs = sent.flatMap((r) => r.steps.map((s) => (s.cause.kind === 'receive' ? s.cause.id.seq : -1)));
+    expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // A decision is reported at once, whatever the interval.
+    const before = sent.length;
+    const step = t.b.stepOf([{ type: 'decided', value: 'red' }], true);
+    step.done();
+    expect(sent).toHaveLength(before + 1);
+    expect(sent.at(-1)!.steps[0]).toMatchObject({ decided: 'red' });
+  });
+
   it('coalesces any number of steps between two frames into one report, with every step and message id', () => {
     const sent: NodeReport[] = [];
     const t = buffer((r) => sent.push(...r));
@@ -72,6 +104,38 @@ describe('delta reports', () => {
     broadcastStep(t.b, { type: 'vote', value: 'red' });
     expect(sent).toHaveLength(3);
     expect(sent[2]!.steps[0]?.sent[0]).toMatchObject({ kind: 'vote', value: 'red', firstSeq: 201 });
+  });
+
+  it('with a host timer, a report that must wait asks for no frame until the interval is over', () => {
+    const sent: NodeReport[] = [];
+    const frames: Array<() => void> = [];
+    const timers: { at: number; fn: () => void }[] = [];
+    let now = 1_000;
+    const b = new ReportBuffer({
+      incarnation: 9,
+      seed: 1,
+      restarted: false,
+      self: 'm00',
+      now: () => now,
+      scheduleFrame: (fn) => frames.push(fn),
+      view: () => ({ phase: 'voting', waitingFor: 'votes', decided: undefined, tally: {}, fields: [] }),
+      proposed: () => [],
+      onReport: (r) => sent.push(...r),
+      minIntervalMs: 100,
+      after: (fn, ms) => timers.push({ at: now + ms, fn }),
+    });
+    b.flush(true);
+    now += 10;
+    b.beginStep({ kind: 'receive', from: 'm01', id: { inc: 3, seq: 1 } });
+    b.endStep();
+    expect(frames).toHaveLength(0);
+    expect(timers.map((t) => t.at)).toEqual([1_100]);
+    now = 1_100;
+    timers.shift()!.fn();
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.steps).toHaveLength(1);
   });
 
   it('a step without effects is still reported (its receive joins a send), and a decision goes out at once', () => {

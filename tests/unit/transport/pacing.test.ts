@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PENDING_DIALS } from '../../../src/limits.ts';
+import { DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../../../src/limits.ts';
 import { cryptoRandomIndex, randomNodeName } from '../../../src/rooms/room-code.ts';
-import { dialsToStart, isDialler } from '../../../src/transport/pacing.ts';
+import { dialsToStart, dialTimeoutMs, isDialler } from '../../../src/transport/pacing.ts';
 
 function seededIndex(seed: number): (n: number) => number {
   let state = seed >>> 0;
@@ -82,5 +82,15 @@ describe('dial pacing', () => {
     const average = [...targeted.values()].reduce((a, b) => a + b, 0) / unique.length;
     // Plain id order aimed every node's first four dials at the smallest ids it dials (in this room: 23 of the 40 first waves hit one id).
     expect(Math.max(...targeted.values())).toBeLessThanOrEqual(3 * Math.max(1, average) + 2);
+  });
+});
+
+describe('dial timeouts', () => {
+  it('a retried dial gets twice the time of the one before, up to the cap', () => {
+    expect(dialTimeoutMs(0)).toBe(DIAL_TIMEOUT_MS);
+    expect(dialTimeoutMs(1)).toBe(2 * DIAL_TIMEOUT_MS);
+    expect(dialTimeoutMs(2)).toBe(Math.min(DIAL_TIMEOUT_MAX_MS, 4 * DIAL_TIMEOUT_MS));
+    expect(dialTimeoutMs(50)).toBe(DIAL_TIMEOUT_MAX_MS);
+    for (let a = 1; a < 12; a++) expect(dialTimeoutMs(a)).toBeGreaterThanOrEqual(dialTimeoutMs(a - 1));
   });
 });
