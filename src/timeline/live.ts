@@ -28,6 +28,21 @@ import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../m
 import { MAX_PARK_MS, MAX_PARKED_STEPS_PER_NODE, MAX_TIMELINE_STEPS } from '../limits.ts';
 import { columnIndex, type MessageFate, type Timeline, type TimelineMessage, type TimelinePoint } from './timeline.ts';
 
+/** One entry of LiveTimeline.prefix: a node's step (with its incarnation), or the mark of a crash. */
+export type PrefixEvent =
+  | {
+      readonly kind: 'step';
+      readonly step: number;
+      readonly node: NodeId;
+      readonly inc: number;
+      /** Its incarnation's place among the node's (0: the first). */
+      readonly incIndex: number;
+      readonly fact: StepFact;
+      /** Why its incarnation cannot be replayed, if it cannot. */
+      readonly gap: string | undefined;
+    }
+  | { readonly kind: 'crash'; readonly step: number; readonly node: NodeId };
+
 /** A node's state at one step of the diagram, as the replay rebuilt it. */
 export type ReplayedNode =
   /** The replayed view; `reported` is true where it was checked against the node's own report. */
@@ -219,6 +234,32 @@ export class LiveTimeline {
     }
     const index = columnIndex(incarnation.stepNumbers, step + 1) - 1;
     return this.replayed(incarnation, index, deadline);
+  }
+
+  /**
+   * Every step placed up to `step`, in the diagram's order, with the incarnation it belongs to,
+   * and the crash marks: what "branch from here" re-enacts in the simulator (ui/trace-branch.ts).
+   */
+  prefix(step: number): PrefixEvent[] {
+    const events: PrefixEvent[] = [];
+    for (const lane of this.lanes.values()) {
+      for (const incarnation of lane.incarnations) {
+        for (const placed of incarnation.steps) {
+          if (placed.step > step) break;
+          events.push({ kind: 'step', step: placed.step, node: lane.node, inc: incarnation.inc, incIndex: incarnation.index, fact: placed.fact, gap: incarnation.gap });
+        }
+        if (incarnation.crashedAt !== undefined && incarnation.crashedAt <= step) events.push({ kind: 'crash', step: incarnation.crashedAt, node: lane.node });
+      }
+    }
+    return events.sort((a, b) => a.step - b.step);
+  }
+
+  /**
+   * The label (the delayed event's type) of the timer `node`'s incarnation `inc` scheduled
+   * `ordinal`-th, once its replay got that far (statesAt past the step that set it).
+   */
+  timerLabel(node: NodeId, inc: number, ordinal: number): string | undefined {
+    return this.lanes.get(node)?.byInc.get(inc)?.replay?.timerLabels[ordinal - 1];
   }
 
   /** Where a replay disagreed with what a node reported, per node (empty when all agree so far). */
@@ -417,6 +458,8 @@ class NodeReplay {
   problem: string | undefined;
   private readonly handle: NodeHandle<unknown>;
   private readonly timers: ({ readonly fire: () => void; readonly due: number } | undefined)[] = [];
+  /** Each timer's label by ordinal (what the simulator fires a timer by, for "branch from here"). */
+  readonly timerLabels: (string | undefined)[] = [];
   private effects: NodeEffect<unknown, unknown>[] = [];
   private now = 0;
 
@@ -425,8 +468,9 @@ class NodeReplay {
     input: { self: NodeId; members: readonly NodeId[]; seed: number; timing: IncarnationStart['timing']; durable: unknown },
   ) {
     const clock: Clock = {
-      setTimeout: (fire, ms) => {
+      setTimeout: (fire, ms, label) => {
         this.timers.push({ fire, due: this.now + ms });
+        this.timerLabels.push(label);
         return this.timers.length;
       },
       clearTimeout: (id) => {

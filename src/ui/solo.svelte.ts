@@ -151,6 +151,11 @@ export class Solo {
     return matches.find((m) => m.held) ?? matches[0];
   }
 
+  /** Makes `script` the run (a branch of an imported trace): replayed, then carried on by the user. */
+  load(script: SoloScript): void {
+    this.#restart(script);
+  }
+
   reset(setup: SoloSetup): void {
     this.#restart({ setup, start: { kind: 'fresh' }, commands: [] });
   }

@@ -75,4 +75,18 @@ test('scrub a live decision to its start and end; export it and replay the trace
   await panel.getByTestId('trace-file').setInputFiles({ name: 'evil.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"consensus-playground-trace","version":2}') });
   await expect(panel.getByTestId('trace-problem')).toContainText('older version');
   await expect(panel.getByTestId('trace-loaded')).toBeVisible();
+
+  // Branch from an early step of the replay: solo mode plays the run up to there, every message
+  // held, and goes on as the user chooses (here: deliver everything and run: red is decided).
+  await scrub(solo, panel, 'Home');
+  for (let i = 0; i < 4; i++) await solo.keyboard.press('ArrowRight');
+  await panel.getByTestId('trace-branch').click();
+  await expect(solo.getByTestId('solo-branched')).toBeVisible();
+  await expect(solo.getByTestId('solo-node')).toHaveCount(3);
+  await expect(solo.getByTestId('solo-hold')).toBeChecked();
+  await solo.getByTestId('solo-hold').uncheck();
+  expect(Number(await solo.getByTestId('solo-held-count').textContent())).toBeGreaterThan(0);
+  await solo.getByTestId('solo-deliver-all').click();
+  await solo.getByTestId('solo-run-1000').click();
+  await expect(solo.getByTestId('solo-outcome')).toContainText('red');
 });
