@@ -77,8 +77,10 @@ interface Incarnation {
   readonly stepNumbers: number[];
   /** Views the node reported, by the index of its last step placed when the report came. */
   readonly reportedViews: Map<number, NodeView>;
-  /** The crash point's step, once a later incarnation of the node appeared. */
+  /** The crash point's step, once a later incarnation of the node appeared (or the dashboard saw it go down). */
   crashedAt: number | undefined;
+  /** The crash was the dashboard's word (markCrashed), not a restart's: a report of this incarnation takes it back. */
+  crashMarked: boolean;
   replay: NodeReplay | undefined;
 }
 
@@ -143,6 +145,8 @@ export class LiveTimeline {
       incarnation.gap = `${node} dropped ${report.droppedSteps} steps it could not report`;
     }
     incarnation.nextReport = report.n + 1;
+    // Marked crashed, and yet it reports: it was only unreachable (a frozen tab that came back).
+    if (incarnation.crashMarked && report.steps.length > 0) this.unmarkCrash(incarnation);
     if (report.seed !== undefined) incarnation.seed = report.seed;
     if (report.start !== undefined) incarnation.start = report.start;
     const last = report.steps.length - 1;
@@ -157,6 +161,37 @@ export class LiveTimeline {
     }
     this.drain(lane);
     this.releaseStale(atMs);
+    this.changes++;
+  }
+
+  /**
+   * The dashboard judges `node` crashed (its tab closed for good, or the teacher crashed it): its
+   * newest incarnation ends here, drawn as a crash, so a tab that never comes back is not shown
+   * as up forever. A restart later adds only its restart mark; a report of the same incarnation
+   * (it was only unreachable) takes the mark back. Nothing happens for a node with no step yet,
+   * one already marked, or one whose steps still wait to be placed.
+   */
+  markCrashed(node: NodeId, atMs: number): boolean {
+    const lane = this.lanes.get(node);
+    const incarnation = lane?.incarnations.at(-1);
+    if (lane === undefined || incarnation === undefined || incarnation.steps.length === 0) return false;
+    if (incarnation.crashedAt !== undefined || lane.parked.length > 0 || this.lastStep + 1 > MAX_TIMELINE_STEPS) return false;
+    incarnation.crashedAt = this.nextStep();
+    incarnation.crashMarked = true;
+    this.point({ node, step: incarnation.crashedAt, time: atMs, kind: 'crash' });
+    this.changes++;
+    return true;
+  }
+
+  private unmarkCrash(incarnation: Incarnation): void {
+    const step = incarnation.crashedAt;
+    incarnation.crashedAt = undefined;
+    incarnation.crashMarked = false;
+    const index = this.points.findIndex((p) => p.kind === 'crash' && p.node === incarnation.node && p.step === step);
+    if (index !== -1) {
+      this.points.splice(index, 1);
+      this.pointSteps.splice(index, 1);
+    }
     this.changes++;
   }
 
@@ -329,6 +364,7 @@ export class LiveTimeline {
       stepNumbers: [],
       reportedViews: new Map(),
       crashedAt: undefined,
+      crashMarked: false,
       replay: undefined,
     };
     lane.incarnations.push(incarnation);
@@ -420,6 +456,8 @@ export class LiveTimeline {
   private beginIncarnation(lane: Lane, incarnation: Incarnation, atMs: number): void {
     const previous = lane.incarnations[incarnation.index - 1];
     if (previous === undefined) return;
+    // A crash the dashboard marked is now certain: the node restarted.
+    previous.crashMarked = false;
     if (previous.crashedAt === undefined) {
       previous.crashedAt = this.nextStep();
       this.point({ node: lane.node, step: previous.crashedAt, time: atMs, kind: 'crash' });
