@@ -31,6 +31,34 @@ async function runPreset(host: Page, name: PresetName): Promise<void> {
   await expect(host.getByTestId('adversary-preset-state')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
 }
 
+/**
+ * The first decision, opened in the history while `crashedNow` is crashed in the current one:
+ * it unfolds right under the line clicked, which stays where it was on the screen (no jump), and
+ * shows every member as it was then (all up), not as it is now.
+ */
+async function firstDecisionInPlace(host: Page, crashedNow: string): Promise<void> {
+  await expect(card(host, crashedNow)).toHaveAttribute('data-liveness', 'crashed');
+  const entry = host.getByTestId('history-entry').last();
+  const pick = entry.locator('button[aria-expanded]');
+  await pick.scrollIntoViewIfNeeded();
+  const before = (await pick.boundingBox())!;
+  await pick.press('Enter');
+  await expect(pick).toHaveAttribute('aria-expanded', 'true');
+  const details = entry.getByTestId('history-details');
+  await expect(details).toBeVisible();
+  const after = (await pick.boundingBox())!;
+  const box = (await details.boundingBox())!;
+  const viewport = await host.evaluate(() => window.innerHeight);
+  expect(Math.abs(after.y - before.y)).toBeLessThanOrEqual(2);
+  expect(box.y).toBeGreaterThanOrEqual(after.y + after.height - 1);
+  expect(box.y - (after.y + after.height)).toBeLessThan(48);
+  expect(box.y).toBeLessThan(viewport);
+  await expect(details.getByTestId('history-member')).toHaveCount(5);
+  for (const member of await details.getByTestId('history-member').all()) await expect(member).toHaveAttribute('data-liveness', 'up');
+  await pick.press('Enter');
+  await expect(details).toHaveCount(0);
+}
+
 /** Everything the last rules released has been delivered: no node lists a held message. */
 async function nothingHeld(host: Page): Promise<void> {
   await expect(host.getByTestId('held-entry')).toHaveCount(0, { timeout: DECIDE_MS });
@@ -99,7 +127,7 @@ test('the teacher holds the network: FLP decided by delivery order both ways, a 
     await expect(page(3).getByTestId('decided-value')).toHaveText('red');
   });
 
-  const failures: PresetName[] = ['coordinator-crash', 'majority-split', 'tiebreak-crash', 'impatient-disagree', 'amnesia-restart', 'paxos-duel'];
+  const failures: PresetName[] = ['coordinator-crash', 'majority-split', 'tiebreak-crash', 'impatient-disagree', 'flp-crash-impatient', 'amnesia-restart', 'paxos-duel'];
   for (const name of failures) {
     await test.step(`preset ${name}: ${PRESETS[name].outcome.kind}`, async () => {
       await startDecision(c, PRESETS[name].algorithm, 'colors');
@@ -118,6 +146,8 @@ test('the teacher holds the network: FLP decided by delivery order both ways, a 
         default:
           throw new Error(`no browser check for ${name}`);
       }
+      // History: the FLP decision (#1) as it was, in place, while the coordinator is down now.
+      if (name === 'coordinator-crash') await firstDecisionInPlace(host, id(5));
     });
   }
 });
