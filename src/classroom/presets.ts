@@ -106,6 +106,33 @@ function flpFirst(value: 'red' | 'blue'): PresetStep[] {
   ];
 }
 
+/**
+ * FLP's other branch: n5 crashes while both candidates are on their way to it (held at its door,
+ * so they die with it). The four others sit at 2–2 and cannot tell a crashed n5 from a slow one.
+ */
+const FLP_CRASH: PresetStep[] = [
+  ...FLP_STAGE,
+  { do: 'await-held', at: 'n5', from: 'n1', kind: 'candidate' },
+  { do: 'await-held', at: 'n5', from: 'n2', kind: 'candidate' },
+  { do: 'say', text: 'Both candidates are on their way to n5, and n5 crashes.' },
+  { do: 'crash', node: 'n5' },
+];
+
+/**
+ * The impatient ending of FLP_CRASH: n1–n4 give up on n5 and break the 2–2 tie (blue, the
+ * smallest); n5 was only down for a while: it restarts from storage (it had stored nothing),
+ * red reaches it first, and with the red votes of n1 and n3 it decides red. Agreement is broken.
+ */
+const FLP_CRASH_IMPATIENT: PresetStep[] = [
+  ...FLP_CRASH,
+  { do: 'say', text: 'n1–n4 stop waiting for n5 and break the 2–2 tie: blue.' },
+  { do: 'await-decided', nodes: ['n1', 'n2', 'n3', 'n4'] },
+  { do: 'say', text: 'n5 was not gone for good: it restarts and red reaches it first.' },
+  { do: 'restart', node: 'n5' },
+  { do: 'deliver', at: 'n5', from: 'n1', kind: 'candidate' },
+  { do: 'rules', rules: NO_ADVERSARY },
+];
+
 /** Proposer `p` completes phase 1 at n3 and n4 (its promises handed back) and sends its accept. */
 function phase1(p: Role): PresetStep[] {
   return [
@@ -177,9 +204,27 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     algorithm: PRESET_ALGORITHMS['flp-scene'],
     runsOn: ['majority', 'tiebreak', 'impatient-tiebreak'],
     title: PRESET_TITLES['flp-scene'],
-    lesson: 'Both candidates are held on their way to n5: deliver one, or crash n5 and watch the others wait.',
+    lesson: 'Both candidates are held on their way to n5: deliver one, or crash n5 and watch the others wait (with impatient tiebreak they stop waiting and break Agreement once n5 is back).',
     steps: FLP_STAGE,
     outcome: { kind: 'staged' },
+  },
+  'flp-crash': {
+    name: 'flp-crash',
+    algorithm: PRESET_ALGORITHMS['flp-crash'],
+    runsOn: ['majority', 'tiebreak'],
+    title: PRESET_TITLES['flp-crash'],
+    lesson: 'n5 crashes with both candidates on their way: at 2–2 the others need its vote and wait forever.',
+    steps: [...FLP_CRASH, { do: 'say', text: 'n1–n4 stand at 2–2 and wait for a vote that never comes.' }, { do: 'rules', rules: NO_ADVERSARY }],
+    outcome: { kind: 'no-decision' },
+  },
+  'flp-crash-impatient': {
+    name: 'flp-crash-impatient',
+    algorithm: PRESET_ALGORITHMS['flp-crash-impatient'],
+    runsOn: ['impatient-tiebreak'],
+    title: PRESET_TITLES['flp-crash-impatient'],
+    lesson: 'The same crash with impatient tiebreak: n1–n4 stop waiting and take blue; n5 comes back, hears red first and decides red.',
+    steps: FLP_CRASH_IMPATIENT,
+    outcome: { kind: 'disagreement' },
   },
   'coordinator-crash': {
     name: 'coordinator-crash',

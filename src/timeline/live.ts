@@ -28,6 +28,21 @@ import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../m
 import { MAX_PARK_MS, MAX_PARKED_STEPS_PER_NODE, MAX_TIMELINE_STEPS } from '../limits.ts';
 import { columnIndex, type MessageFate, type Timeline, type TimelineMessage, type TimelinePoint } from './timeline.ts';
 
+/** One entry of LiveTimeline.prefix: a node's step (with its incarnation), or the mark of a crash. */
+export type PrefixEvent =
+  | {
+      readonly kind: 'step';
+      readonly step: number;
+      readonly node: NodeId;
+      readonly inc: number;
+      /** Its incarnation's place among the node's (0: the first). */
+      readonly incIndex: number;
+      readonly fact: StepFact;
+      /** Why its incarnation cannot be replayed, if it cannot. */
+      readonly gap: string | undefined;
+    }
+  | { readonly kind: 'crash'; readonly step: number; readonly node: NodeId };
+
 /** A node's state at one step of the diagram, as the replay rebuilt it. */
 export type ReplayedNode =
   /** The replayed view; `reported` is true where it was checked against the node's own report. */
@@ -62,8 +77,10 @@ interface Incarnation {
   readonly stepNumbers: number[];
   /** Views the node reported, by the index of its last step placed when the report came. */
   readonly reportedViews: Map<number, NodeView>;
-  /** The crash point's step, once a later incarnation of the node appeared. */
+  /** The crash point's step, once a later incarnation of the node appeared (or the dashboard saw it go down). */
   crashedAt: number | undefined;
+  /** The crash was the dashboard's word (markCrashed), not a restart's: a report of this incarnation takes it back. */
+  crashMarked: boolean;
   replay: NodeReplay | undefined;
 }
 
@@ -128,6 +145,8 @@ export class LiveTimeline {
       incarnation.gap = `${node} dropped ${report.droppedSteps} steps it could not report`;
     }
     incarnation.nextReport = report.n + 1;
+    // Marked crashed, and yet it reports: it was only unreachable (a frozen tab that came back).
+    if (incarnation.crashMarked && report.steps.length > 0) this.unmarkCrash(incarnation);
     if (report.seed !== undefined) incarnation.seed = report.seed;
     if (report.start !== undefined) incarnation.start = report.start;
     const last = report.steps.length - 1;
@@ -142,6 +161,37 @@ export class LiveTimeline {
     }
     this.drain(lane);
     this.releaseStale(atMs);
+    this.changes++;
+  }
+
+  /**
+   * The dashboard judges `node` crashed (its tab closed for good, or the teacher crashed it): its
+   * newest incarnation ends here, drawn as a crash, so a tab that never comes back is not shown
+   * as up forever. A restart later adds only its restart mark; a report of the same incarnation
+   * (it was only unreachable) takes the mark back. Nothing happens for a node with no step yet,
+   * one already marked, or one whose steps still wait to be placed.
+   */
+  markCrashed(node: NodeId, atMs: number): boolean {
+    const lane = this.lanes.get(node);
+    const incarnation = lane?.incarnations.at(-1);
+    if (lane === undefined || incarnation === undefined || incarnation.steps.length === 0) return false;
+    if (incarnation.crashedAt !== undefined || lane.parked.length > 0 || this.lastStep + 1 > MAX_TIMELINE_STEPS) return false;
+    incarnation.crashedAt = this.nextStep();
+    incarnation.crashMarked = true;
+    this.point({ node, step: incarnation.crashedAt, time: atMs, kind: 'crash' });
+    this.changes++;
+    return true;
+  }
+
+  private unmarkCrash(incarnation: Incarnation): void {
+    const step = incarnation.crashedAt;
+    incarnation.crashedAt = undefined;
+    incarnation.crashMarked = false;
+    const index = this.points.findIndex((p) => p.kind === 'crash' && p.node === incarnation.node && p.step === step);
+    if (index !== -1) {
+      this.points.splice(index, 1);
+      this.pointSteps.splice(index, 1);
+    }
     this.changes++;
   }
 
@@ -221,6 +271,32 @@ export class LiveTimeline {
     return this.replayed(incarnation, index, deadline);
   }
 
+  /**
+   * Every step placed up to `step`, in the diagram's order, with the incarnation it belongs to,
+   * and the crash marks: what "branch from here" re-enacts in the simulator (ui/trace-branch.ts).
+   */
+  prefix(step: number): PrefixEvent[] {
+    const events: PrefixEvent[] = [];
+    for (const lane of this.lanes.values()) {
+      for (const incarnation of lane.incarnations) {
+        for (const placed of incarnation.steps) {
+          if (placed.step > step) break;
+          events.push({ kind: 'step', step: placed.step, node: lane.node, inc: incarnation.inc, incIndex: incarnation.index, fact: placed.fact, gap: incarnation.gap });
+        }
+        if (incarnation.crashedAt !== undefined && incarnation.crashedAt <= step) events.push({ kind: 'crash', step: incarnation.crashedAt, node: lane.node });
+      }
+    }
+    return events.sort((a, b) => a.step - b.step);
+  }
+
+  /**
+   * The label (the delayed event's type) of the timer `node`'s incarnation `inc` scheduled
+   * `ordinal`-th, once its replay got that far (statesAt past the step that set it).
+   */
+  timerLabel(node: NodeId, inc: number, ordinal: number): string | undefined {
+    return this.lanes.get(node)?.byInc.get(inc)?.replay?.timerLabels[ordinal - 1];
+  }
+
   /** Where a replay disagreed with what a node reported, per node (empty when all agree so far). */
   disagreements(): Map<NodeId, string> {
     const out = new Map<NodeId, string>();
@@ -288,6 +364,7 @@ export class LiveTimeline {
       stepNumbers: [],
       reportedViews: new Map(),
       crashedAt: undefined,
+      crashMarked: false,
       replay: undefined,
     };
     lane.incarnations.push(incarnation);
@@ -379,6 +456,8 @@ export class LiveTimeline {
   private beginIncarnation(lane: Lane, incarnation: Incarnation, atMs: number): void {
     const previous = lane.incarnations[incarnation.index - 1];
     if (previous === undefined) return;
+    // A crash the dashboard marked is now certain: the node restarted.
+    previous.crashMarked = false;
     if (previous.crashedAt === undefined) {
       previous.crashedAt = this.nextStep();
       this.point({ node: lane.node, step: previous.crashedAt, time: atMs, kind: 'crash' });
@@ -417,6 +496,8 @@ class NodeReplay {
   problem: string | undefined;
   private readonly handle: NodeHandle<unknown>;
   private readonly timers: ({ readonly fire: () => void; readonly due: number } | undefined)[] = [];
+  /** Each timer's label by ordinal (what the simulator fires a timer by, for "branch from here"). */
+  readonly timerLabels: (string | undefined)[] = [];
   private effects: NodeEffect<unknown, unknown>[] = [];
   private now = 0;
 
@@ -425,8 +506,9 @@ class NodeReplay {
     input: { self: NodeId; members: readonly NodeId[]; seed: number; timing: IncarnationStart['timing']; durable: unknown },
   ) {
     const clock: Clock = {
-      setTimeout: (fire, ms) => {
+      setTimeout: (fire, ms, label) => {
         this.timers.push({ fire, due: this.now + ms });
+        this.timerLabels.push(label);
         return this.timers.length;
       },
       clearTimeout: (id) => {

@@ -31,6 +31,8 @@ export interface TraceFile {
   readonly decision: DecisionAnnouncement;
   readonly names: ReadonlyMap<PeerId, string>;
   readonly entries: readonly TraceFileEntry[];
+  /** Members the dashboard judged crashed when it saved the file (optional: older files lack it). */
+  readonly crashes: readonly { readonly node: PeerId; readonly atMs: number }[];
 }
 
 export type TraceParse = { readonly ok: true; readonly trace: TraceFile } | { readonly ok: false; readonly error: string };
@@ -77,7 +79,17 @@ export function parseTraceFile(text: string): TraceParse {
     if (report === undefined) return refuse(`${where} (from ${entry.node}) is malformed or out of bounds.`);
     entries.push({ atMs: entry.atMs, node: entry.node, report });
   }
-  return { ok: true, trace: { decision, names, entries } };
+  const crashes: { node: PeerId; atMs: number }[] = [];
+  if (raw.crashes !== undefined) {
+    if (!Array.isArray(raw.crashes) || raw.crashes.length > decision.members.length) return refuse('The trace’s "crashes" is not a short list of members.');
+    for (const crash of raw.crashes) {
+      if (!isRecord(crash) || typeof crash.node !== 'string' || !members.has(crash.node) || !isFiniteNumber(crash.atMs)) {
+        return refuse('The trace’s "crashes" names someone who is not a member, or has no time.');
+      }
+      crashes.push({ node: crash.node, atMs: crash.atMs });
+    }
+  }
+  return { ok: true, trace: { decision, names, entries, crashes } };
 }
 
 /** The diagram of an imported trace, every report applied in its order and nothing left waiting. */
@@ -85,5 +97,6 @@ export function timelineOfTrace(trace: TraceFile): LiveTimeline {
   const timeline = new LiveTimeline(trace.decision.members, getAlgorithm(trace.decision.algorithm));
   for (const entry of trace.entries) timeline.add(entry.node, entry.report, entry.atMs);
   timeline.finish();
+  for (const crash of trace.crashes) timeline.markCrashed(crash.node, crash.atMs);
   return timeline;
 }

@@ -311,8 +311,19 @@ export class ClassroomState {
     return this.#classroom.dashboard?.reports(decision);
   }
 
+  /**
+   * The decision's trace file; members the dashboard judges crashed as it is saved (tabs closed
+   * for good, nodes the teacher crashed) are listed in `crashes`, so a replay draws them down too.
+   */
   exportTrace(decision: DecisionId): object | undefined {
-    return this.#classroom.dashboard?.exportTrace(decision);
+    const trace = this.#classroom.dashboard?.exportTrace(decision);
+    const members = this.#classroom.dashboard?.decision(decision)?.announcement.members ?? [];
+    if (trace === undefined) return undefined;
+    // Times in a trace are the dashboard clock's (its reports' arrival): the crash is after the last of them.
+    const entries = (trace as { entries?: readonly { atMs: number }[] }).entries ?? [];
+    const atMs = entries.reduce((latest, e) => Math.max(latest, e.atMs), 0);
+    const crashes = members.filter((m) => this.#classroom.liveness(m) === 'crashed').map((node) => ({ node, atMs }));
+    return crashes.length === 0 ? trace : { ...trace, crashes };
   }
 
   // Commands: straight through to the classroom, which notifies us of the result.

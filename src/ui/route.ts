@@ -19,7 +19,7 @@ import { parseDisplayName } from '../rooms/names.ts';
 import { isAlgorithmName, isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
 import { MAX_URL_SEARCH_LENGTH } from '../limits.ts';
 import { DEFAULT_SOLO_SETUP, FLP_NODES, isSoloNodeCount, isSoloSeed, type SoloSetup } from './solo-setup.ts';
-import { decodeCommands, encodeCommands, type SoloCommand, type SoloScript, type SoloStart } from './solo-link.ts';
+import { decodeCommands, encodeCommands, isFlpAlgorithm, type SoloCommand, type SoloScript, type SoloStart } from './solo-link.ts';
 
 export type Route =
   | { readonly kind: 'landing'; readonly problem?: RouteProblem }
@@ -105,13 +105,13 @@ function parseSoloSetup(params: URLSearchParams): SoloSetup {
   };
 }
 
-/** The FLP scene runs 5 nodes of majority or tiebreak voting; other algorithms start fresh. */
+/** The FLP scene runs 5 nodes of majority, tiebreak or impatient tiebreak voting (majority unless the link names one). */
 function parseSoloRun(params: URLSearchParams): { start: SoloStart; commands: readonly SoloCommand[]; runProblem?: string } {
   const algorithm = params.get('algorithm');
   const preset = params.get('preset') ?? '';
   const start: SoloStart =
     params.get('scene') === 'flp'
-      ? { kind: 'flp', algorithm: algorithm === 'tiebreak' ? 'tiebreak' : 'majority' }
+      ? { kind: 'flp', algorithm: isFlpAlgorithm(algorithm) ? algorithm : 'majority' }
       : params.get('scene') === 'preset' && isPresetName(preset)
         ? { kind: 'preset', name: preset }
         : { kind: 'fresh' };

@@ -12,8 +12,18 @@ import type { SoloSetup } from './solo-setup.ts';
 /** Virtual ms one Run may cover: the page's Run buttons use 100 and 1000. */
 const MAX_RUN_MS = 60_000;
 
-/** The FLP scene's voting rules (both count the fifth node's vote as the one that breaks 2–2). */
-export type FlpAlgorithm = 'majority' | 'tiebreak';
+/**
+ * The FLP scene's voting rules: all three count the fifth node's vote as the one that breaks
+ * 2–2; they differ when n5 crashes instead (majority and tiebreak wait for it forever, impatient
+ * tiebreak stops waiting and breaks Agreement once n5 is back).
+ */
+export type FlpAlgorithm = 'majority' | 'tiebreak' | 'impatient-tiebreak';
+
+export const FLP_ALGORITHMS: readonly FlpAlgorithm[] = ['majority', 'tiebreak', 'impatient-tiebreak'];
+
+export function isFlpAlgorithm(raw: string | null): raw is FlpAlgorithm {
+  return (FLP_ALGORITHMS as readonly (string | null)[]).includes(raw);
+}
 
 export type SoloCommand =
   | { readonly do: 'propose'; readonly node: NodeId; readonly value: Value }

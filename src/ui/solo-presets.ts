@@ -42,6 +42,14 @@ export function stagePreset(name: PresetName, seed: number, trace: TraceLevel = 
   const sim = new Simulation({ algorithm: getAlgorithm(preset.algorithm), nodes: 5, seed, trace });
   let rules: AdversaryRules = NO_ADVERSARY;
   let decisionsBeforeRelease = -1;
+  /**
+   * As in a live room, what a node held at its door dies with it: after a restart only what is
+   * sent to the new incarnation waits there (the simulator would discard the old copies anyway,
+   * and a preset's next delivery must not pick one of them).
+   */
+  const forgetHeldTo = (node: Role): void => {
+    for (const held of sim.held()) if (held.to === node) sim.drop(held.id);
+  };
   const host: PresetHost = {
     setRules: (next) => {
       rules = next;
@@ -61,8 +69,15 @@ export function stagePreset(name: PresetName, seed: number, trace: TraceLevel = 
       }
     },
     propose: (node, value) => sim.propose(node, value),
-    crash: (node) => sim.crash(node),
-    restart: (node) => sim.restart(node),
+    crash: (node) => {
+      sim.crash(node);
+      forgetHeldTo(node);
+    },
+    restart: (node) => {
+      // Sent while it was down: a live tab's crashed node holds nothing either.
+      forgetHeldTo(node);
+      sim.restart(node);
+    },
     held: (at) =>
       sim
         .held()

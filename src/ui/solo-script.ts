@@ -89,8 +89,10 @@ export function apply(sim: Simulation, hold: HoldMode, command: SoloCommand, sto
       return hold;
     case 'crash':
       sim.crash(command.node);
+      forgetHeldTo(sim, command.node);
       return hold;
     case 'restart':
+      forgetHeldTo(sim, command.node);
       sim.restart(command.node);
       return hold;
     case 'step':
@@ -128,6 +130,16 @@ export function apply(sim: Simulation, hold: HoldMode, command: SoloCommand, sto
     default:
       return assertNever(command, 'solo command');
   }
+}
+
+/**
+ * What a node held at its door dies with it, as in a live room (its tab's held list goes with
+ * its node): the list then shows only messages its current incarnation can receive. Without
+ * this, a held copy sent before the crash (or while it was down) stays listed and delivering it
+ * does nothing, which in the FLP scene looks like "red first" failing after a restart.
+ */
+function forgetHeldTo(sim: Simulation, node: string): void {
+  for (const held of sim.held()) if (held.to === node) sim.drop(held.id);
 }
 
 /** The script cut at the moment `untilStep`: what "branch from here" continues from. */

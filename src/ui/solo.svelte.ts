@@ -160,6 +160,17 @@ export class Solo {
     return matches.find((m) => m.held) ?? matches[0];
   }
 
+  /** The run as a version 3 trace file's object, the dashboard's export format (its code loads on first use). */
+  async traceExport(): Promise<object> {
+    const { soloTraceExport } = await import('./solo-export.ts');
+    return soloTraceExport(this.#sim);
+  }
+
+  /** Makes `script` the run (a branch of an imported trace): replayed, then carried on by the user. */
+  load(script: SoloScript): void {
+    this.#restart(script);
+  }
+
   reset(setup: SoloSetup): void {
     this.#restart({ setup, start: { kind: 'fresh' }, commands: [] });
   }

@@ -31,6 +31,34 @@ async function runPreset(host: Page, name: PresetName): Promise<void> {
   await expect(host.getByTestId('adversary-preset-state')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
 }
 
+/**
+ * The first decision, opened in the history while `crashedNow` is crashed in the current one:
+ * it unfolds right under the line clicked, which stays where it was on the screen (no jump), and
+ * shows every member as it was then (all up), not as it is now.
+ */
+async function firstDecisionInPlace(host: Page, crashedNow: string): Promise<void> {
+  await expect(card(host, crashedNow)).toHaveAttribute('data-liveness', 'crashed');
+  const entry = host.getByTestId('history-entry').last();
+  const pick = entry.locator('button[aria-expanded]');
+  await pick.scrollIntoViewIfNeeded();
+  const before = (await pick.boundingBox())!;
+  await pick.press('Enter');
+  await expect(pick).toHaveAttribute('aria-expanded', 'true');
+  const details = entry.getByTestId('history-details');
+  await expect(details).toBeVisible();
+  const after = (await pick.boundingBox())!;
+  const box = (await details.boundingBox())!;
+  const viewport = await host.evaluate(() => window.innerHeight);
+  expect(Math.abs(after.y - before.y)).toBeLessThanOrEqual(2);
+  expect(box.y).toBeGreaterThanOrEqual(after.y + after.height - 1);
+  expect(box.y - (after.y + after.height)).toBeLessThan(48);
+  expect(box.y).toBeLessThan(viewport);
+  await expect(details.getByTestId('history-member')).toHaveCount(5);
+  for (const member of await details.getByTestId('history-member').all()) await expect(member).toHaveAttribute('data-liveness', 'up');
+  await pick.press('Enter');
+  await expect(details).toHaveCount(0);
+}
+
 /** Everything the last rules released has been delivered: no node lists a held message. */
 async function nothingHeld(host: Page): Promise<void> {
   await expect(host.getByTestId('held-entry')).toHaveCount(0, { timeout: DECIDE_MS });
@@ -72,13 +100,25 @@ test('the teacher holds the network: FLP decided by delivery order both ways, a 
     await startDecision(c, 'paxos', 'colors');
     // Tap to assign: n1–n3 into group A, n4 and n5 into group B.
     for (const role of [1, 2, 3]) await host.locator(`[data-testid="adversary-node"][data-peer="${id(role)}"] [data-testid="adversary-group"]`).press('Enter');
-    for (const role of [4, 5]) {
-      const group = host.locator(`[data-testid="adversary-node"][data-peer="${id(role)}"] [data-testid="adversary-group"]`);
+    {
+      const group = host.locator(`[data-testid="adversary-node"][data-peer="${id(4)}"] [data-testid="adversary-group"]`);
       await group.press('Enter');
       await expect(group).toHaveText(/group A/);
       await group.press('Enter');
       await expect(group).toHaveText(/group B/);
     }
+    // Drag to assign: n5's chip dropped on group B (pointer events, as a finger or a mouse does).
+    const chip = host.locator(`[data-testid="partition-chip"][data-peer="${id(5)}"]`);
+    const zoneB = host.locator('[data-testid="partition-zone"][data-zone="1"]');
+    await chip.scrollIntoViewIfNeeded();
+    const from = (await chip.boundingBox())!;
+    const to = (await zoneB.boundingBox())!;
+    await host.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await host.mouse.down();
+    await host.mouse.move(to.x + to.width - 12, to.y + to.height - 12, { steps: 5 });
+    await host.mouse.up();
+    await expect(host.locator(`[data-testid="adversary-node"][data-peer="${id(5)}"] [data-testid="adversary-group"]`)).toHaveText(/group B/);
+    await expect(zoneB.locator(`[data-testid="partition-chip"][data-peer="${id(5)}"]`)).toHaveCount(1);
     await proposeButton(page(4), 'blue').click();
     await proposeButton(page(1), 'red').click();
     for (const role of [1, 2, 3]) await expect(page(role).getByTestId('decided-value')).toHaveText('red', { timeout: DECIDE_MS });
@@ -118,6 +158,8 @@ test('the teacher holds the network: FLP decided by delivery order both ways, a 
         default:
           throw new Error(`no browser check for ${name}`);
       }
+      // History: the FLP decision (#1) as it was, in place, while the coordinator is down now.
+      if (name === 'coordinator-crash') await firstDecisionInPlace(host, id(5));
     });
   }
 });

@@ -129,6 +129,16 @@ test('paxos decides with 2 of 5 member tabs closed mid-decision; a reopened tab 
   await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'decided');
   await expect(property(c.host, 'fault-tolerance')).toHaveAttribute('data-status', 'can-terminate');
   await expect(property(c.host, 'fault-tolerance')).toContainText('2 of 5 crashed');
+  // The diagram says the same as the cards: both closed tabs end in a crash mark; scrubbed back
+  // to the start, their cards are up (they were then), and at the end crashed again.
+  const diagram = c.host.getByTestId('live-spacetime');
+  for (const id of c.ids.slice(3)) await expect(diagram.locator(`g.point.crash[data-node="${id}"]`)).toHaveCount(1);
+  await diagram.getByTestId('spacetime-scrub').focus();
+  await c.host.keyboard.press('Home');
+  for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'up');
+  await c.host.keyboard.press('End');
+  for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'crashed');
+  await c.host.getByTestId('live-now').click();
 
   // The same link opened again in a new tab: the same node, restarted from its stored state,
   // learns the outcome and shows as rejoined.

@@ -75,4 +75,28 @@ test('scrub a live decision to its start and end; export it and replay the trace
   await panel.getByTestId('trace-file').setInputFiles({ name: 'evil.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"consensus-playground-trace","version":2}') });
   await expect(panel.getByTestId('trace-problem')).toContainText('older version');
   await expect(panel.getByTestId('trace-loaded')).toBeVisible();
+
+  // Branch from an early step of the replay: solo mode plays the run up to there, every message
+  // held, and goes on as the user chooses (here, before anyone proposed: n1 proposes red).
+  await scrub(solo, panel, 'Home');
+  for (let i = 0; i < 4; i++) await solo.keyboard.press('ArrowRight');
+  await panel.getByTestId('trace-branch').click();
+  await expect(solo.getByTestId('solo-branched')).toBeVisible();
+  await expect(solo.getByTestId('solo-node')).toHaveCount(3);
+  await expect(solo.getByTestId('solo-hold')).toBeChecked();
+  expect(Number(await solo.getByTestId('solo-held-count').textContent())).toBeGreaterThan(0);
+  await solo.getByTestId('solo-hold').uncheck();
+  await solo.getByTestId('solo-deliver-all').click();
+  await solo.locator('[data-testid="solo-node"][data-node-id="n1"] [data-testid="solo-propose"][data-value="red"]').click();
+  await solo.getByTestId('solo-run-1000').click();
+  await expect(solo.getByTestId('solo-outcome')).toContainText('red');
+
+  // The solo run exports the same trace format, and the importer reads it back.
+  const [soloDownload] = await Promise.all([solo.waitForEvent('download'), solo.getByTestId('solo-export').click()]);
+  const soloPath = (await soloDownload.path()) ?? '';
+  expect((JSON.parse(await readFile(soloPath, 'utf8')) as { version: number }).version).toBe(3);
+  await panel.getByTestId('trace-file').setInputFiles(soloPath);
+  await expect(panel.getByTestId('trace-loaded')).toHaveAttribute('data-algorithm', 'paxos');
+  await expect(panel.getByTestId('trace-unavailable')).toHaveCount(0);
+  for (const node of ['n1', 'n2', 'n3']) await expect(panel.locator(`[data-testid="node-card"][data-peer-id="${node}"]`)).toHaveAttribute('data-decided', 'red');
 });

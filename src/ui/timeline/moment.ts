@@ -15,6 +15,8 @@ export interface Moment {
   readonly unavailable: ReadonlyMap<PeerId, string>;
   /** Some replays ran out of this frame's time: ask again next frame. */
   readonly pending: boolean;
+  /** Members down at this step (between a crash and its restart): their cards say crashed. */
+  readonly crashed: ReadonlySet<PeerId>;
 }
 
 export function momentOf(record: DecisionRecord, step: number, states: ReadonlyMap<PeerId, ReplayedNode>): Moment {
@@ -34,7 +36,8 @@ export function momentOf(record: DecisionRecord, step: number, states: ReadonlyM
       decidedAtMs: undefined,
     });
   }
-  return { step, record: { ...record, members }, unavailable, pending: [...states.values()].some((s) => s.kind === 'pending') };
+  const crashed = new Set([...states].flatMap(([peer, state]) => (state.kind === 'crashed' ? [peer] : [])));
+  return { step, record: { ...record, members }, unavailable, pending: [...states.values()].some((s) => s.kind === 'pending'), crashed };
 }
 
 /** A record with no live state, for a run replayed from a file: every view comes from the replay. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PRESET_NAMES, PRESETS, presetsFor, roleMap, rulesInRoom } from '../../../src/classroom/presets.ts';
 import { ALGORITHM_NAMES } from '../../../src/machines/names.ts';
 import { runPresetToOutcome } from '../../../src/ui/solo-presets.ts';
+import { snapshotOf } from '../../../src/ui/solo.ts';
 
 /** Every preset must reach its outcome on every one of these seeds: no lucky timing. */
 const SEEDS = Number(process.env.PRESET_SEEDS ?? 100);
@@ -34,6 +35,31 @@ describe('demonstration presets in the simulator', () => {
     expect([...new Set(atFifth.filter((m) => m.type === 'candidate').map((m) => m.value))].sort()).toEqual(['blue', 'red']);
     for (const n of ['n1', 'n2', 'n3', 'n4']) expect(run.sim.view(n)?.tally).toEqual({ red: 2, blue: 2 });
     expect(run.sim.decisions).toEqual([]);
+  });
+
+  it('FLP with n5 crashed while both candidates are held: tiebreak waits forever, impatient tiebreak breaks Agreement', () => {
+    for (const seed of [1, 2, 3]) {
+      const patient = runPresetToOutcome('flp-crash', seed);
+      expect(patient.reached, `seed ${seed}: ${patient.detail}`).toBe(true);
+      expect(patient.run.sim.status('n5')).toBe('down');
+      // Blocked, not slow: four nodes at 2–2 waiting on the one that crashed.
+      for (const n of ['n1', 'n2', 'n3', 'n4']) {
+        expect(patient.run.sim.view(n)?.tally).toEqual({ red: 2, blue: 2 });
+        expect(patient.run.sim.view(n)?.waitingOn).toEqual(['n5']);
+      }
+      const blocked = snapshotOf(patient.run.sim, patient.run.hold).properties;
+      expect(blocked.agreement.status).not.toBe('violated');
+      expect(blocked.termination.detail).toMatch(/blocked/);
+
+      const impatient = runPresetToOutcome('flp-crash-impatient', seed);
+      expect(impatient.reached, `seed ${seed}: ${impatient.detail}`).toBe(true);
+      const byNode = new Map(impatient.run.sim.decisions.map((d) => [d.node, d.value]));
+      expect(Object.fromEntries(byNode)).toEqual({ n1: 'blue', n2: 'blue', n3: 'blue', n4: 'blue', n5: 'red' });
+      // The classroom's checker (what solo mode and the projector show) names the violation.
+      const broken = snapshotOf(impatient.run.sim, impatient.run.hold).properties;
+      expect(broken.agreement.status).toBe('violated');
+      expect(broken.agreement.detail).toMatch(/red/);
+    }
   });
 
   it('covers every write-once algorithm with at least one failure preset', () => {

@@ -12,6 +12,7 @@ import { Prng } from '../../../src/core/prng.ts';
 import { ALGORITHMS, getAlgorithm } from '../../../src/machines/index.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
 import { LiveTimeline, ReportFeed, type ReplayedNode } from '../../../src/timeline/live.ts';
+import { parseTraceFile, timelineOfTrace } from '../../../src/timeline/trace-file.ts';
 import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
 import type { PeerId, PeerRole } from '../../../src/transport/types.ts';
 import { FakeClock } from '../classroom/fake-clock.ts';
@@ -232,5 +233,70 @@ describe('live space-time diagram', () => {
     const failed = [...fragile.statesAt(fragile.timeline.lastStep).values()].filter((s) => s.kind === 'unavailable');
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.some((s) => s.kind === 'unavailable' && /failed \(boom\)/.test(s.why))).toBe(true);
+  });
+});
+
+describe('crash marks for tabs closed for good', () => {
+  it('draws a tab the dashboard judges crashed as crashed from then on, and takes the mark back if it reports again', () => {
+    const r = new Room(['n1', 'n2', 'n3']);
+    room = r;
+    const decision = r.start('paxos');
+    r.tabs.get('n1')!.classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decided(decision, m) !== undefined), 10_000);
+    r.clock.advance(200);
+    r.crash('n3'); // closed for good: no restart ever comes
+    r.clock.advance(200);
+    const timeline = liveTimelineOf(r, decision);
+    const before = timeline.timeline.lastStep;
+    // Without the dashboard's word, nothing in the reports says n3 is gone.
+    expect(timeline.timeline.points.some((p) => p.kind === 'crash')).toBe(false);
+    expect(timeline.markCrashed('n3', 1_000)).toBe(true);
+    expect(timeline.markCrashed('n3', 1_000)).toBe(false); // once
+    const crash = timeline.timeline.points.find((p) => p.kind === 'crash');
+    expect(crash).toMatchObject({ node: 'n3', step: before + 1 });
+    expect(timeline.stateAt('n3', before + 1)).toEqual({ kind: 'crashed' });
+    expect(viewOf(timeline.stateAt('n3', before)).decided).toBe('red');
+    // The other lanes are untouched.
+    expect(timeline.stateAt('n1', before + 1).kind).toBe('view');
+
+    // A mark is the dashboard's judgement: a report of the same incarnation (a frozen tab that
+    // came back) takes it back.
+    const entries = exported(r, decision).filter((e) => e.node === 'n3');
+    const last = entries.at(-1)!;
+    const step = last.report.steps.at(-1) ?? { at: 0, cause: { kind: 'start' as const }, sent: [], persisted: false };
+    timeline.add('n3', { ...last.report, n: last.report.n + 1, full: false, steps: [{ ...step, sent: [] }] }, 2_000);
+    expect(timeline.timeline.points.some((p) => p.kind === 'crash')).toBe(false);
+    expect(timeline.stateAt('n3', timeline.timeline.lastStep).kind).not.toBe('crashed');
+  });
+
+  it('a restart after a marked crash adds only its restart mark; an export lists the crashed and its replay draws them', () => {
+    const r = new Room(['n1', 'n2', 'n3']);
+    room = r;
+    const decision = r.start('majority');
+    r.tabs.get('n1')!.classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decided(decision, m) !== undefined), 10_000);
+    r.clock.advance(200);
+    const feed = new ReportFeed(decision.members, getAlgorithm(decision.algorithm));
+    feed.catchUp(r.host.dashboard!.reports(decision.id)!);
+    const { store } = r.crash('n2');
+    r.clock.advance(200);
+    feed.catchUp(r.host.dashboard!.reports(decision.id)!);
+    expect(feed.timeline.markCrashed('n2', 500)).toBe(true);
+    r.open('n2', 'student', store);
+    r.tabs.get('n2')!.classroom.propose(decision.id, 'blue'); // its new incarnation takes a step
+    r.clock.advance(500);
+    const timeline = feed.catchUp(r.host.dashboard!.reports(decision.id)!);
+    const marks = timeline.timeline.points.filter((p) => p.node === 'n2' && (p.kind === 'crash' || p.kind === 'restart')).map((p) => p.kind);
+    expect(marks).toEqual(['crash', 'restart']);
+
+    // The trace file carries who was crashed when it was saved; the importer draws it.
+    const text = JSON.stringify({ ...(r.host.dashboard!.exportTrace(decision.id) as object), crashes: [{ node: 'n3', atMs: 9_999 }] });
+    const parsed = parseTraceFile(text);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const replayed = timelineOfTrace(parsed.trace);
+    expect(replayed.timeline.points.filter((p) => p.kind === 'crash').map((p) => p.node).sort()).toEqual(['n2', 'n3']);
+    expect(replayed.stateAt('n3', replayed.timeline.lastStep)).toEqual({ kind: 'crashed' });
+    const hostile = parseTraceFile(JSON.stringify({ ...(JSON.parse(text) as object), crashes: [{ node: 'mallory', atMs: 1 }] }));
+    expect(hostile.ok === false && hostile.error).toMatch(/not a member/);
   });
 });

@@ -17,7 +17,7 @@ function heldCandidate(snap: SoloSnapshot, value: string): number {
 }
 
 describe('the FLP scene', () => {
-  for (const algorithm of ['majority', 'tiebreak'] as const satisfies readonly FlpAlgorithm[]) {
+  for (const algorithm of ['majority', 'tiebreak', 'impatient-tiebreak'] as const satisfies readonly FlpAlgorithm[]) {
     for (const seed of SEEDS) {
       it(`${algorithm}, seed ${seed}: four nodes at 2–2, both candidates held for n5`, () => {
         const { sim, hold } = stageFlp(algorithm, seed);
@@ -54,6 +54,55 @@ describe('the FLP scene', () => {
       }
     }
   }
+});
+
+describe('the FLP scene when n5 crashes with both candidates held', () => {
+  for (const seed of SEEDS) {
+    it(`seed ${seed}: tiebreak and majority wait for n5 forever`, () => {
+      for (const algorithm of ['tiebreak', 'majority'] as const) {
+        const solo = new Solo({ algorithm: 'paxos', nodes: 3, seed });
+        solo.stageFlp(algorithm, seed);
+        solo.crash(FLP_FIFTH);
+        solo.run(1000);
+        solo.run(1000);
+        const snap = solo.snapshot;
+        for (const node of snap.nodes) expect(node.member.decidedValues, `${algorithm}, seed ${seed}, ${node.id}`).toEqual([]);
+        // Tiebreak needs every vote: the crash blocks it (majority is stuck on the split, not on n5).
+        if (algorithm === 'tiebreak') expect(snap.properties.termination.detail).toMatch(/blocked/);
+        expect(snap.properties.agreement.status).toBe('pending');
+      }
+    });
+
+    it(`seed ${seed}: impatient tiebreak stops waiting, and n5 back with red first breaks Agreement`, () => {
+      const solo = new Solo({ algorithm: 'paxos', nodes: 3, seed });
+      solo.stageFlp('impatient-tiebreak', seed);
+      solo.crash(FLP_FIFTH);
+      // What n5 held died with it: nothing is left to deliver to it.
+      expect(solo.snapshot.held.filter((h) => h.to === FLP_FIFTH)).toEqual([]);
+      solo.run(1000);
+      for (const node of solo.snapshot.nodes.slice(0, 4)) expect(node.member.decidedValues, `seed ${seed}, ${node.id}`).toEqual(['blue']);
+      expect(solo.snapshot.properties.agreement.status).toBe('ok');
+      solo.restart(FLP_FIFTH);
+      solo.run(200); // the others' retransmissions reach n5's door again
+      solo.deliver(heldCandidate(solo.snapshot, 'red'));
+      solo.deliverAllHeld();
+      solo.setHold(false);
+      solo.run(1000);
+      expect(solo.problem).toBeUndefined();
+      const snap = solo.snapshot;
+      expect(snap.nodes[4]?.member.decidedValues, `seed ${seed}`).toEqual(['red']);
+      expect(snap.properties.agreement.status).toBe('violated');
+      expect(snap.outcome).toBeUndefined();
+      // The whole run is a script: a shared link replays it to the same broken Agreement.
+      const again = new Solo(solo.script.setup, solo.script.start, solo.script.commands);
+      expect(again.snapshot.properties.agreement.status).toBe('violated');
+    });
+  }
+
+  it('a link opens the scene with impatient tiebreak', () => {
+    const route = parseRoute('?solo=1&scene=flp&algorithm=impatient-tiebreak');
+    expect(route).toMatchObject({ kind: 'solo', setup: { algorithm: 'impatient-tiebreak', nodes: 5 }, start: { kind: 'flp', algorithm: 'impatient-tiebreak' } });
+  });
 });
 
 describe('the solo snapshot', () => {
