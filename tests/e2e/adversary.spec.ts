@@ -1,9 +1,10 @@
 /**
  * The network adversary end to end: five real Chromium student tabs and the teacher's dashboard
  * over real WebRTC; the teacher holds, pauses, delivers, partitions and crashes from the
- * dashboard's adversary panel (by keyboard: every control is a button or field), and runs every
- * demonstration preset. One room for the whole spec
- * (each scene is a new decision in it); every wait is on a condition.
+ * dashboard's adversary panel (by keyboard: every control is a button or field), and runs the
+ * coordinator's demonstration preset (the others run in lessons-live.spec.ts, through the
+ * chapters). One room for the whole spec (each scene is a new decision in it); every wait is on
+ * a condition.
  */
 import type { Page } from '@playwright/test';
 import { PRESETS, type PresetName } from '../../src/classroom/presets.ts';
@@ -64,7 +65,7 @@ async function nothingHeld(host: Page): Promise<void> {
   await expect(host.getByTestId('held-entry')).toHaveCount(0, { timeout: DECIDE_MS });
 }
 
-test('the teacher holds the network: FLP decided by delivery order both ways, a partition, every preset', async ({ tabs }) => {
+test('the teacher holds the network: FLP decided by delivery order both ways, a partition, a crash, the coordinator preset and history', async ({ tabs }) => {
   test.setTimeout(180_000);
   const c = await openClass(tabs, 5);
   const { id, page } = roles(c);
@@ -139,27 +140,19 @@ test('the teacher holds the network: FLP decided by delivery order both ways, a 
     await expect(page(3).getByTestId('decided-value')).toHaveText('red');
   });
 
-  const failures: PresetName[] = ['coordinator-crash', 'majority-split', 'tiebreak-crash', 'impatient-disagree', 'amnesia-restart', 'paxos-duel'];
-  for (const name of failures) {
-    await test.step(`preset ${name}: ${PRESETS[name].outcome.kind}`, async () => {
-      await startDecision(c, PRESETS[name].algorithm, 'colors');
-      await runPreset(host, name);
-      switch (PRESETS[name].outcome.kind) {
-        case 'no-decision':
-          await nothingHeld(host);
-          await expect(host.getByTestId('undecided')).toBeVisible();
-          break;
-        case 'disagreement':
-          await expect(host.getByTestId('decided-value')).toHaveCount(2, { timeout: DECIDE_MS });
-          break;
-        case 'decided-after-duel':
-          await expect(host.getByTestId('decided-value')).toHaveCount(1, { timeout: DECIDE_MS });
-          break;
-        default:
-          throw new Error(`no browser check for ${name}`);
-      }
-      // History: the FLP decision (#1) as it was, in place, while the coordinator is down now.
-      if (name === 'coordinator-crash') await firstDecisionInPlace(host, id(5));
-    });
-  }
+  // Every other demonstration preset (majority split, tiebreak + crash, impatient tiebreak,
+  // amnesia, the duel) reaches its outcome in tests/e2e/lessons-live.spec.ts, where each
+  // chapter's "try this" runs it through this same adversary with the checker's own words:
+  // running them here again cost ~40 s of CI for weaker assertions. The coordinator's stays
+  // here because the history check needs a member crashed now.
+  await test.step('preset coordinator-crash: no decision; history shows decision #1 as it was, in place', async () => {
+    const name: PresetName = 'coordinator-crash';
+    await startDecision(c, PRESETS[name].algorithm, 'colors');
+    await runPreset(host, name);
+    expect(PRESETS[name].outcome.kind).toBe('no-decision');
+    await nothingHeld(host);
+    await expect(host.getByTestId('undecided')).toBeVisible();
+    // History: the FLP decision (#1) as it was, in place, while the coordinator is down now.
+    await firstDecisionInPlace(host, id(5));
+  });
 });
