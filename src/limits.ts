@@ -201,6 +201,19 @@ export const SOLO_TRACE_LINES = 30;
  * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
+/** Solo mode's `run` command: virtual ms one Run may cover (the page's Run buttons use 100 and 1000). */
+export const SOLO_MAX_RUN_MS = 60_000;
+
+/** Schedule files (tests/scenarios, solo's export, `npm run sim -- --schedule`): longest run, 10 virtual minutes, far past any situation we stage. */
+export const SCHEDULE_MAX_RUN_MS = 600_000;
+/** Schedule files: steps in one file. The longest staged situation has a few dozen; a solo export is at most MAX_SOLO_COMMANDS. */
+export const SCHEDULE_MAX_STEPS = 2_000;
+/** Schedule files: nodes. The same bound as solo mode's (the projector's node cards), so every solo run exports to a file that loads. */
+export const SCHEDULE_MAX_NODES = SOLO_MAX_NODES;
+/** Schedule files: entries of one node's `initial` log (the paper's Figure 7 shapes need a dozen). */
+export const SCHEDULE_MAX_INITIAL_ENTRIES = 200;
+/** Schedule files: the description, a paragraph for whoever reads the file. */
+export const SCHEDULE_MAX_DESCRIPTION_LENGTH = 1_000;
 
 /**
  * Solo mode: commands one run (and so one shared link) may hold. A lesson's run is a few dozen
@@ -623,7 +636,14 @@ export const SOLO_EXPLORE_MAX_STATES = 400_000;
 export const SOLO_COUNTEREXAMPLE_BUDGET_MS = 8_000;
 /** Longest schedule, in steps from the current state, the solo explorer follows (the FLP scene needs ~40). */
 export const SOLO_EXPLORE_MAX_DEPTH = 200;
-/** A timer's name in a solo link (`xstate.after.<delay>.<state id>`): the longest machine state id is ~40 characters. */
-export const SOLO_TIMER_LABEL_MAX = 160;
+/**
+ * A timer's name, as the explorer, a solo link (`t:n1:<name>`) and a schedule file's `timer` step
+ * spell it: XState's delayed-event id `xstate.after.<delay>.<machine>.<state path>`. The longest
+ * machine state path today is ~40 characters, so 200 leaves room for deeper machines while a
+ * pasted link or file cannot carry a paragraph in this field. One limit, because the same names
+ * travel both ways: an explorer counterexample becomes a schedule file (explore/schedule-file.ts)
+ * and steps of a solo run (followStep, then its link), so a name one accepts the other must too.
+ */
+export const MAX_TIMER_NAME_LENGTH = 200;
 /** A lesson chapter's id on the wire (`?lessons=1&chapter=…`): the longest today is 12 characters. */
 export const LESSON_CHAPTER_ID_MAX = 32;
