@@ -582,8 +582,17 @@ export const MAX_NODE_SLOWNESS_MS = 3_000;
  * again; short enough that a class is never frozen by a closed laptop.
  */
 export const TEACHER_GONE_RELEASE_MS = 5_000;
-/** Adversary: the longest wait one step of a demonstration preset makes for its condition. */
+/**
+ * Adversary: the longest wait one step of a demonstration preset makes for its condition, live
+ * (the tab's ms) and in solo mode's simulator (virtual ms): far beyond any round trip or timeout.
+ */
 export const PRESET_STEP_TIMEOUT_MS = 30_000;
+/**
+ * Solo presets: virtual time the simulator watches a preset's outcome after its last step ("never
+ * decides", "two values", "everyone decides"): fifty retransmission periods of the simulator's
+ * default timing and sixteen Paxos phase timeouts, far past any round that could still end it.
+ */
+export const PRESET_OUTCOME_WATCH_MS = 5_000;
 // --- Live space-time diagram and replayable traces (issue 8, items 5 and 6) ---
 
 /**
