@@ -201,6 +201,14 @@ export const SOLO_TRACE_LINES = 30;
  * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
+/** Solo log mode: the newest client answers listed (one screen beside the cards); the whole history stays in the cluster. */
+export const SOLO_LOG_ANSWERS_SHOWN = 12;
+/**
+ * Solo log mode's export as a schedule file: virtual time after the user's last step for what was
+ * in flight to settle (several election timeouts and client retries), so the file's run ends
+ * where the user's did.
+ */
+export const SOLO_EXPORT_SETTLE_MS = 3_000;
 /** Solo mode's `run` command: virtual ms one Run may cover (the page's Run buttons use 100 and 1000). */
 export const SOLO_MAX_RUN_MS = 60_000;
 
