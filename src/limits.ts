@@ -544,6 +544,13 @@ export const LIVE_REPORT_STATE_ROWS = 12;
 /** Answers a phone lists under its buttons: its own last commands. */
 export const LIVE_MAX_ANSWERS_SHOWN = 8;
 /**
+ * Committed entries (or applies) one dashboard report or one catch-up chunk may list. Each one is
+ * at least ~40 bytes of JSON, so a message within MAX_MESSAGE_BYTES never holds more: the parsers
+ * refuse a longer list before reading it, and the byte budgets (LIVE_REPORT_COMMIT_BYTES,
+ * LIVE_CATCHUP_BYTES) are what bound a real message.
+ */
+export const MAX_COMMITS_PER_MESSAGE = Math.floor(MAX_MESSAGE_BYTES / 40);
+/**
  * Facts (role changes and committed entries, over every member and incarnation) the projector's
  * live log checker keeps and re-checks: five phones with full logs reloading a few times each.
  * A check of 40,000 facts takes a few ms, once per change of the book; beyond it the
