@@ -551,6 +551,14 @@ export const LIVE_MAX_ANSWERS_SHOWN = 8;
  */
 export const MAX_COMMITS_PER_MESSAGE = Math.floor(MAX_MESSAGE_BYTES / 40);
 /**
+ * Books (live replicated logs) a tab remembers and a dashboard re-announces: the newest (the only
+ * one that runs) and two before it. An older one is forgotten and its stored log removed, since
+ * every book's log shares one origin's storage on a phone.
+ */
+export const LIVE_BOOK_HISTORY = 3;
+/** Live decisions a tab keeps running: the current one and two before it, so laggards still learn their outcome. */
+export const LIVE_RUNNING_DECISIONS = 3;
+/**
  * Facts (role changes and committed entries, over every member and incarnation) the projector's
  * live log checker keeps and re-checks: five phones with full logs reloading a few times each.
  * A check of 40,000 facts takes a few ms, once per change of the book; beyond it the
