@@ -589,6 +589,13 @@ export const MAX_TRACKED_FLIGHTS = 256;
 export const MAX_DRAWN_FLIGHTS = 64;
 /** Landings the picture remembers after the fact: enough for one round of a full room to land at once. */
 export const MAX_RECENT_LANDINGS = 128;
+/** A landed message stays marked at its receiver this long: long enough for a class to see it land. */
+export const LANDED_SHOWN_MS = 1_200;
+/**
+ * The shortest a drawn flight takes, whatever the dialled delay: at 0 ms a message lands within a
+ * frame or two, and a dot that jumps is not seen travelling.
+ */
+export const MIN_FLIGHT_MS = 300;
 // ---- the network adversary (issue 8) ------------------------------------------------------
 /**
  * Adversary: distinct messages one node holds for the teacher. A 5-node vote holds ~15 distinct
@@ -616,6 +623,14 @@ export const PRESET_STEP_TIMEOUT_MS = 30_000;
  * default timing and sixteen Paxos phase timeouts, far past any round that could still end it.
  */
 export const PRESET_OUTCOME_WATCH_MS = 5_000;
+/**
+ * The forced Paxos duel preset's rounds, each one proposer's accept refused because the other
+ * prepared higher: four show the pattern repeating (each side pre-empted twice) and keep the
+ * preset's steps (and its live run, one held message at a time) under a minute.
+ */
+export const PRESET_DUEL_ROUNDS = 4;
+/** The adversary panel's slowness field steps by this: a quarter second is a delay a class can see. */
+export const NODE_SLOWNESS_STEP_MS = 250;
 // --- Live space-time diagram and replayable traces (issue 8, items 5 and 6) ---
 
 /**
