@@ -466,6 +466,10 @@ export const SIM_MAX_CLIENTS = 16;
 export const SIM_MAX_COMMANDS_PER_CLIENT = 64;
 /** Worker threads one swarm may start: a few per core is already more than helps. */
 export const SIM_MAX_WORKERS = 16;
+/** Worker threads a log swarm uses when not told: the machine's cores, at most 2 (CI's budget is 2 cores). */
+export const SIM_DEFAULT_WORKERS = 2;
+/** Wall-clock budget of one history's linearizability check in a swarm or `npm run sim`; past it the answer is 'unknown'. */
+export const SIM_LIN_BUDGET_MS = 2_000;
 
 /**
  * Explorer: states one search may hold. A state costs ~200 bytes all told (its ints in the pool,
