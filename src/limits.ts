@@ -78,6 +78,14 @@ export const SIGNALING_RETRY_MAX_MS = 10_000;
  */
 export const MAX_QUEUED_PER_PEER = 256;
 
+/**
+ * Node ids in ballots on the wire (peer ids, sim names like n1): peer ids are far shorter; this
+ * bounds what a hostile peer can make an acceptor store.
+ */
+export const MAX_BALLOT_NODE_LENGTH = 64;
+/** Largest probeMany batch of the test hook: a benchmark's worth, and a bound on a runaway test. */
+export const MAX_PROBES_PER_CALL = 1_000;
+
 /** Messages a peer may send us per second before we drop the excess (a runaway or hostile tab). */
 export const MAX_INBOUND_PER_PEER_PER_SECOND = 500;
 
@@ -562,6 +570,14 @@ export const MAX_COMMITS_PER_MESSAGE = Math.floor(MAX_MESSAGE_BYTES / 40);
 export const LIVE_BOOK_HISTORY = 3;
 /** Live decisions a tab keeps running: the current one and two before it, so laggards still learn their outcome. */
 export const LIVE_RUNNING_DECISIONS = 3;
+/**
+ * A student's decision counts as stuck after this long undecided even when no rule explains why:
+ * long enough for a slowed-down Paxos round (4 delays of up to 3 s plus a backoff), short enough
+ * that a class notices before it gets bored.
+ */
+export const STUCK_AFTER_MS = 30_000;
+/** Longest query string the host page reads a decision preset from: ours are a few dozen characters; a URL is user input. */
+export const MAX_PRESET_SEARCH_LENGTH = 512;
 /**
  * Facts (role changes and committed entries, over every member and incarnation) the projector's
  * live log checker keeps and re-checks: five phones with full logs reloading a few times each.

@@ -44,13 +44,13 @@ import { majorityOf } from '../core/quorum.ts';
 import type { Ballot, Epoch, LogEntryFact, LogNodeEffect, LogNodeEvent, LogView, LogWindowEntry, NodeInput, NodeView, Timing } from '../core/types.ts';
 import { isBoundedString } from '../core/validate.ts';
 import {
+  MAX_BALLOT_NODE_LENGTH,
   MAX_CLIENT_ID_LENGTH,
   MAX_ENTRIES_PER_MESSAGE,
   MAX_LOG_WINDOW,
   RAFT_ELECTION_TIMEOUT_FACTOR,
   RAFT_HEARTBEATS_PER_TIMEOUT,
 } from '../limits.ts';
-import { MAX_BALLOT_NODE_LENGTH } from './paxos.ts';
 import { electionBaseMs } from './raft.ts';
 import type { LogAlgorithmName, LogAlgorithmSpec } from './spec.ts';
 import { listNodes, parseByType, type MessageParsers } from './wire.ts';

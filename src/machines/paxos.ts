@@ -61,7 +61,7 @@ import {
   type RoundsBy,
   type RoundVerdict,
 } from '../core/paxos.ts';
-import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../limits.ts';
+import { LIARS_TOLERATED, MAX_BALLOT_NODE_LENGTH, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../limits.ts';
 import { assertNever } from '../core/assert.ts';
 import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
 import { ballotLabel, compareBallots, majorityOf } from '../core/quorum.ts';
@@ -787,9 +787,6 @@ export function paxosProbe(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorPro
 
 // ---------------------------------------------------------------------------------------------
 // Boundary validation
-
-/** Node ids inside ballots: peer ids are far shorter; this bounds what a hostile peer can make us store. */
-export const MAX_BALLOT_NODE_LENGTH = 64;
 
 /** A round: an integer in 0..MAX_ROUND (a larger one, e.g. 2^53 − 1, is a protocol error, whoever sent it). */
 function isRound(raw: unknown): raw is number {
