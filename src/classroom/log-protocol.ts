@@ -7,7 +7,7 @@
 import { isTerm, isLogIndex, parseLogCommand } from '../core/log.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
 import type { Ballot, Epoch, LogCommand, LogRole, LogWindowEntry } from '../core/types.ts';
-import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isPeerId, isRecord } from '../core/validate.ts';
 import {
   LIVE_REPORT_STATE_ROWS,
   LIVE_REPORT_WINDOW,
@@ -18,7 +18,6 @@ import {
 } from '../limits.ts';
 import { isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
 import type { PeerId } from '../transport/types.ts';
-import { isPeerId } from './protocol.ts';
 
 /** A replicated log the class runs, as the teacher's dashboard announced it. */
 export interface BookAnnouncement {

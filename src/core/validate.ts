@@ -25,3 +25,12 @@ export function isFiniteNumber(raw: unknown): raw is number {
 export function isBoundedArray<T>(raw: unknown, maxItems: number, item: (x: unknown) => x is T): raw is T[] {
   return Array.isArray(raw) && raw.length <= maxItems && raw.every(item);
 }
+
+/**
+ * A peer id inside a room, as the transport reports it (PeerJS ids): letters, digits, `_` and
+ * `-`, 1–64 characters. Conservative, so an id is safe in a map key, a test id or a log line.
+ */
+const PEER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export function isPeerId(raw: unknown): raw is string {
+  return typeof raw === 'string' && PEER_ID.test(raw);
+}
