@@ -79,10 +79,10 @@ export const SIGNALING_RETRY_MAX_MS = 10_000;
 export const MAX_QUEUED_PER_PEER = 256;
 
 /**
- * Node ids in ballots on the wire (peer ids, sim names like n1): peer ids are far shorter; this
- * bounds what a hostile peer can make an acceptor store.
+ * A node id wherever one arrives from outside (peer ids from the transport, the node in a ballot,
+ * stored ids): peer ids are far shorter; this bounds what a hostile peer can make a node store.
  */
-export const MAX_BALLOT_NODE_LENGTH = 64;
+export const MAX_NODE_ID_LENGTH = 64;
 /** Largest probeMany batch of the test hook: a benchmark's worth, and a bound on a runaway test. */
 export const MAX_PROBES_PER_CALL = 1_000;
 
