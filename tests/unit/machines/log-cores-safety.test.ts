@@ -301,6 +301,26 @@ describe('raft: storage', () => {
   });
 });
 
+describe('raft: rules the first mutation run still found unpinned', () => {
+  it('never grants a vote to a candidate of an older term, even when it has not voted', () => {
+    const fresh = raft({ term: 3 });
+    expect(grantsVote(fresh, 'n2', requestVote(2, 5, 2))).toBe(false);
+    expect(receive(fresh, 'n2', requestVote(2, 5, 2))).toMatchObject({ persist: [], sends: [{ to: 'n2', message: { type: 'vote', term: 3, granted: false } }] });
+  });
+
+  it('commits the newest own-term entry a majority stores, even when a later own-term entry is not there yet', () => {
+    const leader = raft({ role: 'leader', term: 2, leader: 'n1', log: [e(2), c(2, 1)], matchIndex: { n1: 2, n2: 1, n3: 0 }, nextIndex: { n2: 2, n3: 1 } });
+    const step = receive(leader, 'n2', { type: 'appendReply', term: 2, success: true, matchIndex: 1, conflictIndex: 0 });
+    expect(step.core.commitIndex).toBe(1);
+    expect(step.commits.map((x) => x.index)).toEqual([1]);
+  });
+
+  it('only a candidate counts votes: a follower that hears a granted vote of its term records none', () => {
+    const follower = raft({ term: 2 });
+    expect(receive(follower, 'n2', { type: 'vote', term: 2, granted: true }).core.votes).toEqual([]);
+  });
+});
+
 // ---- Multi-Paxos -------------------------------------------------------------------------------
 
 const b = (round: number, node: string): Ballot => ({ round, node });
@@ -524,5 +544,56 @@ describe('raft: follower log edge cases', () => {
     expect(appendEntriesTo(leader, 'n3').message).toEqual({ type: 'appendEntries', term: 2, prevLogIndex: 2, prevLogTerm: 2, entries: [], leaderCommit: 0 });
     expect(appendEntriesTo({ ...leader, nextIndex: { n3: 0 } }, 'n3').message).toMatchObject({ prevLogIndex: 0, entries: [e(1), e(2)] });
     expect(appendEntriesTo({ ...leader, nextIndex: { n3: 9 } }, 'n3').message).toMatchObject({ prevLogIndex: 2, entries: [] });
+  });
+});
+
+describe('multipaxos: rules the first mutation run still found unpinned', () => {
+  it('one acceptor’s accepted, heard twice, is one vote: a 5-node group does not choose on it', () => {
+    const leader = mpLeader(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const ballot = leader.ballot as Ballot;
+    const proposed = mpSubmit(leader, { client: 'c1', seq: 1, command: {} }).core;
+    const accepted = { type: 'accepted' as const, ballot, slots: [1], commitIndex: 0, behind: false };
+    const once = mpReceive(proposed, 'n2', accepted);
+    const twice = mpReceive(once.core, 'n2', accepted);
+    expect(twice.commits).toEqual([]);
+    expect(twice.core.acks[1]).toEqual(['n1', 'n2']);
+    // Not behind: nothing to send back. Choosing writes nothing and sends nothing by itself.
+    expect(once.sends).toEqual([]);
+    const chosen = mpReceive(twice.core, 'n3', accepted);
+    expect(chosen.commits.map((x) => x.index)).toEqual([1]);
+    expect(chosen.persist).toEqual([]);
+    expect(chosen.sends).toEqual([]);
+  });
+
+  it('an accepted for another ballot of the same leader counts for nothing', () => {
+    const leader = mpLeader();
+    const ballot = leader.ballot as Ballot;
+    const proposed = mpSubmit(leader, { client: 'c1', seq: 1, command: {} }).core;
+    const old = mpReceive(proposed, 'n2', { type: 'accepted', ballot: { round: ballot.round - 1, node: 'n1' }, slots: [1], commitIndex: 0, behind: false });
+    expect(old.commits).toEqual([]);
+    expect(old.core.acks[1]).toEqual(['n1']);
+    // A follower (no ballot of its own) ignores accepted replies altogether.
+    const follower = mp('n2');
+    const ignored = mpReceive(follower, 'n1', { type: 'accepted', ballot: b(1, 'n2'), slots: [1], commitIndex: 0, behind: false });
+    expect(ignored.core.acks).toEqual({});
+    expect(ignored.core.commitKnown).toEqual({});
+    expect(ignored.sends).toEqual([]);
+  });
+
+  it('a follower told of a commit index beyond its log reports itself behind (and does not fail)', () => {
+    const follower = mp('n2', { promised: b(3, 'n1') });
+    const step = mpReceive(follower, 'n1', { type: 'accept', ballot: b(3, 'n1'), entries: [], commitIndex: 2 });
+    expect(step.commits).toEqual([]);
+    expect(step.sends).toEqual([{ to: 'n1', message: { type: 'accepted', ballot: b(3, 'n1'), slots: [], commitIndex: 0, behind: true } }]);
+  });
+
+  it('the catch-up accept to a follower that is behind writes nothing', () => {
+    const leader = mpLeader();
+    const ballot = leader.ballot as Ballot;
+    const proposed = mpSubmit(leader, { client: 'c1', seq: 1, command: {} }).core;
+    const chosen = mpReceive(proposed, 'n2', { type: 'accepted', ballot, slots: [1], commitIndex: 0, behind: false }).core;
+    const behind = mpReceive(chosen, 'n3', { type: 'accepted', ballot, slots: [], commitIndex: 0, behind: true });
+    expect(behind.persist).toEqual([]);
+    expect(behind.sends).toHaveLength(1);
   });
 });
