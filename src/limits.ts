@@ -78,6 +78,14 @@ export const SIGNALING_RETRY_MAX_MS = 10_000;
  */
 export const MAX_QUEUED_PER_PEER = 256;
 
+/**
+ * A node id wherever one arrives from outside (peer ids from the transport, the node in a ballot,
+ * stored ids): peer ids are far shorter; this bounds what a hostile peer can make a node store.
+ */
+export const MAX_NODE_ID_LENGTH = 64;
+/** Largest probeMany batch of the test hook: a benchmark's worth, and a bound on a runaway test. */
+export const MAX_PROBES_PER_CALL = 1_000;
+
 /** Messages a peer may send us per second before we drop the excess (a runaway or hostile tab). */
 export const MAX_INBOUND_PER_PEER_PER_SECOND = 500;
 
@@ -212,6 +220,27 @@ export const SOLO_TRACE_LINES = 30;
  * pile grows by dozens per virtual second; the oldest ones (the ones that matter) are listed.
  */
 export const SOLO_MAX_HELD_SHOWN = 40;
+/** Solo log mode: the newest client answers listed (one screen beside the cards); the whole history stays in the cluster. */
+export const SOLO_LOG_ANSWERS_SHOWN = 12;
+/**
+ * Solo log mode's export as a schedule file: virtual time after the user's last step for what was
+ * in flight to settle (several election timeouts and client retries), so the file's run ends
+ * where the user's did.
+ */
+export const SOLO_EXPORT_SETTLE_MS = 3_000;
+/** Solo mode's `run` command: virtual ms one Run may cover (the page's Run buttons use 100 and 1000). */
+export const SOLO_MAX_RUN_MS = 60_000;
+
+/** Schedule files (tests/scenarios, solo's export, `npm run sim -- --schedule`): longest run, 10 virtual minutes, far past any situation we stage. */
+export const SCHEDULE_MAX_RUN_MS = 600_000;
+/** Schedule files: steps in one file. The longest staged situation has a few dozen; a solo export is at most MAX_SOLO_COMMANDS. */
+export const SCHEDULE_MAX_STEPS = 2_000;
+/** Schedule files: nodes. The same bound as solo mode's (the projector's node cards), so every solo run exports to a file that loads. */
+export const SCHEDULE_MAX_NODES = SOLO_MAX_NODES;
+/** Schedule files: entries of one node's `initial` log (the paper's Figure 7 shapes need a dozen). */
+export const SCHEDULE_MAX_INITIAL_ENTRIES = 200;
+/** Schedule files: the description, a paragraph for whoever reads the file. */
+export const SCHEDULE_MAX_DESCRIPTION_LENGTH = 1_000;
 
 /**
  * Solo mode: commands one run (and so one shared link) may hold. A lesson's run is a few dozen
@@ -458,6 +487,10 @@ export const SIM_MAX_CLIENTS = 16;
 export const SIM_MAX_COMMANDS_PER_CLIENT = 64;
 /** Worker threads one swarm may start: a few per core is already more than helps. */
 export const SIM_MAX_WORKERS = 16;
+/** Worker threads a log swarm uses when not told: the machine's cores, at most 2 (CI's budget is 2 cores). */
+export const SIM_DEFAULT_WORKERS = 2;
+/** Wall-clock budget of one history's linearizability check in a swarm or `npm run sim`; past it the answer is 'unknown'. */
+export const SIM_LIN_BUDGET_MS = 2_000;
 
 /**
  * Explorer: states one search may hold. A state costs ~200 bytes all told (its ints in the pool,
@@ -536,6 +569,29 @@ export const LIVE_REPORT_STATE_ROWS = 12;
 /** Answers a phone lists under its buttons: its own last commands. */
 export const LIVE_MAX_ANSWERS_SHOWN = 8;
 /**
+ * Committed entries (or applies) one dashboard report or one catch-up chunk may list. Each one is
+ * at least ~40 bytes of JSON, so a message within MAX_MESSAGE_BYTES never holds more: the parsers
+ * refuse a longer list before reading it, and the byte budgets (LIVE_REPORT_COMMIT_BYTES,
+ * LIVE_CATCHUP_BYTES) are what bound a real message.
+ */
+export const MAX_COMMITS_PER_MESSAGE = Math.floor(MAX_MESSAGE_BYTES / 40);
+/**
+ * Books (live replicated logs) a tab remembers and a dashboard re-announces: the newest (the only
+ * one that runs) and two before it. An older one is forgotten and its stored log removed, since
+ * every book's log shares one origin's storage on a phone.
+ */
+export const LIVE_BOOK_HISTORY = 3;
+/** Live decisions a tab keeps running: the current one and two before it, so laggards still learn their outcome. */
+export const LIVE_RUNNING_DECISIONS = 3;
+/**
+ * A student's decision counts as stuck after this long undecided even when no rule explains why:
+ * long enough for a slowed-down Paxos round (4 delays of up to 3 s plus a backoff), short enough
+ * that a class notices before it gets bored.
+ */
+export const STUCK_AFTER_MS = 30_000;
+/** Longest query string the host page reads a decision preset from: ours are a few dozen characters; a URL is user input. */
+export const MAX_PRESET_SEARCH_LENGTH = 512;
+/**
  * Facts (role changes and committed entries, over every member and incarnation) the projector's
  * live log checker keeps and re-checks: five phones with full logs reloading a few times each.
  * A check of 40,000 facts takes a few ms, once per change of the book; beyond it the
@@ -566,6 +622,13 @@ export const MAX_TRACKED_FLIGHTS = 256;
 export const MAX_DRAWN_FLIGHTS = 64;
 /** Landings the picture remembers after the fact: enough for one round of a full room to land at once. */
 export const MAX_RECENT_LANDINGS = 128;
+/** A landed message stays marked at its receiver this long: long enough for a class to see it land. */
+export const LANDED_SHOWN_MS = 1_200;
+/**
+ * The shortest a drawn flight takes, whatever the dialled delay: at 0 ms a message lands within a
+ * frame or two, and a dot that jumps is not seen travelling.
+ */
+export const MIN_FLIGHT_MS = 300;
 // ---- the network adversary (issue 8) ------------------------------------------------------
 /**
  * Adversary: distinct messages one node holds for the teacher. A 5-node vote holds ~15 distinct
@@ -582,8 +645,25 @@ export const MAX_NODE_SLOWNESS_MS = 3_000;
  * again; short enough that a class is never frozen by a closed laptop.
  */
 export const TEACHER_GONE_RELEASE_MS = 5_000;
-/** Adversary: the longest wait one step of a demonstration preset makes for its condition. */
+/**
+ * Adversary: the longest wait one step of a demonstration preset makes for its condition, live
+ * (the tab's ms) and in solo mode's simulator (virtual ms): far beyond any round trip or timeout.
+ */
 export const PRESET_STEP_TIMEOUT_MS = 30_000;
+/**
+ * Solo presets: virtual time the simulator watches a preset's outcome after its last step ("never
+ * decides", "two values", "everyone decides"): fifty retransmission periods of the simulator's
+ * default timing and sixteen Paxos phase timeouts, far past any round that could still end it.
+ */
+export const PRESET_OUTCOME_WATCH_MS = 5_000;
+/**
+ * The forced Paxos duel preset's rounds, each one proposer's accept refused because the other
+ * prepared higher: four show the pattern repeating (each side pre-empted twice) and keep the
+ * preset's steps (and its live run, one held message at a time) under a minute.
+ */
+export const PRESET_DUEL_ROUNDS = 4;
+/** The adversary panel's slowness field steps by this: a quarter second is a delay a class can see. */
+export const NODE_SLOWNESS_STEP_MS = 250;
 // --- Live space-time diagram and replayable traces (issue 8, items 5 and 6) ---
 
 /**
@@ -636,8 +716,15 @@ export const SOLO_EXPLORE_MAX_STATES = 400_000;
 export const SOLO_COUNTEREXAMPLE_BUDGET_MS = 8_000;
 /** Longest schedule, in steps from the current state, the solo explorer follows (the FLP scene needs ~40). */
 export const SOLO_EXPLORE_MAX_DEPTH = 200;
-/** A timer's name in a solo link (`xstate.after.<delay>.<state id>`): the longest machine state id is ~40 characters. */
-export const SOLO_TIMER_LABEL_MAX = 160;
+/**
+ * A timer's name, as the explorer, a solo link (`t:n1:<name>`) and a schedule file's `timer` step
+ * spell it: XState's delayed-event id `xstate.after.<delay>.<machine>.<state path>`. The longest
+ * machine state path today is ~40 characters, so 200 leaves room for deeper machines while a
+ * pasted link or file cannot carry a paragraph in this field. One limit, because the same names
+ * travel both ways: an explorer counterexample becomes a schedule file (explore/schedule-file.ts)
+ * and steps of a solo run (followStep, then its link), so a name one accepts the other must too.
+ */
+export const MAX_TIMER_NAME_LENGTH = 200;
 /** A lesson chapter's id on the wire (`?lessons=1&chapter=…`): the longest today is 12 characters. */
 export const LESSON_CHAPTER_ID_MAX = 32;
 

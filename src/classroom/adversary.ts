@@ -9,7 +9,7 @@
  * in the presets' runner (presets.ts), so a demonstration means the same thing live and solo.
  */
 import type { Value } from '../core/types.ts';
-import { isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import { isBoundedArray, isNonNegativeInteger, isPeerId, isRecord } from '../core/validate.ts';
 import { MAX_HELD_PER_NODE, MAX_NODE_SLOWNESS_MS, MAX_PEERS_PER_ROOM } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import { summarizeMessage } from './summary.ts';
@@ -114,15 +114,13 @@ export function healed(rules: AdversaryRules): AdversaryRules {
 
 // ---- validation at the boundary ------------------------------------------------------------
 
-const PEER_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const isPeer = (raw: unknown): raw is PeerId => typeof raw === 'string' && PEER_ID.test(raw);
-const isCut = (raw: unknown): raw is Cut => isRecord(raw) && isPeer(raw.from) && isPeer(raw.to) && raw.from !== raw.to;
-const isGroup = (raw: unknown): raw is PeerId[] => isBoundedArray(raw, MAX_PEERS_PER_ROOM, isPeer);
+const isCut = (raw: unknown): raw is Cut => isRecord(raw) && isPeerId(raw.from) && isPeerId(raw.to) && raw.from !== raw.to;
+const isGroup = (raw: unknown): raw is PeerId[] => isBoundedArray(raw, MAX_PEERS_PER_ROOM, isPeerId);
 
 /** The rules a teacher's message carries, or undefined when anything is malformed or out of bounds. */
 export function parseRules(raw: unknown): AdversaryRules | undefined {
   if (!isRecord(raw) || typeof raw.paused !== 'boolean') return undefined;
-  if (!isBoundedArray(raw.holdTo, MAX_PEERS_PER_ROOM, isPeer)) return undefined;
+  if (!isBoundedArray(raw.holdTo, MAX_PEERS_PER_ROOM, isPeerId)) return undefined;
   if (!isBoundedArray(raw.groups, MAX_PEERS_PER_ROOM, isGroup)) return undefined;
   if (new Set(raw.groups.flat()).size !== raw.groups.flat().length) return undefined; // a node in two groups
   if (!isBoundedArray(raw.cuts, MAX_PEERS_PER_ROOM * MAX_PEERS_PER_ROOM, isCut)) return undefined;
@@ -130,7 +128,7 @@ export function parseRules(raw: unknown): AdversaryRules | undefined {
   const slow = Object.entries(raw.slowMs);
   if (slow.length > MAX_PEERS_PER_ROOM) return undefined;
   const isSlow = (ms: unknown) => isNonNegativeInteger(ms) && ms <= MAX_NODE_SLOWNESS_MS;
-  if (!slow.every(([node, ms]) => isPeer(node) && isSlow(ms))) return undefined;
+  if (!slow.every(([node, ms]) => isPeerId(node) && isSlow(ms))) return undefined;
   return {
     paused: raw.paused,
     holdTo: [...raw.holdTo],

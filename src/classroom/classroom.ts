@@ -21,10 +21,13 @@ import {
   REPORT_FRAME_FALLBACK_MS,
   TEACHER_GONE_RELEASE_MS,
   LIVE_RETRANSMIT_MS_PER_MEMBER,
+  LIVE_BOOK_HISTORY,
+  LIVE_CATCHUP_BYTES,
+  LIVE_ELECTION_TIMEOUT_MS,
+  LIVE_RUNNING_DECISIONS,
 } from '../limits.ts';
 import { LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName, type LogAlgorithmSpec } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
-import { LIVE_CATCHUP_BYTES, LIVE_ELECTION_TIMEOUT_MS } from '../limits.ts';
 import { LogLearner } from './log-learner.ts';
 import { BookDashboard } from './log-dashboard.ts';
 import { parseBookAnnouncement, type BookAnnouncement } from './log-protocol.ts';
@@ -84,8 +87,6 @@ export type MyPart =
   /** `known`: this tab still knows its node's outcome (`decided`, undefined while undecided). */
   | { readonly member: true; readonly known: boolean; readonly decided: Value | undefined };
 
-/** Live nodes kept running: the current decision and a few before it, so laggards still learn. */
-const RUNNING_DECISIONS = 3;
 const HOST_HISTORY_KEY = 'host:decisions';
 const SETTINGS_KEY = 'settings';
 /** The teacher's adversary rules, kept by the host tab so a reload of the dashboard keeps the hold. */
@@ -117,8 +118,6 @@ export function liveLogTiming(messageDelayMs: number): Timing {
 }
 
 const HOST_BOOKS_KEY = 'host:books';
-/** Books a tab remembers (and a dashboard re-announces); only the newest one runs. */
-const BOOK_HISTORY = 3;
 
 export class Classroom {
   readonly dashboard: DashboardModel | undefined;
@@ -452,7 +451,7 @@ export class Classroom {
         if (book !== undefined) return book.members.includes(from) ? undefined : this.refuse(from, 'not-a-member');
         const node = this.nodes.get(message.decision);
         if (node !== undefined) return node.receive(from, message.message, message.id);
-        // A decision we are a member of but no longer run (only the newest RUNNING_DECISIONS
+        // A decision we are a member of but no longer run (only the newest LIVE_RUNNING_DECISIONS
         // keep a node): a fellow member that is still on it is late, not hostile. Dropping it
         // quietly keeps an honest student off the projector's flagged list.
         if (this.isMemberOfKnown(message.decision, from)) return;
@@ -573,7 +572,7 @@ export class Classroom {
         return;
       case 'restart':
         if (!this.crashedByTeacher.delete(decision)) return;
-        if (this.decisions().slice(0, RUNNING_DECISIONS).some((d) => d.id === decision)) this.startNode(announced);
+        if (this.decisions().slice(0, LIVE_RUNNING_DECISIONS).some((d) => d.id === decision)) this.startNode(announced);
         this.markHeld(decision);
         this.changed();
         return;
@@ -663,7 +662,7 @@ export class Classroom {
 
   /**
    * Members: my part in a decision: not a member, or what my node decided (undefined while
-   * undecided), whether its node still runs or was stopped as older than RUNNING_DECISIONS.
+   * undecided), whether its node still runs or was stopped as older than LIVE_RUNNING_DECISIONS.
    */
   myPart(decision: DecisionId): MyPart {
     const announcement = this.announcements.get(decision);
@@ -774,14 +773,14 @@ export class Classroom {
       this.announcements.set(stored.decision.id, stored.decision);
     }
     this.forgetBeyondHistory();
-    for (const decision of this.decisions().slice(0, RUNNING_DECISIONS)) this.startNode(decision);
+    for (const decision of this.decisions().slice(0, LIVE_RUNNING_DECISIONS)) this.startNode(decision);
   }
 
   /**
    * Keeps the newest MAX_DECISION_HISTORY decisions, in memory and in a member's storage: every
    * announcement a host sends adds a stored node, so without this a long lesson (or a hostile
    * "host" announcing decision after decision) would fill the tab's storage until persisting
-   * fails. A decision this old never runs again (only the newest RUNNING_DECISIONS do).
+   * fails. A decision this old never runs again (only the newest LIVE_RUNNING_DECISIONS do).
    */
   private forgetBeyondHistory(): void {
     for (const old of this.decisions().slice(MAX_DECISION_HISTORY)) {
@@ -803,7 +802,7 @@ export class Classroom {
   }
 
   private stopOldNodes(): void {
-    const running = new Set(this.decisions().slice(0, RUNNING_DECISIONS).map((d) => d.id));
+    const running = new Set(this.decisions().slice(0, LIVE_RUNNING_DECISIONS).map((d) => d.id));
     for (const [id, node] of this.nodes) {
       if (running.has(id)) continue;
       this.finished.set(id, node.view().decided);
@@ -829,7 +828,7 @@ export class Classroom {
     transport.send(peer, { type: 'adversary', rules: this.rules });
     // A phone that joins (or reloads) mid-lesson is on the chapter at once.
     if (this.lessonChapter !== undefined) transport.send(peer, { type: 'lesson', chapter: this.lessonChapter });
-    for (const decision of this.decisions().slice(0, RUNNING_DECISIONS).reverse()) {
+    for (const decision of this.decisions().slice(0, LIVE_RUNNING_DECISIONS).reverse()) {
       transport.send(peer, { type: 'decision', decision });
       const verdict = this.verdicts.get(decision.id);
       if (verdict !== undefined && decision.members.includes(peer)) transport.send(peer, { type: 'verdict', decision: decision.id, verdict });
@@ -853,7 +852,7 @@ export class Classroom {
   private learnBook(book: BookAnnouncement): void {
     if (this.bookAnnouncements.has(book.id)) return;
     this.bookAnnouncements.set(book.id, book);
-    for (const old of this.books().slice(BOOK_HISTORY)) {
+    for (const old of this.books().slice(LIVE_BOOK_HISTORY)) {
       this.bookAnnouncements.delete(old.id);
       this.bookDashboard?.forget(old.id);
       if (!this.dashboard) new LogStore(this.options.store, old.id).removeAll();

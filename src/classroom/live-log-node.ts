@@ -30,11 +30,13 @@ import {
   LIVE_REPORT_WINDOW,
   LIVE_CATCHUP_MIN_INTERVAL_MS,
   MAX_CLIENT_SEQ,
+  MAX_COMMITS_PER_MESSAGE,
   MAX_PEERS_PER_ROOM,
+  MAX_VALUE_LENGTH,
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
-import { MAX_CATCHUP_ENTRIES, type BookAnnouncement, type LogReport, type ReportedApply, type ReportedCommit } from './log-protocol.ts';
+import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
 import type { MessageId, NodeReport, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
@@ -287,7 +289,7 @@ export class LiveLogNode {
     this.lastCatchUp.set(peer, now);
     const out: ReportedCommit[] = [];
     let bytes = 0;
-    for (let i = from - 1; i >= 0 && i < this.committed.length && out.length < MAX_CATCHUP_ENTRIES; i++) {
+    for (let i = from - 1; i >= 0 && i < this.committed.length && out.length < MAX_COMMITS_PER_MESSAGE; i++) {
       const commit = this.committed[i] as ReportedCommit;
       const size = JSON.stringify(commit).length + 1;
       if (out.length > 0 && bytes + size > maxBytes) break;
@@ -313,7 +315,7 @@ export class LiveLogNode {
     const outstanding = this.client.outstanding;
     if (outstanding === undefined || this.stopped) return;
     if (!this.mine.some((m) => m.seq === outstanding.seq)) this.noteMine({ seq: outstanding.seq, text: this.describe(outstanding.command) });
-    this.reports.beginStep({ kind: 'propose', value: this.describe(outstanding.command).slice(0, 40) });
+    this.reports.beginStep({ kind: 'propose', value: this.describe(outstanding.command).slice(0, MAX_VALUE_LENGTH) });
     this.handle.send({ type: 'submit', client: this.client.client, seq: outstanding.seq, command: outstanding.command });
     this.reports.endStep();
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);

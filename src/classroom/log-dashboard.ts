@@ -12,8 +12,8 @@
  * A member's commits restart at index 1 in each incarnation (and when the dashboard asked for a
  * full report): each such run is its own stream, numbered here, as the checker expects.
  */
-import { commandKey } from '../core/log.ts';
-import type { CommittedEntry, LogRole, Epoch } from '../core/types.ts';
+import { commandKey, epochKey } from '../core/log.ts';
+import type { CommittedEntry, LogRole } from '../core/types.ts';
 import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
 import type { ApplyRecord, checkLogRun, LogProperty, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
@@ -75,10 +75,6 @@ function toCommitted(commit: ReportedCommit): CommittedEntry {
   return commit.epoch.kind === 'term'
     ? { index: commit.index, term: commit.epoch.term, command: commit.command }
     : { index: commit.index, ballot: commit.epoch.ballot, command: commit.command };
-}
-
-function epochKey(epoch: Epoch): string {
-  return epoch.kind === 'term' ? `t${epoch.term}` : `b${epoch.ballot.round}.${epoch.ballot.node}`;
 }
 
 export class BookDashboard {

@@ -7,18 +7,17 @@
 import { isTerm, isLogIndex, parseLogCommand } from '../core/log.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
 import type { Ballot, Epoch, LogCommand, LogRole, LogWindowEntry } from '../core/types.ts';
-import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isPeerId, isRecord } from '../core/validate.ts';
 import {
   LIVE_REPORT_STATE_ROWS,
   LIVE_REPORT_WINDOW,
-  MAX_MESSAGE_BYTES,
+  MAX_COMMITS_PER_MESSAGE,
   MAX_PEERS_PER_ROOM,
   MAX_REPORT_TEXT_LENGTH,
   MAX_ROUND,
 } from '../limits.ts';
 import { isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
 import type { PeerId } from '../transport/types.ts';
-import { isPeerId } from './protocol.ts';
 
 /** A replicated log the class runs, as the teacher's dashboard announced it. */
 export interface BookAnnouncement {
@@ -110,9 +109,6 @@ export interface LogReport {
   readonly rows: readonly StateRow[];
 }
 
-/** Most commits one report may carry: MAX_MESSAGE_BYTES holds fewer than this many entries. */
-const MAX_COMMITS_PER_REPORT = Math.floor(MAX_MESSAGE_BYTES / 40);
-
 function isText(raw: unknown): raw is string {
   return typeof raw === 'string' && raw.length <= MAX_REPORT_TEXT_LENGTH;
 }
@@ -178,12 +174,9 @@ function parseList<T>(raw: unknown, max: number, parse: (x: unknown) => T | unde
   return out;
 }
 
-/** Most entries one catch-up chunk may carry (its bytes are bounded by the transport too). */
-export const MAX_CATCHUP_ENTRIES = MAX_COMMITS_PER_REPORT;
-
 /** A chunk of committed entries a member sends a learner: contiguous, from `first`. */
 export function parseCatchUp(raw: unknown): readonly ReportedCommit[] | undefined {
-  const entries = parseList(raw, MAX_CATCHUP_ENTRIES, parseCommit);
+  const entries = parseList(raw, MAX_COMMITS_PER_MESSAGE, parseCommit);
   if (entries === undefined) return undefined;
   return entries.every((c, i) => i === 0 || c.index === (entries[i - 1] as ReportedCommit).index + 1) ? entries : undefined;
 }
@@ -200,8 +193,8 @@ export function parseLogReport(raw: unknown): LogReport | undefined {
   if (raw.electionInMs !== undefined && !isNonNegativeInteger(raw.electionInMs)) return undefined;
   if (!isText(raw.stateDigest) || !isNonNegativeInteger(raw.stateSize)) return undefined;
   const window = parseList(raw.window, LIVE_REPORT_WINDOW, parseWindowEntry);
-  const commits = parseList(raw.commits, MAX_COMMITS_PER_REPORT, parseCommit);
-  const applies = parseList(raw.applies, MAX_COMMITS_PER_REPORT, parseApply);
+  const commits = parseList(raw.commits, MAX_COMMITS_PER_MESSAGE, parseCommit);
+  const applies = parseList(raw.applies, MAX_COMMITS_PER_MESSAGE, parseApply);
   const rows = parseList(raw.rows, LIVE_REPORT_STATE_ROWS, parseRow);
   if (window === undefined || commits === undefined || applies === undefined || rows === undefined) return undefined;
   // Commits are contiguous: anything else is not what an honest node sends.

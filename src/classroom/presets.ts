@@ -15,6 +15,7 @@
  * dashboard's driver waits for the reports.
  */
 import type { Value } from '../core/types.ts';
+import { PRESET_DUEL_ROUNDS } from '../limits.ts';
 import type { AlgorithmName } from '../machines/names.ts';
 import { NO_ADVERSARY, type AdversaryRules } from './adversary.ts';
 import { PRESET_ALGORITHMS, PRESET_NODES, PRESET_TITLES, type PresetName } from './preset-names.ts';
@@ -152,9 +153,6 @@ function preempted(p: Role): PresetStep[] {
   ];
 }
 
-/** Rounds of the forced duel: each is one proposer's accept refused because the other prepared higher. */
-const DUEL_ROUNDS = 4;
-
 /**
  * A Paxos duel, forced: every message is held (holdTo all), so nobody accepts what the adversary
  * does not hand over. n1 completes phase 1; n2 completes phase 1 higher; n1's accept is refused
@@ -169,7 +167,7 @@ function duel(): PresetStep[] {
     { do: 'propose', node: 'n2', value: 'blue' },
     ...phase1('n1'),
   ];
-  for (let round = 0; round < DUEL_ROUNDS; round++) {
+  for (let round = 0; round < PRESET_DUEL_ROUNDS; round++) {
     const [loser, winner]: [Role, Role] = round % 2 === 0 ? ['n1', 'n2'] : ['n2', 'n1'];
     steps.push(...phase1(winner), ...preempted(loser));
   }

@@ -76,6 +76,11 @@ export function compareEpochs(a: Epoch, b: Epoch): number {
   throw new Error(`cannot compare a ${a.kind} with a ${b.kind}`);
 }
 
+/** A compact string equal exactly for equal epochs (`t3`, `b2.n1`): a key for maps and sets of epochs. */
+export function epochKey(epoch: Epoch): string {
+  return epoch.kind === 'term' ? `t${epoch.term}` : `b${epoch.ballot.round}.${epoch.ballot.node}`;
+}
+
 export function epochLabel(epoch: Epoch): string {
   return epoch.kind === 'term' ? `term ${epoch.term}` : `ballot ${epoch.ballot.round}.${epoch.ballot.node}`;
 }

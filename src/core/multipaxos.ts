@@ -26,6 +26,7 @@
 import { assertNever } from './assert.ts';
 import { MAX_ENTRIES_PER_MESSAGE, MAX_PENDING_SUBMITS, MAX_ROUND } from '../limits.ts';
 import { chunkCount, commandKey, NOOP, parseLogCommand } from './log.ts';
+import { sameBallot } from './paxos.ts';
 import { compareBallots, majorityOf } from './quorum.ts';
 import type { Ballot, CommittedEntry, LogCommand, LogDurable, NodeId, PersistOp } from './types.ts';
 import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
@@ -224,10 +225,6 @@ export function lastSlot(core: MpCore): number {
 
 function others(core: MpCore): NodeId[] {
   return core.members.filter((m) => m !== core.self);
-}
-
-function sameBallot(a: Ballot | undefined, b: Ballot | undefined): boolean {
-  return a !== undefined && b !== undefined && compareBallots(a, b) === 0;
 }
 
 /** a > b, with undefined below every ballot. */

@@ -2,6 +2,8 @@
  * Small guards for validating untrusted input at a boundary (wire messages, URL parameters,
  * stored state). They never throw: a parser returns undefined for anything it does not accept.
  */
+import { MAX_NODE_ID_LENGTH } from '../limits.ts';
+
 export type UnknownRecord = Readonly<Record<string, unknown>>;
 
 export function isRecord(raw: unknown): raw is UnknownRecord {
@@ -24,4 +26,14 @@ export function isFiniteNumber(raw: unknown): raw is number {
 /** An array of at most maxItems elements, each accepted by `item`. */
 export function isBoundedArray<T>(raw: unknown, maxItems: number, item: (x: unknown) => x is T): raw is T[] {
   return Array.isArray(raw) && raw.length <= maxItems && raw.every(item);
+}
+
+/**
+ * A peer id inside a room, as the transport reports it (PeerJS ids): letters, digits, `_` and
+ * `-`, at most MAX_NODE_ID_LENGTH characters. Conservative, so an id is safe in a map key, a
+ * test id or a log line.
+ */
+const PEER_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_NODE_ID_LENGTH}}$`);
+export function isPeerId(raw: unknown): raw is string {
+  return typeof raw === 'string' && PEER_ID.test(raw);
 }

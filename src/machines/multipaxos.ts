@@ -47,10 +47,10 @@ import {
   MAX_CLIENT_ID_LENGTH,
   MAX_ENTRIES_PER_MESSAGE,
   MAX_LOG_WINDOW,
+  MAX_NODE_ID_LENGTH,
   RAFT_ELECTION_TIMEOUT_FACTOR,
   RAFT_HEARTBEATS_PER_TIMEOUT,
 } from '../limits.ts';
-import { MAX_BALLOT_NODE_LENGTH } from './paxos.ts';
 import { electionBaseMs } from './raft.ts';
 import type { LogAlgorithmName, LogAlgorithmSpec } from './spec.ts';
 import { listNodes, parseByType, type MessageParsers } from './wire.ts';
@@ -139,7 +139,7 @@ export function createMultiPaxosMachine(options: MultiPaxosOptions) {
   }).createMachine({
     id: 'multipaxos',
     context: ({ input }) => ({
-      core: initialMpCore(input.self, input.members, input.durable, options, MAX_BALLOT_NODE_LENGTH),
+      core: initialMpCore(input.self, input.members, input.durable, options, MAX_NODE_ID_LENGTH),
       timing: input.timing,
       prng: seedPrng(input.seed),
       leaderDelayMs: electionBaseMs(input.timing),
@@ -286,7 +286,7 @@ export function multiPaxosView(snapshot: SnapshotFrom<AnyStateMachine>): NodeVie
 // ---- boundary validation ------------------------------------------------------------------------
 
 function ballot(raw: unknown): Ballot | undefined {
-  return parseBallot(raw, MAX_BALLOT_NODE_LENGTH);
+  return parseBallot(raw, MAX_NODE_ID_LENGTH);
 }
 
 function isSlot(raw: unknown): raw is number {

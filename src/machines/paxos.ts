@@ -61,7 +61,7 @@ import {
   type RoundsBy,
   type RoundVerdict,
 } from '../core/paxos.ts';
-import { LIARS_TOLERATED, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../limits.ts';
+import { LIARS_TOLERATED, MAX_NODE_ID_LENGTH, MAX_ROUND, MAX_ROUND_FLAG_STEP, MAX_ROUND_STEP } from '../limits.ts';
 import { assertNever } from '../core/assert.ts';
 import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
 import { ballotLabel, compareBallots, majorityOf } from '../core/quorum.ts';
@@ -788,9 +788,6 @@ export function paxosProbe(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorPro
 // ---------------------------------------------------------------------------------------------
 // Boundary validation
 
-/** Node ids inside ballots: peer ids are far shorter; this bounds what a hostile peer can make us store. */
-export const MAX_BALLOT_NODE_LENGTH = 64;
-
 /** A round: an integer in 0..MAX_ROUND (a larger one, e.g. 2^53 − 1, is a protocol error, whoever sent it). */
 function isRound(raw: unknown): raw is number {
   return isNonNegativeInteger(raw) && raw <= MAX_ROUND;
@@ -798,7 +795,7 @@ function isRound(raw: unknown): raw is number {
 
 /** A fresh ballot (round: 0..MAX_ROUND; node: 1–64 characters), or undefined. */
 function parseBallot(raw: unknown): Ballot | undefined {
-  if (!isRecord(raw) || !isRound(raw.round) || !isBoundedString(raw.node, MAX_BALLOT_NODE_LENGTH)) {
+  if (!isRecord(raw) || !isRound(raw.round) || !isBoundedString(raw.node, MAX_NODE_ID_LENGTH)) {
     return undefined;
   }
   return { round: raw.round, node: raw.node };

@@ -146,6 +146,9 @@ export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent
     clearTimeout: (id) => clock.clearTimeout(id),
   };
   const actor = createActor(spec.machine, { input, clock: stepClock });
+  // `_scheduledEvents` is XState's private field: no public API names a pending delayed event, and
+  // the explorer, schedule files and solo links name timers by it. An upgrade that renames it or
+  // records after setTimeout fails tests/unit/machines/xstate-scheduled-events.test.ts.
   function newestScheduled(): string | undefined {
     const scheduled = Object.values(actor.system.getSnapshot()._scheduledEvents);
     return scheduled[scheduled.length - 1]?.event.type;

@@ -10,15 +10,17 @@
  * addresses (the LAN on a teacher's laptop; a veth pair inside the tests' own namespace, see
  * netns.ts).
  *
- * Two more browser behaviours. The WebSocket's unheard 'error' (below). And an unhandled promise rejection. A tab logs it and runs on; Node
- * ends the process. PeerJS 1.5.5 has one on a path a big room takes all the time: an ICE
- * candidate that arrives after its connection was closed (a dial given up and re-dialled, see
- * DIAL_TIMEOUT_MS) fails `addIceCandidate`, and the error handler then reads the closed
- * connection's `provider`, which is null (negotiator.ts handleCandidate), inside an async message
- * handler nobody awaits. Measured: in a 40-node room on a loaded machine (6 robots a process), 3 of 6 worker
- * processes died of it within two minutes, each taking its robots out of the room, so the mesh
- * never formed. Exactly that rejection is logged and dropped here, as a tab would; any other
- * still ends the process.
+ * Two more browser behaviours it copies, because Node differs and a robot would die of them:
+ *  - a WebSocket 'error' nobody listens to (BrowserLikeWebSocket, below);
+ *  - an unhandled promise rejection: a tab logs it and runs on; Node ends the process. PeerJS
+ *    1.5.5 has one on a path a big room takes all the time: an ICE candidate that arrives after
+ *    its connection was closed (a dial given up and re-dialled, see DIAL_TIMEOUT_MS) fails
+ *    `addIceCandidate`, and the error handler then reads the closed connection's `provider`,
+ *    which is null (negotiator.ts handleCandidate), inside an async message handler nobody
+ *    awaits. Measured: in a 40-node room on a loaded machine (6 robots a process), 3 of 6 worker
+ *    processes died of it within two minutes, each taking its robots out of the room, so the
+ *    mesh never formed. Exactly that rejection is logged and dropped here, as a tab would; any
+ *    other still ends the process.
  */
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';

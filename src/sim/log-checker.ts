@@ -22,7 +22,7 @@
  * checks that need roles and whole logs (election safety, leader completeness, log matching).
  */
 import { assertNever } from '../core/assert.ts';
-import { commandKey, compareEpochs, epochLabel, sameCommand } from '../core/log.ts';
+import { commandKey, compareEpochs, epochKey, epochLabel, sameCommand } from '../core/log.ts';
 import type { Epoch, LogCommand, LogEntryFact, NodeId } from '../core/types.ts';
 import { CommitJudge, decisionCommand, type ApplyRecord, type Finding, type JudgedCommit } from './commit-judge.ts';
 import { formatTime, type TraceEntry } from './trace.ts';
@@ -93,10 +93,6 @@ export function commitsOf(trace: readonly TraceEntry[]): CommitFact[] {
 
 function describe(command: LogCommand): string {
   return command.kind === 'noop' ? 'a no-op' : `${commandKey(command)} ${JSON.stringify(command.command)}`;
-}
-
-function epochKey(epoch: Epoch): string {
-  return epoch.kind === 'term' ? `t${epoch.term}` : `b${epoch.ballot.round}.${epoch.ballot.node}`;
 }
 
 export function checkLogRun(run: LogRunRecord): LogViolation[] {

@@ -11,13 +11,13 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { isStateMachineName } from '../core/state-machines.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
-import { MAX_PEERS_PER_ROOM, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT, SIM_MAX_WORKERS } from '../limits.ts';
+import { MAX_PEERS_PER_ROOM, SIM_LIN_BUDGET_MS, SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT, SIM_MAX_WORKERS } from '../limits.ts';
 import { getLogAlgorithm } from '../machines/log-index.ts';
 import { isLogAlgorithmName, LOG_ALGORITHM_NAMES } from '../machines/spec.ts';
 import { LOG_PROPERTIES, logPropertyTitle } from './log-checker.ts';
 import type { LogCluster } from './log-cluster.ts';
 import { runLogSeed, runLogSwarm, type LogSwarmConfig, type LogSwarmSummary } from './log-swarm.ts';
-import { defaultWorkers, LIN_BUDGET_MS, runLogSwarmParallel } from './log-swarm-workers.ts';
+import { defaultWorkers, runLogSwarmParallel } from './log-swarm-workers.ts';
 import { parseSchedule, runSchedule, ScheduleError, type ScheduleResult } from './schedule.ts';
 import { DEFAULT_LIVENESS_BUDGET_MS, FAULT_FAMILIES, isScheduleName } from './swarm.ts';
 import { faultFamily, integer, MAX_BUDGET_MS, readFlags, seedRange, SWARM_FLAGS, UsageError } from './args.ts';
@@ -211,5 +211,5 @@ export async function logMainAsync(argv: readonly string[], out: (text: string) 
 
 /** Linearizability of a run's client history, with a wall-clock budget as well as the step budget. */
 function linearizableOf(cluster: LogCluster): true | false | 'unknown' {
-  return cluster.linearizable({ deadline: { now: () => performance.now(), budgetMs: LIN_BUDGET_MS } });
+  return cluster.linearizable({ deadline: { now: () => performance.now(), budgetMs: SIM_LIN_BUDGET_MS } });
 }

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { StateMachineName } from '../core/state-machine.ts';
+import { SIM_DEFAULT_WORKERS, SIM_LIN_BUDGET_MS } from '../limits.ts';
 import { getLogAlgorithm } from '../machines/log-index.ts';
 import type { LogAlgorithmName } from '../machines/spec.ts';
 import { mergeLogSwarmSummaries, runLogSwarm, type LogSwarmSummary } from './log-swarm.ts';
@@ -30,21 +31,18 @@ export interface LogSwarmJob {
   readonly firstSeed: number;
 }
 
-/** Wall-clock budget of one history's linearizability check; past it the answer is 'unknown'. */
-export const LIN_BUDGET_MS = 2_000;
-
 /** One range of seeds, in this thread. */
 export function runLogSwarmJob(job: LogSwarmJob): LogSwarmSummary {
   return runLogSwarm({
     ...job,
     algorithm: getLogAlgorithm(job.algorithm),
-    linearizable: (run) => run.cluster.linearizable({ deadline: { now: () => performance.now(), budgetMs: LIN_BUDGET_MS } }),
+    linearizable: (run) => run.cluster.linearizable({ deadline: { now: () => performance.now(), budgetMs: SIM_LIN_BUDGET_MS } }),
   });
 }
 
-/** Threads to use by default: the machine's cores, at most 2 (CI's budget is 2 cores). */
+/** Threads to use by default: the machine's cores, at most SIM_DEFAULT_WORKERS. */
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(2, availableParallelism()));
+  return Math.max(1, Math.min(SIM_DEFAULT_WORKERS, availableParallelism()));
 }
 
 /** Runs `job` over `workers` threads (1: in this thread) and merges the summaries. */

@@ -24,7 +24,17 @@ import type { StateMachine, StateMachineName } from '../core/state-machine.ts';
 import { isStateMachineName, stateMachineNamed } from '../core/state-machines.ts';
 import type { LogCommand, NodeId } from '../core/types.ts';
 import { isRecord, type UnknownRecord } from '../core/validate.ts';
-import { MAX_TERM, MAX_VALUE_LENGTH, SCHEDULE_MESSAGE_MAX_CHARS } from '../limits.ts';
+import {
+  MAX_TERM,
+  MAX_TIMER_NAME_LENGTH,
+  MAX_VALUE_LENGTH,
+  SCHEDULE_MAX_DESCRIPTION_LENGTH,
+  SCHEDULE_MAX_INITIAL_ENTRIES,
+  SCHEDULE_MAX_NODES,
+  SCHEDULE_MAX_RUN_MS,
+  SCHEDULE_MAX_STEPS,
+  SCHEDULE_MESSAGE_MAX_CHARS,
+} from '../limits.ts';
 import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
 import { ALGORITHM_NAMES, isAlgorithmName, isLogAlgorithmName, LOG_ALGORITHM_NAMES, type AlgorithmName, type HostedSpec, type LogAlgorithmName } from '../machines/spec.ts';
@@ -33,17 +43,6 @@ import { checkLogRun, LOG_PROPERTIES, type LogProperty } from './log-checker.ts'
 import { LogCluster } from './log-cluster.ts';
 import { Simulation, SimulationError } from './simulator.ts';
 import type { TraceLevel } from './trace.ts';
-
-/** Longest run a schedule may ask for: 10 virtual minutes is far past any situation we stage. */
-const MAX_RUN_MS = 600_000;
-const MAX_STEPS_IN_FILE = 2_000;
-/** Largest cluster a schedule may build (the projector's node cards). */
-const MAX_SCHEDULE_NODES = 9;
-const MAX_INITIAL_ENTRIES = 200;
-/** XState's delayed-event names (`xstate.after.<delay>.<machine>.<state path>`) run long. */
-const MAX_TIMER_NAME_LENGTH = 200;
-/** A schedule's description: a paragraph for whoever reads the file. */
-const MAX_DESCRIPTION_LENGTH = 1_000;
 
 export class ScheduleError extends Error {
   override readonly name = 'ScheduleError';
@@ -169,7 +168,7 @@ export function parseSchedule(raw: unknown): Schedule {
   const algorithm = top.string('algorithm');
   const writeOnce = isAlgorithmName(algorithm);
   if (!isLogAlgorithmName(algorithm) && !writeOnce) top.fail('algorithm', `must be one of ${[...LOG_ALGORITHM_NAMES, ...ALGORITHM_NAMES].join(', ')}, got "${algorithm}"`);
-  const nodes = top.number('nodes', 1, MAX_SCHEDULE_NODES);
+  const nodes = top.number('nodes', 1, SCHEDULE_MAX_NODES);
   const names = nodeNames(nodes);
   const seed = top.number('seed', 0, 0xffffffff);
   if (writeOnce && top.raw.stateMachine !== undefined) top.fail('stateMachine', `applies to log algorithms only (${algorithm} decides one value)`);
@@ -184,11 +183,11 @@ export function parseSchedule(raw: unknown): Schedule {
     timing = { electionTimeoutMs: t.optionalNumber('electionTimeoutMs', 10, 60_000), retransmitMs: t.optionalNumber('retransmitMs', 5, 60_000) };
   }
   // A write-once file may leave runUntilMs out: it then ends at its last step (a replayed counterexample).
-  const givenRunUntil = writeOnce && top.raw.runUntilMs === undefined ? undefined : top.number('runUntilMs', 1, MAX_RUN_MS);
-  const limit = givenRunUntil ?? MAX_RUN_MS;
+  const givenRunUntil = writeOnce && top.raw.runUntilMs === undefined ? undefined : top.number('runUntilMs', 1, SCHEDULE_MAX_RUN_MS);
+  const limit = givenRunUntil ?? SCHEDULE_MAX_RUN_MS;
   if (writeOnce && top.raw.initial !== undefined) top.fail('initial', 'applies to Raft only (terms and dense logs)');
   const initial = top.raw.initial === undefined ? undefined : parseInitial(top.record('initial'), names, algorithm as LogAlgorithmName);
-  const steps = top.array('steps', MAX_STEPS_IN_FILE).map((s, i) => parseStep(s, i, names, machine, limit, writeOnce));
+  const steps = top.array('steps', SCHEDULE_MAX_STEPS).map((s, i) => parseStep(s, i, names, machine, limit, writeOnce));
   const runUntilMs = givenRunUntil ?? Math.max(0, ...steps.map((step) => step.atMs));
   for (let i = 1; i < steps.length; i++) {
     if ((steps[i] as ScheduleStep).atMs < (steps[i - 1] as ScheduleStep).atMs) {
@@ -198,8 +197,8 @@ export function parseSchedule(raw: unknown): Schedule {
   checkAliases(steps, names);
   const expect = top.raw.expect === undefined ? {} : parseExpect(top.record('expect'), names, machine, runUntilMs, writeOnce);
   const description = top.raw.description;
-  if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) {
-    top.fail('description', `must be text of at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  if (description !== undefined && (typeof description !== 'string' || description.length > SCHEDULE_MAX_DESCRIPTION_LENGTH)) {
+    top.fail('description', `must be text of at most ${SCHEDULE_MAX_DESCRIPTION_LENGTH} characters`);
   }
   return { algorithm, nodes, seed, stateMachine, links, timing, runUntilMs, initial, steps, expect, description };
 }
@@ -232,7 +231,7 @@ function parseInitial(f: Fields, names: readonly string[], algorithm: LogAlgorit
     const term = n.number('term', 0, MAX_TERM);
     const votedFor = n.optionalString('votedFor');
     if (votedFor !== undefined && !names.includes(votedFor)) n.fail('votedFor', `is not a node (nodes: ${names.join(', ')})`);
-    const log = n.array('log', MAX_INITIAL_ENTRIES).map((raw, i) => {
+    const log = n.array('log', SCHEDULE_MAX_INITIAL_ENTRIES).map((raw, i) => {
       if (!isRecord(raw)) n.fail(`log[${i}]`, 'must be an object {term, command?}');
       const e: Fields = new Fields(`initial ${node}, log[${i}]`, raw);
       e.allow(['term', 'command']);
@@ -319,7 +318,7 @@ function parseStep(raw: unknown, i: number, names: readonly string[], machine: S
       return { ...base, do: raw.do, node: node(), as: f.optionalString('as') };
     case 'partition': {
       f.allow(['atMs', 'do', 'groups']);
-      const groups = f.array('groups', MAX_SCHEDULE_NODES).map((g, gi) => {
+      const groups = f.array('groups', SCHEDULE_MAX_NODES).map((g, gi) => {
         if (!Array.isArray(g) || g.length === 0 || !g.every((x) => typeof x === 'string' && x.length > 0)) {
           f.fail(`groups[${gi}]`, `must be a non-empty array of nodes or aliases (nodes: ${names.join(', ')})`);
         }
@@ -401,7 +400,7 @@ function parseWindows(f: Fields, field: string, names: readonly string[], runUnt
 
 function parseNodeList(f: Fields, field: string, names: readonly string[]): string[] | undefined {
   if (f.raw[field] === undefined) return undefined;
-  const list = f.array(field, MAX_SCHEDULE_NODES);
+  const list = f.array(field, SCHEDULE_MAX_NODES);
   list.forEach((x, i) => {
     // Aliases ("L") are allowed too; an unknown name fails when the expectation is checked.
     if (typeof x !== 'string' || x.length === 0) f.fail(`${field}[${i}]`, `must be a node or an alias (nodes: ${names.join(', ')})`);

@@ -26,8 +26,9 @@
  *   drops them one by one.
  */
 import { assertNever } from '../core/assert.ts';
+import { epochKey } from '../core/log.ts';
 import { Prng } from '../core/prng.ts';
-import type { AcceptorProbe, CommittedEntry, Epoch, LogEntryFact, LogNodeEffect, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
+import type { AcceptorProbe, CommittedEntry, LogEntryFact, LogNodeEffect, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
 import { startNode, type AlgorithmSpec, type Clock, type HostedSpec, type MachineState, type NodeHandle } from '../machines/spec.ts';
 import { EventQueue, type Scheduled } from './queue.ts';
@@ -1134,7 +1135,3 @@ function sameAccepted(a: AcceptorProbe['accepted'], b: AcceptorProbe['accepted']
 
 /** Effects the simulator carries out: a write-once machine's and a log machine's. */
 type HostEffect<M, D> = NodeEffect<M, D> | LogNodeEffect<M, unknown, unknown>;
-
-function epochKey(epoch: Epoch): string {
-  return epoch.kind === 'term' ? `t${epoch.term}` : `b${epoch.ballot.round}.${epoch.ballot.node}`;
-}

@@ -16,9 +16,9 @@ import { getAlgorithm } from '../machines/index.ts';
 import { MAX_NAME_LENGTH, MAX_TRACE_ENTRIES, MAX_TRACE_FILE_BYTES } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import { LiveTimeline } from './live.ts';
-
 import { TRACE_FORMAT, TRACE_VERSION } from './trace-format.ts';
 
+// Re-exported: a reader of trace files (the tests) finds the format it checks beside the parser.
 export { TRACE_FORMAT, TRACE_VERSION };
 
 export interface TraceFileEntry {

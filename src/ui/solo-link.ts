@@ -6,11 +6,8 @@
 import type { PresetName } from '../classroom/preset-names.ts';
 import { assertNever } from '../core/assert.ts';
 import type { NodeId, Value } from '../core/types.ts';
-import { MAX_SOLO_COMMANDS, MAX_VALUE_LENGTH, SOLO_TIMER_LABEL_MAX } from '../limits.ts';
+import { MAX_SOLO_COMMANDS, MAX_TIMER_NAME_LENGTH, MAX_VALUE_LENGTH, SOLO_MAX_RUN_MS } from '../limits.ts';
 import type { SoloSetup } from './solo-setup.ts';
-
-/** Virtual ms one Run may cover: the page's Run buttons use 100 and 1000. */
-const MAX_RUN_MS = 60_000;
 
 /**
  * The FLP scene's voting rules: all three count the fifth node's vote as the one that breaks
@@ -127,7 +124,7 @@ function decodeCommand(token: string): SoloCommand | string {
       return op === 's' ? { do: 'step' } : { do: 'deliver-all' };
     case 'u': {
       const ms = count();
-      if (ms === undefined || ms > MAX_RUN_MS || b !== undefined) return `"${token}": run needs 0–${MAX_RUN_MS} ms`;
+      if (ms === undefined || ms > SOLO_MAX_RUN_MS || b !== undefined) return `"${token}": run needs 0–${SOLO_MAX_RUN_MS} ms`;
       return { do: 'run', ms };
     }
     case 'h':
@@ -148,8 +145,8 @@ function decodeCommand(token: string): SoloCommand | string {
       } catch {
         timer = undefined;
       }
-      if (n === undefined || timer === undefined || !/^[\w.-]+$/.test(timer) || timer.length > SOLO_TIMER_LABEL_MAX) {
-        return `"${token}": a timer needs a node like n1 and a timer name of at most ${SOLO_TIMER_LABEL_MAX} letters, digits, dots or dashes`;
+      if (n === undefined || timer === undefined || !/^[\w.-]+$/.test(timer) || timer.length > MAX_TIMER_NAME_LENGTH) {
+        return `"${token}": a timer needs a node like n1 and a timer name of at most ${MAX_TIMER_NAME_LENGTH} letters, digits, dots or dashes`;
       }
       return { do: 'timer', node: n, timer };
     }

@@ -15,7 +15,7 @@ import type { Epoch, LogRole, LogWindowEntry, NodeId } from '../core/types.ts';
 import { summarizeState } from '../classroom/state-summary.ts';
 import type { StateRow } from '../classroom/log-protocol.ts';
 import { summarizeMessage } from '../classroom/summary.ts';
-import { LIVE_REPORT_WINDOW, SIM_MAX_STEPS, SOLO_MAX_HELD_SHOWN, SOLO_MAX_NODES, SOLO_MIN_NODES, SOLO_TRACE_LINES } from '../limits.ts';
+import { LIVE_REPORT_WINDOW, SIM_MAX_STEPS, SOLO_EXPORT_SETTLE_MS, SOLO_LOG_ANSWERS_SHOWN, SOLO_MAX_HELD_SHOWN, SOLO_MAX_NODES, SOLO_MIN_NODES, SOLO_TRACE_LINES } from '../limits.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
 import type { LogAlgorithmName } from '../machines/names.ts';
 import { LogCluster } from '../sim/log-cluster.ts';
@@ -80,8 +80,6 @@ export interface LogSoloSnapshot {
   readonly booksAgree: boolean;
 }
 
-/** The newest client answers listed; the whole history stays in the cluster. */
-const ANSWERS_SHOWN = 12;
 
 export function isLogSoloSetup(setup: LogSoloSetup): string | undefined {
   if (!Number.isInteger(setup.nodes) || setup.nodes < SOLO_MIN_NODES || setup.nodes > SOLO_MAX_NODES) return `solo mode runs ${SOLO_MIN_NODES}–${SOLO_MAX_NODES} nodes, got ${setup.nodes}`;
@@ -199,7 +197,7 @@ export class LogSoloRun {
     const up = nodes.filter((n) => n.status === 'up');
     const held = sim.held();
     const machine = stateMachineNamed(name) as StateMachine<unknown, unknown, unknown>;
-    const answers = this.cluster.history.slice(-ANSWERS_SHOWN).map((op) => ({
+    const answers = this.cluster.history.slice(-SOLO_LOG_ANSWERS_SHOWN).map((op) => ({
       client: op.client,
       command: machine.describe(op.input),
       answer: op.return === undefined ? undefined : machine.describeResult(op.output),
@@ -243,8 +241,6 @@ export function replayLog(setup: LogSoloSetup, script: readonly LogSoloCommand[]
   return run;
 }
 
-/** Extra virtual time after the user's last step, for what was in flight to settle. */
-const SETTLE_MS = 3000;
 
 /**
  * The user's run as a schedule file (the format tests/scenarios uses): submits, crashes (of
@@ -301,7 +297,7 @@ export function scheduleOf(run: LogSoloRun): { schedule: Record<string, unknown>
       seed: run.setup.seed,
       stateMachine: run.setup.stateMachine,
       links: { delayMs: [5, 25], loss: 0, duplicate: 0 },
-      runUntilMs: Math.round(run.cluster.sim.now) + SETTLE_MS,
+      runUntilMs: Math.round(run.cluster.sim.now) + SOLO_EXPORT_SETTLE_MS,
       steps,
       expect: {},
     },

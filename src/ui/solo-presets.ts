@@ -7,16 +7,13 @@ import { isSevered, isQuiet, judge, NO_ADVERSARY, type AdversaryRules } from '..
 import { PRESETS, runPreset, type Preset, type PresetHost, type PresetName, type Role } from '../classroom/presets.ts';
 import { summarizeMessage } from '../classroom/summary.ts';
 import type { Value } from '../core/types.ts';
+import { PRESET_OUTCOME_WATCH_MS, PRESET_STEP_TIMEOUT_MS } from '../limits.ts';
 import { getAlgorithm } from '../machines/index.ts';
 import { DEFAULT_LINK, Simulation } from '../sim/simulator.ts';
 import type { TraceLevel } from '../sim/trace.ts';
 import type { HoldMode } from './solo.ts';
 import { registerPresetStager } from './solo-script.ts';
 
-/** Virtual time one preset step may wait for its condition: far beyond any round trip or timeout. */
-const SIM_STEP_WAIT_MS = 30_000;
-/** How long "never decides" is watched in the simulator: fifty retransmission periods (DEFAULT_TIMING) and sixteen Paxos phase timeouts. */
-const SIM_NEVER_MS = 5_000;
 
 export interface PresetRun {
   readonly sim: Simulation;
@@ -90,8 +87,8 @@ export function stagePreset(name: PresetName, seed: number, trace: TraceLevel = 
   const steps = runPreset(preset, host);
   for (let next = steps.next(); !next.done; next = steps.next()) {
     const wait = next.value;
-    sim.runUntil(() => wait.ready(), { maxTime: sim.now + SIM_STEP_WAIT_MS });
-    if (!wait.ready()) throw new PresetFailure(`preset ${name}, seed ${seed}: waited ${SIM_STEP_WAIT_MS} ms for ${wait.why}`);
+    sim.runUntil(() => wait.ready(), { maxTime: sim.now + PRESET_STEP_TIMEOUT_MS });
+    if (!wait.ready()) throw new PresetFailure(`preset ${name}, seed ${seed}: waited ${PRESET_STEP_TIMEOUT_MS} ms for ${wait.why}`);
   }
   return { sim, hold: holdModeOf(rules), decisionsBeforeRelease: Math.max(0, decisionsBeforeRelease) };
 }
@@ -116,18 +113,18 @@ export function runPresetToOutcome(name: PresetName, seed: number, trace: TraceL
     case 'staged':
       return { run, reached: true, detail: 'staged' };
     case 'no-decision':
-      sim.runUntil(sim.now + SIM_NEVER_MS);
-      return { run, reached: sim.decisions.length === 0, detail: `${sim.decisions.length} decisions in ${SIM_NEVER_MS} ms` };
+      sim.runUntil(sim.now + PRESET_OUTCOME_WATCH_MS);
+      return { run, reached: sim.decisions.length === 0, detail: `${sim.decisions.length} decisions in ${PRESET_OUTCOME_WATCH_MS} ms` };
     case 'disagreement':
-      sim.runUntil(() => decidedValues(sim).size > 1, { maxTime: sim.now + SIM_NEVER_MS });
+      sim.runUntil(() => decidedValues(sim).size > 1, { maxTime: sim.now + PRESET_OUTCOME_WATCH_MS });
       return { run, reached: decidedValues(sim).size > 1, detail: `decided ${[...decidedValues(sim)].join(', ') || 'nothing'}` };
     case 'decided': {
-      sim.runUntil(allLiveDecided, { maxTime: sim.now + SIM_NEVER_MS });
+      sim.runUntil(allLiveDecided, { maxTime: sim.now + PRESET_OUTCOME_WATCH_MS });
       const values = [...decidedValues(sim)];
       return { run, reached: allLiveDecided() && values.length === 1 && values[0] === outcome.value, detail: `decided ${values.join(', ') || 'nothing'}` };
     }
     case 'decided-after-duel': {
-      sim.runUntil(allLiveDecided, { maxTime: sim.now + SIM_NEVER_MS });
+      sim.runUntil(allLiveDecided, { maxTime: sim.now + PRESET_OUTCOME_WATCH_MS });
       const values = [...decidedValues(sim)];
       const reached = run.decisionsBeforeRelease === 0 && allLiveDecided() && values.length === 1;
       return { run, reached, detail: `${run.decisionsBeforeRelease} decisions during the duel, then ${values.join(', ') || 'nothing'}` };

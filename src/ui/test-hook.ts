@@ -9,6 +9,7 @@
  * (tests/e2e/production.spec.ts checks the served files and the page).
  */
 import type { LinkInfo, SignalingState } from '../transport/peerjs.ts';
+import { MAX_PROBES_PER_CALL } from '../limits.ts';
 import type { PeerId, PeerInfo, TransportStats } from '../transport/types.ts';
 import type { ClassroomSession } from './session.ts';
 
@@ -27,9 +28,6 @@ export interface RoomTestHook {
   sendRawText(peer: PeerId, frame: string): boolean;
   sendRawBytes(peer: PeerId, bytes: readonly number[]): boolean;
 }
-
-/** Largest probeMany batch: a benchmark's worth, and a bound on a runaway test. */
-const MAX_PROBES_PER_CALL = 1_000;
 
 declare global {
   interface Window {

@@ -11,17 +11,10 @@ import type { DecisionClaim, DecisionJudgement, MissingEvidence } from '../../cl
 import { checkFaultTolerance, type MemberLiveness, type MemberObservation, type PropertyReport } from '../../classroom/properties.ts';
 import type { DecisionAnnouncement } from '../../classroom/protocol.ts';
 import { isScenarioName, proposalChoices, type ScenarioName } from '../../classroom/scenarios.ts';
-import { MAX_VALUE_LENGTH } from '../../limits.ts';
+import { MAX_PRESET_SEARCH_LENGTH, MAX_VALUE_LENGTH, STUCK_AFTER_MS } from '../../limits.ts';
 import { ALGORITHMS } from '../../machines/index.ts';
 import { isAlgorithmName, type AlgorithmName } from '../../machines/spec.ts';
 import type { PeerId } from '../../transport/types.ts';
-
-/**
- * A student's decision counts as stuck after this long undecided even when no rule below
- * explains why: long enough for a slowed-down Paxos round (4 delays of up to 3 s plus a
- * backoff), short enough that a class notices before it gets bored.
- */
-export const STUCK_AFTER_MS = 30_000;
 
 // ---- URL preset ---------------------------------------------------------------------------
 
@@ -29,9 +22,6 @@ export interface DecisionPreset {
   readonly algorithm: AlgorithmName | undefined;
   readonly scenario: ScenarioName | undefined;
 }
-
-/** Longest query string read for a preset: ours are a few dozen characters; a URL is user input. */
-const MAX_PRESET_SEARCH_LENGTH = 512;
 
 /** `&algorithm=paxos&scenario=colors` on the host URL preselects the next decision. Never throws. */
 export function parsePreset(search: string): DecisionPreset {

@@ -4,16 +4,10 @@
  * labels go so they never pile up into unreadable strings. No DOM, no Svelte: unit-tested.
  */
 import type { Value } from '../../core/types.ts';
+import { LANDED_SHOWN_MS, MIN_FLIGHT_MS } from '../../limits.ts';
 import type { MemberState } from '../../classroom/dashboard.ts';
 import type { Flight } from '../../classroom/flights.ts';
 
-/** A landed message stays marked at its receiver this long: long enough for a class to see it land. */
-export const LANDED_SHOWN_MS = 1_200;
-/**
- * The shortest a drawn flight takes, whatever the dialled delay: at 0 ms a message lands within a
- * frame or two, and a dot that jumps is not seen travelling.
- */
-export const MIN_FLIGHT_MS = 300;
 /** Where a message that has used up its expected flight time waits (held, or its receiver is slow). */
 export const ARRIVING_AT = 0.88;
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { liveTiming } from '../../../src/classroom/classroom.ts';
+import { FreezableClock } from '../../../src/classroom/freezable-clock.ts';
 import { LiveNode, nodeKey, type StoredNode } from '../../../src/classroom/live-node.ts';
 import type { DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
@@ -31,8 +32,15 @@ class CountingStore extends MemoryStore {
   }
 }
 
-function start(spec: AlgorithmSpec = majoritySpec) {
+/**
+ * `paused`: the node runs as in a room the teacher paused: its algorithm clock is a frozen
+ * FreezableClock over the tab's clock, which is passed as `hostClock` (as Classroom does).
+ * `clock` is always the tab's clock, the one the test advances.
+ */
+function start(spec: AlgorithmSpec = majoritySpec, { paused = false } = {}) {
   const clock = new FakeClock();
+  const algorithmClock = new FreezableClock(clock);
+  if (paused) algorithmClock.freeze();
   const sent: { to: string; message: { type: string } }[] = [];
   const store = new CountingStore(() => sent.length);
   const decision: DecisionAnnouncement = { id: 'd1', seq: 1, algorithm: spec === majoritySpec ? 'majority' : 'paxos', scenario: 'colors', members, startedAt: 0 };
@@ -41,7 +49,8 @@ function start(spec: AlgorithmSpec = majoritySpec) {
     decision,
     spec,
     store,
-    clock,
+    clock: paused ? algorithmClock : clock,
+    ...(paused ? { hostClock: clock } : {}),
     seed: 1,
     timing: liveTiming(0, members.length),
     sendAlgorithmMessage: (to, message) => sent.push({ to, message: message as { type: string } }),
@@ -54,7 +63,7 @@ function start(spec: AlgorithmSpec = majoritySpec) {
   store.writes.length = 0; // the first-start entry
   let seq = 0;
   const receive = (from: string, message: unknown): void => node.receive(from, message, { inc: 9, seq: ++seq });
-  return { node, sent, store, clock, receive };
+  return { node, sent, store, clock, algorithmClock, receive };
 }
 
 const stored = (store: MemoryStore): VotingDurable => (store.load(nodeKey('d1')) as StoredNode).durable as VotingDurable;
@@ -126,6 +135,24 @@ describe('voting on a live node, one write per turn', () => {
     receive('n2', { type: 'candidate', value: 'red' });
     node.stop();
     expect(stored(store).vote).toBe('red');
+    expect(sent.filter((s) => s.message.type === 'vote')).toHaveLength(4);
+  });
+
+  it('in a paused room the turn still ends on the tab’s clock: the votes are written and leave (to be held at their receivers)', () => {
+    // Regression (6688975): the end of a write turn was scheduled on the algorithm's clock, which
+    // the pause freezes, so a paused room's votes and acks never left and a demonstration that
+    // holds messages saw nothing to hold.
+    const { sent, store, clock, algorithmClock, receive } = start(majoritySpec, { paused: true });
+    receive('n2', { type: 'candidate', value: 'red' });
+    receive('n3', { type: 'vote', value: 'red' });
+    expect(sent).toEqual([]);
+    clock.advance(0);
+    expect(algorithmClock.frozen).toBe(true);
+    expect(store.writes.length).toBeGreaterThanOrEqual(1);
+    expect(store.writes[0]!.sentBefore).toBe(0);
+    expect(sent.map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n2', 'vote→n3', 'vote→n4', 'vote→n5', 'voteAck→n3']);
+    // Only the host's turn ran: the algorithm's own timers (retransmission) still stand still.
+    clock.advance(60_000);
     expect(sent.filter((s) => s.message.type === 'vote')).toHaveLength(4);
   });
 

@@ -4,6 +4,7 @@ import type { DecisionJudgement } from '../../../src/classroom/evidence.ts';
 import { checkProperties, type MemberLiveness } from '../../../src/classroom/properties.ts';
 import type { DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import type { NodeView } from '../../../src/core/types.ts';
+import { STUCK_AFTER_MS } from '../../../src/limits.ts';
 import {
   algorithmMenuLabel,
   cardLiveness,
@@ -14,7 +15,6 @@ import {
   parsePreset,
   proposalButtons,
   quorumGroups,
-  STUCK_AFTER_MS,
   studentAlerts,
   violations,
   withNames,

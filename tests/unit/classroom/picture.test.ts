@@ -1,4 +1,4 @@
-import { MAX_TRACKED_FLIGHTS } from '../../../src/limits.ts';
+import { LANDED_SHOWN_MS, MAX_TRACKED_FLIGHTS, MIN_FLIGHT_MS } from '../../../src/limits.ts';
 import { describe, expect, it } from 'vitest';
 import type { MemberState } from '../../../src/classroom/dashboard.ts';
 import { FlightLog, type Flight } from '../../../src/classroom/flights.ts';
@@ -6,9 +6,7 @@ import type { NodeView } from '../../../src/core/types.ts';
 import {
   ARRIVING_AT,
   flightPosition,
-  LANDED_SHOWN_MS,
   layoutLabels,
-  MIN_FLIGHT_MS,
   NAME_SPACE,
   nodeValue,
   ringLayout,
