@@ -125,6 +125,8 @@ export class Classroom {
   readonly bookDashboard: BookDashboard | undefined;
   private readonly bookAnnouncements = new Map<string, BookAnnouncement>();
   private readonly logNodes = new Map<string, LiveLogNode>();
+  /** The spec each book's replica runs, kept so the teacher's restart needs no second load. */
+  private readonly logSpecs = new Map<string, LogAlgorithmSpec>();
   /** Books this tab follows without being a member (it joined after they started). */
   private readonly learners = new Map<string, LogLearner>();
   private readonly announcements = new Map<DecisionId, DecisionAnnouncement>();
@@ -228,9 +230,9 @@ export class Classroom {
 
   /** How the dashboard sees a member now: from the transport's failure detector. */
   liveness(peer: PeerId): MemberLiveness {
-    // The teacher crashed this member's node of the current decision: its tab is up, its node is not.
-    const newest = this.decisions()[0];
-    if (newest !== undefined && this.heldReports.get(newest.id)?.get(peer)?.crashed === true) return 'crashed';
+    // The teacher crashed this member's node of what runs now: its tab is up, its node is not.
+    const newest = this.currentRun();
+    if (newest !== undefined && this.heldReports.get(newest)?.get(peer)?.crashed === true) return 'crashed';
     const status = this.knownPeers.get(peer)?.status;
     switch (status) {
       case 'connected':
@@ -243,6 +245,14 @@ export class Classroom {
       default:
         return assertNever(status, 'peer status');
     }
+  }
+
+  /** What the projector shows now: the newest decision, or a book started after it. */
+  private currentRun(): DecisionId | undefined {
+    const decision = this.decisions()[0];
+    const book = this.books()[0];
+    if (book !== undefined && (decision === undefined || book.seq > decision.seq)) return book.id;
+    return decision?.id;
   }
 
   subscribe(listener: () => void): Unsubscribe {
@@ -487,7 +497,7 @@ export class Classroom {
         return this.applyControl(message.decision, message.control);
       case 'held': {
         if (!this.dashboard) return;
-        const members = this.announcements.get(message.decision)?.members;
+        const members = (this.announcements.get(message.decision) ?? this.bookAnnouncements.get(message.decision))?.members;
         if (members === undefined || !members.includes(from)) return this.refuse(from, 'not-a-member');
         const byPeer = this.heldReports.get(message.decision) ?? new Map<PeerId, HeldReport & { readonly receivedAt: number }>();
         byPeer.set(from, { ...message.held, receivedAt: this.options.clock.now() });
@@ -534,6 +544,7 @@ export class Classroom {
       this.rules = NO_ADVERSARY;
       this.nodeClock.thaw();
       for (const node of this.nodes.values()) node.releaseHeld();
+      for (const node of this.logNodes.values()) node.releaseHeld();
       this.releasedAt = this.options.clock.now();
       this.changed();
     }, TEACHER_GONE_RELEASE_MS);
@@ -545,11 +556,14 @@ export class Classroom {
     else this.nodeClock.thaw();
     if (!isQuiet(rules)) this.releasedAt = undefined;
     for (const node of this.nodes.values()) node.rulesChanged();
+    for (const node of this.logNodes.values()) node.rulesChanged();
     this.watchTeacher(this.peers());
     this.changed();
   }
 
   private applyControl(decision: DecisionId, control: NodeControl): void {
+    const book = this.bookAnnouncements.get(decision);
+    if (book !== undefined) return this.applyBookControl(book, control);
     const announced = this.announcements.get(decision);
     if (announced === undefined || !announced.members.includes(this.self)) return;
     const node = this.nodes.get(decision);
@@ -583,6 +597,44 @@ export class Classroom {
   }
 
   /**
+   * The teacher acts on my replica of `book`, exactly as on a decision's node: a held message, a
+   * crash (the machine stops and forgets; its stored log, client record and book stay) or a
+   * restart (from that storage only). A staged proposal is a write-once scene: a book has none.
+   */
+  private applyBookControl(book: BookAnnouncement, control: NodeControl): void {
+    if (!book.members.includes(this.self)) return;
+    const node = this.logNodes.get(book.id);
+    switch (control.do) {
+      case 'deliver':
+      case 'drop':
+      case 'duplicate':
+      case 'step':
+        node?.commandHeld(control);
+        return;
+      case 'propose':
+        return;
+      case 'crash':
+        if (node === undefined) return;
+        node.stop();
+        this.logNodes.delete(book.id);
+        this.crashedByTeacher.add(book.id);
+        this.markHeld(book.id);
+        this.changed();
+        return;
+      case 'restart': {
+        if (!this.crashedByTeacher.delete(book.id)) return;
+        const spec = this.logSpecs.get(book.id);
+        if (this.books()[0]?.id === book.id && spec !== undefined) this.startLogNode(book, spec);
+        this.markHeld(book.id);
+        this.changed();
+        return;
+      }
+      default:
+        return assertNever(control, 'node control');
+    }
+  }
+
+  /**
    * The held list of `decision` changed: the hosts hear at once, not at the next frame. Held lists
    * change only while the teacher holds messages (at most once per inbound message, which the
    * transport rate-limits per peer), and the teacher's next click, or a preset's next step,
@@ -603,7 +655,7 @@ export class Classroom {
   }
 
   private heldReportOf(decision: DecisionId): HeldReport {
-    const node = this.nodes.get(decision);
+    const node = this.nodes.get(decision) ?? this.logNodes.get(decision);
     if (node) return node.heldReport();
     return { entries: [], overflowed: 0, crashed: this.crashedByTeacher.has(decision), lost: 0 };
   }
@@ -842,6 +894,7 @@ export class Classroom {
     for (const node of this.nodes.values()) node.reportFull();
     for (const decision of [...this.nodes.keys(), ...this.crashedByTeacher]) this.markHeld(decision);
     for (const node of this.logNodes.values()) node.reportFull();
+    for (const book of this.logNodes.keys()) this.markHeld(book);
   }
 
   // ---- books (replicated logs) --------------------------------------------------------
@@ -875,6 +928,7 @@ export class Classroom {
       if (id === newest?.id) continue;
       node.stop();
       this.logNodes.delete(id);
+      this.logSpecs.delete(id);
     }
     for (const [id, learner] of this.learners) {
       if (id === newest?.id) continue;
@@ -882,6 +936,8 @@ export class Classroom {
       this.learners.delete(id);
     }
     if (newest === undefined || this.logNodes.has(newest.id) || this.learners.has(newest.id)) return;
+    // The teacher crashed my replica: it stays down until the teacher restarts it (or a reload).
+    if (this.crashedByTeacher.has(newest.id)) return;
     if (!newest.members.includes(this.self)) {
       const learner = new LogLearner({
         book: newest,
@@ -904,12 +960,14 @@ export class Classroom {
   }
 
   private startLogNode(newest: BookAnnouncement, spec: LogAlgorithmSpec): void {
+    this.logSpecs.set(newest.id, spec);
     const node = new LiveLogNode({
       self: this.self,
       book: newest,
       spec,
       store: this.options.store,
-      clock: this.options.clock,
+      // The algorithm's clock: the teacher's pause freezes elections, heartbeats and retries.
+      clock: this.nodeClock,
       seed: Math.floor(this.options.random() * 2 ** 32),
       incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
       timing: liveLogTiming(this.messageDelayMs),
@@ -917,6 +975,8 @@ export class Classroom {
       scheduleFrame: this.scheduleFrame,
       sendAlgorithmMessage: (to, message, id) => this.options.transport.send(to, { type: 'algo', decision: newest.id, id, message }),
       deliveryDelayMs: () => this.messageDelayMs,
+      adversary: () => this.rules,
+      onHeld: () => this.markHeld(newest.id),
       onReport: (reports) => {
         const hosts = this.hosts();
         for (const report of reports) {

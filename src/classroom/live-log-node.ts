@@ -31,6 +31,7 @@ import {
   LIVE_CATCHUP_MIN_INTERVAL_MS,
   MAX_CLIENT_SEQ,
   MAX_PEERS_PER_ROOM,
+  MAX_VALUE_LENGTH,
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
@@ -41,13 +42,17 @@ import { ReportBuffer } from './report-buffer.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
 import type { DurableStore } from './storage.ts';
 import { UNREADABLE_DURABLE } from './live-node.ts';
+import type { AdversaryRules, HeldCommand } from './adversary.ts';
+import type { HeldReport } from './protocol.ts';
+import { HeldInbox, type HostClock } from './node-host.ts';
 
 export interface LiveLogNodeOptions {
   readonly self: PeerId;
   readonly book: BookAnnouncement;
   readonly spec: LogAlgorithmSpec;
   readonly store: DurableStore;
-  readonly clock: Clock;
+  /** The algorithm's clock: the teacher's pause freezes it (no election, heartbeat or retry fires). */
+  readonly clock: HostClock;
   readonly seed: number;
   readonly incarnation: number;
   readonly timing: Timing;
@@ -56,6 +61,10 @@ export interface LiveLogNodeOptions {
   readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
   readonly deliveryDelayMs: () => number;
   readonly onReport: (reports: readonly NodeReport[]) => void;
+  /** The network adversary's rules now (the teacher's dashboard sets them). */
+  readonly adversary?: () => AdversaryRules;
+  /** The messages this node holds changed: the classroom tells the hosts. */
+  readonly onHeld?: (held: HeldReport) => void;
 }
 
 /** One of this phone's commands and what became of it. */
@@ -117,8 +126,20 @@ export class LiveLogNode {
   private stopped = false;
   private storageFull = false;
   private started = false;
+  /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
+  private readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveLogNodeOptions) {
+    this.inbox = new HeldInbox({
+      self: options.self,
+      now: options.now,
+      rules: options.adversary,
+      clock: options.clock,
+      deliveryDelayMs: options.deliveryDelayMs,
+      deliver: (from, message, id) => this.deliver(from, message, id),
+      onHeld: options.onHeld,
+      carriedValue: (message) => this.carried(message),
+    });
     this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
     this.replica = initialReplicated(this.machine);
     this.tokensAt = options.now();
@@ -254,9 +275,46 @@ export class LiveLogNode {
     if (!this.options.book.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
     const message = this.options.spec.parseMessage(raw);
     if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    const delayMs = this.options.deliveryDelayMs();
-    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
-    else this.deliver(from, message, id);
+    this.inbox.receive(from, message, id);
+  }
+
+  /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
+  commandHeld(cmd: HeldCommand): void {
+    if (!this.stopped) this.inbox.command(cmd);
+  }
+
+  /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
+  rulesChanged(): void {
+    if (!this.stopped) this.inbox.rulesChanged();
+  }
+
+  /** The teacher's screen is gone: every held message is delivered, in arrival order. */
+  releaseHeld(): void {
+    if (!this.stopped) this.inbox.releaseAll();
+  }
+
+  /** What this node holds, for the dashboard. */
+  heldReport(): HeldReport {
+    return this.inbox.report();
+  }
+
+  /**
+   * What a log message carries, for the teacher's held list: the commands in it ("place A (book)",
+   * "2 entries: no-op, ship A"), since log messages have no single `value`.
+   */
+  private carried(message: unknown): string | undefined {
+    if (!isRecord(message)) return undefined;
+    const texts: string[] = [];
+    if (message.type === 'forward') texts.push(this.describe(message.command));
+    else if (Array.isArray(message.entries)) {
+      for (const entry of message.entries) {
+        if (!isRecord(entry) || !isRecord(entry.command)) continue;
+        texts.push(entry.command.kind === 'noop' ? 'no-op' : this.describe(entry.command.command));
+      }
+    }
+    if (texts.length === 0) return undefined;
+    const text = texts.length === 1 ? (texts[0] as string) : `${texts.length} entries: ${texts.join(', ')}`;
+    return text.length <= MAX_VALUE_LENGTH ? text : `${text.slice(0, MAX_VALUE_LENGTH - 1)}…`;
   }
 
   noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
@@ -491,11 +549,14 @@ export class LiveLogNode {
   private electionInMs(): number | undefined {
     const base = this.options.timing.electionTimeoutMs ?? this.options.timing.phaseTimeoutMs;
     const now = this.options.now();
-    let due: number | undefined;
-    for (const timer of this.timers.values()) {
-      if (timer.ms >= base && (due === undefined || timer.dueAt > due)) due = timer.dueAt;
+    let left: number | undefined;
+    for (const [id, timer] of this.timers) {
+      if (timer.ms < base) continue;
+      // A frozen clock (the teacher's pause) knows what each timer has left; "due at" would run on.
+      const ms = this.options.clock.remainingMs?.(id) ?? timer.dueAt - now;
+      if (left === undefined || ms > left) left = ms;
     }
-    return due === undefined ? undefined : Math.max(0, Math.round(due - now));
+    return left === undefined ? undefined : Math.max(0, Math.round(left));
   }
 
   private stopForStorage(): string {

@@ -20,20 +20,9 @@ import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH } from '
 import type { PeerId } from '../transport/types.ts';
 import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type NodeReport, type Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
-import {
-  command as heldCommand,
-  emptyHeld,
-  hold,
-  judge,
-  NO_ADVERSARY,
-  rejudge,
-  releaseAll,
-  summaries,
-  type AdversaryRules,
-  type HeldCommand,
-  type HeldList,
-} from './adversary.ts';
+import type { AdversaryRules, HeldCommand } from './adversary.ts';
 import type { HeldReport } from './protocol.ts';
+import { HeldInbox } from './node-host.ts';
 import type { DurableStore } from './storage.ts';
 
 /** What a tab stores per decision it is a member of. */
@@ -165,13 +154,6 @@ export interface LiveNodeOptions {
   readonly onHeld?: (held: HeldReport) => void;
 }
 
-/** A message held for the teacher: what the node delivers when it is released. */
-interface HeldPayload {
-  readonly from: PeerId;
-  readonly message: unknown;
-  readonly id: MessageId;
-}
-
 /** Messages and the durable state of one event-loop turn, waiting for the turn's one write. */
 interface Turn {
   durable: unknown;
@@ -191,12 +173,19 @@ export class LiveNode {
   private storageFull = false;
   /** False while the machine starts: its first effects arrive before `handle` is assigned. */
   private started = false;
-  /** Messages held for the teacher (memory only: a crash forgets them, as a real network would). */
-  private held: HeldList<HeldPayload> = emptyHeld();
-  /** Messages lost to a partition or a cut. */
-  private lost = 0;
+  /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
+  private readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveNodeOptions) {
+    this.inbox = new HeldInbox({
+      self: options.self,
+      now: options.now,
+      rules: options.adversary,
+      clock: options.clock,
+      deliveryDelayMs: options.deliveryDelayMs,
+      deliver: (from, message, id) => this.deliver(from, message, id),
+      onHeld: options.onHeld,
+    });
     const key = nodeKey(options.decision.id);
     const previous = readStoredNode(options.store, key, options.decision.id);
     this.restarted = previous.kind !== 'absent';
@@ -311,60 +300,27 @@ export class LiveNode {
     if (!this.options.decision.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
     const message = this.options.spec.parseMessage(raw);
     if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    const verdict = judge(this.rules(), from, this.options.self);
-    switch (verdict.kind) {
-      case 'pass':
-        return this.deliverAfterDelay(from, message, id, verdict.extraDelayMs);
-      case 'hold':
-        this.held = hold(this.held, from, message, { from, message, id }, this.options.now());
-        return this.heldChanged();
-      case 'lost':
-        this.lost++;
-        return this.heldChanged();
-      default:
-        return assertNever(verdict, 'adversary verdict');
-    }
+    this.inbox.receive(from, message, id);
   }
 
   /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
   commandHeld(cmd: HeldCommand): void {
-    if (this.stopped) return;
-    const outcome = heldCommand(this.held, cmd);
-    this.held = outcome.list;
-    for (const { from, message, id } of outcome.deliver) this.deliver(from, message, id);
-    this.heldChanged();
+    if (!this.stopped) this.inbox.command(cmd);
   }
 
   /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
   rulesChanged(): void {
-    if (this.stopped) return;
-    const out = rejudge(this.held, this.rules(), this.options.self);
-    this.held = out.list;
-    this.lost += out.lost;
-    for (const { from, message, id } of out.deliver) this.deliver(from, message, id);
-    this.heldChanged();
+    if (!this.stopped) this.inbox.rulesChanged();
   }
 
   /** The teacher's screen is gone: every held message is delivered, in arrival order. */
   releaseHeld(): void {
-    if (this.stopped) return;
-    const out = releaseAll(this.held);
-    this.held = out.list;
-    for (const { from, message, id } of out.deliver) this.deliver(from, message, id);
-    this.heldChanged();
+    if (!this.stopped) this.inbox.releaseAll();
   }
 
   /** What this node holds, for the dashboard. */
   heldReport(): HeldReport {
-    return { entries: summaries(this.held, this.options.now()), overflowed: this.held.overflowed, crashed: false, lost: this.lost };
-  }
-
-  private rules(): AdversaryRules {
-    return this.options.adversary?.() ?? NO_ADVERSARY;
-  }
-
-  private heldChanged(): void {
-    this.options.onHeld?.(this.heldReport());
+    return this.inbox.report();
   }
 
   /** A stop is a crash of this node as far as the dashboard knows: what it did is reported at once. */
@@ -391,12 +347,6 @@ export class LiveNode {
     this.reports.beginStep({ kind: 'receive', from, id, ...(isRecord(message) ? { message } : {}) });
     this.handle.send({ type: 'receive', from, message });
     this.reports.endStep();
-  }
-
-  private deliverAfterDelay(from: PeerId, message: unknown, id: MessageId, extraDelayMs = 0): void {
-    const delayMs = this.options.deliveryDelayMs() + extraDelayMs;
-    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
-    else this.deliver(from, message, id);
   }
 
   private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
