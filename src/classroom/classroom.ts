@@ -108,12 +108,18 @@ export function liveTiming(messageDelayMs: number, members = 0): Timing {
 }
 
 /**
- * Log algorithms: the Raft election timeout (Multi-Paxos: a follower's patience) scales with the
- * delay too, and stays well above the heartbeat period plus a delivery, so a leader that is
- * merely slowed down by the teacher's delay is not deposed.
+ * Log algorithms: the same retransmit, backoff and phase timers as the write-once algorithms
+ * (scaled with the delay and the room), and the Raft election timeout (Multi-Paxos: a
+ * follower's patience) scaled with both too: with the delay, so it stays well above the
+ * heartbeat period plus a delivery and a leader merely slowed down by the teacher's delay is not
+ * deposed; with the room (LIVE_RETRANSMIT_MS_PER_MEMBER, for the reason given there), so a
+ * heartbeat round that a crowded machine makes late does not start an election.
  */
-export function liveLogTiming(messageDelayMs: number): Timing {
-  return { ...liveTiming(messageDelayMs), electionTimeoutMs: LIVE_ELECTION_TIMEOUT_MS + 4 * messageDelayMs };
+export function liveLogTiming(messageDelayMs: number, members = 0): Timing {
+  return {
+    ...liveTiming(messageDelayMs, members),
+    electionTimeoutMs: LIVE_ELECTION_TIMEOUT_MS + 4 * messageDelayMs + LIVE_RETRANSMIT_MS_PER_MEMBER * members,
+  };
 }
 
 const HOST_BOOKS_KEY = 'host:books';
@@ -320,7 +326,16 @@ export class Classroom {
     if (members.length === 0) return 'nobody has joined yet: a replicated log needs at least one student';
     const seq = this.nextSeq();
     const suffix = Math.floor(this.options.random() * 36 ** 6).toString(36);
-    const book: BookAnnouncement = { id: `b${seq}-${suffix}`, seq, algorithm, stateMachine, members, startedAt: this.options.clock.now() };
+    // The delay is fixed for the book's life: its replicas' timeouts are scaled for it (liveLogTiming).
+    const book: BookAnnouncement = {
+      id: `b${seq}-${suffix}`,
+      seq,
+      algorithm,
+      stateMachine,
+      members,
+      startedAt: this.options.clock.now(),
+      messageDelayMs: this.messageDelayMs,
+    };
     this.learnBook(book);
     this.options.transport.broadcast({ type: 'book', book });
     return book;
@@ -961,6 +976,10 @@ export class Classroom {
 
   private startLogNode(newest: BookAnnouncement, spec: LogAlgorithmSpec): void {
     this.logSpecs.set(newest.id, spec);
+    // The book's own delay, not the slider's now: a replica whose timeouts were scaled for one
+    // delay must never see its messages take another (an election timeout shorter than a round
+    // trip elects forever). Every replica, reopened tabs included, uses the same.
+    const delayMs = (): number => newest.messageDelayMs ?? this.messageDelayMs;
     const node = new LiveLogNode({
       self: this.self,
       book: newest,
@@ -970,11 +989,11 @@ export class Classroom {
       clock: this.nodeClock,
       seed: Math.floor(this.options.random() * 2 ** 32),
       incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
-      timing: liveLogTiming(this.messageDelayMs),
+      timing: liveLogTiming(delayMs(), newest.members.length),
       now: () => this.options.clock.now(),
       scheduleFrame: this.scheduleFrame,
       sendAlgorithmMessage: (to, message, id) => this.options.transport.send(to, { type: 'algo', decision: newest.id, id, message }),
-      deliveryDelayMs: () => this.messageDelayMs,
+      deliveryDelayMs: delayMs,
       adversary: () => this.rules,
       onHeld: () => this.markHeld(newest.id),
       onReport: (reports) => {

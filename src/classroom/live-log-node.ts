@@ -32,6 +32,7 @@ import {
   MAX_CLIENT_SEQ,
   MAX_PEERS_PER_ROOM,
   MAX_VALUE_LENGTH,
+  RAFT_ELECTION_TIMEOUT_FACTOR,
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
@@ -375,11 +376,23 @@ export class LiveLogNode {
     this.handle.send({ type: 'submit', client: this.client.client, seq: outstanding.seq, command: outstanding.command });
     this.reports.endStep();
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
-    const retryMs = LIVE_COMMAND_RETRY_MS + 4 * this.options.deliveryDelayMs();
+    const retryMs = this.retryMs();
     this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (this.client.outstanding?.seq === outstanding.seq) this.sendOutstanding();
     }, retryMs);
+  }
+
+  /**
+   * How long a command waits for its answer before it goes again: LIVE_COMMAND_RETRY_MS plus
+   * two round trips, and never less than the longest election timeout this replica can draw
+   * plus a round trip, so a retry is for a command lost with its leader, not one waiting out
+   * an election (timeouts scale with the delay and the room: liveLogTiming).
+   */
+  private retryMs(): number {
+    const delayMs = this.options.deliveryDelayMs();
+    const election = this.options.timing.electionTimeoutMs ?? this.options.timing.phaseTimeoutMs;
+    return Math.max(LIVE_COMMAND_RETRY_MS + 4 * delayMs, RAFT_ELECTION_TIMEOUT_FACTOR * election + 2 * delayMs);
   }
 
   /** My own command came back applied: that is its answer; the next queued one goes out. */
