@@ -3,10 +3,13 @@
  * (role, term or ballot, commit and applied indices, the window, the election countdown, its
  * state's digest and newest rows), and the facts the simulator's log checkers read, rebuilt
  * from what the reports carry: role changes, every commit (index, epoch, command), and what each
- * replica did with each command. The live checker is `checkLogRun` of src/sim/log-checker.ts
- * over those facts, not a second copy: election safety, state-machine safety (no two replicas
- * commit different commands at one index, never a retraction or a gap) and exactly-once per
- * (client, seq). Log matching and leader completeness need whole logs, which reports do not
+ * replica did with each command. The live checker is the simulator's own (LogRunJudge of
+ * src/sim/log-checker.ts, the incremental core of `checkLogRun`), not a second copy: election
+ * safety, state-machine safety (no two replicas commit different commands at one index, never a
+ * retraction or a gap) and exactly-once per (client, seq). Each report's new facts wait in a
+ * queue until the projector next looks (at most once per frame) and are then fed to the judge
+ * once each and dropped: the work per report is proportional to the report, never to the
+ * history, and memory holds the judge's indexes, not the facts. Log matching and leader completeness need whole logs, which reports do not
  * carry (only a window), so the live checker does not claim them.
  *
  * A member's commits restart at index 1 in each incarnation (and when the dashboard asked for a
@@ -15,7 +18,7 @@
 import { commandKey } from '../core/log.ts';
 import type { CommittedEntry, LogRole, Epoch } from '../core/types.ts';
 import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
-import type { ApplyRecord, checkLogRun, LogProperty, LogViolation } from '../sim/log-checker.ts';
+import type { ApplyRecord, LogProperty, LogRunJudge, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedCommit } from './log-protocol.ts';
@@ -58,12 +61,18 @@ interface Stream {
   epochKey: string;
 }
 
+/** A fact waiting for the judge, in the order the reports carried them. */
+type Fact = { readonly kind: 'trace'; readonly entry: TraceEntry } | { readonly kind: 'apply'; readonly record: ApplyRecord };
+
 interface BookState {
   readonly announcement: BookAnnouncement;
   readonly members: Map<PeerId, BookMemberState>;
   readonly streams: Map<PeerId, Stream>;
-  readonly trace: TraceEntry[];
-  readonly applies: ApplyRecord[];
+  /** Facts not judged yet (drained by `check`). */
+  queue: Fact[];
+  /** The judge, made on the first check (the checker's code loads with the projector's board). */
+  judge: LogRunJudge | undefined;
+  /** Facts queued so far, judged or not (LIVE_CHECKER_MAX_FACTS bounds the judge's memory). */
   facts: number;
   truncated: boolean;
   version: number;
@@ -95,8 +104,8 @@ export class BookDashboard {
       announcement,
       members: new Map(),
       streams: new Map(),
-      trace: [],
-      applies: [],
+      queue: [],
+      judge: undefined,
       facts: 0,
       truncated: false,
       version: 0,
@@ -134,7 +143,7 @@ export class BookDashboard {
       for (const applied of log.applies) {
         const commit = byIndex.get(applied.index);
         if (commit === undefined || commit.command.kind === 'noop' || book.truncated) continue;
-        book.applies.push({
+        this.pushApply(book, {
           node: from,
           incarnation: stream.id,
           index: applied.index,
@@ -168,22 +177,22 @@ export class BookDashboard {
   }
 
   /**
-   * The live checks, recomputed only when a report changed the book. `checker` is the
-   * simulator's `checkLogRun`, passed in by the projector's (lazily loaded) board so a page that
-   * never shows a book does not load it.
+   * The live checks, brought up to date only when a report changed the book: the facts queued
+   * since the last check are judged, each once. `Judge` is the simulator's LogRunJudge, passed
+   * in by the projector's (lazily loaded) board so a page that never shows a book does not load it.
    */
-  check(id: string, checker: typeof checkLogRun): BookCheck | undefined {
+  check(id: string, Judge: typeof LogRunJudge): BookCheck | undefined {
     const book = this.books.get(id);
     if (book === undefined) return undefined;
     if (book.cached?.version === book.version) return book.cached.check;
-    const violations = checker({
-      seed: 0,
-      epochKind: book.trace.some((e) => e.kind === 'role' && e.epoch.kind === 'ballot') ? 'ballot' : 'term',
-      trace: book.trace,
-      applies: book.applies,
-      audits: [],
-      reproduce: 'export this room’s trace (live runs have no seed)',
-    });
+    book.judge ??= new Judge({ seed: 0, reproduce: 'export this room’s trace (live runs have no seed)' });
+    const judge = book.judge;
+    for (const fact of book.queue) {
+      if (fact.kind === 'trace') judge.entry(fact.entry);
+      else judge.apply(fact.record);
+    }
+    book.queue = [];
+    const violations = [...judge.violations];
     const byApplied = new Map<number, Map<string, PeerId[]>>();
     let committed = 0;
     for (const [node, member] of book.members) {
@@ -200,6 +209,11 @@ export class BookDashboard {
     return check;
   }
 
+  /** Facts the judge has judged so far for `id` (a test's measure of the work done). */
+  judged(id: string): number {
+    return this.books.get(id)?.judge?.judged ?? 0;
+  }
+
   private push(book: BookState, entry: TraceEntry): void {
     const size = entry.kind === 'commit' ? entry.entries.length : 1;
     if (book.facts + size > LIVE_CHECKER_MAX_FACTS) {
@@ -207,6 +221,10 @@ export class BookDashboard {
       return;
     }
     book.facts += size;
-    book.trace.push(entry);
+    book.queue.push({ kind: 'trace', entry });
+  }
+
+  private pushApply(book: BookState, record: ApplyRecord): void {
+    book.queue.push({ kind: 'apply', record });
   }
 }
