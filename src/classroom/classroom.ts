@@ -47,6 +47,7 @@ import {
   type HeldReport,
   type MessageId,
   type NodeControl,
+  type NodeReport,
   type RefusalReason,
   type SafetyVerdict,
 } from './protocol.ts';
@@ -822,15 +823,20 @@ export class Classroom {
       deliveryDelayMs: () => this.messageDelayMs,
       adversary: () => this.rules,
       onHeld: () => this.markHeld(decision.id),
-      onReport: (reports) => {
-        const hosts = this.hosts();
-        for (const report of reports) {
-          for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: decision.id, report });
-        }
-        this.changed();
-      },
+      onReport: this.reportTo(decision.id),
     });
     this.nodes.set(decision.id, node);
+  }
+
+  /** A node's (or replica's) reports go to every teacher's screen connected now. */
+  private reportTo(id: DecisionId): (reports: readonly NodeReport[]) => void {
+    return (reports) => {
+      const hosts = this.hosts();
+      for (const report of reports) {
+        for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: id, report });
+      }
+      this.changed();
+    };
   }
 
   /** A reopened tab restarts every node it stored, before any host re-announces anything. */
@@ -996,13 +1002,7 @@ export class Classroom {
       deliveryDelayMs: delayMs,
       adversary: () => this.rules,
       onHeld: () => this.markHeld(newest.id),
-      onReport: (reports) => {
-        const hosts = this.hosts();
-        for (const report of reports) {
-          for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: newest.id, report });
-        }
-        this.changed();
-      },
+      onReport: this.reportTo(newest.id),
     });
     this.logNodes.set(newest.id, node);
   }

@@ -17,7 +17,7 @@
 import { answerOf, applyClientCommand, initialReplicated, type ReplicatedState } from '../core/client-sessions.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
-import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
+import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogView, NodeEffect, NodeView } from '../core/types.ts';
 import { isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
@@ -38,34 +38,16 @@ import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '.
 import type { PeerId } from '../transport/types.ts';
 import { MAX_CATCHUP_ENTRIES, type BookAnnouncement, type LogReport, type ReportedApply, type ReportedCommit } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
-import type { MessageId, NodeReport, Refusal } from './protocol.ts';
+import type { MessageId, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
-import type { DurableStore } from './storage.ts';
-import { UNREADABLE_DURABLE } from './live-node.ts';
-import type { AdversaryRules, HeldCommand } from './adversary.ts';
+import type { HeldCommand } from './adversary.ts';
 import type { HeldReport } from './protocol.ts';
-import { HeldInbox, type HostClock } from './node-host.ts';
+import { hostView, inboxFor, startingDurable, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 
-export interface LiveLogNodeOptions {
-  readonly self: PeerId;
+export interface LiveLogNodeOptions extends NodeHostOptions {
   readonly book: BookAnnouncement;
   readonly spec: LogAlgorithmSpec;
-  readonly store: DurableStore;
-  /** The algorithm's clock: the teacher's pause freezes it (no election, heartbeat or retry fires). */
-  readonly clock: HostClock;
-  readonly seed: number;
-  readonly incarnation: number;
-  readonly timing: Timing;
-  readonly now: () => number;
-  readonly scheduleFrame: (flush: () => void) => void;
-  readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
-  readonly deliveryDelayMs: () => number;
-  readonly onReport: (reports: readonly NodeReport[]) => void;
-  /** The network adversary's rules now (the teacher's dashboard sets them). */
-  readonly adversary?: () => AdversaryRules;
-  /** The messages this node holds changed: the classroom tells the hosts. */
-  readonly onHeld?: (held: HeldReport) => void;
 }
 
 /** One of this phone's commands and what became of it. */
@@ -131,16 +113,11 @@ export class LiveLogNode {
   private readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveLogNodeOptions) {
-    this.inbox = new HeldInbox({
-      self: options.self,
-      now: options.now,
-      rules: options.adversary,
-      clock: options.clock,
-      deliveryDelayMs: options.deliveryDelayMs,
-      deliver: (from, message, id) => this.deliver(from, message, id),
-      onHeld: options.onHeld,
-      carriedValue: (message) => this.carried(message),
-    });
+    this.inbox = inboxFor(
+      options,
+      (from, message, id) => this.deliver(from, message, id),
+      (message) => this.carried(message),
+    );
     this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
     this.replica = initialReplicated(this.machine);
     this.tokensAt = options.now();
@@ -169,7 +146,7 @@ export class LiveLogNode {
     } catch {
       this.storageFull = true;
     }
-    const durable = read.kind === 'ok' ? read.durable : read.kind === 'unreadable' ? UNREADABLE_DURABLE : undefined;
+    const durable = startingDurable(read);
     const clock: Clock = {
       setTimeout: (fn, ms) => {
         const id = options.clock.setTimeout(() => {
@@ -242,9 +219,7 @@ export class LiveLogNode {
   }
 
   view(): NodeView {
-    const view = this.handle.view();
-    if (this.storageFull) return { ...view, storage: 'full', phase: 'stopped', waitingFor: 'nothing: storage full, this node stopped', waitingOn: [] };
-    return this.listenOnly ? { ...view, storage: 'unreadable' } : view;
+    return hostView(this.handle.view(), this.storageFull ? 'full' : this.listenOnly ? 'unreadable' : 'ok');
   }
 
   logView(): LogView {

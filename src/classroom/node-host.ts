@@ -1,7 +1,12 @@
 /**
  * What the two live hosts share: `LiveNode` (one write-once decision) and `LiveLogNode` (one
- * replica of a replicated log) run different machines, but the network adversary treats their
- * inbound messages alike. `HeldInbox` is that part, once: each inbound message is judged by the
+ * replica of a replicated log) run different machines and store differently (one durable blob
+ * rewritten per step vs an incremental log), but are plugged into the tab the same way
+ * (NodeHostOptions: transport, storage, clocks, ids, reports, the adversary), show a storage
+ * failure the same way (hostView) and start listen-only from unreadable storage the same way
+ * (startingDurable).
+ *
+ * The network adversary treats their inbound messages alike too. `HeldInbox` is that part, once: each inbound message is judged by the
  * teacher's rules (pass, with its slowness; hold for the teacher; lost to a partition or a cut),
  * held messages wait in a bounded list (retransmissions merged) until the teacher delivers,
  * drops, duplicates or steps them, a change of rules re-judges what is held, and the teacher's
@@ -9,7 +14,7 @@
  * real network forgets what was in flight.
  */
 import { assertNever } from '../core/assert.ts';
-import type { Value } from '../core/types.ts';
+import type { NodeView, Timing, Value } from '../core/types.ts';
 import type { Clock } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 import {
@@ -25,7 +30,8 @@ import {
   type HeldCommand,
   type HeldList,
 } from './adversary.ts';
-import type { HeldReport, MessageId } from './protocol.ts';
+import type { HeldReport, MessageId, NodeReport } from './protocol.ts';
+import type { DurableStore } from './storage.ts';
 
 /** A message held for the teacher: what the node delivers when it is released. */
 interface HeldPayload {
@@ -40,6 +46,88 @@ interface HeldPayload {
  */
 export interface HostClock extends Clock {
   readonly remainingMs?: (id: unknown) => number | undefined;
+}
+
+/** How a host plugs into its tab: the same for a decision's node and a book's replica. */
+export interface NodeHostOptions {
+  readonly self: PeerId;
+  /** The tab's storage, scoped to this room and this node. */
+  readonly store: DurableStore;
+  /** The algorithm's clock: the teacher's pause freezes it (FreezableClock), so no timeout fires. */
+  readonly clock: HostClock;
+  /** Seed for the node's PRNG (Paxos backoff, Raft election timeouts), drawn by the tab, not by the algorithm. */
+  readonly seed: number;
+  /** This incarnation's id, drawn by the tab: names its messages (MessageId) and its reports. */
+  readonly incarnation: number;
+  readonly timing: Timing;
+  /** The tab's clock reading, ms: when each step happened, for the reports. */
+  readonly now: () => number;
+  /**
+   * Runs `flush` once, at the next animation frame (or a fallback timer); reports are coalesced
+   * to one per frame through it. Tests inject fake time.
+   */
+  readonly scheduleFrame: (flush: () => void) => void;
+  /** Hands one algorithm message, with its id, to the transport. */
+  readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
+  /** The message delay, ms, read at each delivery. */
+  readonly deliveryDelayMs: () => number;
+  /**
+   * Called at most once per frame (and at once on a decision or a stop) with what changed since
+   * the last report, in one or more reports that each fit in a message.
+   */
+  readonly onReport: (reports: readonly NodeReport[]) => void;
+  /** The network adversary's rules now (the teacher's dashboard sets them). */
+  readonly adversary?: () => AdversaryRules;
+  /** The messages this node holds changed: the classroom tells the hosts. */
+  readonly onHeld?: (held: HeldReport) => void;
+}
+
+/**
+ * What the machine starts from: its stored durable state, nothing (a first start), or, when what
+ * was stored cannot be read, UNREADABLE_DURABLE, which every machine refuses and so starts
+ * listen-only: it may have promised or voted before and cannot say what, so it must never start
+ * fresh (`undefined` would be the amnesia bug).
+ */
+export const UNREADABLE_DURABLE = null;
+
+export function startingDurable(read: { readonly kind: 'absent' } | { readonly kind: 'unreadable' } | { readonly kind: 'ok'; readonly durable: unknown }): unknown {
+  if (read.kind === 'ok') return read.durable;
+  return read.kind === 'unreadable' ? UNREADABLE_DURABLE : undefined;
+}
+
+/** The storage state a host adds to its machine's view. */
+export type HostStorage = 'ok' | 'full' | 'unreadable';
+
+/** The machine's view with what went wrong with storage: a failed write stopped the node; unreadable storage made it listen-only. */
+export function hostView(view: NodeView, storage: HostStorage): NodeView {
+  switch (storage) {
+    case 'ok':
+      return view;
+    case 'full':
+      return { ...view, storage: 'full', phase: 'stopped', waitingFor: 'nothing: storage full, this node stopped', waitingOn: [] };
+    case 'unreadable':
+      return { ...view, storage: 'unreadable' };
+    default:
+      return assertNever(storage, 'host storage');
+  }
+}
+
+/** A host's HeldInbox, wired to its options: `deliver` runs one message as one step of the machine. */
+export function inboxFor(
+  options: NodeHostOptions,
+  deliver: HeldInboxOptions['deliver'],
+  carriedValue?: HeldInboxOptions['carriedValue'],
+): HeldInbox {
+  return new HeldInbox({
+    self: options.self,
+    now: options.now,
+    rules: options.adversary,
+    clock: options.clock,
+    deliveryDelayMs: options.deliveryDelayMs,
+    deliver,
+    onHeld: options.onHeld,
+    carriedValue,
+  });
 }
 
 export interface HeldInboxOptions {
