@@ -489,7 +489,9 @@ export class Classroom {
         if (!this.dashboard) return;
         if (this.bookDashboard?.has(message.decision)) {
           const now = this.options.clock.now();
-          if (!this.bookDashboard.applyReport(from, message.decision, message.report, now)) this.dashboard.flag(from, 'report-from-non-member', now);
+          const outcome = this.bookDashboard.applyReport(from, message.decision, message.report, now);
+          if (outcome === 'not-a-member') this.dashboard.flag(from, 'report-from-non-member', now);
+          else if (outcome === 'implausible') this.dashboard.flag(from, 'implausible', now);
           this.changed();
           return;
         }

@@ -23,6 +23,7 @@ import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedCommit } from './log-protocol.ts';
 import type { NodeReport } from './protocol.ts';
+import { implausibleMultiPaxos, type ImplausibleReport } from './log-plausibility.ts';
 
 /** The properties the live checker judges from reports (see the header). */
 export const LIVE_LOG_PROPERTIES: readonly LogProperty[] = ['election-safety', 'state-machine-safety', 'exactly-once'];
@@ -52,7 +53,12 @@ export interface BookCheck {
   readonly committed: number;
   /** Facts beyond LIVE_CHECKER_MAX_FACTS were not checked. */
   readonly truncated: boolean;
+  /** Members whose last report no message could have produced (not believed; log-plausibility.ts). */
+  readonly claims: readonly { readonly member: PeerId; readonly problems: readonly ImplausibleReport[] }[];
 }
+
+/** What became of one report: applied, from someone not in the book, or a checkable lie (not believed). */
+export type BookReportOutcome = 'applied' | 'not-a-member' | 'implausible';
 
 interface Stream {
   readonly inc: number;
@@ -78,6 +84,8 @@ interface BookState {
   version: number;
   step: number;
   cached: { version: number; check: BookCheck } | undefined;
+  /** Members whose latest report was implausible, with why. */
+  readonly claims: Map<PeerId, readonly ImplausibleReport[]>;
 }
 
 function toCommitted(commit: ReportedCommit): CommittedEntry {
@@ -111,6 +119,7 @@ export class BookDashboard {
       version: 0,
       step: 0,
       cached: undefined,
+      claims: new Map(),
     });
   }
 
@@ -118,12 +127,23 @@ export class BookDashboard {
     this.books.delete(id);
   }
 
-  /** Applies one member's report; false when `from` is not a member (the caller flags it). */
-  applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): boolean {
+  /**
+   * Applies one member's report. Not a member, or a Multi-Paxos report no message could have
+   * produced: nothing of it is believed (the caller flags the sender); the member's last
+   * believable state stays on the projector, with the claim beside it.
+   */
+  applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): BookReportOutcome {
     const book = this.books.get(id);
-    if (book === undefined || !book.announcement.members.includes(from)) return false;
+    if (book === undefined || !book.announcement.members.includes(from)) return 'not-a-member';
     const log = report.log;
-    if (log === undefined) return true;
+    if (log === undefined) return 'applied';
+    const problems = implausibleMultiPaxos(log, book.announcement.members, this.othersHighestRound(book, from));
+    if (problems.length > 0) {
+      book.claims.set(from, problems);
+      book.version++;
+      return 'implausible';
+    }
+    book.claims.delete(from);
     const previous = book.members.get(from);
     let stream = book.streams.get(from);
     if (stream === undefined || stream.inc !== report.inc || report.full) {
@@ -164,7 +184,16 @@ export class BookDashboard {
       rejoined: (previous?.rejoined ?? false) || report.restarted,
     });
     book.version++;
-    return true;
+    return 'applied';
+  }
+
+  /** The highest ballot round the members other than `from` reported last. */
+  private othersHighestRound(book: BookState, from: PeerId): number {
+    let highest = 0;
+    for (const [peer, member] of book.members) {
+      if (peer !== from && member.log.epoch.kind === 'ballot') highest = Math.max(highest, member.log.epoch.ballot.round);
+    }
+    return highest;
   }
 
   record(id: string): BookRecord | undefined {
@@ -204,7 +233,8 @@ export class BookDashboard {
     const divergent = [...byApplied]
       .filter(([, digests]) => digests.size > 1)
       .map(([applied, digests]) => ({ applied, nodes: [...digests.values()].flat() }));
-    const check: BookCheck = { properties: LIVE_LOG_PROPERTIES, violations, divergent, committed, truncated: book.truncated };
+    const claims = [...book.claims].map(([member, problems]) => ({ member, problems }));
+    const check: BookCheck = { properties: LIVE_LOG_PROPERTIES, violations, divergent, committed, truncated: book.truncated, claims };
     book.cached = { version: book.version, check };
     return check;
   }

@@ -68,6 +68,9 @@ async function expectSameBooks(pages: readonly Page[], orders: number): Promise<
 
 for (const algorithm of ALGORITHMS) {
   test(`order book on ${algorithm}: leader closed while orders flow, nothing lost, reopened tab catches up, ship vs cancel`, async ({ tabs }) => {
+    // One room does all of it (orders, the teacher's pause, a failover, a reopened tab, a race):
+    // ~50 s on a busy 2-core machine, so the default 60 s left no margin.
+    test.setTimeout(90_000);
     const c = await openClass(tabs, 5);
     await startBook(c, algorithm);
     const [s0, s1, s2] = c.students as [Page, Page, Page];
