@@ -188,11 +188,11 @@ function canonical(value: unknown): string {
 }
 
 /**
- * Holds `message` from `from`. A retransmission (same sender, same message) merges into its
+ * Holds `message` from `from` (`carried`: the value it carries, when it has no `value` field). A retransmission (same sender, same message) merges into its
  * entry; a new message beyond MAX_HELD_PER_NODE is lost and counted (the list stays bounded
  * whatever a sender does).
  */
-export function hold<T>(list: HeldList<T>, from: PeerId, message: unknown, payload: T, now = 0): HeldList<T> {
+export function hold<T>(list: HeldList<T>, from: PeerId, message: unknown, payload: T, now = 0, carried?: Value): HeldList<T> {
   const key = `${from} ${canonical(message)}`;
   const existing = list.entries.findIndex((e) => e.key === key);
   if (existing !== -1) {
@@ -201,7 +201,8 @@ export function hold<T>(list: HeldList<T>, from: PeerId, message: unknown, paylo
   }
   if (list.entries.length >= MAX_HELD_PER_NODE) return { ...list, overflowed: list.overflowed + 1 };
   const { kind, summary } = summarizeMessage(message);
-  const value = isRecord(message) && typeof message.value === 'string' ? message.value : undefined;
+  // A log algorithm's messages carry commands, not a `value`: their host says what they carry.
+  const value = carried ?? (isRecord(message) && typeof message.value === 'string' ? message.value : undefined);
   const entry: HeldEntry<T> = { entry: list.nextEntry, from, kind, summary, ...(value !== undefined ? { value } : {}), copies: 1, payload, key, heldAt: now };
   return { ...list, entries: [...list.entries, entry], nextEntry: list.nextEntry + 1 };
 }

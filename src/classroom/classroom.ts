@@ -50,6 +50,7 @@ import {
   type HeldReport,
   type MessageId,
   type NodeControl,
+  type NodeReport,
   type RefusalReason,
   type SafetyVerdict,
 } from './protocol.ts';
@@ -109,12 +110,18 @@ export function liveTiming(messageDelayMs: number, members = 0): Timing {
 }
 
 /**
- * Log algorithms: the Raft election timeout (Multi-Paxos: a follower's patience) scales with the
- * delay too, and stays well above the heartbeat period plus a delivery, so a leader that is
- * merely slowed down by the teacher's delay is not deposed.
+ * Log algorithms: the same retransmit, backoff and phase timers as the write-once algorithms
+ * (scaled with the delay and the room), and the Raft election timeout (Multi-Paxos: a
+ * follower's patience) scaled with both too: with the delay, so it stays well above the
+ * heartbeat period plus a delivery and a leader merely slowed down by the teacher's delay is not
+ * deposed; with the room (LIVE_RETRANSMIT_MS_PER_MEMBER, for the reason given there), so a
+ * heartbeat round that a crowded machine makes late does not start an election.
  */
-export function liveLogTiming(messageDelayMs: number): Timing {
-  return { ...liveTiming(messageDelayMs), electionTimeoutMs: LIVE_ELECTION_TIMEOUT_MS + 4 * messageDelayMs };
+export function liveLogTiming(messageDelayMs: number, members = 0): Timing {
+  return {
+    ...liveTiming(messageDelayMs, members),
+    electionTimeoutMs: LIVE_ELECTION_TIMEOUT_MS + 4 * messageDelayMs + LIVE_RETRANSMIT_MS_PER_MEMBER * members,
+  };
 }
 
 const HOST_BOOKS_KEY = 'host:books';
@@ -124,6 +131,8 @@ export class Classroom {
   readonly bookDashboard: BookDashboard | undefined;
   private readonly bookAnnouncements = new Map<string, BookAnnouncement>();
   private readonly logNodes = new Map<string, LiveLogNode>();
+  /** The spec each book's replica runs, kept so the teacher's restart needs no second load. */
+  private readonly logSpecs = new Map<string, LogAlgorithmSpec>();
   /** Books this tab follows without being a member (it joined after they started). */
   private readonly learners = new Map<string, LogLearner>();
   private readonly announcements = new Map<DecisionId, DecisionAnnouncement>();
@@ -227,9 +236,9 @@ export class Classroom {
 
   /** How the dashboard sees a member now: from the transport's failure detector. */
   liveness(peer: PeerId): MemberLiveness {
-    // The teacher crashed this member's node of the current decision: its tab is up, its node is not.
-    const newest = this.decisions()[0];
-    if (newest !== undefined && this.heldReports.get(newest.id)?.get(peer)?.crashed === true) return 'crashed';
+    // The teacher crashed this member's node of what runs now: its tab is up, its node is not.
+    const newest = this.currentRun();
+    if (newest !== undefined && this.heldReports.get(newest)?.get(peer)?.crashed === true) return 'crashed';
     const status = this.knownPeers.get(peer)?.status;
     switch (status) {
       case 'connected':
@@ -242,6 +251,14 @@ export class Classroom {
       default:
         return assertNever(status, 'peer status');
     }
+  }
+
+  /** What the projector shows now: the newest decision, or a book started after it. */
+  private currentRun(): DecisionId | undefined {
+    const decision = this.decisions()[0];
+    const book = this.books()[0];
+    if (book !== undefined && (decision === undefined || book.seq > decision.seq)) return book.id;
+    return decision?.id;
   }
 
   subscribe(listener: () => void): Unsubscribe {
@@ -309,7 +326,16 @@ export class Classroom {
     if (members.length === 0) return 'nobody has joined yet: a replicated log needs at least one student';
     const seq = this.nextSeq();
     const suffix = Math.floor(this.options.random() * 36 ** 6).toString(36);
-    const book: BookAnnouncement = { id: `b${seq}-${suffix}`, seq, algorithm, stateMachine, members, startedAt: this.options.clock.now() };
+    // The delay is fixed for the book's life: its replicas' timeouts are scaled for it (liveLogTiming).
+    const book: BookAnnouncement = {
+      id: `b${seq}-${suffix}`,
+      seq,
+      algorithm,
+      stateMachine,
+      members,
+      startedAt: this.options.clock.now(),
+      messageDelayMs: this.messageDelayMs,
+    };
     this.learnBook(book);
     this.options.transport.broadcast({ type: 'book', book });
     return book;
@@ -462,7 +488,9 @@ export class Classroom {
         if (!this.dashboard) return;
         if (this.bookDashboard?.has(message.decision)) {
           const now = this.options.clock.now();
-          if (!this.bookDashboard.applyReport(from, message.decision, message.report, now)) this.dashboard.flag(from, 'report-from-non-member', now);
+          const outcome = this.bookDashboard.applyReport(from, message.decision, message.report, now);
+          if (outcome === 'not-a-member') this.dashboard.flag(from, 'report-from-non-member', now);
+          else if (outcome === 'implausible') this.dashboard.flag(from, 'implausible', now);
           this.changed();
           return;
         }
@@ -486,7 +514,7 @@ export class Classroom {
         return this.applyControl(message.decision, message.control);
       case 'held': {
         if (!this.dashboard) return;
-        const members = this.announcements.get(message.decision)?.members;
+        const members = (this.announcements.get(message.decision) ?? this.bookAnnouncements.get(message.decision))?.members;
         if (members === undefined || !members.includes(from)) return this.refuse(from, 'not-a-member');
         const byPeer = this.heldReports.get(message.decision) ?? new Map<PeerId, HeldReport & { readonly receivedAt: number }>();
         byPeer.set(from, { ...message.held, receivedAt: this.options.clock.now() });
@@ -533,6 +561,7 @@ export class Classroom {
       this.rules = NO_ADVERSARY;
       this.nodeClock.thaw();
       for (const node of this.nodes.values()) node.releaseHeld();
+      for (const node of this.logNodes.values()) node.releaseHeld();
       this.releasedAt = this.options.clock.now();
       this.changed();
     }, TEACHER_GONE_RELEASE_MS);
@@ -544,11 +573,14 @@ export class Classroom {
     else this.nodeClock.thaw();
     if (!isQuiet(rules)) this.releasedAt = undefined;
     for (const node of this.nodes.values()) node.rulesChanged();
+    for (const node of this.logNodes.values()) node.rulesChanged();
     this.watchTeacher(this.peers());
     this.changed();
   }
 
   private applyControl(decision: DecisionId, control: NodeControl): void {
+    const book = this.bookAnnouncements.get(decision);
+    if (book !== undefined) return this.applyBookControl(book, control);
     const announced = this.announcements.get(decision);
     if (announced === undefined || !announced.members.includes(this.self)) return;
     const node = this.nodes.get(decision);
@@ -582,6 +614,44 @@ export class Classroom {
   }
 
   /**
+   * The teacher acts on my replica of `book`, exactly as on a decision's node: a held message, a
+   * crash (the machine stops and forgets; its stored log, client record and book stay) or a
+   * restart (from that storage only). A staged proposal is a write-once scene: a book has none.
+   */
+  private applyBookControl(book: BookAnnouncement, control: NodeControl): void {
+    if (!book.members.includes(this.self)) return;
+    const node = this.logNodes.get(book.id);
+    switch (control.do) {
+      case 'deliver':
+      case 'drop':
+      case 'duplicate':
+      case 'step':
+        node?.commandHeld(control);
+        return;
+      case 'propose':
+        return;
+      case 'crash':
+        if (node === undefined) return;
+        node.stop();
+        this.logNodes.delete(book.id);
+        this.crashedByTeacher.add(book.id);
+        this.markHeld(book.id);
+        this.changed();
+        return;
+      case 'restart': {
+        if (!this.crashedByTeacher.delete(book.id)) return;
+        const spec = this.logSpecs.get(book.id);
+        if (this.books()[0]?.id === book.id && spec !== undefined) this.startLogNode(book, spec);
+        this.markHeld(book.id);
+        this.changed();
+        return;
+      }
+      default:
+        return assertNever(control, 'node control');
+    }
+  }
+
+  /**
    * The held list of `decision` changed: the hosts hear at once, not at the next frame. Held lists
    * change only while the teacher holds messages (at most once per inbound message, which the
    * transport rate-limits per peer), and the teacher's next click, or a preset's next step,
@@ -602,7 +672,7 @@ export class Classroom {
   }
 
   private heldReportOf(decision: DecisionId): HeldReport {
-    const node = this.nodes.get(decision);
+    const node = this.nodes.get(decision) ?? this.logNodes.get(decision);
     if (node) return node.heldReport();
     return { entries: [], overflowed: 0, crashed: this.crashedByTeacher.has(decision), lost: 0 };
   }
@@ -754,15 +824,20 @@ export class Classroom {
       deliveryDelayMs: () => this.messageDelayMs,
       adversary: () => this.rules,
       onHeld: () => this.markHeld(decision.id),
-      onReport: (reports) => {
-        const hosts = this.hosts();
-        for (const report of reports) {
-          for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: decision.id, report });
-        }
-        this.changed();
-      },
+      onReport: this.reportTo(decision.id),
     });
     this.nodes.set(decision.id, node);
+  }
+
+  /** A node's (or replica's) reports go to every teacher's screen connected now. */
+  private reportTo(id: DecisionId): (reports: readonly NodeReport[]) => void {
+    return (reports) => {
+      const hosts = this.hosts();
+      for (const report of reports) {
+        for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: id, report });
+      }
+      this.changed();
+    };
   }
 
   /** A reopened tab restarts every node it stored, before any host re-announces anything. */
@@ -841,6 +916,7 @@ export class Classroom {
     for (const node of this.nodes.values()) node.reportFull();
     for (const decision of [...this.nodes.keys(), ...this.crashedByTeacher]) this.markHeld(decision);
     for (const node of this.logNodes.values()) node.reportFull();
+    for (const book of this.logNodes.keys()) this.markHeld(book);
   }
 
   // ---- books (replicated logs) --------------------------------------------------------
@@ -874,6 +950,7 @@ export class Classroom {
       if (id === newest?.id) continue;
       node.stop();
       this.logNodes.delete(id);
+      this.logSpecs.delete(id);
     }
     for (const [id, learner] of this.learners) {
       if (id === newest?.id) continue;
@@ -881,6 +958,8 @@ export class Classroom {
       this.learners.delete(id);
     }
     if (newest === undefined || this.logNodes.has(newest.id) || this.learners.has(newest.id)) return;
+    // The teacher crashed my replica: it stays down until the teacher restarts it (or a reload).
+    if (this.crashedByTeacher.has(newest.id)) return;
     if (!newest.members.includes(this.self)) {
       const learner = new LogLearner({
         book: newest,
@@ -903,26 +982,28 @@ export class Classroom {
   }
 
   private startLogNode(newest: BookAnnouncement, spec: LogAlgorithmSpec): void {
+    this.logSpecs.set(newest.id, spec);
+    // The book's own delay, not the slider's now: a replica whose timeouts were scaled for one
+    // delay must never see its messages take another (an election timeout shorter than a round
+    // trip elects forever). Every replica, reopened tabs included, uses the same.
+    const delayMs = (): number => newest.messageDelayMs ?? this.messageDelayMs;
     const node = new LiveLogNode({
       self: this.self,
       book: newest,
       spec,
       store: this.options.store,
-      clock: this.options.clock,
+      // The algorithm's clock: the teacher's pause freezes elections, heartbeats and retries.
+      clock: this.nodeClock,
       seed: Math.floor(this.options.random() * 2 ** 32),
       incarnation: Math.floor(this.options.random() * MAX_MESSAGE_SEQ),
-      timing: liveLogTiming(this.messageDelayMs),
+      timing: liveLogTiming(delayMs(), newest.members.length),
       now: () => this.options.clock.now(),
       scheduleFrame: this.scheduleFrame,
       sendAlgorithmMessage: (to, message, id) => this.options.transport.send(to, { type: 'algo', decision: newest.id, id, message }),
-      deliveryDelayMs: () => this.messageDelayMs,
-      onReport: (reports) => {
-        const hosts = this.hosts();
-        for (const report of reports) {
-          for (const host of hosts) this.options.transport.send(host, { type: 'report', decision: newest.id, report });
-        }
-        this.changed();
-      },
+      deliveryDelayMs: delayMs,
+      adversary: () => this.rules,
+      onHeld: () => this.markHeld(newest.id),
+      onReport: this.reportTo(newest.id),
     });
     this.logNodes.set(newest.id, node);
   }

@@ -45,6 +45,13 @@ export class FreezableClock {
     if (timer.handle !== undefined) this.base.clearTimeout(timer.handle);
   }
 
+  /** Time left on a pending timer (frozen: what it had left when frozen); undefined once fired or cleared. */
+  remainingMs(id: unknown): number | undefined {
+    const timer = id as Timer;
+    if (!this.timers.has(timer)) return undefined;
+    return this.frozenFlag ? timer.remainingMs : Math.max(0, timer.dueAt - this.base.now());
+  }
+
   freeze(): void {
     if (this.frozenFlag) return;
     this.frozenFlag = true;

@@ -17,7 +17,7 @@
 import { answerOf, applyClientCommand, initialReplicated, type ReplicatedState } from '../core/client-sessions.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
-import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
+import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogView, NodeEffect, NodeView } from '../core/types.ts';
 import { isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
@@ -33,31 +33,22 @@ import {
   MAX_COMMITS_PER_MESSAGE,
   MAX_PEERS_PER_ROOM,
   MAX_VALUE_LENGTH,
+  RAFT_ELECTION_TIMEOUT_FACTOR,
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
-import type { MessageId, NodeReport, Refusal } from './protocol.ts';
+import type { MessageId, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
-import type { DurableStore } from './storage.ts';
-import { UNREADABLE_DURABLE } from './live-node.ts';
+import type { HeldCommand } from './adversary.ts';
+import type { HeldReport } from './protocol.ts';
+import { hostView, inboxFor, startingDurable, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 
-export interface LiveLogNodeOptions {
-  readonly self: PeerId;
+export interface LiveLogNodeOptions extends NodeHostOptions {
   readonly book: BookAnnouncement;
   readonly spec: LogAlgorithmSpec;
-  readonly store: DurableStore;
-  readonly clock: Clock;
-  readonly seed: number;
-  readonly incarnation: number;
-  readonly timing: Timing;
-  readonly now: () => number;
-  readonly scheduleFrame: (flush: () => void) => void;
-  readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
-  readonly deliveryDelayMs: () => number;
-  readonly onReport: (reports: readonly NodeReport[]) => void;
 }
 
 /** One of this phone's commands and what became of it. */
@@ -119,8 +110,15 @@ export class LiveLogNode {
   private stopped = false;
   private storageFull = false;
   private started = false;
+  /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
+  private readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveLogNodeOptions) {
+    this.inbox = inboxFor(
+      options,
+      (from, message, id) => this.deliver(from, message, id),
+      (message) => this.carried(message),
+    );
     this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
     this.replica = initialReplicated(this.machine);
     this.tokensAt = options.now();
@@ -149,7 +147,7 @@ export class LiveLogNode {
     } catch {
       this.storageFull = true;
     }
-    const durable = read.kind === 'ok' ? read.durable : read.kind === 'unreadable' ? UNREADABLE_DURABLE : undefined;
+    const durable = startingDurable(read);
     const clock: Clock = {
       setTimeout: (fn, ms) => {
         const id = options.clock.setTimeout(() => {
@@ -222,9 +220,7 @@ export class LiveLogNode {
   }
 
   view(): NodeView {
-    const view = this.handle.view();
-    if (this.storageFull) return { ...view, storage: 'full', phase: 'stopped', waitingFor: 'nothing: storage full, this node stopped', waitingOn: [] };
-    return this.listenOnly ? { ...view, storage: 'unreadable' } : view;
+    return hostView(this.handle.view(), this.storageFull ? 'full' : this.listenOnly ? 'unreadable' : 'ok');
   }
 
   logView(): LogView {
@@ -256,9 +252,46 @@ export class LiveLogNode {
     if (!this.options.book.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
     const message = this.options.spec.parseMessage(raw);
     if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    const delayMs = this.options.deliveryDelayMs();
-    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
-    else this.deliver(from, message, id);
+    this.inbox.receive(from, message, id);
+  }
+
+  /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
+  commandHeld(cmd: HeldCommand): void {
+    if (!this.stopped) this.inbox.command(cmd);
+  }
+
+  /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
+  rulesChanged(): void {
+    if (!this.stopped) this.inbox.rulesChanged();
+  }
+
+  /** The teacher's screen is gone: every held message is delivered, in arrival order. */
+  releaseHeld(): void {
+    if (!this.stopped) this.inbox.releaseAll();
+  }
+
+  /** What this node holds, for the dashboard. */
+  heldReport(): HeldReport {
+    return this.inbox.report();
+  }
+
+  /**
+   * What a log message carries, for the teacher's held list: the commands in it ("place A (book)",
+   * "2 entries: no-op, ship A"), since log messages have no single `value`.
+   */
+  private carried(message: unknown): string | undefined {
+    if (!isRecord(message)) return undefined;
+    const texts: string[] = [];
+    if (message.type === 'forward') texts.push(this.describe(message.command));
+    else if (Array.isArray(message.entries)) {
+      for (const entry of message.entries) {
+        if (!isRecord(entry) || !isRecord(entry.command)) continue;
+        texts.push(entry.command.kind === 'noop' ? 'no-op' : this.describe(entry.command.command));
+      }
+    }
+    if (texts.length === 0) return undefined;
+    const text = texts.length === 1 ? (texts[0] as string) : `${texts.length} entries: ${texts.join(', ')}`;
+    return text.length <= MAX_VALUE_LENGTH ? text : `${text.slice(0, MAX_VALUE_LENGTH - 1)}…`;
   }
 
   noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
@@ -319,11 +352,23 @@ export class LiveLogNode {
     this.handle.send({ type: 'submit', client: this.client.client, seq: outstanding.seq, command: outstanding.command });
     this.reports.endStep();
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
-    const retryMs = LIVE_COMMAND_RETRY_MS + 4 * this.options.deliveryDelayMs();
+    const retryMs = this.retryMs();
     this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (this.client.outstanding?.seq === outstanding.seq) this.sendOutstanding();
     }, retryMs);
+  }
+
+  /**
+   * How long a command waits for its answer before it goes again: LIVE_COMMAND_RETRY_MS plus
+   * two round trips, and never less than the longest election timeout this replica can draw
+   * plus a round trip, so a retry is for a command lost with its leader, not one waiting out
+   * an election (timeouts scale with the delay and the room: liveLogTiming).
+   */
+  private retryMs(): number {
+    const delayMs = this.options.deliveryDelayMs();
+    const election = this.options.timing.electionTimeoutMs ?? this.options.timing.phaseTimeoutMs;
+    return Math.max(LIVE_COMMAND_RETRY_MS + 4 * delayMs, RAFT_ELECTION_TIMEOUT_FACTOR * election + 2 * delayMs);
   }
 
   /** My own command came back applied: that is its answer; the next queued one goes out. */
@@ -493,11 +538,14 @@ export class LiveLogNode {
   private electionInMs(): number | undefined {
     const base = this.options.timing.electionTimeoutMs ?? this.options.timing.phaseTimeoutMs;
     const now = this.options.now();
-    let due: number | undefined;
-    for (const timer of this.timers.values()) {
-      if (timer.ms >= base && (due === undefined || timer.dueAt > due)) due = timer.dueAt;
+    let left: number | undefined;
+    for (const [id, timer] of this.timers) {
+      if (timer.ms < base) continue;
+      // A frozen clock (the teacher's pause) knows what each timer has left; "due at" would run on.
+      const ms = this.options.clock.remainingMs?.(id) ?? timer.dueAt - now;
+      if (left === undefined || ms > left) left = ms;
     }
-    return due === undefined ? undefined : Math.max(0, Math.round(due - now));
+    return left === undefined ? undefined : Math.max(0, Math.round(left));
   }
 
   private stopForStorage(): string {

@@ -12,28 +12,16 @@
  * nothing leaves the node before the state it depends on is stored.
  * Closing the tab is a crash; opening it again restarts this node from what it persisted.
  */
-import type { NodeEffect, NodeView, Timing, Value } from '../core/types.ts';
+import type { NodeEffect, NodeView, Value } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isRecord, type UnknownRecord } from '../core/validate.ts';
-import { assertNever } from '../core/assert.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
 import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH, REPORT_INTERVAL_MS_PER_MEMBER } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
-import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type NodeReport, type Refusal } from './protocol.ts';
+import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
-import {
-  command as heldCommand,
-  emptyHeld,
-  hold,
-  judge,
-  NO_ADVERSARY,
-  rejudge,
-  releaseAll,
-  summaries,
-  type AdversaryRules,
-  type HeldCommand,
-  type HeldList,
-} from './adversary.ts';
+import type { HeldCommand } from './adversary.ts';
 import type { HeldReport } from './protocol.ts';
+import { hostView, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 import type { DurableStore } from './storage.ts';
 
 /** What a tab stores per decision it is a member of. */
@@ -80,12 +68,8 @@ export function migrateStoredNode(raw: UnknownRecord): UnknownRecord | undefined
   return entry;
 }
 
-/**
- * What a node whose stored entry is unreadable gets as its durable input: every machine refuses
- * `null` as durable state and so starts listen-only (it may have promised or voted before, and
- * cannot say what). `undefined` would mean "first start": a fresh acceptor, the amnesia bug.
- */
-export const UNREADABLE_DURABLE = null;
+/** What a node whose stored entry is unreadable starts from (listen-only): see node-host.ts. */
+export { UNREADABLE_DURABLE } from './node-host.ts';
 
 /** A stored node read back: absent (a first start), unreadable (listen-only), or the node. */
 export type StoredNodeRead =
@@ -126,50 +110,15 @@ export function readStoredNode(store: DurableStore, key: string, expectedId?: st
   return { kind: 'ok', node: { version: STORED_NODE_VERSION, decision, durable: raw.durable, proposed: raw.proposed } };
 }
 
-export interface LiveNodeOptions {
-  readonly self: PeerId;
+export interface LiveNodeOptions extends NodeHostOptions {
   readonly decision: DecisionAnnouncement;
   readonly spec: AlgorithmSpec;
-  readonly store: DurableStore;
-  readonly clock: Clock;
   /**
    * The tab's own clock, for host plumbing that must run while the algorithm's clock is frozen
    * by the teacher's pause: the end of a write turn (its messages must still leave, to be held
    * at their receivers). Defaults to `clock`.
    */
   readonly hostClock?: Clock;
-  /** Seed for the node's PRNG (Paxos backoff), drawn by the tab, not by the algorithm. */
-  readonly seed: number;
-  /** This incarnation's id, drawn by the tab: names its messages (MessageId) and its reports. */
-  readonly incarnation: number;
-  readonly timing: Timing;
-  /** The tab's clock reading, ms: when each step happened, for the reports. */
-  readonly now: () => number;
-  /**
-   * Runs `flush` once, at the next animation frame (or a fallback timer); reports are coalesced
-   * to one per frame through it. Tests inject fake time.
-   */
-  readonly scheduleFrame: (flush: () => void) => void;
-  /** Hands one algorithm message, with its id, to the transport. */
-  readonly sendAlgorithmMessage: (to: PeerId, message: unknown, id: MessageId) => void;
-  /** The dashboard's message-delay setting, read at each delivery. */
-  readonly deliveryDelayMs: () => number;
-  /**
-   * Called at most once per frame (and at once on a decision or a stop) with what changed since
-   * the last report, in one or more reports that each fit in a message.
-   */
-  readonly onReport: (reports: readonly NodeReport[]) => void;
-  /** The network adversary's rules now (the teacher's dashboard sets them). */
-  readonly adversary?: () => AdversaryRules;
-  /** The messages this node holds changed: the classroom tells the hosts (coalesced per frame). */
-  readonly onHeld?: (held: HeldReport) => void;
-}
-
-/** A message held for the teacher: what the node delivers when it is released. */
-interface HeldPayload {
-  readonly from: PeerId;
-  readonly message: unknown;
-  readonly id: MessageId;
 }
 
 /** Messages and the durable state of one event-loop turn, waiting for the turn's one write. */
@@ -191,17 +140,16 @@ export class LiveNode {
   private storageFull = false;
   /** False while the machine starts: its first effects arrive before `handle` is assigned. */
   private started = false;
-  /** Messages held for the teacher (memory only: a crash forgets them, as a real network would). */
-  private held: HeldList<HeldPayload> = emptyHeld();
-  /** Messages lost to a partition or a cut. */
-  private lost = 0;
+  /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
+  private readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveNodeOptions) {
+    this.inbox = inboxFor(options, (from, message, id) => this.deliver(from, message, id));
     const key = nodeKey(options.decision.id);
     const previous = readStoredNode(options.store, key, options.decision.id);
     this.restarted = previous.kind !== 'absent';
     // What the machine starts from, as the report tells it (a replay starts the same machine so).
-    const startDurable = previous.kind === 'ok' ? previous.node.durable : previous.kind === 'unreadable' ? UNREADABLE_DURABLE : undefined;
+    const startDurable = startingDurable(previous.kind === 'ok' ? { kind: 'ok', durable: previous.node.durable } : previous);
     this.reports = new ReportBuffer({
       start: { timing: options.timing, ...(startDurable !== undefined ? { durable: startDurable } : {}) },
       incarnation: options.incarnation,
@@ -280,11 +228,7 @@ export class LiveNode {
 
   /** The machine's view, with what went wrong with storage, if anything. */
   view(): NodeView {
-    const view = this.handle.view();
-    if (this.storageFull) {
-      return { ...view, storage: 'full', phase: 'stopped', waitingFor: 'nothing: storage full, this node stopped', waitingOn: [] };
-    }
-    return this.stored.storage === 'unreadable' ? { ...view, storage: 'unreadable' } : view;
+    return hostView(this.handle.view(), this.storageFull ? 'full' : this.stored.storage === 'unreadable' ? 'unreadable' : 'ok');
   }
 
   /** True once a failed write stopped this node. */
@@ -313,60 +257,27 @@ export class LiveNode {
     if (!this.options.decision.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
     const message = this.options.spec.parseMessage(raw);
     if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    const verdict = judge(this.rules(), from, this.options.self);
-    switch (verdict.kind) {
-      case 'pass':
-        return this.deliverAfterDelay(from, message, id, verdict.extraDelayMs);
-      case 'hold':
-        this.held = hold(this.held, from, message, { from, message, id }, this.options.now());
-        return this.heldChanged();
-      case 'lost':
-        this.lost++;
-        return this.heldChanged();
-      default:
-        return assertNever(verdict, 'adversary verdict');
-    }
+    this.inbox.receive(from, message, id);
   }
 
   /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
   commandHeld(cmd: HeldCommand): void {
-    if (this.stopped) return;
-    const outcome = heldCommand(this.held, cmd);
-    this.held = outcome.list;
-    for (const { from, message, id } of outcome.deliver) this.deliver(from, message, id);
-    this.heldChanged();
+    if (!this.stopped) this.inbox.command(cmd);
   }
 
   /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
   rulesChanged(): void {
-    if (this.stopped) return;
-    const out = rejudge(this.held, this.rules(), this.options.self);
-    this.held = out.list;
-    this.lost += out.lost;
-    for (const { from, message, id } of out.deliver) this.deliver(from, message, id);
-    this.heldChanged();
+    if (!this.stopped) this.inbox.rulesChanged();
   }
 
   /** The teacher's screen is gone: every held message is delivered, in arrival order. */
   releaseHeld(): void {
-    if (this.stopped) return;
-    const out = releaseAll(this.held);
-    this.held = out.list;
-    for (const { from, message, id } of out.deliver) this.deliver(from, message, id);
-    this.heldChanged();
+    if (!this.stopped) this.inbox.releaseAll();
   }
 
   /** What this node holds, for the dashboard. */
   heldReport(): HeldReport {
-    return { entries: summaries(this.held, this.options.now()), overflowed: this.held.overflowed, crashed: false, lost: this.lost };
-  }
-
-  private rules(): AdversaryRules {
-    return this.options.adversary?.() ?? NO_ADVERSARY;
-  }
-
-  private heldChanged(): void {
-    this.options.onHeld?.(this.heldReport());
+    return this.inbox.report();
   }
 
   /** A stop is a crash of this node as far as the dashboard knows: what it did is reported at once. */
@@ -393,12 +304,6 @@ export class LiveNode {
     this.reports.beginStep({ kind: 'receive', from, id, ...(isRecord(message) ? { message } : {}) });
     this.handle.send({ type: 'receive', from, message });
     this.reports.endStep();
-  }
-
-  private deliverAfterDelay(from: PeerId, message: unknown, id: MessageId, extraDelayMs = 0): void {
-    const delayMs = this.options.deliveryDelayMs() + extraDelayMs;
-    if (delayMs > 0) this.options.clock.setTimeout(() => this.deliver(from, message, id), delayMs);
-    else this.deliver(from, message, id);
   }
 
   private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {

@@ -3,10 +3,13 @@
  * (role, term or ballot, commit and applied indices, the window, the election countdown, its
  * state's digest and newest rows), and the facts the simulator's log checkers read, rebuilt
  * from what the reports carry: role changes, every commit (index, epoch, command), and what each
- * replica did with each command. The live checker is `checkLogRun` of src/sim/log-checker.ts
- * over those facts, not a second copy: election safety, state-machine safety (no two replicas
- * commit different commands at one index, never a retraction or a gap) and exactly-once per
- * (client, seq). Log matching and leader completeness need whole logs, which reports do not
+ * replica did with each command. The live checker is the simulator's own (LogRunJudge of
+ * src/sim/log-checker.ts, the incremental core of `checkLogRun`), not a second copy: election
+ * safety, state-machine safety (no two replicas commit different commands at one index, never a
+ * retraction or a gap) and exactly-once per (client, seq). Each report's new facts wait in a
+ * queue until the projector next looks (at most once per frame) and are then fed to the judge
+ * once each and dropped: the work per report is proportional to the report, never to the
+ * history, and memory holds the judge's indexes, not the facts. Log matching and leader completeness need whole logs, which reports do not
  * carry (only a window), so the live checker does not claim them.
  *
  * A member's commits restart at index 1 in each incarnation (and when the dashboard asked for a
@@ -15,11 +18,12 @@
 import { commandKey, epochKey } from '../core/log.ts';
 import type { CommittedEntry, LogRole } from '../core/types.ts';
 import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
-import type { ApplyRecord, checkLogRun, LogProperty, LogViolation } from '../sim/log-checker.ts';
+import type { ApplyRecord, LogProperty, LogRunJudge, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedCommit } from './log-protocol.ts';
 import type { NodeReport } from './protocol.ts';
+import { implausibleMultiPaxos, type ImplausibleReport } from './log-plausibility.ts';
 
 /** The properties the live checker judges from reports (see the header). */
 export const LIVE_LOG_PROPERTIES: readonly LogProperty[] = ['election-safety', 'state-machine-safety', 'exactly-once'];
@@ -49,7 +53,12 @@ export interface BookCheck {
   readonly committed: number;
   /** Facts beyond LIVE_CHECKER_MAX_FACTS were not checked. */
   readonly truncated: boolean;
+  /** Members whose last report no message could have produced (not believed; log-plausibility.ts). */
+  readonly claims: readonly { readonly member: PeerId; readonly problems: readonly ImplausibleReport[] }[];
 }
+
+/** What became of one report: applied, from someone not in the book, or a checkable lie (not believed). */
+export type BookReportOutcome = 'applied' | 'not-a-member' | 'implausible';
 
 interface Stream {
   readonly inc: number;
@@ -58,17 +67,25 @@ interface Stream {
   epochKey: string;
 }
 
+/** A fact waiting for the judge, in the order the reports carried them. */
+type Fact = { readonly kind: 'trace'; readonly entry: TraceEntry } | { readonly kind: 'apply'; readonly record: ApplyRecord };
+
 interface BookState {
   readonly announcement: BookAnnouncement;
   readonly members: Map<PeerId, BookMemberState>;
   readonly streams: Map<PeerId, Stream>;
-  readonly trace: TraceEntry[];
-  readonly applies: ApplyRecord[];
+  /** Facts not judged yet (drained by `check`). */
+  queue: Fact[];
+  /** The judge, made on the first check (the checker's code loads with the projector's board). */
+  judge: LogRunJudge | undefined;
+  /** Facts queued so far, judged or not (LIVE_CHECKER_MAX_FACTS bounds the judge's memory). */
   facts: number;
   truncated: boolean;
   version: number;
   step: number;
   cached: { version: number; check: BookCheck } | undefined;
+  /** Members whose latest report was implausible, with why. */
+  readonly claims: Map<PeerId, readonly ImplausibleReport[]>;
 }
 
 function toCommitted(commit: ReportedCommit): CommittedEntry {
@@ -91,13 +108,14 @@ export class BookDashboard {
       announcement,
       members: new Map(),
       streams: new Map(),
-      trace: [],
-      applies: [],
+      queue: [],
+      judge: undefined,
       facts: 0,
       truncated: false,
       version: 0,
       step: 0,
       cached: undefined,
+      claims: new Map(),
     });
   }
 
@@ -105,12 +123,23 @@ export class BookDashboard {
     this.books.delete(id);
   }
 
-  /** Applies one member's report; false when `from` is not a member (the caller flags it). */
-  applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): boolean {
+  /**
+   * Applies one member's report. Not a member, or a Multi-Paxos report no message could have
+   * produced: nothing of it is believed (the caller flags the sender); the member's last
+   * believable state stays on the projector, with the claim beside it.
+   */
+  applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): BookReportOutcome {
     const book = this.books.get(id);
-    if (book === undefined || !book.announcement.members.includes(from)) return false;
+    if (book === undefined || !book.announcement.members.includes(from)) return 'not-a-member';
     const log = report.log;
-    if (log === undefined) return true;
+    if (log === undefined) return 'applied';
+    const problems = implausibleMultiPaxos(log, book.announcement.members, this.othersHighestRound(book, from));
+    if (problems.length > 0) {
+      book.claims.set(from, problems);
+      book.version++;
+      return 'implausible';
+    }
+    book.claims.delete(from);
     const previous = book.members.get(from);
     let stream = book.streams.get(from);
     if (stream === undefined || stream.inc !== report.inc || report.full) {
@@ -130,7 +159,7 @@ export class BookDashboard {
       for (const applied of log.applies) {
         const commit = byIndex.get(applied.index);
         if (commit === undefined || commit.command.kind === 'noop' || book.truncated) continue;
-        book.applies.push({
+        this.pushApply(book, {
           node: from,
           incarnation: stream.id,
           index: applied.index,
@@ -151,7 +180,16 @@ export class BookDashboard {
       rejoined: (previous?.rejoined ?? false) || report.restarted,
     });
     book.version++;
-    return true;
+    return 'applied';
+  }
+
+  /** The highest ballot round the members other than `from` reported last. */
+  private othersHighestRound(book: BookState, from: PeerId): number {
+    let highest = 0;
+    for (const [peer, member] of book.members) {
+      if (peer !== from && member.log.epoch.kind === 'ballot') highest = Math.max(highest, member.log.epoch.ballot.round);
+    }
+    return highest;
   }
 
   record(id: string): BookRecord | undefined {
@@ -164,22 +202,22 @@ export class BookDashboard {
   }
 
   /**
-   * The live checks, recomputed only when a report changed the book. `checker` is the
-   * simulator's `checkLogRun`, passed in by the projector's (lazily loaded) board so a page that
-   * never shows a book does not load it.
+   * The live checks, brought up to date only when a report changed the book: the facts queued
+   * since the last check are judged, each once. `Judge` is the simulator's LogRunJudge, passed
+   * in by the projector's (lazily loaded) board so a page that never shows a book does not load it.
    */
-  check(id: string, checker: typeof checkLogRun): BookCheck | undefined {
+  check(id: string, Judge: typeof LogRunJudge): BookCheck | undefined {
     const book = this.books.get(id);
     if (book === undefined) return undefined;
     if (book.cached?.version === book.version) return book.cached.check;
-    const violations = checker({
-      seed: 0,
-      epochKind: book.trace.some((e) => e.kind === 'role' && e.epoch.kind === 'ballot') ? 'ballot' : 'term',
-      trace: book.trace,
-      applies: book.applies,
-      audits: [],
-      reproduce: 'export this room’s trace (live runs have no seed)',
-    });
+    book.judge ??= new Judge({ seed: 0, reproduce: 'export this room’s trace (live runs have no seed)' });
+    const judge = book.judge;
+    for (const fact of book.queue) {
+      if (fact.kind === 'trace') judge.entry(fact.entry);
+      else judge.apply(fact.record);
+    }
+    book.queue = [];
+    const violations = [...judge.violations];
     const byApplied = new Map<number, Map<string, PeerId[]>>();
     let committed = 0;
     for (const [node, member] of book.members) {
@@ -191,9 +229,15 @@ export class BookDashboard {
     const divergent = [...byApplied]
       .filter(([, digests]) => digests.size > 1)
       .map(([applied, digests]) => ({ applied, nodes: [...digests.values()].flat() }));
-    const check: BookCheck = { properties: LIVE_LOG_PROPERTIES, violations, divergent, committed, truncated: book.truncated };
+    const claims = [...book.claims].map(([member, problems]) => ({ member, problems }));
+    const check: BookCheck = { properties: LIVE_LOG_PROPERTIES, violations, divergent, committed, truncated: book.truncated, claims };
     book.cached = { version: book.version, check };
     return check;
+  }
+
+  /** Facts the judge has judged so far for `id` (a test's measure of the work done). */
+  judged(id: string): number {
+    return this.books.get(id)?.judge?.judged ?? 0;
   }
 
   private push(book: BookState, entry: TraceEntry): void {
@@ -203,6 +247,10 @@ export class BookDashboard {
       return;
     }
     book.facts += size;
-    book.trace.push(entry);
+    book.queue.push({ kind: 'trace', entry });
+  }
+
+  private pushApply(book: BookState, record: ApplyRecord): void {
+    book.queue.push({ kind: 'apply', record });
   }
 }

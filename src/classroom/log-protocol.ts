@@ -15,6 +15,7 @@ import {
   MAX_PEERS_PER_ROOM,
   MAX_REPORT_TEXT_LENGTH,
   MAX_ROUND,
+  MAX_MESSAGE_DELAY_MS,
 } from '../limits.ts';
 import { isLogAlgorithmName, type LogAlgorithmName } from '../machines/names.ts';
 import type { PeerId } from '../transport/types.ts';
@@ -30,6 +31,13 @@ export interface BookAnnouncement {
   /** The voting replicas, fixed when the book started; anyone else only follows. */
   readonly members: readonly PeerId[];
   readonly startedAt: number;
+  /**
+   * The teacher's message delay when the book started, ms: every replica's timeouts are scaled
+   * for it and every delivery waits it, for the book's whole life (a reopened tab too), so no
+   * replica's election timeout is ever shorter than the delay its messages take. Absent in books
+   * announced before it existed: the room's current setting then, as before.
+   */
+  readonly messageDelayMs?: number;
 }
 
 const BOOK_ID = /^[a-z0-9-]{1,32}$/;
@@ -50,12 +58,14 @@ export function isBookId(raw: unknown): raw is string {
 
 export function parseBookAnnouncement(raw: unknown): BookAnnouncement | undefined {
   if (!isRecord(raw)) return undefined;
-  const { id, seq, algorithm, stateMachine, members, startedAt } = raw;
+  const { id, seq, algorithm, stateMachine, members, startedAt, messageDelayMs } = raw;
   if (!isBookId(id) || !isNonNegativeInteger(seq) || !isFiniteNumber(startedAt)) return undefined;
   if (typeof algorithm !== 'string' || !isLogAlgorithmName(algorithm) || !isStateMachineName(stateMachine)) return undefined;
   if (!isBoundedArray(members, MAX_PEERS_PER_ROOM, isPeerId) || members.length === 0) return undefined;
   if (new Set(members).size !== members.length) return undefined;
-  return { id, seq, algorithm, stateMachine, members: [...members], startedAt };
+  const delay = isNonNegativeInteger(messageDelayMs) && messageDelayMs <= MAX_MESSAGE_DELAY_MS ? messageDelayMs : undefined;
+  if (messageDelayMs !== undefined && delay === undefined) return undefined;
+  return { id, seq, algorithm, stateMachine, members: [...members], startedAt, ...(delay !== undefined ? { messageDelayMs: delay } : {}) };
 }
 
 /** One committed entry as a report carries it to the live checker. */

@@ -96,56 +96,69 @@ function describe(command: LogCommand): string {
 }
 
 export function checkLogRun(run: LogRunRecord): LogViolation[] {
-  const violations: LogViolation[] = [];
-  const reported = new Set<string>();
-  const report = (property: LogProperty, at: { step: number; time: number }, nodes: readonly NodeId[], what: string, dedupe: string): void => {
-    const key = `${property}|${dedupe}`;
-    if (reported.has(key)) return;
-    reported.add(key);
-    violations.push({
-      property,
-      step: at.step,
-      time: at.time,
-      nodes,
-      message: `${LOG_PROPERTY_TITLES[property]} violated (seed ${run.seed}, step ${at.step}, t=${formatTime(at.time)}, nodes ${nodes.join(', ')}): ${what}. Reproduce: ${run.reproduce}`,
-    });
-  };
-  const judge = new CommitJudge();
-  checkElectionsAndCommits(run, judge, report);
-  checkLogMatching(run, report);
-  for (const record of run.applies) for (const finding of judge.apply(record)) reportFinding(finding, report);
+  const judge = new LogRunJudge(run);
+  for (const entry of run.trace) judge.entry(entry);
+  checkLogMatching(run, judge.report);
+  for (const record of run.applies) judge.apply(record);
   if (run.unanswered !== undefined && run.unanswered.length > 0) {
     const at = run.end ?? { step: 0, time: 0 };
-    report('definite-answer', at, [], `${run.unanswered.length} submitted command(s) never got an answer after the network healed: ${run.unanswered.slice(0, 5).join(', ')}`, 'end');
+    judge.report('definite-answer', at, [], `${run.unanswered.length} submitted command(s) never got an answer after the network healed: ${run.unanswered.slice(0, 5).join(', ')}`, 'end');
   }
-  return violations;
+  return [...judge.violations];
 }
 
 type Report = (property: LogProperty, at: { step: number; time: number }, nodes: readonly NodeId[], what: string, dedupe: string) => void;
 
-/** Election safety, leader completeness and state-machine safety: one pass over the trace. */
-function checkElectionsAndCommits(run: LogRunRecord, judge: CommitJudge, report: Report): void {
-  const leaderOf = new Map<string, NodeId>();
-  const epochOf = new Map<NodeId, Epoch>();
-  for (const entry of run.trace) {
+/**
+ * The log checks that read facts one at a time, in the order they happened: election safety,
+ * leader completeness, state-machine safety and exactly-once (through the shared CommitJudge).
+ * `checkLogRun` feeds it a whole run; the live dashboard feeds it each report's new facts as
+ * they arrive, so its work per report is proportional to the report, not to the history. Each
+ * call returns what that fact broke (each violation once); `violations` has all of them.
+ */
+export class LogRunJudge {
+  private readonly commits = new CommitJudge();
+  private readonly leaderOf = new Map<string, NodeId>();
+  private readonly epochOf = new Map<NodeId, Epoch>();
+  private readonly reported = new Set<string>();
+  private readonly all: LogViolation[] = [];
+  private fresh: LogViolation[] = [];
+  /** Facts judged so far (one per role change, committed entry or application). */
+  private count = 0;
+
+  constructor(private readonly run: { readonly seed: number; readonly reproduce: string }) {}
+
+  get violations(): readonly LogViolation[] {
+    return this.all;
+  }
+
+  get judged(): number {
+    return this.count;
+  }
+
+  /** One trace entry: role changes and commits are judged, everything else passes. */
+  entry(entry: TraceEntry): LogViolation[] {
+    this.fresh = [];
     switch (entry.kind) {
       case 'role': {
-        epochOf.set(entry.node, entry.epoch);
+        this.count++;
+        this.epochOf.set(entry.node, entry.epoch);
         if (entry.role !== 'leader') break;
         const key = epochKey(entry.epoch);
-        const other = leaderOf.get(key);
+        const other = this.leaderOf.get(key);
         if (other !== undefined && other !== entry.node) {
-          report('election-safety', entry, [other, entry.node], `${other} and ${entry.node} are both leader in ${epochLabel(entry.epoch)}`, key);
+          this.report('election-safety', entry, [other, entry.node], `${other} and ${entry.node} are both leader in ${epochLabel(entry.epoch)}`, key);
         } else {
-          leaderOf.set(key, entry.node);
+          this.leaderOf.set(key, entry.node);
         }
-        if (entry.log !== undefined) checkCompleteness(entry, entry.log, judge.committed(), report);
+        if (entry.log !== undefined) checkCompleteness(entry, entry.log, this.commits.committed(), this.report);
         break;
       }
       case 'commit':
       case 'decide':
         for (const fact of commitsOf([entry])) {
-          for (const finding of judge.commit(fact.node, fact.incarnation, [fact], fact, epochOf.get(fact.node))) reportFinding(finding, report);
+          this.count++;
+          for (const finding of this.commits.commit(fact.node, fact.incarnation, [fact], fact, this.epochOf.get(fact.node))) reportFinding(finding, this.report);
         }
         break;
       case 'start':
@@ -174,7 +187,32 @@ function checkElectionsAndCommits(run: LogRunRecord, judge: CommitJudge, report:
       default:
         assertNever(entry, 'trace entry');
     }
+    return this.fresh;
   }
+
+  /** One replica's application of a committed command. */
+  apply(record: ApplyRecord): LogViolation[] {
+    this.fresh = [];
+    this.count++;
+    for (const finding of this.commits.apply(record)) reportFinding(finding, this.report);
+    return this.fresh;
+  }
+
+  /** Words a violation once per (property, dedupe key). */
+  readonly report: Report = (property, at, nodes, what, dedupe) => {
+    const key = `${property}|${dedupe}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const violation: LogViolation = {
+      property,
+      step: at.step,
+      time: at.time,
+      nodes,
+      message: `${LOG_PROPERTY_TITLES[property]} violated (seed ${this.run.seed}, step ${at.step}, t=${formatTime(at.time)}, nodes ${nodes.join(', ')}): ${what}. Reproduce: ${this.run.reproduce}`,
+    };
+    this.all.push(violation);
+    this.fresh.push(violation);
+  };
 }
 
 function checkCompleteness(

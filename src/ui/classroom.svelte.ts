@@ -9,7 +9,7 @@ import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
 import type { BookCheck, BookRecord } from '../classroom/log-dashboard.ts';
-import type { checkLogRun } from '../sim/log-checker.ts';
+import type { LogRunJudge } from '../sim/log-checker.ts';
 import type { BookAnnouncement } from '../classroom/log-protocol.ts';
 import type { MyCommand } from '../classroom/live-log-node.ts';
 import type { StateSummary } from '../classroom/state-summary.ts';
@@ -239,7 +239,7 @@ export class ClassroomState {
   }
 
   /** Dashboard only: the live log checks (cached by the book's version inside). */
-  bookCheck(book: string, checker: typeof checkLogRun): BookCheck | undefined {
+  bookCheck(book: string, checker: typeof LogRunJudge): BookCheck | undefined {
     this.#subscribe();
     return this.#classroom.bookDashboard?.check(book, checker);
   }

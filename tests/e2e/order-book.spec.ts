@@ -3,7 +3,8 @@
  * each tab a replica of a log algorithm over real WebRTC. One room per algorithm: orders from
  * three phones, the leader's tab closed while commands flow, a new leader, nothing committed
  * lost, every replica's book identical; the closed tab reopened catches up from its stored log;
- * a ship and a cancel of one order pressed at once on two phones end in one outcome everywhere.
+ * a ship and a cancel of one order pressed at once on two phones end in one outcome everywhere;
+ * the teacher's pause holds a command (listed on the dashboard) until resume lets it commit.
  *
  * Add an algorithm by adding its name to ALGORITHMS below (it must be in LOG_ALGORITHMS).
  */
@@ -67,6 +68,9 @@ async function expectSameBooks(pages: readonly Page[], orders: number): Promise<
 
 for (const algorithm of ALGORITHMS) {
   test(`order book on ${algorithm}: leader closed while orders flow, nothing lost, reopened tab catches up, ship vs cancel`, async ({ tabs }) => {
+    // One room does all of it (orders, the teacher's pause, a failover, a reopened tab, a race):
+    // ~50 s on a busy 2-core machine, so the default 60 s left no margin.
+    test.setTimeout(90_000);
     const c = await openClass(tabs, 5);
     await startBook(c, algorithm);
     const [s0, s1, s2] = c.students as [Page, Page, Page];
@@ -84,6 +88,25 @@ for (const algorithm of ALGORITHMS) {
     for (const testid of ['ship-order', 'cancel-order']) expect((await s0.getByTestId(testid).first().boundingBox())?.height).toBeGreaterThanOrEqual(44);
     expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
+    // The teacher pauses the network: a command submitted meanwhile is held (listed on the
+    // dashboard with its sender, kind and command) and does not commit; no election fires while
+    // paused; resume lets it commit.
+    const before = await leaderOf(c, c.ids);
+    const adversary = c.host.getByTestId('book-adversary');
+    await adversary.getByTestId('adversary-pause').click();
+    await expect(adversary.getByTestId('adversary-pause')).toHaveAttribute('aria-pressed', 'true');
+    await expect(s1.getByTestId('adversary-notice')).toContainText('paused');
+    await placeOrder(s1);
+    const heldCommand = adversary.locator('[data-testid="held-entry"][data-value^="place "]');
+    await expect(heldCommand.first()).toBeVisible({ timeout: COMMIT_MS });
+    await expect(s1.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'false');
+    for (const phone of c.students) await expect(phone.getByTestId('order-row')).toHaveCount(3);
+    await adversary.getByTestId('adversary-pause').click();
+    await expect(heldCommand).toHaveCount(0, { timeout: COMMIT_MS });
+    await expectSameBooks(c.students, 4);
+    await expect(s1.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+    expect(await leaderOf(c, c.ids)).toBe(before);
+
     // The leader's tab closes while three more orders are in flight.
     const leader = await leaderOf(c, c.ids);
     const li = c.ids.indexOf(leader);
@@ -97,7 +120,7 @@ for (const algorithm of ALGORITHMS) {
     expect(next).not.toBe(leader);
     // Nothing committed is lost: the first three orders are on every survivor, and the three
     // placed during the failover are answered (retried at the new leader when needed).
-    const book = await expectSameBooks(survivors, 6);
+    const book = await expectSameBooks(survivors, 7);
     for (const phone of survivors.slice(0, 3)) {
       await expect(phone.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
     }
@@ -149,7 +172,7 @@ for (const algorithm of ALGORITHMS) {
       [survivors[1] as Page, survivors[2] as Page].map((p) => mine(p).textContent()),
     );
     expect(answers.filter((a) => a?.includes('refused')).length, answers.join(' | ')).toBe(1);
-    await expectSameBooks(all, 6);
+    await expectSameBooks(all, 7);
 
     // The projector's live checker found nothing wrong.
     await expect(c.host.getByTestId('book-check')).toHaveAttribute('data-violations', '0');

@@ -19,7 +19,7 @@ import { LOG_ALGORITHMS } from '../../../src/machines/log-index.ts';
 import { LOG_ALGORITHM_NAMES } from '../../../src/machines/spec.ts';
 import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
 import type { PeerId, PeerRole } from '../../../src/transport/types.ts';
-import { checkLogRun } from '../../../src/sim/log-checker.ts';
+import { LogRunJudge } from '../../../src/sim/log-checker.ts';
 import { FakeClock } from './fake-clock.ts';
 
 const STUDENTS = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -137,8 +137,8 @@ describe.each(SAFE)('live order book on %s', (algorithm) => {
     room.until(() => late.learner(book.id)?.stateSummary.digest === digests[0], 30_000, 'the learner caught up');
     expect(book.members).not.toContain('n6');
     // The projector's live checker saw it all and found nothing wrong.
-    room.until(() => (room.host.bookDashboard?.check(book.id, checkLogRun)?.committed ?? 0) >= 3 + others.length, 10_000, 'the dashboard heard');
-    const check = room.host.bookDashboard?.check(book.id, checkLogRun);
+    room.until(() => (room.host.bookDashboard?.check(book.id, LogRunJudge)?.committed ?? 0) >= 3 + others.length, 10_000, 'the dashboard heard');
+    const check = room.host.bookDashboard?.check(book.id, LogRunJudge);
     expect(check?.violations).toEqual([]);
     expect(check?.divergent).toEqual([]);
     expect(room.largestFrame).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
@@ -235,7 +235,7 @@ describe.each(SAFE)('live order book on %s', (algorithm) => {
     const late = room.open('n6', 'student');
     room.until(() => late.learner(book.id)?.appliedIndex === node.appliedIndex, 60_000, 'the learner caught up');
     expect(late.learner(book.id)?.stateSummary.digest).toBe(node.stateSummary.digest);
-    expect(room.host.bookDashboard?.check(book.id, checkLogRun)?.violations).toEqual([]);
+    expect(room.host.bookDashboard?.check(book.id, LogRunJudge)?.violations).toEqual([]);
     expect(room.largestFrame).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
   });
 });
