@@ -527,14 +527,6 @@ export const LIVE_COMMAND_RETRY_MS = 4_000;
  */
 export const LIVE_ELECTION_TIMEOUT_MS = 1_500;
 /**
- * Entries a live log may hold. Every phone stores every entry (localStorage, ~5 MB per origin,
- * shared by every tab of that origin on one device): 2,000 entries of ~150 bytes are ~300 kB per
- * node, so even five tabs on one laptop stay far below the quota. The algorithms here do not
- * compact their logs (no snapshot install), so at this length the phones refuse new commands
- * ("the log is full") instead of letting a write fail and stop the node.
- */
-export const LIVE_MAX_LOG_ENTRIES = 2_000;
-/**
  * Bytes of committed entries one report carries to the dashboard (its live checker reads them).
  * With the window and the book below, a report stays under MAX_MESSAGE_BYTES; a node that
  * committed more (a restarted replica catching up on 1,000 entries) sends the rest in the next
