@@ -467,6 +467,31 @@ export const MAX_ENTRIES_PER_MESSAGE = 24;
 export const MAX_BATCH_BYTES = MAX_MESSAGE_BYTES - 1024;
 /** Entries a node's view carries for the projector: the last 20 fit on a node card. */
 export const MAX_LOG_WINDOW = 20;
+/**
+ * Log compaction (Raft §7, and the same for Multi-Paxos): a node snapshots its applied state
+ * machine (with the client sessions) once this many entries were applied since its last
+ * snapshot, and drops the log prefix the snapshot covers. Live: a phone's storage then holds
+ * at most ~this many entries (~150 bytes each) plus one snapshot (the order book is bounded by
+ * MAX_ORDERS and MAX_CLIENT_SESSIONS: ~100 kB at most), far below localStorage's ~5 MB per
+ * origin even for five tabs of one laptop, however long the class runs. Snapshots are taken at
+ * multiples of the interval, so every replica's state at those indexes can be compared.
+ */
+export const LOG_SNAPSHOT_EVERY = 500;
+/** The simulator compacts far more often, so every swarm run exercises snapshots and catch-up by snapshot. */
+export const SIM_SNAPSHOT_EVERY = 8;
+/**
+ * A snapshot's JSON text: the bounded order book and session table are ~100 kB at most; a
+ * snapshot claiming more (from storage or a peer) is refused rather than held.
+ */
+export const MAX_SNAPSHOT_BYTES = 1024 * 1024;
+/**
+ * Characters (UTF-16 code units) of snapshot text in one InstallSnapshot / snapshot chunk.
+ * Re-encoded as a JSON string inside the message and sent as UTF-8, a code unit takes at most
+ * 3 bytes (a non-ASCII character; a quote or backslash takes 2; the text is JSON already, so it
+ * holds no control characters, and chunks never split a surrogate pair), so a chunk's data is
+ * at most 12 kB and the frame stays under MAX_MESSAGE_BYTES with its envelope.
+ */
+export const SNAPSHOT_CHUNK_CHARS = 4 * 1024;
 /** Submits a node keeps while it knows no leader to forward them to: a phone's worth of clicks. */
 export const MAX_PENDING_SUBMITS = 32;
 /** Raft: election timeouts are drawn in [base, 2 × base], as the paper's 150–300 ms. */
@@ -547,14 +572,6 @@ export const LIVE_COMMAND_RETRY_MS = 4_000;
  * delay is added: a closed leader tab is replaced within 1.5–3 s, slow enough to watch.
  */
 export const LIVE_ELECTION_TIMEOUT_MS = 1_500;
-/**
- * Entries a live log may hold. Every phone stores every entry (localStorage, ~5 MB per origin,
- * shared by every tab of that origin on one device): 2,000 entries of ~150 bytes are ~300 kB per
- * node, so even five tabs on one laptop stay far below the quota. The algorithms here do not
- * compact their logs (no snapshot install), so at this length the phones refuse new commands
- * ("the log is full") instead of letting a write fail and stop the node.
- */
-export const LIVE_MAX_LOG_ENTRIES = 2_000;
 /**
  * Bytes of committed entries one report carries to the dashboard (its live checker reads them).
  * With the window and the book below, a report stays under MAX_MESSAGE_BYTES; a node that

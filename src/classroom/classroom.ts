@@ -447,12 +447,21 @@ export class Classroom {
         // Anyone in the room may follow a book; only its members answer, from what they committed.
         const node = this.logNodes.get(message.book);
         if (node === undefined) return;
+        // Entries this replica compacted away (or never had: its state came from a snapshot) go as snapshot chunks.
+        const chunk = node.snapshotFor(message.from, message.snapshot?.index, message.snapshot?.offset ?? 0);
+        if (chunk !== undefined) {
+          this.options.transport.send(from, { type: 'learnedSnapshot', book: message.book, chunk });
+          return;
+        }
         const entries = node.committedFrom(from, message.from, LIVE_CATCHUP_BYTES);
         if (entries.length > 0) this.options.transport.send(from, { type: 'learned', book: message.book, entries });
         return;
       }
       case 'learned':
         this.learners.get(message.book)?.receive(from, message.entries);
+        return;
+      case 'learnedSnapshot':
+        this.learners.get(message.book)?.receiveSnapshot(from, message.chunk);
         return;
       case 'settings':
         if (!this.isHost(from)) return this.refuse(from, 'not-a-host');
@@ -965,7 +974,7 @@ export class Classroom {
         book: newest,
         clock: this.options.clock,
         reachableMembers: () => newest.members.filter((m) => this.knownPeers.get(m)?.status === 'connected'),
-        ask: (member, from) => this.options.transport.send(member, { type: 'learn', book: newest.id, from }),
+        ask: (member, from, snapshot) => this.options.transport.send(member, { type: 'learn', book: newest.id, from, ...(snapshot === undefined ? {} : { snapshot }) }),
         onChange: () => this.changed(),
       });
       this.learners.set(newest.id, learner);

@@ -9,26 +9,34 @@
  * crash; reopening restarts the node from its stored log, and the algorithm re-commits (from
  * index 1 in the new incarnation) what the leader confirms, so the replica catches up.
  *
+ * Compaction: every LOG_SNAPSHOT_EVERY applied entries the replica hands its state to the
+ * machine, which makes it its snapshot and drops the log prefix (one storage rewrite per
+ * snapshot; the steps between only append). A reopened tab restores its state machine from the
+ * stored snapshot and re-commits only the entries after it; a replica that lags behind a
+ * peer's snapshot gets it installed (the algorithm's `restore` effect), and a learner whose next
+ * index was compacted away gets the snapshot in chunks (`snapshotFor`).
+ *
  * The phone is also a client: it submits its commands at its own node (a follower forwards them
  * to its leader), one at a time, and hears its answer when its own replica applies the command.
  * No answer within LIVE_COMMAND_RETRY_MS: it resubmits the same (client, seq), which the
  * sessions answer with the first answer if it was applied already.
  */
-import { answerOf, applyClientCommand, initialReplicated, type ReplicatedState } from '../core/client-sessions.ts';
+import { answerOf, applyClientCommand, canonicalJson, initialReplicated, parseReplicatedState, type ReplicatedState } from '../core/client-sessions.ts';
+import { snapshotChunk } from '../core/log.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
-import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogView, NodeEffect, NodeView } from '../core/types.ts';
+import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
 import { isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
   LIVE_COMMAND_RETRY_MS,
   LIVE_COMMANDS_PER_MINUTE,
   LIVE_MAX_ANSWERS_SHOWN,
-  LIVE_MAX_LOG_ENTRIES,
   LIVE_MAX_QUEUED_COMMANDS,
   LIVE_REPORT_COMMIT_BYTES,
   LIVE_REPORT_WINDOW,
   LIVE_CATCHUP_MIN_INTERVAL_MS,
+  LOG_SNAPSHOT_EVERY,
   MAX_CLIENT_SEQ,
   MAX_COMMITS_PER_MESSAGE,
   MAX_PEERS_PER_ROOM,
@@ -37,14 +45,14 @@ import {
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
-import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit } from './log-protocol.ts';
+import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit, SnapshotForLearner } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
 import type { MessageId, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
 import type { HeldCommand } from './adversary.ts';
 import type { HeldReport } from './protocol.ts';
-import { hostView, inboxFor, startingDurable, type HeldInbox, type NodeHostOptions } from './node-host.ts';
+import { hostView, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 
 export interface LiveLogNodeOptions extends NodeHostOptions {
   readonly book: BookAnnouncement;
@@ -89,9 +97,14 @@ export class LiveLogNode {
   private readonly machine: StateMachine<unknown, unknown, unknown>;
   private readonly reports: ReportBuffer;
   private readonly restarted: boolean;
-  private readonly listenOnly: boolean;
+  private listenOnly: boolean;
   private replica: ReplicatedState<unknown, unknown>;
-  /** Every commit of this incarnation, by index − 1, with what the replica did with it. */
+  /** The snapshot the replica was last restored from (entries 1 … base), and how many restores so far. */
+  private base = 0;
+  private restores = 0;
+  /** The newest snapshot this node holds (restored, installed or taken), for learners' catch-up. */
+  private snapshot: LogSnapshot | undefined;
+  /** Every commit of this incarnation after `base`, by index − base − 1, with what the replica did with it. */
   private readonly committed: ReportedCommit[] = [];
   private readonly appliedBy: (ReportedApply | undefined)[] = [];
   /** Commits already in a report to the dashboard. */
@@ -147,7 +160,13 @@ export class LiveLogNode {
     } catch {
       this.storageFull = true;
     }
-    const durable = startingDurable(read);
+    let durable = startingDurable(read);
+    // A stored snapshot: the replica starts from its state, the algorithm from the entries after it.
+    const stored = read.kind === 'ok' ? read.durable.snapshot : undefined;
+    if (stored !== undefined && !this.restoreFrom(stored, JSON.parse(stored.data) as unknown)) {
+      this.listenOnly = true; // not a state of this book's machine: unreadable, never a fresh start
+      durable = UNREADABLE_DURABLE;
+    }
     const clock: Clock = {
       setTimeout: (fn, ms) => {
         const id = options.clock.setTimeout(() => {
@@ -197,7 +216,7 @@ export class LiveLogNode {
   }
 
   get appliedIndex(): number {
-    return this.committed.length;
+    return this.base + this.committed.length;
   }
 
   /** This phone's commands, newest last, with their answers. */
@@ -236,7 +255,6 @@ export class LiveLogNode {
     if (this.listenOnly) return 'this phone’s stored log is unreadable: it only listens';
     const checked = this.machine.checkCommand(raw);
     if (!checked.ok) return checked.error;
-    if (this.logView().lastIndex >= LIVE_MAX_LOG_ENTRIES) return `the log is full (${LIVE_MAX_LOG_ENTRIES} entries): start a new book`;
     if (this.queued > LIVE_MAX_QUEUED_COMMANDS) return 'wait for your earlier commands to be answered';
     if (!this.takeToken()) return 'slow down: too many commands from this phone';
     const command = checked.value;
@@ -322,7 +340,7 @@ export class LiveLogNode {
     this.lastCatchUp.set(peer, now);
     const out: ReportedCommit[] = [];
     let bytes = 0;
-    for (let i = from - 1; i >= 0 && i < this.committed.length && out.length < MAX_COMMITS_PER_MESSAGE; i++) {
+    for (let i = from - this.base - 1; i >= 0 && i < this.committed.length && out.length < MAX_COMMITS_PER_MESSAGE; i++) {
       const commit = this.committed[i] as ReportedCommit;
       const size = JSON.stringify(commit).length + 1;
       if (out.length > 0 && bytes + size > maxBytes) break;
@@ -330,6 +348,19 @@ export class LiveLogNode {
       out.push(commit);
     }
     return out;
+  }
+
+  /**
+   * A learner asks from `from`, which this replica no longer holds as entries (its state came
+   * from a snapshot): the chunk of the snapshot at `offset` (from 0 when it asks about an older
+   * one), undefined when the entries are here (committedFrom answers) or there is no snapshot.
+   */
+  snapshotFor(from: number, snapshotIndex: number | undefined, offset: number): SnapshotForLearner | undefined {
+    const snapshot = this.snapshot;
+    if (snapshot === undefined || from > this.base || from > snapshot.index) return undefined;
+    const start = snapshotIndex === snapshot.index ? Math.min(offset, snapshot.data.length) : 0;
+    const { piece, done } = snapshotChunk(snapshot.data, start);
+    return { index: snapshot.index, offset: start, data: piece, done };
   }
 
   // ---- the client side ------------------------------------------------------------------
@@ -450,40 +481,83 @@ export class LiveLogNode {
         this.options.sendAlgorithmMessage(effect.to, effect.message, id);
       }
     }
-    for (const effect of effects) if (effect.type === 'commit') this.apply(effect.entries);
+    for (const effect of effects) {
+      if (effect.type === 'restore' && !this.restoreFrom(effect.snapshot, effect.state)) {
+        // A peer's snapshot that is no state of this book: the node cannot vouch for its log any more.
+        this.stop();
+        return;
+      }
+      if (effect.type === 'commit') this.apply(effect.entries);
+    }
     step.done();
+  }
+
+  /** The replica becomes the snapshot's state; commits continue after its index. False if it is not a state of this machine. */
+  private restoreFrom(snapshot: LogSnapshot, raw: unknown): boolean {
+    const state = parseReplicatedState(this.machine, raw);
+    if (state === undefined) return false;
+    this.replica = state;
+    this.summary = undefined;
+    this.base = snapshot.index;
+    this.snapshot = snapshot;
+    this.restores++;
+    this.committed.length = 0;
+    this.appliedBy.length = 0;
+    this.reportedUpTo = 0;
+    return true;
+  }
+
+  /**
+   * Every LOG_SNAPSHOT_EVERY entries the replica's state goes to the machine to compact its log,
+   * as a step of its own right after this one (the state is immutable: this is the state at
+   * `index` even if more entries follow first).
+   */
+  private compactAt(index: number): void {
+    const state = this.replica;
+    this.options.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.handle.send({ type: 'compact', index, state });
+      const view = this.logView();
+      if (view.snapshotIndex === index) this.snapshot = { index, term: 0, data: JSON.stringify(state) };
+    }, 0);
   }
 
   /** Applies committed entries in order, exactly once per (client, seq), through the sessions. */
   private apply(entries: readonly CommittedEntry[]): void {
     for (const entry of entries) {
-      // The contract: contiguous from 1 in each incarnation. Anything else is the algorithm's
-      // bug, which the dashboard's checker reports; the replica does not apply out of order.
-      if (entry.index !== this.committed.length + 1) continue;
-      const epoch = entry.term !== undefined ? { kind: 'term' as const, term: entry.term } : { kind: 'ballot' as const, ballot: entry.ballot };
-      this.committed.push({ index: entry.index, epoch, command: entry.command });
-      if (entry.command.kind === 'noop') {
-        this.appliedBy.push(undefined);
-        continue;
-      }
-      const command = this.machine.parseCommand(entry.command.command);
-      if (command === undefined) {
-        this.appliedBy.push({ index: entry.index, outcome: 'skipped' });
-        continue;
-      }
-      const { state, outcome } = applyClientCommand(this.machine, this.replica, {
-        client: entry.command.client,
-        seq: entry.command.seq,
-        command,
-      });
-      this.replica = state;
-      this.summary = undefined;
-      const result = answerOf(outcome);
-      const kind = outcome.kind === 'applied' || outcome.kind === 'duplicate' ? outcome.kind : 'skipped';
-      this.appliedBy.push({ index: entry.index, outcome: kind, ...(result !== undefined ? { result: JSON.stringify(result) } : {}) });
-      if (entry.command.client === this.client.client) {
-        this.answered(entry.command.seq, result !== undefined ? this.machine.describeResult(result) : `not applied (${outcome.kind})`);
-      }
+      // The contract: contiguous from 1 (or after the snapshot) in each incarnation. Anything
+      // else is the algorithm's bug, which the dashboard's checker reports; the replica does not
+      // apply out of order.
+      if (entry.index !== this.appliedIndex + 1) continue;
+      this.applyOne(entry);
+      if (entry.index % LOG_SNAPSHOT_EVERY === 0) this.compactAt(entry.index);
+    }
+  }
+
+  private applyOne(entry: CommittedEntry): void {
+    const epoch = entry.term !== undefined ? { kind: 'term' as const, term: entry.term } : { kind: 'ballot' as const, ballot: entry.ballot };
+    this.committed.push({ index: entry.index, epoch, command: entry.command });
+    if (entry.command.kind === 'noop') {
+      this.appliedBy.push(undefined);
+      return;
+    }
+    const command = this.machine.parseCommand(entry.command.command);
+    if (command === undefined) {
+      this.appliedBy.push({ index: entry.index, outcome: 'skipped' });
+      return;
+    }
+    const { state, outcome } = applyClientCommand(this.machine, this.replica, {
+      client: entry.command.client,
+      seq: entry.command.seq,
+      command,
+    });
+    this.replica = state;
+    this.summary = undefined;
+    const result = answerOf(outcome);
+    const kind = outcome.kind === 'applied' || outcome.kind === 'duplicate' ? outcome.kind : 'skipped';
+    this.appliedBy.push({ index: entry.index, outcome: kind, ...(result !== undefined ? { result: canonicalJson(result) } : {}) });
+    if (entry.command.client === this.client.client) {
+      this.answered(entry.command.seq, result !== undefined ? this.machine.describeResult(result) : `not applied (${outcome.kind})`);
     }
   }
 
@@ -522,7 +596,9 @@ export class LiveLogNode {
       ...(view.leader !== undefined ? { leader: view.leader } : {}),
       commitIndex: view.commitIndex,
       lastIndex: view.lastIndex,
-      applied: this.committed.length,
+      applied: this.appliedIndex,
+      ...(view.snapshotIndex > 0 ? { snapshotIndex: view.snapshotIndex } : {}),
+      ...(this.restores > 0 ? { restored: { index: this.base, count: this.restores } } : {}),
       listenOnly: view.listenOnly,
       window: view.window.slice(-LIVE_REPORT_WINDOW),
       ...(electionInMs !== undefined ? { electionInMs } : {}),

@@ -65,6 +65,8 @@ interface Stream {
   readonly id: number;
   role: LogRole | undefined;
   epochKey: string;
+  /** The last restore count this stream reported (a new one is a snapshot the checker must hear of). */
+  restores: number;
 }
 
 /** A fact waiting for the judge, in the order the reports carried them. */
@@ -143,7 +145,7 @@ export class BookDashboard {
     const previous = book.members.get(from);
     let stream = book.streams.get(from);
     if (stream === undefined || stream.inc !== report.inc || report.full) {
-      stream = { inc: report.inc, id: this.nextStream++, role: undefined, epochKey: '' };
+      stream = { inc: report.inc, id: this.nextStream++, role: undefined, epochKey: '', restores: 0 };
       book.streams.set(from, stream);
     }
     const at = { step: ++book.step, time: Math.round(nowMs) };
@@ -152,6 +154,12 @@ export class BookDashboard {
       stream.role = log.role;
       stream.epochKey = key;
       this.push(book, { ...at, kind: 'role', node: from, incarnation: stream.id, role: log.role, epoch: log.epoch, log: undefined });
+    }
+    // The replica's state came from a snapshot (stored, or installed from a peer): its commits
+    // continue after the snapshot's index, which the checker must know before they arrive.
+    if (log.restored !== undefined && log.restored.count !== stream.restores) {
+      stream.restores = log.restored.count;
+      this.push(book, { ...at, kind: 'snapshot', node: from, incarnation: stream.id, index: log.restored.index, cause: report.restarted && log.restored.count === 1 ? 'restart' : 'install' });
     }
     if (log.commits.length > 0) {
       this.push(book, { ...at, kind: 'commit', node: from, incarnation: stream.id, entries: log.commits.map(toCommitted) });

@@ -11,13 +11,14 @@
  * phone's display, nothing else depends on it), and it asks the members in turn so one that
  * is gone or lagging does not stall it. Entries that do not continue its log are dropped.
  */
-import { applyClientCommand, initialReplicated, type ReplicatedState } from '../core/client-sessions.ts';
+import { applyClientCommand, initialReplicated, parseReplicatedState, type ReplicatedState } from '../core/client-sessions.ts';
+import { receiveSnapshotChunk, type SnapshotInbox } from '../core/log.ts';
 import type { StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
 import { LIVE_LEARNER_POLL_MS } from '../limits.ts';
 import type { Clock } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
-import type { BookAnnouncement, ReportedCommit } from './log-protocol.ts';
+import type { BookAnnouncement, ReportedCommit, SnapshotForLearner } from './log-protocol.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
 
 export interface LogLearnerOptions {
@@ -25,7 +26,8 @@ export interface LogLearnerOptions {
   readonly clock: Clock;
   /** Members connected now, to ask in turn. */
   readonly reachableMembers: () => readonly PeerId[];
-  readonly ask: (member: PeerId, from: number) => void;
+  /** `snapshot`: the member's snapshot being received, and the offset of the next chunk wanted. */
+  readonly ask: (member: PeerId, from: number, snapshot?: { readonly index: number; readonly offset: number }) => void;
   readonly onChange: () => void;
 }
 
@@ -37,6 +39,8 @@ export class LogLearner {
   private timer: unknown;
   private stopped = false;
   private summary: StateSummary | undefined;
+  /** A member's snapshot being received (its entries up to the snapshot were compacted away). */
+  private inbox: SnapshotInbox | undefined;
 
   constructor(private readonly options: LogLearnerOptions) {
     this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
@@ -78,6 +82,29 @@ export class LogLearner {
     this.summary = undefined;
     this.options.onChange();
     // Behind (a full chunk came): ask again at once; the poll timer covers the rest.
+    this.askNext(0);
+  }
+
+  /**
+   * A chunk of a member's snapshot: the entries this learner needs next were compacted into it.
+   * The next chunk is asked of the same member at once; with the last, the learner's state
+   * becomes the snapshot's (if it is a state of this book's machine) and entries follow from there.
+   */
+  receiveSnapshot(from: PeerId, chunk: SnapshotForLearner): void {
+    if (this.stopped || !this.options.book.members.includes(from) || chunk.index <= this.applied) return;
+    const outcome = receiveSnapshotChunk(this.inbox, { from, index: chunk.index, term: 0, offset: chunk.offset, data: chunk.data, done: chunk.done });
+    if (outcome.kind === 'partial') {
+      this.inbox = outcome.inbox;
+      this.options.ask(from, this.applied + 1, { index: chunk.index, offset: outcome.offset });
+      return;
+    }
+    this.inbox = undefined;
+    const state = parseReplicatedState(this.machine, outcome.state);
+    if (state === undefined) return; // not this book's state: ask the next member in turn
+    this.replica = state;
+    this.applied = outcome.snapshot.index;
+    this.summary = undefined;
+    this.options.onChange();
     this.askNext(0);
   }
 

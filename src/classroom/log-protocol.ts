@@ -4,7 +4,7 @@
  * adds about its log. Validated here, at the boundary, with every field bounded: a report's log
  * part is at most a window of entries, a bounded chunk of commits and a few rows of state.
  */
-import { isTerm, isLogIndex, parseLogCommand } from '../core/log.ts';
+import { isLogIndex, isSnapshotChunk, isTerm, parseLogCommand } from '../core/log.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
 import type { Ballot, Epoch, LogCommand, LogRole, LogWindowEntry } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isFiniteNumber, isNonNegativeInteger, isPeerId, isRecord } from '../core/validate.ts';
@@ -98,8 +98,19 @@ export interface LogReport {
   readonly leader?: PeerId;
   readonly commitIndex: number;
   readonly lastIndex: number;
-  /** Entries applied to the state machine in this incarnation. */
+  /** The last index applied to the state machine (the snapshot it was restored from included). */
   readonly applied: number;
+  /**
+   * Entries 1 … snapshotIndex are compacted into this node's snapshot (0 or absent: none): the
+   * projector says "entries 1–N in snapshot" from this number, the window starts above it.
+   */
+  readonly snapshotIndex?: number;
+  /**
+   * This incarnation's state machine was restored from a snapshot covering 1 … index (from its
+   * storage on a restart, or installed from a peer); `count` grows with every restore, so the
+   * live checker sees each once. Commits continue at index + 1.
+   */
+  readonly restored?: { readonly index: number; readonly count: number };
   readonly listenOnly: boolean;
   /** The newest entries, at most LIVE_REPORT_WINDOW. */
   readonly window: readonly LogWindowEntry[];
@@ -191,6 +202,24 @@ export function parseCatchUp(raw: unknown): readonly ReportedCommit[] | undefine
   return entries.every((c, i) => i === 0 || c.index === (entries[i - 1] as ReportedCommit).index + 1) ? entries : undefined;
 }
 
+function parseRestored(raw: unknown): { index: number; count: number } | undefined {
+  if (!isRecord(raw) || !isLogIndex(raw.index) || raw.index < 1 || !isLogIndex(raw.count) || raw.count < 1) return undefined;
+  return { index: raw.index, count: raw.count };
+}
+
+/** A chunk of a member's snapshot for a learner whose next index the member compacted away. */
+export interface SnapshotForLearner {
+  readonly index: number;
+  readonly offset: number;
+  readonly data: string;
+  readonly done: boolean;
+}
+
+export function parseSnapshotForLearner(raw: unknown): SnapshotForLearner | undefined {
+  if (!isRecord(raw) || !isLogIndex(raw.index) || raw.index < 1 || !isSnapshotChunk(raw.offset, raw.data) || typeof raw.done !== 'boolean') return undefined;
+  return { index: raw.index, offset: raw.offset as number, data: raw.data as string, done: raw.done };
+}
+
 /** Boundary parser of a report's log part; undefined for anything malformed. */
 export function parseLogReport(raw: unknown): LogReport | undefined {
   if (!isRecord(raw)) return undefined;
@@ -201,6 +230,9 @@ export function parseLogReport(raw: unknown): LogReport | undefined {
   if (!isLogIndex(raw.commitIndex) || !isLogIndex(raw.lastIndex) || !isLogIndex(raw.applied)) return undefined;
   if (typeof raw.listenOnly !== 'boolean') return undefined;
   if (raw.electionInMs !== undefined && !isNonNegativeInteger(raw.electionInMs)) return undefined;
+  if (raw.snapshotIndex !== undefined && (!isLogIndex(raw.snapshotIndex) || raw.snapshotIndex > raw.commitIndex)) return undefined;
+  const restored = raw.restored === undefined ? undefined : parseRestored(raw.restored);
+  if (raw.restored !== undefined && restored === undefined) return undefined;
   if (!isText(raw.stateDigest) || !isNonNegativeInteger(raw.stateSize)) return undefined;
   const window = parseList(raw.window, LIVE_REPORT_WINDOW, parseWindowEntry);
   const commits = parseList(raw.commits, MAX_COMMITS_PER_MESSAGE, parseCommit);
@@ -216,6 +248,8 @@ export function parseLogReport(raw: unknown): LogReport | undefined {
     commitIndex: raw.commitIndex,
     lastIndex: raw.lastIndex,
     applied: raw.applied,
+    ...(raw.snapshotIndex !== undefined ? { snapshotIndex: raw.snapshotIndex as number } : {}),
+    ...(restored !== undefined ? { restored } : {}),
     listenOnly: raw.listenOnly,
     window,
     ...(raw.electionInMs !== undefined ? { electionInMs: raw.electionInMs } : {}),

@@ -25,9 +25,11 @@ import {
   parseBookAnnouncement,
   parseCatchUp,
   parseLogReport,
+  parseSnapshotForLearner,
   type BookAnnouncement,
   type LogReport,
   type ReportedCommit,
+  type SnapshotForLearner,
 } from './log-protocol.ts';
 import { isLogIndex } from '../core/log.ts';
 import {
@@ -202,7 +204,15 @@ export type ClassroomMessage =
   /** Host → everyone: a replicated log (order book, register) started (repeated on `sync`). */
   | { readonly type: 'book'; readonly book: BookAnnouncement }
   /** Learner → member: please send the committed entries of `book` from index `from`. */
-  | { readonly type: 'learn'; readonly book: string; readonly from: number }
+  | {
+      readonly type: 'learn';
+      readonly book: string;
+      readonly from: number;
+      /** Receiving a member's snapshot: which one, and how much of its text arrived (the next chunk starts there). */
+      readonly snapshot?: { readonly index: number; readonly offset: number } | undefined;
+    }
+  /** Member → learner: a chunk of its snapshot, when the entries from `from` were compacted into it. */
+  | { readonly type: 'learnedSnapshot'; readonly book: string; readonly chunk: SnapshotForLearner }
   /** Member → learner: committed entries, contiguous, the first at the index asked for. */
   | { readonly type: 'learned'; readonly book: string; readonly entries: readonly ReportedCommit[] }
   /** Host → everyone: extra delay each receiving node adds to every algorithm message. */
@@ -530,8 +540,17 @@ const PARSERS: Parsers = {
     const book = parseBookAnnouncement(raw.book);
     return book && { type: 'book', book };
   },
-  learn: (raw) =>
-    isBookId(raw.book) && isLogIndex(raw.from) && raw.from >= 1 ? { type: 'learn', book: raw.book, from: raw.from } : undefined,
+  learn: (raw) => {
+    if (!isBookId(raw.book) || !isLogIndex(raw.from) || raw.from < 1) return undefined;
+    if (raw.snapshot === undefined) return { type: 'learn', book: raw.book, from: raw.from };
+    const s = raw.snapshot;
+    if (!isRecord(s) || !isLogIndex(s.index) || !isLogIndex(s.offset)) return undefined;
+    return { type: 'learn', book: raw.book, from: raw.from, snapshot: { index: s.index, offset: s.offset } };
+  },
+  learnedSnapshot: (raw) => {
+    const chunk = isBookId(raw.book) ? parseSnapshotForLearner(raw.chunk) : undefined;
+    return chunk && { type: 'learnedSnapshot', book: raw.book as string, chunk };
+  },
   learned: (raw) => {
     const entries = isBookId(raw.book) ? parseCatchUp(raw.entries) : undefined;
     return entries && { type: 'learned', book: raw.book as string, entries };

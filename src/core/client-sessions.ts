@@ -151,6 +151,30 @@ export function equalReplicated<S, C, R>(machine: StateMachine<S, C, R>, a: Repl
   });
 }
 
+/**
+ * A canonical string of a replicated state: equal states (as `equalReplicated` judges them)
+ * give equal keys, whatever order the sessions were inserted or parsed in. The checkers compare
+ * replicas' states at snapshot indexes with it.
+ */
+export function replicatedStateKey<S, C, R>(machine: StateMachine<S, C, R>, state: ReplicatedState<S, R>): string {
+  const clients = Object.keys(state.sessions.sessions).sort();
+  const sessions = clients.map((client) => {
+    const session = sessionOf(state.sessions, client) as Session<R>;
+    return [client, session.seq, session.appliedAt, canonicalJson(session.result)];
+  });
+  return `${machine.stateKey(state.machine)}|${state.sessions.applied}|${JSON.stringify(sessions)}`;
+}
+
+/** JSON with every object's keys sorted (an answer built by `apply` and one parsed back may order them differently). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** Validate a replicated state read back from storage or received as a catch-up snapshot. */
 export function parseReplicatedState<S, C, R>(machine: StateMachine<S, C, R>, raw: unknown): ReplicatedState<S, R> | undefined {
   if (!isRecord(raw) || !isRecord(raw.sessions)) return undefined;

@@ -10,10 +10,12 @@ import {
   MAX_COMMAND_BYTES,
   MAX_ENTRIES_PER_MESSAGE,
   MAX_LOG_INDEX,
+  MAX_SNAPSHOT_BYTES,
   MAX_TERM,
+  SNAPSHOT_CHUNK_CHARS,
 } from '../limits.ts';
 import { compareBallots } from './quorum.ts';
-import type { Epoch, LogCommand } from './types.ts';
+import type { Epoch, LogCommand, LogSnapshot, NodeId } from './types.ts';
 import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
 
 export const NOOP: LogCommand = { kind: 'noop' };
@@ -99,4 +101,81 @@ export function chunkCount<E>(entries: readonly E[], start: number): number {
     count++;
   }
   return count;
+}
+
+// ---- snapshots (log compaction) -------------------------------------------------------------
+
+/** JSON text of a snapshot's state, or undefined when it is not JSON or too long. */
+export function snapshotText(state: unknown): string | undefined {
+  const text = JSON.stringify(state);
+  return text === undefined || text.length > MAX_SNAPSHOT_BYTES ? undefined : text;
+}
+
+/** Parses snapshot text back into the state it holds; undefined when it is not JSON. */
+export function snapshotState(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A snapshot read back from storage: bounded index, term and text, and the text is JSON. */
+export function parseLogSnapshot(raw: unknown): LogSnapshot | undefined {
+  if (!isRecord(raw) || !isLogIndex(raw.index) || raw.index < 1 || !isTerm(raw.term)) return undefined;
+  if (typeof raw.data !== 'string' || raw.data.length > MAX_SNAPSHOT_BYTES || snapshotState(raw.data) === undefined) return undefined;
+  return { index: raw.index, term: raw.term, data: raw.data };
+}
+
+/**
+ * The piece of `data` a chunk starting at `offset` carries: at most SNAPSHOT_CHUNK_CHARS code
+ * units, never ending inside a surrogate pair (each piece is valid text on its own).
+ */
+export function snapshotChunk(data: string, offset: number): { readonly piece: string; readonly done: boolean } {
+  let end = Math.min(data.length, offset + SNAPSHOT_CHUNK_CHARS);
+  const last = data.charCodeAt(end - 1);
+  if (end < data.length && end - 1 > offset && last >= 0xd800 && last <= 0xdbff) end--;
+  return { piece: data.slice(offset, end), done: end >= data.length };
+}
+
+/** Wire validation of a chunk's position and text. */
+export function isSnapshotChunk(offset: unknown, data: unknown): boolean {
+  return isNonNegativeInteger(offset) && typeof data === 'string' && data.length <= SNAPSHOT_CHUNK_CHARS && offset + data.length <= MAX_SNAPSHOT_BYTES;
+}
+
+/** A snapshot being received chunk by chunk (volatile: a restart starts the transfer over). */
+export interface SnapshotInbox {
+  readonly from: NodeId;
+  readonly index: number;
+  readonly term: number;
+  readonly data: string;
+}
+
+export type ChunkOutcome =
+  /** Not complete yet: ask for (or acknowledge up to) `offset`. */
+  | { readonly kind: 'partial'; readonly inbox: SnapshotInbox | undefined; readonly offset: number }
+  /** The last chunk arrived: the whole snapshot, its state parsed. */
+  | { readonly kind: 'complete'; readonly snapshot: LogSnapshot; readonly state: unknown };
+
+/**
+ * Folds one chunk into the inbox. A chunk that starts a new snapshot (another sender, index or
+ * term) must start at offset 0; a chunk of the snapshot being received must continue exactly
+ * where the inbox ends (a duplicate or an out-of-order one only re-acknowledges). A complete
+ * text that is not JSON is dropped: the transfer starts over.
+ */
+export function receiveSnapshotChunk(
+  inbox: SnapshotInbox | undefined,
+  chunk: { readonly from: NodeId; readonly index: number; readonly term: number; readonly offset: number; readonly data: string; readonly done: boolean },
+): ChunkOutcome {
+  const same = inbox !== undefined && inbox.from === chunk.from && inbox.index === chunk.index && inbox.term === chunk.term;
+  let current: SnapshotInbox;
+  if (same && chunk.offset === inbox.data.length) current = { ...inbox, data: inbox.data + chunk.data };
+  else if (same) return { kind: 'partial', inbox, offset: inbox.data.length };
+  else if (chunk.offset === 0) current = { from: chunk.from, index: chunk.index, term: chunk.term, data: chunk.data };
+  else return { kind: 'partial', inbox, offset: 0 };
+  if (current.data.length > MAX_SNAPSHOT_BYTES) return { kind: 'partial', inbox: undefined, offset: 0 };
+  if (!chunk.done) return { kind: 'partial', inbox: current, offset: current.data.length };
+  const state = snapshotState(current.data);
+  if (state === undefined) return { kind: 'partial', inbox: undefined, offset: 0 };
+  return { kind: 'complete', snapshot: { index: current.index, term: current.term, data: current.data }, state };
 }

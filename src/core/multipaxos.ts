@@ -18,6 +18,11 @@
  *   slot per ballot, and for a chosen slot that value is the chosen one). A follower that cannot
  *   says so (`behind`) and the leader sends it the chosen entries.
  * - Acceptors persist (`hard` = the promise, `put` = one slot) before they reply.
+ * - Compaction: the host hands a node the state of its applied prefix 1 … k (chosen slots), which
+ *   becomes its snapshot; those slots leave the log (accepted values above k stay: they are
+ *   acceptor state). A node that needs chosen slots another node compacted (a lagging follower
+ *   the leader cannot send them to; a candidate whose promise came from an acceptor compacted
+ *   past its prepare) gets that node's snapshot instead, in chunks it pulls one at a time.
  *
  * The broken variant (`adopt: false`, multipaxos-no-adopt) ignores the values promises report:
  * a new leader puts its own pending commands, then no-ops, into the open slots, so a command
@@ -25,10 +30,10 @@
  */
 import { assertNever } from './assert.ts';
 import { MAX_ENTRIES_PER_MESSAGE, MAX_PENDING_SUBMITS, MAX_ROUND } from '../limits.ts';
-import { chunkCount, commandKey, NOOP, parseLogCommand } from './log.ts';
+import { chunkCount, commandKey, NOOP, parseLogCommand, parseLogSnapshot, receiveSnapshotChunk, snapshotChunk, snapshotText, type SnapshotInbox } from './log.ts';
 import { sameBallot } from './paxos.ts';
 import { compareBallots, majorityOf } from './quorum.ts';
-import type { Ballot, CommittedEntry, LogCommand, LogDurable, NodeId, PersistOp } from './types.ts';
+import type { Ballot, CommittedEntry, LogCommand, LogDurable, LogSnapshot, NodeId, PersistOp } from './types.ts';
 import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
 
 /** An acceptor's accepted value in one slot. */
@@ -73,8 +78,12 @@ export interface MpCore {
   readonly role: MpRole;
   /** Acceptor: the highest ballot promised (durable). */
   readonly promised: Ballot | undefined;
-  /** Acceptor: log[slot - 1] is what it accepted in that slot (durable; holes are undefined). */
+  /** The snapshot that replaced slots 1 … snapshot.index (all chosen), if any. */
+  readonly snapshot: LogSnapshot | undefined;
+  /** Acceptor: log[i] is what it accepted in slot snapshotIndex + i + 1 (durable; holes are undefined). */
   readonly log: readonly (MpEntry | undefined)[];
+  /** A snapshot being pulled from another node, chunk by chunk. */
+  readonly inbox: SnapshotInbox | undefined;
   /** Learner: every slot up to here is chosen and was handed to the host (volatile). */
   readonly commitIndex: number;
   /** The leader this node follows (itself when leader), if known. */
@@ -111,7 +120,18 @@ export interface ReportedEntry {
 
 export type MpMessage =
   | { readonly type: 'prepare'; readonly ballot: Ballot; readonly from: number }
-  | { readonly type: 'promise'; readonly ballot: Ballot; readonly from: number; readonly entries: readonly ReportedEntry[]; readonly more: boolean }
+  | {
+      readonly type: 'promise';
+      readonly ballot: Ballot;
+      readonly from: number;
+      readonly entries: readonly ReportedEntry[];
+      readonly more: boolean;
+      /**
+       * The acceptor compacted slots up to here (0: none). At or above the prepare's `from`, it
+       * cannot report those slots: they are chosen, and the candidate must get its snapshot.
+       */
+      readonly compacted?: number | undefined;
+    }
   | { readonly type: 'accept'; readonly ballot: Ballot; readonly entries: readonly SlotEntry[]; readonly commitIndex: number }
   | {
       readonly type: 'accepted';
@@ -123,6 +143,9 @@ export type MpMessage =
       readonly behind: boolean;
     }
   | { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot }
+  /** Send me the chunk of your snapshot (of slots 1 … index) that starts at `offset`. */
+  | { readonly type: 'snapshotRequest'; readonly index: number; readonly offset: number }
+  | { readonly type: 'snapshotChunk'; readonly index: number; readonly offset: number; readonly data: string; readonly done: boolean }
   | { readonly type: 'forward'; readonly client: string; readonly seq: number; readonly command: unknown };
 
 export type MpMessageType = MpMessage['type'];
@@ -137,6 +160,8 @@ export interface MpStep {
   readonly persist: readonly MpPersistOp[];
   readonly sends: readonly Outgoing[];
   readonly commits: readonly CommittedEntry[];
+  /** A snapshot installed from another node: the host replaces its state machine (after persisting, before commits). */
+  readonly restore?: { readonly snapshot: LogSnapshot; readonly state: unknown } | undefined;
 }
 
 function step(core: MpCore, persist: MpPersistOp[] = [], sends: Outgoing[] = [], commits: CommittedEntry[] = []): MpStep {
@@ -144,7 +169,9 @@ function step(core: MpCore, persist: MpPersistOp[] = [], sends: Outgoing[] = [],
 }
 
 function merge(a: MpStep, b: MpStep): MpStep {
-  return { core: b.core, persist: [...a.persist, ...b.persist], sends: [...a.sends, ...b.sends], commits: [...a.commits, ...b.commits] };
+  const restore = b.restore ?? a.restore;
+  const merged: MpStep = { core: b.core, persist: [...a.persist, ...b.persist], sends: [...a.sends, ...b.sends], commits: [...a.commits, ...b.commits] };
+  return restore === undefined ? merged : { ...merged, restore };
 }
 
 // ---- validation ---------------------------------------------------------------------------------
@@ -167,8 +194,14 @@ export function parseMpEntry(raw: unknown, maxNodeLength: number): MpEntry | und
 }
 
 /** Validates what storage gave back; undefined when anything is malformed. */
-export function parseMpDurable(raw: unknown, maxNodeLength: number): { promised: Ballot | undefined; log: (MpEntry | undefined)[] } | undefined {
+export function parseMpDurable(
+  raw: unknown,
+  maxNodeLength: number,
+): { promised: Ballot | undefined; log: (MpEntry | undefined)[]; snapshot: LogSnapshot | undefined } | undefined {
   if (!isRecord(raw) || !Array.isArray(raw.entries)) return undefined;
+  const snapshot = raw.snapshot === undefined ? undefined : parseLogSnapshot(raw.snapshot);
+  if (raw.snapshot !== undefined && snapshot === undefined) return undefined;
+  const base = snapshot?.index ?? 0;
   let promised: Ballot | undefined;
   if (raw.hard !== undefined) {
     if (!isRecord(raw.hard)) return undefined;
@@ -183,17 +216,18 @@ export function parseMpDurable(raw: unknown, maxNodeLength: number): { promised:
     if (!isRecord(item) || !isNonNegativeInteger(item.index) || item.index <= last) return undefined; // sorted, unique
     const entry = parseMpEntry(item.entry, maxNodeLength);
     if (entry === undefined) return undefined;
-    while (log.length < item.index - 1) log.push(undefined);
-    log.push(entry);
     last = item.index;
+    if (item.index <= base) continue; // compacted: the snapshot holds it
+    while (log.length < item.index - base - 1) log.push(undefined);
+    log.push(entry);
   }
-  return { promised, log };
+  return { promised, log, snapshot };
 }
 
 // ---- start ----------------------------------------------------------------------------------------
 
 export function initialMpCore(self: NodeId, members: readonly NodeId[], durable: unknown, options: MultiPaxosOptions, maxNodeLength: number): MpCore {
-  const restored = durable === undefined ? { promised: undefined, log: [] } : parseMpDurable(durable, maxNodeLength);
+  const restored = durable === undefined ? { promised: undefined, log: [], snapshot: undefined } : parseMpDurable(durable, maxNodeLength);
   const log = restored?.log ?? [];
   let maxRound = restored?.promised?.round ?? 0;
   for (const e of log) if (e !== undefined && e.ballot.round > maxRound) maxRound = e.ballot.round;
@@ -203,8 +237,11 @@ export function initialMpCore(self: NodeId, members: readonly NodeId[], durable:
     options,
     role: 'follower',
     promised: restored?.promised,
+    snapshot: restored?.snapshot,
     log,
-    commitIndex: 0,
+    inbox: undefined,
+    // What the snapshot covers is chosen (the host restores its state machine from it).
+    commitIndex: restored?.snapshot?.index ?? 0,
     leader: undefined,
     ballot: undefined,
     maxRound,
@@ -219,8 +256,19 @@ export function initialMpCore(self: NodeId, members: readonly NodeId[], durable:
   };
 }
 
+/** The last slot the snapshot covers (0: none). */
+export function mpSnapshotIndex(core: MpCore): number {
+  return core.snapshot?.index ?? 0;
+}
+
 export function lastSlot(core: MpCore): number {
-  return core.log.length;
+  return mpSnapshotIndex(core) + core.log.length;
+}
+
+/** What this acceptor accepted in `slot`, if it still holds it. */
+export function slotEntry(core: MpCore, slot: number): MpEntry | undefined {
+  const i = slot - mpSnapshotIndex(core) - 1;
+  return i < 0 ? undefined : core.log[i];
 }
 
 function others(core: MpCore): NodeId[] {
@@ -238,13 +286,23 @@ function atLeast(a: Ballot, b: Ballot | undefined): boolean {
 
 /** The ballot a message is about (a forward carries none). */
 export function ballotOf(message: MpMessage): Ballot | undefined {
-  return message.type === 'forward' ? undefined : message.type === 'nack' ? message.promised : message.ballot;
+  switch (message.type) {
+    case 'forward':
+    case 'snapshotRequest':
+    case 'snapshotChunk':
+      return undefined;
+    case 'nack':
+      return message.promised;
+    default:
+      return message.ballot;
+  }
 }
 
-function withSlot(log: readonly (MpEntry | undefined)[], slot: number, entry: MpEntry): (MpEntry | undefined)[] {
+/** The log with `entry` in `slot` (above the snapshot, `base`). */
+function withSlot(log: readonly (MpEntry | undefined)[], base: number, slot: number, entry: MpEntry): (MpEntry | undefined)[] {
   const next = log.slice();
-  while (next.length < slot - 1) next.push(undefined);
-  next[slot - 1] = entry;
+  while (next.length < slot - base - 1) next.push(undefined);
+  next[slot - base - 1] = entry;
   return next;
 }
 
@@ -262,7 +320,7 @@ export function startCandidacy(core: MpCore): MpStep {
   if (core.listenOnly || core.maxRound >= MAX_ROUND) return step({ ...core, role: 'follower' });
   const ballot: Ballot = { round: core.maxRound + 1, node: core.self };
   const from = core.commitIndex + 1;
-  const self = acceptorPage(core.log, from);
+  const self = acceptorPage(core, from);
   const next: MpCore = {
     ...core,
     role: 'candidate',
@@ -282,14 +340,15 @@ export function startCandidacy(core: MpCore): MpStep {
 }
 
 /** The accepted entries of one page, [from, from + MAX_ENTRIES_PER_MESSAGE), and whether more follow. */
-function acceptorPage(log: readonly (MpEntry | undefined)[], from: number): PagePromise {
+function acceptorPage(core: MpCore, from: number): PagePromise {
   const end = from + MAX_ENTRIES_PER_MESSAGE;
+  const last = lastSlot(core);
   const entries: { slot: number; entry: MpEntry }[] = [];
-  for (let slot = from; slot < end && slot <= log.length; slot++) {
-    const entry = log[slot - 1];
+  for (let slot = Math.max(from, mpSnapshotIndex(core) + 1); slot < end && slot <= last; slot++) {
+    const entry = slotEntry(core, slot);
     if (entry !== undefined) entries.push({ slot, entry });
   }
-  return { entries, more: log.length >= end };
+  return { entries, more: last >= end };
 }
 
 /** A candidate asks again every member whose promise for the current page is missing. */
@@ -302,6 +361,10 @@ export function resendPrepares(core: MpCore): MpStep {
 
 function onPromise(core: MpCore, from: NodeId, message: Extract<MpMessage, { type: 'promise' }>): MpStep {
   if (core.role !== 'candidate' || !sameBallot(core.ballot, message.ballot) || message.from !== core.pageFrom) return step(core);
+  // The acceptor compacted slots we are preparing: they are chosen, and only its snapshot says
+  // what they hold. Counting its promise would let us fill them with no-ops; fetch the snapshot.
+  const compacted = message.compacted ?? 0;
+  if (compacted >= message.from) return step(core, [], [{ to: from, message: { type: 'snapshotRequest', index: compacted, offset: 0 } }]);
   const entries = message.entries.map((e) => ({ slot: e.slot, entry: { ballot: e.ballot, command: e.command } }));
   const next: MpCore = { ...core, promises: { ...core.promises, [from]: { entries, more: message.more } } };
   return maybeFinishPage(next);
@@ -324,7 +387,7 @@ function maybeFinishPage(core: MpCore): MpStep {
   if (more) {
     const pageFrom = core.pageFrom + MAX_ENTRIES_PER_MESSAGE;
     const ballot = core.ballot as Ballot;
-    const next: MpCore = { ...core, reported, pageFrom, promises: { [core.self]: acceptorPage(core.log, pageFrom) } };
+    const next: MpCore = { ...core, reported, pageFrom, promises: { [core.self]: acceptorPage(core, pageFrom) } };
     return merge(step(next, [], others(next).map((to) => ({ to, message: { type: 'prepare', ballot, from: pageFrom } }))), maybeFinishPage(next));
   }
   return step({ ...core, reported });
@@ -370,7 +433,7 @@ export function becomeLeader(core: MpCore): MpStep {
   proposals.forEach((command, i) => {
     const slot = core.prepareFrom + i;
     const entry: MpEntry = { ballot, command: command as LogCommand };
-    log = withSlot(log, slot, entry);
+    log = withSlot(log, mpSnapshotIndex(core), slot, entry);
     persist.push({ op: 'put', index: slot, entry });
     acks[slot] = [core.self];
   });
@@ -387,10 +450,10 @@ export function becomeLeader(core: MpCore): MpStep {
 /** Open slots above the commit index that `to` has not accepted in this ballot, one message's worth. */
 function unacked(core: MpCore, to: NodeId, from: number): SlotEntry[] {
   const slots: SlotEntry[] = [];
-  for (let slot = from; slot <= lastSlot(core); slot++) {
+  for (let slot = Math.max(from, mpSnapshotIndex(core) + 1); slot <= lastSlot(core); slot++) {
     const acks = core.acks[slot];
     if (slot > core.commitIndex && acks !== undefined && acks.includes(to)) continue;
-    slots.push({ slot, command: (core.log[slot - 1] as MpEntry).command });
+    slots.push({ slot, command: (slotEntry(core, slot) as MpEntry).command });
   }
   return slots.slice(0, chunkCount(slots, 0));
 }
@@ -410,6 +473,7 @@ export function heartbeat(core: MpCore): MpStep {
 /** The log already holds this (client, seq): proposing it again would only add a duplicate. */
 function alreadyInLog(core: MpCore, client: string, seq: number): boolean {
   const key = `${client}#${seq}`;
+  // Only the retained log: a compacted copy is committed, and the client sessions answer a repeat.
   for (let i = core.log.length - 1; i >= 0; i--) {
     const entry = core.log[i];
     if (entry !== undefined && commandKey(entry.command) === key) return true;
@@ -423,7 +487,7 @@ function propose(core: MpCore, submit: PendingSubmit): MpStep {
   const ballot = core.ballot as Ballot;
   const slot = lastSlot(core) + 1;
   const entry: MpEntry = { ballot, command: { kind: 'command', client: submit.client, seq: submit.seq, command: submit.command } };
-  const next: MpCore = { ...core, log: withSlot(core.log, slot, entry), acks: { ...core.acks, [slot]: [core.self] } };
+  const next: MpCore = { ...core, log: withSlot(core.log, mpSnapshotIndex(core), slot, entry), acks: { ...core.acks, [slot]: [core.self] } };
   const message: MpMessage = { type: 'accept', ballot, entries: [{ slot, command: entry.command }], commitIndex: next.commitIndex };
   const proposed = step(next, [{ op: 'put', index: slot, entry }], others(next).map((to) => ({ to, message })));
   return merge(proposed, advanceCommit(next)); // a one-node group chooses at once
@@ -450,7 +514,7 @@ function advanceCommit(core: MpCore): MpStep {
 function committedRange(core: MpCore, from: number, to: number): CommittedEntry[] {
   const out: CommittedEntry[] = [];
   for (let slot = from + 1; slot <= to; slot++) {
-    const entry = core.log[slot - 1] as MpEntry;
+    const entry = slotEntry(core, slot) as MpEntry;
     out.push({ index: slot, ballot: entry.ballot, command: entry.command });
   }
   return out;
@@ -467,8 +531,10 @@ function onAccepted(core: MpCore, from: NodeId, message: Extract<MpMessage, { ty
   const next: MpCore = { ...core, acks, commitKnown: { ...core.commitKnown, [from]: known } };
   const committed = advanceCommit(next);
   if (!message.behind) return committed;
-  // The follower could not commit what we told it: send it the chosen entries it lacks.
   const leader = committed.core;
+  // It lacks chosen slots we compacted: our snapshot instead (it pulls the remaining chunks).
+  if (leader.snapshot !== undefined && known < leader.snapshot.index) return merge(committed, step(leader, [], [snapshotChunkTo(leader.snapshot, from, 0)]));
+  // The follower could not commit what we told it: send it the chosen entries it lacks.
   const entries = unacked(leader, from, known + 1);
   return merge(committed, step(leader, [], [{ to: from, message: { type: 'accept', ballot: leader.ballot as Ballot, entries, commitIndex: leader.commitIndex } }]));
 }
@@ -481,9 +547,12 @@ function onPrepare(core: MpCore, from: NodeId, message: Extract<MpMessage, { typ
   }
   const fresh = above(message.ballot, core.promised);
   const next: MpCore = fresh ? { ...stepDown(core), promised: message.ballot } : core;
-  const page = acceptorPage(next.log, message.from);
+  const page = acceptorPage(next, message.from);
   const entries = page.entries.map(({ slot, entry }) => ({ slot, ballot: entry.ballot, command: entry.command }));
-  const reply: Outgoing = { to: from, message: { type: 'promise', ballot: message.ballot, from: message.from, entries, more: page.more } };
+  const reply: Outgoing = {
+    to: from,
+    message: { type: 'promise', ballot: message.ballot, from: message.from, entries, more: page.more, compacted: mpSnapshotIndex(next) },
+  };
   return step(next, fresh ? [{ op: 'hard', state: { promised: message.ballot } }] : [], [reply]);
 }
 
@@ -506,25 +575,80 @@ function onAccept(core: MpCore, from: NodeId, message: Extract<MpMessage, { type
   }
   current = { ...current, leader: from };
   let log = current.log;
+  const base = mpSnapshotIndex(current);
   const slots: number[] = [];
   for (const { slot, command } of message.entries) {
     slots.push(slot);
-    const held = log[slot - 1];
+    if (slot <= base) continue; // chosen and compacted into our snapshot
+    const held = log[slot - base - 1];
     if (held !== undefined && sameBallot(held.ballot, ballot)) continue; // a retransmission: stored already
     const entry: MpEntry = { ballot, command };
-    log = withSlot(log, slot, entry);
+    log = withSlot(log, base, slot, entry);
     persist.push({ op: 'put', index: slot, entry });
   }
   current = { ...current, log };
   // Learn: a slot the leader calls chosen is ours to commit when we accepted it in its ballot.
   let commitIndex = current.commitIndex;
-  while (commitIndex < message.commitIndex && sameBallot(log[commitIndex]?.ballot, ballot)) commitIndex++;
+  while (commitIndex < message.commitIndex && sameBallot(slotEntry(current, commitIndex + 1)?.ballot, ballot)) commitIndex++;
   const commits = committedRange(current, current.commitIndex, commitIndex);
   current = { ...current, commitIndex };
   const forwards = forwardPending(current);
   current = forwards.core;
   const reply: Outgoing = { to: from, message: { type: 'accepted', ballot, slots, commitIndex, behind: commitIndex < message.commitIndex } };
   return step(current, persist, [...forwards.sends, reply], commits);
+}
+
+// ---- snapshots ------------------------------------------------------------------------------------
+
+/**
+ * The host applied the chosen prefix up to `index` and hands over that state: it becomes the
+ * snapshot, and the slots it covers leave the log (one storage write). Ignored at or below the
+ * current snapshot, above the commit index, or when the state is too big.
+ */
+export function takeMpSnapshot(core: MpCore, index: number, state: unknown): MpStep {
+  const base = mpSnapshotIndex(core);
+  if (core.listenOnly || index <= base || index > core.commitIndex) return step(core);
+  const data = snapshotText(state);
+  if (data === undefined) return step(core);
+  const snapshot: LogSnapshot = { index, term: 0, data };
+  return step({ ...core, snapshot, log: core.log.slice(index - base) }, [{ op: 'snapshot', snapshot }]);
+}
+
+function snapshotChunkTo(snapshot: LogSnapshot, to: NodeId, offset: number): Outgoing {
+  const { piece, done } = snapshotChunk(snapshot.data, Math.min(offset, snapshot.data.length));
+  return { to, message: { type: 'snapshotChunk', index: snapshot.index, offset: Math.min(offset, snapshot.data.length), data: piece, done } };
+}
+
+/** Anyone may pull our snapshot: the chunk at `offset` of it (from 0 when it asks for an older one). */
+function onSnapshotRequest(core: MpCore, from: NodeId, message: Extract<MpMessage, { type: 'snapshotRequest' }>): MpStep {
+  if (core.snapshot === undefined) return step(core);
+  return step(core, [], [snapshotChunkTo(core.snapshot, from, message.index === core.snapshot.index ? message.offset : 0)]);
+}
+
+/**
+ * A chunk of a snapshot we lack (it covers slots past our commit index): collect it, ask for
+ * the next one, and with the last one install it: the slots it covers are chosen, so it becomes
+ * our commit index; accepted values above it stay. A candidate then prepares again from there.
+ */
+function onSnapshotChunk(core: MpCore, from: NodeId, message: Extract<MpMessage, { type: 'snapshotChunk' }>): MpStep {
+  if (message.index <= core.commitIndex) return step(core.inbox?.index === message.index ? { ...core, inbox: undefined } : core);
+  const outcome = receiveSnapshotChunk(core.inbox, { from, index: message.index, term: 0, offset: message.offset, data: message.data, done: message.done });
+  if (outcome.kind === 'partial') {
+    return step({ ...core, inbox: outcome.inbox }, [], [{ to: from, message: { type: 'snapshotRequest', index: message.index, offset: outcome.offset } }]);
+  }
+  const { snapshot, state } = outcome;
+  const base = mpSnapshotIndex(core);
+  const acks: Record<number, readonly NodeId[]> = {};
+  for (const [slot, nodes] of Object.entries(core.acks)) if (Number(slot) > snapshot.index) acks[Number(slot)] = nodes;
+  let current: MpCore = { ...core, snapshot, log: core.log.slice(Math.min(core.log.length, snapshot.index - base)), commitIndex: snapshot.index, inbox: undefined, acks };
+  const installed: MpStep = { core: current, persist: [{ op: 'snapshot', snapshot }], sends: [], commits: [], restore: { snapshot, state } };
+  if (current.role !== 'candidate' || current.ballot === undefined) return installed;
+  // Phase 1 again, from the first slot the snapshot does not cover.
+  const ballot = current.ballot;
+  const first = snapshot.index + 1;
+  current = { ...current, prepareFrom: first, pageFrom: first, promises: { [current.self]: acceptorPage(current, first) }, reported: {} };
+  const prepares = step(current, [], others(current).map((to) => ({ to, message: { type: 'prepare', ballot, from: first } })));
+  return merge(installed, merge(prepares, maybeFinishPage(current)));
 }
 
 function onNack(core: MpCore, message: Extract<MpMessage, { type: 'nack' }>): MpStep {
@@ -572,6 +696,10 @@ export function receive(core: MpCore, from: NodeId, message: MpMessage): MpStep 
       return onAccepted(current, from, message);
     case 'nack':
       return onNack(current, message);
+    case 'snapshotRequest':
+      return onSnapshotRequest(current, from, message);
+    case 'snapshotChunk':
+      return onSnapshotChunk(current, from, message);
     case 'forward':
       return submit(current, { client: message.client, seq: message.seq, command: message.command });
     default:

@@ -12,9 +12,21 @@
  * votedFor, so a restarted node can vote twice in one term.
  */
 import { MAX_PENDING_SUBMITS, MAX_TERM } from '../limits.ts';
-import { chunkCount, commandKey, isLogIndex, isTerm, NOOP, parseLogCommand } from './log.ts';
+import {
+  chunkCount,
+  commandKey,
+  isLogIndex,
+  isTerm,
+  NOOP,
+  parseLogCommand,
+  parseLogSnapshot,
+  receiveSnapshotChunk,
+  snapshotChunk,
+  snapshotText,
+  type SnapshotInbox,
+} from './log.ts';
 import { majorityOf } from './quorum.ts';
-import type { CommittedEntry, LogCommand, LogDurable, NodeId, PersistOp } from './types.ts';
+import type { CommittedEntry, LogCommand, LogDurable, LogSnapshot, NodeId, PersistOp } from './types.ts';
 import { isBoundedString, isRecord } from './validate.ts';
 
 export interface RaftEntry {
@@ -62,7 +74,12 @@ export interface RaftCore {
   readonly role: RaftRole;
   readonly term: number;
   readonly votedFor: NodeId | undefined;
-  /** log[i] is the entry at index i + 1. */
+  /**
+   * The snapshot that replaced the log prefix 1 … snapshot.index (§7), if any. It holds only
+   * committed entries, so a node's commit index never drops below it.
+   */
+  readonly snapshot: LogSnapshot | undefined;
+  /** log[i] is the entry at index snapshotIndex + i + 1 (the retained suffix). */
   readonly log: readonly RaftEntry[];
   readonly commitIndex: number;
   readonly leader: NodeId | undefined;
@@ -71,6 +88,13 @@ export interface RaftCore {
   /** Leader: next index to send each follower, and the highest index known replicated there. */
   readonly nextIndex: Readonly<Record<NodeId, number>>;
   readonly matchIndex: Readonly<Record<NodeId, number>>;
+  /**
+   * Leader: followers whose nextIndex fell below the first retained entry, and how much of the
+   * snapshot at `index` each acknowledged (the next InstallSnapshot chunk starts there).
+   */
+  readonly snapshotSent: Readonly<Record<NodeId, { readonly index: number; readonly offset: number }>>;
+  /** Follower: the snapshot being received from the leader, chunk by chunk. */
+  readonly inbox: SnapshotInbox | undefined;
   /** Submits held while no leader is known (bounded; the client retries anything dropped). */
   readonly pending: readonly PendingSubmit[];
   /** Its storage was unreadable: never votes, campaigns or accepts entries. */
@@ -99,6 +123,26 @@ export type RaftMessage =
       /** Failure: the first index of `conflictTerm` in the follower's log, or its last index + 1. */
       readonly conflictIndex: number;
     }
+  | {
+      /** §7: one chunk of the leader's snapshot, for a follower whose nextIndex it compacted away. */
+      readonly type: 'installSnapshot';
+      readonly term: number;
+      readonly lastIncludedIndex: number;
+      readonly lastIncludedTerm: number;
+      /** Position of `data` in the snapshot's text. */
+      readonly offset: number;
+      readonly data: string;
+      readonly done: boolean;
+    }
+  | {
+      readonly type: 'snapshotReply';
+      readonly term: number;
+      readonly lastIncludedIndex: number;
+      /** Text received so far: the next chunk starts here. */
+      readonly offset: number;
+      /** The follower holds everything up to lastIncludedIndex (installed now or committed already). */
+      readonly done: boolean;
+    }
   | { readonly type: 'forward'; readonly client: string; readonly seq: number; readonly command: unknown };
 
 export type RaftMessageType = RaftMessage['type'];
@@ -113,6 +157,8 @@ export interface RaftStep {
   readonly persist: readonly RaftPersistOp[];
   readonly sends: readonly Outgoing[];
   readonly commits: readonly CommittedEntry[];
+  /** A snapshot installed from the leader: the host replaces its state machine (after persisting, before commits). */
+  readonly restore?: { readonly snapshot: LogSnapshot; readonly state: unknown } | undefined;
 }
 
 function step(core: RaftCore, persist: RaftPersistOp[] = [], sends: Outgoing[] = [], commits: CommittedEntry[] = []): RaftStep {
@@ -122,8 +168,11 @@ function step(core: RaftCore, persist: RaftPersistOp[] = [], sends: Outgoing[] =
 // ---- start and storage ------------------------------------------------------------------------
 
 /** Validates what storage gave back; undefined when anything is malformed. */
-export function parseRaftDurable(raw: unknown): { hard: RaftHard; log: RaftEntry[] } | undefined {
+export function parseRaftDurable(raw: unknown): { hard: RaftHard; log: RaftEntry[]; snapshot: LogSnapshot | undefined } | undefined {
   if (!isRecord(raw) || !Array.isArray(raw.entries)) return undefined;
+  const snapshot = raw.snapshot === undefined ? undefined : parseLogSnapshot(raw.snapshot);
+  if (raw.snapshot !== undefined && snapshot === undefined) return undefined;
+  const base = snapshot?.index ?? 0;
   let hard: RaftHard = { term: 0, votedFor: undefined };
   if (raw.hard !== undefined) {
     const h = raw.hard;
@@ -132,12 +181,12 @@ export function parseRaftDurable(raw: unknown): { hard: RaftHard; log: RaftEntry
   }
   const log: RaftEntry[] = [];
   for (const item of raw.entries as unknown[]) {
-    if (!isRecord(item) || item.index !== log.length + 1) return undefined; // Raft's log is dense
+    if (!isRecord(item) || item.index !== base + log.length + 1) return undefined; // dense above the snapshot
     const entry = parseRaftEntry(item.entry);
     if (entry === undefined) return undefined;
     log.push(entry);
   }
-  return { hard, log };
+  return { hard, log, snapshot };
 }
 
 export function parseRaftEntry(raw: unknown): RaftEntry | undefined {
@@ -147,7 +196,7 @@ export function parseRaftEntry(raw: unknown): RaftEntry | undefined {
 }
 
 export function initialCore(self: NodeId, members: readonly NodeId[], durable: unknown, options: RaftOptions): RaftCore {
-  const restored = durable === undefined ? { hard: { term: 0, votedFor: undefined }, log: [] } : parseRaftDurable(durable);
+  const restored = durable === undefined ? { hard: { term: 0, votedFor: undefined }, log: [], snapshot: undefined } : parseRaftDurable(durable);
   return {
     self,
     members,
@@ -155,24 +204,42 @@ export function initialCore(self: NodeId, members: readonly NodeId[], durable: u
     role: 'follower',
     term: restored?.hard.term ?? 0,
     votedFor: restored?.hard.votedFor,
+    snapshot: restored?.snapshot,
     log: restored?.log ?? [],
-    // Volatile (Figure 2): a restarted node re-learns what is committed from the leader.
-    commitIndex: 0,
+    // Volatile (Figure 2): a restarted node re-learns what is committed from the leader; what its
+    // snapshot covers is committed (the host restores its state machine from it).
+    commitIndex: restored?.snapshot?.index ?? 0,
     leader: undefined,
     votes: [],
     nextIndex: {},
     matchIndex: {},
+    snapshotSent: {},
+    inbox: undefined,
     pending: [],
     listenOnly: durable !== undefined && restored === undefined,
   };
 }
 
-export function lastIndex(core: RaftCore): number {
-  return core.log.length;
+/** The last index the snapshot covers (0: no snapshot); the log holds the entries after it. */
+export function snapshotIndex(core: RaftCore): number {
+  return core.snapshot?.index ?? 0;
 }
 
+export function lastIndex(core: RaftCore): number {
+  return snapshotIndex(core) + core.log.length;
+}
+
+/** The entry at `index`, if the log still holds it (not compacted, not past the end). */
+export function entryAt(core: RaftCore, index: number): RaftEntry | undefined {
+  return core.log[index - snapshotIndex(core) - 1];
+}
+
+/** The term at `index`: the snapshot's lastIncludedTerm at its index; -1 when compacted or absent. */
 export function termAt(core: RaftCore, index: number): number {
-  return index === 0 ? 0 : (core.log[index - 1]?.term ?? -1);
+  if (index === 0) return 0;
+  const base = snapshotIndex(core);
+  if (index === base) return core.snapshot?.term ?? 0;
+  return index < base ? -1 : (entryAt(core, index)?.term ?? -1);
 }
 
 export function lastTerm(core: RaftCore): number {
@@ -255,16 +322,17 @@ export function voteWins(core: RaftCore, from: NodeId, message: RaftMessage): bo
 /** Won the election: a no-op of the new term (so the leader can commit by counting), then AppendEntries. */
 export function becomeLeader(core: RaftCore): RaftStep {
   const log = core.options.electionNoop ? [...core.log, { term: core.term, command: NOOP }] : core.log;
+  const last = snapshotIndex(core) + log.length;
   const nextIndex: Record<NodeId, number> = {};
   const matchIndex: Record<NodeId, number> = {};
   for (const m of core.members) {
-    nextIndex[m] = log.length; // the no-op goes out with the first AppendEntries
+    nextIndex[m] = last; // the no-op goes out with the first AppendEntries
     matchIndex[m] = 0;
   }
-  matchIndex[core.self] = log.length;
-  if (!core.options.electionNoop) for (const m of core.members) nextIndex[m] = log.length + 1;
-  const leader: RaftCore = { ...core, role: 'leader', leader: core.self, log, nextIndex, matchIndex, votes: [] };
-  const append: RaftPersistOp[] = core.options.electionNoop ? [{ op: 'append', from: log.length, entries: [log[log.length - 1] as RaftEntry] }] : [];
+  matchIndex[core.self] = last;
+  if (!core.options.electionNoop) for (const m of core.members) nextIndex[m] = last + 1;
+  const leader: RaftCore = { ...core, role: 'leader', leader: core.self, log, nextIndex, matchIndex, snapshotSent: {}, inbox: undefined, votes: [] };
+  const append: RaftPersistOp[] = core.options.electionNoop ? [{ op: 'append', from: last, entries: [log[log.length - 1] as RaftEntry] }] : [];
   const withPending = appendPending(leader);
   const committed = advanceCommit(withPending.core);
   return step(
@@ -277,11 +345,17 @@ export function becomeLeader(core: RaftCore): RaftStep {
 
 // ---- replication: the leader --------------------------------------------------------------------
 
-/** AppendEntries for one follower from its nextIndex: as many entries as fit one message. */
+/**
+ * AppendEntries for one follower from its nextIndex: as many entries as fit one message; or,
+ * when the entry before nextIndex is compacted away, the next chunk of the snapshot (§7).
+ */
 export function appendEntriesTo(core: RaftCore, to: NodeId): Outgoing {
   const next = Math.min(Math.max(1, core.nextIndex[to] ?? lastIndex(core) + 1), lastIndex(core) + 1);
   const prevLogIndex = next - 1;
-  const count = chunkCount(core.log, prevLogIndex);
+  const base = snapshotIndex(core);
+  if (core.snapshot !== undefined && prevLogIndex < base) return installSnapshotTo(core, core.snapshot, to);
+  const from = prevLogIndex - base; // position in the retained log
+  const count = chunkCount(core.log, from);
   return {
     to,
     message: {
@@ -289,10 +363,36 @@ export function appendEntriesTo(core: RaftCore, to: NodeId): Outgoing {
       term: core.term,
       prevLogIndex,
       prevLogTerm: termAt(core, prevLogIndex),
-      entries: core.log.slice(prevLogIndex, prevLogIndex + count),
+      entries: core.log.slice(from, from + count),
       leaderCommit: core.commitIndex,
     },
   };
+}
+
+/** The InstallSnapshot chunk `to` needs next: from what it acknowledged of this snapshot, else from 0. */
+function installSnapshotTo(core: RaftCore, snapshot: LogSnapshot, to: NodeId): Outgoing {
+  const sent = core.snapshotSent[to];
+  const offset = sent !== undefined && sent.index === snapshot.index ? Math.min(sent.offset, snapshot.data.length) : 0;
+  const { piece, done } = snapshotChunk(snapshot.data, offset);
+  return {
+    to,
+    message: { type: 'installSnapshot', term: core.term, lastIncludedIndex: snapshot.index, lastIncludedTerm: snapshot.term, offset, data: piece, done },
+  };
+}
+
+/**
+ * The host applied the committed prefix up to `index` and hands over that state: it becomes
+ * the snapshot and the log keeps only the entries after it. One storage write (the snapshot
+ * op drops the stored prefix); nothing is sent. Ignored at or below the current snapshot,
+ * above the commit index (only committed state may be compacted), or when the state is too big.
+ */
+export function takeSnapshot(core: RaftCore, index: number, state: unknown): RaftStep {
+  if (core.listenOnly || index <= snapshotIndex(core) || index > core.commitIndex || index > lastIndex(core)) return step(core);
+  const data = snapshotText(state);
+  if (data === undefined) return step(core);
+  const snapshot: LogSnapshot = { index, term: termAt(core, index), data };
+  const next: RaftCore = { ...core, snapshot, log: core.log.slice(index - snapshotIndex(core)) };
+  return step(next, [{ op: 'snapshot', snapshot }]);
 }
 
 /** Heartbeat: AppendEntries (empty or catching up) to every follower. */
@@ -302,6 +402,8 @@ export function heartbeat(core: RaftCore): RaftStep {
 
 /** The log already holds this (client, seq): re-proposing it would only add a duplicate. */
 function alreadyInLog(core: RaftCore, client: string, seq: number): boolean {
+  // Only the retained log: a command compacted into the snapshot is committed, and if it comes
+  // again the client sessions answer the copy with the first answer.
   const key = commandKey({ kind: 'command', client, seq, command: null });
   for (let i = core.log.length - 1; i >= 0; i--) if (commandKey((core.log[i] as RaftEntry).command) === key) return true;
   return false;
@@ -312,12 +414,13 @@ function leaderAppend(core: RaftCore, submit: PendingSubmit): RaftStep {
   if (alreadyInLog(core, submit.client, submit.seq)) return step(core);
   const entry: RaftEntry = { term: core.term, command: { kind: 'command', client: submit.client, seq: submit.seq, command: submit.command } };
   const log = [...core.log, entry];
-  const next: RaftCore = { ...core, log, matchIndex: { ...core.matchIndex, [core.self]: log.length } };
+  const index = snapshotIndex(core) + log.length;
+  const next: RaftCore = { ...core, log, matchIndex: { ...core.matchIndex, [core.self]: index } };
   const committed = advanceCommit(next); // a one-node cluster commits at once
   const sends = others(next)
-    .filter((to) => (next.nextIndex[to] ?? 0) >= log.length) // caught up: the new entry is next for them
+    .filter((to) => (next.nextIndex[to] ?? 0) >= index) // caught up: the new entry is next for them
     .map((to) => appendEntriesTo(committed.core, to));
-  return step(committed.core, [{ op: 'append', from: log.length, entries: [entry] }], sends, committed.commits);
+  return step(committed.core, [{ op: 'append', from: index, entries: [entry] }], sends, committed.commits);
 }
 
 function appendPending(core: RaftCore): RaftStep {
@@ -327,9 +430,9 @@ function appendPending(core: RaftCore): RaftStep {
     if (alreadyInLog(current, submit.client, submit.seq)) continue;
     const entry: RaftEntry = { term: current.term, command: { kind: 'command', ...submit } };
     current = { ...current, log: [...current.log, entry] };
-    persist.push({ op: 'append', from: current.log.length, entries: [entry] });
+    persist.push({ op: 'append', from: lastIndex(current), entries: [entry] });
   }
-  current = { ...current, pending: [], matchIndex: { ...current.matchIndex, [current.self]: current.log.length } };
+  current = { ...current, pending: [], matchIndex: { ...current.matchIndex, [current.self]: lastIndex(current) } };
   return step(current, persist);
 }
 
@@ -356,7 +459,7 @@ export function commitCandidate(core: RaftCore): number {
 function committedRange(core: RaftCore, from: number, to: number): CommittedEntry[] {
   const out: CommittedEntry[] = [];
   for (let index = from + 1; index <= to; index++) {
-    const entry = core.log[index - 1] as RaftEntry;
+    const entry = entryAt(core, index) as RaftEntry;
     out.push({ index, term: entry.term, command: entry.command });
   }
   return out;
@@ -385,7 +488,7 @@ function onAppendReply(core: RaftCore, from: NodeId, message: Extract<RaftMessag
   // Fast log repair (§5.3, "the conflicting term shortcut"): skip a whole term per round trip.
   let nextIndex = message.conflictIndex;
   if (message.conflictTerm !== undefined) {
-    for (let i = lastIndex(core); i >= 1; i--) {
+    for (let i = lastIndex(core); i > snapshotIndex(core); i--) {
       if (termAt(core, i) === message.conflictTerm) {
         nextIndex = i + 1;
         break;
@@ -396,14 +499,36 @@ function onAppendReply(core: RaftCore, from: NodeId, message: Extract<RaftMessag
   nextIndex = Math.min(nextIndex, lastIndex(core) + 1, core.nextIndex[from] ?? lastIndex(core) + 1);
   nextIndex = Math.max(nextIndex, (core.matchIndex[from] ?? 0) + 1, 1);
   const next: RaftCore = { ...core, nextIndex: { ...core.nextIndex, [from]: nextIndex } };
-  return step(next, [], [appendEntriesTo(next, from)]);
+  return step(next, [], [appendEntriesTo(next, from)]); // below the first retained entry: the snapshot
+}
+
+/** A follower acknowledged snapshot text, or holds the whole snapshot: the next chunk, or entries after it. */
+function onSnapshotReply(core: RaftCore, from: NodeId, message: Extract<RaftMessage, { type: 'snapshotReply' }>): RaftStep {
+  if (core.role !== 'leader' || message.term !== core.term || !core.members.includes(from) || from === core.self) return step(core);
+  const { [from]: _done, ...rest } = core.snapshotSent;
+  if (message.done) {
+    // Its log matches ours through lastIncludedIndex: everything a snapshot covers is committed.
+    const match = Math.min(Math.max(core.matchIndex[from] ?? 0, message.lastIncludedIndex), lastIndex(core));
+    const next: RaftCore = {
+      ...core,
+      snapshotSent: rest,
+      matchIndex: { ...core.matchIndex, [from]: match },
+      nextIndex: { ...core.nextIndex, [from]: Math.max(core.nextIndex[from] ?? 1, match + 1) },
+    };
+    const committed = advanceCommit(next);
+    return step(committed.core, [], [appendEntriesTo(committed.core, from)], committed.commits);
+  }
+  const current = core.snapshot !== undefined && message.lastIncludedIndex === core.snapshot.index
+    ? { ...core, snapshotSent: { ...core.snapshotSent, [from]: { index: message.lastIncludedIndex, offset: message.offset } } }
+    : { ...core, snapshotSent: rest }; // an older snapshot's transfer: start the current one over
+  return step(current, [], [appendEntriesTo(current, from)]);
 }
 
 // ---- replication: the follower ------------------------------------------------------------------
 
 /** A valid AppendEntries from the current (or a newer) term's leader: the follower's timer restarts. */
 export function isCurrentLeaderAppend(core: RaftCore, message: RaftMessage): boolean {
-  return message.type === 'appendEntries' && message.term >= core.term && !core.listenOnly;
+  return (message.type === 'appendEntries' || message.type === 'installSnapshot') && message.term >= core.term && !core.listenOnly;
 }
 
 function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMessage, { type: 'appendEntries' }>): RaftStep {
@@ -415,7 +540,7 @@ function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMess
   let current: RaftCore = { ...core, role: 'follower', leader: from, votes: [] };
   const forwards = forwardPending(current);
   current = forwards.core;
-  const { prevLogIndex, prevLogTerm, entries } = message;
+  const { prevLogIndex, prevLogTerm, entries } = coveredBySnapshot(current, message);
   if (prevLogIndex > lastIndex(current)) {
     const r = reject(current, lastIndex(current) + 1);
     return step(r.core, [], [...forwards.sends, ...r.sends]);
@@ -423,7 +548,7 @@ function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMess
   if (termAt(current, prevLogIndex) !== prevLogTerm) {
     const conflictTerm = termAt(current, prevLogIndex);
     let first = prevLogIndex;
-    while (first > 1 && termAt(current, first - 1) === conflictTerm) first--;
+    while (first > snapshotIndex(current) + 1 && termAt(current, first - 1) === conflictTerm) first--;
     const r = reject(current, first, conflictTerm);
     return step(r.core, [], [...forwards.sends, ...r.sends]);
   }
@@ -431,13 +556,14 @@ function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMess
   // cut entries a newer one already added).
   const persist: RaftPersistOp[] = [];
   let log = current.log;
+  const base = snapshotIndex(current);
   for (let i = 0; i < entries.length; i++) {
     const index = prevLogIndex + 1 + i;
     const entry = entries[i] as RaftEntry;
-    if (index <= log.length && termAt({ ...current, log }, index) === entry.term) continue;
-    if (index <= log.length) {
+    if (index <= base + log.length && termAt({ ...current, log }, index) === entry.term) continue;
+    if (index <= base + log.length) {
       persist.push({ op: 'truncate', from: index });
-      log = log.slice(0, index - 1);
+      log = log.slice(0, index - base - 1);
       // Correct Raft never conflicts below the commit index. A broken variant can (Figure 8):
       // the node then commits a different entry at an index it already committed, which the
       // state-machine safety checker reports; nothing here hides it.
@@ -458,6 +584,59 @@ function onAppendEntries(core: RaftCore, from: NodeId, message: Extract<RaftMess
   }
   const reply: Outgoing = { to: from, message: { type: 'appendReply', term: current.term, success: true, matchIndex: lastNew, conflictIndex: 0 } };
   return step(current, persist, [...forwards.sends, reply], commits);
+}
+
+/**
+ * The part of an AppendEntries above our snapshot: entries at or below it are committed, so
+ * they match the leader's (leader completeness) and are skipped; prev becomes the snapshot's
+ * last included entry.
+ */
+function coveredBySnapshot(core: RaftCore, message: Extract<RaftMessage, { type: 'appendEntries' }>): { prevLogIndex: number; prevLogTerm: number; entries: readonly RaftEntry[] } {
+  const base = snapshotIndex(core);
+  if (core.snapshot === undefined || message.prevLogIndex >= base) return message;
+  const skip = base - message.prevLogIndex;
+  return { prevLogIndex: base, prevLogTerm: core.snapshot.term, entries: message.entries.slice(Math.min(skip, message.entries.length)) };
+}
+
+/**
+ * §7 InstallSnapshot at the follower: chunks are collected; with the last one, a snapshot past
+ * the commit index replaces the log prefix. If the log holds the snapshot's last included
+ * entry (same index and term), the entries after it stay; otherwise the whole log goes.
+ * Persisted (snapshot, then the truncation) before the reply; the host restores its state
+ * machine from it.
+ */
+function onInstallSnapshot(core: RaftCore, from: NodeId, message: Extract<RaftMessage, { type: 'installSnapshot' }>): RaftStep {
+  if (core.listenOnly) return step(core);
+  const reply = (c: RaftCore, offset: number, done: boolean): Outgoing => ({
+    to: from,
+    message: { type: 'snapshotReply', term: c.term, lastIncludedIndex: message.lastIncludedIndex, offset, done },
+  });
+  if (message.term < core.term) return step(core, [], [reply(core, 0, false)]);
+  let current: RaftCore = { ...core, role: 'follower', leader: from, votes: [] };
+  const forwards = forwardPending(current);
+  current = forwards.core;
+  if (message.lastIncludedIndex <= current.commitIndex) {
+    return step({ ...current, inbox: undefined }, [], [...forwards.sends, reply(current, message.offset + message.data.length, true)]);
+  }
+  const outcome = receiveSnapshotChunk(current.inbox, {
+    from,
+    index: message.lastIncludedIndex,
+    term: message.lastIncludedTerm,
+    offset: message.offset,
+    data: message.data,
+    done: message.done,
+  });
+  if (outcome.kind === 'partial') {
+    current = { ...current, inbox: outcome.inbox };
+    return step(current, [], [...forwards.sends, reply(current, outcome.offset, false)]);
+  }
+  const { snapshot, state } = outcome;
+  const keepSuffix = termAt(current, snapshot.index) === snapshot.term;
+  const log = keepSuffix ? current.log.slice(snapshot.index - snapshotIndex(current)) : [];
+  const persist: RaftPersistOp[] = [{ op: 'snapshot', snapshot }];
+  if (!keepSuffix && lastIndex(current) > snapshot.index) persist.push({ op: 'truncate', from: snapshot.index + 1 });
+  current = { ...current, snapshot, log, commitIndex: snapshot.index, inbox: undefined };
+  return { core: current, persist, sends: [...forwards.sends, reply(current, snapshot.data.length, true)], commits: [], restore: { snapshot, state } };
 }
 
 function onRequestVote(core: RaftCore, from: NodeId, message: Extract<RaftMessage, { type: 'requestVote' }>): RaftStep {
@@ -512,7 +691,7 @@ export function receive(core: RaftCore, from: NodeId, message: RaftMessage): Raf
     persist.push(hardOp(current));
   }
   const result = dispatch(current, from, message);
-  return step(result.core, [...persist, ...result.persist], [...result.sends], [...result.commits]);
+  return { ...step(result.core, [...persist, ...result.persist], [...result.sends], [...result.commits]), restore: result.restore };
 }
 
 function dispatch(core: RaftCore, from: NodeId, message: RaftMessage): RaftStep {
@@ -525,6 +704,10 @@ function dispatch(core: RaftCore, from: NodeId, message: RaftMessage): RaftStep 
       return onAppendEntries(core, from, message);
     case 'appendReply':
       return onAppendReply(core, from, message);
+    case 'installSnapshot':
+      return onInstallSnapshot(core, from, message);
+    case 'snapshotReply':
+      return onSnapshotReply(core, from, message);
     case 'forward':
       return submit(core, { client: message.client, seq: message.seq, command: message.command });
   }
@@ -536,7 +719,7 @@ export function roleAfter(core: RaftCore, from: NodeId, message: RaftMessage): R
   if (isNewerTerm(core, message)) return 'follower';
   // Same-term AppendEntries: its sender won this term. A leader can only meet one when a broken
   // variant elected two in one term (the election-safety checker has reported it by then).
-  if (core.role !== 'follower' && message.type === 'appendEntries' && message.term === core.term) return 'follower';
+  if (core.role !== 'follower' && (message.type === 'appendEntries' || message.type === 'installSnapshot') && message.term === core.term) return 'follower';
   if (voteWins(core, from, message)) return 'leader';
   return core.role;
 }

@@ -160,8 +160,31 @@ export interface SubmitEvent {
   readonly command: unknown;
 }
 
+/**
+ * The host applied the committed prefix up to `index` and hands the machine that state (the
+ * replicated state machine with its client sessions, as plain JSON) so it can compact its log:
+ * the entries up to `index` are replaced by this snapshot (Raft §7). The machine ignores a
+ * snapshot at or below the one it holds, or above what it has committed.
+ */
+export interface CompactEvent {
+  readonly type: 'compact';
+  readonly index: number;
+  readonly state: unknown;
+}
+
 /** Events a host sends into a log algorithm machine. */
-export type LogNodeEvent<M> = NodeEvent<M> | SubmitEvent;
+export type LogNodeEvent<M> = NodeEvent<M> | SubmitEvent | CompactEvent;
+
+/**
+ * A snapshot of the applied state machine that replaces the log prefix 1 … `index`. `term` is
+ * Raft's lastIncludedTerm (Multi-Paxos has no term per slot: 0). `data` is the state's JSON
+ * text, kept as text so it is serialised once and cut into wire chunks without copying.
+ */
+export interface LogSnapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly data: string;
+}
 
 /**
  * Typed storage operations, applied in order. A step's cost is bounded by what it wrote, not by
@@ -174,13 +197,21 @@ export type PersistOp<H, E> =
   | { readonly op: 'hard'; readonly state: H }
   | { readonly op: 'append'; readonly from: number; readonly entries: readonly E[] }
   | { readonly op: 'truncate'; readonly from: number }
-  | { readonly op: 'put'; readonly index: number; readonly entry: E };
+  | { readonly op: 'put'; readonly index: number; readonly entry: E }
+  /**
+   * Replace the stored snapshot by this one and drop every stored entry at index ≤
+   * `snapshot.index` (entries above it stay: Raft keeps a matching suffix). One write per
+   * snapshot; the steps between snapshots only append.
+   */
+  | { readonly op: 'snapshot'; readonly snapshot: LogSnapshot };
 
 /** What a log algorithm gets back after a crash: its hard state and its stored entries by index. */
 export interface LogDurable<H, E> {
   readonly hard: H | undefined;
-  /** Sorted by index; a log written only by `append`/`truncate` is dense from index 1. */
+  /** Sorted by index; a log written only by `append`/`truncate` is dense from index 1 (or from the snapshot's index + 1). */
   readonly entries: readonly { readonly index: number; readonly entry: E }[];
+  /** The last snapshot written, if any: the host restores its state machine from it on a restart. */
+  readonly snapshot?: LogSnapshot | undefined;
 }
 
 /**
@@ -192,7 +223,13 @@ export interface LogDurable<H, E> {
 export type LogNodeEffect<M, H, E> =
   | { readonly type: 'send'; readonly to: NodeId; readonly message: M }
   | { readonly type: 'persistLog'; readonly ops: readonly PersistOp<H, E>[] }
-  | { readonly type: 'commit'; readonly entries: readonly CommittedEntry[] };
+  | { readonly type: 'commit'; readonly entries: readonly CommittedEntry[] }
+  /**
+   * The machine installed a snapshot another node sent (its log prefix was behind it): the host
+   * replaces its state machine by `state` (already persisted), and the next `commit` continues
+   * at `snapshot.index + 1`.
+   */
+  | { readonly type: 'restore'; readonly snapshot: LogSnapshot; readonly state: unknown };
 
 export type LogRole = 'leader' | 'candidate' | 'follower';
 
@@ -227,6 +264,8 @@ export interface LogView {
   readonly leader: NodeId | undefined;
   readonly commitIndex: number;
   readonly lastIndex: number;
+  /** Entries 1 … snapshotIndex are compacted into a snapshot (0: none); the window starts above it. */
+  readonly snapshotIndex: number;
   /** The last entries of the log, at most MAX_LOG_WINDOW of them. */
   readonly window: readonly LogWindowEntry[];
   readonly quorum: LogQuorum | undefined;

@@ -104,6 +104,7 @@ export function runPrefix(trace: readonly TraceEntry[]): ScheduleFileStep[] {
       case 'resume':
         throw new RunPrefixError('a paused node cannot be replayed with time held still');
       case 'submit':
+      case 'snapshot':
         throw new RunPrefixError('a log algorithm\'s run is saved by the replicated log\'s own page');
       // Neither changes what a node does once every message is held and the losses are drops.
       case 'start':

@@ -13,13 +13,16 @@
  * `createMultiPaxosMachine({ adopt: false })` is the deliberately broken multipaxos-no-adopt.
  */
 import { enqueueActions, setup, type AnyStateMachine, type SnapshotFrom } from 'xstate';
-import { epochLabel, isClientSeq, isLogIndex, parseLogCommand, parseOpaqueCommand } from '../core/log.ts';
+import { epochLabel, isClientSeq, isLogIndex, isSnapshotChunk, parseLogCommand, parseOpaqueCommand } from '../core/log.ts';
 import {
   becomeLeader,
   hasPromiseQuorum,
   heartbeat,
   initialMpCore,
   lastSlot,
+  mpSnapshotIndex,
+  slotEntry,
+  takeMpSnapshot,
   MULTIPAXOS_OPTIONS,
   parseBallot,
   promiseWins,
@@ -76,6 +79,7 @@ interface StepSink {
 function emitStep(enqueue: StepSink, result: MpStep): void {
   enqueue.assign({ core: result.core });
   if (result.persist.length > 0) enqueue.emit({ type: 'persistLog', ops: result.persist });
+  if (result.restore !== undefined) enqueue.emit({ type: 'restore', snapshot: result.restore.snapshot, state: result.restore.state });
   for (const { to, message } of result.sends) enqueue.emit({ type: 'send', to, message });
   if (result.commits.length > 0) enqueue.emit({ type: 'commit', entries: result.commits });
 }
@@ -135,6 +139,9 @@ export function createMultiPaxosMachine(options: MultiPaxosOptions) {
         if (event.type !== 'submit') return;
         emitStep(enqueue, submit(context.core, { client: event.client, seq: event.seq, command: event.command }));
       }),
+      compact: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type === 'compact') emitStep(enqueue, takeMpSnapshot(context.core, event.index, event.state));
+      }),
     },
   }).createMachine({
     id: 'multipaxos',
@@ -153,6 +160,7 @@ export function createMultiPaxosMachine(options: MultiPaxosOptions) {
         on: {
           receive: [{ guard: 'resetsTimer', target: 'follower', reenter: true, actions: 'receive' }, { actions: 'receive' }],
           submit: { actions: 'submit' },
+          compact: { actions: 'compact' },
         },
       },
       // Phase 1 for every open slot under a fresh ballot; no quorum in time: a higher ballot (backoff).
@@ -171,6 +179,7 @@ export function createMultiPaxosMachine(options: MultiPaxosOptions) {
             { actions: 'receive' },
           ],
           submit: { actions: 'submit' },
+          compact: { actions: 'compact' },
         },
       },
       // Re-proposes the open slots, then phase 2 per command; heartbeats keep followers patient.
@@ -183,6 +192,7 @@ export function createMultiPaxosMachine(options: MultiPaxosOptions) {
         on: {
           receive: [{ guard: 'leadsToFollower', target: 'follower', actions: 'receive' }, { actions: 'receive' }],
           submit: { actions: 'submit' },
+          compact: { actions: 'compact' },
         },
       },
     },
@@ -212,10 +222,10 @@ function ballotEpoch(ballot: Ballot): Epoch {
 export function multiPaxosLogView(snapshot: SnapshotFrom<AnyStateMachine>): LogView {
   const core = coreOf(snapshot);
   const last = lastSlot(core);
-  const first = Math.max(1, last - MAX_LOG_WINDOW + 1);
+  const first = Math.max(mpSnapshotIndex(core) + 1, last - MAX_LOG_WINDOW + 1);
   const window: LogWindowEntry[] = [];
   for (let slot = first; slot <= last; slot++) {
-    const entry = core.log[slot - 1];
+    const entry = slotEntry(core, slot);
     if (entry === undefined) continue; // a hole: nothing accepted there yet
     window.push({ index: slot, epoch: ballotEpoch(entry.ballot), command: entry.command, state: slot <= core.commitIndex ? 'committed' : 'uncommitted' });
   }
@@ -235,6 +245,7 @@ export function multiPaxosLogView(snapshot: SnapshotFrom<AnyStateMachine>): LogV
     epoch: ballotEpoch(currentBallot(core)),
     leader: core.leader,
     commitIndex: core.commitIndex,
+    snapshotIndex: mpSnapshotIndex(core),
     lastIndex: last,
     window,
     quorum:
@@ -249,8 +260,10 @@ export function multiPaxosLogView(snapshot: SnapshotFrom<AnyStateMachine>): LogV
 
 export function multiPaxosLogEntries(snapshot: SnapshotFrom<AnyStateMachine>): LogEntryFact[] {
   const out: LogEntryFact[] = [];
-  coreOf(snapshot).log.forEach((entry, i) => {
-    if (entry !== undefined) out.push({ index: i + 1, epoch: ballotEpoch(entry.ballot), command: entry.command });
+  const core = coreOf(snapshot);
+  const base = mpSnapshotIndex(core);
+  core.log.forEach((entry, i) => {
+    if (entry !== undefined) out.push({ index: base + i + 1, epoch: ballotEpoch(entry.ballot), command: entry.command });
   });
   return out;
 }
@@ -326,7 +339,8 @@ const PARSERS: MessageParsers<MpMessage> = {
     if (b === undefined || !isSlot(r.from) || entries === undefined || typeof r.more !== 'boolean') return undefined;
     // A promise reports one page: slots [from, from + MAX_ENTRIES_PER_MESSAGE).
     if (entries.some((e) => e.slot < (r.from as number) || e.slot >= (r.from as number) + MAX_ENTRIES_PER_MESSAGE)) return undefined;
-    return { type: 'promise', ballot: b, from: r.from, entries, more: r.more };
+    if (r.compacted !== undefined && !isLogIndex(r.compacted)) return undefined;
+    return { type: 'promise', ballot: b, from: r.from, entries, more: r.more, compacted: r.compacted };
   },
   accept: (r) => {
     const b = ballot(r.ballot);
@@ -351,6 +365,11 @@ const PARSERS: MessageParsers<MpMessage> = {
     const b = ballot(r.ballot);
     const promised = ballot(r.promised);
     return b !== undefined && promised !== undefined ? { type: 'nack', ballot: b, promised } : undefined;
+  },
+  snapshotRequest: (r) => (isSlot(r.index) && isLogIndex(r.offset) ? { type: 'snapshotRequest', index: r.index, offset: r.offset } : undefined),
+  snapshotChunk: (r) => {
+    if (!isSlot(r.index) || !isSnapshotChunk(r.offset, r.data) || typeof r.done !== 'boolean') return undefined;
+    return { type: 'snapshotChunk', index: r.index, offset: r.offset as number, data: r.data as string, done: r.done };
   },
   forward: (r) => {
     const command = parseOpaqueCommand(r.command);

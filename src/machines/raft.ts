@@ -30,8 +30,11 @@ import {
   resendVoteRequests,
   resetsElectionTimer,
   roleAfter,
+  snapshotIndex,
   startElection,
   submit,
+  takeSnapshot,
+  entryAt,
   type RaftCore,
   type RaftDurable,
   type RaftEntry,
@@ -42,7 +45,7 @@ import {
 } from '../core/raft.ts';
 import type { LogEntryFact, LogNodeEffect, LogNodeEvent, LogView, LogWindowEntry, NodeInput, NodeView, Timing } from '../core/types.ts';
 import { isBoundedString } from '../core/validate.ts';
-import { isClientSeq, parseOpaqueCommand } from '../core/log.ts';
+import { isClientSeq, isSnapshotChunk, parseOpaqueCommand } from '../core/log.ts';
 import {
   MAX_CLIENT_ID_LENGTH,
   MAX_ENTRIES_PER_MESSAGE,
@@ -85,10 +88,11 @@ interface StepSink {
   emit(effect: RaftEffect): void;
 }
 
-/** Persist, then send, then commit: the order every host relies on. */
+/** Persist, then restore (an installed snapshot), then send, then commit: the order every host relies on. */
 function emitStep(enqueue: StepSink, result: RaftStep): void {
   enqueue.assign({ core: result.core });
   if (result.persist.length > 0) enqueue.emit({ type: 'persistLog', ops: result.persist });
+  if (result.restore !== undefined) enqueue.emit({ type: 'restore', snapshot: result.restore.snapshot, state: result.restore.state });
   for (const { to, message } of result.sends) enqueue.emit({ type: 'send', to, message });
   if (result.commits.length > 0) enqueue.emit({ type: 'commit', entries: result.commits });
 }
@@ -147,6 +151,9 @@ export function createRaftMachine(options: RaftOptions) {
         if (event.type !== 'submit') return;
         emitStep(enqueue, submit(context.core, { client: event.client, seq: event.seq, command: event.command }));
       }),
+      compact: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type === 'compact') emitStep(enqueue, takeSnapshot(context.core, event.index, event.state));
+      }),
     },
   }).createMachine({
     id: 'raft',
@@ -160,6 +167,7 @@ export function createRaftMachine(options: RaftOptions) {
         on: {
           receive: [{ guard: 'resetsTimer', target: 'follower', reenter: true, actions: 'receive' }, { actions: 'receive' }],
           submit: { actions: 'submit' },
+          compact: { actions: 'compact' },
         },
       },
       // A new term with a vote for itself; a fresh timeout (drawn again) starts another term if split.
@@ -179,6 +187,7 @@ export function createRaftMachine(options: RaftOptions) {
             { actions: 'receive' },
           ],
           submit: { actions: 'submit' },
+          compact: { actions: 'compact' },
         },
       },
       // Appends a no-op of its term, replicates, commits by counting, and beats to stay leader.
@@ -191,6 +200,7 @@ export function createRaftMachine(options: RaftOptions) {
         on: {
           receive: [{ guard: 'leadsToFollower', target: 'follower', actions: 'receive' }, { actions: 'receive' }],
           submit: { actions: 'submit' },
+          compact: { actions: 'compact' },
         },
       },
     },
@@ -208,10 +218,10 @@ function coreOf(snapshot: SnapshotFrom<AnyStateMachine>): RaftCore {
 export function raftLogView(snapshot: SnapshotFrom<AnyStateMachine>): LogView {
   const core = coreOf(snapshot);
   const last = lastIndex(core);
-  const first = Math.max(1, last - MAX_LOG_WINDOW + 1);
+  const first = Math.max(snapshotIndex(core) + 1, last - MAX_LOG_WINDOW + 1);
   const window: LogWindowEntry[] = [];
   for (let index = first; index <= last; index++) {
-    const entry = core.log[index - 1] as RaftEntry;
+    const entry = entryAt(core, index) as RaftEntry;
     window.push({
       index,
       epoch: { kind: 'term', term: entry.term },
@@ -226,6 +236,7 @@ export function raftLogView(snapshot: SnapshotFrom<AnyStateMachine>): LogView {
     leader: core.leader,
     commitIndex: core.commitIndex,
     lastIndex: last,
+    snapshotIndex: snapshotIndex(core),
     window,
     quorum:
       core.role === 'candidate'
@@ -238,7 +249,9 @@ export function raftLogView(snapshot: SnapshotFrom<AnyStateMachine>): LogView {
 }
 
 export function raftLogEntries(snapshot: SnapshotFrom<AnyStateMachine>): LogEntryFact[] {
-  return coreOf(snapshot).log.map((entry, i) => ({ index: i + 1, epoch: { kind: 'term', term: entry.term }, command: entry.command }));
+  const core = coreOf(snapshot);
+  const base = snapshotIndex(core);
+  return core.log.map((entry, i) => ({ index: base + i + 1, epoch: { kind: 'term', term: entry.term }, command: entry.command }));
 }
 
 export function raftView(snapshot: SnapshotFrom<AnyStateMachine>): NodeView {
@@ -266,6 +279,7 @@ export function raftView(snapshot: SnapshotFrom<AnyStateMachine>): NodeView {
       { label: 'leader', value: core.leader ?? '—' },
       { label: 'commit index', value: String(core.commitIndex) },
       { label: 'last index', value: String(lastIndex(core)) },
+      { label: 'snapshot through', value: String(snapshotIndex(core)) },
     ],
   };
 }
@@ -298,6 +312,23 @@ const PARSERS: MessageParsers<RaftMessage> = {
     if (!isTerm(r.term) || typeof r.success !== 'boolean' || !isLogIndex(r.matchIndex) || !isLogIndex(r.conflictIndex)) return undefined;
     if (r.conflictTerm !== undefined && !isTerm(r.conflictTerm)) return undefined;
     return { type: 'appendReply', term: r.term, success: r.success, matchIndex: r.matchIndex, conflictIndex: r.conflictIndex, conflictTerm: r.conflictTerm };
+  },
+  installSnapshot: (r) => {
+    if (!isTerm(r.term) || !isLogIndex(r.lastIncludedIndex) || r.lastIncludedIndex < 1 || !isTerm(r.lastIncludedTerm)) return undefined;
+    if (!isSnapshotChunk(r.offset, r.data) || typeof r.done !== 'boolean') return undefined;
+    return {
+      type: 'installSnapshot',
+      term: r.term,
+      lastIncludedIndex: r.lastIncludedIndex,
+      lastIncludedTerm: r.lastIncludedTerm,
+      offset: r.offset as number,
+      data: r.data as string,
+      done: r.done,
+    };
+  },
+  snapshotReply: (r) => {
+    if (!isTerm(r.term) || !isLogIndex(r.lastIncludedIndex) || !isLogIndex(r.offset) || typeof r.done !== 'boolean') return undefined;
+    return { type: 'snapshotReply', term: r.term, lastIncludedIndex: r.lastIncludedIndex, offset: r.offset, done: r.done };
   },
   forward: (r) => {
     const command = parseOpaqueCommand(r.command);

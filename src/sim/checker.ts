@@ -176,6 +176,7 @@ export function checkRun(run: RunRecord): Violation[] {
       case 'submit':
       case 'commit':
       case 'role':
+      case 'snapshot':
         break;
       default:
         assertNever(entry, 'trace entry');

@@ -118,6 +118,12 @@ export class CommitJudge {
   private readonly firstIndexOf = new Map<string, number>();
   /** node|incarnation|client#seq → first application record. */
   private readonly firstApply = new Map<string, ApplyRecord>();
+  /** node|incarnation → when (step) and at which index its state machine was restored from a snapshot, in order. */
+  private readonly bases = new Map<string, { readonly step: number; readonly index: number }[]>();
+  /** client#seq → the lowest index it was committed at, by anyone. */
+  private readonly firstCommitOf = new Map<string, number>();
+  /** client#seq → its first application anywhere (what every replica's snapshot remembers). */
+  private readonly firstApplyAnywhere = new Map<string, ApplyRecord>();
   private readonly seen = new Set<string>();
   private readonly all: Finding[] = [];
 
@@ -158,9 +164,40 @@ export class CommitJudge {
       if (command.kind === 'command') {
         const key = `${stream}|${commandKey(command)}`;
         if (!this.firstIndexOf.has(key)) this.firstIndexOf.set(key, index);
+        const anywhere = this.firstCommitOf.get(commandKey(command));
+        if (anywhere === undefined || index < anywhere) this.firstCommitOf.set(commandKey(command), index);
       }
     }
     return found;
+  }
+
+  /**
+   * A node's state machine became a snapshot covering indexes 1 … `index` (installed from a
+   * peer, or read back from its storage on a restart): the stream's commits continue at
+   * `index + 1`, and the commands the snapshot covers count as applied by it. Restoring below
+   * what the stream already committed takes committed entries back.
+   */
+  restore(node: NodeId, incarnation: number, index: number, at: JudgeAt): Finding[] {
+    const found: Finding[] = [];
+    const stream = `${node}|${incarnation}`;
+    const last = this.lastCommitted.get(stream) ?? 0;
+    if (index < last) {
+      const fact: JudgedCommit = { node, incarnation, index, command: { kind: 'noop' }, step: at.step, time: at.time };
+      this.add(found, { kind: 'retracted', commit: fact, last }, `restore|${stream}|${index}`);
+    }
+    this.lastCommitted.set(stream, index);
+    const list = this.bases.get(stream) ?? [];
+    list.push({ step: at.step, index });
+    this.bases.set(stream, list);
+    return found;
+  }
+
+  /** The snapshot index `stream`'s state machine was last restored at, as of `step` (0: none). */
+  private baseAt(stream: string, step: number): number {
+    const list = this.bases.get(stream);
+    if (list === undefined) return 0;
+    for (let i = list.length - 1; i >= 0; i--) if ((list[i] as { step: number }).step <= step) return (list[i] as { index: number }).index;
+    return 0;
   }
 
   /** A replica applied (or answered from memory, or skipped) a committed command. */
@@ -168,6 +205,23 @@ export class CommitJudge {
     const found: Finding[] = [];
     const k = `${record.node}|${record.incarnation}|${record.key}`;
     const earlier = this.firstApply.get(k);
+    // Restored from a snapshot at `base`: commands committed at or below it were applied inside the snapshot.
+    const base = this.baseAt(`${record.node}|${record.incarnation}`, record.step);
+    const firstCommit = this.firstCommitOf.get(record.key);
+    const inSnapshot = earlier === undefined && firstCommit !== undefined && firstCommit <= base;
+    const anywhere = this.firstApplyAnywhere.get(record.key);
+    if (record.outcome === 'applied' && anywhere === undefined) this.firstApplyAnywhere.set(record.key, record);
+    if (record.outcome === 'applied' && inSnapshot) {
+      if (anywhere !== undefined) this.add(found, { kind: 'applied-twice', first: anywhere, again: record }, `twice|${k}`);
+      else this.add(found, { kind: 'applied-late', record, expectedIndex: firstCommit }, `late|${k}`);
+      this.firstApply.set(k, record);
+      return found;
+    }
+    if (record.outcome === 'duplicate' && inSnapshot) {
+      if (anywhere !== undefined && anywhere.result !== record.result) this.add(found, { kind: 'answer-changed', first: anywhere, again: record }, `answer|${k}`);
+      this.firstApply.set(k, anywhere ?? record);
+      return found;
+    }
     if (record.outcome === 'applied') {
       if (earlier !== undefined && earlier.outcome === 'applied') this.add(found, { kind: 'applied-twice', first: earlier, again: record }, `twice|${k}`);
       const expected = this.firstIndexOf.get(k);

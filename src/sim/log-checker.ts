@@ -10,6 +10,9 @@
  *   before that moment by a node whose epoch was below E.
  * - state-machine-safety: no two nodes (or incarnations) commit different commands at one
  *   index, and each incarnation's commits are contiguous from 1 (never retracted or skipped).
+ *   With compaction, a node's state machine may instead be restored from a snapshot covering
+ *   1 … k (a `snapshot` trace entry): its commits then continue at k + 1, and the snapshot must
+ *   hold the state every replica reached by applying entries 1 … k (the state checkpoints).
  * - exactly-once: each replica applies a (client, seq) at most once, at its first committed
  *   occurrence, and answers duplicates with the first answer.
  * - definite-answer (liveness, only when the run asks): every submitted command has an answer
@@ -65,6 +68,23 @@ export interface LogRunRecord {
   readonly end?: { readonly step: number; readonly time: number } | undefined;
   /** Appended to every message: the command that replays the run. */
   readonly reproduce: string;
+  /**
+   * Replicas' states at snapshot indexes (after applying 1 … index, or as a snapshot holds
+   * them), canonical keys: all of them at one index must be equal.
+   */
+  readonly checkpoints?: readonly StateCheckpoint[] | undefined;
+}
+
+/** A replica's whole replicated state (state machine and sessions) at one index, as a canonical key. */
+export interface StateCheckpoint {
+  readonly node: NodeId;
+  readonly incarnation: number;
+  readonly index: number;
+  /** 'applied': it applied entries 1 … index itself; the others: a snapshot gave it that state. */
+  readonly source: 'applied' | 'install' | 'restart';
+  readonly key: string;
+  readonly step: number;
+  readonly time: number;
 }
 
 interface CommitFact {
@@ -99,6 +119,7 @@ export function checkLogRun(run: LogRunRecord): LogViolation[] {
   const judge = new LogRunJudge(run);
   for (const entry of run.trace) judge.entry(entry);
   checkLogMatching(run, judge.report);
+  checkCheckpoints(run, judge.report);
   for (const record of run.applies) judge.apply(record);
   if (run.unanswered !== undefined && run.unanswered.length > 0) {
     const at = run.end ?? { step: 0, time: 0 };
@@ -151,9 +172,13 @@ export class LogRunJudge {
         } else {
           this.leaderOf.set(key, entry.node);
         }
-        if (entry.log !== undefined) checkCompleteness(entry, entry.log, this.commits.committed(), this.report);
+        if (entry.log !== undefined) checkCompleteness(entry, entry.log, entry.snapshotIndex ?? 0, this.commits.committed(), this.report);
         break;
       }
+      case 'snapshot':
+        this.count++;
+        for (const finding of this.commits.restore(entry.node, entry.incarnation, entry.index, entry)) reportFinding(finding, this.report);
+        break;
       case 'commit':
       case 'decide':
         for (const fact of commitsOf([entry])) {
@@ -218,12 +243,15 @@ export class LogRunJudge {
 function checkCompleteness(
   entry: { readonly node: NodeId; readonly epoch: Epoch; readonly step: number; readonly time: number },
   log: readonly LogEntryFact[],
+  snapshotIndex: number,
   committed: ReadonlyMap<number, JudgedCommit & { readonly epoch: Epoch | undefined }>,
   report: Report,
 ): void {
   const byIndex = new Map(log.map((e) => [e.index, e]));
   for (const [index, fact] of committed) {
     if (fact.epoch === undefined || fact.epoch.kind !== entry.epoch.kind || compareEpochs(fact.epoch, entry.epoch) >= 0) continue;
+    // Compacted into the leader's snapshot: held as state (the checkpoints compare that state).
+    if (index <= snapshotIndex) continue;
     const held = byIndex.get(index);
     if (held === undefined || !sameCommand(held.command, fact.command)) {
       report(
@@ -255,17 +283,25 @@ function checkLogMatching(run: LogRunRecord, report: Report): void {
   }
 }
 
-/** Where two dense term logs break log matching, or undefined. */
+/**
+ * Where two term logs break log matching, or undefined. Each log is dense from its first entry
+ * (index 1, or the entry after its snapshot): only the indexes both still hold are compared;
+ * below that, both prefixes are committed and state-machine safety and the checkpoints judge them.
+ */
 export function matchProblem(x: readonly LogEntryFact[], y: readonly LogEntryFact[]): string | undefined {
   const termOf = (e: LogEntryFact | undefined): number | undefined => (e !== undefined && e.epoch.kind === 'term' ? e.epoch.term : undefined);
-  // The highest index where both hold an entry of the same term: everything up to it must be equal.
-  for (let i = Math.min(x.length, y.length); i >= 1; i--) {
-    const ex = x[i - 1];
-    const ey = y[i - 1];
+  if (x.length === 0 || y.length === 0) return undefined;
+  const baseX = (x[0] as LogEntryFact).index - 1;
+  const baseY = (y[0] as LogEntryFact).index - 1;
+  const low = Math.max(baseX, baseY) + 1;
+  // The highest index where both hold an entry of the same term: everything from there down to `low` must be equal.
+  for (let i = Math.min(baseX + x.length, baseY + y.length); i >= low; i--) {
+    const ex = x[i - baseX - 1];
+    const ey = y[i - baseY - 1];
     if (termOf(ex) === undefined || termOf(ex) !== termOf(ey)) continue;
-    for (let j = i; j >= 1; j--) {
-      const px = x[j - 1] as LogEntryFact;
-      const py = y[j - 1] as LogEntryFact;
+    for (let j = i; j >= low; j--) {
+      const px = x[j - baseX - 1] as LogEntryFact;
+      const py = y[j - baseY - 1] as LogEntryFact;
       if (termOf(px) !== termOf(py) || !sameCommand(px.command, py.command)) {
         return `both hold term ${termOf(ex)} at index ${i}, yet differ at index ${j} (${describe(px.command)} in term ${termOf(px)} vs ${describe(py.command)} in term ${termOf(py)})`;
       }
@@ -274,6 +310,32 @@ export function matchProblem(x: readonly LogEntryFact[], y: readonly LogEntryFac
   }
   return undefined;
 }
+
+/** Every replica's state at one index must be the same, however it got there (applied, compacted, installed, restored). */
+function checkCheckpoints(run: LogRunRecord, report: Report): void {
+  const first = new Map<number, StateCheckpoint>();
+  for (const checkpoint of run.checkpoints ?? []) {
+    const earlier = first.get(checkpoint.index);
+    if (earlier === undefined) {
+      first.set(checkpoint.index, checkpoint);
+      continue;
+    }
+    if (earlier.key === checkpoint.key) continue;
+    report(
+      'state-machine-safety',
+      checkpoint,
+      earlier.node === checkpoint.node ? [checkpoint.node] : [earlier.node, checkpoint.node],
+      `the state after index ${checkpoint.index} differs: ${checkpoint.node} ${SOURCE_WORDS[checkpoint.source]} one state, ${earlier.node} ${SOURCE_WORDS[earlier.source]} another (step ${earlier.step})`,
+      `checkpoint|${checkpoint.index}`,
+    );
+  }
+}
+
+const SOURCE_WORDS: Record<StateCheckpoint['source'], string> = {
+  applied: 'applied entries 1 … index to',
+  install: 'installed a snapshot holding',
+  restart: 'restarted from a stored snapshot holding',
+};
 
 /** The shared judge's findings, worded as the log checker words them (one report per index or command). */
 function reportFinding(finding: Finding, report: Report): void {

@@ -120,6 +120,8 @@ export function summaryText(s: LogSwarmSummary, wallMs: number): string {
     `  message delays per command     ${s.messageDelaysPerCommand ?? '— (fault-free runs only)'}`,
     `  messages per command           ${s.messagesPerCommand ?? '—'}`,
     `  leader elections               ${s.leaderChanges}`,
+    `  snapshots taken / installed    ${s.snapshots.compacted} / ${s.snapshots.installed} (in ${s.snapshots.runsInstalling} runs)`,
+    `  restarts from a snapshot       ${s.snapshots.restarted} (in ${s.snapshots.runsRestarting} runs)`,
     `  first failing seed             ${s.firstFailingSeed ?? 'none'}`,
   ];
   if (s.firstViolation !== null) lines.push('', `  ${s.firstViolation}`);

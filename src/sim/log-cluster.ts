@@ -10,14 +10,14 @@
  * linearizability checker. Used by the swarm (log-swarm.ts) and the schedule runner
  * (schedule.ts). No Node API.
  */
-import { applyClientCommand, initialReplicated, sessionOf, type ReplicatedState } from '../core/client-sessions.ts';
+import { applyClientCommand, canonicalJson, initialReplicated, parseReplicatedState, replicatedStateKey, sessionOf, type ReplicatedState } from '../core/client-sessions.ts';
 import { commandKey } from '../core/log.ts';
 import { Prng } from '../core/prng.ts';
 import type { ClientId, HistoryOperation, StateMachine } from '../core/state-machine.ts';
-import type { CommittedEntry, LogEntryFact, NodeId, Timing } from '../core/types.ts';
-import { SIM_CLIENT_RETRY_MS, SIM_LOG_AUDIT_MS } from '../limits.ts';
+import type { CommittedEntry, LogEntryFact, LogSnapshot, NodeId, Timing } from '../core/types.ts';
+import { SIM_CLIENT_RETRY_MS, SIM_LOG_AUDIT_MS, SIM_SNAPSHOT_EVERY } from '../limits.ts';
 import type { LogAlgorithmSpec } from '../machines/spec.ts';
-import type { ApplyRecord, LogAudit, LogRunRecord } from './log-checker.ts';
+import type { ApplyRecord, LogAudit, LogRunRecord, StateCheckpoint } from './log-checker.ts';
 import { checkLinearizability, type LinearizabilityOptions } from './linearizability.ts';
 import { Simulation, SimulationError, type RunStop, type SimulationOptions } from './simulator.ts';
 import type { LinkConfig, TraceLevel } from './trace.ts';
@@ -32,6 +32,18 @@ export interface LogClusterOptions<S, C, R> {
   readonly trace?: TraceLevel;
   readonly retryMs?: number;
   readonly initialStorage?: SimulationOptions<unknown, unknown>['initialStorage'];
+  /**
+   * Replicas compact their node's log every this many applied entries (at multiples of it);
+   * 0 never compacts. Default SIM_SNAPSHOT_EVERY, small so every run exercises snapshots.
+   */
+  readonly snapshotEvery?: number;
+}
+
+/** How often a run's nodes compacted, installed a snapshot from a peer, or restarted from one. */
+export interface SnapshotCounts {
+  compacted: number;
+  installed: number;
+  restarted: number;
 }
 
 interface Replica<S, R> {
@@ -64,6 +76,10 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
   readonly applies: ApplyRecord[] = [];
   readonly audits: LogAudit[] = [];
   readonly history: HistoryOperation<C, R>[] = [];
+  /** Replicas' states at every multiple of snapshotEvery and at every restore (the checkpoint check). */
+  readonly checkpoints: StateCheckpoint[] = [];
+  readonly snapshots: SnapshotCounts = { compacted: 0, installed: 0, restarted: 0 };
+  private readonly snapshotEvery: number;
   /** Commands submitted at the node that was leader then: submit time, for the steady-state latency. */
   readonly leaderLatencies: number[] = [];
   private readonly replicas = new Map<NodeId, Replica<S, R>>();
@@ -78,6 +94,7 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
     this.algorithm = options.algorithm;
     this.stateMachine = options.stateMachine;
     this.retryMs = options.retryMs ?? SIM_CLIENT_RETRY_MS;
+    this.snapshotEvery = options.snapshotEvery ?? SIM_SNAPSHOT_EVERY;
     this.prng = Prng.fromSeed((options.seed ^ 0xc11e7) >>> 0);
     for (const node of options.members) this.replicas.set(node, { incarnation: 0, applied: 0, state: initialReplicated(options.stateMachine) });
     this.sim = new Simulation({
@@ -89,6 +106,7 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
       trace: options.trace ?? 'facts',
       initialStorage: options.initialStorage,
       onCommit: (node, incarnation, entries) => this.applyCommitted(node, incarnation, entries),
+      onRestore: (node, incarnation, snapshot, state, cause) => this.restore(node, incarnation, snapshot, state, cause),
     });
   }
 
@@ -194,22 +212,55 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
       if (entry.index !== replica.applied + 1) continue; // out of order: the checker reports it from the trace
       replica.applied = entry.index;
       this.noteLeaderLatency(node, entry);
-      if (entry.command.kind === 'noop') continue;
-      const key = commandKey(entry.command);
-      const command = this.stateMachine.parseCommand(entry.command.command);
-      const base = { node, incarnation, index: entry.index, time: this.sim.now, step: this.sim.steps, key };
-      if (command === undefined) {
-        this.applies.push({ ...base, outcome: 'skipped', result: undefined });
-        continue;
-      }
-      const { state, outcome } = applyClientCommand(this.stateMachine, replica.state, { client: entry.command.client, seq: entry.command.seq, command });
-      replica.state = state;
-      if (outcome.kind === 'applied' || outcome.kind === 'duplicate') {
-        this.applies.push({ ...base, outcome: outcome.kind, result: JSON.stringify(outcome.result) });
-        this.answer(node, entry.command.client, entry.command.seq, outcome.result);
-      } else {
-        this.applies.push({ ...base, outcome: 'skipped', result: undefined });
-      }
+      this.applyCommand(node, incarnation, replica, entry);
+      if (this.snapshotEvery > 0 && entry.index % this.snapshotEvery === 0) this.checkpoint(node, incarnation, replica);
+    }
+  }
+
+  /**
+   * Every snapshotEvery entries: the replica's state is a checkpoint the checker compares with
+   * every other replica's at that index, and the node compacts its log up to it.
+   */
+  private checkpoint(node: NodeId, incarnation: number, replica: Replica<S, R>): void {
+    this.checkpoints.push({
+      node,
+      incarnation,
+      index: replica.applied,
+      source: 'applied',
+      key: replicatedStateKey(this.stateMachine, replica.state),
+      step: this.sim.steps,
+      time: this.sim.now,
+    });
+    this.sim.compact(node, replica.applied, replica.state);
+    this.snapshots.compacted++;
+  }
+
+  /** The node installed a snapshot, or restarts from its stored one: its replica starts from that state. */
+  private restore(node: NodeId, incarnation: number, snapshot: LogSnapshot, raw: unknown, source: 'install' | 'restart'): void {
+    const state = parseReplicatedState(this.stateMachine, raw);
+    if (state === undefined) throw new SimulationError(`seed ${this.sim.seed}: ${node} restored a snapshot (entries 1–${snapshot.index}) that is not a ${this.stateMachine.name} state`);
+    this.replicas.set(node, { incarnation, applied: snapshot.index, state });
+    if (source === 'install') this.snapshots.installed++;
+    else this.snapshots.restarted++;
+    this.checkpoints.push({ node, incarnation, index: snapshot.index, source, key: replicatedStateKey(this.stateMachine, state), step: this.sim.steps, time: this.sim.now });
+  }
+
+  private applyCommand(node: NodeId, incarnation: number, replica: Replica<S, R>, entry: CommittedEntry): void {
+    if (entry.command.kind === 'noop') return;
+    const key = commandKey(entry.command);
+    const command = this.stateMachine.parseCommand(entry.command.command);
+    const base = { node, incarnation, index: entry.index, time: this.sim.now, step: this.sim.steps, key };
+    if (command === undefined) {
+      this.applies.push({ ...base, outcome: 'skipped', result: undefined });
+      return;
+    }
+    const { state, outcome } = applyClientCommand(this.stateMachine, replica.state, { client: entry.command.client, seq: entry.command.seq, command });
+    replica.state = state;
+    if (outcome.kind === 'applied' || outcome.kind === 'duplicate') {
+      this.applies.push({ ...base, outcome: outcome.kind, result: canonicalJson(outcome.result) }); // canonical: a snapshot's parsed answers may order keys differently
+      this.answer(node, entry.command.client, entry.command.seq, outcome.result);
+    } else {
+      this.applies.push({ ...base, outcome: 'skipped', result: undefined });
     }
   }
 
@@ -302,6 +353,7 @@ export class LogCluster<S = unknown, C = unknown, R = unknown> {
       trace: this.sim.trace,
       applies: this.applies,
       audits: this.audits,
+      checkpoints: this.checkpoints,
       unanswered: checkAnswers ? this.unanswered() : undefined,
       end: { step: this.sim.steps, time: this.sim.now },
       reproduce,

@@ -13,7 +13,7 @@ import { stateMachineNamed } from '../core/state-machines.ts';
 import type { NodeId } from '../core/types.ts';
 import { SIM_MAX_CLIENTS, SIM_MAX_COMMANDS_PER_CLIENT } from '../limits.ts';
 import type { LogAlgorithmSpec } from '../machines/spec.ts';
-import { LogCluster } from './log-cluster.ts';
+import { LogCluster, type SnapshotCounts } from './log-cluster.ts';
 import { checkLogRun, LOG_PROPERTIES, type LogProperty, type LogRunRecord, type LogViolation } from './log-checker.ts';
 import type { RunStop } from './simulator.ts';
 import { actionStillApplies, applyAction, DEFAULT_LIVENESS_BUDGET_MS, healForLiveness, planFaults, percentile, type FaultFamily, type FaultPlan } from './swarm.ts';
@@ -304,6 +304,12 @@ export interface LogSwarmSummary {
   readonly messagesPerCommand: number | null;
   /** Leaders elected, summed over runs. */
   readonly leaderChanges: number;
+  /**
+   * Log compaction, summed over runs: snapshots taken, snapshots installed from a peer (a
+   * lagging node caught up by snapshot), restarts from a stored snapshot; and the runs that
+   * installed or restarted from one at least once.
+   */
+  readonly snapshots: SnapshotCounts & { readonly runsInstalling: number; readonly runsRestarting: number };
   readonly firstFailingSeed: number | null;
   readonly firstViolation: string | null;
   readonly steps: number;
@@ -344,6 +350,13 @@ export function mergeLogSwarmSummaries(parts: readonly LogSwarmSummary[]): LogSw
     committed,
     ...ratios(tally, committed),
     leaderChanges: sum((s) => s.leaderChanges),
+    snapshots: {
+      compacted: sum((s) => s.snapshots.compacted),
+      installed: sum((s) => s.snapshots.installed),
+      restarted: sum((s) => s.snapshots.restarted),
+      runsInstalling: sum((s) => s.snapshots.runsInstalling),
+      runsRestarting: sum((s) => s.snapshots.runsRestarting),
+    },
     firstFailingSeed: failing?.firstFailingSeed ?? null,
     firstViolation: failing?.firstViolation ?? null,
     steps: sum((s) => s.steps),
@@ -379,6 +392,7 @@ export function runLogSwarm(options: LogSwarmOptions): LogSwarmSummary {
   let busyMs = 0;
   let messages = 0;
   let leaderChanges = 0;
+  const snapshots = { compacted: 0, installed: 0, restarted: 0, runsInstalling: 0, runsRestarting: 0 };
   let steps = 0;
   const delays: number[] = [];
   let firstFailingSeed: number | null = null;
@@ -389,6 +403,12 @@ export function runLogSwarm(options: LogSwarmOptions): LogSwarmSummary {
     committed += run.committed;
     messages += run.messages;
     leaderChanges += run.leaderElections;
+    const counts = run.cluster.snapshots;
+    snapshots.compacted += counts.compacted;
+    snapshots.installed += counts.installed;
+    snapshots.restarted += counts.restarted;
+    if (counts.installed > 0) snapshots.runsInstalling++;
+    if (counts.restarted > 0) snapshots.runsRestarting++;
     if (run.busyMs !== undefined && run.busyMs > 0) {
       answeredInFullRuns += run.cluster.history.length;
       busyMs += run.busyMs;
@@ -426,6 +446,7 @@ export function runLogSwarm(options: LogSwarmOptions): LogSwarmSummary {
     committed,
     ...ratios({ answeredInFullRuns, busyMs, messages, delays }, committed),
     leaderChanges,
+    snapshots,
     firstFailingSeed,
     firstViolation,
     steps,

@@ -646,17 +646,33 @@ function runLogSchedule(schedule: Schedule, algorithm: LogAlgorithmName, options
   };
 }
 
-/** The client commands a node's current incarnation committed, in log order. */
+/**
+ * The client commands a node's current incarnation committed, in log order. When its state
+ * machine came from a snapshot (installed, or stored before a restart), the snapshot's entries
+ * 1 … k come first, as the cluster committed them (the checkers hold the snapshot to that).
+ */
 function committedCommands(trace: LogCluster['sim']['trace'], node: NodeId, sim: LogCluster['sim']): unknown[] {
   if (sim.status(node) === 'down') return [];
   let incarnation = 0;
   for (const e of trace) if ((e.kind === 'start' || e.kind === 'restart') && e.node === node) incarnation = e.incarnation;
-  const out: unknown[] = [];
+  const byIndex = new Map<number, LogCommand>();
+  let out: { index: number; command: LogCommand }[] = [];
   for (const e of trace) {
-    if (e.kind !== 'commit' || e.node !== node || e.incarnation !== incarnation) continue;
-    for (const entry of e.entries) if (entry.command.kind === 'command') out.push(entry.command.command);
+    if (e.kind === 'snapshot' && e.node === node && e.incarnation === incarnation) {
+      const base = e.index;
+      out = [];
+      for (let index = 1; index <= base; index++) {
+        const command = byIndex.get(index);
+        if (command !== undefined) out.push({ index, command });
+      }
+    }
+    if (e.kind !== 'commit') continue;
+    for (const entry of e.entries) {
+      if (!byIndex.has(entry.index)) byIndex.set(entry.index, entry.command);
+      if (e.node === node && e.incarnation === incarnation) out.push({ index: entry.index, command: entry.command });
+    }
   }
-  return out;
+  return out.flatMap(({ command }) => (command.kind === 'command' ? [command.command] : []));
 }
 
 interface StepContext {

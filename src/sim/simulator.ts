@@ -28,7 +28,7 @@
 import { assertNever } from '../core/assert.ts';
 import { epochKey } from '../core/log.ts';
 import { Prng } from '../core/prng.ts';
-import type { AcceptorProbe, CommittedEntry, LogEntryFact, LogNodeEffect, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
+import type { AcceptorProbe, CommittedEntry, CompactEvent, Epoch, LogEntryFact, LogNodeEffect, LogSnapshot, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
 import { startNode, type AlgorithmSpec, type Clock, type HostedSpec, type MachineState, type NodeHandle } from '../machines/spec.ts';
 import { EventQueue, type Scheduled } from './queue.ts';
@@ -84,6 +84,11 @@ export interface SimulationOptions<M, D, S extends HostedSpec<M> = AlgorithmSpec
   readonly schedule?: DeliverySchedule;
   /** Log algorithms: called with every `commit` effect, after it is recorded (the host applies it). */
   readonly onCommit?: (node: NodeId, incarnation: number, entries: readonly CommittedEntry[]) => void;
+  /**
+   * Log algorithms: the node's state machine must now be `state`, the snapshot's (it installed
+   * one from a peer, or restarts from the one it stored); its next commit is `snapshot.index + 1`.
+   */
+  readonly onRestore?: (node: NodeId, incarnation: number, snapshot: LogSnapshot, state: unknown, cause: 'install' | 'restart') => void;
   /**
    * Log algorithms: what some nodes find in storage at their first start (a schedule file's
    * `initial` section, e.g. the Raft paper's Figure 7 logs), as if they had persisted it.
@@ -202,7 +207,7 @@ type QueuedEvent = Delivery | TimerFiring | ScheduledProposal | ScheduledSubmit;
 export type Submission = Omit<SubmitEvent, 'type'>;
 
 /** Events the simulator sends a node: the write-once ones, and `submit` for log algorithms. */
-type HostEvent<M> = { readonly type: 'tryInitialize'; readonly value: Value } | { readonly type: 'receive'; readonly from: NodeId; readonly message: M } | SubmitEvent;
+type HostEvent<M> = { readonly type: 'tryInitialize'; readonly value: Value } | { readonly type: 'receive'; readonly from: NodeId; readonly message: M } | SubmitEvent | CompactEvent;
 
 interface HeldEntry extends HeldMessage {
   readonly fromIndex: number;
@@ -221,6 +226,8 @@ interface SimNode<M> {
   /** Log algorithms' storage: the hard state's JSON and each entry's JSON by index (see PersistOp). */
   durableHard: string | undefined;
   durableLog: Map<number, string>;
+  /** Log algorithms: the stored snapshot (it replaced the entries up to its index). */
+  durableSnapshot: LogSnapshot | undefined;
   /** Log algorithms: the role and epoch last recorded, so a trace line marks each change. */
   lastRole: string | undefined;
   /** Value decided by the current incarnation, and when. */
@@ -274,6 +281,10 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   /** Queued deliveries carried out early (deliverNow): skipped when their time comes. */
   private readonly takenEarly = new Set<number>();
   private readonly onCommit: SimulationOptions<M, D, S>['onCommit'];
+  private readonly onRestore: SimulationOptions<M, D, S>['onRestore'];
+  /** Compactions asked for while a node's effects are being carried out: handed over right after. */
+  private readonly compactions: { readonly node: SimNode<M>; readonly incarnation: number; readonly event: CompactEvent }[] = [];
+  private effectsDepth = 0;
 
   constructor(options: SimulationOptions<M, D, S>) {
     this.algorithm = options.algorithm;
@@ -287,6 +298,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     this.validate = options.validateMessages ?? true;
     this.maxSteps = options.maxSteps ?? SIM_MAX_STEPS;
     this.onCommit = options.onCommit;
+    this.onRestore = options.onRestore;
     // A stream of its own for the network, so node seeds and network draws never shift each other.
     this.prng = Prng.fromSeed((options.seed ^ 0x5eed1e55) >>> 0);
     const pairs = this.n * this.n;
@@ -311,6 +323,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       durable: undefined,
       durableHard: undefined,
       durableLog: new Map(),
+      durableSnapshot: undefined,
       lastRole: undefined,
       decided: undefined,
       decidedAt: 0,
@@ -379,6 +392,28 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   /** Log algorithms: how many entries the node's storage holds (the persisted log's length). */
   storedEntries(node: NodeId): number {
     return this.node(node).durableLog.size;
+  }
+
+  /** Log algorithms: the last index the node's stored snapshot covers (0: none). */
+  storedSnapshotIndex(node: NodeId): number {
+    return this.node(node).durableSnapshot?.index ?? 0;
+  }
+
+  /**
+   * Log algorithms: the host applied `node`'s committed prefix up to `index` and hands it that
+   * state to compact its log (a `compact` event). Asked while the node's effects are being
+   * carried out (from `onCommit`), it is handed over right after them, as one more step of the
+   * same instant; a node that is not up ignores it.
+   */
+  compact(node: NodeId, index: number, state: unknown): void {
+    const target = this.node(node);
+    const event: CompactEvent = { type: 'compact', index, state };
+    if (this.effectsDepth > 0) {
+      this.compactions.push({ node: target, incarnation: target.incarnation, event });
+      return;
+    }
+    if (target.status !== 'up' || target.handle === undefined) return;
+    (target.handle as NodeHandle<M, HostEvent<M>>).send(event);
   }
 
   /** Value decided by the node's current incarnation (undefined if down or undecided). */
@@ -862,6 +897,9 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     node.decided = undefined;
     node.lastRole = undefined;
     const durable = this.algorithm.logView !== undefined ? (this.restoreLog(node) as D | undefined) : node.durable === undefined ? undefined : (JSON.parse(node.durable) as D);
+    // A restart from a snapshot: the host loads the state machine from it before the node runs
+    // (its commits continue after the snapshot's index), as a server reads its snapshot file.
+    if (node.durableSnapshot !== undefined) this.restoreFrom(node, node.durableSnapshot, 'restart');
     node.handle = startNode<M, D, HostEvent<M>, HostEffect<M, D>>(
       this.algorithm,
       { self: node.id, members: this.members, seed: nodeSeed(this.seed, node.index, incarnation), timing: this.timing, durable },
@@ -878,11 +916,18 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
 
   /** A log algorithm's storage as its `LogDurable` input; undefined when nothing was ever stored. */
   private restoreLog(node: SimNode<M>): unknown {
-    if (node.durableHard === undefined && node.durableLog.size === 0) return undefined;
+    if (node.durableHard === undefined && node.durableLog.size === 0 && node.durableSnapshot === undefined) return undefined;
     const entries = [...node.durableLog.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([index, json]) => ({ index, entry: JSON.parse(json) as unknown }));
-    return { hard: node.durableHard === undefined ? undefined : (JSON.parse(node.durableHard) as unknown), entries };
+    const hard = node.durableHard === undefined ? undefined : (JSON.parse(node.durableHard) as unknown);
+    return node.durableSnapshot === undefined ? { hard, entries } : { hard, entries, snapshot: node.durableSnapshot };
+  }
+
+  /** The node's state machine becomes the snapshot's: recorded for the checkers, handed to the host. */
+  private restoreFrom(node: SimNode<M>, snapshot: LogSnapshot, cause: 'install' | 'restart', state?: unknown): void {
+    this.record({ kind: 'snapshot', step: this.stepIndex, time: this.nowMs, node: node.id, incarnation: node.incarnation, index: snapshot.index, cause });
+    this.onRestore?.(node.id, node.incarnation, snapshot, state === undefined ? (JSON.parse(snapshot.data) as unknown) : state, cause);
   }
 
   /** Applies typed storage operations in order; a machine that appends out of place has a bug. */
@@ -895,14 +940,21 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
         case 'truncate':
           for (const index of [...node.durableLog.keys()]) if (index >= op.from) node.durableLog.delete(index);
           break;
-        case 'append':
-          if (op.from !== node.durableLog.size + 1) {
-            throw new SimulationError(`seed ${this.seed}: ${node.id} appended at index ${op.from} to a stored log of ${node.durableLog.size} entries`);
+        case 'append': {
+          const base = node.durableSnapshot?.index ?? 0;
+          if (op.from !== base + node.durableLog.size + 1) {
+            throw new SimulationError(`seed ${this.seed}: ${node.id} appended at index ${op.from} to a stored log of ${node.durableLog.size} entries after a snapshot through ${base}`);
           }
           op.entries.forEach((entry, i) => node.durableLog.set(op.from + i, JSON.stringify(entry)));
           break;
+        }
         case 'put':
           node.durableLog.set(op.index, JSON.stringify(op.entry));
+          break;
+        case 'snapshot':
+          // One write per snapshot: the prefix it covers leaves storage.
+          node.durableSnapshot = op.snapshot;
+          for (const index of [...node.durableLog.keys()]) if (index <= op.snapshot.index) node.durableLog.delete(index);
           break;
         default:
           assertNever(op, 'persist operation');
@@ -912,6 +964,25 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
 
   private handleEffects(node: SimNode<M>, incarnation: number, effects: readonly HostEffect<M, D>[]): void {
     if (node.incarnation !== incarnation || node.status === 'down') return;
+    this.effectsDepth++;
+    try {
+      this.carryOut(node, effects);
+    } finally {
+      this.effectsDepth--;
+    }
+    if (this.effectsDepth === 0) this.handOverCompactions();
+  }
+
+  /** Compactions asked for during effects, in order, to nodes still in the incarnation that asked. */
+  private handOverCompactions(): void {
+    while (this.compactions.length > 0) {
+      const { node, incarnation, event } = this.compactions.shift() as (typeof this.compactions)[number];
+      if (node.status !== 'up' || node.incarnation !== incarnation || node.handle === undefined) continue;
+      (node.handle as NodeHandle<M, HostEvent<M>>).send(event);
+    }
+  }
+
+  private carryOut(node: SimNode<M>, effects: readonly HostEffect<M, D>[]): void {
     // Persist-before-reply: every write of the step lands before any of its messages leaves.
     for (const effect of effects) {
       if (effect.type === 'persistLog') {
@@ -931,6 +1002,9 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
         case 'commit':
           this.record({ kind: 'commit', step: this.stepIndex, time: this.nowMs, node: node.id, incarnation: node.incarnation, entries: effect.entries });
           this.onCommit?.(node.id, node.incarnation, effect.entries);
+          break;
+        case 'restore':
+          this.restoreFrom(node, effect.snapshot, 'install', effect.state);
           break;
         case 'send':
           this.transmit(node, effect.to, effect.message);
@@ -1093,6 +1167,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
       role: view.role,
       epoch: view.epoch,
       log: view.role === 'leader' ? handle.logEntries() : undefined,
+      ...(view.role === 'leader' && view.snapshotIndex > 0 ? { snapshotIndex: view.snapshotIndex } : {}),
     });
   }
 

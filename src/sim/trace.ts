@@ -106,7 +106,14 @@ export type TraceEntry =
       readonly epoch: Epoch;
       /** On becoming leader: its whole log then (leader completeness). */
       readonly log: readonly LogEntryFact[] | undefined;
-    });
+      /** On becoming leader: the last index its snapshot covers (those entries are committed, not in `log`). */
+      readonly snapshotIndex?: number | undefined;
+    })
+  /**
+   * A node's state machine became a snapshot's, covering indexes 1 … `index`: installed from a
+   * peer, or loaded from its own storage on a restart. Its next commit is `index + 1`.
+   */
+  | (At & { readonly kind: 'snapshot'; readonly node: NodeId; readonly incarnation: number; readonly index: number; readonly cause: 'install' | 'restart' });
 
 export type TraceKind = TraceEntry['kind'];
 
@@ -178,6 +185,10 @@ export function describeEntry(entry: TraceEntry): string {
       return `${entry.node} COMMITS ${entry.entries.map(describeCommitted).join(', ')}`;
     case 'role':
       return `${entry.node} is ${entry.role} in ${epochText(entry.epoch)}${entry.log === undefined ? '' : ` (log of ${entry.log.length})`}`;
+    case 'snapshot':
+      return entry.cause === 'install'
+        ? `${entry.node} installs a snapshot of entries 1–${entry.index}`
+        : `${entry.node} restarts from its snapshot of entries 1–${entry.index}`;
     default:
       return assertNever(entry, 'trace entry');
   }

@@ -172,6 +172,7 @@ export function timelineFromTrace(nodes: readonly NodeId[], trace: readonly Trac
       case 'submit':
       case 'commit':
       case 'role':
+      case 'snapshot':
       case 'partition':
       case 'cut':
       case 'heal':

@@ -65,6 +65,8 @@ export interface ReplicaTileData {
   readonly commitIndex: number;
   readonly applied: number;
   readonly lastIndex: number;
+  /** Entries 1 … snapshotIndex are compacted into a snapshot (absent or 0: none). */
+  readonly snapshotIndex?: number | undefined;
   readonly listenOnly: boolean;
   readonly window: readonly LogWindowEntry[];
   readonly stateDigest: string;
