@@ -671,8 +671,15 @@ export const PRESET_STEP_TIMEOUT_MS = 30_000;
  * Solo presets: virtual time the simulator watches a preset's outcome after its last step ("never
  * decides", "two values", "everyone decides"): fifty retransmission periods of the simulator's
  * default timing and sixteen Paxos phase timeouts, far past any round that could still end it.
+ * A saved "never decides" counterexample runs on as long after its last step, everything
+ * released, so its replay shows the quiet state stays undecided (src/explore/schedule-file.ts).
  */
 export const PRESET_OUTCOME_WATCH_MS = 5_000;
+/**
+ * A downloaded export's object URL is revoked this long after the click: long enough for any
+ * browser to have started saving it, short enough that a page exporting often frees the memory.
+ */
+export const EXPORT_URL_REVOKE_AFTER_MS = 60_000;
 /**
  * The forced Paxos duel preset's rounds, each one proposer's accept refused because the other
  * prepared higher: four show the pattern repeating (each side pre-empted twice) and keep the

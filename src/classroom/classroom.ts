@@ -448,13 +448,9 @@ export class Classroom {
         const node = this.logNodes.get(message.book);
         if (node === undefined) return;
         // Entries this replica compacted away (or never had: its state came from a snapshot) go as snapshot chunks.
-        const chunk = node.snapshotFor(message.from, message.snapshot?.index, message.snapshot?.offset ?? 0);
-        if (chunk !== undefined) {
-          this.options.transport.send(from, { type: 'learnedSnapshot', book: message.book, chunk });
-          return;
-        }
-        const entries = node.committedFrom(from, message.from, LIVE_CATCHUP_BYTES);
-        if (entries.length > 0) this.options.transport.send(from, { type: 'learned', book: message.book, entries });
+        const answer = node.answerLearner(from, message.from, message.snapshot, LIVE_CATCHUP_BYTES);
+        if (answer?.kind === 'snapshot') this.options.transport.send(from, { type: 'learnedSnapshot', book: message.book, chunk: answer.chunk });
+        else if (answer?.kind === 'entries') this.options.transport.send(from, { type: 'learned', book: message.book, entries: answer.entries });
         return;
       }
       case 'learned':

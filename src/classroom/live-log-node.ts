@@ -21,12 +21,12 @@
  * No answer within LIVE_COMMAND_RETRY_MS: it resubmits the same (client, seq), which the
  * sessions answer with the first answer if it was applied already.
  */
-import { answerOf, applyClientCommand, canonicalJson, initialReplicated, parseReplicatedState, type ReplicatedState } from '../core/client-sessions.ts';
-import { snapshotChunk } from '../core/log.ts';
+import { answerOf, applyClientCommand, initialReplicated, parseReplicatedState, type ReplicatedState } from '../core/client-sessions.ts';
+import { snapshotChunk, snapshotText } from '../core/log.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
 import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
-import { isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
+import { canonicalJson, isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
   LIVE_COMMAND_RETRY_MS,
@@ -102,8 +102,8 @@ export class LiveLogNode {
   /** The snapshot the replica was last restored from (entries 1 … base), and how many restores so far. */
   private base = 0;
   private restores = 0;
-  /** The newest snapshot this node holds (restored, installed or taken), for learners' catch-up. */
-  private snapshot: LogSnapshot | undefined;
+  /** The newest snapshot this node holds (restored, installed or taken), for learners' catch-up: the state at `index`, as text. */
+  private snapshot: { readonly index: number; readonly data: string } | undefined;
   /** Every commit of this incarnation after `base`, by index − base − 1, with what the replica did with it. */
   private readonly committed: ReportedCommit[] = [];
   private readonly appliedBy: (ReportedApply | undefined)[] = [];
@@ -329,15 +329,30 @@ export class LiveLogNode {
   }
 
   /**
-   * Committed entries from index `from`, at most `maxBytes` of them (at least one if any), for a
-   * learner's catch-up; empty if asked too often by the same peer (LIVE_CATCHUP_MIN_INTERVAL_MS).
+   * A learner's catch-up from index `from`: a chunk of this replica's snapshot when it no longer
+   * holds those entries as entries, else committed entries, at most `maxBytes` of them (at least
+   * one if any). Nothing when the same peer asks again within LIVE_CATCHUP_MIN_INTERVAL_MS:
+   * anyone in the room may ask, and asking must not keep a member busy (snapshot chunks included).
    */
-  committedFrom(peer: PeerId, from: number, maxBytes: number): ReportedCommit[] {
+  answerLearner(
+    peer: PeerId,
+    from: number,
+    snapshot: { readonly index: number; readonly offset: number } | undefined,
+    maxBytes: number,
+  ): { readonly kind: 'snapshot'; readonly chunk: SnapshotForLearner } | { readonly kind: 'entries'; readonly entries: ReportedCommit[] } | undefined {
     const now = this.options.now();
     const last = this.lastCatchUp.get(peer);
-    if (last !== undefined && now - last < LIVE_CATCHUP_MIN_INTERVAL_MS) return [];
+    if (last !== undefined && now - last < LIVE_CATCHUP_MIN_INTERVAL_MS) return undefined;
     if (this.lastCatchUp.size >= MAX_PEERS_PER_ROOM && last === undefined) this.lastCatchUp.clear();
     this.lastCatchUp.set(peer, now);
+    const chunk = this.snapshotFor(from, snapshot?.index, snapshot?.offset ?? 0);
+    if (chunk !== undefined) return { kind: 'snapshot', chunk };
+    const entries = this.committedFrom(from, maxBytes);
+    return entries.length > 0 ? { kind: 'entries', entries } : undefined;
+  }
+
+  /** Committed entries from index `from`, at most `maxBytes` of them (at least one if any). */
+  private committedFrom(from: number, maxBytes: number): ReportedCommit[] {
     const out: ReportedCommit[] = [];
     let bytes = 0;
     for (let i = from - this.base - 1; i >= 0 && i < this.committed.length && out.length < MAX_COMMITS_PER_MESSAGE; i++) {
@@ -355,7 +370,7 @@ export class LiveLogNode {
    * from a snapshot): the chunk of the snapshot at `offset` (from 0 when it asks about an older
    * one), undefined when the entries are here (committedFrom answers) or there is no snapshot.
    */
-  snapshotFor(from: number, snapshotIndex: number | undefined, offset: number): SnapshotForLearner | undefined {
+  private snapshotFor(from: number, snapshotIndex: number | undefined, offset: number): SnapshotForLearner | undefined {
     const snapshot = this.snapshot;
     if (snapshot === undefined || from > this.base || from > snapshot.index) return undefined;
     const start = snapshotIndex === snapshot.index ? Math.min(offset, snapshot.data.length) : 0;
@@ -470,6 +485,16 @@ export class LiveLogNode {
       if (effect.type === 'persistLog') asFacts.push({ type: 'persist', state: null });
       else if (effect.type === 'send') asFacts.push(effect);
     }
+    // A peer's snapshot is judged before anything of the step leaves: one that is no state of
+    // this book must not be acknowledged (the leader would count it as installed).
+    for (const effect of effects) {
+      if (effect.type === 'restore' && !this.restoreFrom(effect.snapshot, effect.state)) {
+        // The node cannot vouch for its log any more. The snapshot is stored already, so a
+        // reopened tab finds it unreadable and only listens, never starting fresh.
+        this.stop();
+        return;
+      }
+    }
     const step = this.reports.stepOf(asFacts, this.started);
     for (const effect of effects) {
       if (effect.type !== 'send') continue;
@@ -481,14 +506,7 @@ export class LiveLogNode {
         this.options.sendAlgorithmMessage(effect.to, effect.message, id);
       }
     }
-    for (const effect of effects) {
-      if (effect.type === 'restore' && !this.restoreFrom(effect.snapshot, effect.state)) {
-        // A peer's snapshot that is no state of this book: the node cannot vouch for its log any more.
-        this.stop();
-        return;
-      }
-      if (effect.type === 'commit') this.apply(effect.entries);
-    }
+    for (const effect of effects) if (effect.type === 'commit') this.apply(effect.entries);
     step.done();
   }
 
@@ -518,7 +536,9 @@ export class LiveLogNode {
       if (this.stopped) return;
       this.handle.send({ type: 'compact', index, state });
       const view = this.logView();
-      if (view.snapshotIndex === index) this.snapshot = { index, term: 0, data: JSON.stringify(state) };
+      const data = snapshotText(state);
+      // Over MAX_SNAPSHOT_BYTES the machine refused it too (its view still shows the old index).
+      if (view.snapshotIndex === index && data !== undefined) this.snapshot = { index, data };
     }, 0);
   }
 

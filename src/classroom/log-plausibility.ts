@@ -9,8 +9,7 @@
  *   round it heard of plus one, and what it heard came from them. The margin is the write-once
  *   rule's MAX_ROUND_FLAG_STEP (2^30), so reports that lag behind the messages never trip it;
  * - a commit index beyond the node's own log (a slot is committed only once it is held), applied
- *   commands beyond the commit index, a reported commit above the commit index, or a window entry
- *   beyond the last index.
+ *   commands beyond the commit index, or a reported commit or window entry beyond the last index.
  *
  * Pure and O(report + members). Raft's reports are not judged here (its term rule differs).
  */

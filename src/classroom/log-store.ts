@@ -149,8 +149,11 @@ export class LogStore {
           last = Math.max(last, op.index);
           break;
         case 'snapshot': {
-          // The snapshot first: a failure between the two leaves entries the snapshot covers,
-          // which reading skips, never a hole the snapshot does not cover.
+          // The snapshot first, then the meta that names its index. A write failing in between
+          // stops the node (the caller's rule); the store then holds a snapshot whose index the
+          // meta does not name. read() then uses the entries alone if the meta names no snapshot
+          // yet (they are all still there), else finds the log unreadable: the reopened tab only
+          // listens, never starting fresh or from a hole. Entries go only once both are written.
           const previous = base;
           this.store.save(logKey(this.book, 'snap'), op.snapshot);
           base = Math.max(base, op.snapshot.index);

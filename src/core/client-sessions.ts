@@ -31,7 +31,7 @@
  */
 import { MAX_CLIENT_ID_LENGTH, MAX_CLIENT_SESSIONS } from '../limits.ts';
 import { defineOwn, ownEntry, withOwnEntry, type Applied, type ClientCommand, type ClientId, type Parsed, type StateMachine } from './state-machine.ts';
-import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
+import { canonicalJson, isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
 
 /** One client's memory: the last seq applied, its answer, and when (for eviction). */
 export interface Session<R> {
@@ -163,16 +163,6 @@ export function replicatedStateKey<S, C, R>(machine: StateMachine<S, C, R>, stat
     return [client, session.seq, session.appliedAt, canonicalJson(session.result)];
   });
   return `${machine.stateKey(state.machine)}|${state.sessions.applied}|${JSON.stringify(sessions)}`;
-}
-
-/** JSON with every object's keys sorted (an answer built by `apply` and one parsed back may order them differently). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** Validate a replicated state read back from storage or received as a catch-up snapshot. */

@@ -10,6 +10,15 @@ export function isRecord(raw: unknown): raw is UnknownRecord {
   return typeof raw === 'object' && raw !== null && !Array.isArray(raw);
 }
 
+/**
+ * JSON with every object's keys sorted: equal values give equal text, whoever built them. Like
+ * JSON.stringify, a field holding `undefined` is left out, so a value and its JSON round trip
+ * (a stored snapshot, a saved schedule file) give the same text.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)) ?? 'null';
+}
+
 /** A string of 1..maxLength characters. */
 export function isBoundedString(raw: unknown, maxLength: number): raw is string {
   return typeof raw === 'string' && raw.length > 0 && raw.length <= maxLength;

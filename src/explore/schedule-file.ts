@@ -2,13 +2,7 @@
 import { assertNever } from '../core/assert.ts';
 import type { ExploreOptions, ExploreStep } from './explorer.ts';
 import type { ScheduleFileStep } from './run-prefix.ts';
-
-/**
- * Virtual time a saved "never decides" counterexample runs on after its last step, everything
- * released: fifty of the simulator's retransmission periods, far past any timeout, so the replay
- * shows that the quiet state stays undecided (the checker's Termination over that window).
- */
-export const STUCK_WATCH_MS = 5_000;
+import { PRESET_OUTCOME_WATCH_MS } from '../limits.ts';
 
 /**
  * A counterexample as a schedule file, in the replication work's format (src/sim/schedule.ts):
@@ -20,7 +14,7 @@ export const STUCK_WATCH_MS = 5_000;
  *
  * `prefix` (run-prefix.ts): how a solo run reached the state the search started from, so the
  * file replays alone from fresh nodes; it replaces the bare proposals. A "never decides"
- * counterexample ends by releasing everything and running on STUCK_WATCH_MS, expecting the
+ * counterexample ends by releasing everything and running on PRESET_OUTCOME_WATCH_MS, expecting the
  * simulator's own checker to find Termination broken there.
  */
 export function scheduleFile(options: ExploreOptions, steps: readonly ExploreStep[], property: string, prefix?: readonly ScheduleFileStep[]): unknown {
@@ -51,7 +45,7 @@ export function scheduleFile(options: ExploreOptions, steps: readonly ExploreSte
     nodes: options.nodes.length,
     seed: options.seed ?? 1,
     description: `explorer counterexample: ${property}${prefix === undefined ? '' : ' (from a solo run: its steps so far come first)'}`,
-    ...(stuck ? { runUntilMs: STUCK_WATCH_MS } : {}),
+    ...(stuck ? { runUntilMs: PRESET_OUTCOME_WATCH_MS } : {}),
     steps: out,
     expect: { violations: [property] },
   };

@@ -10,9 +10,10 @@
  * linearizability checker. Used by the swarm (log-swarm.ts) and the schedule runner
  * (schedule.ts). No Node API.
  */
-import { applyClientCommand, canonicalJson, initialReplicated, parseReplicatedState, replicatedStateKey, sessionOf, type ReplicatedState } from '../core/client-sessions.ts';
+import { applyClientCommand, initialReplicated, parseReplicatedState, replicatedStateKey, sessionOf, type ReplicatedState } from '../core/client-sessions.ts';
 import { commandKey } from '../core/log.ts';
 import { Prng } from '../core/prng.ts';
+import { canonicalJson } from '../core/validate.ts';
 import type { ClientId, HistoryOperation, StateMachine } from '../core/state-machine.ts';
 import type { CommittedEntry, LogEntryFact, LogSnapshot, NodeId, Timing } from '../core/types.ts';
 import { SIM_CLIENT_RETRY_MS, SIM_LOG_AUDIT_MS, SIM_SNAPSHOT_EVERY } from '../limits.ts';

@@ -23,7 +23,7 @@ import { compareEpochs } from '../core/log.ts';
 import type { StateMachine, StateMachineName } from '../core/state-machine.ts';
 import { isStateMachineName, stateMachineNamed } from '../core/state-machines.ts';
 import type { LogCommand, NodeId } from '../core/types.ts';
-import { isRecord, type UnknownRecord } from '../core/validate.ts';
+import { canonicalJson, isRecord, type UnknownRecord } from '../core/validate.ts';
 import {
   MAX_TERM,
   MAX_TIMER_NAME_LENGTH,
@@ -254,13 +254,6 @@ function parseMessage(f: Fields): { message?: string } {
   const text = canonicalJson(f.raw.message);
   if (text.length > SCHEDULE_MESSAGE_MAX_CHARS) f.fail('message', `must be at most ${SCHEDULE_MESSAGE_MAX_CHARS} characters of JSON`);
   return { message: text };
-}
-
-/** JSON with every object's keys sorted: equal payloads give equal text, whoever wrote them. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
-  );
 }
 
 function parseFilter(f: Fields, names: readonly string[]): MessageFilter {

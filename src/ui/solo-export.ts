@@ -10,6 +10,7 @@
  * incarnation is re-run with its pure machine here, on a clock that counts what it schedules;
  * the same re-run gives the view each report carries, which the importer checks its replay by.
  */
+import { assertNever } from '../core/assert.ts';
 import type { DecisionAnnouncement, NodeReport, SentGroup, StepCause, StepFact } from '../classroom/protocol.ts';
 import { REPORT_VERSION } from '../classroom/protocol.ts';
 import { summarizeMessage } from '../classroom/summary.ts';
@@ -117,8 +118,31 @@ function causeOf(entry: TraceEntry): { node: NodeId; cause: StepCause; timerLabe
       return { node: entry.node, cause: { kind: 'propose', value: entry.value } };
     case 'timer':
       return { node: entry.node, cause: { kind: 'timer' }, ...(entry.timer !== undefined ? { timerLabel: entry.timer } : {}) };
-    default:
+    case 'crash':
+    case 'send':
+    case 'duplicate':
+    case 'lose':
+    case 'hold':
+    case 'deliver':
+    case 'discard':
+    case 'persist':
+    case 'probe':
+    case 'pause':
+    case 'resume':
+    case 'partition':
+    case 'cut':
+    case 'heal':
+    case 'link':
+    case 'note':
+    case 'submit':
+    case 'refuse':
+    case 'role':
+    case 'commit':
+    case 'decide':
+    case 'snapshot':
       return undefined;
+    default:
+      return assertNever(entry, 'trace entry');
   }
 }
 
@@ -196,8 +220,29 @@ export function soloTraceExport(sim: Simulation, decisionId = 'solo-run'): objec
       case 'decide':
         if (open?.pending.node === entry.node) open.pending.decided = entry.value;
         continue;
-      default:
+      // A proposal or a timer starts a step (causeOf below); the rest start none.
+      case 'propose':
+      case 'timer':
+      case 'duplicate':
+      case 'lose':
+      case 'hold':
+      case 'discard':
+      case 'probe':
+      case 'pause':
+      case 'resume':
+      case 'partition':
+      case 'cut':
+      case 'heal':
+      case 'link':
+      case 'note':
+      case 'submit':
+      case 'refuse':
+      case 'role':
+      case 'commit':
+      case 'snapshot':
         break;
+      default:
+        assertNever(entry, 'trace entry');
     }
     const started = causeOf(entry);
     if (started !== undefined) openStep(entry, started.node, started.cause, started.timerLabel !== undefined ? { timerLabel: started.timerLabel } : {});

@@ -72,14 +72,14 @@ function replayAsReports(record: LogRunRecord, nodes: readonly string[]): { dash
   const dashboard = new BookDashboard();
   const book = member(nodes);
   dashboard.announce(book);
-  const state = new Map<string, { role: LogRole; epoch: Epoch; commitIndex: number; n: number }>();
+  const state = new Map<string, { role: LogRole; epoch: Epoch; commitIndex: number; n: number; restored?: { index: number; count: number } }>();
   const initialEpoch: Epoch = record.epochKind === 'term' ? { kind: 'term', term: 0 } : { kind: 'ballot', ballot: { round: 0, node: nodes[0] as string } };
   const appliesOf = new Map<string, ApplyRecord[]>();
   for (const a of record.applies) appliesOf.set(`${a.node}|${a.incarnation}|${a.index}`, [...(appliesOf.get(`${a.node}|${a.incarnation}|${a.index}`) ?? []), a]);
   const perReport: number[] = [];
   let now = 0;
   for (const entry of record.trace) {
-    if (entry.kind !== 'role' && entry.kind !== 'commit') continue;
+    if (entry.kind !== 'role' && entry.kind !== 'commit' && entry.kind !== 'snapshot') continue;
     const key = `${entry.node}|${entry.incarnation}`;
     const s = state.get(key) ?? { role: 'follower' as LogRole, epoch: initialEpoch, commitIndex: 0, n: 0 };
     let commits: ReportedCommit[] = [];
@@ -87,6 +87,11 @@ function replayAsReports(record: LogRunRecord, nodes: readonly string[]): { dash
     if (entry.kind === 'role') {
       s.role = entry.role;
       s.epoch = entry.epoch;
+    } else if (entry.kind === 'snapshot') {
+      // The simulator compacts (SIM_SNAPSHOT_EVERY): a replica restored from a snapshot says so
+      // in its report, as a tab does, and its commits continue after the snapshot's index.
+      s.restored = { index: entry.index, count: (s.restored?.count ?? 0) + 1 };
+      s.commitIndex = Math.max(s.commitIndex, entry.index);
     } else {
       commits = entry.entries.map((e) => ({
         index: e.index,
@@ -102,7 +107,7 @@ function replayAsReports(record: LogRunRecord, nodes: readonly string[]): { dash
     }
     state.set(key, s);
     const before = dashboard.judged(book.id);
-    dashboard.applyReport(entry.node, book.id, report(entry.incarnation + 1, s.n++, { role: s.role, epoch: s.epoch, commitIndex: s.commitIndex, commits, applies }), (now += 10));
+    dashboard.applyReport(entry.node, book.id, report(entry.incarnation + 1, s.n++, { role: s.role, epoch: s.epoch, commitIndex: s.commitIndex, commits, applies, ...(s.restored !== undefined ? { restored: s.restored } : {}) }), (now += 10));
     dashboard.check(book.id, LogRunJudge);
     perReport.push(dashboard.judged(book.id) - before);
   }

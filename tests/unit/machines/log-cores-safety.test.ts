@@ -338,12 +338,13 @@ function mpLeader(ms = members): MpCore {
   return mpBecomeLeader(c).core;
 }
 
+// Promises say how far the acceptor compacted (`compacted`, 0: nothing), so a candidate knows to fetch its snapshot.
 describe('multipaxos: promises and ballots', () => {
   it('an acceptor promises a higher ballot (persisted before the promise), repeats a promise for the same, and nacks a lower one', () => {
     const acceptor = mp('n2');
     const first = mpReceive(acceptor, 'n1', { type: 'prepare', ballot: b(2, 'n1'), from: 1 });
     expect(first.persist).toEqual([{ op: 'hard', state: { promised: b(2, 'n1') } }]);
-    expect(first.sends).toEqual([{ to: 'n1', message: { type: 'promise', ballot: b(2, 'n1'), from: 1, entries: [], more: false } }]);
+    expect(first.sends).toEqual([{ to: 'n1', message: { type: 'promise', ballot: b(2, 'n1'), from: 1, entries: [], more: false, compacted: 0 } }]);
     const again = mpReceive(first.core, 'n1', { type: 'prepare', ballot: b(2, 'n1'), from: 1 });
     expect(again.persist).toEqual([]);
     expect(again.sends[0]?.message.type).toBe('promise');
@@ -358,7 +359,7 @@ describe('multipaxos: promises and ballots', () => {
   it('a promise reports what the acceptor accepted in the page asked for', () => {
     const acceptor = mp('n2', { log: [at(b(1, 'n3'), cmd(1)), undefined, at(b(1, 'n3'), cmd(3))] });
     const step = mpReceive(acceptor, 'n1', { type: 'prepare', ballot: b(2, 'n1'), from: 2 });
-    expect(step.sends[0]?.message).toEqual({ type: 'promise', ballot: b(2, 'n1'), from: 2, entries: [{ slot: 3, ballot: b(1, 'n3'), command: cmd(3) }], more: false });
+    expect(step.sends[0]?.message).toEqual({ type: 'promise', ballot: b(2, 'n1'), from: 2, entries: [{ slot: 3, ballot: b(1, 'n3'), command: cmd(3) }], more: false, compacted: 0 });
   });
 
   it('a prepare or accept whose ballot is not its sender’s, or names a non-member, is ignored', () => {
