@@ -441,8 +441,11 @@ export const PAGE_JS_BUDGET_GZIP_BYTES: Readonly<Record<BudgetedPage, number>> =
   // became one component with the dashboard's (+1.3 kB, its own chunk), the "Show the failure"
   // presets menu (+1.7 kB, names and titles; their steps load when staged), the explorer's
   // inspection of a run and its schedule steps (+2 kB; its panel and search are lazy), the shared
-  // commit judge, and chunk splits around the lazily loaded log algorithms (+1.5 kB).
-  solo: 75_000,
+  // commit judge, and chunk splits around the lazily loaded log algorithms (+1.5 kB). 76.0 kB
+  // after issue 7's log compaction (snapshots in the simulator every solo run loads) and issue 8's
+  // branching and export hooks, with the counterexample's run prefix moved into the explorer's
+  // lazy chunk (-0.6 kB): bounded at 78 kB, near what it needs, so the next regression shows.
+  solo: 78_000,
 };
 
 // ---- Replicated logs (Raft, Multi-Paxos) ------------------------------------------------------

@@ -2,11 +2,12 @@ import { assertNever } from '../core/assert.ts';
 import { PRESET_ALGORITHMS, PRESET_NODES, type PresetName } from '../classroom/preset-names.ts';
 import type { NodeId, Value } from '../core/types.ts';
 import type { Simulation } from '../sim/simulator.ts';
+import type { TraceEntry } from '../sim/trace.ts';
 import { EXPLORE_MAX_NODES, SIM_MAX_STEPS } from '../limits.ts';
 import type { CriticalStep, ExploreStep } from '../explore/explorer.ts';
 import type { RunQuestion, RunQuestionKind } from '../explore/from-run.ts';
 import { proposalsOf } from '../explore/proposals.ts';
-import { runPrefix, RunPrefixError } from '../explore/run-prefix.ts';
+import type { ScheduleFileStep } from '../explore/run-prefix.ts';
 import { FLP_SCENE_ADVERSARY } from '../explore/scenes.ts';
 import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
 import { FLP_NODES, snapshotOf, type FlpAlgorithm, type HoldMode, type SoloSetup, type SoloSnapshot } from './solo.ts';
@@ -96,7 +97,7 @@ export class Solo {
    * n5) in the scene (solo's own or the class's preset), those to one node when holding for one
    * node, otherwise FLP's (every message).
    */
-  exploreQuestion(kind: RunQuestionKind): RunQuestion | string {
+  exploreQuestion(kind: RunQuestionKind, prefixOf?: (trace: readonly TraceEntry[]) => readonly ScheduleFileStep[] | string): RunQuestion | string {
     const sim = this.#sim;
     if (sim.members.length > EXPLORE_MAX_NODES) return `the explorer takes at most ${EXPLORE_MAX_NODES} nodes; this run has ${sim.members.length}`;
     const hold = this.#hold;
@@ -104,12 +105,11 @@ export class Solo {
     const question: RunQuestion = { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
     if (kind !== 'counterexample') return question;
     // A counterexample is saved as a file the simulator replays alone: the run so far comes first.
-    try {
-      return { ...question, prefix: runPrefix(sim.trace) };
-    } catch (error) {
-      if (error instanceof RunPrefixError) return error.message;
-      throw error;
-    }
+    // `prefixOf` is the explorer panel's (explore/run-prefix.ts loads with that panel, not with
+    // the page: solo's first paint stays within its budget).
+    if (prefixOf === undefined) throw new Error('a counterexample needs the run prefix (explore/run-prefix.ts)');
+    const prefix = prefixOf(sim.trace);
+    return typeof prefix === 'string' ? prefix : { ...question, prefix };
   }
 
   /** Held messages (ids) that are the two messages of a critical step at the current state. */
