@@ -269,6 +269,23 @@ describe('crash marks for tabs closed for good', () => {
     expect(timeline.stateAt('n3', timeline.timeline.lastStep).kind).not.toBe('crashed');
   });
 
+  it('marks a crashed tab whose steps still wait for a send nobody will report (its sender closed too)', () => {
+    const r = new Room(['n1', 'n2', 'n3']);
+    room = r;
+    const decision = r.start('paxos');
+    r.tabs.get('n1')!.classroom.propose(decision.id, 'red');
+    r.clock.advanceUntil(() => decision.members.every((m) => r.decided(decision, m) !== undefined), 10_000);
+    r.clock.advance(200);
+    // The dashboard never heard from n1 (it closed before its reports went out): n3's receives
+    // of n1's messages wait for sends that will never be reported.
+    const timeline = new ReportFeed(decision.members, getAlgorithm(decision.algorithm)).timeline;
+    for (const entry of exported(r, decision)) if (entry.node !== 'n1') timeline.add(entry.node, entry.report, entry.atMs);
+    expect(timeline.markCrashed('n3', 9_000)).toBe(true);
+    const crash = timeline.timeline.points.find((p) => p.kind === 'crash');
+    expect(crash?.node).toBe('n3');
+    expect(timeline.stateAt('n3', timeline.timeline.lastStep)).toEqual({ kind: 'crashed' });
+  });
+
   it('a restart after a marked crash adds only its restart mark; an export lists the crashed and its replay draws them', () => {
     const r = new Room(['n1', 'n2', 'n3']);
     room = r;
