@@ -168,8 +168,8 @@ export class LiveTimeline {
    * The dashboard judges `node` crashed (its tab closed for good, or the teacher crashed it): its
    * newest incarnation ends here, drawn as a crash, so a tab that never comes back is not shown
    * as up forever. A restart later adds only its restart mark; a report of the same incarnation
-   * (it was only unreachable) takes the mark back. Nothing happens for a node with no step yet
-   * or one already marked.
+   * (it was only unreachable) takes the mark back. Nothing happens for a node the dashboard never
+   * heard from in this decision, or one already marked.
    */
   markCrashed(node: NodeId, atMs: number): boolean {
     const lane = this.lanes.get(node);
@@ -179,8 +179,10 @@ export class LiveTimeline {
     // now, unjoined, as a stale wait is, so the lane can end in its crash (found by the e2e on a
     // quiet machine, where both closed tabs left receives of each other's messages parked).
     if (lane.parked.length > 0 && lane.incarnations.at(-1)?.crashedAt === undefined) this.releaseLane(lane);
+    // An incarnation with no step placed yet (the tab closed before any step of this decision
+    // reached the dashboard) still ends in a crash: the card says crashed, so does the lane.
     const incarnation = lane.incarnations.at(-1);
-    if (incarnation === undefined || incarnation.steps.length === 0) return false;
+    if (incarnation === undefined) return false;
     if (incarnation.crashedAt !== undefined || lane.parked.length > 0 || this.lastStep + 1 > MAX_TIMELINE_STEPS) return false;
     incarnation.crashedAt = this.nextStep();
     incarnation.crashMarked = true;
