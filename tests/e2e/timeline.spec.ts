@@ -3,6 +3,7 @@
  * through a run (the cards show the state at that moment, the same as live), branch from a
  * moment, share a run as a link that replays it, and open a chapter's "try this".
  */
+import { PRESET_TITLES } from '../../src/classroom/preset-names.ts';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/fixtures.ts';
 
@@ -69,6 +70,8 @@ test('a lesson chapter opens its "try this" in solo mode, set up as the chapter 
   await page.getByRole('button', { name: 'Reveal the answer' }).click();
   await expect(page.getByTestId('answer')).toBeVisible();
   await page.getByTestId('try-solo').click();
-  await expect(page.getByTestId('flp-explanation')).toBeVisible();
+  // The chapter's solo link stages the class's own FLP preset (the lessons work): its title, and
+  // both candidates held on their way to n5.
+  await expect(page.getByTestId('solo-preset-lesson')).toContainText(PRESET_TITLES['flp-scene']);
   await expect(page.locator('[data-testid="held-message"][data-to="n5"][data-kind="candidate"]').first()).toBeVisible();
 });
