@@ -108,44 +108,6 @@ class Rerun {
   }
 }
 
-/** The step of a simulator trace entry's own node, when the entry starts one. */
-function causeOf(entry: TraceEntry): { node: NodeId; cause: StepCause; timerLabel?: string; message?: unknown } | undefined {
-  switch (entry.kind) {
-    case 'start':
-    case 'restart':
-      return { node: entry.node, cause: { kind: 'start' } };
-    case 'propose':
-      return { node: entry.node, cause: { kind: 'propose', value: entry.value } };
-    case 'timer':
-      return { node: entry.node, cause: { kind: 'timer' }, ...(entry.timer !== undefined ? { timerLabel: entry.timer } : {}) };
-    case 'crash':
-    case 'send':
-    case 'duplicate':
-    case 'lose':
-    case 'hold':
-    case 'deliver':
-    case 'discard':
-    case 'persist':
-    case 'probe':
-    case 'pause':
-    case 'resume':
-    case 'partition':
-    case 'cut':
-    case 'heal':
-    case 'link':
-    case 'note':
-    case 'submit':
-    case 'refuse':
-    case 'role':
-    case 'commit':
-    case 'decide':
-    case 'snapshot':
-      return undefined;
-    default:
-      return assertNever(entry, 'trace entry');
-  }
-}
-
 /**
  * The run as a version 3 trace file's object (JSON.stringify it to save). Write-once algorithms
  * only (what solo mode's diagram runs); throws when the simulator's trace is not full.
@@ -191,7 +153,14 @@ export function soloTraceExport(sim: Simulation, decisionId = 'solo-run'): objec
       case 'start':
       case 'restart':
         begin(entry.node, entry.time);
-        break;
+        openStep(entry, entry.node, { kind: 'start' });
+        continue;
+      case 'propose':
+        openStep(entry, entry.node, { kind: 'propose', value: entry.value });
+        continue;
+      case 'timer':
+        openStep(entry, entry.node, { kind: 'timer' }, entry.timer !== undefined ? { timerLabel: entry.timer } : {});
+        continue;
       case 'crash':
         current.delete(entry.node);
         open = undefined;
@@ -220,9 +189,7 @@ export function soloTraceExport(sim: Simulation, decisionId = 'solo-run'): objec
       case 'decide':
         if (open?.pending.node === entry.node) open.pending.decided = entry.value;
         continue;
-      // A proposal or a timer starts a step (causeOf below); the rest start none.
-      case 'propose':
-      case 'timer':
+      // The rest start no step and belong to none.
       case 'duplicate':
       case 'lose':
       case 'hold':
@@ -244,8 +211,6 @@ export function soloTraceExport(sim: Simulation, decisionId = 'solo-run'): objec
       default:
         assertNever(entry, 'trace entry');
     }
-    const started = causeOf(entry);
-    if (started !== undefined) openStep(entry, started.node, started.cause, started.timerLabel !== undefined ? { timerLabel: started.timerLabel } : {});
   }
 
   const entries: { atMs: number; node: NodeId; report: NodeReport }[] = [];
