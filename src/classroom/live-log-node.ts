@@ -50,9 +50,7 @@ import { logKey, LogStore } from './log-store.ts';
 import type { MessageId, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
-import type { HeldCommand } from './adversary.ts';
-import type { HeldReport } from './protocol.ts';
-import { hostView, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
+import { hostView, InboxHost, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 
 export interface LiveLogNodeOptions extends NodeHostOptions {
   readonly book: BookAnnouncement;
@@ -91,7 +89,7 @@ function freshClientId(self: PeerId, seed: number): ClientId {
   return `${self.slice(0, 22)}~${(seed >>> 0).toString(36).padStart(7, '0').slice(-7)}`;
 }
 
-export class LiveLogNode {
+export class LiveLogNode extends InboxHost {
   private readonly handle: NodeHandle<unknown, LogNodeEvent<unknown>>;
   private readonly log: LogStore;
   private readonly machine: StateMachine<unknown, unknown, unknown>;
@@ -120,13 +118,13 @@ export class LiveLogNode {
   private readonly timers = new Map<unknown, { readonly dueAt: number; readonly ms: number }>();
   /** When each learner last asked for entries (a learner cannot keep a member busy). */
   private readonly lastCatchUp = new Map<PeerId, number>();
-  private stopped = false;
   private storageFull = false;
   private started = false;
   /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
-  private readonly inbox: HeldInbox;
+  protected readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveLogNodeOptions) {
+    super();
     this.inbox = inboxFor(
       options,
       (from, message, id) => this.deliver(from, message, id),
@@ -264,33 +262,13 @@ export class LiveLogNode {
     return this.startCommand(command);
   }
 
-  /** An algorithm message from `from` (the connection's peer): members only, parsed by the algorithm. */
-  receive(from: PeerId, raw: unknown, id: MessageId): void {
-    if (this.stopped) return;
-    if (!this.options.book.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
-    const message = this.options.spec.parseMessage(raw);
-    if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    this.inbox.receive(from, message, id);
+  /** Who may send this replica algorithm messages: the book's members (learners only ask to learn). */
+  protected isMember(peer: PeerId): boolean {
+    return this.options.book.members.includes(peer);
   }
 
-  /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
-  commandHeld(cmd: HeldCommand): void {
-    if (!this.stopped) this.inbox.command(cmd);
-  }
-
-  /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
-  rulesChanged(): void {
-    if (!this.stopped) this.inbox.rulesChanged();
-  }
-
-  /** The teacher's screen is gone: every held message is delivered, in arrival order. */
-  releaseHeld(): void {
-    if (!this.stopped) this.inbox.releaseAll();
-  }
-
-  /** What this node holds, for the dashboard. */
-  heldReport(): HeldReport {
-    return this.inbox.report();
+  protected parseMessage(raw: unknown): unknown {
+    return this.options.spec.parseMessage(raw);
   }
 
   /**

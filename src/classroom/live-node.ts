@@ -19,9 +19,7 @@ import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH, REPORT_
 import type { PeerId } from '../transport/types.ts';
 import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
-import type { HeldCommand } from './adversary.ts';
-import type { HeldReport } from './protocol.ts';
-import { hostView, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
+import { hostView, InboxHost, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 import type { DurableStore } from './storage.ts';
 
 /** What a tab stores per decision it is a member of. */
@@ -127,7 +125,7 @@ interface Turn {
   readonly sends: { readonly to: PeerId; readonly message: unknown; readonly id: MessageId }[];
 }
 
-export class LiveNode {
+export class LiveNode extends InboxHost {
   private readonly handle: NodeHandle<unknown>;
   /** The open turn of a `persistPerTurn` algorithm: written and sent when the turn ends. */
   private turn: Turn | undefined;
@@ -135,15 +133,15 @@ export class LiveNode {
   private stored: StoredNode;
   private readonly restarted: boolean;
   private readonly reports: ReportBuffer;
-  private stopped = false;
   /** A write to storage failed: the node stopped before sending anything that depended on it. */
   private storageFull = false;
   /** False while the machine starts: its first effects arrive before `handle` is assigned. */
   private started = false;
   /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
-  private readonly inbox: HeldInbox;
+  protected readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveNodeOptions) {
+    super();
     this.inbox = inboxFor(options, (from, message, id) => this.deliver(from, message, id));
     const key = nodeKey(options.decision.id);
     const previous = readStoredNode(options.store, key, options.decision.id);
@@ -248,36 +246,13 @@ export class LiveNode {
     this.reports.endStep();
   }
 
-  /**
-   * An algorithm message from `from` (the transport connection's peer). Non-members and
-   * messages the algorithm does not recognise are refused and reported, never delivered.
-   */
-  receive(from: PeerId, raw: unknown, id: MessageId): void {
-    if (this.stopped) return;
-    if (!this.options.decision.members.includes(from)) return this.noteRefusal(from, 'not-a-member');
-    const message = this.options.spec.parseMessage(raw);
-    if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
-    this.inbox.receive(from, message, id);
+  /** Who may send this node algorithm messages (InboxHost.receive refuses and reports the rest). */
+  protected isMember(peer: PeerId): boolean {
+    return this.options.decision.members.includes(peer);
   }
 
-  /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
-  commandHeld(cmd: HeldCommand): void {
-    if (!this.stopped) this.inbox.command(cmd);
-  }
-
-  /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
-  rulesChanged(): void {
-    if (!this.stopped) this.inbox.rulesChanged();
-  }
-
-  /** The teacher's screen is gone: every held message is delivered, in arrival order. */
-  releaseHeld(): void {
-    if (!this.stopped) this.inbox.releaseAll();
-  }
-
-  /** What this node holds, for the dashboard. */
-  heldReport(): HeldReport {
-    return this.inbox.report();
+  protected parseMessage(raw: unknown): unknown {
+    return this.options.spec.parseMessage(raw);
   }
 
   /** A stop is a crash of this node as far as the dashboard knows: what it did is reported at once. */

@@ -30,7 +30,7 @@ import {
   type HeldCommand,
   type HeldList,
 } from './adversary.ts';
-import type { HeldReport, MessageId, NodeReport } from './protocol.ts';
+import type { HeldReport, MessageId, NodeReport, Refusal } from './protocol.ts';
 import type { DurableStore } from './storage.ts';
 
 /** A message held for the teacher: what the node delivers when it is released. */
@@ -113,6 +113,49 @@ export function hostView(view: NodeView, storage: HostStorage): NodeView {
 }
 
 /** A host's HeldInbox, wired to its options: `deliver` runs one message as one step of the machine. */
+/**
+ * What both live hosts (a decision's LiveNode, a book's LiveLogNode) do alike with inbound
+ * algorithm messages and the teacher's hold: members only, parsed by the algorithm, then through
+ * the held inbox; a stopped node does nothing. Each host says who its members are and how its
+ * algorithm parses a message.
+ */
+export abstract class InboxHost {
+  protected stopped = false;
+  protected abstract readonly inbox: HeldInbox;
+  protected abstract isMember(peer: PeerId): boolean;
+  protected abstract parseMessage(raw: unknown): unknown;
+  abstract noteRefusal(peer: PeerId, reason: Refusal['reason']): void;
+
+  /** An algorithm message from `from` (the connection's peer): members only, parsed by the algorithm. */
+  receive(from: PeerId, raw: unknown, id: MessageId): void {
+    if (this.stopped) return;
+    if (!this.isMember(from)) return this.noteRefusal(from, 'not-a-member');
+    const message = this.parseMessage(raw);
+    if (message === undefined) return this.noteRefusal(from, 'bad-algorithm-message');
+    this.inbox.receive(from, message, id);
+  }
+
+  /** The teacher acted on a held message: deliver, drop, duplicate or step (the oldest). */
+  commandHeld(cmd: HeldCommand): void {
+    if (!this.stopped) this.inbox.command(cmd);
+  }
+
+  /** The rules changed: what they no longer hold is delivered in arrival order, or lost if cut off. */
+  rulesChanged(): void {
+    if (!this.stopped) this.inbox.rulesChanged();
+  }
+
+  /** The teacher's screen is gone: every held message is delivered, in arrival order. */
+  releaseHeld(): void {
+    if (!this.stopped) this.inbox.releaseAll();
+  }
+
+  /** What this node holds, for the dashboard. */
+  heldReport(): HeldReport {
+    return this.inbox.report();
+  }
+}
+
 export function inboxFor(
   options: NodeHostOptions,
   deliver: HeldInboxOptions['deliver'],
