@@ -583,34 +583,37 @@ export class Classroom {
     this.changed();
   }
 
-  private applyControl(decision: DecisionId, control: NodeControl): void {
-    const book = this.bookAnnouncements.get(decision);
-    if (book !== undefined) return this.applyBookControl(book, control);
-    const announced = this.announcements.get(decision);
-    if (announced === undefined || !announced.members.includes(this.self)) return;
-    const node = this.nodes.get(decision);
+  /**
+   * The teacher acts on my node of a decision, or my replica of a book, the same way: a held
+   * message, a crash (the machine stops and forgets; what it stored stays) or a restart (from
+   * that storage only, and only if it is still the running one). A staged proposal is a
+   * write-once scene: a book has none.
+   */
+  private applyControl(id: DecisionId, control: NodeControl): void {
+    const target = this.controlTarget(id);
+    if (target === undefined) return;
     switch (control.do) {
       case 'deliver':
       case 'drop':
       case 'duplicate':
       case 'step':
-        node?.commandHeld(control);
+        target.node?.commandHeld(control);
         return;
       case 'propose':
-        node?.propose(control.value);
+        target.propose(control.value);
         return;
       case 'crash':
-        if (node === undefined) return;
-        node.stop();
-        this.nodes.delete(decision);
-        this.crashedByTeacher.add(decision);
-        this.markHeld(decision);
+        if (target.node === undefined) return;
+        target.node.stop();
+        target.forget();
+        this.crashedByTeacher.add(id);
+        this.markHeld(id);
         this.changed();
         return;
       case 'restart':
-        if (!this.crashedByTeacher.delete(decision)) return;
-        if (this.decisions().slice(0, LIVE_RUNNING_DECISIONS).some((d) => d.id === decision)) this.startNode(announced);
-        this.markHeld(decision);
+        if (!this.crashedByTeacher.delete(id)) return;
+        target.restart();
+        this.markHeld(id);
         this.changed();
         return;
       default:
@@ -618,42 +621,39 @@ export class Classroom {
     }
   }
 
-  /**
-   * The teacher acts on my replica of `book`, exactly as on a decision's node: a held message, a
-   * crash (the machine stops and forgets; its stored log, client record and book stay) or a
-   * restart (from that storage only). A staged proposal is a write-once scene: a book has none.
-   */
-  private applyBookControl(book: BookAnnouncement, control: NodeControl): void {
-    if (!book.members.includes(this.self)) return;
-    const node = this.logNodes.get(book.id);
-    switch (control.do) {
-      case 'deliver':
-      case 'drop':
-      case 'duplicate':
-      case 'step':
-        node?.commandHeld(control);
-        return;
-      case 'propose':
-        return;
-      case 'crash':
-        if (node === undefined) return;
-        node.stop();
-        this.logNodes.delete(book.id);
-        this.crashedByTeacher.add(book.id);
-        this.markHeld(book.id);
-        this.changed();
-        return;
-      case 'restart': {
-        if (!this.crashedByTeacher.delete(book.id)) return;
-        const spec = this.logSpecs.get(book.id);
-        if (this.books()[0]?.id === book.id && spec !== undefined) this.startLogNode(book, spec);
-        this.markHeld(book.id);
-        this.changed();
-        return;
+  /** What the teacher's controls act on for `id` here: undefined when this tab is no member of it. */
+  private controlTarget(id: DecisionId):
+    | {
+        readonly node: LiveNode | LiveLogNode | undefined;
+        readonly propose: (value: Value) => void;
+        readonly forget: () => void;
+        readonly restart: () => void;
       }
-      default:
-        return assertNever(control, 'node control');
+    | undefined {
+    const book = this.bookAnnouncements.get(id);
+    if (book !== undefined) {
+      if (!book.members.includes(this.self)) return undefined;
+      return {
+        node: this.logNodes.get(id),
+        propose: () => undefined,
+        forget: () => this.logNodes.delete(id),
+        restart: () => {
+          const spec = this.logSpecs.get(id);
+          if (this.books()[0]?.id === id && spec !== undefined) this.startLogNode(book, spec);
+        },
+      };
     }
+    const announced = this.announcements.get(id);
+    if (announced === undefined || !announced.members.includes(this.self)) return undefined;
+    const node = this.nodes.get(id);
+    return {
+      node,
+      propose: (value) => node?.propose(value),
+      forget: () => this.nodes.delete(id),
+      restart: () => {
+        if (this.decisions().slice(0, LIVE_RUNNING_DECISIONS).some((d) => d.id === id)) this.startNode(announced);
+      },
+    };
   }
 
   /**
