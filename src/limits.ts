@@ -532,6 +532,11 @@ export const EXPLORE_MAX_STATES = 3_000_000;
  * one 32-bit integer of the global state (EXPLORE_MAX_NODES × 6 = 30 bits); a lesson uses two or three.
  */
 export const EXPLORE_MAX_VALUES = 6;
+/**
+ * Explorer: crashes the adversary may cause when nobody says (`--max-crashes`, solo's questions).
+ * FLP's theorem needs only one, and each more multiplies the states to explore.
+ */
+export const EXPLORE_DEFAULT_MAX_CRASHES = 1;
 /** Explorer: nodes. State spaces grow exponentially with nodes; FLP's scene needs five. */
 export const EXPLORE_MAX_NODES = 5;
 /**

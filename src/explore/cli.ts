@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { NodeId, Value } from '../core/types.ts';
-import { EXPLORE_MAX_FAULTS, EXPLORE_MAX_NODES, EXPLORE_MAX_STATES, EXPLORE_MAX_VALUES } from '../limits.ts';
+import { EXPLORE_DEFAULT_MAX_CRASHES, EXPLORE_MAX_FAULTS, EXPLORE_MAX_NODES, EXPLORE_MAX_STATES, EXPLORE_MAX_VALUES } from '../limits.ts';
 import { getAlgorithm } from '../machines/index.ts';
 import { ALGORITHM_NAMES, isAlgorithmName } from '../machines/spec.ts';
 import { explore, ExploreError, type ExploreOptions, type ExploreResult, type ExploreStep } from './explorer.ts';
@@ -75,7 +75,7 @@ function integer(flag: string, raw: string | undefined, min: number, max: number
 
 export function parseExploreArgs(argv: readonly string[]): ExploreCliOptions {
   let algorithm: string | undefined;
-  const o = { nodes: 3, proposers: 2, maxCrashes: 1, maxRestarts: 0, depth: 60, budgetMs: 30_000, maxStates: EXPLORE_MAX_STATES, seed: 1 };
+  const o = { nodes: 3, proposers: 2, maxCrashes: EXPLORE_DEFAULT_MAX_CRASHES, maxRestarts: 0, depth: 60, budgetMs: 30_000, maxStates: EXPLORE_MAX_STATES, seed: 1 };
   let loss = false;
   let timers = true;
   let json = false;

@@ -6,7 +6,7 @@ import type { TraceEntry } from '../sim/trace.ts';
 import { EXPLORE_MAX_NODES, SIM_MAX_STEPS } from '../limits.ts';
 import type { CriticalStep, ExploreStep } from '../explore/explorer.ts';
 import type { RunQuestion, RunQuestionKind } from '../explore/from-run.ts';
-import { proposalsOf } from '../explore/proposals.ts';
+import { runQuestion } from '../explore/question.ts';
 import type { ScheduleFileStep } from '../explore/run-prefix.ts';
 import { FLP_SCENE_ADVERSARY } from '../explore/scenes.ts';
 import { timelineFromTrace, type Timeline } from '../timeline/timeline.ts';
@@ -102,7 +102,7 @@ export class Solo {
     if (sim.members.length > EXPLORE_MAX_NODES) return `the explorer takes at most ${EXPLORE_MAX_NODES} nodes; this run has ${sim.members.length}`;
     const hold = this.#hold;
     const adversary = hold.kind !== 'to' ? undefined : isFlpStart(this.#script.start) ? FLP_SCENE_ADVERSARY : { to: [hold.node] };
-    const question: RunQuestion = { kind, algorithm: sim.algorithm.name, seed: sim.seed, run: sim.runState(), proposals: proposalsOf(sim.trace), adversary, maxCrashes: 1 };
+    const question = runQuestion(sim, kind, adversary);
     if (kind !== 'counterexample') return question;
     // A counterexample is saved as a file the simulator replays alone: the run so far comes first.
     // `prefixOf` is the explorer panel's (explore/run-prefix.ts loads with that panel, not with

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../../src/explore/explorer.ts';
-import { answerRun, proposalsOf, type RunQuestion } from '../../../src/explore/from-run.ts';
+import { answerRun } from '../../../src/explore/from-run.ts';
+import { runQuestion } from '../../../src/explore/question.ts';
 import { FLP_SCENE_ADVERSARY, flpScene } from '../../../src/explore/scenes.ts';
 import { getAlgorithm } from '../../../src/machines/index.ts';
 import { Simulation } from '../../../src/sim/simulator.ts';
@@ -8,17 +9,7 @@ import { stageFlp, FLP_FIFTH } from '../../../src/ui/solo.ts';
 
 const now = (): number => performance.now();
 
-function question(sim: Simulation, kind: RunQuestion['kind'], adversary: RunQuestion['adversary']): RunQuestion {
-  return {
-    kind,
-    algorithm: sim.algorithm.name,
-    seed: sim.seed,
-    run: sim.runState(),
-    proposals: proposalsOf(sim.trace),
-    adversary,
-    maxCrashes: 1,
-  };
-}
+const question = runQuestion;
 
 describe('the explorer on a solo run (runState → explorer state)', { timeout: 30_000 }, () => {
   for (const algorithm of ['majority', 'tiebreak'] as const) {

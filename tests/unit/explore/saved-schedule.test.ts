@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { answerRun, proposalsOf, type RunQuestion } from '../../../src/explore/from-run.ts';
+import { answerRun, type RunQuestion } from '../../../src/explore/from-run.ts';
+import { runQuestion } from '../../../src/explore/question.ts';
 import { runPrefix } from '../../../src/explore/run-prefix.ts';
 import { FLP_SCENE_ADVERSARY } from '../../../src/explore/scenes.ts';
 import { main } from '../../../src/sim/cli.ts';
@@ -21,16 +22,7 @@ const now = (): number => performance.now();
 
 /** What solo mode asks when "find a counterexample" is pressed (solo.svelte.ts exploreQuestion). */
 function counterexample(sim: Simulation, adversary: RunQuestion['adversary'], withPrefix = true): RunQuestion {
-  return {
-    kind: 'counterexample',
-    algorithm: sim.algorithm.name,
-    seed: sim.seed,
-    run: sim.runState(),
-    proposals: proposalsOf(sim.trace),
-    adversary,
-    maxCrashes: 1,
-    ...(withPrefix ? { prefix: runPrefix(sim.trace) } : {}),
-  };
+  return { ...runQuestion(sim, 'counterexample', adversary), ...(withPrefix ? { prefix: runPrefix(sim.trace) } : {}) };
 }
 
 /** The file as the page saves it (JSON text) and as the CLI reads it back. */
