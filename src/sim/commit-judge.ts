@@ -10,7 +10,11 @@
  *   For write-once algorithms, "decided value was proposed".
  * - contiguity: each incarnation's commits run 1, 2, 3 … (never retracted, never skipped).
  * - exactly-once: a replica applies a (client, seq) at most once, at its first committed
- *   occurrence, and answers retries with the first answer.
+ *   occurrence, and answers retries with the first answer. "History starts here": a judge fed
+ *   from the middle of a run (the live dashboard reloaded, or a replica's reports start after a
+ *   snapshot: a `restore` at the index they start from) has not seen every commit; a retry that
+ *   a snapshot reaching into that unseen part answers from its sessions is not called a phantom
+ *   duplicate, while every replica, command and index it did see is judged as before.
  *
  * Findings are typed data: each caller words them in its own vocabulary (a decision is
  * "decided", a log entry "committed") and adds seed, step and a replay command, or, on the
@@ -124,6 +128,15 @@ export class CommitJudge {
   private readonly firstCommitOf = new Map<string, number>();
   /** client#seq → its first application anywhere (what every replica's snapshot remembers). */
   private readonly firstApplyAnywhere = new Map<string, ApplyRecord>();
+  /**
+   * Every index 1 … covered has a commit this judge saw: its history is whole up to there. Above
+   * it, a command may have been committed where this judge never looked (the live dashboard
+   * reloaded mid-book, or a replica's report starts after a snapshot the dashboard never saw the
+   * commits of): "before history".
+   */
+  private covered = 0;
+  /** client#seq → the first retry answered from a snapshot covering indexes before this judge's history (see apply). */
+  private readonly beforeHistory = new Map<string, ApplyRecord & { readonly base: number }>();
   private readonly seen = new Set<string>();
   private readonly all: Finding[] = [];
 
@@ -158,6 +171,7 @@ export class CommitJudge {
       const first = this.firstAt.get(index);
       if (first === undefined) {
         this.firstAt.set(index, { ...fact, epoch });
+        while (this.firstAt.has(this.covered + 1)) this.covered++;
       } else if (!sameCommand(first.command, command)) {
         this.add(found, { kind: 'conflict', first, later: fact }, `conflict|${index}|${node}|${payloadKey(command)}|${command.kind === 'command' ? commandKey(command) : ''}`);
       }
@@ -210,7 +224,10 @@ export class CommitJudge {
     const firstCommit = this.firstCommitOf.get(record.key);
     const inSnapshot = earlier === undefined && firstCommit !== undefined && firstCommit <= base;
     const anywhere = this.firstApplyAnywhere.get(record.key);
-    if (record.outcome === 'applied' && anywhere === undefined) this.firstApplyAnywhere.set(record.key, record);
+    if (record.outcome === 'applied' && anywhere === undefined) {
+      this.firstApplyAnywhere.set(record.key, record);
+      this.contradictsHistory(found, record);
+    }
     if (record.outcome === 'applied' && inSnapshot) {
       if (anywhere !== undefined) this.add(found, { kind: 'applied-twice', first: anywhere, again: record }, `twice|${k}`);
       else this.add(found, { kind: 'applied-late', record, expectedIndex: firstCommit }, `late|${k}`);
@@ -231,9 +248,44 @@ export class CommitJudge {
       if (earlier === undefined) this.firstApply.set(k, record);
     } else if (record.outcome === 'duplicate') {
       if (earlier !== undefined && earlier.result !== record.result) this.add(found, { kind: 'answer-changed', first: earlier, again: record }, `answer|${k}`);
-      if (earlier === undefined) this.add(found, { kind: 'phantom-duplicate', record }, `phantom|${k}`);
+      if (earlier === undefined && this.retryFromBeforeHistory(record, base, firstCommit, anywhere)) {
+        const first = this.beforeHistory.get(record.key);
+        if (first === undefined) this.beforeHistory.set(record.key, { ...record, base });
+        else if (first.result !== record.result) this.add(found, { kind: 'answer-changed', first, again: record }, `answer|${k}`);
+        this.firstApply.set(k, record);
+      } else if (earlier === undefined) {
+        this.add(found, { kind: 'phantom-duplicate', record }, `phantom|${k}`);
+      }
     }
     return found;
+  }
+
+  /**
+   * A duplicate answer for a command this judge never saw applied nor committed before this
+   * index, from a replica whose state came from a snapshot at `base` (restored, or the point its
+   * reports start from) that reaches where this judge's history is not whole: the command's
+   * first commit may lie in there, unseen. Judging it a phantom would be a false alarm of the
+   * reloaded dashboard, so it is not judged; a replica whose history this judge saw in full
+   * (base 0, or every index up to its base seen) is judged as always.
+   */
+  private retryFromBeforeHistory(record: ApplyRecord, base: number, firstCommit: number | undefined, anywhere: ApplyRecord | undefined): boolean {
+    return anywhere === undefined && base > this.covered && (firstCommit === undefined || firstCommit >= record.index);
+  }
+
+  /**
+   * A replica ran `record`'s command through its state machine, and one answered it earlier as a
+   * retry from before history. If that replica's snapshot did not cover this index, the two
+   * cannot both be right: at the same index it was a phantom duplicate; at a later one this is a
+   * second application (the command was applied before history).
+   */
+  private contradictsHistory(found: Finding[], record: ApplyRecord): void {
+    const pre = this.beforeHistory.get(record.key);
+    if (pre === undefined) return;
+    this.beforeHistory.delete(record.key);
+    if (pre.base >= record.index) return; // its snapshot holds this first application
+    const k = `${pre.node}|${pre.incarnation}|${pre.key}`;
+    if (pre.index === record.index) this.add(found, { kind: 'phantom-duplicate', record: pre }, `phantom|${k}`);
+    else if (pre.index < record.index) this.add(found, { kind: 'applied-twice', first: pre, again: record }, `twice|${record.node}|${record.incarnation}|${record.key}`);
   }
 
   /** The first commit at each index, with the committing node's epoch (for leader completeness). */

@@ -57,4 +57,69 @@ describe('commit judge', () => {
     expect(exactlyOnce(late.findings)).toBe(false);
     expect(stateMachineSafe(late.findings)).toBe(true);
   });
+
+  describe('history that starts after index 1 (a dashboard that reloaded mid-book)', () => {
+    /** n1's reports start after its snapshot at 100 (the judge saw nothing before), then 101 … 103. */
+    function reloaded(): CommitJudge {
+      const judge = new CommitJudge();
+      judge.restore('n1', 0, 100, at(1));
+      judge.commit('n1', 0, [101, 102, 103].map((index) => ({ index, command: cmd('c1', index, 'place') })), at(2));
+      return judge;
+    }
+
+    it('a retry of a command first committed before history, answered from the snapshot, is no phantom', () => {
+      const judge = reloaded();
+      // c9#1 was committed (and applied) at some index <= 100 the judge never saw; its retry lands at 104.
+      judge.commit('n1', 0, [{ index: 104, command: cmd('c9', 1, 'ship') }], at(3));
+      expect(judge.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 3 })).toEqual([]);
+      // Another replica, also restored past the judge's history, answers the same retry the same way.
+      judge.restore('n2', 0, 100, at(4));
+      judge.commit('n2', 0, [101, 102, 103].map((index) => ({ index, command: cmd('c1', index, 'place') })), at(4));
+      judge.commit('n2', 0, [{ index: 104, command: cmd('c9', 1, 'ship') }], at(4));
+      expect(judge.apply({ ...applied('n2', 104, 'c9#1', 'duplicate', '"shipped"'), step: 4 })).toEqual([]);
+      expect(exactlyOnce(judge.findings)).toBe(true);
+      // …but not another way: the sessions keep the first answer, whatever the judge saw.
+      judge.restore('n3', 0, 100, at(5));
+      judge.commit('n3', 0, [101, 102, 103].map((index) => ({ index, command: cmd('c1', index, 'place') })), at(5));
+      judge.commit('n3', 0, [{ index: 104, command: cmd('c9', 1, 'ship') }], at(5));
+      expect(judge.apply({ ...applied('n3', 104, 'c9#1', 'duplicate', '"refused"'), step: 5 })[0]?.kind).toBe('answer-changed');
+    });
+
+    it('a real duplicate inside history is still caught', () => {
+      // A command first committed at 102, inside history: n1 applied its entries from 101 itself.
+      const judge = reloaded();
+      judge.commit('n1', 0, [{ index: 104, command: cmd('c1', 102, 'place') }], at(3));
+      expect(judge.apply({ ...applied('n1', 102, 'c1#102', 'applied', '"ok"'), step: 3 })).toEqual([]);
+      expect(judge.apply({ ...applied('n1', 104, 'c1#102', 'applied', '"ok"'), step: 3 })[0]?.kind).toBe('applied-twice');
+      // Answered as a duplicate at the index where another replica ran it for the first time.
+      const phantom = reloaded();
+      phantom.restore('n2', 0, 100, at(2));
+      phantom.commit('n2', 0, [{ index: 101, command: cmd('c1', 101, 'place') }], at(2));
+      expect(phantom.apply({ ...applied('n2', 101, 'c1#101', 'applied', '"ok"'), step: 3 })).toEqual([]);
+      expect(phantom.apply({ ...applied('n1', 101, 'c1#101', 'duplicate', '"ok"'), step: 3 })[0]?.kind).toBe('phantom-duplicate');
+      // A replica the judge saw from index 1 cannot answer from before history.
+      const whole = new CommitJudge();
+      whole.commit('n1', 0, [{ index: 1, command: cmd('c9', 1, 'ship') }], at(1));
+      expect(whole.apply(applied('n1', 1, 'c9#1', 'duplicate', '"shipped"'))[0]?.kind).toBe('phantom-duplicate');
+    });
+
+    it('a retry accepted as from before history, then applied at that index by another replica, was a phantom', () => {
+      const judge = reloaded();
+      judge.commit('n1', 0, [{ index: 104, command: cmd('c9', 1, 'ship') }], at(3));
+      expect(judge.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 3 })).toEqual([]);
+      // n2's log from 1 (its reports came later): c9#1 is new at 104, and n2 applies it there.
+      judge.commit('n2', 0, Array.from({ length: 104 }, (_, i) => ({ index: i + 1, command: i < 103 ? cmd('c0', i + 1, 'place') : cmd('c9', 1, 'ship') })), at(4));
+      const found = judge.apply({ ...applied('n2', 104, 'c9#1', 'applied', '"shipped"'), step: 4 });
+      expect(found[0]).toMatchObject({ kind: 'phantom-duplicate', record: { node: 'n1', index: 104 } });
+    });
+
+    it('once the judge has seen every index up to a replica’s snapshot, a phantom there is judged again', () => {
+      const judge = new CommitJudge();
+      judge.commit('n2', 0, Array.from({ length: 100 }, (_, i) => ({ index: i + 1, command: cmd('c0', i + 1, 'place') })), at(1));
+      judge.restore('n1', 0, 100, at(2));
+      judge.commit('n1', 0, [{ index: 101, command: cmd('c9', 1, 'ship') }], at(2));
+      // c9#1 was not among 1 … 100: n1's snapshot cannot remember it.
+      expect(judge.apply({ ...applied('n1', 101, 'c9#1', 'duplicate', '"shipped"'), step: 2 })[0]?.kind).toBe('phantom-duplicate');
+    });
+  });
 });
