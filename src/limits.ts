@@ -480,6 +480,15 @@ export const MAX_LOG_WINDOW = 20;
  * multiples of the interval, so every replica's state at those indexes can be compared.
  */
 export const LOG_SNAPSHOT_EVERY = 500;
+/**
+ * Committed entries a live replica keeps in memory (for its reports to the dashboard and for
+ * learners' catch-up). At each snapshot it drops those the snapshot covers once they are
+ * reported, so it normally holds at most LOG_SNAPSHOT_EVERY plus one report's worth; a replica
+ * whose reports fell this far behind (a restarted one catching up on a long log faster than it
+ * reports) drops covered entries even unreported and starts the dashboard's view of it anew
+ * after its snapshot. ~150 bytes each: at most ~150 kB per phone, however long the class runs.
+ */
+export const LIVE_MAX_HELD_COMMITS = 2 * LOG_SNAPSHOT_EVERY;
 /** The simulator compacts far more often, so every swarm run exercises snapshots and catch-up by snapshot. */
 export const SIM_SNAPSHOT_EVERY = 8;
 /**

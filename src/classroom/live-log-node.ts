@@ -14,7 +14,9 @@
  * snapshot; the steps between only append). A reopened tab restores its state machine from the
  * stored snapshot and re-commits only the entries after it; a replica that lags behind a
  * peer's snapshot gets it installed (the algorithm's `restore` effect), and a learner whose next
- * index was compacted away gets the snapshot in chunks (`snapshotFor`).
+ * index was compacted away gets the snapshot in chunks (`snapshotFor`). Memory follows storage:
+ * the committed entries a snapshot covers leave memory too once reported (`trimHeld`), so a
+ * phone holds at most LIVE_MAX_HELD_COMMITS of them however long the class runs.
  *
  * The phone is also a client: it submits its commands at its own node (a follower forwards them
  * to its leader), one at a time, and hears its answer when its own replica applies the command.
@@ -36,6 +38,7 @@ import {
   LIVE_REPORT_COMMIT_BYTES,
   LIVE_REPORT_WINDOW,
   LIVE_CATCHUP_MIN_INTERVAL_MS,
+  LIVE_MAX_HELD_COMMITS,
   LOG_SNAPSHOT_EVERY,
   MAX_CLIENT_SEQ,
   MAX_COMMITS_PER_MESSAGE,
@@ -45,7 +48,7 @@ import {
 } from '../limits.ts';
 import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
-import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit, SnapshotForLearner } from './log-protocol.ts';
+import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit, RestoreCause, SnapshotForLearner } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
 import type { MessageId, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
@@ -97,16 +100,23 @@ export class LiveLogNode extends InboxHost {
   private readonly restarted: boolean;
   private listenOnly: boolean;
   private replica: ReplicatedState<unknown, unknown>;
-  /** The snapshot the replica was last restored from (entries 1 … base), and how many restores so far. */
+  /** The snapshot the replica was last restored from (entries 1 … base), how many restores so far, and the latest one's cause. */
   private base = 0;
   private restores = 0;
+  private restoreCause: RestoreCause = 'restart';
   /** The newest snapshot this node holds (restored, installed or taken), for learners' catch-up: the state at `index`, as text. */
   private snapshot: { readonly index: number; readonly data: string } | undefined;
-  /** Every commit of this incarnation after `base`, by index − base − 1, with what the replica did with it. */
+  /**
+   * The commits this replica still holds in memory, those after `heldAfter` (committed[i] is
+   * index heldAfter + i + 1), with what the replica did with each. At each snapshot the ones it
+   * covers go once reported (trimHeld): memory stays bounded however long the class runs, and a
+   * learner asking below `heldAfter` gets the snapshot instead.
+   */
+  private heldAfter = 0;
   private readonly committed: ReportedCommit[] = [];
   private readonly appliedBy: (ReportedApply | undefined)[] = [];
-  /** Commits already in a report to the dashboard. */
-  private reportedUpTo = 0;
+  /** Commits up to this index are in a report to the dashboard (or were dropped before one, see trimHeld). */
+  private reportedThrough = 0;
   private lastLogSignature = '';
   private summary: StateSummary | undefined;
   private client: ClientRecord;
@@ -161,7 +171,7 @@ export class LiveLogNode extends InboxHost {
     let durable = startingDurable(read);
     // A stored snapshot: the replica starts from its state, the algorithm from the entries after it.
     const stored = read.kind === 'ok' ? read.durable.snapshot : undefined;
-    if (stored !== undefined && !this.restoreFrom(stored, JSON.parse(stored.data) as unknown)) {
+    if (stored !== undefined && !this.restoreFrom(stored, JSON.parse(stored.data) as unknown, 'restart')) {
       this.listenOnly = true; // not a state of this book's machine: unreadable, never a fresh start
       durable = UNREADABLE_DURABLE;
     }
@@ -214,7 +224,12 @@ export class LiveLogNode extends InboxHost {
   }
 
   get appliedIndex(): number {
-    return this.base + this.committed.length;
+    return this.heldAfter + this.committed.length;
+  }
+
+  /** Committed entries held in memory now (bounded by the snapshots: LIVE_MAX_HELD_COMMITS). */
+  get heldCommits(): number {
+    return this.committed.length;
   }
 
   /** This phone's commands, newest last, with their answers. */
@@ -333,7 +348,7 @@ export class LiveLogNode extends InboxHost {
   private committedFrom(from: number, maxBytes: number): ReportedCommit[] {
     const out: ReportedCommit[] = [];
     let bytes = 0;
-    for (let i = from - this.base - 1; i >= 0 && i < this.committed.length && out.length < MAX_COMMITS_PER_MESSAGE; i++) {
+    for (let i = from - this.heldAfter - 1; i >= 0 && i < this.committed.length && out.length < MAX_COMMITS_PER_MESSAGE; i++) {
       const commit = this.committed[i] as ReportedCommit;
       const size = JSON.stringify(commit).length + 1;
       if (out.length > 0 && bytes + size > maxBytes) break;
@@ -345,12 +360,14 @@ export class LiveLogNode extends InboxHost {
 
   /**
    * A learner asks from `from`, which this replica no longer holds as entries (its state came
-   * from a snapshot): the chunk of the snapshot at `offset` (from 0 when it asks about an older
-   * one), undefined when the entries are here (committedFrom answers) or there is no snapshot.
+   * from a snapshot, or it dropped them at one): the chunk of the snapshot at `offset` (from 0
+   * when it asks about an older one), undefined when the entries are here (committedFrom
+   * answers) or there is no snapshot. The snapshot covers at least 1 … heldAfter (trimHeld), so
+   * the entries after it are held.
    */
   private snapshotFor(from: number, snapshotIndex: number | undefined, offset: number): SnapshotForLearner | undefined {
     const snapshot = this.snapshot;
-    if (snapshot === undefined || from > this.base || from > snapshot.index) return undefined;
+    if (snapshot === undefined || from > this.heldAfter || from > snapshot.index) return undefined;
     const start = snapshotIndex === snapshot.index ? Math.min(offset, snapshot.data.length) : 0;
     const { piece, done } = snapshotChunk(snapshot.data, start);
     return { index: snapshot.index, offset: start, data: piece, done };
@@ -466,7 +483,7 @@ export class LiveLogNode extends InboxHost {
     // A peer's snapshot is judged before anything of the step leaves: one that is no state of
     // this book must not be acknowledged (the leader would count it as installed).
     for (const effect of effects) {
-      if (effect.type === 'restore' && !this.restoreFrom(effect.snapshot, effect.state)) {
+      if (effect.type === 'restore' && !this.restoreFrom(effect.snapshot, effect.state, 'install')) {
         // The node cannot vouch for its log any more. The snapshot is stored already, so a
         // reopened tab finds it unreadable and only listens, never starting fresh.
         this.stop();
@@ -489,7 +506,7 @@ export class LiveLogNode extends InboxHost {
   }
 
   /** The replica becomes the snapshot's state; commits continue after its index. False if it is not a state of this machine. */
-  private restoreFrom(snapshot: LogSnapshot, raw: unknown): boolean {
+  private restoreFrom(snapshot: LogSnapshot, raw: unknown, cause: RestoreCause): boolean {
     const state = parseReplicatedState(this.machine, raw);
     if (state === undefined) return false;
     this.replica = state;
@@ -497,10 +514,31 @@ export class LiveLogNode extends InboxHost {
     this.base = snapshot.index;
     this.snapshot = snapshot;
     this.restores++;
+    this.restoreCause = cause;
+    this.heldAfter = snapshot.index;
     this.committed.length = 0;
     this.appliedBy.length = 0;
-    this.reportedUpTo = 0;
+    this.reportedThrough = snapshot.index;
     return true;
+  }
+
+  /**
+   * Drops the commits the newest snapshot covers once they are reported. Reports that fell
+   * LIVE_MAX_HELD_COMMITS behind do not hold memory hostage: the covered ones go unreported,
+   * and a full report at once starts the dashboard's history of this replica after them
+   * (`commitsAfter`), so its checker sees a replica restarting from a snapshot, not a gap.
+   */
+  private trimHeld(mayForce: boolean): void {
+    const snapshotIndex = this.snapshot?.index ?? 0;
+    const forced = mayForce && this.committed.length > LIVE_MAX_HELD_COMMITS && snapshotIndex > this.reportedThrough;
+    const to = forced ? snapshotIndex : Math.min(snapshotIndex, this.reportedThrough);
+    if (to <= this.heldAfter) return;
+    const count = Math.min(to - this.heldAfter, this.committed.length);
+    this.committed.splice(0, count);
+    this.appliedBy.splice(0, count);
+    this.heldAfter += count;
+    this.reportedThrough = Math.max(this.reportedThrough, this.heldAfter);
+    if (forced) this.reports.flush(true);
   }
 
   /**
@@ -516,7 +554,9 @@ export class LiveLogNode extends InboxHost {
       const view = this.logView();
       const data = snapshotText(state);
       // Over MAX_SNAPSHOT_BYTES the machine refused it too (its view still shows the old index).
-      if (view.snapshotIndex === index && data !== undefined) this.snapshot = { index, data };
+      if (view.snapshotIndex !== index || data === undefined) return;
+      this.snapshot = { index, data };
+      this.trimHeld(true);
     }, 0);
   }
 
@@ -566,26 +606,31 @@ export class LiveLogNode extends InboxHost {
   }
 
   private logPending(): boolean {
-    return this.reportedUpTo < this.committed.length || this.logSignature(this.logView()) !== this.lastLogSignature;
+    return this.reportedThrough < this.appliedIndex || this.logSignature(this.logView()) !== this.lastLogSignature;
   }
 
   private takeLogReport(full: boolean): LogReport {
-    if (full) this.reportedUpTo = 0;
+    // A full report starts again from the oldest commit held; any before it only the state has.
+    if (full) this.reportedThrough = this.heldAfter;
     const view = this.logView();
     this.lastLogSignature = this.logSignature(view);
     const commits: ReportedCommit[] = [];
     const applies: ReportedApply[] = [];
     let bytes = 0;
-    while (this.reportedUpTo < this.committed.length) {
-      const commit = this.committed[this.reportedUpTo] as ReportedCommit;
-      const applied = this.appliedBy[this.reportedUpTo];
+    while (this.reportedThrough < this.appliedIndex) {
+      const at = this.reportedThrough - this.heldAfter;
+      const commit = this.committed[at] as ReportedCommit;
+      const applied = this.appliedBy[at];
       const size = JSON.stringify(commit).length + (applied ? JSON.stringify(applied).length : 0) + 2;
       if (commits.length > 0 && bytes + size > LIVE_REPORT_COMMIT_BYTES) break;
       bytes += size;
       commits.push(commit);
       if (applied) applies.push(applied);
-      this.reportedUpTo++;
+      this.reportedThrough++;
     }
+    const commitsAfter = full && this.heldAfter > this.base ? this.heldAfter : undefined;
+    // Reports that lagged behind the last snapshot release what they have now carried.
+    this.trimHeld(false);
     const summary = this.stateSummary;
     const electionInMs = view.role === 'leader' ? undefined : this.electionInMs();
     return {
@@ -596,7 +641,8 @@ export class LiveLogNode extends InboxHost {
       lastIndex: view.lastIndex,
       applied: this.appliedIndex,
       ...(view.snapshotIndex > 0 ? { snapshotIndex: view.snapshotIndex } : {}),
-      ...(this.restores > 0 ? { restored: { index: this.base, count: this.restores } } : {}),
+      ...(this.restores > 0 ? { restored: { index: this.base, count: this.restores, cause: this.restoreCause } } : {}),
+      ...(commitsAfter !== undefined ? { commitsAfter } : {}),
       listenOnly: view.listenOnly,
       window: view.window.slice(-LIVE_REPORT_WINDOW),
       ...(electionInMs !== undefined ? { electionInMs } : {}),

@@ -21,7 +21,7 @@ import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
 import type { ApplyRecord, LogProperty, LogRunJudge, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
-import type { BookAnnouncement, LogReport, ReportedCommit } from './log-protocol.ts';
+import type { BookAnnouncement, LogReport, ReportedCommit, RestoredFrom, RestoreCause } from './log-protocol.ts';
 import type { NodeReport } from './protocol.ts';
 import { implausibleMultiPaxos, type ImplausibleReport } from './log-plausibility.ts';
 
@@ -67,6 +67,17 @@ interface Stream {
   epochKey: string;
   /** The last restore count this stream reported (a new one is a snapshot the checker must hear of). */
   restores: number;
+  /** Where this stream's history starts, when its replica no longer held the commits before (commitsAfter; 0: none). */
+  historyFrom: number;
+}
+
+/**
+ * Where a replica's restored state came from, as its report says; a replica older than the
+ * field does not say, and then the dashboard infers it as it used to (a restarted
+ * incarnation's first restore is its stored snapshot, any later one an install).
+ */
+export function restoreCause(restored: RestoredFrom, restarted: boolean): RestoreCause {
+  return restored.cause ?? (restarted && restored.count === 1 ? 'restart' : 'install');
 }
 
 /** A fact waiting for the judge, in the order the reports carried them. */
@@ -126,8 +137,8 @@ export class BookDashboard {
   }
 
   /**
-   * Applies one member's report. Not a member, or a Multi-Paxos report no message could have
-   * produced: nothing of it is believed (the caller flags the sender); the member's last
+   * Applies one member's report. Not a member, or a report no message could have produced
+   * (log-plausibility.ts): nothing of it is believed (the caller flags the sender); the member's last
    * believable state stays on the projector, with the claim beside it.
    */
   applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): BookReportOutcome {
@@ -145,7 +156,7 @@ export class BookDashboard {
     const previous = book.members.get(from);
     let stream = book.streams.get(from);
     if (stream === undefined || stream.inc !== report.inc || report.full) {
-      stream = { inc: report.inc, id: this.nextStream++, role: undefined, epochKey: '', restores: 0 };
+      stream = { inc: report.inc, id: this.nextStream++, role: undefined, epochKey: '', restores: 0, historyFrom: 0 };
       book.streams.set(from, stream);
     }
     const at = { step: ++book.step, time: Math.round(nowMs) };
@@ -159,7 +170,15 @@ export class BookDashboard {
     // continue after the snapshot's index, which the checker must know before they arrive.
     if (log.restored !== undefined && log.restored.count !== stream.restores) {
       stream.restores = log.restored.count;
-      this.push(book, { ...at, kind: 'snapshot', node: from, incarnation: stream.id, index: log.restored.index, cause: report.restarted && log.restored.count === 1 ? 'restart' : 'install' });
+      this.push(book, { ...at, kind: 'snapshot', node: from, incarnation: stream.id, index: log.restored.index, cause: restoreCause(log.restored, report.restarted) });
+    }
+    // History starts here: the replica no longer holds its commits up to `commitsAfter` (its own
+    // snapshot covers them), so this stream's commits start after it. The judge hears of it as a
+    // restore of the stream, so it neither sees a gap nor calls a retry answered from that
+    // snapshot a phantom duplicate when it never saw the command's first commit.
+    if (log.commitsAfter !== undefined && log.commitsAfter > (log.restored?.index ?? 0) && stream.historyFrom < log.commitsAfter) {
+      stream.historyFrom = log.commitsAfter;
+      this.push(book, { ...at, kind: 'snapshot', node: from, incarnation: stream.id, index: log.commitsAfter, cause: 'history' });
     }
     if (log.commits.length > 0) {
       this.push(book, { ...at, kind: 'commit', node: from, incarnation: stream.id, entries: log.commits.map(toCommitted) });
@@ -181,7 +200,8 @@ export class BookDashboard {
     }
     const { commits: _commits, applies: _applies, ...rest } = log;
     book.members.set(from, {
-      log: rest,
+      // The restore's cause as typed data for the projector, filled in when an older replica did not say.
+      log: rest.restored === undefined ? rest : { ...rest, restored: { ...rest.restored, cause: restoreCause(rest.restored, report.restarted) } },
       lastReportAtMs: nowMs,
       electionDueAtMs: log.electionInMs !== undefined ? nowMs + log.electionInMs : undefined,
       incarnation: report.inc,

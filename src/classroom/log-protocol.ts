@@ -91,6 +91,23 @@ export interface StateRow {
   readonly status?: string;
 }
 
+/**
+ * Where a restored state came from: 'restart', the tab's own stored snapshot when it reopened;
+ * 'install', a snapshot a peer sent because this replica lagged behind the peer's compacted log.
+ */
+export type RestoreCause = 'restart' | 'install';
+
+export interface RestoredFrom {
+  readonly index: number;
+  readonly count: number;
+  /**
+   * The latest restore's cause. Absent in reports of replicas older than the field: the
+   * dashboard then falls back to inferring it (a restarted incarnation's first restore is its
+   * own storage, any other an install).
+   */
+  readonly cause?: RestoreCause;
+}
+
 /** What a member's report says about its log, beside the generic view. */
 export interface LogReport {
   readonly role: LogRole;
@@ -110,7 +127,14 @@ export interface LogReport {
    * storage on a restart, or installed from a peer); `count` grows with every restore, so the
    * live checker sees each once. Commits continue at index + 1.
    */
-  readonly restored?: { readonly index: number; readonly count: number };
+  readonly restored?: RestoredFrom;
+  /**
+   * Full reports (and the first after the replica dropped commits it had not reported yet): the
+   * commits listed start after this index. The replica holds 1 … commitsAfter only as state (its
+   * own snapshot: it keeps no committed entries in memory below it), so the dashboard's history
+   * of this replica starts here. Absent: they start after `restored.index`, or at 1.
+   */
+  readonly commitsAfter?: number;
   readonly listenOnly: boolean;
   /** The newest entries, at most LIVE_REPORT_WINDOW. */
   readonly window: readonly LogWindowEntry[];
@@ -202,9 +226,11 @@ export function parseCatchUp(raw: unknown): readonly ReportedCommit[] | undefine
   return entries.every((c, i) => i === 0 || c.index === (entries[i - 1] as ReportedCommit).index + 1) ? entries : undefined;
 }
 
-function parseRestored(raw: unknown): { index: number; count: number } | undefined {
+function parseRestored(raw: unknown): RestoredFrom | undefined {
   if (!isRecord(raw) || !isLogIndex(raw.index) || raw.index < 1 || !isLogIndex(raw.count) || raw.count < 1) return undefined;
-  return { index: raw.index, count: raw.count };
+  const { cause } = raw;
+  if (cause !== undefined && cause !== 'restart' && cause !== 'install') return undefined;
+  return { index: raw.index, count: raw.count, ...(cause !== undefined ? { cause } : {}) };
 }
 
 /** A chunk of a member's snapshot for a learner whose next index the member compacted away. */
@@ -233,6 +259,8 @@ export function parseLogReport(raw: unknown): LogReport | undefined {
   if (raw.snapshotIndex !== undefined && (!isLogIndex(raw.snapshotIndex) || raw.snapshotIndex > raw.commitIndex)) return undefined;
   const restored = raw.restored === undefined ? undefined : parseRestored(raw.restored);
   if (raw.restored !== undefined && restored === undefined) return undefined;
+  const { commitsAfter } = raw;
+  if (commitsAfter !== undefined && (!isLogIndex(commitsAfter) || commitsAfter < 1 || commitsAfter > raw.applied || commitsAfter < (restored?.index ?? 0))) return undefined;
   if (!isText(raw.stateDigest) || !isNonNegativeInteger(raw.stateSize)) return undefined;
   const window = parseList(raw.window, LIVE_REPORT_WINDOW, parseWindowEntry);
   const commits = parseList(raw.commits, MAX_COMMITS_PER_MESSAGE, parseCommit);
@@ -250,6 +278,7 @@ export function parseLogReport(raw: unknown): LogReport | undefined {
     applied: raw.applied,
     ...(raw.snapshotIndex !== undefined ? { snapshotIndex: raw.snapshotIndex as number } : {}),
     ...(restored !== undefined ? { restored } : {}),
+    ...(commitsAfter !== undefined ? { commitsAfter } : {}),
     listenOnly: raw.listenOnly,
     window,
     ...(raw.electionInMs !== undefined ? { electionInMs: raw.electionInMs } : {}),

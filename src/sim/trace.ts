@@ -111,11 +111,16 @@ export type TraceEntry =
     })
   /**
    * A node's state machine became a snapshot's, covering indexes 1 … `index`: installed from a
-   * peer, or loaded from its own storage on a restart. Its next commit is `index + 1`.
+   * peer, or loaded from its own storage on a restart. Its next commit is `index + 1`. The live
+   * dashboard also says 'history' where what it heard of a replica starts after its own snapshot
+   * (the replica no longer keeps the commits before): nothing was restored, the checker's view starts there.
    */
-  | (At & { readonly kind: 'snapshot'; readonly node: NodeId; readonly incarnation: number; readonly index: number; readonly cause: 'install' | 'restart' });
+  | (At & { readonly kind: 'snapshot'; readonly node: NodeId; readonly incarnation: number; readonly index: number; readonly cause: SnapshotCause });
 
 export type TraceKind = TraceEntry['kind'];
+
+/** Where a `snapshot` trace entry's state came from (see the entry). */
+export type SnapshotCause = 'install' | 'restart' | 'history';
 
 /** One line per entry, for a teacher reading a replay. */
 export function formatEntry(entry: TraceEntry): string {
@@ -186,11 +191,23 @@ export function describeEntry(entry: TraceEntry): string {
     case 'role':
       return `${entry.node} is ${entry.role} in ${epochText(entry.epoch)}${entry.log === undefined ? '' : ` (log of ${entry.log.length})`}`;
     case 'snapshot':
-      return entry.cause === 'install'
-        ? `${entry.node} installs a snapshot of entries 1–${entry.index}`
-        : `${entry.node} restarts from its snapshot of entries 1–${entry.index}`;
+      return snapshotText(entry.node, entry.index, entry.cause);
     default:
       return assertNever(entry, 'trace entry');
+  }
+}
+
+/** A snapshot entry in words: what the node's state became, and from where. */
+export function snapshotText(node: NodeId, index: number, cause: SnapshotCause): string {
+  switch (cause) {
+    case 'install':
+      return `${node} installs a snapshot of entries 1–${index}`;
+    case 'restart':
+      return `${node} restarts from its snapshot of entries 1–${index}`;
+    case 'history':
+      return `${node}'s history here starts after its snapshot of entries 1–${index}`;
+    default:
+      return assertNever(cause, 'snapshot cause');
   }
 }
 

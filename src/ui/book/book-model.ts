@@ -2,11 +2,12 @@
  * Small pure helpers the order-book components share: how an entry, an epoch and a menu choice
  * read. Typed data in, text out; nothing here is parsed back.
  */
+import { assertNever } from '../../core/assert.ts';
 import { epochLabel } from '../../core/log.ts';
 import type { StateMachineName } from '../../core/state-machine.ts';
 import { stateMachineNamed } from '../../core/state-machines.ts';
 import type { Epoch, LogCommand, LogRole, LogWindowEntry } from '../../core/types.ts';
-import type { StateRow } from '../../classroom/log-protocol.ts';
+import type { RestoreCause, StateRow } from '../../classroom/log-protocol.ts';
 import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
 import type { LogAlgorithmName } from '../../machines/spec.ts';
 
@@ -48,6 +49,24 @@ export function epochText(epoch: Epoch): string {
 }
 
 /** "place A (book)", "ship A", "no-op": an entry as the projector shows it. */
+/**
+ * Where a replica's state came from, in words for its tile: its own stored snapshot when its
+ * tab reopened, or a snapshot a peer sent because it lagged behind the peer's compacted log.
+ */
+export function restoreText(restored: NonNullable<ReplicaTileData['restored']>): string {
+  const entries = `entries 1–${restored.index.toLocaleString('en-US')}`;
+  switch (restored.cause) {
+    case 'restart':
+      return `restarted from its own stored snapshot (${entries})`;
+    case 'install':
+      return `installed a snapshot a peer sent (${entries})`;
+    case undefined:
+      return `restored from a snapshot (${entries})`;
+    default:
+      return assertNever(restored.cause, 'restore cause');
+  }
+}
+
 export function entryText(stateMachine: StateMachineName, command: LogCommand): string {
   if (command.kind === 'noop') return 'no-op';
   const machine = stateMachineNamed(stateMachine) as { parseCommand(raw: unknown): unknown; describe(c: unknown): string };
@@ -67,6 +86,8 @@ export interface ReplicaTileData {
   readonly lastIndex: number;
   /** Entries 1 … snapshotIndex are compacted into a snapshot (absent or 0: none). */
   readonly snapshotIndex?: number | undefined;
+  /** Its state was restored from a snapshot of 1 … index, and why (live replicas; see restoreText). */
+  readonly restored?: { readonly index: number; readonly cause?: RestoreCause | undefined } | undefined;
   readonly listenOnly: boolean;
   readonly window: readonly LogWindowEntry[];
   readonly stateDigest: string;
