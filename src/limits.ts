@@ -458,6 +458,23 @@ export const MAX_COMMAND_BYTES = 512;
  * is refused at the boundary (it could otherwise pin every node's term at the maximum).
  */
 export const MAX_TERM = 2 ** 31 - 1;
+/**
+ * Plausibility of a Raft term in the live room, the write-once Paxos rule (MAX_ROUND_STEP) for
+ * terms: a replica takes in a term at most this far above the highest term any *other* member
+ * chose (a candidate's RequestVote, a leader's AppendEntries; its own elections) as far as it
+ * knows. Honest terms grow by one per election, so only a node alone through 65,536 elections
+ * (18 hours of one-second timeouts) gets further ahead; a node far behind (reopened after the
+ * class moved on) takes the others' terms in as long as it is not that far behind. A liar's
+ * jump needs an honest election after each step, so pinning every term at MAX_TERM takes 2^15
+ * elections, hours of them, not one message.
+ */
+export const RAFT_TERM_STEP = 2 ** 16;
+/**
+ * A term this far above the others' is refused and its sender flagged; between RAFT_TERM_STEP
+ * and this it is only dropped, like a lost message (never flag what might be honest). Far below
+ * MAX_TERM, so a jump to the top is caught.
+ */
+export const RAFT_TERM_FLAG_STEP = 2 ** 20;
 export const MAX_LOG_INDEX = 2 ** 31 - 1;
 export const MAX_CLIENT_SEQ = 2 ** 31 - 1;
 /**

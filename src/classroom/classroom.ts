@@ -494,6 +494,8 @@ export class Classroom {
         if (this.bookDashboard?.has(message.decision)) {
           const now = this.options.clock.now();
           const outcome = this.bookDashboard.applyReport(from, message.decision, message.report, now);
+          // What a replica refused (an implausible term or round) names its sender: a claim, flagged once enough members make it.
+          if (outcome === 'applied') this.dashboard.noteRefusals(from, message.report.refusals, now);
           if (outcome === 'not-a-member') this.dashboard.flag(from, 'report-from-non-member', now);
           else if (outcome === 'implausible') this.dashboard.flag(from, 'implausible', now);
           this.changed();

@@ -28,7 +28,7 @@ import type { PeerId, PeerInfo, RejectReason } from '../transport/types.ts';
 import { judgeDecisions, type DecisionJudgement } from './evidence.ts';
 import { FlightLog, type Flight } from './flights.ts';
 import { checkProperties, type MemberLiveness, type MemberObservation, type PropertyReport } from './properties.ts';
-import type { DecisionAnnouncement, DecisionId, NodeReport, RefusalReason } from './protocol.ts';
+import type { DecisionAnnouncement, DecisionId, NodeReport, Refusal, RefusalReason } from './protocol.ts';
 import { TRACE_FORMAT, TRACE_VERSION } from '../timeline/trace-format.ts';
 
 export interface MemberState {
@@ -200,11 +200,7 @@ export class DashboardModel {
     if (record === undefined) return this.flag(from, 'unknown-decision', nowMs);
     const member = record.members.get(from);
     if (member === undefined) return this.flag(from, 'report-from-non-member', nowMs);
-    // A refusal names someone else: only peers this room has seen can be named that way, so a
-    // report cannot invent ids (and grow the lists) out of thin air. It is the reporter's claim.
-    for (const refusal of report.refusals) {
-      if (this.names.has(refusal.peer) && refusal.peer !== from) this.accuse(from, refusal.peer, refusal.reason, nowMs);
-    }
+    this.noteRefusals(from, report.refusals, nowMs);
     record.members.set(from, this.nextMemberState(member, report, nowMs));
     for (const step of report.steps) {
       if (step.cause.kind === 'receive') record.flights.received(from, step.cause.from, step.cause.id, nowMs);
@@ -250,6 +246,17 @@ export class DashboardModel {
       seed: report.seed ?? (report.inc === member.incarnation ? member.seed : undefined),
       sent,
     };
+  }
+
+  /**
+   * The refusals a member's report lists (a decision's node, or a book's replica): each is the
+   * reporter's claim about someone else. Only peers this room has seen can be named that way, so
+   * a report cannot invent ids (and grow the lists) out of thin air.
+   */
+  noteRefusals(from: PeerId, refusals: readonly Refusal[], nowMs: number): void {
+    for (const refusal of refusals) {
+      if (this.names.has(refusal.peer) && refusal.peer !== from) this.accuse(from, refusal.peer, refusal.reason, nowMs);
+    }
   }
 
   /** Something the dashboard itself received from `peer` and refused: its own evidence. */

@@ -27,7 +27,7 @@ import { answerOf, applyClientCommand, initialReplicated, parseReplicatedState, 
 import { snapshotChunk, snapshotText } from '../core/log.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
-import type { CommittedEntry, LogNodeEffect, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
+import type { CommittedEntry, Epoch, LogNodeEffect, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
 import { canonicalJson, isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
@@ -53,6 +53,7 @@ import { logKey, LogStore } from './log-store.ts';
 import type { MessageId, Refusal } from './protocol.ts';
 import { ReportBuffer } from './report-buffer.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
+import { EpochPlausibility } from './log-plausibility.ts';
 import { hostView, InboxHost, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
 
 export interface LiveLogNodeOptions extends NodeHostOptions {
@@ -130,6 +131,10 @@ export class LiveLogNode extends InboxHost {
   private readonly lastCatchUp = new Map<PeerId, number>();
   private storageFull = false;
   private started = false;
+  /** Peers' terms or ballots judged before the machine sees them (a liar's jump wedges nobody). */
+  private readonly epochs: EpochPlausibility;
+  /** This replica's epoch after its last persisting step (every change of term or ballot persists). */
+  private epochNow: Epoch;
   /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
   protected readonly inbox: HeldInbox;
 
@@ -195,6 +200,10 @@ export class LiveLogNode extends InboxHost {
       clock,
       (effects) => this.carryOut(effects),
     );
+    this.epochs = new EpochPlausibility(options.self, options.book.members);
+    const view = this.logView();
+    this.epochNow = view.epoch;
+    this.epochs.noteOwn(view.epoch, view.role, false);
     this.started = true;
     if (this.storageFull) {
       this.stopped = true;
@@ -458,6 +467,11 @@ export class LiveLogNode extends InboxHost {
 
   private deliver(from: PeerId, message: unknown, id: MessageId): void {
     if (this.stopped) return;
+    // A term or round far above what the others chose is refused and its chooser named (the
+    // dashboard flags whom enough members name); a little above, dropped like a lost message.
+    const judged = this.epochs.judge(from, message, this.epochNow);
+    if (judged.verdict === 'refuse') return this.noteRefusal(judged.culprit ?? from, 'implausible');
+    if (judged.verdict === 'ignore') return;
     this.reports.beginStep({ kind: 'receive', from, id });
     this.handle.send({ type: 'receive', from, message });
     this.reports.endStep();
@@ -474,6 +488,11 @@ export class LiveLogNode extends InboxHost {
         this.stopForStorage();
         return;
       }
+    }
+    if (this.started && effects.some((e) => e.type === 'persistLog')) {
+      const view = this.logView();
+      this.epochNow = view.epoch;
+      this.epochs.noteOwn(view.epoch, view.role, true);
     }
     const asFacts: NodeEffect<unknown, unknown>[] = [];
     for (const effect of effects) {

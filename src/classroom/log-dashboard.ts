@@ -23,7 +23,7 @@ import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedCommit, RestoredFrom, RestoreCause } from './log-protocol.ts';
 import type { NodeReport } from './protocol.ts';
-import { implausibleMultiPaxos, type ImplausibleReport } from './log-plausibility.ts';
+import { implausibleMultiPaxos, implausibleRaft, type ImplausibleReport } from './log-plausibility.ts';
 
 /** The properties the live checker judges from reports (see the header). */
 export const LIVE_LOG_PROPERTIES: readonly LogProperty[] = ['election-safety', 'state-machine-safety', 'exactly-once'];
@@ -146,7 +146,10 @@ export class BookDashboard {
     if (book === undefined || !book.announcement.members.includes(from)) return 'not-a-member';
     const log = report.log;
     if (log === undefined) return 'applied';
-    const problems = implausibleMultiPaxos(log, book.announcement.members, this.othersHighestRound(book, from));
+    const problems =
+      log.epoch.kind === 'ballot'
+        ? implausibleMultiPaxos(log, book.announcement.members, this.othersHighestRound(book, from))
+        : implausibleRaft(log, this.othersHighestTerm(book, from));
     if (problems.length > 0) {
       book.claims.set(from, problems);
       book.version++;
@@ -209,6 +212,15 @@ export class BookDashboard {
     });
     book.version++;
     return 'applied';
+  }
+
+  /** The highest term the members other than `from` reported last. */
+  private othersHighestTerm(book: BookState, from: PeerId): number {
+    let highest = 0;
+    for (const [peer, member] of book.members) {
+      if (peer !== from && member.log.epoch.kind === 'term') highest = Math.max(highest, member.log.epoch.term);
+    }
+    return highest;
   }
 
   /** The highest ballot round the members other than `from` reported last. */
