@@ -31,8 +31,13 @@ export const LIVE_LOG_PROPERTIES: readonly LogProperty[] = ['election-safety', '
 export interface BookMemberState {
   readonly log: Omit<LogReport, 'commits' | 'applies'>;
   readonly lastReportAtMs: number;
-  /** When its election timer runs out, on the dashboard's clock (follower or candidate). */
+  /** When its election timer runs out, on the dashboard's clock (follower or candidate), while the room runs. */
   readonly electionDueAtMs: number | undefined;
+  /**
+   * While the teacher's pause stands: what its election timer has left, standing still (every
+   * node's clock is frozen, so the countdown must be too); on resume it runs on from this.
+   */
+  readonly electionFrozenMs: number | undefined;
   readonly incarnation: number;
   /** It restarted from stored state at least once (its tab was closed and reopened). */
   readonly rejoined: boolean;
@@ -96,9 +101,41 @@ function toCommitted(commit: ReportedCommit): CommittedEntry {
     : { index: commit.index, ballot: commit.epoch.ballot, command: commit.command };
 }
 
+/**
+ * What the projector's election countdown shows for a member at `nowMs`: the frozen time left
+ * while the room is paused, else the time to its due moment; undefined when no election timer runs.
+ */
+export function electionLeftMs(member: Pick<BookMemberState, 'electionDueAtMs' | 'electionFrozenMs'>, nowMs: number): number | undefined {
+  if (member.electionFrozenMs !== undefined) return member.electionFrozenMs;
+  return member.electionDueAtMs === undefined ? undefined : Math.max(0, member.electionDueAtMs - nowMs);
+}
+
 export class BookDashboard {
   private readonly books = new Map<string, BookState>();
   private nextStream = 1;
+  /** The teacher's pause: every node's clock stands still, so every countdown shown does too. */
+  private paused = false;
+
+  /**
+   * The teacher paused or resumed the room at `nowMs`. Pausing freezes each member's countdown
+   * at what it had left; resuming runs it on from there (reports in between carry the frozen
+   * time their node's clock kept), so no countdown reaches zero while nothing can fire.
+   */
+  setPaused(paused: boolean, nowMs: number): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    for (const book of this.books.values()) {
+      for (const [peer, member] of book.members) {
+        const left = electionLeftMs(member, nowMs);
+        book.members.set(peer, {
+          ...member,
+          electionDueAtMs: left === undefined || paused ? undefined : nowMs + left,
+          electionFrozenMs: left === undefined || !paused ? undefined : left,
+        });
+      }
+      book.version++;
+    }
+  }
 
   has(id: string): boolean {
     return this.books.has(id);
@@ -183,7 +220,8 @@ export class BookDashboard {
     book.members.set(from, {
       log: rest,
       lastReportAtMs: nowMs,
-      electionDueAtMs: log.electionInMs !== undefined ? nowMs + log.electionInMs : undefined,
+      electionDueAtMs: log.electionInMs !== undefined && !this.paused ? nowMs + log.electionInMs : undefined,
+      electionFrozenMs: this.paused ? log.electionInMs : undefined,
       incarnation: report.inc,
       rejoined: (previous?.rejoined ?? false) || report.restarted,
     });
