@@ -605,6 +605,11 @@ export class Classroom {
       case 'propose':
         target.propose(control.value);
         return;
+      case 'submit':
+        // Only a book's replica takes commands; a refusal (rate limit, bad command) stays on the phone.
+        if (target.node instanceof LiveLogNode) target.node.submit(control.command);
+        this.changed();
+        return;
       case 'crash':
         if (target.node === undefined) return;
         target.node.stop();

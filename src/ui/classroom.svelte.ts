@@ -20,6 +20,7 @@ import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts
 import type { AdversaryRules, RoomHeld } from '../classroom/adversary.ts';
 import type { PresetProgress } from '../classroom/live-presets.ts';
 import type { PresetName } from '../classroom/preset-names.ts';
+import type { BookPresetName } from '../classroom/book-preset-names.ts';
 import type { HeldReport, NodeControl } from '../classroom/protocol.ts';
 import { systemClock } from '../transport/clock.ts';
 
@@ -370,6 +371,12 @@ export class ClassroomState {
   async runPreset(decision: DecisionAnnouncement, name: PresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
     const { runLivePreset } = await import('../classroom/live-presets.ts');
     return runLivePreset(this.#classroom, decision, name, systemClock, onProgress);
+  }
+
+  /** Runs an order-book preset on `book`; its steps and the live checker load on first use. */
+  async runBookPreset(book: BookAnnouncement, name: BookPresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
+    const [{ runLiveBookPreset }, { LogRunJudge }] = await Promise.all([import('../classroom/live-book-presets.ts'), import('../sim/log-checker.ts')]);
+    return runLiveBookPreset(this.#classroom, book, name, LogRunJudge, systemClock, onProgress);
   }
 
   /** Phone: when held messages were released because the teacher's screen was gone. */
