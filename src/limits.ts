@@ -595,6 +595,11 @@ export const LIVE_REPORT_COMMIT_BYTES = 6 * 1024;
  * says so (a first start has no stored log: always replayable).
  */
 export const LIVE_REPLAY_START_MAX_BYTES = 1536;
+/**
+ * A phone's list of classmates folds behind a one-line summary beyond this many (a 30-peer list
+ * is several screens on a 360 px phone); the projector's list never folds.
+ */
+export const PEER_LIST_FOLD_AT = 8;
 /** Log entries per node the projector shows (and a report carries): the newest ones. */
 export const LIVE_REPORT_WINDOW = 10;
 /** Orders (or register keys) of a node's state a report carries for its projector tile: the newest. */
