@@ -17,7 +17,7 @@
  */
 import { commandKey, epochKey } from '../core/log.ts';
 import type { CommittedEntry, LogRole } from '../core/types.ts';
-import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
+import { LIVE_CHECKER_MAX_FACTS, MAX_TRACE_ENTRIES } from '../limits.ts';
 import type { ApplyRecord, LogProperty, LogRunJudge, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
@@ -93,6 +93,8 @@ interface BookState {
   cached: { version: number; check: BookCheck } | undefined;
   /** Members whose latest report was implausible, with why. */
   readonly claims: Map<PeerId, readonly ImplausibleReport[]>;
+  /** Every member's report as received, oldest first (up to MAX_TRACE_ENTRIES): the space-time diagram's input. */
+  readonly reports: { readonly atMs: number; readonly node: PeerId; readonly report: NodeReport }[];
 }
 
 function toCommitted(commit: ReportedCommit): CommittedEntry {
@@ -155,6 +157,7 @@ export class BookDashboard {
       step: 0,
       cached: undefined,
       claims: new Map(),
+      reports: [],
     });
   }
 
@@ -170,6 +173,8 @@ export class BookDashboard {
   applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): BookReportOutcome {
     const book = this.books.get(id);
     if (book === undefined || !book.announcement.members.includes(from)) return 'not-a-member';
+    // Kept as received for the diagram's replay (a lie in it makes only that member's replay unavailable).
+    if (book.reports.length < MAX_TRACE_ENTRIES) book.reports.push({ atMs: nowMs, node: from, report });
     const log = report.log;
     if (log === undefined) return 'applied';
     const problems = implausibleMultiPaxos(log, book.announcement.members, this.othersHighestRound(book, from));
@@ -236,6 +241,11 @@ export class BookDashboard {
       if (peer !== from && member.log.epoch.kind === 'ballot') highest = Math.max(highest, member.log.epoch.ballot.round);
     }
     return highest;
+  }
+
+  /** Every report of `id` as received, oldest first: append-only, so a diagram reads only what is new. */
+  reports(id: string): readonly { readonly atMs: number; readonly node: PeerId; readonly report: NodeReport }[] | undefined {
+    return this.books.get(id)?.reports;
   }
 
   record(id: string): BookRecord | undefined {

@@ -4,7 +4,7 @@ import type { DecisionRecord, FlaggedPeer, PeerClaim, TraceEntry } from '../clas
 import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
 import type { MemberLiveness, PropertyReport } from '../classroom/properties.ts';
-import type { DecisionAnnouncement, DecisionId, SafetyVerdict } from '../classroom/protocol.ts';
+import type { DecisionAnnouncement, DecisionId, NodeReport, SafetyVerdict } from '../classroom/protocol.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
@@ -237,6 +237,12 @@ export class ClassroomState {
   bookRecord(book: string): BookRecord | undefined {
     this.#subscribe();
     return this.#classroom.bookDashboard?.record(book);
+  }
+
+  /** Dashboard only: a book's reports as received, for its space-time diagram. */
+  bookReports(book: string): readonly { readonly atMs: number; readonly node: PeerId; readonly report: NodeReport }[] | undefined {
+    this.#subscribe();
+    return this.#classroom.bookDashboard?.reports(book);
   }
 
   /** Dashboard only: the live log checks (cached by the book's version inside). */
