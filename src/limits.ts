@@ -613,6 +613,19 @@ export const LIVE_ELECTION_TIMEOUT_MS = 1_500;
  * frames' reports.
  */
 export const LIVE_REPORT_COMMIT_BYTES = 6 * 1024;
+/**
+ * Largest stored log (JSON bytes) a restarted book replica carries in its full report so the
+ * dashboard can replay it from its start. A full report also carries the window, the book's rows
+ * and a chunk of commits (LIVE_REPORT_COMMIT_BYTES); 1.5 kB more (about a dozen small entries)
+ * keeps it under MAX_MESSAGE_BYTES. A larger stored log is left out and that incarnation's replay
+ * says so (a first start has no stored log: always replayable).
+ */
+export const LIVE_REPLAY_START_MAX_BYTES = 1536;
+/**
+ * A phone's list of classmates folds behind a one-line summary beyond this many (a 30-peer list
+ * is several screens on a 360 px phone); the projector's list never folds.
+ */
+export const PEER_LIST_FOLD_AT = 8;
 /** Log entries per node the projector shows (and a report carries): the newest ones. */
 export const LIVE_REPORT_WINDOW = 10;
 /** Orders (or register keys) of a node's state a report carries for its projector tile: the newest. */

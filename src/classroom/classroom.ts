@@ -177,6 +177,7 @@ export class Classroom {
     this.bookDashboard = options.role === 'host' ? new BookDashboard() : undefined;
     this.nodeClock = new FreezableClock(options.clock);
     if (this.dashboard) this.rules = parseRules(options.store.load(ADVERSARY_KEY)) ?? NO_ADVERSARY;
+    this.bookDashboard?.setPaused(this.rules.paused, options.clock.now());
     const delay = options.store.load(SETTINGS_KEY);
     if (typeof delay === 'number' && delay >= 0 && delay <= MAX_MESSAGE_DELAY_MS) this.messageDelayMs = delay;
     const { transport } = options;
@@ -368,6 +369,8 @@ export class Classroom {
   setAdversary(rules: AdversaryRules): void {
     if (this.options.role !== 'host') return;
     this.rules = rules;
+    // The projector's election countdowns stand still with the nodes' clocks.
+    this.bookDashboard?.setPaused(rules.paused, this.options.clock.now());
     this.options.store.save(ADVERSARY_KEY, rules);
     this.options.transport.broadcast({ type: 'adversary', rules });
     this.changed();
@@ -603,6 +606,11 @@ export class Classroom {
         return;
       case 'propose':
         target.propose(control.value);
+        return;
+      case 'submit':
+        // Only a book's replica takes commands; a refusal (rate limit, bad command) stays on the phone.
+        if (target.node instanceof LiveLogNode) target.node.submit(control.command);
+        this.changed();
         return;
       case 'crash':
         if (target.node === undefined) return;

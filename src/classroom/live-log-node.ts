@@ -42,6 +42,8 @@ import {
   LOG_SNAPSHOT_EVERY,
   MAX_CLIENT_SEQ,
   MAX_COMMITS_PER_MESSAGE,
+  MAX_MESSAGE_SEQ,
+  LIVE_REPLAY_START_MAX_BYTES,
   MAX_PEERS_PER_ROOM,
   MAX_VALUE_LENGTH,
   RAFT_ELECTION_TIMEOUT_FACTOR,
@@ -154,9 +156,16 @@ export class LiveLogNode extends InboxHost {
     this.listenOnly = read.kind === 'unreadable';
     const client = parseClientRecord(options.store.load(logKey(options.book.id, 'client')));
     this.client = client ?? { client: freshClientId(options.self, options.seed), nextSeq: 1, outstanding: undefined, queue: [] };
+    // How this incarnation started, for the dashboard's replay (a stored log too large for a
+    // report is left out: that incarnation's replay says so).
+    const startDurable = startingDurable(read);
+    const startFits = startDurable === undefined || JSON.stringify(startDurable).length <= LIVE_REPLAY_START_MAX_BYTES;
     this.reports = new ReportBuffer({
       incarnation: options.incarnation,
       seed: options.seed,
+      start: startFits
+        ? { timing: options.timing, ...(startDurable !== undefined ? { durable: startDurable } : {}) }
+        : { timing: options.timing, durableOmitted: true },
       restarted: this.restarted,
       self: options.self,
       now: options.now,
@@ -180,11 +189,19 @@ export class LiveLogNode extends InboxHost {
       this.listenOnly = true; // not a state of this book's machine: unreadable, never a fresh start
       durable = UNREADABLE_DURABLE;
     }
+    // Each firing is a step with the timer's ordinal (even one that emits nothing), so the
+    // dashboard's replay fires the same timer: an election timeout, a heartbeat.
+    let scheduled = 0;
     const clock: Clock = {
       setTimeout: (fn, ms) => {
+        scheduled = scheduled >= MAX_MESSAGE_SEQ ? 1 : scheduled + 1;
+        const timer = scheduled;
         const id = options.clock.setTimeout(() => {
           this.timers.delete(id);
+          if (this.stopped) return;
+          this.reports.beginStep({ kind: 'timer', timer });
           fn();
+          this.reports.endStep();
         }, ms);
         this.timers.set(id, { dueAt: options.now() + ms, ms });
         return id;
@@ -398,8 +415,9 @@ export class LiveLogNode extends InboxHost {
     const outstanding = this.client.outstanding;
     if (outstanding === undefined || this.stopped) return;
     if (!this.mine.some((m) => m.seq === outstanding.seq)) this.noteMine({ seq: outstanding.seq, text: this.describe(outstanding.command) });
-    this.reports.beginStep({ kind: 'propose', value: this.describe(outstanding.command).slice(0, MAX_VALUE_LENGTH) });
-    this.handle.send({ type: 'submit', client: this.client.client, seq: outstanding.seq, command: outstanding.command });
+    const submit = { client: this.client.client, seq: outstanding.seq, command: outstanding.command };
+    this.reports.beginStep({ kind: 'propose', value: this.describe(outstanding.command).slice(0, MAX_VALUE_LENGTH), submit });
+    this.handle.send({ type: 'submit', ...submit });
     this.reports.endStep();
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     const retryMs = this.retryMs();
@@ -472,7 +490,8 @@ export class LiveLogNode extends InboxHost {
     const judged = this.epochs.judge(from, message, this.epochNow);
     if (judged.verdict === 'refuse') return this.noteRefusal(judged.culprit ?? from, 'implausible');
     if (judged.verdict === 'ignore') return;
-    this.reports.beginStep({ kind: 'receive', from, id });
+    // The message rides in the step, so the replay needs nothing of the sender's reports.
+    this.reports.beginStep({ kind: 'receive', from, id, ...(isRecord(message) ? { message } : {}) });
     this.handle.send({ type: 'receive', from, message });
     this.reports.endStep();
   }
@@ -569,7 +588,9 @@ export class LiveLogNode extends InboxHost {
     const state = this.replica;
     this.options.clock.setTimeout(() => {
       if (this.stopped) return;
+      this.reports.beginStep({ kind: 'compact', index });
       this.handle.send({ type: 'compact', index, state });
+      this.reports.endStep();
       const view = this.logView();
       const data = snapshotText(state);
       // Over MAX_SNAPSHOT_BYTES the machine refused it too (its view still shows the old index).

@@ -63,7 +63,26 @@ export function runLivePreset(
     hasDecided: (node) => (classroom.dashboard?.decision(decision.id)?.members.get(peerOf(node))?.decidedValues.length ?? 0) > 0,
     say: (text) => said.push(text),
   };
-  const steps = runPreset(preset, host);
+  return driveLive(runPreset(preset, host), classroom, clock, said, report);
+}
+
+/**
+ * Drives a preset's steps in a live room (this one's and the order book's, live-book-presets.ts):
+ * each wait is re-checked whenever the classroom changes (a report, a held list), given up after
+ * PRESET_STEP_TIMEOUT_MS, and the progress reported at every turn.
+ */
+export function driveLive(
+  steps: Generator<PresetWait, void, void>,
+  classroom: Pick<Classroom, 'subscribe'>,
+  clock: TransportClock,
+  said: readonly string[],
+  report: (progress: PresetProgress) => void,
+): { stop(): void; readonly progress: PresetProgress } {
+  let progress: PresetProgress = { state: 'running', waitingFor: undefined, said };
+  const tell = (next: PresetProgress): void => {
+    progress = next;
+    report(next);
+  };
   let stopped = false;
   let wait: PresetWait | undefined;
   let deadline: unknown;
@@ -74,7 +93,7 @@ export function runLivePreset(
     stopped = true;
     unsubscribe();
     if (deadline !== undefined) clock.clearTimeout(deadline);
-    report(next);
+    tell(next);
   };
   function advance(): void {
     if (stopped) return;
@@ -90,7 +109,7 @@ export function runLivePreset(
     if (next.done) return finish({ state: 'done', said });
     const pending = next.value;
     wait = pending;
-    report({ state: 'running', waitingFor: pending.why, said });
+    tell({ state: 'running', waitingFor: pending.why, said });
     deadline = clock.setTimeout(() => {
       if (wait === pending && !stopped) finish({ state: 'failed', why: `waited ${PRESET_STEP_TIMEOUT_MS / 1000} s for ${pending.why}`, said });
     }, PRESET_STEP_TIMEOUT_MS);

@@ -17,7 +17,7 @@
  */
 import { commandKey, epochKey } from '../core/log.ts';
 import type { CommittedEntry, LogRole } from '../core/types.ts';
-import { LIVE_CHECKER_MAX_FACTS } from '../limits.ts';
+import { LIVE_CHECKER_MAX_FACTS, MAX_TRACE_ENTRIES } from '../limits.ts';
 import type { ApplyRecord, LogProperty, LogRunJudge, LogViolation } from '../sim/log-checker.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import type { PeerId } from '../transport/types.ts';
@@ -31,8 +31,13 @@ export const LIVE_LOG_PROPERTIES: readonly LogProperty[] = ['election-safety', '
 export interface BookMemberState {
   readonly log: Omit<LogReport, 'commits' | 'applies'>;
   readonly lastReportAtMs: number;
-  /** When its election timer runs out, on the dashboard's clock (follower or candidate). */
+  /** When its election timer runs out, on the dashboard's clock (follower or candidate), while the room runs. */
   readonly electionDueAtMs: number | undefined;
+  /**
+   * While the teacher's pause stands: what its election timer has left, standing still (every
+   * node's clock is frozen, so the countdown must be too); on resume it runs on from this.
+   */
+  readonly electionFrozenMs: number | undefined;
   readonly incarnation: number;
   /** It restarted from stored state at least once (its tab was closed and reopened). */
   readonly rejoined: boolean;
@@ -99,6 +104,8 @@ interface BookState {
   cached: { version: number; check: BookCheck } | undefined;
   /** Members whose latest report was implausible, with why. */
   readonly claims: Map<PeerId, readonly ImplausibleReport[]>;
+  /** Every member's report as received, oldest first (up to MAX_TRACE_ENTRIES): the space-time diagram's input. */
+  readonly reports: { readonly atMs: number; readonly node: PeerId; readonly report: NodeReport }[];
 }
 
 function toCommitted(commit: ReportedCommit): CommittedEntry {
@@ -107,9 +114,41 @@ function toCommitted(commit: ReportedCommit): CommittedEntry {
     : { index: commit.index, ballot: commit.epoch.ballot, command: commit.command };
 }
 
+/**
+ * What the projector's election countdown shows for a member at `nowMs`: the frozen time left
+ * while the room is paused, else the time to its due moment; undefined when no election timer runs.
+ */
+export function electionLeftMs(member: Pick<BookMemberState, 'electionDueAtMs' | 'electionFrozenMs'>, nowMs: number): number | undefined {
+  if (member.electionFrozenMs !== undefined) return member.electionFrozenMs;
+  return member.electionDueAtMs === undefined ? undefined : Math.max(0, member.electionDueAtMs - nowMs);
+}
+
 export class BookDashboard {
   private readonly books = new Map<string, BookState>();
   private nextStream = 1;
+  /** The teacher's pause: every node's clock stands still, so every countdown shown does too. */
+  private paused = false;
+
+  /**
+   * The teacher paused or resumed the room at `nowMs`. Pausing freezes each member's countdown
+   * at what it had left; resuming runs it on from there (reports in between carry the frozen
+   * time their node's clock kept), so no countdown reaches zero while nothing can fire.
+   */
+  setPaused(paused: boolean, nowMs: number): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    for (const book of this.books.values()) {
+      for (const [peer, member] of book.members) {
+        const left = electionLeftMs(member, nowMs);
+        book.members.set(peer, {
+          ...member,
+          electionDueAtMs: left === undefined || paused ? undefined : nowMs + left,
+          electionFrozenMs: left === undefined || !paused ? undefined : left,
+        });
+      }
+      book.version++;
+    }
+  }
 
   has(id: string): boolean {
     return this.books.has(id);
@@ -129,6 +168,7 @@ export class BookDashboard {
       step: 0,
       cached: undefined,
       claims: new Map(),
+      reports: [],
     });
   }
 
@@ -144,6 +184,8 @@ export class BookDashboard {
   applyReport(from: PeerId, id: string, report: NodeReport, nowMs: number): BookReportOutcome {
     const book = this.books.get(id);
     if (book === undefined || !book.announcement.members.includes(from)) return 'not-a-member';
+    // Kept as received for the diagram's replay (a lie in it makes only that member's replay unavailable).
+    if (book.reports.length < MAX_TRACE_ENTRIES) book.reports.push({ atMs: nowMs, node: from, report });
     const log = report.log;
     if (log === undefined) return 'applied';
     const problems =
@@ -206,7 +248,8 @@ export class BookDashboard {
       // The restore's cause as typed data for the projector, filled in when an older replica did not say.
       log: rest.restored === undefined ? rest : { ...rest, restored: { ...rest.restored, cause: restoreCause(rest.restored, report.restarted) } },
       lastReportAtMs: nowMs,
-      electionDueAtMs: log.electionInMs !== undefined ? nowMs + log.electionInMs : undefined,
+      electionDueAtMs: log.electionInMs !== undefined && !this.paused ? nowMs + log.electionInMs : undefined,
+      electionFrozenMs: this.paused ? log.electionInMs : undefined,
       incarnation: report.inc,
       rejoined: (previous?.rejoined ?? false) || report.restarted,
     });
@@ -230,6 +273,11 @@ export class BookDashboard {
       if (peer !== from && member.log.epoch.kind === 'ballot') highest = Math.max(highest, member.log.epoch.ballot.round);
     }
     return highest;
+  }
+
+  /** Every report of `id` as received, oldest first: append-only, so a diagram reads only what is new. */
+  reports(id: string): readonly { readonly atMs: number; readonly node: PeerId; readonly report: NodeReport }[] | undefined {
+    return this.books.get(id)?.reports;
   }
 
   record(id: string): BookRecord | undefined {

@@ -159,9 +159,11 @@ function isText(raw: unknown): raw is string {
 }
 
 function parseBallot(raw: unknown): Ballot | undefined {
-  return isRecord(raw) && isNonNegativeInteger(raw.round) && raw.round <= MAX_ROUND && isPeerId(raw.node)
-    ? { round: raw.round, node: raw.node }
-    : undefined;
+  if (!isRecord(raw) || !isNonNegativeInteger(raw.round) || raw.round > MAX_ROUND) return undefined;
+  // Round 0 of nobody is a Multi-Paxos replica's ballot before it hears of any: every replica's
+  // first report carries it, and refusing it lost that report (and the replay's start).
+  if (raw.round === 0 && raw.node === '') return { round: 0, node: '' };
+  return isPeerId(raw.node) ? { round: raw.round, node: raw.node } : undefined;
 }
 
 export function parseEpoch(raw: unknown): Epoch | undefined {

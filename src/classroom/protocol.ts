@@ -33,6 +33,8 @@ import {
 } from './log-protocol.ts';
 import { isLogIndex } from '../core/log.ts';
 import {
+  MAX_CLIENT_ID_LENGTH,
+  MAX_CLIENT_SEQ,
   MAX_EVIDENCE_PER_REPORT,
   MAX_HELD_PER_NODE,
   MAX_FEED_ENTRIES_PER_REPORT,
@@ -102,8 +104,17 @@ export interface MessageId {
 export type StepCause =
   /** The node started (first start or restart from storage). */
   | { readonly kind: 'start' }
-  /** The student pressed a proposal button: tryInitialize(value). */
-  | { readonly kind: 'propose'; readonly value: Value }
+  /**
+   * The student pressed a proposal button: tryInitialize(value). For a book's replica `value`
+   * describes the command ("ship A") and `submit` is what its machine was handed, so a replay
+   * submits the same (client, seq, command). Absent in write-once steps and older tabs' reports.
+   */
+  | { readonly kind: 'propose'; readonly value: Value; readonly submit?: SubmittedCommand }
+  /**
+   * A book's replica handed its machine the state at `index` to compact its log. The state is
+   * not in the report (it can be the whole book), so a replay stops at this step.
+   */
+  | { readonly kind: 'compact'; readonly index: number }
   /**
    * An algorithm message arrived (from the transport, or from the node itself). `message` is the
    * message as the node's algorithm parsed it (a small JSON record): with it the node's own
@@ -118,6 +129,14 @@ export type StepCause =
    * the same machine fed the same inputs fires the same one. Absent in reports of older tabs.
    */
   | { readonly kind: 'timer'; readonly timer?: number };
+
+/** A client's command as a book's replica submitted it to its machine (the `submit` event). */
+export interface SubmittedCommand {
+  readonly client: string;
+  readonly seq: number;
+  /** The command as the state machine's parser accepted it (a small JSON record). */
+  readonly command: unknown;
+}
 
 /**
  * One message a step sent, to one or more members: `to[i]` got sequence number `firstSeq + i`
@@ -142,6 +161,11 @@ export interface SentGroup {
 export interface IncarnationStart {
   readonly timing: Timing;
   readonly durable?: unknown;
+  /**
+   * A book's replica restarted from a stored log too large to carry in a report
+   * (LIVE_REPLAY_START_MAX_BYTES): `durable` is absent, and its replay is unavailable.
+   */
+  readonly durableOmitted?: true;
 }
 
 /** The compact facts of one step of a node: why, when, what it sent, whether it wrote storage. */
@@ -245,7 +269,12 @@ export type NodeControl =
   /** A crashed node starts again from storage only. */
   | { readonly do: 'restart' }
   /** tryInitialize(value), staged by the dashboard (the FLP scene, the presets). */
-  | { readonly do: 'propose'; readonly value: Value };
+  | { readonly do: 'propose'; readonly value: Value }
+  /**
+   * A book's command, staged by the dashboard (the order-book presets): the phone submits it as
+   * if its student had pressed the button (its client, its rate limit, its answer on the phone).
+   */
+  | { readonly do: 'submit'; readonly command: unknown };
 
 export interface HeldReport {
   readonly entries: readonly HeldSummary[];
@@ -376,8 +405,16 @@ function parseCause(raw: unknown): StepCause | undefined {
     case 'timer':
       if (raw.timer === undefined) return { kind: 'timer' };
       return isCounter(raw.timer) ? { kind: 'timer', timer: raw.timer } : undefined;
-    case 'propose':
-      return isValue(raw.value) ? { kind: 'propose', value: raw.value } : undefined;
+    case 'propose': {
+      if (!isValue(raw.value)) return undefined;
+      if (raw.submit === undefined) return { kind: 'propose', value: raw.value };
+      const submit = raw.submit;
+      // The command's shape is the state machine's to judge, on replay; its size is the report's.
+      if (!isRecord(submit) || !isBoundedString(submit.client, MAX_CLIENT_ID_LENGTH) || !isNonNegativeInteger(submit.seq) || submit.seq > MAX_CLIENT_SEQ || !isRecord(submit.command)) return undefined;
+      return { kind: 'propose', value: raw.value, submit: { client: submit.client, seq: submit.seq, command: submit.command } };
+    }
+    case 'compact':
+      return isLogIndex(raw.index) ? { kind: 'compact', index: raw.index } : undefined;
     case 'receive': {
       const id = parseMessageId(raw.id);
       if (id === undefined || !isPeerId(raw.from)) return undefined;
@@ -446,6 +483,7 @@ function parseStart(raw: unknown): IncarnationStart | undefined {
   const timing = parseTiming(raw.timing);
   if (timing === undefined) return undefined;
   // Durable state is the machine's to validate (each refuses what it did not write: listen-only).
+  if (raw.durableOmitted === true) return { timing, durableOmitted: true };
   return Object.hasOwn(raw, 'durable') && raw.durable !== undefined ? { timing, durable: raw.durable } : { timing };
 }
 
@@ -504,6 +542,9 @@ function parseControl(raw: unknown): NodeControl | undefined {
       return { do: raw.do };
     case 'propose':
       return isValue(raw.value) ? { do: 'propose', value: raw.value } : undefined;
+    case 'submit':
+      // The command's shape is the book's state machine's to judge (the replica checks it).
+      return isRecord(raw.command) ? { do: 'submit', command: raw.command } : undefined;
     default:
       return undefined;
   }

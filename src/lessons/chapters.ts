@@ -11,6 +11,7 @@ import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { PresetName } from '../classroom/preset-names.ts';
+import type { BookPresetName } from '../classroom/book-preset-names.ts';
 
 /** The four properties, named as the live checker names them. */
 export type PropertyName = 'Agreement' | 'Validity' | 'Termination' | 'Fault tolerance';
@@ -91,11 +92,22 @@ export interface LogSoloSetupHint {
   readonly compare: string;
 }
 
+/**
+ * The order book's demonstrations (classroom/book-presets.ts) the chapter uses: the adversary
+ * panel's Demonstration menu offers them on the book "try this" starts.
+ */
+export interface BookChapterPresets {
+  /** The first one to run. */
+  readonly live: BookPresetName;
+  readonly more?: readonly BookPresetName[];
+}
+
 /** The replication chapter's scene: the order book in the room, or solo mode's log. */
 export interface LogTryThis extends TryThisText {
   readonly kind: 'log';
   readonly live: LogLiveSetup;
   readonly solo: LogSoloSetupHint;
+  readonly presets?: BookChapterPresets;
 }
 
 export type TryThis = DecisionTryThis | LogTryThis;
@@ -415,8 +427,10 @@ export const CHAPTERS: readonly Chapter[] = [
         'Press "Try this": the order book starts on Raft, and every phone connected now becomes a replica with place, ship and cancel buttons; the projector marks the leader.',
         'Students place a few orders; then two of them press ship and cancel on the same order on a count of three: every book shows the same winner, and the other phone is told why its command lost.',
         'Close the leader\'s tab while orders flow: a new leader takes over within a few seconds and nothing committed is lost; reopen the tab and it catches up.',
+        'To show each of these on cue, pick it under Demonstration in the network adversary panel and press Run: the ship/cancel race, the leader\'s crash, or the leader cut off with one follower (its minority stores a command it cannot commit until the partition heals).',
       ],
       live: { algorithm: 'raft', stateMachine: 'orders', delayMs: 0 },
+      presets: { live: 'book-ship-or-cancel', more: ['book-leader-crash', 'book-partition'] },
       solo: { algorithm: 'raft', stateMachine: 'orders', nodes: 5, seed: 1, compare: 'raft-re-election.json' },
       outcome: 'Every replica\'s book is identical, before and after the leader\'s crash; the losing command of a ship/cancel pair is refused the same way everywhere.',
     },
@@ -437,6 +451,7 @@ export const CHAPTERS: readonly Chapter[] = [
       ifNot: [
         'If ship and cancel did not collide, ask two students to press them on the same order on a count of three.',
         'If no phone can reach the room, open "Try it alone" on the projector: the Raft order book in solo mode, where you crash the leader yourself, with the same schedule already run on Multi-Paxos and Raft side by side.',
+        'To show why Raft commits only entries of the leader\'s own term, start the order book on "Raft without the own-term rule" with five phones and run its demonstration: a shipped order is committed, then overwritten by a cancel, and the checker marks state-machine safety broken.',
       ],
     },
   },

@@ -21,10 +21,13 @@
  * disagrees says where, instead of showing states the node never had.
  */
 import { assertNever } from '../core/assert.ts';
-import type { NodeEffect, NodeId, NodeView, Value } from '../core/types.ts';
+import type { LogNodeEvent, NodeEffect, NodeId, NodeView, Value } from '../core/types.ts';
 import type { IncarnationStart, NodeReport, StepFact } from '../classroom/protocol.ts';
 import { sameView } from '../classroom/report-buffer.ts';
-import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
+import { startNode, type AlgorithmSpec, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
+
+/** What a diagram replays: a write-once algorithm, or a book's log algorithm (Raft, Multi-Paxos). */
+export type ReplayedSpec = AlgorithmSpec | LogAlgorithmSpec;
 import { MAX_PARK_MS, MAX_PARKED_STEPS_PER_NODE, MAX_TIMELINE_STEPS } from '../limits.ts';
 import { columnIndex, type MessageFate, type Timeline, type TimelineMessage, type TimelinePoint } from './timeline.ts';
 
@@ -123,7 +126,7 @@ export class LiveTimeline {
 
   constructor(
     readonly members: readonly NodeId[],
-    private readonly spec: AlgorithmSpec,
+    private readonly spec: ReplayedSpec,
   ) {
     for (const node of members) this.lanes.set(node, { node, incarnations: [], byInc: new Map(), parked: [] });
   }
@@ -328,6 +331,7 @@ export class LiveTimeline {
     if (incarnation.seed === undefined || incarnation.start === undefined) {
       return { kind: 'unavailable', why: 'its reports do not say how it started (a tab of an older version)' };
     }
+    if (incarnation.start.durableOmitted === true) return { kind: 'unavailable', why: 'it restarted from a stored log too large to carry in its report' };
     if (incarnation.replay === undefined && performance.now() > deadline) return { kind: 'pending' };
     if (incarnation.replay === undefined) {
       // What a report says is a claim (an imported file, a lying member): a machine that throws
@@ -433,6 +437,7 @@ export class LiveTimeline {
         break;
       }
       case 'start':
+      case 'compact':
         break;
       default:
         assertNever(cause, 'step cause');
@@ -508,7 +513,7 @@ class NodeReplay {
   /** Steps applied so far (the index of the next one). */
   applied = 0;
   problem: string | undefined;
-  private readonly handle: NodeHandle<unknown>;
+  private readonly handle: NodeHandle<unknown, LogNodeEvent<unknown>>;
   private readonly timers: ({ readonly fire: () => void; readonly due: number } | undefined)[] = [];
   /** Each timer's label by ordinal (what the simulator fires a timer by, for "branch from here"). */
   readonly timerLabels: (string | undefined)[] = [];
@@ -516,7 +521,7 @@ class NodeReplay {
   private now = 0;
 
   constructor(
-    private readonly spec: AlgorithmSpec,
+    private readonly spec: ReplayedSpec,
     input: { self: NodeId; members: readonly NodeId[]; seed: number; timing: IncarnationStart['timing']; durable: unknown },
   ) {
     const clock: Clock = {
@@ -529,7 +534,7 @@ class NodeReplay {
         if (typeof id === 'number') this.timers[id - 1] = undefined;
       },
     };
-    this.handle = startNode(spec, input, clock, (effects) => this.effects.push(...effects));
+    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>>(spec, input, clock, (effects) => this.effects.push(...effects));
     this.startView = this.handle.view();
   }
 
@@ -542,8 +547,20 @@ class NodeReplay {
       case 'start':
         break;
       case 'propose':
-        this.handle.send({ type: 'tryInitialize', value: cause.value });
+        if (isLog(this.spec)) {
+          // A book's command: the replica handed its machine this (client, seq, command).
+          if (cause.submit === undefined) {
+            this.problem = 'its report does not say which command it submitted (a tab of an older version)';
+            return;
+          }
+          this.handle.send({ type: 'submit', client: cause.submit.client, seq: cause.submit.seq, command: cause.submit.command });
+        } else {
+          this.handle.send({ type: 'tryInitialize', value: cause.value });
+        }
         break;
+      case 'compact':
+        this.problem = `it compacted its log at index ${cause.index}: the state it compacted is not in its reports, so the replay stops here`;
+        return;
       case 'receive': {
         const message = cause.message === undefined ? undefined : this.spec.parseMessage(cause.message);
         if (message === undefined) {
@@ -586,7 +603,8 @@ class NodeReplay {
   private compare(fact: StepFact): void {
     const sent = this.effects.filter((e) => e.type === 'send').length;
     const reportedSent = fact.sent.reduce((n, g) => n + g.to.length, 0);
-    const persisted = this.effects.some((e) => e.type === 'persist');
+    // A log algorithm writes storage with persistLog (append / truncate), a write-once one with persist.
+    const persisted = this.effects.some((e) => e.type === 'persist' || (e as { readonly type: string }).type === 'persistLog');
     const decided = this.effects.find((e): e is NodeEffect<unknown, unknown> & { type: 'decided'; value: Value } => e.type === 'decided');
     // The start's effects were collected in the constructor; they are this fact's.
     if (fact.cause.kind === 'start') this.effects = [];
@@ -613,6 +631,10 @@ class NodeReplay {
   }
 }
 
+function isLog(spec: ReplayedSpec): spec is LogAlgorithmSpec {
+  return 'kind' in spec && spec.kind === 'log';
+}
+
 /** A report as the dashboard received it (dashboard.ts TraceEntry, an exported trace's entry). */
 export interface ReceivedReport {
   readonly atMs: number;
@@ -628,7 +650,7 @@ export class ReportFeed {
   readonly timeline: LiveTimeline;
   private consumed = 0;
 
-  constructor(members: readonly NodeId[], spec: AlgorithmSpec) {
+  constructor(members: readonly NodeId[], spec: ReplayedSpec) {
     this.timeline = new LiveTimeline(members, spec);
   }
 

@@ -4,7 +4,7 @@ import type { DecisionRecord, FlaggedPeer, PeerClaim, TraceEntry } from '../clas
 import type { DecisionJudgement } from '../classroom/evidence.ts';
 import type { LiveNode } from '../classroom/live-node.ts';
 import type { MemberLiveness, PropertyReport } from '../classroom/properties.ts';
-import type { DecisionAnnouncement, DecisionId, SafetyVerdict } from '../classroom/protocol.ts';
+import type { DecisionAnnouncement, DecisionId, NodeReport, SafetyVerdict } from '../classroom/protocol.ts';
 import type { ScenarioName } from '../classroom/scenarios.ts';
 import type { NodeView, Value } from '../core/types.ts';
 import type { AlgorithmName, LogAlgorithmName } from '../machines/spec.ts';
@@ -20,6 +20,7 @@ import { FrameGate, nextRender, type FrameScheduler } from './classroom/frame.ts
 import type { AdversaryRules, RoomHeld } from '../classroom/adversary.ts';
 import type { PresetProgress } from '../classroom/live-presets.ts';
 import type { PresetName } from '../classroom/preset-names.ts';
+import type { BookPresetName } from '../classroom/book-preset-names.ts';
 import type { HeldReport, NodeControl } from '../classroom/protocol.ts';
 import { systemClock } from '../transport/clock.ts';
 
@@ -238,6 +239,12 @@ export class ClassroomState {
     return this.#classroom.bookDashboard?.record(book);
   }
 
+  /** Dashboard only: a book's reports as received, for its space-time diagram. */
+  bookReports(book: string): readonly { readonly atMs: number; readonly node: PeerId; readonly report: NodeReport }[] | undefined {
+    this.#subscribe();
+    return this.#classroom.bookDashboard?.reports(book);
+  }
+
   /** Dashboard only: the live log checks (cached by the book's version inside). */
   bookCheck(book: string, checker: typeof LogRunJudge): BookCheck | undefined {
     this.#subscribe();
@@ -370,6 +377,12 @@ export class ClassroomState {
   async runPreset(decision: DecisionAnnouncement, name: PresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
     const { runLivePreset } = await import('../classroom/live-presets.ts');
     return runLivePreset(this.#classroom, decision, name, systemClock, onProgress);
+  }
+
+  /** Runs an order-book preset on `book`; its steps and the live checker load on first use. */
+  async runBookPreset(book: BookAnnouncement, name: BookPresetName, onProgress: (progress: PresetProgress) => void): Promise<{ stop(): void }> {
+    const [{ runLiveBookPreset }, { LogRunJudge }] = await Promise.all([import('../classroom/live-book-presets.ts'), import('../sim/log-checker.ts')]);
+    return runLiveBookPreset(this.#classroom, book, name, LogRunJudge, systemClock, onProgress);
   }
 
   /** Phone: when held messages were released because the teacher's screen was gone. */

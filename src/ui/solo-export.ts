@@ -94,6 +94,9 @@ class Rerun {
         ordinal = best + 1;
         break;
       }
+      case 'compact':
+        // Solo mode exports write-once runs: only a book's replica compacts.
+        throw new Error(`${step.node} compacted a log: a write-once export has no such step`);
       default: {
         const never: never = step.cause;
         throw new Error(`unknown step ${JSON.stringify(never)}`);

@@ -124,6 +124,9 @@ export function branchFromTrace(trace: TraceFile, timeline: LiveTimeline, step: 
           command = { do: 'timer', node: self, timer: name };
           break;
         }
+        case 'compact':
+          // Only a book's replica compacts; a write-once trace has no such step.
+          return `${describe(event)}: a log compaction cannot be re-enacted in solo mode`;
         default: {
           const never: never = cause;
           return `${describe(event)}: unknown step ${JSON.stringify(never)}`;

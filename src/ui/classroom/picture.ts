@@ -154,6 +154,68 @@ function around(n: number, w: number, h: number, radius: number, inner: { w: num
   return { width: w, height: h, radius, positions };
 }
 
+// ---- a big room: a grid scaled to fit ---------------------------------------------------------
+
+/** Members up to which the picture draws big circles with 18 px text (issue 8's one-screen layout). */
+export const RING_MEMBERS = 12;
+/** Smallest circle of a big room's grid: a value swatch and a 14 px name stay readable from the back. */
+export const GRID_MIN_RADIUS = 16;
+export const GRID_MAX_RADIUS = 36;
+/** Text size of names in a big room's grid (px): smaller than the ring's 20, still projector-legible. */
+export const GRID_FONT = 14;
+
+/**
+ * A big room (more than RING_MEMBERS) in rows and columns filling the box: the column count that
+ * gives the largest cells, circles a third of a cell. Up to 40 members fit a 1280×720 projector's
+ * panel without scrolling; only a box too small for GRID_MIN_RADIUS circles grows (and scrolls).
+ */
+export function gridLayout(count: number, width: number, height: number): RingLayout {
+  const n = Math.max(1, count);
+  const w = Math.max(1, width);
+  const h = Math.max(1, height);
+  let best = { cols: 1, rows: n, cell: 0 };
+  for (let cols = 1; cols <= n; cols++) {
+    const rows = Math.ceil(n / cols);
+    const cell = Math.min(w / cols, h / rows - NAME_SPACE / 2);
+    if (cell > best.cell) best = { cols, rows, cell };
+  }
+  const radius = Math.max(GRID_MIN_RADIUS, Math.min(GRID_MAX_RADIUS, Math.floor(best.cell / 3)));
+  // Too small a box: grow it to cells that hold the smallest circles, keeping the grid.
+  const cellW = Math.max(w / best.cols, 3 * radius);
+  const cellH = Math.max(h / best.rows, 3 * radius + NAME_SPACE / 2);
+  const positions = Array.from({ length: n }, (_, i) => {
+    const row = Math.floor(i / best.cols);
+    const col = i % best.cols;
+    return { x: cellW * (col + 0.5), y: cellH * row + (cellH - NAME_SPACE / 2) / 2 };
+  });
+  return { width: Math.max(w, cellW * best.cols), height: Math.max(h, cellH * best.rows), radius, positions };
+}
+
+/** A room's picture: the ring for a few members, the grid beyond RING_MEMBERS. */
+export function pictureLayout(count: number, width: number, height: number): RingLayout & { readonly compact: boolean } {
+  if (count <= RING_MEMBERS) return { ...ringLayout(count, width, height, 44, 78), compact: false };
+  return { ...gridLayout(count, width, height), compact: true };
+}
+
+/**
+ * Characters of a name that fit under a circle without touching the neighbour's name: the
+ * nearest neighbour's horizontal distance at `fontSize` (names are truncated, never overlap;
+ * the full name is in the node's tooltip and accessible name).
+ */
+export function nameChars(layout: RingLayout, fontSize: number, max: number): number {
+  let nearest = Number.POSITIVE_INFINITY;
+  const { positions } = layout;
+  for (let i = 0; i < positions.length; i++) {
+    for (let j = i + 1; j < positions.length; j++) {
+      const a = positions[i]!;
+      const b = positions[j]!;
+      // Names side by side clash; names in different rows do not.
+      if (Math.abs(a.y - b.y) < NAME_SPACE) nearest = Math.min(nearest, Math.abs(a.x - b.x));
+    }
+  }
+  return Math.max(3, Math.min(max, Math.floor((nearest - 6) / (fontSize * 0.62))));
+}
+
 // ---- labels that never overlap ------------------------------------------------------------
 
 export interface Box {

@@ -40,6 +40,13 @@ describe('order book protocol', () => {
     expect(parseLogReport({ ...logPart, applies: [{ index: 1, outcome: 'twice' }] })).toBeUndefined();
   });
 
+  it('a Multi-Paxos replica before any ballot (round 0 of nobody) is reported; an empty node in a later round is not', () => {
+    const none = { ...logPart, epoch: { kind: 'ballot', ballot: { round: 0, node: '' } } };
+    expect(parseLogReport(none)).toEqual(none);
+    expect(parseLogReport({ ...logPart, epoch: { kind: 'ballot', ballot: { round: 2, node: '' } } })).toBeUndefined();
+    expect(parseLogReport({ ...logPart, epoch: { kind: 'ballot', ballot: { round: 2, node: 'n3' } } })).toBeDefined();
+  });
+
   it('refuses a book of an unknown algorithm or state machine, with duplicate members, or none', () => {
     const book = { id: 'b3-abc', seq: 3, algorithm: 'raft', stateMachine: 'orders', members: ['n1'], startedAt: 5 };
     expect(parseClassroomMessage({ type: 'book', book: { ...book, algorithm: 'zab' } })).toBeUndefined();

@@ -1,3 +1,4 @@
+import * as picture from '../../../src/ui/classroom/picture.ts';
 import { LANDED_SHOWN_MS, MAX_TRACKED_FLIGHTS, MIN_FLIGHT_MS } from '../../../src/limits.ts';
 import { describe, expect, it } from 'vitest';
 import type { MemberState } from '../../../src/classroom/dashboard.ts';
@@ -154,5 +155,41 @@ describe('members on a ring', () => {
     expect(layout.width).toBeGreaterThan(700);
     const [a, b] = layout.positions;
     expect(Math.hypot(a!.x - b!.x, a!.y - b!.y)).toBeGreaterThanOrEqual(2 * layout.radius);
+  });
+});
+
+describe('a big room on the projector', () => {
+  // The picture panel of the dashboard at 1280×720 is about this size (measured in the e2e screenshots).
+  const PANEL = { w: 780, h: 430 };
+
+  it.each([13, 20, 30, 40])('%i members fit the panel without scrolling, circles and names clear of each other', (n) => {
+    const { pictureLayout, nameChars, GRID_MIN_RADIUS, GRID_FONT, NAME_SPACE } = picture;
+    const layout = pictureLayout(n, PANEL.w, PANEL.h);
+    expect(layout.compact).toBe(true);
+    expect(layout.width).toBeLessThanOrEqual(PANEL.w);
+    expect(layout.height).toBeLessThanOrEqual(PANEL.h);
+    expect(layout.radius).toBeGreaterThanOrEqual(GRID_MIN_RADIUS);
+    expect(layout.positions).toHaveLength(n);
+    for (const p of layout.positions) {
+      expect(p.x - layout.radius).toBeGreaterThanOrEqual(0);
+      expect(p.y + layout.radius + NAME_SPACE / 2).toBeLessThanOrEqual(layout.height);
+    }
+    // Names are cut to what fits between neighbours: at 14 px, at least a few characters.
+    const chars = nameChars(layout, GRID_FONT, 14);
+    expect(chars).toBeGreaterThanOrEqual(6);
+    const rowGap = Math.min(...layout.positions.slice(1).filter((p) => p.y === layout.positions[0]!.y).map((p, i) => p.x - layout.positions[i]!.x));
+    expect(chars * GRID_FONT * 0.62).toBeLessThanOrEqual(rowGap);
+  });
+
+  it('a few members keep the ring with its big circles (issue 8’s 18 px layout)', () => {
+    const layout = picture.pictureLayout(5, PANEL.w, PANEL.h);
+    expect(layout.compact).toBe(false);
+    expect(layout.radius).toBeGreaterThanOrEqual(44);
+  });
+
+  it('a box too small for the smallest circles grows (the panel scrolls) rather than shrinking them', () => {
+    const layout = picture.gridLayout(40, 200, 120);
+    expect(layout.radius).toBe(picture.GRID_MIN_RADIUS);
+    expect(layout.width * layout.height).toBeGreaterThan(200 * 120);
   });
 });
