@@ -25,15 +25,10 @@
  * change anyone's tally. Crashed members keep being asked, so they catch up when they come back;
  * a node restarted from storage needs no resend of its own: whoever lacks its vote asks for it.
  *
- * What is stored, and persist-before-reply: the proposal and my vote are persisted before the
+ * Persist-before-reply: the proposal, my vote and every vote I record are persisted before the
  * message of the same step (candidate, vote) is sent: a vote on the wire is one its sender stored,
- * so it never votes twice across restarts. A node's decision is persisted too (with the votes that
- * made it), so a restarted node reports the value it decided, never another one. The others'
- * votes are written only with those (they ride along in the same state), not as each arrives:
- * nothing I send promises that I stored them, and a node restarted without some asks for them
- * again (its own resend, above); each member's vote is fixed by that member's own storage, so a
- * re-collected tally holds the same votes. A room's burst of N votes then costs a tab no write
- * of its own beyond its vote and its decision.
+ * so it never votes twice across restarts. A node's decision is persisted too, so a restarted node
+ * reports the value it decided, never another one.
  *
  * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
  * - votes keyed by the connection's peer, members only, first vote only: 0;
@@ -65,16 +60,13 @@ export type VotingMessage =
   | { readonly type: 'vote'; readonly value: Value; readonly needYours?: true }
   | { readonly type: 'voteRequest' };
 
-/** What a voting node persists (when it proposes, votes or decides); restored from `NodeInput.durable` after a restart. */
+/** What a voting node persists; restored from `NodeInput.durable` after a restart. */
 export interface VotingDurable {
   /** The value I proposed (tryInitialize), resent until every member has voted. */
   readonly proposal: Value | undefined;
   /** My one vote, for the first candidate I heard. Never changes once cast. */
   readonly vote: Value | undefined;
-  /**
-   * The first vote heard from each member, keyed by the sender the transport reported. Stored as
-   * it stood at my last proposal, vote or decision: a restart may have fewer, and asks again.
-   */
+  /** The first vote heard from each member, keyed by the sender the transport reported. */
   readonly votes: Votes;
   readonly decided: Value | undefined;
 }
@@ -234,14 +226,17 @@ export function createVotingMachine(rule: DecisionRule) {
         enqueue.emit({ type: 'persist', state: durableOf({ ...context, vote }) });
         for (const effect of sendTo(context.members, { type: 'vote', value: vote })) enqueue.emit(effect);
       }),
-      /**
-       * Records the sender's first vote, in memory only (see "What is stored" above); answers with
-       * my vote when the sender asked for it.
-       */
+      /** Records the sender's first vote (durably); answers with my vote when the sender asked for it. */
       recordVote: enqueueActions(({ context, event, enqueue }) => {
         const incoming = received(event, 'vote');
         if (incoming === undefined) return;
-        if (!hasVoted(context.votes, incoming.from)) enqueue.assign({ votes: withVote(context.votes, incoming.from, incoming.message.value) });
+        // A listen-only node keeps its unreadable storage as it is: overwriting it with a state
+        // that has no vote would let a later restart vote again.
+        if (!hasVoted(context.votes, incoming.from)) {
+          const votes = withVote(context.votes, incoming.from, incoming.message.value);
+          enqueue.assign({ votes });
+          if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
+        }
         const answer = answerTo(context, event);
         if (answer !== undefined) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'vote', value: answer } });
       }),
@@ -421,8 +416,8 @@ export function createVotingSpec<R extends DecisionRule>(
     machine: createVotingMachine(options.rule),
     parseMessage: parseVotingMessage,
     view: votingView(options.rule),
-    // A vote cast and the decision a burst of votes brings can fall in one turn: the host writes
-    // once per turn and sends the turn's messages after that write.
+    // A room's votes arrive in a burst, each one a persist of the whole vote table: the host
+    // writes once per turn and sends the turn's messages (answers to resends) after that write.
     persistPerTurn: true,
   };
 }
