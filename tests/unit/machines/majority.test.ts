@@ -315,6 +315,31 @@ describe('majority: retransmission (simulated clock)', () => {
     expect(cluster.sent).toEqual([]);
   });
 
+  it('the votes a node heard survive its restart, so a voter that crashed since still counts', () => {
+    // n01 votes red and hears red (n02), blue (n04), blue (n05): 2–2, undecided. n02 then crashes
+    // for good and n01 restarts. Only what n01 stored says n02 voted red: with n03's red, that
+    // makes 3 of 5. A node that forgot heard votes would wait for n02 forever.
+    let node = startAlone('n01');
+    const persisted: MajorityDurable[] = [];
+    const heard: [string, MajorityMessage][] = [
+      ['n02', { type: 'candidate', value: 'red' }],
+      ['n01', { type: 'vote', value: 'red' }], // my own vote comes back to me like anyone's
+      ['n02', { type: 'vote', value: 'red' }],
+      ['n04', { type: 'vote', value: 'blue' }],
+      ['n05', { type: 'vote', value: 'blue' }],
+    ];
+    for (const [from, message] of heard) {
+      const step = receive(node, from, message);
+      node = step.snapshot;
+      for (const effect of step.effects) if (effect.type === 'persist') persisted.push(effect.state);
+    }
+    expect(majorityView(node)).toMatchObject({ decided: undefined, tally: { red: 2, blue: 2 } });
+    const stored = JSON.parse(JSON.stringify(persisted.at(-1))) as MajorityDurable;
+    const restarted = startAlone('n01', FIVE, stored);
+    const { snapshot } = receive(restarted, 'n03', { type: 'vote', value: 'red' });
+    expect(majorityView(snapshot).decided).toBe('red');
+  });
+
   it('a restarted voter keeps its stored tally and decision and stays quiet; a member that lacks its vote asks and gets it', () => {
     const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
     cluster.propose('n02', 'blue');
