@@ -4,26 +4,36 @@
  * heard, count each voter's first vote) and differ only in their `DecisionRule`, so each of
  * their files is a thin `createVotingMachine(rule)` plus its own spec.
  *
- * Messages: `candidate{value}` (a proposal to vote on), `vote{value}` (my one vote),
- * `voteAck` ("I have durably recorded your vote"). Every broadcast includes the sender itself;
- * sends to self go through the host like any message.
+ * Messages: `candidate{value}` (a proposal to vote on), `vote{value, needYours?}` (my one vote;
+ * `needYours`: "I have not heard your vote, send it to me"), `voteRequest` (the same question from
+ * a node that has no vote to send: a listen-only one). Every broadcast includes the sender
+ * itself; sends to self go through the host like any message.
  *
- * Retransmission (how voting survives loss, duplication and restarts), every timing.retransmitMs:
- * - my candidate to each member whose vote I have not heard (a member that voted needs no candidate);
- * - my vote to each member that has not acknowledged it in this incarnation.
- * Stopping rule: a node goes quiet (no timer at all) once it has heard every member's vote and
- * every member has acknowledged its vote; nothing it could send would change anyone's tally.
- * Crashed members keep being retried, so they catch up when they come back.
+ * No acknowledgements. A vote is broadcast once, when cast. What a lost or discarded vote needs
+ * is learned from whose vote is missing, every timing.retransmitMs:
+ * - my candidate to each member whose vote I have not heard (a member that voted needs none);
+ * - my vote, with `needYours`, to each member whose vote I have not heard: that member has not
+ *   voted yet (or its vote to me was lost), and may be missing mine;
+ * - a listen-only node, undecided, sends `voteRequest` to each other member whose vote it lacks.
+ * Whoever receives `needYours` or a `voteRequest` answers with its own vote at once, so two
+ * members that each heard the other stop, and one that missed a vote asks until it has it.
+ * A vote that crossed the other member's on the wire needs no further frame: each heard the
+ * other's. An undisturbed decision of N members costs (N − 1) candidates and N(N − 1) votes,
+ * half of what one acknowledgement per vote cost.
+ * Stopping rule: a node goes quiet (no timer at all) once it has heard every member's vote, or
+ * (without a proposal or a vote of its own) has nothing to send; nothing it could send would
+ * change anyone's tally. Crashed members keep being asked, so they catch up when they come back;
+ * a node restarted from storage needs no resend of its own: whoever lacks its vote asks for it.
  *
  * Persist-before-reply: the proposal, my vote and every vote I record are persisted before the
- * message that depends on them (candidate, vote, voteAck) is sent. An ack therefore promises the
- * vote survives my restarts, which is what lets its sender stop resending it. A node's decision is
- * persisted too, so a restarted node reports the value it decided, never another one.
+ * message of the same step (candidate, vote) is sent: a vote on the wire is one its sender stored,
+ * so it never votes twice across restarts. A node's decision is persisted too, so a restarted node
+ * reports the value it decided, never another one.
  *
  * Checks against one lying member (docs/threat-model.md), each with its cost in messages:
  * - votes keyed by the connection's peer, members only, first vote only: 0;
  * - a member voting again for another value is refused by name ('refused' effect), its first
- *   vote stands and the second is not acknowledged: 0.
+ *   vote stands and the second is not answered: 0.
  * Not checked (see the threat model): a vote for a value nobody proposed; equivocation.
  */
 import { enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
@@ -46,8 +56,9 @@ import { isValue, listNodes, optionalValue, parseByType } from './wire.ts';
 
 export type VotingMessage =
   | { readonly type: 'candidate'; readonly value: Value }
-  | { readonly type: 'vote'; readonly value: Value }
-  | { readonly type: 'voteAck' };
+  /** `needYours`: present (true) only on a resend to a member whose vote the sender has not heard. */
+  | { readonly type: 'vote'; readonly value: Value; readonly needYours?: true }
+  | { readonly type: 'voteRequest' };
 
 /** What a voting node persists; restored from `NodeInput.durable` after a restart. */
 export interface VotingDurable {
@@ -65,14 +76,9 @@ export interface VotingContext extends VotingDurable {
   readonly members: readonly NodeId[];
   readonly timing: Timing;
   /**
-   * Members that acknowledged my vote in this incarnation. Not durable on purpose: after a
-   * restart I resend my vote to everyone and they acknowledge it again.
-   */
-  readonly acked: readonly NodeId[];
-  /**
    * Stored state was present but unreadable: this node may have voted before it crashed, so it
-   * must not vote (or propose) again, nor promise durability with acks. It still counts the
-   * others' votes and decides from them, like Paxos's listen-only node.
+   * must not vote (or propose) again. It still asks for and counts the others' votes and decides
+   * from them, like Paxos's listen-only node.
    */
   readonly listenOnly: boolean;
 }
@@ -83,8 +89,12 @@ type VotingEffect = NodeEffect<VotingMessage, VotingDurable>;
 export function parseVotingMessage(raw: unknown): VotingMessage | undefined {
   return parseByType<VotingMessage>(raw, {
     candidate: (r) => (isValue(r.value) ? { type: 'candidate', value: r.value } : undefined),
-    vote: (r) => (isValue(r.value) ? { type: 'vote', value: r.value } : undefined),
-    voteAck: () => ({ type: 'voteAck' }),
+    vote: (r) => {
+      if (!isValue(r.value)) return undefined;
+      if (r.needYours === undefined) return { type: 'vote', value: r.value };
+      return r.needYours === true ? { type: 'vote', value: r.value, needYours: true } : undefined;
+    },
+    voteRequest: () => ({ type: 'voteRequest' }),
   });
 }
 
@@ -129,9 +139,33 @@ function candidateTargets(context: VotingContext): NodeId[] {
   return context.proposal === undefined ? [] : missingVoters(context.members, context.votes);
 }
 
-/** Members that still need my vote: those that have not acknowledged it. */
+/**
+ * Members my vote is resent to: those whose vote I have not heard. Each either has not voted yet
+ * (and may lack mine) or voted and its vote to me was lost; the resend asks for theirs, and once
+ * it arrives neither side has anything left to send to the other.
+ */
 function voteTargets(context: VotingContext): NodeId[] {
-  return context.vote === undefined ? [] : context.members.filter((m) => !context.acked.includes(m));
+  return context.vote === undefined ? [] : missingVoters(context.members, context.votes);
+}
+
+/**
+ * Members a listen-only node asks for their vote: it has no vote to resend, and the others may
+ * have heard its vote before its storage was lost, so nobody resends theirs to it unasked. Only
+ * while undecided (a decided node needs no vote), never itself (nobody else holds its vote).
+ */
+function requestTargets(context: VotingContext): NodeId[] {
+  if (context.vote !== undefined || !context.listenOnly || context.decided !== undefined) return [];
+  return missingVoters(context.members, context.votes).filter((member) => member !== context.self);
+}
+
+/**
+ * My vote, when the event is a member asking for it (`needYours` or `voteRequest`) and I have one
+ * to give; my own resend to myself needs no answer.
+ */
+function answerTo(context: VotingContext, event: VotingEvent): Value | undefined {
+  if (event.type !== 'receive' || event.from === context.self) return undefined;
+  const asks = event.message.type === 'voteRequest' || (event.message.type === 'vote' && event.message.needYours === true);
+  return asks ? context.vote : undefined;
 }
 
 function sendTo(targets: readonly NodeId[], message: VotingMessage): VotingEffect[] {
@@ -169,11 +203,12 @@ export function createVotingMachine(rule: DecisionRule) {
         const incoming = received(event, 'vote');
         return incoming !== undefined && hasVoted(context.votes, incoming.from) && context.votes[incoming.from] !== incoming.message.value;
       },
-      isVoteAck: ({ event }) => received(event, 'voteAck') !== undefined,
+      isVoteRequest: ({ event }) => received(event, 'voteRequest') !== undefined,
       restoredDecision: ({ context }) => context.decided !== undefined,
       tallyDecides: ({ context }) => tallyDecision(rule, context.members, context.votes) !== undefined,
       heardAnyVote: ({ context }) => Object.keys(context.votes).length > 0,
-      hasPendingSends: ({ context }) => candidateTargets(context).length > 0 || voteTargets(context).length > 0,
+      hasPendingSends: ({ context }) =>
+        candidateTargets(context).length > 0 || voteTargets(context).length > 0 || requestTargets(context).length > 0,
     },
     actions: {
       propose: enqueueActions(({ context, event, enqueue }) => {
@@ -191,19 +226,25 @@ export function createVotingMachine(rule: DecisionRule) {
         enqueue.emit({ type: 'persist', state: durableOf({ ...context, vote }) });
         for (const effect of sendTo(context.members, { type: 'vote', value: vote })) enqueue.emit(effect);
       }),
-      /** Records the sender's first vote (durably), then acknowledges every copy it receives. */
+      /** Records the sender's first vote (durably); answers with my vote when the sender asked for it. */
       recordVote: enqueueActions(({ context, event, enqueue }) => {
         const incoming = received(event, 'vote');
         if (incoming === undefined) return;
+        // A listen-only node keeps its unreadable storage as it is: overwriting it with a state
+        // that has no vote would let a later restart vote again.
         if (!hasVoted(context.votes, incoming.from)) {
           const votes = withVote(context.votes, incoming.from, incoming.message.value);
           enqueue.assign({ votes });
-          // A listen-only node keeps its unreadable storage as it is: overwriting it with a state
-          // that has no vote would let a later restart vote again.
-          if (context.listenOnly) return;
-          enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
+          if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
         }
-        if (!context.listenOnly) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'voteAck' } });
+        const answer = answerTo(context, event);
+        if (answer !== undefined) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'vote', value: answer } });
+      }),
+      /** A member without a vote of its own asked for mine: the answer is my stored vote. */
+      answerRequest: enqueueActions(({ context, event, enqueue }) => {
+        const request = received(event, 'voteRequest');
+        const answer = answerTo(context, event);
+        if (request !== undefined && answer !== undefined) enqueue.emit({ type: 'send', to: request.from, message: { type: 'vote', value: answer } });
       }),
       /** The first vote stands (never overwritten); the member that tried to change it is named. */
       refuseChangedVote: enqueueActions(({ context, event, enqueue }) => {
@@ -217,18 +258,14 @@ export function createVotingMachine(rule: DecisionRule) {
           detail: `voted "${incoming.message.value}" after voting "${first}"; the first vote counts`,
         });
       }),
-      recordAck: enqueueActions(({ context, event, enqueue }) => {
-        const ack = received(event, 'voteAck');
-        if (ack === undefined || context.acked.includes(ack.from)) return;
-        enqueue.assign({ acked: [...context.acked, ack.from] });
-      }),
       retransmit: enqueueActions(({ context, enqueue }) => {
         if (context.proposal !== undefined) {
           for (const effect of sendTo(candidateTargets(context), { type: 'candidate', value: context.proposal })) enqueue.emit(effect);
         }
         if (context.vote !== undefined) {
-          for (const effect of sendTo(voteTargets(context), { type: 'vote', value: context.vote })) enqueue.emit(effect);
+          for (const effect of sendTo(voteTargets(context), { type: 'vote', value: context.vote, needYours: true })) enqueue.emit(effect);
         }
+        for (const effect of sendTo(requestTargets(context), { type: 'voteRequest' })) enqueue.emit(effect);
       }),
       decideOnTally: enqueueActions(({ context, enqueue }) => {
         const decided = tallyDecision(rule, context.members, context.votes);
@@ -260,7 +297,6 @@ export function createVotingMachine(rule: DecisionRule) {
         vote: durable?.vote,
         votes: durable?.votes ?? {},
         decided: durable?.decided,
-        acked: [],
         listenOnly: input.durable !== undefined && durable === undefined,
       };
     },
@@ -272,7 +308,7 @@ export function createVotingMachine(rule: DecisionRule) {
         { guard: 'isFirstCandidate', actions: 'voteForCandidate' },
         { guard: 'isChangedVote', actions: 'refuseChangedVote' },
         { guard: 'isVote', actions: 'recordVote' },
-        { guard: 'isVoteAck', actions: 'recordAck' },
+        { guard: 'isVoteRequest', actions: 'answerRequest' },
       ],
     },
     states: {
@@ -329,7 +365,6 @@ export function votingView(rule: DecisionRule): (snapshot: SnapshotFrom<VotingMa
       { label: 'my vote', value: c.listenOnly ? 'none: storage unreadable, only listening' : (c.vote ?? 'not cast yet') },
       { label: 'votes heard', value: `${n - missing.length} of ${n}` },
       { label: 'majority needs', value: String(majorityOf(n)) },
-      { label: 'my vote acknowledged by', value: c.vote === undefined ? '—' : `${c.acked.length} of ${n}` },
     ];
     const common = { decided: c.decided, tally: tally(c.votes), fields };
     if (c.decided !== undefined) return { ...common, phase: 'decided', waitingFor: 'nothing: decided', waitingOn: [] };
@@ -381,8 +416,8 @@ export function createVotingSpec<R extends DecisionRule>(
     machine: createVotingMachine(options.rule),
     parseMessage: parseVotingMessage,
     view: votingView(options.rule),
-    // A room's votes arrive in a burst, each one a persist of the whole vote table and an ack:
-    // the host writes once per turn and sends the turn's acks after that write.
+    // A room's votes arrive in a burst, each one a persist of the whole vote table: the host
+    // writes once per turn and sends the turn's messages (answers to resends) after that write.
     persistPerTurn: true,
   };
 }

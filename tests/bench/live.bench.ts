@@ -75,11 +75,12 @@ const PROPOSAL = 'blue';
  * Network messages of one undisturbed decision with one proposer among n nodes (self excluded):
  * - Paxos: prepare, promise, accept to/from the n−1 others, then every acceptor's `accepted` to
  *   the n−1 others: 3(n−1) + n(n−1).
- * - Majority: the candidate to n−1, every vote to n−1, every vote acknowledged: (n−1) + 2n(n−1).
+ * - Majority: the candidate to n−1, every vote to n−1 (no acknowledgements: a vote is resent,
+ *   asking for the other's, only to a member whose vote did not arrive): (n−1) + n(n−1).
  */
 const ALGORITHMS = [
   { name: 'paxos', delays: 4, path: 'prepare, promise, accept, accepted', formula: '3(n−1) + n(n−1)', messages: (n: number) => 3 * (n - 1) + n * (n - 1) },
-  { name: 'majority', delays: 2, path: 'candidate, vote', formula: '(n−1) + 2n(n−1)', messages: (n: number) => n - 1 + 2 * n * (n - 1) },
+  { name: 'majority', delays: 2, path: 'candidate, vote', formula: '(n−1) + n(n−1)', messages: (n: number) => n - 1 + n * (n - 1) },
 ] as const;
 
 /** After the last tab and the dashboard show the value: trailing acks and reports land. */

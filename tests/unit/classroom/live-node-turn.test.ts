@@ -1,6 +1,6 @@
 /**
- * Voting persists once per event-loop turn (issue 11): a burst of votes is one write, its acks
- * leave only after that write, a failed write sends none of the turn's messages, and a decision
+ * Voting persists once per event-loop turn (issue 11): a burst of votes is one write, the
+ * turn's messages (my vote, answers to resends) leave only after that write, a failed write sends none of the turn's messages, and a decision
  * is stored before the node can show it. Paxos (no `persistPerTurn`) still writes every step.
  */
 import { describe, expect, it } from 'vitest';
@@ -69,11 +69,12 @@ function start(spec: AlgorithmSpec = majoritySpec, { paused = false } = {}) {
 const stored = (store: MemoryStore): VotingDurable => (store.load(nodeKey('d1')) as StoredNode).durable as VotingDurable;
 
 describe('voting on a live node, one write per turn', () => {
-  it('a candidate and two votes heard in one turn cost one write, and the vote and the acks leave after it', () => {
+  it('a candidate and two votes heard in one turn cost one write, and the vote and the answer leave after it', () => {
     const { sent, store, clock, receive } = start();
     receive('n2', { type: 'candidate', value: 'red' });
     receive('n2', { type: 'vote', value: 'red' });
-    receive('n3', { type: 'vote', value: 'red' });
+    // n3 resends its vote, asking for mine: the answer waits for the turn's write too.
+    receive('n3', { type: 'vote', value: 'red', needYours: true });
     expect(store.writes).toEqual([]);
     expect(sent).toEqual([]);
     clock.advance(0);
@@ -83,8 +84,8 @@ describe('voting on a live node, one write per turn', () => {
     expect(votesIn).toEqual([['n2', 'n3'], ['n1', 'n2', 'n3']]);
     expect(store.writes[0]!.sentBefore).toBe(0);
     expect(store.writes[0]!.durable).toMatchObject({ vote: 'red' });
-    // My vote to the four others first (the step that cast it), then the two acks, in order.
-    expect(sent.map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n2', 'vote→n3', 'vote→n4', 'vote→n5', 'voteAck→n2', 'voteAck→n3']);
+    // My vote to the four others first (the step that cast it), then the answer to n3, in order.
+    expect(sent.map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n2', 'vote→n3', 'vote→n4', 'vote→n5', 'vote→n3']);
   });
 
   it('without a turn in between, a later turn writes again: the batching is per turn, not forever', () => {
@@ -92,22 +93,34 @@ describe('voting on a live node, one write per turn', () => {
     receive('n2', { type: 'candidate', value: 'red' });
     clock.advance(0);
     const writes = store.writes.length;
-    receive('n2', { type: 'vote', value: 'red' });
-    expect(sent.at(-1)?.message.type).toBe('vote');
+    receive('n2', { type: 'vote', value: 'red', needYours: true });
+    expect(sent).toHaveLength(4);
     clock.advance(0);
     expect(store.writes).toHaveLength(writes + 1);
     expect(store.writes.at(-1)!.sentBefore).toBe(4);
-    expect(sent.at(-1)).toEqual({ to: 'n2', message: { type: 'voteAck' } });
+    expect(sent.at(-1)).toEqual({ to: 'n2', message: { type: 'vote', value: 'red' } });
   });
 
-  it('an ack that needs no write (a vote heard again) still waits behind an unwritten turn', () => {
+  it('an answer that needs no write (a resend heard again) still waits behind an unwritten turn', () => {
     const { sent, clock, receive } = start();
     receive('n2', { type: 'candidate', value: 'red' });
-    receive('n3', { type: 'vote', value: 'red' });
-    receive('n3', { type: 'vote', value: 'red' }); // a retransmit: acked again, nothing new to store
+    receive('n3', { type: 'vote', value: 'red', needYours: true });
+    receive('n3', { type: 'vote', value: 'red', needYours: true }); // asked again: answered again, nothing new to store
+    receive('n4', { type: 'voteRequest' });
     expect(sent).toEqual([]);
     clock.advance(0);
-    expect(sent.filter((s) => s.message.type === 'voteAck').map((s) => s.to)).toEqual(['n3', 'n3']);
+    expect(sent.slice(4).map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n3', 'vote→n3', 'vote→n4']);
+  });
+
+  it('a vote heard without a question costs a write and no message', () => {
+    const { sent, store, clock, receive } = start();
+    receive('n2', { type: 'candidate', value: 'red' });
+    clock.advance(0);
+    const before = sent.length;
+    for (const voter of ['n2', 'n3']) receive(voter, { type: 'vote', value: 'red' });
+    clock.advance(0);
+    expect(sent.length).toBe(before);
+    expect(stored(store).votes).toMatchObject({ n2: 'red', n3: 'red' });
   });
 
   it('a decision is written at once, before the node shows it', () => {
@@ -144,16 +157,16 @@ describe('voting on a live node, one write per turn', () => {
     // holds messages saw nothing to hold.
     const { sent, store, clock, algorithmClock, receive } = start(majoritySpec, { paused: true });
     receive('n2', { type: 'candidate', value: 'red' });
-    receive('n3', { type: 'vote', value: 'red' });
+    receive('n3', { type: 'vote', value: 'red', needYours: true });
     expect(sent).toEqual([]);
     clock.advance(0);
     expect(algorithmClock.frozen).toBe(true);
     expect(store.writes.length).toBeGreaterThanOrEqual(1);
     expect(store.writes[0]!.sentBefore).toBe(0);
-    expect(sent.map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n2', 'vote→n3', 'vote→n4', 'vote→n5', 'voteAck→n3']);
+    expect(sent.map((s) => `${s.message.type}→${s.to}`)).toEqual(['vote→n2', 'vote→n3', 'vote→n4', 'vote→n5', 'vote→n3']);
     // Only the host's turn ran: the algorithm's own timers (retransmission) still stand still.
     clock.advance(60_000);
-    expect(sent.filter((s) => s.message.type === 'vote')).toHaveLength(4);
+    expect(sent.filter((s) => s.message.type === 'vote')).toHaveLength(5);
   });
 
   it('Paxos still writes and sends in the same step (no persistPerTurn)', () => {
@@ -170,19 +183,22 @@ describe('the live retransmit timer grows with the room', () => {
     expect(liveTiming(100, 10).retransmitMs).toBe(liveTiming(0, 10).retransmitMs + 200);
   });
 
-  it('a majority voter of a 5-node room resends its unacknowledged vote only when that timer runs out, to those only', () => {
+  it('a majority voter of a 5-node room resends its vote only when that timer runs out, only to those whose vote it lacks', () => {
     const { sent, clock, receive } = start();
     receive('n2', { type: 'candidate', value: 'red' });
     clock.advance(0);
-    receive('n2', { type: 'voteAck' });
-    receive('n3', { type: 'voteAck' });
+    receive('n2', { type: 'vote', value: 'red' });
+    receive('n3', { type: 'vote', value: 'red' });
     clock.advance(0);
     const before = sent.length;
     const retransmitMs = liveTiming(0, members.length).retransmitMs;
     clock.advance(retransmitMs - 10);
     expect(sent.length).toBe(before);
     clock.advance(20);
-    // n1 (self) acked through the host's own delivery; n2 and n3 acked: only n4 and n5 are owed.
-    expect(sent.slice(before).map((s) => `${s.message.type}→${s.to}`).sort()).toEqual(['vote→n4', 'vote→n5']);
+    // n1 (self) heard through the host's own delivery; n2's and n3's votes heard: only n4 and n5 are asked.
+    expect(sent.slice(before)).toEqual([
+      { to: 'n4', message: { type: 'vote', value: 'red', needYours: true } },
+      { to: 'n5', message: { type: 'vote', value: 'red', needYours: true } },
+    ]);
   });
 });

@@ -34,7 +34,12 @@ describe('majority: messages at the boundary', () => {
       type: 'vote',
       value: 'x'.repeat(40),
     });
-    expect(parseMajorityMessage({ type: 'voteAck', extra: 1 })).toEqual({ type: 'voteAck' });
+    expect(parseMajorityMessage({ type: 'vote', value: 'red', needYours: true })).toEqual({ type: 'vote', value: 'red', needYours: true });
+    expect(parseMajorityMessage({ type: 'voteRequest', extra: 1 })).toEqual({ type: 'voteRequest' });
+  });
+
+  it('no longer knows the acknowledgement of the old protocol (a tab of the previous version sends junk)', () => {
+    expect(parseMajorityMessage({ type: 'voteAck' })).toBeUndefined();
   });
 
   it.each([
@@ -48,6 +53,9 @@ describe('majority: messages at the boundary', () => {
     ['a numeric value', { type: 'candidate', value: 7 }],
     ['an empty value', { type: 'vote', value: '' }],
     ['an oversized value', { type: 'candidate', value: 'x'.repeat(41) }],
+    ['needYours that is not true', { type: 'vote', value: 'red', needYours: false }],
+    ['needYours as text', { type: 'vote', value: 'red', needYours: 'yes' }],
+    ['needYours without a valid value', { type: 'vote', value: '', needYours: true }],
   ])('rejects %s', (_, raw) => {
     expect(parseMajorityMessage(raw)).toBeUndefined();
   });
@@ -98,21 +106,44 @@ describe('majority: one node', () => {
       { type: 'refused', from: 'n02', reason: 'implausible', detail: 'voted "blue" after voting "red"; the first vote counts' },
     ]);
     expect(again.snapshot.context.votes).toEqual({ n02: 'red' });
-    // A repeated copy of the first vote is acknowledged again (the first ack may have been lost).
-    expect(receive(again.snapshot, 'n02', { type: 'vote', value: 'red' }).effects).toEqual([
-      { type: 'send', to: 'n02', message: { type: 'voteAck' } },
-    ]);
-    // A stranger's vote is neither counted nor acknowledged.
+    // A repeated copy of the first vote changes nothing and costs nothing.
+    expect(receive(again.snapshot, 'n02', { type: 'vote', value: 'red' }).effects).toEqual([]);
+    // A stranger's vote is neither counted nor answered.
     const stranger = receive(again.snapshot, 'mallory', { type: 'vote', value: 'blue' });
     expect(stranger.effects).toEqual([]);
     expect(majorityView(stranger.snapshot).tally).toEqual({ red: 1 });
   });
 
-  it('persists a vote before acknowledging it (an ack promises the vote survives a restart)', () => {
+  it('records a vote durably and sends nothing back: no acknowledgement', () => {
     const { effects } = receive(startAlone('n01'), 'n03', { type: 'vote', value: 'green' });
-    expect(effects.map((e) => e.type)).toEqual(['persist', 'send']);
-    expect(effects[0]).toMatchObject({ type: 'persist', state: { votes: { n03: 'green' } } });
-    expect(effects[1]).toEqual({ type: 'send', to: 'n03', message: { type: 'voteAck' } });
+    expect(effects).toEqual([{ type: 'persist', state: { proposal: undefined, vote: undefined, votes: { n03: 'green' }, decided: undefined } }]);
+  });
+
+  it('answers a resend that asks for its vote with its stored vote, after persisting the vote it brought', () => {
+    const voted = receive(startAlone('n02'), 'n04', { type: 'candidate', value: 'red' }).snapshot;
+    const asked = receive(voted, 'n03', { type: 'vote', value: 'blue', needYours: true });
+    expect(asked.effects).toEqual([
+      { type: 'persist', state: { proposal: undefined, vote: 'red', votes: { n03: 'blue' }, decided: undefined } },
+      { type: 'send', to: 'n03', message: { type: 'vote', value: 'red' } },
+    ]);
+    // Asked again (my answer was lost): answered again, nothing new to store.
+    expect(receive(asked.snapshot, 'n03', { type: 'vote', value: 'blue', needYours: true }).effects).toEqual([
+      { type: 'send', to: 'n03', message: { type: 'vote', value: 'red' } },
+    ]);
+    // A voteRequest (from a node with no vote of its own) gets the same answer.
+    expect(receive(asked.snapshot, 'n05', { type: 'voteRequest' }).effects).toEqual([{ type: 'send', to: 'n05', message: { type: 'vote', value: 'red' } }]);
+    // A node that has not voted has nothing to answer with; my own resend to myself needs no answer.
+    expect(receive(startAlone('n02'), 'n03', { type: 'voteRequest' }).effects).toEqual([]);
+    expect(receive(voted, 'n02', { type: 'vote', value: 'red', needYours: true }).effects.filter((e) => e.type === 'send')).toEqual([]);
+    // A stranger asking is refused like any stranger.
+    expect(receive(voted, 'mallory', { type: 'voteRequest' }).effects).toEqual([]);
+  });
+
+  it('a changed vote that asks for mine is refused and not answered', () => {
+    let s = receive(startAlone('n02'), 'n04', { type: 'candidate', value: 'red' }).snapshot;
+    s = receive(s, 'n03', { type: 'vote', value: 'blue' }).snapshot;
+    const changed = receive(s, 'n03', { type: 'vote', value: 'green', needYours: true });
+    expect(changed.effects.map((e) => e.type)).toEqual(['refused']);
   });
 
   it.each([5, 4, 25])('with %i members decides at exactly majorityOf(n) votes for one value', (n) => {
@@ -128,9 +159,9 @@ describe('majority: one node', () => {
     }
     expect(s.context.decided).toBeUndefined();
     const last = receive(s, members[need - 1] ?? '', { type: 'vote', value: 'red' });
-    expect(last.effects.map((e) => e.type)).toEqual(['persist', 'send', 'persist', 'decided']);
-    expect(last.effects[2]).toMatchObject({ type: 'persist', state: { decided: 'red' } });
-    expect(last.effects[3]).toEqual({ type: 'decided', value: 'red' });
+    expect(last.effects.map((e) => e.type)).toEqual(['persist', 'persist', 'decided']);
+    expect(last.effects[1]).toMatchObject({ type: 'persist', state: { decided: 'red' } });
+    expect(last.effects[2]).toEqual({ type: 'decided', value: 'red' });
     expect(majorityView(last.snapshot)).toMatchObject({ phase: 'decided', decided: 'red' });
   });
 
@@ -192,7 +223,7 @@ describe('majority: a cluster', () => {
     expect([...cluster.decisions.values()]).toEqual(['red', 'red', 'red', 'red', 'red']);
   });
 
-  it('never decides the 25-node split vote 9 / 5 / 11, and goes quiet once everything is acknowledged', () => {
+  it('never decides the 25-node split vote 9 / 5 / 11, and goes quiet once every vote is heard', () => {
     const cluster = splitVoteOf25<MajorityMessage>(majorityMachine);
     expect(cluster.decisions.size).toBe(0);
     for (const node of cluster.members) {
@@ -201,14 +232,28 @@ describe('majority: a cluster', () => {
       expect(view.tally).toEqual({ red: 9, blue: 5, green: 11 });
       expect(view.phase).toBe('split vote');
       expect(view.waitingFor).toContain('none has 13');
-      // Stopping rule: every vote heard and every vote acknowledged, so no retransmission timer.
+      // Stopping rule: every vote heard, so no retransmission timer.
       expect(snapshot.value).toMatchObject({ resend: 'quiet' });
     }
   });
 });
 
 describe('majority: retransmission (simulated clock)', () => {
-  it('resends its vote only to members that have not acknowledged it, then stops', () => {
+  it('an undisturbed decision costs the candidate and one vote per member to each member, and nothing after', () => {
+    for (const n of [3, 5, 10]) {
+      const cluster = new LiveCluster(majoritySpec, nodeIds(n)).start();
+      cluster.propose('n01', 'red');
+      cluster.deliver();
+      cluster.advance(TIMING.retransmitMs * 10);
+      expect(cluster.decisions.size).toBe(n);
+      const network = cluster.sent.filter((e) => e.from !== e.to);
+      expect(network.filter((e) => e.message.type === 'candidate')).toHaveLength(n - 1);
+      expect(network.filter((e) => e.message.type === 'vote')).toHaveLength(n * (n - 1));
+      expect(network).toHaveLength(n - 1 + n * (n - 1));
+    }
+  });
+
+  it('a member whose vote was lost is asked for it by the member that missed it, then both stop', () => {
     const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
     cluster.propose('n01', 'red');
     cluster.deliver((e) => e.message.type === 'candidate');
@@ -218,10 +263,13 @@ describe('majority: retransmission (simulated clock)', () => {
     expect(cluster.decisions.size).toBe(3); // 2 of 3 suffices for everyone
     cluster.sent.length = 0;
 
+    // n02 heard n03's vote, so it resends nothing; n03 misses n02's and asks with its own vote.
     cluster.advance(TIMING.retransmitMs);
-    const resent = cluster.sent.map((e: Envelope<MajorityMessage>) => [e.from, e.to, e.message.type]);
-    expect(resent).toEqual([['n02', 'n03', 'vote']]);
+    expect(cluster.sent.map((e: Envelope<MajorityMessage>) => [e.from, e.to, e.message])).toEqual([
+      ['n03', 'n02', { type: 'vote', value: 'red', needYours: true }],
+    ]);
     cluster.deliver();
+    expect(cluster.sent.at(-1)).toEqual({ from: 'n02', to: 'n03', message: { type: 'vote', value: 'red' } });
     expect(majoritySpec.view).toBe(majorityView);
     expect(cluster.view('n03').tally).toEqual({ red: 3 });
 
@@ -230,7 +278,23 @@ describe('majority: retransmission (simulated clock)', () => {
     expect(cluster.sent).toEqual([]);
   });
 
-  it('resends its candidate until every member has voted, so a member that was down catches up', () => {
+  it('the answer to a resend lost too: asked again until it arrives', () => {
+    const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
+    cluster.propose('n01', 'red');
+    cluster.deliver((e) => e.message.type === 'candidate');
+    cluster.drop((e) => e.from === 'n02' && e.to === 'n03' && e.message.type === 'vote');
+    cluster.deliver();
+    cluster.advance(TIMING.retransmitMs);
+    cluster.deliver((e) => e.from === 'n03');
+    expect(cluster.drop((e) => e.from === 'n02' && e.to === 'n03')).toBe(1);
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs);
+    expect(cluster.sent.map((e) => [e.from, e.to, e.message.type])).toEqual([['n03', 'n02', 'vote']]);
+    cluster.deliver();
+    expect(cluster.view('n03').tally).toEqual({ red: 3 });
+  });
+
+  it('resends its candidate and vote until every member has voted, so a member that was down catches up', () => {
     const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start(['n01', 'n02']);
     cluster.propose('n01', 'red');
     cluster.deliver(); // the copy to n03 is discarded: n03 is down
@@ -246,11 +310,42 @@ describe('majority: retransmission (simulated clock)', () => {
     cluster.deliver();
     expect(cluster.decisions.get('n03')).toBe('red');
     expect(cluster.view('n03').tally).toEqual({ red: 3 });
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs * 10);
+    expect(cluster.sent).toEqual([]);
   });
 
-  it('a restarted voter resends its stored vote and keeps its stored tally and decision', () => {
+  it('the votes a node heard survive its restart, so a voter that crashed since still counts', () => {
+    // n01 votes red and hears red (n02), blue (n04), blue (n05): 2–2, undecided. n02 then crashes
+    // for good and n01 restarts. Only what n01 stored says n02 voted red: with n03's red, that
+    // makes 3 of 5. A node that forgot heard votes would wait for n02 forever.
+    let node = startAlone('n01');
+    const persisted: MajorityDurable[] = [];
+    const heard: [string, MajorityMessage][] = [
+      ['n02', { type: 'candidate', value: 'red' }],
+      ['n01', { type: 'vote', value: 'red' }], // my own vote comes back to me like anyone's
+      ['n02', { type: 'vote', value: 'red' }],
+      ['n04', { type: 'vote', value: 'blue' }],
+      ['n05', { type: 'vote', value: 'blue' }],
+    ];
+    for (const [from, message] of heard) {
+      const step = receive(node, from, message);
+      node = step.snapshot;
+      for (const effect of step.effects) if (effect.type === 'persist') persisted.push(effect.state);
+    }
+    expect(majorityView(node)).toMatchObject({ decided: undefined, tally: { red: 2, blue: 2 } });
+    const stored = JSON.parse(JSON.stringify(persisted.at(-1))) as MajorityDurable;
+    const restarted = startAlone('n01', FIVE, stored);
+    const { snapshot } = receive(restarted, 'n03', { type: 'vote', value: 'red' });
+    expect(majorityView(snapshot).decided).toBe('red');
+  });
+
+  it('a restarted voter keeps its stored tally and decision and stays quiet; a member that lacks its vote asks and gets it', () => {
     const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
     cluster.propose('n02', 'blue');
+    cluster.deliver((e) => e.message.type === 'candidate');
+    // n03's vote to n01 is lost.
+    cluster.drop((e) => e.from === 'n03' && e.to === 'n01' && e.message.type === 'vote');
     cluster.deliver();
     // Through JSON, as a tab's storage would keep it (undefined fields vanish).
     const stored = JSON.parse(JSON.stringify(cluster.durable.get('n03'))) as MajorityDurable;
@@ -260,10 +355,32 @@ describe('majority: retransmission (simulated clock)', () => {
     expect(cluster.view('n03')).toMatchObject({ decided: 'blue', tally: { blue: 3 } });
     cluster.sent.length = 0;
     cluster.advance(TIMING.retransmitMs);
-    expect(cluster.sent.filter((e) => e.from === 'n03').map((e) => [e.to, e.message])).toEqual([
-      ['n01', { type: 'vote', value: 'blue' }],
-      ['n02', { type: 'vote', value: 'blue' }],
-      ['n03', { type: 'vote', value: 'blue' }],
+    // n03 heard everyone: it sends nothing unasked. n01 asks it.
+    expect(cluster.sent.map((e) => [e.from, e.to, e.message])).toEqual([['n01', 'n03', { type: 'vote', value: 'blue', needYours: true }]]);
+    cluster.deliver();
+    expect(cluster.sent.at(-1)).toEqual({ from: 'n03', to: 'n01', message: { type: 'vote', value: 'blue' } });
+    expect(cluster.view('n01').tally).toEqual({ blue: 3 });
+  });
+
+  it('a listen-only node asks the others for their votes (it has none to resend) and decides from the answers', () => {
+    const members = nodeIds(3);
+    const cluster = new LiveCluster(majoritySpec, members).start(['n01', 'n02']);
+    cluster.propose('n01', 'red');
+    cluster.deliver();
+    // n03 comes back with storage it cannot read: it may have voted, so it must not vote now.
+    cluster.start(['n03'], () => ({ votes: 'garbage' }) as unknown as MajorityDurable);
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs);
+    const fromN03 = cluster.sent.filter((e) => e.from === 'n03').map((e) => [e.to, e.message]);
+    expect(fromN03).toEqual([
+      ['n01', { type: 'voteRequest' }],
+      ['n02', { type: 'voteRequest' }],
     ]);
+    cluster.deliver();
+    expect(cluster.decisions.get('n03')).toBe('red');
+    // Decided: it asks no more (its own vote stays unknown to it, and it never votes).
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs * 3);
+    expect(cluster.sent.filter((e) => e.from === 'n03' && e.message.type === 'voteRequest')).toEqual([]);
   });
 });
