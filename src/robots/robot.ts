@@ -121,6 +121,7 @@ export class Robot {
       identity: this.identity,
       signaling: this.options.signaling,
       iceServers: [],
+      ...benchHeartbeat(),
     });
     const prober = new Prober({
       now: () => performance.now(),
@@ -256,4 +257,13 @@ function hashIndex(id: string, n: number): number {
   let hash = 0;
   for (const ch of id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return n === 0 ? 0 : hash % n;
+}
+
+/**
+ * Benchmarks only (tests/bench/idle.bench.ts breaks an idle room's CPU down): CP_BENCH_HEARTBEAT_MS
+ * sets the direct heartbeat interval of rooms too small to relay (relay.ts); unset in real use.
+ */
+function benchHeartbeat(): { heartbeatIntervalMs?: number } {
+  const raw = process.env['CP_BENCH_HEARTBEAT_MS'];
+  return raw === undefined ? {} : { heartbeatIntervalMs: Number(raw) };
 }

@@ -83,6 +83,8 @@ export interface PeerTransportOptions<M> {
   readonly clock?: TransportClock;
   /** PeerJS log level (0 none … 3 all). */
   readonly debug?: 0 | 1 | 2 | 3;
+  /** Benchmarks only: a link idle this long gets a heartbeat (default HEARTBEAT_INTERVAL_MS). */
+  readonly heartbeatIntervalMs?: number;
 }
 
 /** The tab's connection to the signaling server, for the UI's "reconnecting…" banner. */
@@ -272,7 +274,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   let rosterTimer: unknown;
 
   const core = new TransportCore<M>(
-    { self, name, role: options.role, parse: options.parse, clock },
+    { self, name, role: options.role, parse: options.parse, clock, ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}) },
     {
       deliver: (to, frame) => deliver(to, frame),
       openLinks: () => [...links].filter(([, link]) => link.open).map(([id]) => id),
@@ -448,7 +450,10 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
         // the peer's first frame arrived (~1,000 of them in two minutes, each a new handshake
         // adding to the load that made the first one slow). The peer's status (suspected, down)
         // still follows liveness.ts's bounds; only the redial waits for the channel's own silence.
-        if (!(failed && quiet >= SUSPECT_AFTER_MS) && quiet < DOWN_AFTER_MS) return;
+        // In a relaying room (relay.ts) an idle link between two non-hubs carries nothing: its
+        // silence says nothing, only the peer's status (nobody heard it) or ICE's failure does.
+        const silentTooLong = quiet >= DOWN_AFTER_MS && (core.carriesBeats(node) || core.statusOf(node) === 'down');
+        if (!(failed && quiet >= SUSPECT_AFTER_MS) && !silentTooLong) return;
         if (core.statusOf(node) === 'down') mesh.dropped.down++;
         else if (failed && quiet >= SUSPECT_AFTER_MS) mesh.dropped.failedAndSilent++;
         else mesh.dropped.silent++;

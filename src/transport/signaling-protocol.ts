@@ -71,7 +71,9 @@ export const ROSTER_CLOSE = {
  * outdated tab shows OUTDATED_PAGE_MESSAGE: a phone that kept an old page open across a server
  * update reloads instead of misbehaving.
  */
-export const PROTOCOL_VERSION = 1;
+// 2: the 'digest' envelope (relayed liveness, relay.ts): a version-1 tab would count a big room's
+// quiet peers as silent and call them down.
+export const PROTOCOL_VERSION = 2;
 /** The roster socket's query parameter carrying PROTOCOL_VERSION. */
 export const PROTOCOL_PARAM = 'protocol';
 /** Largest version we parse: a bound on the field, far above any version we will reach. */
