@@ -261,9 +261,11 @@ function hashIndex(id: string, n: number): number {
 
 /**
  * Benchmarks only (tests/bench/idle.bench.ts breaks an idle room's CPU down): CP_BENCH_HEARTBEAT_MS
- * sets the direct heartbeat interval of rooms too small to relay (relay.ts); unset in real use.
+ * sets the direct heartbeat interval, CP_BENCH_RELAY_MIN_ROOM the room size from which liveness
+ * is relayed (relay.ts; 1000 = never); unset in real use.
  */
-function benchHeartbeat(): { heartbeatIntervalMs?: number } {
-  const raw = process.env['CP_BENCH_HEARTBEAT_MS'];
-  return raw === undefined ? {} : { heartbeatIntervalMs: Number(raw) };
+function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number } {
+  const beat = process.env['CP_BENCH_HEARTBEAT_MS'];
+  const relay = process.env['CP_BENCH_RELAY_MIN_ROOM'];
+  return { ...(beat === undefined ? {} : { heartbeatIntervalMs: Number(beat) }), ...(relay === undefined ? {} : { relayMinRoom: Number(relay) }) };
 }

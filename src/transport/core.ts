@@ -7,7 +7,7 @@
  * Frames are strings on both transports, so the in-memory one exercises exactly the same
  * serialisation and validation as the real one and the contract suite means something.
  */
-import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS, RELAY_INTERVAL_MS } from '../limits.ts';
+import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS, RELAY_INTERVAL_MS, RELAY_LINK_BEAT_MS } from '../limits.ts';
 import { digestOf, relayHubs, relaysLiveness } from './relay.ts';
 import { every, type TransportClock } from './clock.ts';
 import {
@@ -58,6 +58,8 @@ export interface TransportCoreOptions<M> {
   readonly checkIntervalMs?: number;
   /** In a relaying room (relay.ts): a node beats its hubs, and a hub sends its digest, this often (default RELAY_INTERVAL_MS). */
   readonly relayIntervalMs?: number;
+  /** Rooms of at least this many nodes relay liveness (default RELAY_MIN_ROOM; benchmarks compare). */
+  readonly relayMinRoom?: number;
 }
 
 interface PeerEntry {
@@ -294,14 +296,6 @@ export class TransportCore<M> {
     return this.entries.get(peer)?.status;
   }
 
-  /**
-   * Whether the idle link to `peer` carries liveness frames (so its silence means something):
-   * always in a small room; in a relaying one only between a hub and the others.
-   */
-  carriesBeats(peer: PeerId): boolean {
-    return this.hubs === undefined || this.hubs.includes(peer) || this.hubs.includes(this.self);
-  }
-
   /** Milliseconds since we last heard `peer` (undefined if never): links use it to spot dead channels. */
   silentFor(peer: PeerId): number | undefined {
     const heard = this.entries.get(peer)?.record.lastHeardAt;
@@ -346,8 +340,8 @@ export class TransportCore<M> {
    * - A small room (relaysLiveness false): a heartbeat on each open link that carried nothing for
    *   the heartbeat interval (any frame proves we live, so busy links need none).
    * - A relaying room: a hub sends every open link its digest each relay interval (the digest is
-   *   also its heartbeat); any other node beats only to the hubs, when it sent them nothing else
-   *   for that long. Links between two non-hubs stay silent when idle.
+   *   also its heartbeat); any other node beats to the hubs when it sent them nothing else for
+   *   that long, and to everyone else only every RELAY_LINK_BEAT_MS.
    */
   private beat(): void {
     if (this.stopped) return;
@@ -366,8 +360,10 @@ export class TransportCore<M> {
         }
         continue;
       }
-      if (hubs !== undefined && !hubs.includes(peer)) continue;
-      const interval = hubs === undefined ? this.heartbeatIntervalMs : this.relayIntervalMs;
+      // Relaying: to a hub every relay interval; to anyone else a slow beat, so that while views
+      // of the hubs differ (a forming room) a gap in the relays can make a peer suspected but
+      // never down, and every link's own silence still means it is dead (peerjs.ts re-dials).
+      const interval = hubs === undefined ? this.heartbeatIntervalMs : hubs.includes(peer) ? this.relayIntervalMs : RELAY_LINK_BEAT_MS;
       const sentAt = entry?.lastSentAt;
       if (sentAt !== undefined && now - sentAt < interval && now >= sentAt) continue;
       if (this.sendEnvelope(peer, { type: 'heartbeat' })) this.heartbeatCount += 1;
@@ -381,7 +377,7 @@ export class TransportCore<M> {
   private currentHubs(): readonly PeerId[] | undefined {
     let alive = 1;
     for (const entry of this.entries.values()) if (entry.status !== 'down') alive += 1;
-    if (!relaysLiveness(alive)) return undefined;
+    if (!relaysLiveness(alive, this.options.relayMinRoom)) return undefined;
     const candidates = [{ id: this.self, role: this.options.role }];
     for (const [id, entry] of this.entries) if (entry.status === 'connected') candidates.push({ id, role: entry.role });
     return relayHubs(candidates);

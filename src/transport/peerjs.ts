@@ -85,6 +85,8 @@ export interface PeerTransportOptions<M> {
   readonly debug?: 0 | 1 | 2 | 3;
   /** Benchmarks only: a link idle this long gets a heartbeat (default HEARTBEAT_INTERVAL_MS). */
   readonly heartbeatIntervalMs?: number;
+  /** Benchmarks only: rooms of this many nodes relay liveness (default RELAY_MIN_ROOM, relay.ts). */
+  readonly relayMinRoom?: number;
 }
 
 /** The tab's connection to the signaling server, for the UI's "reconnecting…" banner. */
@@ -274,7 +276,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   let rosterTimer: unknown;
 
   const core = new TransportCore<M>(
-    { self, name, role: options.role, parse: options.parse, clock, ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}) },
+    { self, name, role: options.role, parse: options.parse, clock, ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}), ...(options.relayMinRoom !== undefined ? { relayMinRoom: options.relayMinRoom } : {}) },
     {
       deliver: (to, frame) => deliver(to, frame),
       openLinks: () => [...links].filter(([, link]) => link.open).map(([id]) => id),
@@ -450,10 +452,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
         // the peer's first frame arrived (~1,000 of them in two minutes, each a new handshake
         // adding to the load that made the first one slow). The peer's status (suspected, down)
         // still follows liveness.ts's bounds; only the redial waits for the channel's own silence.
-        // In a relaying room (relay.ts) an idle link between two non-hubs carries nothing: its
-        // silence says nothing, only the peer's status (nobody heard it) or ICE's failure does.
-        const silentTooLong = quiet >= DOWN_AFTER_MS && (core.carriesBeats(node) || core.statusOf(node) === 'down');
-        if (!(failed && quiet >= SUSPECT_AFTER_MS) && !silentTooLong) return;
+        if (!(failed && quiet >= SUSPECT_AFTER_MS) && quiet < DOWN_AFTER_MS) return;
         if (core.statusOf(node) === 'down') mesh.dropped.down++;
         else if (failed && quiet >= SUSPECT_AFTER_MS) mesh.dropped.failedAndSilent++;
         else mesh.dropped.silent++;

@@ -31,8 +31,8 @@ export function relayHubs(candidates: readonly HubCandidate[], count: number = R
 }
 
 /** True when a room of `nodes` (self included, down peers not) relays liveness instead of beating every link. */
-export function relaysLiveness(nodes: number): boolean {
-  return nodes >= RELAY_MIN_ROOM;
+export function relaysLiveness(nodes: number, minRoom: number = RELAY_MIN_ROOM): boolean {
+  return nodes >= minRoom;
 }
 
 /** One digest entry: a peer and how long ago (ms) the relay last had a sign of it. */
