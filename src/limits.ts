@@ -68,6 +68,28 @@ export const LIVENESS_CHECK_MS = 250;
 export const SUSPECT_AFTER_MS = 4_000;
 export const DOWN_AFTER_MS = 11_000;
 
+/**
+ * Relayed liveness (src/transport/relay.ts) in rooms of RELAY_MIN_ROOM nodes or more: each node
+ * beats RELAY_HUBS hubs (the smallest student ids it sees connected) every RELAY_INTERVAL_MS, and
+ * each hub sends every open link, as often, a digest of how long ago it heard each peer; every
+ * other idle link gets a beat only every RELAY_LINK_BEAT_MS. At 41 nodes that is ~350 liveness
+ * frames/s in the room instead of ~820. The detection bounds stay: a frozen node's last sign is
+ * its last frame to anyone, so everyone suspects it SUSPECT_AFTER_MS after that and calls it down
+ * DOWN_AFTER_MS after; a live node's freshest sign reaches everyone within
+ * 2 × (RELAY_INTERVAL_MS + LIVENESS_CHECK_MS) + LIVENESS_CHECK_MS = 2.75 s (its beat to a hub,
+ * the hub's digest, both due-checked every LIVENESS_CHECK_MS), leaving 1.25 s for a busy tab's
+ * late timer before a false suspicion (1.75 s with direct beats). Two hubs, so one frozen hub
+ * costs nothing; hubs are re-chosen as soon as one is suspected. The slow direct beat
+ * (RELAY_LINK_BEAT_MS + LIVENESS_CHECK_MS < DOWN_AFTER_MS) keeps two promises of direct beats
+ * while views of the hubs differ (a room forming): a live peer is never down, and a link silent
+ * for DOWN_AFTER_MS is dead (re-dialled) whoever relays. Smaller rooms keep direct beats: relaying
+ * pays from about 12 nodes on.
+ */
+export const RELAY_MIN_ROOM = 12;
+export const RELAY_HUBS = 2;
+export const RELAY_INTERVAL_MS = 1_000;
+export const RELAY_LINK_BEAT_MS = 8_000;
+
 /** Reconnecting to the signaling server after it restarts: exponential backoff, capped. */
 export const SIGNALING_RETRY_BASE_MS = 500;
 export const SIGNALING_RETRY_MAX_MS = 10_000;

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  if (!options.worker && options.count > ROBOTS_PER_PROCESS) return runSplit(options);
+  if (!options.worker && options.count > perProcess()) return runSplit(options);
   return runFleet(options);
 }
 
@@ -237,8 +237,8 @@ async function runSplit(options: CliOptions): Promise<void> {
   };
   const shared = [...without(['--count', '--first', '--data']), '--data', options.dataDir];
   const workers: ChildProcessByStdio<Writable, Readable, null>[] = [];
-  for (let first = 1; first <= options.count; first += ROBOTS_PER_PROCESS) {
-    const count = Math.min(ROBOTS_PER_PROCESS, options.count - first + 1);
+  for (let first = 1; first <= options.count; first += perProcess()) {
+    const count = Math.min(perProcess(), options.count - first + 1);
     const args = [...process.execArgv, self, ...shared, '--count', String(count), '--first', String(options.first + first - 1), '--worker'];
     workers.push(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
   }
@@ -333,3 +333,8 @@ async function runSplit(options: CliOptions): Promise<void> {
 }
 
 void main();
+
+/** Robots per worker process: ROBOTS_PER_PROCESS, or CP_BENCH_ROBOTS_PER_PROCESS (benchmarks comparing layouts). */
+function perProcess(): number {
+  return Number(process.env['CP_BENCH_ROBOTS_PER_PROCESS'] ?? ROBOTS_PER_PROCESS);
+}

@@ -42,8 +42,23 @@ class BrowserLikeWebSocket extends WebSocket {
   }
 }
 
+/**
+ * Benchmarks only: CP_BENCH_RTC (JSON) adds node-datachannel RtcConfig fields to every connection
+ * (e.g. {"enableIceUdpMux":true}, which gets a fixed port per process), to compare native options.
+ */
+const benchRtc = JSON.parse(process.env['CP_BENCH_RTC'] ?? '{}') as Record<string, unknown>;
+if (benchRtc['enableIceUdpMux'] === true && benchRtc['portRangeBegin'] === undefined) {
+  const port = 20_000 + (process.pid % 20_000);
+  Object.assign(benchRtc, { portRangeBegin: port, portRangeEnd: port });
+}
+class RobotPeerConnection extends RTCPeerConnection {
+  constructor(config?: RTCConfiguration) {
+    super({ ...config, ...benchRtc } as RTCConfiguration);
+  }
+}
+
 const globals = globalThis as Record<string, unknown>;
-for (const [name, value] of Object.entries({ RTCPeerConnection, RTCSessionDescription, RTCIceCandidate, WebSocket: BrowserLikeWebSocket })) {
+for (const [name, value] of Object.entries({ RTCPeerConnection: RobotPeerConnection, RTCSessionDescription, RTCIceCandidate, WebSocket: BrowserLikeWebSocket })) {
   if (globals[name] === undefined) globals[name] = value;
 }
 

@@ -121,6 +121,7 @@ export class Robot {
       identity: this.identity,
       signaling: this.options.signaling,
       iceServers: [],
+      ...benchHeartbeat(),
     });
     const prober = new Prober({
       now: () => performance.now(),
@@ -256,4 +257,15 @@ function hashIndex(id: string, n: number): number {
   let hash = 0;
   for (const ch of id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return n === 0 ? 0 : hash % n;
+}
+
+/**
+ * Benchmarks only (tests/bench/idle.bench.ts breaks an idle room's CPU down): CP_BENCH_HEARTBEAT_MS
+ * sets the direct heartbeat interval, CP_BENCH_RELAY_MIN_ROOM the room size from which liveness
+ * is relayed (relay.ts; 1000 = never); unset in real use.
+ */
+function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number } {
+  const beat = process.env['CP_BENCH_HEARTBEAT_MS'];
+  const relay = process.env['CP_BENCH_RELAY_MIN_ROOM'];
+  return { ...(beat === undefined ? {} : { heartbeatIntervalMs: Number(beat) }), ...(relay === undefined ? {} : { relayMinRoom: Number(relay) }) };
 }

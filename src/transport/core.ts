@@ -7,7 +7,8 @@
  * Frames are strings on both transports, so the in-memory one exercises exactly the same
  * serialisation and validation as the real one and the contract suite means something.
  */
-import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS } from '../limits.ts';
+import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS, RELAY_INTERVAL_MS, RELAY_LINK_BEAT_MS } from '../limits.ts';
+import { digestOf, relayHubs, relaysLiveness } from './relay.ts';
 import { every, type TransportClock } from './clock.ts';
 import {
   applyLiveness,
@@ -55,6 +56,10 @@ export interface TransportCoreOptions<M> {
   readonly heartbeatIntervalMs?: number;
   /** How often beats are due-checked and statuses re-read (default LIVENESS_CHECK_MS). */
   readonly checkIntervalMs?: number;
+  /** In a relaying room (relay.ts): a node beats its hubs, and a hub sends its digest, this often (default RELAY_INTERVAL_MS). */
+  readonly relayIntervalMs?: number;
+  /** Rooms of at least this many nodes relay liveness (default RELAY_MIN_ROOM; benchmarks compare). */
+  readonly relayMinRoom?: number;
 }
 
 interface PeerEntry {
@@ -74,6 +79,8 @@ interface PeerEntry {
   incompatible?: boolean;
   /** When we last handed the link any frame (hello, app, heartbeat): a beat is due after a quiet period. */
   lastSentAt: number | undefined;
+  /** A hub: when we last sent this peer our digest. */
+  lastDigestAt: number | undefined;
 }
 
 function reportHandlerError(error: unknown): void {
@@ -114,6 +121,9 @@ export class TransportCore<M> {
   private listDirty = true;
   private readonly timing: LivenessTiming;
   private readonly heartbeatIntervalMs: number;
+  private readonly relayIntervalMs: number;
+  /** The hubs as of the last liveness tick, or undefined while the room is small enough for direct beats. */
+  private hubs: readonly PeerId[] | undefined;
   private readonly stopBeat: () => void;
   private stopped = false;
 
@@ -124,6 +134,7 @@ export class TransportCore<M> {
     this.self = options.self;
     this.timing = options.timing ?? DEFAULT_LIVENESS_TIMING;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.relayIntervalMs = options.relayIntervalMs ?? RELAY_INTERVAL_MS;
     this.stopBeat = every(options.clock, options.checkIntervalMs ?? LIVENESS_CHECK_MS, () => this.beat());
   }
 
@@ -192,6 +203,14 @@ export class TransportCore<M> {
         return;
       case 'heartbeat':
         this.observe(entry, { type: 'heard', now });
+        return;
+      case 'digest':
+        this.observe(entry, { type: 'heard', now });
+        for (const [peer, ageMs] of envelope.heard) {
+          // Only peers we know (the roster or a link told us of them): a digest never adds one.
+          const known = peer === this.self ? undefined : this.entries.get(peer);
+          if (known !== undefined) this.observe(known, { type: 'relayed', ageMs, now });
+        }
         return;
       case 'goodbye':
         this.observe(entry, { type: 'goodbye', now });
@@ -317,20 +336,56 @@ export class TransportCore<M> {
   }
 
   /**
-   * The liveness tick: a heartbeat on each open link that carried nothing for the heartbeat
-   * interval (any frame proves we live, so busy links need none), then every status re-read.
+   * The liveness tick: the frames liveness needs (below), then every status re-read.
+   * - A small room (relaysLiveness false): a heartbeat on each open link that carried nothing for
+   *   the heartbeat interval (any frame proves we live, so busy links need none).
+   * - A relaying room: a hub sends every open link its digest each relay interval (the digest is
+   *   also its heartbeat); any other node beats to the hubs when it sent them nothing else for
+   *   that long, and to everyone else only every RELAY_LINK_BEAT_MS.
    */
   private beat(): void {
     if (this.stopped) return;
     const now = this.options.clock.now();
+    this.hubs = this.currentHubs();
+    const hubs = this.hubs;
+    const iAmHub = hubs?.includes(this.self) === true;
+    const digest = iAmHub ? this.digest(now) : undefined;
     for (const peer of this.link.openLinks()) {
-      const sentAt = this.entries.get(peer)?.lastSentAt;
-      if (sentAt !== undefined && now - sentAt < this.heartbeatIntervalMs && now >= sentAt) continue;
+      const entry = this.entries.get(peer);
+      if (digest !== undefined) {
+        if (entry === undefined || (entry.lastDigestAt !== undefined && now - entry.lastDigestAt < this.relayIntervalMs && now >= entry.lastDigestAt)) continue;
+        if (this.sendEnvelope(peer, digest)) {
+          entry.lastDigestAt = now;
+          this.heartbeatCount += 1;
+        }
+        continue;
+      }
+      // Relaying: to a hub every relay interval; to anyone else a slow beat, so that while views
+      // of the hubs differ (a forming room) a gap in the relays can make a peer suspected but
+      // never down, and every link's own silence still means it is dead (peerjs.ts re-dials).
+      const interval = hubs === undefined ? this.heartbeatIntervalMs : hubs.includes(peer) ? this.relayIntervalMs : RELAY_LINK_BEAT_MS;
+      const sentAt = entry?.lastSentAt;
+      if (sentAt !== undefined && now - sentAt < interval && now >= sentAt) continue;
       if (this.sendEnvelope(peer, { type: 'heartbeat' })) this.heartbeatCount += 1;
     }
     for (const entry of this.entries.values()) this.setStatus(entry, livenessStatus(entry.record, now, this.timing));
     this.forgetLongDown();
     this.publishIfDirty();
+  }
+
+  /** The hubs now (relay.ts), or undefined when the room is small enough for a beat on every link. */
+  private currentHubs(): readonly PeerId[] | undefined {
+    let alive = 1;
+    for (const entry of this.entries.values()) if (entry.status !== 'down') alive += 1;
+    if (!relaysLiveness(alive, this.options.relayMinRoom)) return undefined;
+    const candidates = [{ id: this.self, role: this.options.role }];
+    for (const [id, entry] of this.entries) if (entry.status === 'connected') candidates.push({ id, role: entry.role });
+    return relayHubs(candidates);
+  }
+
+  private digest(now: number): WireEnvelope<M> {
+    const signs = [...this.entries].map(([peer, entry]): [PeerId, number | undefined] => [peer, freshestSign(entry.record)]);
+    return { type: 'digest', heard: digestOf(signs, now) };
   }
 
   private entryFor(peer: PeerId): PeerEntry | undefined {
@@ -347,6 +402,7 @@ export class TransportCore<M> {
         windowStart: now,
         windowCount: 0,
         lastSentAt: undefined,
+        lastDigestAt: undefined,
       };
       this.entries.set(peer, entry);
       this.listDirty = true;
@@ -397,4 +453,10 @@ export class TransportCore<M> {
 
 function lastSign(record: LivenessRecord): number {
   return Math.max(record.lastHeardAt ?? record.knownSince, record.knownSince);
+}
+
+/** The newest sign of life of a peer we have heard directly since it (re)appeared: what a hub relays. */
+function freshestSign(record: LivenessRecord): number | undefined {
+  if (record.farewell !== undefined || record.lastHeardAt === undefined || record.lastHeardAt < record.knownSince) return undefined;
+  return Math.max(record.lastHeardAt, record.relayedAt ?? record.lastHeardAt);
 }

@@ -15,6 +15,14 @@
  *
  * Nothing is final: 'failed' ICE can recover (a frozen phone resumes on the same connection),
  * and hearing from a peer that was down brings it back.
+ *
+ * "Heard" is direct (a frame over our own link) or relayed: in a big room idle links carry no
+ * heartbeats, and a relay (relay.ts) tells everyone how long ago it heard each peer. The status
+ * is about the NODE: a peer nobody has heard for downAfterMs is down. A relayed sign of life
+ * never outweighs a goodbye and never stands in for the first direct frame (a new or rejoined
+ * peer is suspected until it says hello over our link), so only our own link proves a link works;
+ * a link that itself fails (ICE 'disconnected'/'failed') makes the peer suspected, never down,
+ * while others still hear it: it lives, and peerjs.ts re-dials.
  */
 import { DOWN_AFTER_MS, SUSPECT_AFTER_MS } from '../limits.ts';
 import type { PeerStatus } from './types.ts';
@@ -27,6 +35,8 @@ export interface LivenessRecord {
   readonly knownSince: number;
   /** Last valid envelope from the peer over a channel; undefined if never heard. */
   readonly lastHeardAt: number | undefined;
+  /** The freshest sign of life another peer relayed (its time of hearing, on our clock); undefined if none. */
+  readonly relayedAt: number | undefined;
   /** An explicit departure not contradicted since. */
   readonly farewell: 'goodbye' | 'server-left' | undefined;
   /** 'troubled' while the current connection reports disconnected/failed/closed. */
@@ -38,6 +48,8 @@ export type LivenessEvent =
   | { readonly type: 'listed'; readonly now: number }
   /** A valid envelope arrived from the peer. */
   | { readonly type: 'heard'; readonly now: number }
+  /** A relay heard the peer `ageMs` ago (its digest, relay.ts). */
+  | { readonly type: 'relayed'; readonly ageMs: number; readonly now: number }
   | { readonly type: 'goodbye'; readonly now: number }
   /** The signaling server pushed that the peer's socket closed. */
   | { readonly type: 'server-left'; readonly now: number }
@@ -54,7 +66,7 @@ export const DEFAULT_LIVENESS_TIMING: LivenessTiming = {
 };
 
 export function newLivenessRecord(now: number): LivenessRecord {
-  return { knownSince: now, lastHeardAt: undefined, farewell: undefined, link: 'pending' };
+  return { knownSince: now, lastHeardAt: undefined, relayedAt: undefined, farewell: undefined, link: 'pending' };
 }
 
 function linkOf(state: LinkState, previous: LivenessRecord['link']): LivenessRecord['link'] {
@@ -90,6 +102,11 @@ export function applyLiveness(
         : record;
     case 'heard':
       return { ...record, lastHeardAt: event.now, farewell: undefined };
+    case 'relayed': {
+      // Ages only: the relay's clock is not ours. A sign older than what we have changes nothing.
+      const at = event.now - Math.max(0, event.ageMs);
+      return record.relayedAt !== undefined && record.relayedAt >= at ? record : { ...record, relayedAt: at };
+    }
     case 'goodbye':
     case 'server-left':
       return { ...record, farewell: event.type };
@@ -105,7 +122,7 @@ export function livenessStatus(
 ): PeerStatus {
   if (record.farewell !== undefined) return 'down';
   const heardSinceKnown = record.lastHeardAt !== undefined && record.lastHeardAt >= record.knownSince;
-  const lastSign = heardSinceKnown ? (record.lastHeardAt ?? record.knownSince) : record.knownSince;
+  const lastSign = heardSinceKnown ? Math.max(record.lastHeardAt ?? record.knownSince, record.relayedAt ?? record.knownSince) : record.knownSince;
   const silentFor = now - lastSign;
   if (silentFor >= timing.downAfterMs) return 'down';
   if (!heardSinceKnown || silentFor >= timing.suspectAfterMs || record.link === 'troubled') return 'suspected';

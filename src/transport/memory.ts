@@ -57,6 +57,8 @@ export class MemoryNetwork {
   private readonly members = new Map<PeerId, Member>();
   /** Per directed link, when its last frame is due: keeps every link FIFO whatever the delays. */
   private readonly linkTail = new Map<string, number>();
+  /** Undirected links cut by cut(), as linkKey. */
+  private readonly cutLinks = new Set<string>();
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -122,6 +124,18 @@ export class MemoryNetwork {
     if (member) member.frozen = true;
   }
 
+  /**
+   * A link that dies on its own (one path of the mesh, both directions) while both ends live and
+   * still hear everyone else: frames between `a` and `b` are lost until heal().
+   */
+  cut(a: PeerId, b: PeerId): void {
+    this.cutLinks.add(linkKey(a, b));
+  }
+
+  heal(a: PeerId, b: PeerId): void {
+    this.cutLinks.delete(linkKey(a, b));
+  }
+
   thaw(id: PeerId): void {
     const member = this.members.get(id);
     if (member) member.frozen = false;
@@ -161,6 +175,7 @@ export class MemoryNetwork {
     const sender = this.members.get(from);
     if (!sender || !this.members.has(to) || from === to) return false;
     if (sender.frozen) return true; // like a frozen tab: nothing leaves, nobody is told
+    if (this.cutLinks.has(linkKey(from, to))) return true; // a dead path: the channel still takes frames
     const receiver = this.members.get(to);
     this.later(from, to, () => {
       // Frames reach the incarnation they were sent to, unless it froze or left meanwhile; a
@@ -180,4 +195,8 @@ export class MemoryNetwork {
     this.linkTail.set(key, due);
     this.clock.setTimeout(fn, due - now);
   }
+}
+
+function linkKey(a: PeerId, b: PeerId): string {
+  return a < b ? `${a}\n${b}` : `${b}\n${a}`;
 }

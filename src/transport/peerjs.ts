@@ -83,6 +83,10 @@ export interface PeerTransportOptions<M> {
   readonly clock?: TransportClock;
   /** PeerJS log level (0 none … 3 all). */
   readonly debug?: 0 | 1 | 2 | 3;
+  /** Benchmarks only: a link idle this long gets a heartbeat (default HEARTBEAT_INTERVAL_MS). */
+  readonly heartbeatIntervalMs?: number;
+  /** Benchmarks only: rooms of this many nodes relay liveness (default RELAY_MIN_ROOM, relay.ts). */
+  readonly relayMinRoom?: number;
 }
 
 /** The tab's connection to the signaling server, for the UI's "reconnecting…" banner. */
@@ -272,7 +276,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   let rosterTimer: unknown;
 
   const core = new TransportCore<M>(
-    { self, name, role: options.role, parse: options.parse, clock },
+    { self, name, role: options.role, parse: options.parse, clock, ...(options.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}), ...(options.relayMinRoom !== undefined ? { relayMinRoom: options.relayMinRoom } : {}) },
     {
       deliver: (to, frame) => deliver(to, frame),
       openLinks: () => [...links].filter(([, link]) => link.open).map(([id]) => id),

@@ -72,7 +72,9 @@ export const ROSTER_CLOSE = {
  * update reloads instead of misbehaving.
  */
 // 2: voting lost its acknowledgements (no voteAck; vote.needYours and voteRequest are new), so a
-// tab of version 1 would resend its vote forever to tabs of version 2.
+// tab of version 1 would resend its vote forever to tabs of version 2; and the 'digest' envelope
+// (relayed liveness, relay.ts) is new, so a version-1 tab would count a big room's quiet peers as
+// silent and call them down.
 export const PROTOCOL_VERSION = 2;
 /** The roster socket's query parameter carrying PROTOCOL_VERSION. */
 export const PROTOCOL_PARAM = 'protocol';

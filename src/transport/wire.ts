@@ -3,6 +3,7 @@
  *
  *   { "type": "hello", "name": "Ada", "role": "student", "protocol": 1 }   first thing each side sends
  *   { "type": "heartbeat" }                                 on a link idle for HEARTBEAT_INTERVAL_MS
+ *   { "type": "digest", "heard": [["k3x9", 120], …] }        a hub's relayed liveness (relay.ts): peers and ms since heard
  *   { "type": "goodbye" }                                   on close() and on `pagehide`
  *   { "type": "app", "payload": <M> }                       the application's message
  *
@@ -15,15 +16,17 @@
  * from a bundle older than versioning and decodes as version 0; the core decides what a version
  * other than ours means (it ignores that peer).
  */
-import { MAX_MESSAGE_BYTES } from '../limits.ts';
+import { DOWN_AFTER_MS, MAX_KNOWN_PEERS, MAX_MESSAGE_BYTES, MAX_NODE_ID_LENGTH } from '../limits.ts';
 import { parseDisplayName, parseRole } from '../rooms/names.ts';
 import { isRecord } from '../core/validate.ts';
+import type { DigestEntry } from './relay.ts';
 import { isProtocolVersion } from './signaling-protocol.ts';
 import type { MessageParser, PeerRole, RejectReason } from './types.ts';
 
 export type WireEnvelope<M> =
   | { readonly type: 'hello'; readonly name: string; readonly role: PeerRole; readonly protocol: number }
   | { readonly type: 'heartbeat' }
+  | { readonly type: 'digest'; readonly heard: readonly DigestEntry[] }
   | { readonly type: 'goodbye' }
   | { readonly type: 'app'; readonly payload: M };
 
@@ -103,6 +106,11 @@ export function decodeEnvelope<M>(raw: unknown, parse: MessageParser<M>): Decode
     case 'goodbye':
       if (!hasOnlyKeys(raw, ['type'])) return { ok: false, reason: 'malformed' };
       return { ok: true, envelope: { type } };
+    case 'digest': {
+      const heard = parseDigest(raw['heard']);
+      if (heard === undefined || !hasOnlyKeys(raw, ['type', 'heard'])) return { ok: false, reason: 'malformed' };
+      return { ok: true, envelope: { type, heard } };
+    }
     case 'app': {
       if (!('payload' in raw) || !hasOnlyKeys(raw, ['type', 'payload'])) return { ok: false, reason: 'malformed' };
       let payload: M | undefined;
@@ -117,4 +125,20 @@ export function decodeEnvelope<M>(raw: unknown, parse: MessageParser<M>): Decode
     default:
       return { ok: false, reason: 'unknown-type' };
   }
+}
+
+/**
+ * A digest's entries: at most MAX_KNOWN_PEERS pairs of a peer id (a string of at most
+ * MAX_NODE_ID_LENGTH; the core only looks ids up, never adds one) and a whole age in [0, DOWN_AFTER_MS).
+ */
+function parseDigest(raw: unknown): DigestEntry[] | undefined {
+  if (!Array.isArray(raw) || raw.length > MAX_KNOWN_PEERS) return undefined;
+  const entries: DigestEntry[] = [];
+  for (const item of raw as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 2) return undefined;
+    const [peer, age] = item as unknown[];
+    if (typeof peer !== 'string' || peer.length === 0 || peer.length > MAX_NODE_ID_LENGTH || typeof age !== 'number' || !Number.isInteger(age) || age < 0 || age >= DOWN_AFTER_MS) return undefined;
+    entries.push([peer, age]);
+  }
+  return entries;
 }

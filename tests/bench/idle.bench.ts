@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:idle` — what an idle room of robots costs, without a browser: N robots (the
+ * real `npm run robots` CLI, its worker processes) in one room on our signaling server, in a
+ * namespace of their own (tests/bench/isolate.ts). Prints, per run:
+ * - mesh: from starting the CLI until every robot lists the N−1 others as connected, and the
+ *   CPU seconds the robots' processes and this process (the signaling server) used meanwhile
+ *   (on 2 cores, the wall time cannot be below that sum / 2);
+ * - idle: the robots' processes' CPU (user + system from /proc, each process and in total) over
+ *   IDLE_WINDOW_MS of the meshed, idle room, in cores, and the signaling server's.
+ * The robots' settings come from the environment, so the same run compares options: the CLI's
+ * worker processes inherit it (CP_BENCH_ROBOTS_PER_PROCESS, CP_BENCH_HEARTBEAT_MS, CP_BENCH_RTC,
+ * see src/robots). Not a test: it prints and exits; every wait is bounded.
+ *
+ * Options (env): BENCH_IDLE_SIZES="20,40", BENCH_IDLE_RUNS=1.
+ */
+import { loadavg } from 'node:os';
+import { MAX_PEERS_PER_ROOM } from '../../src/limits.ts';
+import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
+import { Robots } from '../e2e/support/robots.ts';
+import { startAppServer } from '../e2e/support/server.ts';
+import { intList } from './cdp.ts';
+import { processTree, treeCpuSeconds } from './cpu.ts';
+import { ensureLoopbackOnly } from './isolate.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { RobotSnapshot } from '../../src/robots/robot.ts';
+
+const IDLE_SETTLE_MS = 3_000;
+const IDLE_WINDOW_MS = 10_000;
+const MESH_WAIT_MS = 120_000;
+
+function ticks(pid: number): number {
+  try {
+    const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** utime+stime of every thread of `pids`, keyed by pid/tid, with the thread's name. */
+function threadTicks(pids: readonly number[]): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#');
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        out.set(`${pid}/${tid}`, { name, ticks: Number(rest[11]) + Number(rest[12]) });
+      } catch {
+        // exited
+      }
+    }
+  }
+  return out;
+}
+
+function byThreadName(before: Map<string, { name: string; ticks: number }>, after: Map<string, { name: string; ticks: number }>, seconds: number): string {
+  const sums = new Map<string, { cores: number; count: number }>();
+  for (const [key, now] of after) {
+    const was = before.get(key)?.ticks ?? now.ticks;
+    const entry = sums.get(now.name) ?? { cores: 0, count: 0 };
+    entry.cores += (now.ticks - was) / 100 / seconds;
+    entry.count += 1;
+    sums.set(now.name, entry);
+  }
+  return [...sums].filter(([, v]) => v.cores >= 0.005).sort((a, b) => b[1].cores - a[1].cores).map(([k, v]) => `${k}×${v.count} ${v.cores.toFixed(3)}`).join(', ');
+}
+
+async function one(baseURL: string, n: number): Promise<string> {
+  const room = randomRoomCode(cryptoRandomIndex);
+  const serverAt = ticks(process.pid);
+  const started = performance.now();
+  const robots = await Robots.start({ room, count: n, baseURL, maxSeconds: 600, readyTimeoutMs: 120_000 });
+  const readyMs = performance.now() - started;
+  try {
+    // Without heartbeats (CP_BENCH_HEARTBEAT_MS huge) idle peers turn 'suspected': count open channels instead.
+    const quiet = Number(process.env['CP_BENCH_HEARTBEAT_MS'] ?? 0) > 60_000;
+    const linked = (m: NonNullable<RobotSnapshot['mesh']>): number => m.opened - m.closed - m.dropped.down - m.dropped.failedAndSilent - m.dropped.silent;
+    await robots.waitState((state) => state.every((r) => (quiet ? linked(r.mesh!) >= n - 1 : r.connected === n - 1)), MESH_WAIT_MS, 'full mesh');
+    const meshMs = performance.now() - started;
+    const formationRobots = treeCpuSeconds(robots.pid);
+    const formationServer = (ticks(process.pid) - serverAt) / 100;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+    const pids = processTree(robots.pid);
+    const before = pids.map(ticks);
+    const threadsBefore = threadTicks(pids);
+    const serverBefore = ticks(process.pid);
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+    const seconds = (performance.now() - t0) / 1000;
+    const per = pids.map((pid, i) => (ticks(pid) - before[i]!) / 100 / seconds);
+    const server = (ticks(process.pid) - serverBefore) / 100 / seconds;
+    const total = per.reduce((a, b) => a + b, 0);
+    const threads = byThreadName(threadsBefore, threadTicks(pids), seconds);
+    const state = await robots.state();
+    const mesh = state.map((r) => r.mesh!).reduce((a, m) => ({ dials: a.dials + m.dials, timeouts: a.timeouts + m.dialTimeouts }), { dials: 0, timeouts: 0 });
+    return (
+      `N=${n}: ready ${(readyMs / 1000).toFixed(1)} s, mesh ${(meshMs / 1000).toFixed(1)} s (robots ${formationRobots.toFixed(1)} CPU-s, server ${formationServer.toFixed(1)} CPU-s, ` +
+      `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}); ` +
+      `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
+    );
+  } finally {
+    await robots.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  ensureLoopbackOnly('bench:idle', { robots: true });
+  const sizes = intList('BENCH_IDLE_SIZES', '20,40', 2, MAX_PEERS_PER_ROOM);
+  const [runs] = intList('BENCH_IDLE_RUNS', '1', 1, 10);
+  const server = await startAppServer(0);
+  const settings = Object.entries(process.env).filter(([k]) => k.startsWith('CP_BENCH_')).map(([k, v]) => `${k}=${v}`).join(' ');
+  console.log(`bench:idle ${settings || '(defaults)'}`);
+  try {
+    for (const n of sizes) for (let i = 0; i < runs!; i++) console.log(await one(server.baseURL, n));
+  } finally {
+    await server.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
