@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
@@ -18,6 +19,9 @@ const E2E_MODE = 'e2e';
 
 // The app's entry (index.html) lives in src/ so the top level stays the project's own;
 // `static/` is Vite's public dir.
+/** 2,000 seeds each of Raft and Multi-Paxos over two threads of its own (see `projects` below). */
+const LOG_SWARM_CI = 'tests/unit/sim/log-swarm-ci.test.ts';
+
 export default defineConfig(({ mode }) => {
   const testBuild = mode === E2E_MODE;
   return {
@@ -59,12 +63,23 @@ export default defineConfig(({ mode }) => {
     server: { host: '127.0.0.1', port: 5173 },
     test: {
       root: projectRoot,
-      // Playwright's *.spec.ts files live in tests/e2e and are not Vitest's.
-      include: ['tests/unit/**/*.test.ts'],
       environment: 'node',
       // Seed searches take a second or two on 2 idle cores; Vitest's 5 s default failed them on
       // a machine under load. A hang still fails, 20 s later.
       testTimeout: 20_000,
+      // Vitest's default for `run` is one worker fewer than the cores: ONE on CI's 2 cores, which
+      // left a core idle for all but the log swarm (whose own threads use both). Every file is
+      // CPU-bound, so the unit files use every core; the CI log swarm, which runs its own two
+      // threads, comes after them on its own (measured: beside another swarm file, on a machine at
+      // a load average of ~30, both overran their timeouts).
+      projects: [
+        {
+          extends: true,
+          // Playwright's *.spec.ts files live in tests/e2e and are not Vitest's.
+          test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], exclude: [LOG_SWARM_CI], sequence: { groupOrder: 0 }, maxWorkers: Math.max(2, availableParallelism() - 1) },
+        },
+        { extends: true, test: { name: 'log-swarm', include: [LOG_SWARM_CI], sequence: { groupOrder: 1 }, maxWorkers: 1 } },
+      ],
     },
   };
 });

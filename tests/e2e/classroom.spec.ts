@@ -5,15 +5,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, nodeIdOf, test } from './support/fixtures.ts';
-import { card, openClass, property, proposeAtOnce, proposeButton, setDelay, startDecision } from './support/classroom.ts';
+import { card, openClass, property, proposeAtOnce, proposeButton, reopenStudent, setDelay, startDecision } from './support/classroom.ts';
 
 /** A decision on loopback takes milliseconds; slowed-down ones a few seconds. */
 const DECIDE_MS = 20_000;
 
-// One room for both: a room costs seconds to mesh, and the second decision also shows that a
-// room runs decision after decision.
-test('paxos decides and every tab and the dashboard show the same value; then a peer sending garbage is flagged and nothing breaks', async ({ tabs }) => {
-  test.setTimeout(90_000);
+// One room for three lessons: a room of six tabs costs ~10 CPU-s to set up, and the decisions
+// also show that a room runs decision after decision. The coordinator comes last: it closes a tab.
+test('paxos decides and every tab and the dashboard show the same value; then a peer sending garbage is flagged and nothing breaks; a flood of valid messages cannot freeze the dashboard, and the class still decides; coordinator with its coordinator’s tab closed stays undecided and the dashboard says why', async ({ tabs }) => {
+  test.setTimeout(180_000);
   // A lesson link: the preset preselects the decision.
   const c = await openClass(tabs, 5, { algorithm: 'paxos', scenario: 'colors' });
   await expect(c.host.getByTestId('algorithm-select')).toHaveValue('paxos');
@@ -107,76 +107,167 @@ test('paxos decides and every tab and the dashboard show the same value; then a 
     await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
     await expect(c.host.getByTestId('flagged-peer')).toHaveCount(1);
   });
+
+  await test.step('a flood of valid messages cannot freeze the dashboard, and the class still decides', async () => {
+    const decision = await startDecision(c, 'paxos', 'colors');
+    const mallory = c.students[4]!;
+    const others = c.ids.slice(0, 4);
+    // ~400 valid frames a second for 8 s, under the per-peer rate limit: delta reports to the
+    // dashboard, each listing a broadcast to the whole class, and Paxos queries to classmates.
+    await mallory.evaluate(
+      ({ host, others, ids, decision }) => {
+        const hook = window.__room!;
+        let n = 1_000;
+        let seq = 1;
+        const report = (): string =>
+          JSON.stringify({
+            type: 'app',
+            payload: {
+              type: 'report',
+              decision,
+              report: {
+                version: 1,
+                inc: 77,
+                n: n++,
+                full: false,
+                proposed: [],
+                evidence: [],
+                steps: [{ at: n, cause: { kind: 'timer' }, sent: [{ to: ids, firstSeq: seq, kind: 'query', summary: 'query' }], persisted: false }],
+                droppedSteps: 0,
+                refusals: [],
+                restarted: false,
+              },
+            },
+          });
+        const query = (): string =>
+          JSON.stringify({ type: 'app', payload: { type: 'algo', decision, id: { inc: 77, seq: seq++ }, message: { type: 'query' } } });
+        const started = Date.now();
+        const timer = setInterval(() => {
+          if (Date.now() - started > 8_000) {
+            (window as { floodOver?: boolean }).floodOver = true;
+            return clearInterval(timer);
+          }
+          for (let i = 0; i < 3; i++) hook.sendRawText(host, report());
+          hook.sendRawText(others[n % others.length]!, query());
+        }, 10);
+      },
+      { host: c.hostId, others, ids: c.ids, decision },
+    );
+    await c.host.waitForTimeout(1_000); // the flood is in full swing
+
+    // A control on the dashboard answers within 200 ms: from the moment the input is queued as a
+    // task until the page shows the new value (queueing behind the flood, handler, re-render).
+    const latencies = await c.host.evaluate(async () => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="delay-control"]')!;
+      const shown = document.querySelector('[data-testid="delay-value"]')!;
+      const measure = (value: string, text: string): Promise<number> =>
+        new Promise((resolve) => {
+          const queuedAt = performance.now();
+          setTimeout(() => {
+            // Watched with a MutationObserver, not frames: headless background tabs get few frames.
+            const observer = new MutationObserver(() => {
+              if (shown.textContent?.trim() !== text) return;
+              observer.disconnect();
+              resolve(performance.now() - queuedAt);
+            });
+            observer.observe(shown, { subtree: true, childList: true, characterData: true });
+            input.value = value;
+            input.dispatchEvent(new Event('input', { bubbles: true }));
+          }, 0);
+        });
+      const results: number[] = [];
+      for (const [value, text] of [['250', '0.25 s'], ['0', '0 s'], ['250', '0.25 s'], ['0', '0 s']] as const) {
+        results.push(await measure(value, text));
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return results;
+    });
+    console.log(`dashboard control latency under the flood: ${latencies.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+    expect(Math.max(...latencies)).toBeLessThan(200);
+
+    // The class still decides, during the flood, and the dashboard shows it.
+    for (const student of c.students) await expect(student.getByTestId('decision-panel')).toHaveAttribute('data-message-delay', '0');
+    await proposeButton(c.students[1]!, 'green').click();
+    for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText('green', { timeout: DECIDE_MS });
+    await expect(c.host.getByTestId('outcome').getByTestId('decided-value')).toHaveText('green');
+    await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
+    // Nobody honest is flagged for what the flood did.
+    for (const id of c.ids.slice(0, 4)) await expect(c.host.locator(`[data-testid="flagged-peer"][data-peer-id="${id}"]`)).toHaveCount(0);
+    // The flood is over before the room's next lesson starts.
+    await expect.poll(() => mallory.evaluate(() => (window as { floodOver?: boolean }).floodOver === true), { timeout: 15_000 }).toBe(true);
+  });
+
+  await test.step('coordinator with its coordinator’s tab closed stays undecided and the dashboard says why', async () => {
+    await startDecision(c, 'coordinator', 'order-cancellation');
+    // The bully algorithm: the highest id coordinates.
+    const coordinator = [...c.ids].sort().at(-1)!;
+    const index = c.ids.indexOf(coordinator);
+    const coordinatorName = c.names[index]!;
+    await c.students[index]!.close();
+    await expect(card(c.host, coordinator)).toHaveAttribute('data-liveness', 'crashed');
+
+    const asker = c.students[(index + 1) % c.students.length]!;
+    await proposeButton(asker, 'customer: cancel').click();
+    await expect(asker.getByTestId('stuck-banner')).toHaveText(`Stuck: waiting for ${coordinatorName}, who crashed.`);
+    await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'undecided');
+    await expect(property(c.host, 'termination')).toContainText(`blocked: waiting for crashed ${coordinatorName}`);
+    await expect(c.host.getByTestId('undecided-why')).toContainText(`blocked: waiting for crashed ${coordinatorName}`);
+    // Several retransmission periods later, still nobody decided.
+    await asker.waitForTimeout(4_000);
+    await expect(c.host.getByTestId('decided-value')).toHaveCount(0);
+    for (const student of c.students.filter((s) => !s.isClosed())) await expect(student.getByTestId('decided-value')).toHaveCount(0);
+    await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'undecided');
+  });
 });
 
-test('paxos decides with 2 of 5 member tabs closed mid-decision; a reopened tab rejoins as the same node', async ({ tabs }) => {
+// One room for the crash lesson and both voting lessons: the two closed tabs are reopened before
+// the votes; the impatient run comes last because it closes a tab.
+test('paxos decides with 2 of 5 member tabs closed mid-decision; a reopened tab rejoins as the same node; majority with three simultaneous proposals can split; impatient tiebreak\'s Agreement violation, when it happens, is shown loudly', async ({ tabs }) => {
+  test.setTimeout(210_000);
   const c = await openClass(tabs, 5);
-  // Half a second per message: the decision is still in flight when the tabs close.
-  await setDelay(c, 500);
-  await startDecision(c, 'paxos', 'colors');
-  const [gone1, gone2] = [c.students[3]!, c.students[4]!];
-  const gone2Url = gone2.url();
-  await proposeButton(c.students[0]!, 'yellow').click();
-  await gone1.close();
-  await gone2.close();
-  await expect(c.host.getByTestId('undecided')).toBeVisible();
+  await test.step('paxos decides with 2 of 5 member tabs closed mid-decision; a reopened tab rejoins as the same node', async () => {
+    // Half a second per message: the decision is still in flight when the tabs close.
+    await setDelay(c, 500);
+    await startDecision(c, 'paxos', 'colors');
+    const [gone1, gone2] = [c.students[3]!, c.students[4]!];
+    const gone2Url = gone2.url();
+    await proposeButton(c.students[0]!, 'yellow').click();
+    await gone1.close();
+    await gone2.close();
+    await expect(c.host.getByTestId('undecided')).toBeVisible();
 
-  for (const student of c.students.slice(0, 3)) {
-    await expect(student.getByTestId('decided-value')).toHaveText('yellow', { timeout: DECIDE_MS });
-  }
-  await expect(c.host.getByTestId('decided-value')).toHaveText('yellow');
-  for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'crashed');
-  await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'decided');
-  await expect(property(c.host, 'fault-tolerance')).toHaveAttribute('data-status', 'can-terminate');
-  await expect(property(c.host, 'fault-tolerance')).toContainText('2 of 5 crashed');
-  // The diagram says the same as the cards: both closed tabs end in a crash mark; scrubbed back
-  // to the start, their cards are up (they were then), and at the end crashed again.
-  const diagram = c.host.getByTestId('live-spacetime');
-  for (const id of c.ids.slice(3)) await expect(diagram.locator(`g.point.crash[data-node="${id}"]`)).toHaveCount(1);
-  await diagram.getByTestId('spacetime-scrub').focus();
-  await c.host.keyboard.press('Home');
-  for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'up');
-  await c.host.keyboard.press('End');
-  for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'crashed');
-  await c.host.getByTestId('live-now').click();
+    for (const student of c.students.slice(0, 3)) {
+      await expect(student.getByTestId('decided-value')).toHaveText('yellow', { timeout: DECIDE_MS });
+    }
+    await expect(c.host.getByTestId('decided-value')).toHaveText('yellow');
+    for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'crashed');
+    await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'decided');
+    await expect(property(c.host, 'fault-tolerance')).toHaveAttribute('data-status', 'can-terminate');
+    await expect(property(c.host, 'fault-tolerance')).toContainText('2 of 5 crashed');
+    // The diagram says the same as the cards: both closed tabs end in a crash mark; scrubbed back
+    // to the start, their cards are up (they were then), and at the end crashed again.
+    const diagram = c.host.getByTestId('live-spacetime');
+    for (const id of c.ids.slice(3)) await expect(diagram.locator(`g.point.crash[data-node="${id}"]`)).toHaveCount(1);
+    await diagram.getByTestId('spacetime-scrub').focus();
+    await c.host.keyboard.press('Home');
+    for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'up');
+    await c.host.keyboard.press('End');
+    for (const id of c.ids.slice(3)) await expect(card(c.host, id)).toHaveAttribute('data-liveness', 'crashed');
+    await c.host.getByTestId('live-now').click();
 
-  // The same link opened again in a new tab: the same node, restarted from its stored state,
-  // learns the outcome and shows as rejoined.
-  const back = await tabs.open(gone2Url);
-  await expect(back.getByTestId('node-id')).toHaveText(c.ids[4]!);
-  expect(await nodeIdOf(back)).toBe(c.ids[4]);
-  await expect(back.getByTestId('decided-value')).toHaveText('yellow', { timeout: DECIDE_MS });
-  await expect(card(c.host, c.ids[4]!)).toHaveAttribute('data-liveness', 'rejoined');
-  await expect(card(c.host, c.ids[4]!)).toHaveAttribute('data-decided', 'yellow');
-});
+    // The same link opened again in a new tab: the same node, restarted from its stored state,
+    // learns the outcome and shows as rejoined.
+    const back = await tabs.open(gone2Url);
+    await expect(back.getByTestId('node-id')).toHaveText(c.ids[4]!);
+    expect(await nodeIdOf(back)).toBe(c.ids[4]);
+    await expect(back.getByTestId('decided-value')).toHaveText('yellow', { timeout: DECIDE_MS });
+    await expect(card(c.host, c.ids[4]!)).toHaveAttribute('data-liveness', 'rejoined');
+    await expect(card(c.host, c.ids[4]!)).toHaveAttribute('data-decided', 'yellow');
+    c.students[4] = back;
+  });
+  // Both closed members back (the second reopened here), so the votes below have five voters.
+  await reopenStudent(tabs, c, 3);
 
-test('coordinator with its coordinator’s tab closed stays undecided and the dashboard says why', async ({ tabs }) => {
-  const c = await openClass(tabs, 5);
-  await startDecision(c, 'coordinator', 'order-cancellation');
-  // The bully algorithm: the highest id coordinates.
-  const coordinator = [...c.ids].sort().at(-1)!;
-  const index = c.ids.indexOf(coordinator);
-  const coordinatorName = c.names[index]!;
-  await c.students[index]!.close();
-  await expect(card(c.host, coordinator)).toHaveAttribute('data-liveness', 'crashed');
-
-  const asker = c.students[(index + 1) % c.students.length]!;
-  await proposeButton(asker, 'customer: cancel').click();
-  await expect(asker.getByTestId('stuck-banner')).toHaveText(`Stuck: waiting for ${coordinatorName}, who crashed.`);
-  await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'undecided');
-  await expect(property(c.host, 'termination')).toContainText(`blocked: waiting for crashed ${coordinatorName}`);
-  await expect(c.host.getByTestId('undecided-why')).toContainText(`blocked: waiting for crashed ${coordinatorName}`);
-  // Several retransmission periods later, still nobody decided.
-  await asker.waitForTimeout(4_000);
-  await expect(c.host.getByTestId('decided-value')).toHaveCount(0);
-  for (const student of c.students.filter((s) => !s.isClosed())) await expect(student.getByTestId('decided-value')).toHaveCount(0);
-  await expect(property(c.host, 'termination')).toHaveAttribute('data-status', 'undecided');
-});
-
-// One room for both voting lessons; the impatient run comes second because it closes a tab.
-test('majority with three simultaneous proposals can split; impatient tiebreak\'s Agreement violation, when it happens, is shown loudly', async ({ tabs }) => {
-  test.setTimeout(150_000);
-  const c = await openClass(tabs, 5);
   await test.step('majority with three simultaneous proposals can split, and the dashboard shows no termination', async () => {
     // A second per message at each receiver: the three candidates cross in flight.
     await setDelay(c, 1_000);
@@ -265,89 +356,4 @@ test('majority with three simultaneous proposals can split; impatient tiebreak\'
     // Which way it went (the run's log says; the deterministic unit test forces a violation).
     console.log(`impatient tiebreak decided: ${[...values].join(' / ')}${values.size > 1 ? ' — Agreement violated and flagged' : ''}`);
   });
-});
-
-test('a flood of valid messages cannot freeze the dashboard, and the class still decides', async ({ tabs }) => {
-  const c = await openClass(tabs, 5);
-  const decision = await startDecision(c, 'paxos', 'colors');
-  const mallory = c.students[4]!;
-  const others = c.ids.slice(0, 4);
-  // ~400 valid frames a second for 8 s, under the per-peer rate limit: delta reports to the
-  // dashboard, each listing a broadcast to the whole class, and Paxos queries to classmates.
-  await mallory.evaluate(
-    ({ host, others, ids, decision }) => {
-      const hook = window.__room!;
-      let n = 1_000;
-      let seq = 1;
-      const report = (): string =>
-        JSON.stringify({
-          type: 'app',
-          payload: {
-            type: 'report',
-            decision,
-            report: {
-              version: 1,
-              inc: 77,
-              n: n++,
-              full: false,
-              proposed: [],
-              evidence: [],
-              steps: [{ at: n, cause: { kind: 'timer' }, sent: [{ to: ids, firstSeq: seq, kind: 'query', summary: 'query' }], persisted: false }],
-              droppedSteps: 0,
-              refusals: [],
-              restarted: false,
-            },
-          },
-        });
-      const query = (): string =>
-        JSON.stringify({ type: 'app', payload: { type: 'algo', decision, id: { inc: 77, seq: seq++ }, message: { type: 'query' } } });
-      const started = Date.now();
-      const timer = setInterval(() => {
-        if (Date.now() - started > 8_000) return clearInterval(timer);
-        for (let i = 0; i < 3; i++) hook.sendRawText(host, report());
-        hook.sendRawText(others[n % others.length]!, query());
-      }, 10);
-    },
-    { host: c.hostId, others, ids: c.ids, decision },
-  );
-  await c.host.waitForTimeout(1_000); // the flood is in full swing
-
-  // A control on the dashboard answers within 200 ms: from the moment the input is queued as a
-  // task until the page shows the new value (queueing behind the flood, handler, re-render).
-  const latencies = await c.host.evaluate(async () => {
-    const input = document.querySelector<HTMLInputElement>('[data-testid="delay-control"]')!;
-    const shown = document.querySelector('[data-testid="delay-value"]')!;
-    const measure = (value: string, text: string): Promise<number> =>
-      new Promise((resolve) => {
-        const queuedAt = performance.now();
-        setTimeout(() => {
-          // Watched with a MutationObserver, not frames: headless background tabs get few frames.
-          const observer = new MutationObserver(() => {
-            if (shown.textContent?.trim() !== text) return;
-            observer.disconnect();
-            resolve(performance.now() - queuedAt);
-          });
-          observer.observe(shown, { subtree: true, childList: true, characterData: true });
-          input.value = value;
-          input.dispatchEvent(new Event('input', { bubbles: true }));
-        }, 0);
-      });
-    const results: number[] = [];
-    for (const [value, text] of [['250', '0.25 s'], ['0', '0 s'], ['250', '0.25 s'], ['0', '0 s']] as const) {
-      results.push(await measure(value, text));
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return results;
-  });
-  console.log(`dashboard control latency under the flood: ${latencies.map((ms) => ms.toFixed(1)).join(', ')} ms`);
-  expect(Math.max(...latencies)).toBeLessThan(200);
-
-  // The class still decides, during the flood, and the dashboard shows it.
-  for (const student of c.students) await expect(student.getByTestId('decision-panel')).toHaveAttribute('data-message-delay', '0');
-  await proposeButton(c.students[1]!, 'green').click();
-  for (const student of c.students) await expect(student.getByTestId('decided-value')).toHaveText('green', { timeout: DECIDE_MS });
-  await expect(c.host.getByTestId('outcome').getByTestId('decided-value')).toHaveText('green');
-  await expect(property(c.host, 'agreement')).toHaveAttribute('data-status', 'ok');
-  // Nobody honest is flagged for what the flood did.
-  for (const id of c.ids.slice(0, 4)) await expect(c.host.locator(`[data-testid="flagged-peer"][data-peer-id="${id}"]`)).toHaveCount(0);
 });

@@ -14,6 +14,7 @@ import {
   property,
   proposeAtOnce,
   proposeButton,
+  reopenStudent,
   sendAlgoMessages,
   startDecision,
   type Class,
@@ -37,41 +38,44 @@ async function expectClassDecided(c: Class, value: string, honest: readonly numb
   else expect(await c.host.getByTestId('flagged-peer').count()).toBeLessThanOrEqual(1);
 }
 
-test('a corrupted stored node restarts listen-only and says so; the class still decides one value', async ({ tabs }) => {
+// One room (five students) for all of it: a room costs ~10 CPU-s to set up. The storage faults
+// come first (they flag nobody), the full storage's tab is reopened without its failing storage,
+// then one liar (Ed) tells three lies, the forged report first: it must flag nobody, so it runs
+// while nobody is flagged yet.
+test('a corrupted stored node restarts listen-only and says so; a full storage stops that node before it sends; one liar, three lies: a forged report, a huge Paxos round, a forged `chosen`; none is believed and the class decides each time', async ({ tabs }) => {
+  test.setTimeout(180_000);
   const c = await openClass(tabs, 5);
-  const decision = await startDecision(c, 'paxos', 'colors');
-  const victim = c.students[2]!;
-  expect(await corruptStoredNode(victim, c.ids[2]!, decision, '{"decision": not json')).toBe(1);
-  await victim.reload();
-  await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
-  await expect(victim.getByTestId('my-waiting')).toContainText('only listens', { timeout: DECIDE_MS });
-  // A listen-only node proposes nothing: its buttons do nothing it could later contradict.
-  await proposeButton(c.students[0]!, 'yellow').click();
-  await expectClassDecided(c, 'yellow', [0, 1, 2, 3, 4]);
-  await expect(card(c.host, c.ids[2]!)).toHaveAttribute('data-decided', 'yellow');
-});
 
-test('a full storage stops that node before it sends, it says so, and the class still decides', async ({ tabs }) => {
-  const c = await openClass(tabs, 5);
-  const decision = await startDecision(c, 'paxos', 'colors');
-  const victim = c.students[3]!;
-  await fillStorageForNodes(victim);
-  await victim.reload();
-  await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
-  await proposeButton(c.students[0]!, 'green').click();
-  // Its first write (the promise) fails: it stops instead of promising what it could not keep.
-  await expect(victim.getByTestId('my-phase')).toHaveText('stopped', { timeout: DECIDE_MS });
-  await expect(victim.getByTestId('my-waiting')).toContainText('storage full');
-  await expect(card(c.host, c.ids[3]!).getByTestId('node-phase')).toHaveText('stopped', { timeout: DECIDE_MS });
-  await expectClassDecided(c, 'green', [0, 1, 2, 4]);
-  await expect(victim.getByTestId('decided-value')).toHaveCount(0);
-});
+  await test.step('a corrupted stored node restarts listen-only and says so; the class still decides one value', async () => {
+    const decision = await startDecision(c, 'paxos', 'colors');
+    const victim = c.students[2]!;
+    expect(await corruptStoredNode(victim, c.ids[2]!, decision, '{"decision": not json')).toBe(1);
+    await victim.reload();
+    await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
+    await expect(victim.getByTestId('my-waiting')).toContainText('only listens', { timeout: DECIDE_MS });
+    // A listen-only node proposes nothing: its buttons do nothing it could later contradict.
+    await proposeButton(c.students[0]!, 'yellow').click();
+    await expectClassDecided(c, 'yellow', [0, 1, 2, 3, 4]);
+    await expect(card(c.host, c.ids[2]!)).toHaveAttribute('data-decided', 'yellow');
+  });
 
-// The three lies share one room (one liar, Ed, three decisions): a room costs seconds to mesh.
-// The forged report comes first: it must flag nobody, so it runs while nobody is flagged yet.
-test('one liar, three lies: a forged report, a huge Paxos round, a forged `chosen`; none is believed and the class decides each time', async ({ tabs }) => {
-  test.setTimeout(120_000);
-  const c = await openClass(tabs, 5);
+  await test.step('a full storage stops that node before it sends, it says so, and the class still decides', async () => {
+    const decision = await startDecision(c, 'paxos', 'colors');
+    const victim = c.students[3]!;
+    await fillStorageForNodes(victim);
+    await victim.reload();
+    await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
+    await proposeButton(c.students[0]!, 'green').click();
+    // Its first write (the promise) fails: it stops instead of promising what it could not keep.
+    await expect(victim.getByTestId('my-phase')).toHaveText('stopped', { timeout: DECIDE_MS });
+    await expect(victim.getByTestId('my-waiting')).toContainText('storage full');
+    await expect(card(c.host, c.ids[3]!).getByTestId('node-phase')).toHaveText('stopped', { timeout: DECIDE_MS });
+    await expectClassDecided(c, 'green', [0, 1, 2, 4]);
+    await expect(victim.getByTestId('decided-value')).toHaveCount(0);
+    // The same student in a fresh tab, whose storage works again, for the lies below.
+    await reopenStudent(tabs, c, 3);
+  });
+
   const liar = 4;
   const liarId = c.ids[liar]!;
 

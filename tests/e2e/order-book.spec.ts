@@ -1,6 +1,7 @@
 /**
  * The live order book, end to end: five real Chromium student tabs and the teacher's dashboard,
- * each tab a replica of a log algorithm over real WebRTC. One room per algorithm: orders from
+ * each tab a replica of a log algorithm over real WebRTC. One room runs a book of each algorithm
+ * in turn (the teacher starts the next book; a room costs seconds of CPU to set up): orders from
  * three phones, the leader's tab closed while commands flow, a new leader, nothing committed
  * lost, every replica's book identical; the closed tab reopened catches up from its stored log;
  * a ship and a cancel of one order pressed at once on two phones end in one outcome everywhere;
@@ -10,7 +11,7 @@
  */
 import type { Page } from '@playwright/test';
 import type { LogAlgorithmName } from '../../src/machines/spec.ts';
-import { expect, nodeIdOf, test } from './support/fixtures.ts';
+import { expect, expectPeers, nodeIdOf, test, type Tabs } from './support/fixtures.ts';
 import { openClass, type Class } from './support/classroom.ts';
 
 const ALGORITHMS: readonly LogAlgorithmName[] = ['raft', 'multipaxos'];
@@ -66,118 +67,130 @@ async function expectSameBooks(pages: readonly Page[], orders: number): Promise<
   return digests[0] as string;
 }
 
-for (const algorithm of ALGORITHMS) {
-  test(`order book on ${algorithm}: leader closed while orders flow, nothing lost, reopened tab catches up, ship vs cancel`, async ({ tabs }) => {
-    // One room does all of it (orders, the teacher's pause, a failover, a reopened tab, a race):
-    // ~50 s on a busy 2-core machine, so the default 60 s left no margin.
-    test.setTimeout(90_000);
-    const c = await openClass(tabs, 5);
-    await startBook(c, algorithm);
-    const [s0, s1, s2] = c.students as [Page, Page, Page];
-    // A phone 360 px wide: large buttons, nothing wider than the screen.
-    await s0.setViewportSize({ width: 360, height: 740 });
-    const button = await s0.getByTestId('place-order').boundingBox();
-    expect(button?.height).toBeGreaterThanOrEqual(44);
-    expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+// One room runs every algorithm's book in turn: each book does all of it (orders, the teacher's
+// pause, a failover, a reopened tab, a race), ~50 s on a busy 2-core machine, so 90 s each.
+test(`order book on ${ALGORITHMS.join(', then ')}: leader closed while orders flow, nothing lost, reopened tab catches up, ship vs cancel`, async ({ tabs }) => {
+  test.setTimeout(90_000 * ALGORITHMS.length);
+  const c = await openClass(tabs, 5);
+  for (const algorithm of ALGORITHMS) {
+    await test.step(`order book on ${algorithm}`, () => bookRound(c, tabs, algorithm));
+  }
+});
 
-    // Orders from three phones (followers among them: forwarded to the leader).
-    await leaderOf(c, c.ids);
-    for (const phone of [s0, s1, s2]) await placeOrder(phone);
-    await expectSameBooks(c.students, 3);
-    // The narrow phone's ship and cancel buttons are large too, and still fit its width.
-    for (const testid of ['ship-order', 'cancel-order']) expect((await s0.getByTestId(testid).first().boundingBox())?.height).toBeGreaterThanOrEqual(44);
-    expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+/**
+ * One book of `algorithm` in the room `c`, all five students open. The leader's tab is closed
+ * and reopened on the way: `c.students` holds the reopened page afterwards, so the next book
+ * starts with five members again.
+ */
+async function bookRound(c: Class, tabs: Tabs, algorithm: LogAlgorithmName): Promise<void> {
+  // Members are the students connected when the book starts: the reopened tab must be back.
+  await expectPeers(c.host, c.ids, 'connected');
+  await startBook(c, algorithm);
+  const [s0, s1, s2] = c.students as [Page, Page, Page];
+  // A phone 360 px wide: large buttons, nothing wider than the screen.
+  await s0.setViewportSize({ width: 360, height: 740 });
+  const button = await s0.getByTestId('place-order').boundingBox();
+  expect(button?.height).toBeGreaterThanOrEqual(44);
+  expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
-    // The teacher pauses the network: a command submitted meanwhile is held (listed on the
-    // dashboard with its sender, kind and command) and does not commit; no election fires while
-    // paused; resume lets it commit.
-    const before = await leaderOf(c, c.ids);
-    const adversary = c.host.getByTestId('book-adversary');
-    await adversary.getByTestId('adversary-pause').click();
-    await expect(adversary.getByTestId('adversary-pause')).toHaveAttribute('aria-pressed', 'true');
-    await expect(s1.getByTestId('adversary-notice')).toContainText('paused');
-    await placeOrder(s1);
-    const heldCommand = adversary.locator('[data-testid="held-entry"][data-value^="place "]');
-    await expect(heldCommand.first()).toBeVisible({ timeout: COMMIT_MS });
-    await expect(s1.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'false');
-    for (const phone of c.students) await expect(phone.getByTestId('order-row')).toHaveCount(3);
-    await adversary.getByTestId('adversary-pause').click();
-    await expect(heldCommand).toHaveCount(0, { timeout: COMMIT_MS });
-    await expectSameBooks(c.students, 4);
-    await expect(s1.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
-    expect(await leaderOf(c, c.ids)).toBe(before);
+  // Orders from three phones (followers among them: forwarded to the leader).
+  await leaderOf(c, c.ids);
+  for (const phone of [s0, s1, s2]) await placeOrder(phone);
+  await expectSameBooks(c.students, 3);
+  // The narrow phone's ship and cancel buttons are large too, and still fit its width.
+  for (const testid of ['ship-order', 'cancel-order']) expect((await s0.getByTestId(testid).first().boundingBox())?.height).toBeGreaterThanOrEqual(44);
+  expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
-    // The leader's tab closes while three more orders are in flight.
-    const leader = await leaderOf(c, c.ids);
-    const li = c.ids.indexOf(leader);
-    const leaderPage = c.students[li] as Page;
-    const leaderUrl = leaderPage.url();
-    const survivors = c.students.filter((_, i) => i !== li);
-    const survivorIds = c.ids.filter((_, i) => i !== li);
-    for (const phone of survivors.slice(0, 3)) await placeOrder(phone);
-    await leaderPage.close();
-    const next = await leaderOf(c, survivorIds);
-    expect(next).not.toBe(leader);
-    // Nothing committed is lost: the first three orders are on every survivor, and the three
-    // placed during the failover are answered (retried at the new leader when needed).
-    const book = await expectSameBooks(survivors, 7);
-    for (const phone of survivors.slice(0, 3)) {
-      await expect(phone.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
-    }
+  // The teacher pauses the network: a command submitted meanwhile is held (listed on the
+  // dashboard with its sender, kind and command) and does not commit; no election fires while
+  // paused; resume lets it commit.
+  const before = await leaderOf(c, c.ids);
+  const adversary = c.host.getByTestId('book-adversary');
+  await adversary.getByTestId('adversary-pause').click();
+  await expect(adversary.getByTestId('adversary-pause')).toHaveAttribute('aria-pressed', 'true');
+  await expect(s1.getByTestId('adversary-notice')).toContainText('paused');
+  await placeOrder(s1);
+  const heldCommand = adversary.locator('[data-testid="held-entry"][data-value^="place "]');
+  await expect(heldCommand.first()).toBeVisible({ timeout: COMMIT_MS });
+  await expect(s1.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'false');
+  for (const phone of c.students) await expect(phone.getByTestId('order-row')).toHaveCount(3);
+  await adversary.getByTestId('adversary-pause').click();
+  await expect(heldCommand).toHaveCount(0, { timeout: COMMIT_MS });
+  await expectSameBooks(c.students, 4);
+  await expect(s1.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+  expect(await leaderOf(c, c.ids)).toBe(before);
 
-    // The closed tab reopens as the same node and catches up from its stored log.
-    const back = await tabs.open(leaderUrl);
-    expect(await nodeIdOf(back)).toBe(leader);
-    await expect(back.getByTestId('book-panel')).toHaveAttribute('data-digest', book, { timeout: COMMIT_MS });
-    await expect(bookNode(c.host, leader)).toHaveAttribute('data-digest', book, { timeout: COMMIT_MS });
-    const all = [...survivors, back];
+  // The leader's tab closes while three more orders are in flight.
+  const leader = await leaderOf(c, c.ids);
+  const li = c.ids.indexOf(leader);
+  const leaderPage = c.students[li] as Page;
+  const leaderUrl = leaderPage.url();
+  const survivors = c.students.filter((_, i) => i !== li);
+  const survivorIds = c.ids.filter((_, i) => i !== li);
+  for (const phone of survivors.slice(0, 3)) await placeOrder(phone);
+  await leaderPage.close();
+  const next = await leaderOf(c, survivorIds);
+  expect(next).not.toBe(leader);
+  // Nothing committed is lost: the first three orders are on every survivor, and the three
+  // placed during the failover are answered (retried at the new leader when needed).
+  const book = await expectSameBooks(survivors, 7);
+  for (const phone of survivors.slice(0, 3)) {
+    await expect(phone.getByTestId('my-command').last()).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+  }
 
-    // A ship and a cancel of the same order pressed at once on two phones.
-    const order = await firstPlacedOrder(survivors[0] as Page);
-    const at = Date.now() + 400;
-    await Promise.all(
-      [
-        [survivors[1] as Page, 'ship-order'],
-        [survivors[2] as Page, 'cancel-order'],
-      ].map(([page, testid]) =>
-        (page as Page).evaluate(
-          ({ order, testid, at }) =>
-            new Promise<boolean>((resolve) => {
-              setTimeout(() => {
-                const button = document.querySelector<HTMLButtonElement>(
-                  `[data-testid="order-row"][data-order="${CSS.escape(order)}"] [data-testid="${testid}"]`,
-                );
-                button?.click();
-                resolve(button !== null);
-              }, at - Date.now());
-            }),
-          { order, testid: testid as string, at },
-        ),
+  // The closed tab reopens as the same node and catches up from its stored log.
+  const back = await tabs.open(leaderUrl);
+  expect(await nodeIdOf(back)).toBe(leader);
+  c.students[li] = back;
+  await expect(back.getByTestId('book-panel')).toHaveAttribute('data-digest', book, { timeout: COMMIT_MS });
+  await expect(bookNode(c.host, leader)).toHaveAttribute('data-digest', book, { timeout: COMMIT_MS });
+  const all = [...survivors, back];
+
+  // A ship and a cancel of the same order pressed at once on two phones.
+  const order = await firstPlacedOrder(survivors[0] as Page);
+  const at = Date.now() + 400;
+  await Promise.all(
+    [
+      [survivors[1] as Page, 'ship-order'],
+      [survivors[2] as Page, 'cancel-order'],
+    ].map(([page, testid]) =>
+      (page as Page).evaluate(
+        ({ order, testid, at }) =>
+          new Promise<boolean>((resolve) => {
+            setTimeout(() => {
+              const button = document.querySelector<HTMLButtonElement>(
+                `[data-testid="order-row"][data-order="${CSS.escape(order)}"] [data-testid="${testid}"]`,
+              );
+              button?.click();
+              resolve(button !== null);
+            }, at - Date.now());
+          }),
+        { order, testid: testid as string, at },
       ),
-    );
-    // Wait on the ship / cancel row itself: the phone draws a new row on its next frame, so
-    // `.last()` right after the click can still be an earlier, answered command.
-    const pressed = new RegExp(`(?:ship|cancel) ${order.replace(/[^\w-]/g, '\\$&')}\\b`);
-    const mine = (page: Page) => page.getByTestId('my-command').filter({ hasText: pressed });
-    for (const page of [survivors[1] as Page, survivors[2] as Page]) {
-      await expect(mine(page)).toHaveCount(1, { timeout: COMMIT_MS });
-      await expect(mine(page)).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
-    }
+    ),
+  );
+  // Wait on the ship / cancel row itself: the phone draws a new row on its next frame, so
+  // `.last()` right after the click can still be an earlier, answered command.
+  const pressed = new RegExp(`(?:ship|cancel) ${order.replace(/[^\w-]/g, '\\$&')}\\b`);
+  const mine = (page: Page) => page.getByTestId('my-command').filter({ hasText: pressed });
+  for (const page of [survivors[1] as Page, survivors[2] as Page]) {
+    await expect(mine(page)).toHaveCount(1, { timeout: COMMIT_MS });
+    await expect(mine(page)).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });
+  }
 
-    await expect(orderRow(survivors[0] as Page, order)).not.toHaveAttribute('data-status', 'placed', { timeout: COMMIT_MS });
-    const outcome = await orderRow(survivors[0] as Page, order).getAttribute('data-status');
-    expect(outcome === 'shipped' || outcome === 'cancelled').toBe(true);
-    for (const page of all) await expect(orderRow(page, order)).toHaveAttribute('data-status', outcome as string, { timeout: COMMIT_MS });
-    const answers = await Promise.all(
-      [survivors[1] as Page, survivors[2] as Page].map((p) => mine(p).textContent()),
-    );
-    expect(answers.filter((a) => a?.includes('refused')).length, answers.join(' | ')).toBe(1);
-    await expectSameBooks(all, 7);
+  await expect(orderRow(survivors[0] as Page, order)).not.toHaveAttribute('data-status', 'placed', { timeout: COMMIT_MS });
+  const outcome = await orderRow(survivors[0] as Page, order).getAttribute('data-status');
+  expect(outcome === 'shipped' || outcome === 'cancelled').toBe(true);
+  for (const page of all) await expect(orderRow(page, order)).toHaveAttribute('data-status', outcome as string, { timeout: COMMIT_MS });
+  const answers = await Promise.all(
+    [survivors[1] as Page, survivors[2] as Page].map((p) => mine(p).textContent()),
+  );
+  expect(answers.filter((a) => a?.includes('refused')).length, answers.join(' | ')).toBe(1);
+  await expectSameBooks(all, 7);
 
-    // The projector's live checker found nothing wrong.
-    await expect(c.host.getByTestId('book-check')).toHaveAttribute('data-violations', '0');
-    for (const p of await c.host.getByTestId('book-property').all()) await expect(p).toHaveAttribute('data-ok', 'true');
-  });
+  // The projector's live checker found nothing wrong.
+  await expect(c.host.getByTestId('book-check')).toHaveAttribute('data-violations', '0');
+  for (const p of await c.host.getByTestId('book-property').all()) await expect(p).toHaveAttribute('data-ok', 'true');
 }
 
 /** The id of the first order still placed on this phone. */

@@ -8,17 +8,31 @@
  *   the mesh silently never forms.
  * - Tabs of one test share one browser context (the default `context` fixture): a context per
  *   tab costs ~2.4× the memory and made round trips much slower on 2 cores.
- * - One worker: a room test opens up to 7 tabs and 2 cores are the limit.
+ * - Two workers: measured, a room test keeps ~0.9 of CI's 2 cores busy (its tabs mostly wait on
+ *   timers, the network and each other), so two tests side by side fill both. Tests whose
+ *   assertions time the CPU itself (the dashboard's 200 ms answer under a flood, the explorer's
+ *   valence within 2 s, the dashboard within 1 s of the last of 20 nodes), and the projector's
+ *   axe scans (seconds of CPU each; under a load average of ~30 they timed out beside another
+ *   test) run afterwards, one at a time, with nothing beside them: the `alone` project, which
+ *   depends on `shared` (so when a `shared` test fails, Playwright skips `alone` and says so:
+ *   the run is red either way).
  */
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from './support/chromium.ts';
 import { E2E_BASE_URL } from './support/env.ts';
 
+/** Spec files with assertions on CPU time, or CPU-heavy scans: they run alone, after the others (see above). */
+const ALONE = ['classroom.spec.ts', 'explorer.spec.ts', 'projector.spec.ts', 'robots.spec.ts'];
+
 export default defineConfig({
   testDir: '.',
   testMatch: '**/*.spec.ts',
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
+  projects: [
+    { name: 'shared', testIgnore: ALONE.map((file) => `**/${file}`) },
+    { name: 'alone', testMatch: ALONE.map((file) => `**/${file}`), dependencies: ['shared'], workers: 1 },
+  ],
   forbidOnly: Boolean(process.env['CI']),
   retries: 0,
   timeout: 60_000,

@@ -28,93 +28,99 @@ async function signalingKind(page: Page): Promise<string> {
   return page.evaluate(() => window.__room!.signaling().kind);
 }
 
-test('five tabs and the teacher page all see each other connected', async ({ tabs }) => {
+// One room (the teacher and five students) for what a room shows of its members, each check in
+// its own step: a room costs seconds of CPU to set up. The steps that close or crash a tab come last.
+test('five tabs and the teacher page all see each other connected; a second screen in another browser cannot become the room’s teacher; a reloaded tab comes back as the same node; a closed tab and a crashed tab (no goodbye, no unload) show as down everywhere within 5 s', async ({ tabs, context, browser, baseURL }) => {
   const room = newRoomCode();
   const host = await tabs.host(room);
   const names = ['Ada', 'Barbara', 'Charles', 'Dorothy', 'Edsger'];
-  const students = [];
+  const students: Page[] = [];
   for (const name of names) students.push(await tabs.student(room, name));
   const studentIds = await ids(students);
   const hostId = await nodeIdOf(host);
-  expect(new Set([...studentIds, hostId]).size).toBe(6);
 
-  await expectPeers(host, studentIds, 'connected');
-  await expect(host.getByTestId('participant-count')).toHaveText('5');
-  for (const [i, student] of students.entries()) {
-    await expectPeers(student, [...others(studentIds, studentIds[i]!), hostId], 'connected');
-    await expect(student.getByTestId('self-name')).toHaveText(names[i]!);
-    await expect(peerRow(student, hostId)).toHaveAttribute('data-role', 'host');
-  }
-  for (const [i, id] of studentIds.entries()) {
-    await expect(peerRow(host, id).getByTestId('peer-name')).toHaveText(names[i]!);
-  }
-  // Every pair really has a data channel: a round trip from each tab to the next one.
-  for (const [i, student] of students.entries()) {
-    expect(await roundTrip(student, studentIds[(i + 1) % students.length]!)).toBeGreaterThan(0);
-  }
-  // The teacher's page probes everyone on its own and shows the round trips.
-  await expect(host.getByTestId('peer-note')).toHaveCount(5);
-});
+  await test.step('five tabs and the teacher page all see each other connected', async () => {
+    expect(new Set([...studentIds, hostId]).size).toBe(6);
+    await expectPeers(host, studentIds, 'connected');
+    await expect(host.getByTestId('participant-count')).toHaveText('5');
+    for (const [i, student] of students.entries()) {
+      await expectPeers(student, [...others(studentIds, studentIds[i]!), hostId], 'connected');
+      await expect(student.getByTestId('self-name')).toHaveText(names[i]!);
+      await expect(peerRow(student, hostId)).toHaveAttribute('data-role', 'host');
+    }
+    for (const [i, id] of studentIds.entries()) {
+      await expect(peerRow(host, id).getByTestId('peer-name')).toHaveText(names[i]!);
+    }
+    // Every pair really has a data channel: a round trip from each tab to the next one.
+    for (const [i, student] of students.entries()) {
+      expect(await roundTrip(student, studentIds[(i + 1) % students.length]!)).toBeGreaterThan(0);
+    }
+    // The teacher's page probes everyone on its own and shows the round trips.
+    await expect(host.getByTestId('peer-note')).toHaveCount(5);
+  });
 
-test('a closed tab shows as down everywhere within 5 s', async ({ tabs }) => {
-  const room = newRoomCode();
-  const host = await tabs.host(room);
-  const students = [await tabs.student(room, 'Ada'), await tabs.student(room, 'Bo'), await tabs.student(room, 'Cy')];
-  const [goneId, ...stayIds] = await ids(students);
-  await expectPeers(host, [goneId!, ...stayIds], 'connected');
-  for (const student of students.slice(1)) await expect(peerRow(student, goneId!)).toHaveAttribute('data-status', 'connected');
+  await test.step('a second screen in another browser cannot become the room’s teacher', async () => {
+    const student = students[0]!;
+    // A student's own browser (its own storage, so no teacher key) opens the teacher's URL.
+    const elsewhere = await browser.newContext({ permissions: ['microphone'] });
+    try {
+      const impostor = await elsewhere.newPage();
+      await impostor.goto(new URL(`/?${new URLSearchParams({ room, view: 'host' })}`, baseURL).toString());
+      await expect(impostor.getByTestId('signaling-banner')).toContainText('already has its teacher');
+      // Nobody lists it: the real teacher stays the only host.
+      await expectPeers(student, [...others(studentIds, studentIds[0]!), hostId], 'connected');
+      await expect(peerRow(student, hostId)).toHaveAttribute('data-role', 'host');
+    } finally {
+      await elsewhere.close();
+    }
+  });
 
-  const closedAt = Date.now();
-  await students[0]!.close({ runBeforeUnload: false });
-  for (const page of [host, ...students.slice(1)]) {
-    await expect(peerRow(page, goneId!)).toHaveAttribute('data-status', 'down', { timeout: DOWN_WITHIN_MS });
-  }
-  expect(Date.now() - closedAt).toBeLessThan(DOWN_WITHIN_MS);
-  // Nobody else is affected.
-  await expect(peerRow(students[1]!, stayIds[1]!)).toHaveAttribute('data-status', 'connected');
-  await expect(peerRow(host, stayIds[0]!)).toHaveAttribute('data-status', 'connected');
-});
+  await test.step('a reloaded tab comes back as the same node and shows connected again', async () => {
+    const [a, b] = [students[0]!, students[1]!];
+    const [aId, bId] = [studentIds[0]!, studentIds[1]!];
+    await a.reload();
+    await expect(a.getByTestId('node-id')).toHaveText(aId);
+    await expectPeers(a, [...others(studentIds, aId), hostId], 'connected');
+    for (const page of [host, b]) {
+      await expect(peerRow(page, aId)).toHaveAttribute('data-status', 'connected');
+      // Still one row for the node: the reload did not create a second participant.
+      await expect(page.locator('[data-testid="peer-row"]')).toHaveCount(5);
+    }
+    expect(await roundTrip(b, aId)).toBeGreaterThan(0);
+  });
 
-test('a crashed tab (no goodbye, no unload) shows as down everywhere within 5 s', async ({ tabs, context }) => {
-  const room = newRoomCode();
-  const host = await tabs.host(room);
-  const victim = await tabs.student(room, 'Crashy');
-  const witness = await tabs.student(room, 'Witness');
-  const [victimId, witnessId] = await ids([victim, witness]);
-  await expectPeers(host, [victimId!, witnessId!], 'connected');
-  await expect(peerRow(witness, victimId!)).toHaveAttribute('data-status', 'connected');
+  await test.step('a closed tab shows as down everywhere within 5 s', async () => {
+    const goneId = studentIds[2]!;
+    const stay = [students[3]!, students[4]!];
+    const stayIds = [studentIds[3]!, studentIds[4]!];
+    const closedAt = Date.now();
+    await students[2]!.close({ runBeforeUnload: false });
+    for (const page of [host, ...stay]) {
+      await expect(peerRow(page, goneId)).toHaveAttribute('data-status', 'down', { timeout: DOWN_WITHIN_MS });
+    }
+    expect(Date.now() - closedAt).toBeLessThan(DOWN_WITHIN_MS);
+    // Nobody else is affected.
+    await expect(peerRow(stay[0]!, stayIds[1]!)).toHaveAttribute('data-status', 'connected');
+    await expect(peerRow(host, stayIds[0]!)).toHaveAttribute('data-status', 'connected');
+  });
 
-  // Kill the tab's renderer: no pagehide, no goodbye frame, its sockets simply die.
-  const cdp = await context.newCDPSession(victim);
-  const crashedAt = Date.now();
-  // Not awaited: the command never answers, its target is gone.
-  void cdp.send('Page.crash').catch(() => undefined);
-  for (const page of [host, witness]) {
-    await expect(peerRow(page, victimId!)).toHaveAttribute('data-status', 'down', { timeout: DOWN_WITHIN_MS });
-  }
-  expect(Date.now() - crashedAt).toBeLessThan(DOWN_WITHIN_MS);
-  await expect(peerRow(host, witnessId!)).toHaveAttribute('data-status', 'connected');
-  await victim.close();
-});
-
-test('a reloaded tab comes back as the same node and shows connected again', async ({ tabs }) => {
-  const room = newRoomCode();
-  const host = await tabs.host(room);
-  const a = await tabs.student(room, 'Ada');
-  const b = await tabs.student(room, 'Bo');
-  const [aId, bId] = await ids([a, b]);
-  const hostId = await nodeIdOf(host);
-  await expectPeers(b, [aId!, hostId], 'connected');
-
-  await a.reload();
-  await expect(a.getByTestId('node-id')).toHaveText(aId!);
-  await expectPeers(a, [bId!, hostId], 'connected');
-  for (const page of [host, b]) {
-    await expect(peerRow(page, aId!)).toHaveAttribute('data-status', 'connected');
-    // Still one row for the node: the reload did not create a second participant.
-    await expect(page.locator('[data-testid="peer-row"]')).toHaveCount(2);
-  }
-  expect(await roundTrip(b, aId!)).toBeGreaterThan(0);
+  await test.step('a crashed tab (no goodbye, no unload) shows as down everywhere within 5 s', async () => {
+    const victim = students[3]!;
+    const witness = students[4]!;
+    const [victimId, witnessId] = [studentIds[3]!, studentIds[4]!];
+    await expect(peerRow(witness, victimId)).toHaveAttribute('data-status', 'connected');
+    // Kill the tab's renderer: no pagehide, no goodbye frame, its sockets simply die.
+    const cdp = await context.newCDPSession(victim);
+    const crashedAt = Date.now();
+    // Not awaited: the command never answers, its target is gone.
+    void cdp.send('Page.crash').catch(() => undefined);
+    for (const page of [host, witness]) {
+      await expect(peerRow(page, victimId)).toHaveAttribute('data-status', 'down', { timeout: DOWN_WITHIN_MS });
+    }
+    expect(Date.now() - crashedAt).toBeLessThan(DOWN_WITHIN_MS);
+    await expect(peerRow(host, witnessId)).toHaveAttribute('data-status', 'connected');
+    await victim.close();
+  });
 });
 
 test('restarting the signaling server keeps existing links and lets a new tab join', async ({ tabs, ownServer }) => {
@@ -175,96 +181,93 @@ test('a full room turns newcomers away with a clear banner, and its members carr
   }
 });
 
-test('peers of another room are invisible', async ({ tabs }) => {
+// Room A (three students, no teacher: nobody else talks to Alice while her counters are read)
+// and room B share one test: first that neither sees the other, then the garbage, in room A.
+test('peers of another room are invisible; a tab sending garbage over its data channel is ignored and the others keep working', async ({ tabs }) => {
   const roomA = newRoomCode();
   let roomB = newRoomCode();
   while (roomB === roomA) roomB = newRoomCode();
-  const a1 = await tabs.student(roomA, 'Ann');
-  const a2 = await tabs.student(roomA, 'Art');
+  const mallory = await tabs.student(roomA, 'Mallory');
+  const alice = await tabs.student(roomA, 'Alice');
+  const bob = await tabs.student(roomA, 'Bob');
   const hostB = await tabs.host(roomB);
   const b1 = await tabs.student(roomB, 'Ben');
-  const [a1Id, a2Id, hostBId, b1Id] = await ids([a1, a2, hostB, b1]);
+  const [malloryId, aliceId, bobId, hostBId, b1Id] = await ids([mallory, alice, bob, hostB, b1]);
 
-  await expectPeers(a1, [a2Id!], 'connected');
-  await expectPeers(a2, [a1Id!], 'connected');
-  await expectPeers(hostB, [b1Id!], 'connected');
-  await expectPeers(b1, [hostBId!], 'connected');
-  // Give any leak time to show (several heartbeats and roster pushes), then look again.
-  await a1.waitForTimeout(2_000);
-  for (const [page, expected] of [
-    [a1, [a2Id!]],
-    [a2, [a1Id!]],
-    [hostB, [b1Id!]],
-    [b1, [hostBId!]],
-  ] as const) {
-    await expectPeers(page, expected, 'connected', 1);
-    const linked = await page.evaluate(() => window.__room!.links().map((l) => l.peer));
-    expect(linked.sort()).toEqual([...expected].sort());
-  }
-});
+  await test.step('peers of another room are invisible', async () => {
+    const expectedOf = [
+      [mallory, [aliceId!, bobId!]],
+      [alice, [malloryId!, bobId!]],
+      [bob, [malloryId!, aliceId!]],
+      [hostB, [b1Id!]],
+      [b1, [hostBId!]],
+    ] as const;
+    for (const [page, expected] of expectedOf) await expectPeers(page, expected, 'connected');
+    // Give any leak time to show (several heartbeats and roster pushes), then look again.
+    await alice.waitForTimeout(2_000);
+    for (const [page, expected] of expectedOf) {
+      await expectPeers(page, expected, 'connected', 1);
+      const linked = await page.evaluate(() => window.__room!.links().map((l) => l.peer));
+      expect(linked.sort()).toEqual([...expected].sort());
+    }
+  });
 
-test('a tab sending garbage over its data channel is ignored and the others keep working', async ({ tabs }) => {
-  const room = newRoomCode();
-  const mallory = await tabs.student(room, 'Mallory');
-  const alice = await tabs.student(room, 'Alice');
-  const bob = await tabs.student(room, 'Bob');
-  const [malloryId, aliceId, bobId] = await ids([mallory, alice, bob]);
-  await expectPeers(alice, [malloryId!, bobId!], 'connected');
-  await expectPeers(mallory, [aliceId!, bobId!], 'connected');
-  const before = await alice.evaluate(() => window.__room!.stats());
+  await test.step('a tab sending garbage over its data channel is ignored and the others keep working', async () => {
+    const before = await alice.evaluate(() => window.__room!.stats());
 
-  const sent = await mallory.evaluate(
-    ({ to, maxBytes }) => {
-      const hook = window.__room!;
-      const frames = [
-        'not json at all {',
-        'null',
-        '[1,2,3]',
-        JSON.stringify({ type: 'app' }),
-        JSON.stringify({ type: 'app', payload: { type: 'no-such-message' } }),
-        JSON.stringify({ type: 'app', payload: { type: 'decision', decision: { id: '<script>' } } }),
-        JSON.stringify({ type: 'app', payload: { type: 'room-probe', seq: -1 } }),
-        JSON.stringify({ type: 'heartbeat', from: 'someone-else' }),
-        JSON.stringify({ type: 'hello', name: '', role: 'host' }),
-        JSON.stringify({ type: 'hello', name: 'x'.repeat(500), role: 'student' }),
-        JSON.stringify({ type: 'launch-missiles' }),
-        JSON.stringify({ type: 'app', payload: { type: 'settings', messageDelayMs: 1, pad: 'x'.repeat(maxBytes) } }),
-      ];
-      let ok = 0;
-      for (const frame of frames) if (hook.sendRawText(to, frame)) ok++;
-      if (hook.sendRawBytes(to, [0, 255, 1, 2, 3])) ok++;
-      return ok;
-    },
-    { to: aliceId!, maxBytes: MAX_MESSAGE_BYTES },
-  );
-  expect(sent).toBe(13);
+    const sent = await mallory.evaluate(
+      ({ to, maxBytes }) => {
+        const hook = window.__room!;
+        const frames = [
+          'not json at all {',
+          'null',
+          '[1,2,3]',
+          JSON.stringify({ type: 'app' }),
+          JSON.stringify({ type: 'app', payload: { type: 'no-such-message' } }),
+          JSON.stringify({ type: 'app', payload: { type: 'decision', decision: { id: '<script>' } } }),
+          JSON.stringify({ type: 'app', payload: { type: 'room-probe', seq: -1 } }),
+          JSON.stringify({ type: 'heartbeat', from: 'someone-else' }),
+          JSON.stringify({ type: 'hello', name: '', role: 'host' }),
+          JSON.stringify({ type: 'hello', name: 'x'.repeat(500), role: 'student' }),
+          JSON.stringify({ type: 'launch-missiles' }),
+          JSON.stringify({ type: 'app', payload: { type: 'settings', messageDelayMs: 1, pad: 'x'.repeat(maxBytes) } }),
+        ];
+        let ok = 0;
+        for (const frame of frames) if (hook.sendRawText(to, frame)) ok++;
+        if (hook.sendRawBytes(to, [0, 255, 1, 2, 3])) ok++;
+        return ok;
+      },
+      { to: aliceId!, maxBytes: MAX_MESSAGE_BYTES },
+    );
+    expect(sent).toBe(13);
 
-  await expect
-    .poll(async () => {
-      const { rejected } = await alice.evaluate(() => window.__room!.stats());
-      return rejected.malformed + rejected.oversized + rejected['unknown-type'] - (before.rejected.malformed + before.rejected.oversized + before.rejected['unknown-type']);
-    })
-    .toBe(13);
-  const after = await alice.evaluate(() => window.__room!.stats());
-  expect(after.rejected.oversized - before.rejected.oversized).toBe(1);
-  expect(after.rejected['unknown-type'] - before.rejected['unknown-type']).toBe(1);
-  // Nothing of it reached the application.
-  expect(after.received).toBe(before.received);
+    await expect
+      .poll(async () => {
+        const { rejected } = await alice.evaluate(() => window.__room!.stats());
+        return rejected.malformed + rejected.oversized + rejected['unknown-type'] - (before.rejected.malformed + before.rejected.oversized + before.rejected['unknown-type']);
+      })
+      .toBe(13);
+    const after = await alice.evaluate(() => window.__room!.stats());
+    expect(after.rejected.oversized - before.rejected.oversized).toBe(1);
+    expect(after.rejected['unknown-type'] - before.rejected['unknown-type']).toBe(1);
+    // Nothing of it reached the application.
+    expect(after.received).toBe(before.received);
 
-  // A flood beyond the per-peer rate limit is cut off at the boundary.
-  await mallory.evaluate((to) => {
-    for (let i = 0; i < 800; i++) window.__room!.sendRawText(to, JSON.stringify({ type: 'heartbeat' }));
-  }, aliceId!);
-  await expect.poll(async () => (await alice.evaluate(() => window.__room!.stats())).rejected['rate-limited']).toBeGreaterThan(0);
+    // A flood beyond the per-peer rate limit is cut off at the boundary.
+    await mallory.evaluate((to) => {
+      for (let i = 0; i < 800; i++) window.__room!.sendRawText(to, JSON.stringify({ type: 'heartbeat' }));
+    }, aliceId!);
+    await expect.poll(async () => (await alice.evaluate(() => window.__room!.stats())).rejected['rate-limited']).toBeGreaterThan(0);
 
-  // Alice and Bob carry on: the room still shows everyone, and messages still flow both ways.
-  await expectPeers(alice, [malloryId!, bobId!], 'connected');
-  await expectPeers(bob, [malloryId!, aliceId!], 'connected');
-  expect(await roundTrip(alice, bobId!)).toBeGreaterThan(0);
-  expect(await roundTrip(bob, aliceId!)).toBeGreaterThan(0);
-  // Mallory is throttled, not banned: once its one-second rate window has passed it is heard again.
-  await alice.waitForTimeout(1_100);
-  expect(await roundTrip(alice, malloryId!)).toBeGreaterThan(0);
+    // Alice and Bob carry on: the room still shows everyone, and messages still flow both ways.
+    await expectPeers(alice, [malloryId!, bobId!], 'connected');
+    await expectPeers(bob, [malloryId!, aliceId!], 'connected');
+    expect(await roundTrip(alice, bobId!)).toBeGreaterThan(0);
+    expect(await roundTrip(bob, aliceId!)).toBeGreaterThan(0);
+    // Mallory is throttled, not banned: once its one-second rate window has passed it is heard again.
+    await alice.waitForTimeout(1_100);
+    expect(await roundTrip(alice, malloryId!)).toBeGreaterThan(0);
+  });
 });
 
 test('names are shown as text, never as markup, and bad ones are refused', async ({ tabs }) => {
@@ -331,26 +334,5 @@ test('phone-sized screens: no sideways scrolling and touch targets of at least 4
       const box = await target.boundingBox();
       expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
     }
-  }
-});
-
-test('a second screen in another browser cannot become the room’s teacher', async ({ tabs, browser, baseURL }) => {
-  const room = newRoomCode();
-  const host = await tabs.host(room);
-  const student = await tabs.student(room, 'Ada');
-  const hostId = await nodeIdOf(host);
-  await expectPeers(student, [hostId], 'connected');
-
-  // A student's own browser (its own storage, so no teacher key) opens the teacher's URL.
-  const elsewhere = await browser.newContext({ permissions: ['microphone'] });
-  try {
-    const impostor = await elsewhere.newPage();
-    await impostor.goto(new URL(`/?${new URLSearchParams({ room, view: 'host' })}`, baseURL).toString());
-    await expect(impostor.getByTestId('signaling-banner')).toContainText('already has its teacher');
-    // Nobody lists it: the real teacher stays the only host.
-    await expectPeers(student, [hostId], 'connected');
-    await expect(peerRow(student, hostId)).toHaveAttribute('data-role', 'host');
-  } finally {
-    await elsewhere.close();
   }
 });

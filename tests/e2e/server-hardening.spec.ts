@@ -103,7 +103,8 @@ test('after a real server restart the teacher is still the teacher, impostors ar
   }
 });
 
-test('a squatter cannot take a closed tab’s node id; the reopened tab gets its node back and the class decides', async ({ tabs, browser }) => {
+// The squatter's room is then closed by its teacher: one room for both (a room costs seconds of CPU).
+test('a squatter cannot take a closed tab’s node id; the reopened tab gets its node back and the class decides; then the teacher closes the room for everyone: every phone is told why', async ({ tabs, browser }) => {
   const c = await openClass(tabs, 3);
   const [ada] = c.students;
   const adaId = c.ids[0]!;
@@ -139,6 +140,13 @@ test('a squatter cannot take a closed tab’s node id; the reopened tab gets its
   await expect(peerRow(c.host, adaId)).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
   c.students[0] = back;
   await decideOne(c, back, 'blue');
+
+  await test.step('the teacher closes the room for everyone: every phone is told why', async () => {
+    c.host.once('dialog', (dialog) => void dialog.accept());
+    await c.host.getByTestId('close-room').click();
+    // Every phone hears that the room is gone (its signaling socket is refused with the reason).
+    for (const student of c.students) await expect(student.getByText(/closed by its teacher/)).toBeVisible({ timeout: 10_000 });
+  });
 });
 
 test('one client cannot fill a room: extra tabs and 40 scripted ids from one address are refused, the class decides', async ({ tabs }) => {
@@ -164,13 +172,4 @@ test('one client cannot fill a room: extra tabs and 40 scripted ids from one add
   } finally {
     await server.stop();
   }
-});
-
-
-test('the teacher closes the room for everyone: every phone is told why', async ({ tabs }) => {
-  const c = await openClass(tabs, 2);
-  c.host.once('dialog', (dialog) => void dialog.accept());
-  await c.host.getByTestId('close-room').click();
-  // Every phone hears that the room is gone (its signaling socket is refused with the reason).
-  for (const student of c.students) await expect(student.getByText(/closed by its teacher/)).toBeVisible({ timeout: 10_000 });
 });

@@ -7,7 +7,7 @@ import type { Page } from '@playwright/test';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import type { AlgorithmName } from '../../../src/machines/spec.ts';
 import type { RoomCode } from '../../../src/rooms/room-code.ts';
-import { expect, expectPeers, newRoomCode, nodeIdOf, type TabOptions, type Tabs } from './fixtures.ts';
+import { expect, expectPeers, newRoomCode, nodeIdOf, peerRow, type TabOptions, type Tabs } from './fixtures.ts';
 
 export const STUDENT_NAMES = ['Ada', 'Bo', 'Cy', 'Di', 'Ed'] as const;
 
@@ -172,4 +172,26 @@ export async function fillStorageForNodes(page: Page): Promise<void> {
       setItem.call(this, key, value);
     };
   });
+}
+
+/**
+ * Closes student `i`'s tab (if still open) and opens its link again in a fresh tab: the same
+ * node, restarted from storage, without whatever the old page carried (an init script, a
+ * crashed renderer). Waits until it is back in the full mesh, so a room can be reused for the
+ * next check instead of setting up a new one (a room of six tabs costs ~10 CPU-s).
+ */
+export async function reopenStudent(tabs: Tabs, c: Class, i: number): Promise<Page> {
+  const old = c.students[i]!;
+  const url = old.url();
+  if (!old.isClosed()) await old.close();
+  const page = await tabs.open(url);
+  await expect(page.getByTestId('node-id')).toHaveText(c.ids[i]!);
+  c.students[i] = page;
+  // Every open tab and the dashboard see it connected again, and it sees them.
+  const open = c.ids.filter((_, j) => j !== i && !c.students[j]!.isClosed());
+  for (const peer of [...open, c.hostId]) await expect(peerRow(page, peer)).toHaveAttribute('data-status', 'connected');
+  for (const other of [c.host, ...c.students.filter((s, j) => j !== i && !s.isClosed())]) {
+    await expect(peerRow(other, c.ids[i]!)).toHaveAttribute('data-status', 'connected');
+  }
+  return page;
 }
