@@ -168,8 +168,10 @@ describe('a flood of valid reports', () => {
     expect(record?.feed.at(-1)?.summary).toBe('vote v3'); // 9999 % 7 = 3
     expect(frames).toBe(250);
     // Generous bounds for a shared 2-core machine: the old model copied the member map and the
-    // feed per report (and took ~12 ms a report in a browser); this is ~µs per report.
+    // feed per report (and took ~12 ms a report in a browser); this is ~µs per report. A frame's
+    // judge and properties of 40 members take well under 1 ms when quiet; 5 ms was once missed
+    // (5.07) at a load average of ~40, so the bound is 10 ms, still far below a frame budget.
     expect(totalMs).toBeLessThan(3_000);
-    expect(frameMs / frames).toBeLessThan(5);
+    expect(frameMs / frames).toBeLessThan(10);
   });
 });
