@@ -70,8 +70,10 @@ export class Robots {
     const timeoutMs = options.readyTimeoutMs ?? 60_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    // One exit listener for the whole wait (one per line read piled up past Node's warning at 10).
+    const childExited = exited(child);
     for (;;) {
-      const next = await Promise.race([lines.next(), exited(child), timedOut]);
+      const next = await Promise.race([lines.next(), childExited, timedOut]);
       if (next === 'timeout') break;
       if (next === 'exited' || next.done) {
         clearTimeout(timer);
