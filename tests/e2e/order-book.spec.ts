@@ -28,10 +28,14 @@ function orderRow(page: Page, order: string) {
 }
 
 async function startBook(c: Class, algorithm: LogAlgorithmName): Promise<string> {
+  const board = c.host.getByTestId('book-board');
+  // The room's previous book, if any: its board may still show until the new one is drawn, and
+  // its id matches the pattern too, so wait for an id other than it.
+  const previous = (await board.count()) > 0 ? await board.getAttribute('data-book-id') : null;
   await c.host.getByTestId('book-select').selectOption(`orders:${algorithm}`);
   await c.host.getByTestId('start-book').click();
-  const board = c.host.getByTestId('book-board');
   await expect(board).toHaveAttribute('data-book-id', /^b\d+-[a-z0-9]+$/);
+  await expect.poll(() => board.getAttribute('data-book-id')).not.toBe(previous);
   const id = (await board.getAttribute('data-book-id')) as string;
   for (const student of c.students) await expect(student.getByTestId('book-panel')).toHaveAttribute('data-book-id', id);
   return id;
