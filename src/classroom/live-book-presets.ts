@@ -11,9 +11,9 @@ import type { TransportClock } from '../transport/clock.ts';
 import type { PeerId } from '../transport/types.ts';
 import { BOOK_PRESETS, outcomeReached, runBookPreset, type BookPresetHost, type BookPresetName } from './book-presets.ts';
 import type { Classroom } from './classroom.ts';
-import { driveLive, type PresetProgress } from './live-presets.ts';
+import { driveLive, refusedRun, rolesOrWhy, type LiveRun, type PresetProgress } from './live-presets.ts';
 import type { BookAnnouncement } from './log-protocol.ts';
-import { ROLES, roleMap, rulesInRoom, type PresetWait, type Role } from './presets.ts';
+import { ROLES, rulesInRoom, type PresetWait, type Role } from './presets.ts';
 
 /**
  * Runs `name` on `book` (a book of one of its algorithms among five members). `Judge` is the
@@ -27,25 +27,14 @@ export function runLiveBookPreset(
   Judge: typeof LogRunJudge,
   clock: TransportClock,
   onProgress: (progress: PresetProgress) => void,
-): { stop(): void; readonly progress: PresetProgress } {
+): LiveRun {
   const preset = BOOK_PRESETS[name];
-  const said: string[] = [];
-  let progress: PresetProgress = { state: 'running', waitingFor: undefined, said };
-  const report = (next: PresetProgress): void => {
-    progress = next;
-    onProgress(next);
-  };
-  const refuse = (why: string) => {
-    report({ state: 'failed', why, said });
-    return { stop: () => undefined, progress };
-  };
-  if (!preset.runsOn.includes(book.algorithm)) return refuse(`the preset runs ${preset.runsOn.join(' or ')}; this book runs ${book.algorithm}`);
-  let roles: ReturnType<typeof roleMap<PeerId>>;
-  try {
-    roles = roleMap(book.members);
-  } catch (error) {
-    return refuse(error instanceof Error ? error.message : String(error));
+  if (!preset.runsOn.includes(book.algorithm)) {
+    return refusedRun(`the preset runs ${preset.runsOn.join(' or ')}; this book runs ${book.algorithm}`, onProgress);
   }
+  const roles = rolesOrWhy(book.members);
+  if (typeof roles === 'string') return refusedRun(roles, onProgress);
+  const said: string[] = [];
   const { peerOf } = roles;
   const member = (role: Role) => classroom.bookDashboard?.record(book.id)?.members.get(peerOf(role));
   /**
@@ -88,5 +77,5 @@ export function runLiveBookPreset(
     yield* runBookPreset(preset, host);
     if (!outcome.ready()) yield outcome;
   })();
-  return driveLive(steps, classroom, clock, said, report);
+  return driveLive(steps, classroom, clock, said, onProgress);
 }

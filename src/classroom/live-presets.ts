@@ -28,25 +28,14 @@ export function runLivePreset(
   name: PresetName,
   clock: TransportClock,
   onProgress: (progress: PresetProgress) => void,
-): { stop(): void; readonly progress: PresetProgress } {
+): LiveRun {
   const preset = PRESETS[name];
-  const said: string[] = [];
-  let progress: PresetProgress = { state: 'running', waitingFor: undefined, said };
-  const report = (next: PresetProgress): void => {
-    progress = next;
-    onProgress(next);
-  };
   if (!preset.runsOn.includes(decision.algorithm)) {
-    report({ state: 'failed', why: `the preset runs ${preset.runsOn.join(' or ')}; this decision runs ${decision.algorithm}`, said });
-    return { stop: () => undefined, progress };
+    return refusedRun(`the preset runs ${preset.runsOn.join(' or ')}; this decision runs ${decision.algorithm}`, onProgress);
   }
-  let roles: ReturnType<typeof roleMap<PeerId>>;
-  try {
-    roles = roleMap(decision.members);
-  } catch (error) {
-    report({ state: 'failed', why: error instanceof Error ? error.message : String(error), said });
-    return { stop: () => undefined, progress };
-  }
+  const roles = rolesOrWhy(decision.members);
+  if (typeof roles === 'string') return refusedRun(roles, onProgress);
+  const said: string[] = [];
   const { peerOf, roleOf } = roles;
   const control = (role: Role, c: Parameters<Classroom['control']>[2]): void => classroom.control(decision.id, peerOf(role), c);
   const host: PresetHost = {
@@ -63,7 +52,29 @@ export function runLivePreset(
     hasDecided: (node) => (classroom.dashboard?.decision(decision.id)?.members.get(peerOf(node))?.decidedValues.length ?? 0) > 0,
     say: (text) => said.push(text),
   };
-  return driveLive(runPreset(preset, host), classroom, clock, said, report);
+  return driveLive(runPreset(preset, host), classroom, clock, said, onProgress);
+}
+
+/** A live preset run: `progress` is what the dashboard shows; `stop()` abandons it. */
+export interface LiveRun {
+  stop(): void;
+  readonly progress: PresetProgress;
+}
+
+/** A run that cannot start (wrong algorithm, not five members): failed at once, nothing to stop. */
+export function refusedRun(why: string, onProgress: (progress: PresetProgress) => void): LiveRun {
+  const progress: PresetProgress = { state: 'failed', why, said: [] };
+  onProgress(progress);
+  return { stop: () => undefined, progress };
+}
+
+/** The members as roles n1…n5 (presets.ts roleMap), or why they cannot be. */
+export function rolesOrWhy(members: readonly PeerId[]): ReturnType<typeof roleMap<PeerId>> | string {
+  try {
+    return roleMap(members);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /**
@@ -77,7 +88,7 @@ export function driveLive(
   clock: TransportClock,
   said: readonly string[],
   report: (progress: PresetProgress) => void,
-): { stop(): void; readonly progress: PresetProgress } {
+): LiveRun {
   let progress: PresetProgress = { state: 'running', waitingFor: undefined, said };
   const tell = (next: PresetProgress): void => {
     progress = next;
