@@ -11,7 +11,7 @@ import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { coordinatorSpec } from '../../../src/machines/coordinator.ts';
 import { majoritySpec } from '../../../src/machines/majority.ts';
 import { paxosSpec } from '../../../src/machines/paxos.ts';
-import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 import { FakeClock } from './fake-clock.ts';
 
 const members = ['n1', 'n2', 'n3'];
@@ -38,7 +38,7 @@ interface Started {
   readonly clock: FakeClock;
 }
 
-function start(store: MemoryStore, spec: AlgorithmSpec = paxosSpec, announced = decision()): Started {
+function start(store: MemoryStore, spec: OnceAlgorithmSpec = paxosSpec, announced = decision()): Started {
   const clock = new FakeClock();
   const sent: { to: string; message: unknown }[] = [];
   const reports: NodeReport[] = [];
