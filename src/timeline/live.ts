@@ -21,7 +21,7 @@
  * disagrees says where, instead of showing states the node never had.
  */
 import { assertNever } from '../core/assert.ts';
-import type { LogNodeEvent, NodeEffect, NodeId, NodeView, Value } from '../core/types.ts';
+import type { LogNodeEvent, NodeEffect, NodeId, NodeView } from '../core/types.ts';
 import type { IncarnationStart, NodeReport, StepFact } from '../classroom/protocol.ts';
 import { sameView } from '../classroom/report-buffer.ts';
 import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
