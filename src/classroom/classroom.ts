@@ -26,7 +26,7 @@ import {
   LIVE_ELECTION_TIMEOUT_MS,
   LIVE_RUNNING_DECISIONS,
 } from '../limits.ts';
-import { LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName, type LogAlgorithmSpec } from '../machines/spec.ts';
+import { LOG_ALGORITHM_NAMES, type AlgorithmName, type LogAlgorithmName, type LogAlgorithmSpec, type OnceAlgorithmSpec } from '../machines/spec.ts';
 import type { StateMachineName } from '../core/state-machine.ts';
 import { LogLearner } from './log-learner.ts';
 import { BookDashboard } from './log-dashboard.ts';
@@ -66,7 +66,7 @@ export interface ClassroomOptions {
   readonly clock: TransportClock;
   /** Uniform in [0,1): seeds node PRNGs and decision ids. Injected so tests are reproducible. */
   readonly random: () => number;
-  readonly algorithms: Readonly<Record<AlgorithmName, AlgorithmSpec>>;
+  readonly algorithms: Readonly<Record<AlgorithmName, OnceAlgorithmSpec>>;
   /** Replicated-log algorithms the live order book may run (LOG_ALGORITHMS); none: no books. */
   readonly logAlgorithms?: Readonly<Partial<Record<LogAlgorithmName, LogAlgorithmSpec>>>;
   /**

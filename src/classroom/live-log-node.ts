@@ -24,10 +24,10 @@
  * sessions answer with the first answer if it was applied already.
  */
 import { answerOf, applyClientCommand, initialReplicated, parseReplicatedState, type ReplicatedState } from '../core/client-sessions.ts';
-import { snapshotChunk, snapshotText } from '../core/log.ts';
+import { committedEpoch, snapshotChunk, snapshotText } from '../core/log.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
-import type { CommittedEntry, Epoch, LogNodeEffect, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
+import type { CommittedEntry, Epoch, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
 import { canonicalJson, isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
@@ -211,7 +211,7 @@ export class LiveLogNode extends InboxHost {
         options.clock.clearTimeout(id);
       },
     };
-    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>, LogNodeEffect<unknown, unknown, unknown>>(
+    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>, NodeEffect<unknown, unknown, unknown>>(
       options.spec,
       { self: options.self, members: options.book.members, seed: options.seed, timing: options.timing, durable },
       clock,
@@ -496,7 +496,7 @@ export class LiveLogNode extends InboxHost {
     this.reports.endStep();
   }
 
-  private carryOut(effects: readonly LogNodeEffect<unknown, unknown, unknown>[]): void {
+  private carryOut(effects: readonly NodeEffect<unknown, unknown, unknown>[]): void {
     if (this.stopped || this.storageFull) return;
     // Persist first, then talk; a failed write stops the node before any message of the step.
     for (const effect of effects) {
@@ -513,11 +513,8 @@ export class LiveLogNode extends InboxHost {
       this.epochNow = view.epoch;
       this.epochs.noteOwn(view.epoch, view.role, true);
     }
-    const asFacts: NodeEffect<unknown, unknown>[] = [];
-    for (const effect of effects) {
-      if (effect.type === 'persistLog') asFacts.push({ type: 'persist', state: null });
-      else if (effect.type === 'send') asFacts.push(effect);
-    }
+    // The step's facts are its writes and sends; its commits are reported as the log's part.
+    const asFacts = effects.filter((effect) => effect.type === 'persistLog' || effect.type === 'send');
     // A peer's snapshot is judged before anything of the step leaves: one that is no state of
     // this book must not be acknowledged (the leader would count it as installed).
     for (const effect of effects) {
@@ -613,7 +610,9 @@ export class LiveLogNode extends InboxHost {
   }
 
   private applyOne(entry: CommittedEntry): void {
-    const epoch = entry.term !== undefined ? { kind: 'term' as const, term: entry.term } : { kind: 'ballot' as const, ballot: entry.ballot };
+    const epoch = committedEpoch(entry);
+    // A log machine's entries carry their term or ballot (only a write-once decision has none).
+    if (epoch === undefined) throw new Error(`${this.options.spec.name} committed entry ${entry.index} without its term or ballot`);
     this.committed.push({ index: entry.index, epoch, command: entry.command });
     if (entry.command.kind === 'noop') {
       this.appliedBy.push(undefined);

@@ -3,7 +3,7 @@
  * same one the simulator runs) driven by the real clock and the real transport, with its
  * durable state in the tab's storage.
  *
- * Persist-before-reply: each step's effects arrive as one batch; every `persist` of the batch
+ * Persist-before-reply: each step's effects arrive as one batch; every `persistLog` of the batch
  * is written (synchronously) before any of the batch's messages is handed to the transport.
  * An algorithm whose spec says `persistPerTurn` (voting) is written once per event-loop turn
  * instead: a step that persists opens a turn, and its messages, and those of every later step
@@ -14,7 +14,8 @@
  */
 import type { NodeEffect, NodeView, Value } from '../core/types.ts';
 import { isBoundedArray, isBoundedString, isRecord, type UnknownRecord } from '../core/validate.ts';
-import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
+import { hardStateOf, onceDurable } from '../core/write-once.ts';
+import { startNode, type Clock, type NodeHandle, type OnceAlgorithmSpec } from '../machines/spec.ts';
 import { MAX_FEED_ENTRIES_PER_REPORT, MAX_MESSAGE_SEQ, MAX_VALUE_LENGTH, REPORT_INTERVAL_MS_PER_MEMBER } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import { parseAnnouncement, type DecisionAnnouncement, type MessageId, type Refusal } from './protocol.ts';
@@ -27,7 +28,10 @@ export interface StoredNode {
   /** STORED_NODE_VERSION when written by this code; absent in entries written before it existed (version 0, migrated on load). */
   readonly version?: number | undefined;
   readonly decision: DecisionAnnouncement;
-  /** The algorithm's durable state, exactly as its last `persist` effect gave it. */
+  /**
+   * The algorithm's durable state, exactly as its last `persistLog` effect's `hard` op gave it: the
+   * same bytes as before the one contract (the machine gets it wrapped as its log's `hard`).
+   */
   readonly durable: unknown;
   readonly proposed: readonly Value[];
   /** Its entry was once found unreadable: it stays listen-only for good (durable is then UNREADABLE_DURABLE). */
@@ -110,7 +114,7 @@ export function readStoredNode(store: DurableStore, key: string, expectedId?: st
 
 export interface LiveNodeOptions extends NodeHostOptions {
   readonly decision: DecisionAnnouncement;
-  readonly spec: AlgorithmSpec;
+  readonly spec: OnceAlgorithmSpec;
   /**
    * The tab's own clock, for host plumbing that must run while the algorithm's clock is frozen
    * by the teacher's pause: the end of a write turn (its messages must still leave, to be held
@@ -180,7 +184,7 @@ export class LiveNode extends InboxHost {
         members: options.decision.members,
         seed: options.seed,
         timing: options.timing,
-        durable: this.stored.durable,
+        durable: onceDurable(this.stored.durable),
       },
       this.machineClock(),
       (effects) => this.carryOut(effects),
@@ -281,13 +285,13 @@ export class LiveNode extends InboxHost {
     this.reports.endStep();
   }
 
-  private carryOut(effects: readonly NodeEffect<unknown, unknown>[]): void {
+  private carryOut(effects: readonly NodeEffect<unknown, unknown, unknown>[]): void {
     if (this.stopped || this.storageFull) return;
     if (this.options.spec.persistPerTurn === true && this.started) return this.carryOutInTurn(effects);
     // Persist first, then talk: nothing leaves this node that depends on unwritten state. A
     // write that fails stops the node here, before any of the step's messages.
     for (const effect of effects) {
-      if (effect.type === 'persist' && !this.trySave({ ...this.stored, durable: effect.state })) return this.stopForStorage();
+      if (effect.type === 'persistLog' && !this.trySave({ ...this.stored, durable: hardStateOf(effect.ops) })) return this.stopForStorage();
     }
     // The machine blamed a member for a message it could check was impossible: flag it by name.
     for (const effect of effects) if (effect.type === 'refused') this.noteRefusal(effect.from, effect.reason);
@@ -304,11 +308,12 @@ export class LiveNode extends InboxHost {
    * a turn is open every message waits in it, in order, so none overtakes the write it may
    * depend on. The step's facts are reported as usual (the sends with their ids).
    */
-  private carryOutInTurn(effects: readonly NodeEffect<unknown, unknown>[]): void {
+  private carryOutInTurn(effects: readonly NodeEffect<unknown, unknown, unknown>[]): void {
     for (const effect of effects) {
-      if (effect.type !== 'persist') continue;
-      if (this.turn === undefined) this.turn = { durable: effect.state, sends: [] };
-      else this.turn.durable = effect.state;
+      if (effect.type !== 'persistLog') continue;
+      const durable = hardStateOf(effect.ops);
+      if (this.turn === undefined) this.turn = { durable, sends: [] };
+      else this.turn.durable = durable;
     }
     for (const effect of effects) if (effect.type === 'refused') this.noteRefusal(effect.from, effect.reason);
     const step = this.reports.stepOf(effects, this.started);
@@ -320,7 +325,7 @@ export class LiveNode extends InboxHost {
     }
     step.done();
     // A decision is stored before this node's view (and so its screen and report) can show it.
-    if (effects.some((effect) => effect.type === 'decided')) this.endTurn();
+    if (effects.some((effect) => effect.type === 'commit')) this.endTurn();
     else if (this.turn !== undefined && !this.turnScheduled) {
       this.turnScheduled = true;
       (this.options.hostClock ?? this.options.clock).setTimeout(() => {

@@ -9,6 +9,7 @@
  * report serialised (to check its size), once per report.
  */
 import type { NodeEffect, NodeView, Value } from '../core/types.ts';
+import { decisionOf } from '../core/write-once.ts';
 import { isBoundedString, isRecord } from '../core/validate.ts';
 import {
   MAX_EVIDENCE_PER_REPORT,
@@ -141,7 +142,10 @@ export class ReportBuffer {
     this.schedule();
   }
 
-  /** A step with effects: its cause is the one begun, else a timer (or the start, before the node runs). */
+  /**
+   * A step with effects: its cause is the one begun, else a timer (or the start, before the node runs).
+   * A write-once node's effects; a log host hands over only its writes and sends (its commits are reported as log parts).
+   */
   stepOf(effects: readonly NodeEffect<unknown, unknown>[], started: boolean): StepRecorder {
     const cause: StepCause = this.cause ?? (started ? { kind: 'timer' } : { kind: 'start' });
     if (this.cause !== undefined) this.causeTaken = true;
@@ -149,8 +153,9 @@ export class ReportBuffer {
     let persisted = false;
     let decided: Value | undefined;
     for (const effect of effects) {
-      if (effect.type === 'persist') persisted = true;
-      else if (effect.type === 'decided') decided = effect.value;
+      // A write-once node's commit is its decision (index 1); a log host passes no commits here.
+      if (effect.type === 'persistLog') persisted = true;
+      else if (effect.type === 'commit') decided = decisionOf(effect.entries);
     }
     return {
       idOf: (effect) => {

@@ -15,7 +15,7 @@ import {
   SNAPSHOT_CHUNK_CHARS,
 } from '../limits.ts';
 import { compareBallots } from './quorum.ts';
-import type { Epoch, LogCommand, LogSnapshot, NodeId } from './types.ts';
+import type { CommittedEntry, Epoch, LogCommand, LogSnapshot, NodeId } from './types.ts';
 import { isBoundedString, isNonNegativeInteger, isRecord } from './validate.ts';
 
 export const NOOP: LogCommand = { kind: 'noop' };
@@ -81,6 +81,12 @@ export function compareEpochs(a: Epoch, b: Epoch): number {
 /** A compact string equal exactly for equal epochs (`t3`, `b2.n1`): a key for maps and sets of epochs. */
 export function epochKey(epoch: Epoch): string {
   return epoch.kind === 'term' ? `t${epoch.term}` : `b${epoch.ballot.round}.${epoch.ballot.node}`;
+}
+
+/** The epoch a committed entry carries: Raft's term, Multi-Paxos's ballot; none for a write-once decision. */
+export function committedEpoch(entry: CommittedEntry): Epoch | undefined {
+  if (entry.term !== undefined) return { kind: 'term', term: entry.term };
+  return entry.ballot === undefined ? undefined : { kind: 'ballot', ballot: entry.ballot };
 }
 
 export function epochLabel(epoch: Epoch): string {

@@ -1,21 +1,27 @@
 /**
  * The contract every consensus algorithm in the playground implements, and that every host
- * (the deterministic simulator, the live classroom tab) drives.
+ * (the deterministic simulator, the live classroom tab, the explorer, the replays) drives. One
+ * contract for write-once and log algorithms: a write-once algorithm is a log of length one.
  *
  * An algorithm is a pure XState v5 machine. It never touches the network, a clock, storage or
  * `Math.random`:
  * - input: who I am, who the members are, a PRNG seed, timing, and whatever durable state I
- *   persisted before a crash;
- * - events in: `tryInitialize` (a local command) and `receive` (a message from a peer);
- * - effects out, as XState *emitted* events, in order: `persist` (write this durable state),
- *   `send` (to one member, possibly myself), `decided` (my final value);
+ *   persisted before a crash, log-shaped (`LogDurable`: a `hard` part and entries; a write-once
+ *   algorithm keeps its whole state in `hard` and has no entries);
+ * - events in: `receive` (a message from a peer) and a local command: `tryInitialize` for a
+ *   write-once algorithm (the storyline's word), `submit` for a log algorithm;
+ * - effects out, as XState *emitted* events, in order (`NodeEffect`): `persistLog` (typed storage
+ *   ops; a write-once algorithm writes one `hard` op), `send` (to one member, possibly myself),
+ *   `commit` (the next contiguous entries, never retracted; a write-once decision is one entry at
+ *   index 1, see write-once.ts), `restore` (log algorithms: a peer's snapshot was installed) and
+ *   `refused` (a member to blame);
  * - time: `after` delays, measured on the clock the host passes to `createActor` (virtual time
  *   in the simulator, the real clock in a tab);
  * - randomness: a seeded PRNG kept in context (see `prng.ts`), so a run is a pure function of
  *   its seed.
  *
- * Persist-before-reply: a machine emits `persist` before any `send` that depends on it, and
- * hosts must finish writing every `persist` of a step before sending any of that step's
+ * Persist-before-reply: a machine emits `persistLog` before any `send` that depends on it, and
+ * hosts must finish writing every `persistLog` of a step before sending any of that step's
  * messages. Hosts enforce that ordering; machines make it explicit.
  */
 
@@ -50,7 +56,10 @@ export interface Timing {
   readonly electionTimeoutMs?: number;
 }
 
-/** Input every algorithm machine takes. `D` is the algorithm's durable (persisted) state. */
+/**
+ * Input every algorithm machine takes. `D` is what it restores from: `LogDurable<H, E>` (a
+ * write-once machine's is `LogDurable<H, never>`, see write-once.ts).
+ */
 export interface NodeInput<D> {
   readonly self: NodeId;
   /** Every member of this decision, `self` included, fixed when the decision started. */
@@ -62,22 +71,10 @@ export interface NodeInput<D> {
   readonly durable?: D | undefined;
 }
 
-/** Events a host sends into an algorithm machine. `M` is the algorithm's message union. */
+/** Events a host sends into a write-once algorithm machine. `M` is the algorithm's message union. */
 export type NodeEvent<M> =
   | { readonly type: 'tryInitialize'; readonly value: Value }
   | { readonly type: 'receive'; readonly from: NodeId; readonly message: M };
-
-/** Effects an algorithm machine emits, in the order the host must carry them out. */
-export type NodeEffect<M, D> =
-  | { readonly type: 'persist'; readonly state: D }
-  | { readonly type: 'send'; readonly to: NodeId; readonly message: M }
-  | { readonly type: 'decided'; readonly value: Value }
-  /**
-   * A member's message failed a check that needs this node's state (a round far above what the
-   * others have shown, a claim the node disproved, a contradiction): the message was ignored, and
-   * the host reports `from` as the one to blame. Never emitted for what may be honest.
-   */
-  | { readonly type: 'refused'; readonly from: NodeId; readonly reason: RefusalKind; readonly detail: string };
 
 /** Why a machine refused a member (see the 'refused' effect). */
 export type RefusalKind = 'implausible' | 'unverified-claim';
@@ -127,12 +124,8 @@ export interface AcceptorProbe {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Replicated logs (issue 7): the same contract, shaped as a log.
-//
-// A write-once algorithm is a log of length one: its `decided` effect is read by the shared
-// log checker as a commit of index 1 (see src/sim/log-checker.ts). Log algorithms (Raft,
-// Multi-Paxos) use the additions below; the six write-once machines are untouched.
-
+// The log shape of the contract (issue 7). Raft and Multi-Paxos use all of it; a write-once
+// algorithm uses a log of length one (src/core/write-once.ts).
 
 /**
  * What a log entry carries: a client's command, named by (client, seq) so the state machine
@@ -147,10 +140,15 @@ export type LogCommand =
 /** Raft's terms and Multi-Paxos's ballots, as one ordered type for the shared checkers. */
 export type Epoch = { readonly kind: 'term'; readonly term: number } | { readonly kind: 'ballot'; readonly ballot: Ballot };
 
-/** One entry the host may apply: contiguous, final, never retracted. */
+/**
+ * One entry the host may apply: contiguous, final, never retracted. Raft's entries carry their
+ * term, Multi-Paxos's the ballot that chose them; a write-once decision (index 1) carries
+ * neither: there is one value to agree on and no epoch to order it by.
+ */
 export type CommittedEntry =
   | { readonly index: number; readonly term: number; readonly ballot?: undefined; readonly command: LogCommand }
-  | { readonly index: number; readonly ballot: Ballot; readonly term?: undefined; readonly command: LogCommand };
+  | { readonly index: number; readonly ballot: Ballot; readonly term?: undefined; readonly command: LogCommand }
+  | { readonly index: number; readonly term?: undefined; readonly ballot?: undefined; readonly command: LogCommand };
 
 /** A local client command for a log algorithm (the log-shaped `tryInitialize`). */
 export interface SubmitEvent {
@@ -205,7 +203,7 @@ export type PersistOp<H, E> =
    */
   | { readonly op: 'snapshot'; readonly snapshot: LogSnapshot };
 
-/** What a log algorithm gets back after a crash: its hard state and its stored entries by index. */
+/** What an algorithm gets back after a crash: its hard state and its stored entries by index (none for write-once). */
 export interface LogDurable<H, E> {
   readonly hard: H | undefined;
   /** Sorted by index; a log written only by `append`/`truncate` is dense from index 1 (or from the snapshot's index + 1). */
@@ -215,21 +213,30 @@ export interface LogDurable<H, E> {
 }
 
 /**
- * Effects a log algorithm emits, in the order the host carries them out. Persist-before-reply
- * as for write-once algorithms: every `persistLog` of a step lands before any `send` of it.
- * `commit` hands over the next contiguous entries (the first one's index is the previous
- * commit's last index + 1, starting at 1 in each incarnation).
+ * Effects an algorithm machine emits, in the order the host carries them out: one union for
+ * write-once and log algorithms. `M` is its message union, `H` its hard state, `E` its log entry
+ * (a write-once machine types its effects with `never`: it persists only `hard`; hosts that
+ * carry out any machine's effects leave `E` open). Persist-before-reply: every
+ * `persistLog` of a step lands before any `send` of it. `commit` hands over the next contiguous
+ * entries (the first one's index is the previous commit's last index + 1, starting at 1 in each
+ * incarnation): a write-once machine commits one entry, index 1, once per incarnation at most.
  */
-export type LogNodeEffect<M, H, E> =
+export type NodeEffect<M, H, E = unknown> =
   | { readonly type: 'send'; readonly to: NodeId; readonly message: M }
   | { readonly type: 'persistLog'; readonly ops: readonly PersistOp<H, E>[] }
   | { readonly type: 'commit'; readonly entries: readonly CommittedEntry[] }
   /**
-   * The machine installed a snapshot another node sent (its log prefix was behind it): the host
-   * replaces its state machine by `state` (already persisted), and the next `commit` continues
-   * at `snapshot.index + 1`.
+   * Log algorithms: the machine installed a snapshot another node sent (its log prefix was
+   * behind it): the host replaces its state machine by `state` (already persisted), and the next
+   * `commit` continues at `snapshot.index + 1`.
    */
-  | { readonly type: 'restore'; readonly snapshot: LogSnapshot; readonly state: unknown };
+  | { readonly type: 'restore'; readonly snapshot: LogSnapshot; readonly state: unknown }
+  /**
+   * A member's message failed a check that needs this node's state (a round far above what the
+   * others have shown, a claim the node disproved, a contradiction): the message was ignored, and
+   * the host reports `from` as the one to blame. Never emitted for what may be honest.
+   */
+  | { readonly type: 'refused'; readonly from: NodeId; readonly reason: RefusalKind; readonly detail: string };
 
 export type LogRole = 'leader' | 'candidate' | 'follower';
 

@@ -36,7 +36,8 @@
  */
 import { initialTransition, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import type { NodeEffect, NodeId, Timing, Value } from '../core/types.ts';
-import type { AlgorithmSpec, MachineState } from '../machines/spec.ts';
+import { decisionOf, hardStateOf, onceDurable } from '../core/write-once.ts';
+import type { MachineState, OnceAlgorithmSpec } from '../machines/spec.ts';
 import type { RunState } from '../sim/simulator.ts';
 import {
   EXPLORE_MAX_FAULTS,
@@ -73,7 +74,7 @@ export type PrefixStep =
   | { readonly do: 'settle'; readonly except: readonly NodeId[] };
 
 export interface ExploreOptions {
-  readonly algorithm: AlgorithmSpec;
+  readonly algorithm: OnceAlgorithmSpec;
   readonly nodes: readonly NodeId[];
   /**
    * tryInitialize calls, applied before the search starts (FLP's inputs). With `start`, the
@@ -251,8 +252,8 @@ class Nodes {
       members: this.members,
       seed,
       timing: EXPLORE_TIMING,
-      // As the simulator does: durable state comes back from storage as parsed JSON.
-      durable: durable === undefined ? undefined : (JSON.parse(durable) as unknown),
+      // As the simulator does: the stored state comes back as parsed JSON, in the log's `hard`.
+      durable: onceDurable(durable === undefined ? undefined : (JSON.parse(durable) as unknown)),
     });
     return this.record(node, snapshot, [], durable, actions);
   }
@@ -320,14 +321,14 @@ class Nodes {
       } else if (action.type === 'xstate.emit' && params !== undefined) {
         const effect = params['event'] as NodeEffect<unknown, unknown>;
         switch (effect.type) {
-          case 'persist':
-            durable = JSON.stringify(effect.state);
+          case 'persistLog':
+            durable = JSON.stringify(hardStateOf(effect.ops));
             break;
           case 'send':
             sends.push(this.internMessage(node, this.members.indexOf(effect.to), effect.message));
             break;
-          case 'decided':
-            decided |= this.bits(effect.value);
+          case 'commit':
+            decided |= this.bits(decisionOf(effect.entries));
             break;
           default:
             // Effects a later contract adds (e.g. 'refused') change nothing the explorer tracks.
@@ -364,7 +365,7 @@ class Nodes {
       members: this.members,
       seed,
       timing: EXPLORE_TIMING,
-      durable: durable === undefined ? undefined : (JSON.parse(durable) as unknown),
+      durable: onceDurable(durable === undefined ? undefined : (JSON.parse(durable) as unknown)),
     });
     return this.internLocal({ snapshot, timers: [], durable });
   }

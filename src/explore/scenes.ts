@@ -4,7 +4,7 @@
  * same question of the same state.
  */
 import type { NodeId, Value } from '../core/types.ts';
-import type { AlgorithmSpec } from '../machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../machines/spec.ts';
 import type { ExploreOptions, PrefixStep, Proposal } from './explorer.ts';
 
 export const FLP_SCENE_NODES: readonly NodeId[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -27,7 +27,7 @@ const CAMPS = [
  * candidate to n5. The adversary orders only the candidates to n5 (what solo mode's hold lets
  * the user choose) and may crash one node; the network delivers the rest at once.
  */
-export function flpScene(algorithm: AlgorithmSpec, options: { readonly redFirst?: boolean } = {}): ExploreOptions {
+export function flpScene(algorithm: OnceAlgorithmSpec, options: { readonly redFirst?: boolean } = {}): ExploreOptions {
   const deliver = (from: NodeId, to: NodeId): PrefixStep => ({ do: 'deliver', from, to, kind: 'candidate' });
   const prefix: PrefixStep[] = [];
   for (const { proposer, ally } of CAMPS) prefix.push(deliver(proposer, proposer), deliver(proposer, ally));

@@ -27,7 +27,8 @@
 import { enqueueActions, setup, type SnapshotFrom } from 'xstate';
 import type { NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';
 import { isRecord } from '../core/validate.ts';
-import type { AlgorithmSpec } from './spec.ts';
+import { commitDecision, persistHard, restoreOnce, type OnceDurable } from '../core/write-once.ts';
+import type { OnceAlgorithmSpec } from './spec.ts';
 import { isValue, optionalValue, parseByType } from './wire.ts';
 
 export type CoordinatorMessage =
@@ -56,7 +57,9 @@ export interface CoordinatorContext extends CoordinatorDurable {
 }
 
 type CoordinatorEvent = NodeEvent<CoordinatorMessage>;
-type CoordinatorEffect = NodeEffect<CoordinatorMessage, CoordinatorDurable>;
+type CoordinatorEffect = NodeEffect<CoordinatorMessage, CoordinatorDurable, never>;
+/** A write-once log of length one: persists one `hard` op, decides by committing index 1. */
+const persist = (state: CoordinatorDurable): CoordinatorEffect => persistHard(state);
 
 /** The bully algorithm: the member with the highest id (string order) coordinates. */
 export function electCoordinator(members: readonly NodeId[], self: NodeId): NodeId {
@@ -95,7 +98,7 @@ function messageType(event: CoordinatorEvent): CoordinatorMessage['type'] | unde
 export const coordinatorMachine = setup({
   types: {
     context: {} as CoordinatorContext,
-    input: {} as NodeInput<CoordinatorDurable>,
+    input: {} as NodeInput<OnceDurable<CoordinatorDurable>>,
     events: {} as CoordinatorEvent,
     emitted: {} as CoordinatorEffect,
   },
@@ -142,7 +145,7 @@ export const coordinatorMachine = setup({
     propose: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'tryInitialize') return;
       enqueue.assign({ proposal: event.value });
-      enqueue.emit({ type: 'persist', state: durableOf({ ...context, proposal: event.value }) });
+      enqueue.emit(persist(durableOf({ ...context, proposal: event.value })));
     }),
     sendRequests: enqueueActions(({ context, enqueue }) => {
       if (context.proposal !== undefined) {
@@ -155,14 +158,14 @@ export const coordinatorMachine = setup({
       if (event.type !== 'receive' || event.message.type !== 'initialize') return;
       const decided = event.message.value;
       enqueue.assign({ decided });
-      enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+      enqueue.emit(persist(durableOf({ ...context, decided })));
       if (event.from !== context.self) enqueue.emit({ type: 'send', to: event.from, message: { type: 'value', value: decided } });
     }),
     learnValue: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'receive' || event.message.type !== 'value') return;
       const decided = event.message.value;
       enqueue.assign({ decided });
-      enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+      enqueue.emit(persist(durableOf({ ...context, decided })));
     }),
     answer: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'receive' || context.decided === undefined) return;
@@ -186,13 +189,13 @@ export const coordinatorMachine = setup({
       });
     }),
     announceDecision: enqueueActions(({ context, enqueue }) => {
-      if (context.decided !== undefined) enqueue.emit({ type: 'decided', value: context.decided });
+      if (context.decided !== undefined) enqueue.emit(commitDecision(context.decided));
     }),
   },
 }).createMachine({
   id: 'coordinator',
   context: ({ input }) => {
-    const durable = parseCoordinatorDurable(input.durable);
+    const { state: durable, unreadable } = restoreOnce(input.durable, parseCoordinatorDurable);
     return {
       self: input.self,
       members: [...input.members],
@@ -200,7 +203,7 @@ export const coordinatorMachine = setup({
       coordinator: electCoordinator(input.members, input.self),
       proposal: durable?.proposal,
       decided: durable?.decided,
-      storageLost: input.durable !== undefined && durable === undefined,
+      storageLost: unreadable,
     };
   },
   initial: 'undecided',
@@ -261,7 +264,8 @@ export function coordinatorView(snapshot: SnapshotFrom<typeof coordinatorMachine
   return { ...common, phase: 'asking', waitingFor: `an answer from coordinator ${c.coordinator}`, waitingOn: [c.coordinator] };
 }
 
-export const coordinatorSpec: AlgorithmSpec<CoordinatorMessage, CoordinatorDurable> = {
+export const coordinatorSpec: OnceAlgorithmSpec<CoordinatorMessage, CoordinatorDurable> = {
+  kind: 'once',
   name: 'coordinator',
   label: 'Coordinator (bully)',
   summary:

@@ -1,6 +1,7 @@
 /**
- * The registry of replicated-log algorithms, by the name the CLI and schedule files use. Apart
- * from ALGORITHMS (index.ts) until the classroom hosts logs; the Record type makes a missing
+ * The registry of replicated-log algorithms, by the name the CLI and schedule files use. The same
+ * spec type as ALGORITHMS (index.ts), apart from it so that the classroom's first page does not
+ * carry Raft and Multi-Paxos (it imports this file lazily); the Record type makes a missing
  * entry a compile error.
  */
 import { multiPaxosNoAdoptSpec, multiPaxosSpec } from './multipaxos.ts';

@@ -44,7 +44,7 @@ import {
 } from '../core/multipaxos.ts';
 import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
 import { majorityOf } from '../core/quorum.ts';
-import type { Ballot, Epoch, LogEntryFact, LogNodeEffect, LogNodeEvent, LogView, LogWindowEntry, NodeInput, NodeView, Timing } from '../core/types.ts';
+import type { Ballot, Epoch, LogEntryFact, LogNodeEvent, NodeEffect, LogView, LogWindowEntry, NodeInput, NodeView, Timing } from '../core/types.ts';
 import { isBoundedString } from '../core/validate.ts';
 import {
   MAX_CLIENT_ID_LENGTH,
@@ -59,7 +59,7 @@ import type { LogAlgorithmName, LogAlgorithmSpec } from './spec.ts';
 import { listNodes, parseByType, type MessageParsers } from './wire.ts';
 
 export type MultiPaxosEvent = LogNodeEvent<MpMessage>;
-export type MultiPaxosEffect = LogNodeEffect<MpMessage, MpHard, MpEntry>;
+export type MultiPaxosEffect = NodeEffect<MpMessage, MpHard, MpEntry>;
 export type MultiPaxosInput = NodeInput<MpDurable>;
 
 export interface MultiPaxosContext {

@@ -67,12 +67,15 @@ import { nextFloat, seedPrng, type PrngState } from '../core/prng.ts';
 import { ballotLabel, compareBallots, majorityOf } from '../core/quorum.ts';
 import type { AcceptorProbe, Ballot, NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';
 import { isBoundedString, isNonNegativeInteger, isRecord, type UnknownRecord } from '../core/validate.ts';
-import type { AlgorithmName, AlgorithmSpec } from './spec.ts';
+import { commitDecision, persistHard, restoreOnce, type OnceDurable } from '../core/write-once.ts';
+import type { AlgorithmName, OnceAlgorithmSpec } from './spec.ts';
 import { isValue, listNodes, optionalValue, parseByType, type MessageParsers } from './wire.ts';
 
 export type PaxosEvent = NodeEvent<PaxosMessage>;
-export type PaxosEffect = NodeEffect<PaxosMessage, PaxosDurable>;
-export type PaxosInput = NodeInput<PaxosDurable>;
+export type PaxosEffect = NodeEffect<PaxosMessage, PaxosDurable, never>;
+export type PaxosInput = NodeInput<OnceDurable<PaxosDurable>>;
+/** A write-once log of length one: persists one `hard` op, decides by committing index 1. */
+const persist = (state: PaxosDurable): PaxosEffect => persistHard(state);
 
 export interface PaxosContext {
   readonly self: NodeId;
@@ -119,10 +122,9 @@ export interface PaxosOptions {
 }
 
 function initialContext(input: PaxosInput, { acceptorRemembers }: PaxosOptions): PaxosContext {
-  const durable = input.durable === undefined ? undefined : parsePaxosDurable(input.durable);
   // Unreadable storage: this node may have promised or used ballots it can no longer recall, so
   // it must neither promise, accept nor propose again. It only listens, and learns the decision.
-  const listenOnly = input.durable !== undefined && durable === undefined;
+  const { state: durable, unreadable: listenOnly } = restoreOnce(input.durable, parsePaxosDurable);
   const acceptor: AcceptorState = acceptorRemembers
     ? { promised: durable?.promised, accepted: durable?.accepted }
     : { promised: undefined, accepted: undefined };
@@ -448,7 +450,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         if (message === undefined) return;
         const step = onPrepare(context.acceptor, message.ballot);
         enqueue.assign({ acceptor: step.acceptor, ...adopted(context, message), ...heardProposer(context) });
-        if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });
+        if (step.changed) enqueue.emit(persist(durableOf({ ...context, acceptor: step.acceptor })));
         enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });
       }),
       acceptorAccept: enqueueActions(({ context, event, enqueue }) => {
@@ -456,7 +458,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         if (message === undefined) return;
         const step = onAccept(context.acceptor, message.ballot, message.value);
         enqueue.assign({ acceptor: step.acceptor, ...adopted(context, message), ...heardProposer(context) });
-        if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });
+        if (step.changed) enqueue.emit(persist(durableOf({ ...context, acceptor: step.acceptor })));
         if (step.reply.type === 'accepted') {
           // Every member is a learner: tell them all, so each can count a majority itself.
           for (const to of context.members) enqueue.emit({ type: 'send', to, message: step.reply });
@@ -479,7 +481,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         if (message === undefined || chosen === undefined) return;
         const decidedContext = { ...context, acceptedBy, decided: chosen };
         enqueue.assign({ acceptedBy, decided: chosen });
-        enqueue.emit({ type: 'persist', state: durableOf(decidedContext) });
+        enqueue.emit(persist(durableOf(decidedContext)));
         // Announce to members not known to have accepted this ballot: those that did are hearing
         // the same accepted messages, and anyone still in the dark asks (query) until answered.
         for (const to of context.members) {
@@ -487,14 +489,14 @@ export function createPaxosMachine(options: PaxosOptions) {
             enqueue.emit({ type: 'send', to, message: { type: 'chosen', value: chosen } });
           }
         }
-        enqueue.emit({ type: 'decided', value: chosen });
+        enqueue.emit(commitDecision(chosen));
       }),
       decideFromChosen: enqueueActions(({ context, event, enqueue }) => {
         const message = incoming(context, event, 'chosen');
         if (message === undefined) return;
         enqueue.assign({ decided: message.value, claims: new Map() });
-        enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided: message.value }) });
-        enqueue.emit({ type: 'decided', value: message.value });
+        enqueue.emit(persist(durableOf({ ...context, decided: message.value })));
+        enqueue.emit(commitDecision(message.value));
       }),
       recordClaim: enqueueActions(({ context, event, enqueue }) => {
         const message = incoming(context, event, 'chosen');
@@ -543,7 +545,7 @@ export function createPaxosMachine(options: PaxosOptions) {
         const next = { ...context, ballot, highestRound: ballot.round };
         enqueue.assign({ ballot, highestRound: ballot.round, promises: new Map(), proposing: undefined });
         // The round is durable before any prepare carries it: a restarted proposer never reuses it.
-        enqueue.emit({ type: 'persist', state: durableOf(next) });
+        enqueue.emit(persist(durableOf(next)));
         const message: PaxosMessage = { type: 'prepare', ballot };
         for (const to of context.members) enqueue.emit({ type: 'send', to, message });
       }),
@@ -877,8 +879,9 @@ export interface PaxosSpecOptions extends PaxosOptions {
 }
 
 /** A Paxos-family spec: the machine plus the shared parser, view and probe. */
-export function createPaxosSpec(options: PaxosSpecOptions): AlgorithmSpec<PaxosMessage, PaxosDurable> {
+export function createPaxosSpec(options: PaxosSpecOptions): OnceAlgorithmSpec<PaxosMessage, PaxosDurable> {
   return {
+    kind: 'once',
     name: options.name,
     label: options.label,
     summary: options.summary,

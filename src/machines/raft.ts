@@ -43,7 +43,7 @@ import {
   type RaftOptions,
   type RaftStep,
 } from '../core/raft.ts';
-import type { LogEntryFact, LogNodeEffect, LogNodeEvent, LogView, LogWindowEntry, NodeInput, NodeView, Timing } from '../core/types.ts';
+import type { LogEntryFact, LogNodeEvent, NodeEffect, LogView, LogWindowEntry, NodeInput, NodeView, Timing } from '../core/types.ts';
 import { isBoundedString } from '../core/validate.ts';
 import { isClientSeq, isSnapshotChunk, parseOpaqueCommand } from '../core/log.ts';
 import {
@@ -57,7 +57,7 @@ import type { LogAlgorithmName, LogAlgorithmSpec } from './spec.ts';
 import { listNodes, parseByType, type MessageParsers } from './wire.ts';
 
 export type RaftEvent = LogNodeEvent<RaftMessage>;
-export type RaftEffect = LogNodeEffect<RaftMessage, RaftHard, RaftEntry>;
+export type RaftEffect = NodeEffect<RaftMessage, RaftHard, RaftEntry>;
 export type RaftInput = NodeInput<RaftDurable>;
 
 export interface RaftContext {

@@ -1,17 +1,19 @@
 import { createActor, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import type { AcceptorProbe, LogDurable, LogEntryFact, LogView, NodeEffect, NodeEvent, NodeInput, NodeView } from '../core/types.ts';
+import type { OnceDurable } from '../core/write-once.ts';
 
 import type { AlgorithmName } from './names.ts';
 
 // The names live in names.ts (no XState there: the router reads them on every page).
 export { ALGORITHM_NAMES, isAlgorithmName, type AlgorithmName } from './names.ts';
 
-/**
- * What a host needs to know about one algorithm. `M` is its message union, `D` its durable state.
- * The machine must accept `NodeInput<D>`, the events `NodeEvent<M>`, and emit `NodeEffect<M, D>`.
- */
-export interface AlgorithmSpec<M = unknown, D = unknown> {
-  readonly name: AlgorithmName;
+// Replicated-log algorithms' names live in names.ts too (no XState there: the classroom's
+// message parser checks them on every page).
+export { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from './names.ts';
+import type { LogAlgorithmName } from './names.ts';
+
+/** What every spec has, write-once or log: the machine and how to read it. */
+interface SpecCommon<M> {
   /** Short label for menus: "Paxos (synod)". */
   readonly label: string;
   /** One sentence for teachers: which property it keeps and which it lacks. */
@@ -21,8 +23,18 @@ export interface AlgorithmSpec<M = unknown, D = unknown> {
   readonly machine: AnyStateMachine;
   /** Boundary validation of this algorithm's messages. */
   parseMessage(raw: unknown): M | undefined;
-  /** Reads a snapshot of the machine for the UI and the checker. */
+  /** Reads a snapshot of the machine for the UI and the checker (phase, waiting for…). */
   view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
+}
+
+/**
+ * A write-once algorithm: a log of length one. Its machine takes `NodeInput<OnceDurable<H>>`
+ * (its state in `hard`), the events `NodeEvent<M>`, and emits `NodeEffect<M, H>`: one `hard` op
+ * per persist, and its decision as the commit of one entry at index 1 (core/write-once.ts).
+ */
+export interface OnceAlgorithmSpec<M = unknown, H = unknown> extends SpecCommon<M> {
+  readonly kind: 'once';
+  readonly name: AlgorithmName;
   /** Paxos-family only: acceptor state for the invariant checker. */
   probe?(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorProbe;
   /**
@@ -32,29 +44,19 @@ export interface AlgorithmSpec<M = unknown, D = unknown> {
    * and worth it when a burst of messages each costs a write (voting: one per vote heard).
    */
   readonly persistPerTurn?: boolean;
+  /** Only for the type: what the machine stores. */
+  readonly durableType?: OnceDurable<H>;
 }
-
-// Replicated-log algorithms' names live in names.ts too (no XState there: the classroom's
-// message parser checks them on every page).
-export { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from './names.ts';
-import type { LogAlgorithmName } from './names.ts';
 
 /**
  * A log algorithm: the machine takes `NodeInput<LogDurable<H, E>>`, the events
- * `LogNodeEvent<M>`, and emits `LogNodeEffect<M, H, E>` (send, persistLog, commit).
+ * `LogNodeEvent<M>`, and emits `NodeEffect<M, H, E>`.
  */
-export interface LogAlgorithmSpec<M = unknown, H = unknown, E = unknown> {
+export interface LogAlgorithmSpec<M = unknown, H = unknown, E = unknown> extends SpecCommon<M> {
   readonly kind: 'log';
   readonly name: LogAlgorithmName;
-  readonly label: string;
-  readonly summary: string;
-  readonly broken: boolean;
   /** Raft counts terms, Multi-Paxos ballots: what `epoch` in its views and commits carries. */
   readonly epochKind: 'term' | 'ballot';
-  readonly machine: AnyStateMachine;
-  parseMessage(raw: unknown): M | undefined;
-  /** The generic view (phase, waiting for…) every host can render. */
-  view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
   /** The typed log view: role, term or ballot, commit index, a window of entries, the quorum. */
   logView(snapshot: SnapshotFrom<AnyStateMachine>): LogView;
   /**
@@ -66,17 +68,12 @@ export interface LogAlgorithmSpec<M = unknown, H = unknown, E = unknown> {
   readonly durableType?: LogDurable<H, E>;
 }
 
-/** What a host needs of any spec, write-once or log: the machine and how to read it. */
-export interface HostedSpec<M = unknown> {
-  readonly name: string;
-  readonly label: string;
-  readonly machine: AnyStateMachine;
-  parseMessage(raw: unknown): M | undefined;
-  view(snapshot: SnapshotFrom<AnyStateMachine>): NodeView;
-  probe?(snapshot: SnapshotFrom<AnyStateMachine>): AcceptorProbe;
-  logView?(snapshot: SnapshotFrom<AnyStateMachine>): LogView;
-  logEntries?(snapshot: SnapshotFrom<AnyStateMachine>): readonly LogEntryFact[];
-}
+/**
+ * What a host needs to know about one algorithm, write-once (`kind: 'once'`) or log
+ * (`kind: 'log'`): one contract, with the log-only members on the log variant. `M` is its
+ * message union, `H` its hard state, `E` its log entry.
+ */
+export type AlgorithmSpec<M = unknown, H = unknown, E = unknown> = OnceAlgorithmSpec<M, H> | LogAlgorithmSpec<M, H, E>;
 
 /**
  * The clock a host gives a node: XState schedules `after` delays on it. Virtual time in the
@@ -116,10 +113,10 @@ export interface MachineState {
 /**
  * Starts one node of `spec`. `clock` is the host's (virtual in the simulator, real in a tab).
  * `onEffects` receives each step's effects as one batch, in emission order, after the step;
- * a host must carry out every `persist` in the batch before any `send` of the same batch.
+ * a host must carry out every `persistLog` in the batch before any `send` of the same batch.
  */
-export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent<M>, Ef = NodeEffect<M, D>>(
-  spec: AlgorithmSpec<M, D> | HostedSpec<M>,
+export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent<M>, Ef = NodeEffect<M, unknown, unknown>>(
+  spec: AlgorithmSpec<M>,
   input: NodeInput<D>,
   clock: Clock,
   onEffects: (effects: readonly Ef[]) => void,
@@ -160,9 +157,9 @@ export function startNode<M, D, Ev extends { readonly type: string } = NodeEvent
   return {
     send: (event) => step(() => actor.send(event)),
     view: () => spec.view(actor.getSnapshot()),
-    probe: () => (spec.probe ? spec.probe(actor.getSnapshot()) : undefined),
-    logView: () => ('logView' in spec && spec.logView ? spec.logView(actor.getSnapshot()) : undefined),
-    logEntries: () => ('logEntries' in spec && spec.logEntries ? spec.logEntries(actor.getSnapshot()) : undefined),
+    probe: () => (spec.kind === 'once' && spec.probe ? spec.probe(actor.getSnapshot()) : undefined),
+    logView: () => (spec.kind === 'log' ? spec.logView(actor.getSnapshot()) : undefined),
+    logEntries: () => (spec.kind === 'log' ? spec.logEntries(actor.getSnapshot()) : undefined),
     machineState: () => {
       const snapshot = actor.getSnapshot() as { readonly value: unknown; readonly context: unknown };
       const scheduled = Object.values(actor.system.getSnapshot()._scheduledEvents);

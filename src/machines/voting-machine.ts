@@ -51,7 +51,8 @@ import {
   type DecisionRule,
   type Votes,
 } from '../core/voting.ts';
-import type { AlgorithmSpec } from './spec.ts';
+import { commitDecision, persistHard, restoreOnce, type OnceDurable } from '../core/write-once.ts';
+import type { OnceAlgorithmSpec } from './spec.ts';
 import { isValue, listNodes, optionalValue, parseByType } from './wire.ts';
 
 export type VotingMessage =
@@ -84,7 +85,9 @@ export interface VotingContext extends VotingDurable {
 }
 
 type VotingEvent = NodeEvent<VotingMessage>;
-type VotingEffect = NodeEffect<VotingMessage, VotingDurable>;
+type VotingEffect = NodeEffect<VotingMessage, VotingDurable, never>;
+/** A write-once log of length one: persists one `hard` op, decides by committing index 1. */
+const persist = (state: VotingDurable): VotingEffect => persistHard(state);
 
 export function parseVotingMessage(raw: unknown): VotingMessage | undefined {
   return parseByType<VotingMessage>(raw, {
@@ -176,7 +179,7 @@ export function createVotingMachine(rule: DecisionRule) {
   return setup({
     types: {
       context: {} as VotingContext,
-      input: {} as NodeInput<VotingDurable>,
+      input: {} as NodeInput<OnceDurable<VotingDurable>>,
       events: {} as VotingEvent,
       emitted: {} as VotingEffect,
     },
@@ -215,7 +218,7 @@ export function createVotingMachine(rule: DecisionRule) {
         if (event.type !== 'tryInitialize') return;
         const next = { ...context, proposal: event.value };
         enqueue.assign({ proposal: event.value });
-        enqueue.emit({ type: 'persist', state: durableOf(next) });
+        enqueue.emit(persist(durableOf(next)));
         for (const effect of sendTo(context.members, { type: 'candidate', value: event.value })) enqueue.emit(effect);
       }),
       voteForCandidate: enqueueActions(({ context, event, enqueue }) => {
@@ -223,7 +226,7 @@ export function createVotingMachine(rule: DecisionRule) {
         if (candidate === undefined) return;
         const vote = candidate.message.value;
         enqueue.assign({ vote });
-        enqueue.emit({ type: 'persist', state: durableOf({ ...context, vote }) });
+        enqueue.emit(persist(durableOf({ ...context, vote })));
         for (const effect of sendTo(context.members, { type: 'vote', value: vote })) enqueue.emit(effect);
       }),
       /** Records the sender's first vote (durably); answers with my vote when the sender asked for it. */
@@ -235,7 +238,7 @@ export function createVotingMachine(rule: DecisionRule) {
         if (!hasVoted(context.votes, incoming.from)) {
           const votes = withVote(context.votes, incoming.from, incoming.message.value);
           enqueue.assign({ votes });
-          if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, votes }) });
+          if (!context.listenOnly) enqueue.emit(persist(durableOf({ ...context, votes })));
         }
         const answer = answerTo(context, event);
         if (answer !== undefined) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'vote', value: answer } });
@@ -272,23 +275,23 @@ export function createVotingMachine(rule: DecisionRule) {
         if (decided === undefined) return;
         enqueue.assign({ decided });
         // A listen-only node never writes: it stays listen-only across restarts.
-        if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+        if (!context.listenOnly) enqueue.emit(persist(durableOf({ ...context, decided })));
       }),
       decideImpatiently: enqueueActions(({ context, enqueue }) => {
         const decided = impatientDecision(context.votes);
         if (decided === undefined) return;
         enqueue.assign({ decided });
         // A listen-only node never writes: it stays listen-only across restarts.
-        if (!context.listenOnly) enqueue.emit({ type: 'persist', state: durableOf({ ...context, decided }) });
+        if (!context.listenOnly) enqueue.emit(persist(durableOf({ ...context, decided })));
       }),
       announceDecision: enqueueActions(({ context, enqueue }) => {
-        if (context.decided !== undefined) enqueue.emit({ type: 'decided', value: context.decided });
+        if (context.decided !== undefined) enqueue.emit(commitDecision(context.decided));
       }),
     },
   }).createMachine({
     id: rule,
     context: ({ input }) => {
-      const durable = parseVotingDurable(input.durable, input.members);
+      const { state: durable, unreadable } = restoreOnce(input.durable, (raw) => parseVotingDurable(raw, input.members));
       return {
         self: input.self,
         members: [...input.members],
@@ -297,7 +300,7 @@ export function createVotingMachine(rule: DecisionRule) {
         vote: durable?.vote,
         votes: durable?.votes ?? {},
         decided: durable?.decided,
-        listenOnly: input.durable !== undefined && durable === undefined,
+        listenOnly: unreadable,
       };
     },
     type: 'parallel',
@@ -407,8 +410,9 @@ export interface VotingSpecOptions<R extends DecisionRule> {
 /** The spec of one voting algorithm: the shared machine, parser and view, with its own rule. */
 export function createVotingSpec<R extends DecisionRule>(
   options: VotingSpecOptions<R>,
-): AlgorithmSpec<VotingMessage, VotingDurable> & { readonly name: R; readonly machine: VotingMachine } {
+): OnceAlgorithmSpec<VotingMessage, VotingDurable> & { readonly name: R; readonly machine: VotingMachine } {
   return {
+    kind: 'once',
     name: options.rule,
     label: options.label,
     summary: options.summary,

@@ -301,17 +301,8 @@ export class CommitJudge {
   }
 }
 
-/** A write-once decision as the log command it is: client 'write-once', seq 1, `{ value }`. */
-export function decisionCommand(value: string): LogCommand {
-  return { kind: 'command', client: 'write-once', seq: 1, command: { value } };
-}
-
-/** The decided value inside a write-once decision's command. */
-export function decidedValueOf(command: LogCommand): string | undefined {
-  if (command.kind !== 'command') return undefined;
-  const payload = command.command as { readonly value?: unknown } | null;
-  return typeof payload?.value === 'string' ? payload.value : undefined;
-}
+// A write-once decision is a commit of index 1: the machines build its command (core/write-once.ts).
+export { decidedValueOf, decisionCommand } from '../core/write-once.ts';
 
 /** True when no finding breaks state-machine safety (Agreement, for index 1). */
 export function stateMachineSafe(findings: readonly Finding[]): boolean {

@@ -37,7 +37,7 @@ import {
 } from '../limits.ts';
 import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
-import { ALGORITHM_NAMES, isAlgorithmName, isLogAlgorithmName, LOG_ALGORITHM_NAMES, type AlgorithmName, type HostedSpec, type LogAlgorithmName } from '../machines/spec.ts';
+import { ALGORITHM_NAMES, isAlgorithmName, isLogAlgorithmName, LOG_ALGORITHM_NAMES, type AlgorithmName, type AlgorithmSpec, type LogAlgorithmName } from '../machines/spec.ts';
 import { checkRun, PROPERTIES, type Property } from './checker.ts';
 import { checkLogRun, LOG_PROPERTIES, type LogProperty } from './log-checker.ts';
 import { LogCluster } from './log-cluster.ts';
@@ -477,7 +477,7 @@ export interface ScheduleResult {
 }
 
 /** The simulator a schedule drives, whichever kind of algorithm it hosts. */
-type ScheduleSim = Simulation<unknown, unknown, HostedSpec<unknown>>;
+type ScheduleSim = Simulation<unknown, unknown, AlgorithmSpec>;
 
 /** Samples taken between steps, for the windowed expectations. */
 interface Sample {

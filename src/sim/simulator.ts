@@ -28,9 +28,10 @@
 import { assertNever } from '../core/assert.ts';
 import { epochKey } from '../core/log.ts';
 import { Prng } from '../core/prng.ts';
-import type { AcceptorProbe, CommittedEntry, CompactEvent, Epoch, LogEntryFact, LogNodeEffect, LogSnapshot, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
+import type { AcceptorProbe, CommittedEntry, CompactEvent, Epoch, LogEntryFact, LogSnapshot, LogView, NodeEffect, NodeId, NodeView, PersistOp, SubmitEvent, Timing, Value } from '../core/types.ts';
 import { SIM_MAX_STEPS } from '../limits.ts';
-import { startNode, type AlgorithmSpec, type Clock, type HostedSpec, type MachineState, type NodeHandle } from '../machines/spec.ts';
+import { startNode, type AlgorithmSpec, type Clock, type MachineState, type NodeHandle, type OnceAlgorithmSpec } from '../machines/spec.ts';
+import { decisionOf, hardStateOf, onceDurable } from '../core/write-once.ts';
 import { EventQueue, type Scheduled } from './queue.ts';
 import type { DiscardReason, LinkConfig, LossReason, TraceEntry, TraceLevel } from './trace.ts';
 
@@ -64,7 +65,7 @@ export interface DeliverySchedule {
   delayMs(from: NodeId, to: NodeId, sent: number, message: unknown): number;
 }
 
-export interface SimulationOptions<M, D, S extends HostedSpec<M> = AlgorithmSpec<M, D>> {
+export interface SimulationOptions<M, D, S extends AlgorithmSpec<M> = OnceAlgorithmSpec<M, D>> {
   readonly algorithm: S;
   /** Member ids, or a count (ids n1…nN, zero-padded so string order is numeric order). */
   readonly nodes: readonly NodeId[] | number;
@@ -244,7 +245,7 @@ export function nodeIds(count: number): NodeId[] {
   return Array.from({ length: count }, (_, i) => `n${String(i + 1).padStart(width, '0')}`);
 }
 
-export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = AlgorithmSpec<M, D>> {
+export class Simulation<M = unknown, D = unknown, S extends AlgorithmSpec<M> = OnceAlgorithmSpec<M, D>> {
   readonly algorithm: S;
   readonly seed: number;
   readonly members: readonly NodeId[];
@@ -896,17 +897,18 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     };
     node.decided = undefined;
     node.lastRole = undefined;
-    const durable = this.algorithm.logView !== undefined ? (this.restoreLog(node) as D | undefined) : node.durable === undefined ? undefined : (JSON.parse(node.durable) as D);
+    // A write-once node's storage is the JSON of its one state (its `hard`), as a tab keeps it.
+    const durable = this.algorithm.kind === 'log' ? this.restoreLog(node) : onceDurable(node.durable === undefined ? undefined : (JSON.parse(node.durable) as unknown));
     // A restart from a snapshot: the host loads the state machine from it before the node runs
     // (its commits continue after the snapshot's index), as a server reads its snapshot file.
     if (node.durableSnapshot !== undefined) this.restoreFrom(node, node.durableSnapshot, 'restart');
-    node.handle = startNode<M, D, HostEvent<M>, HostEffect<M, D>>(
+    node.handle = startNode<M, unknown, HostEvent<M>, HostEffect<M>>(
       this.algorithm,
       { self: node.id, members: this.members, seed: nodeSeed(this.seed, node.index, incarnation), timing: this.timing, durable },
       clock,
       (effects) => this.handleEffects(node, incarnation, effects),
     );
-    // A machine that kept its decision in durable state shows it without emitting `decided` again.
+    // A machine that kept its decision in durable state shows it without committing it again.
     if (node.decided === undefined) {
       const restored = node.handle.view().decided;
       if (restored !== undefined) this.recordDecision(node, restored);
@@ -962,7 +964,7 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     }
   }
 
-  private handleEffects(node: SimNode<M>, incarnation: number, effects: readonly HostEffect<M, D>[]): void {
+  private handleEffects(node: SimNode<M>, incarnation: number, effects: readonly HostEffect<M>[]): void {
     if (node.incarnation !== incarnation || node.status === 'down') return;
     this.effectsDepth++;
     try {
@@ -982,27 +984,40 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
     }
   }
 
-  private carryOut(node: SimNode<M>, effects: readonly HostEffect<M, D>[]): void {
+  private carryOut(node: SimNode<M>, effects: readonly HostEffect<M>[]): void {
+    const once = this.algorithm.kind === 'once';
     // Persist-before-reply: every write of the step lands before any of its messages leaves.
     for (const effect of effects) {
-      if (effect.type === 'persistLog') {
-        this.persistOps(node, effect.ops);
-        if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state: effect.ops });
+      if (effect.type !== 'persistLog') continue;
+      if (once) {
+        // A write-once node keeps one state (its `hard`); the trace keeps recording that state,
+        // as it did before the one contract, so stored traces and the explorer read the same.
+        const state = this.hostBug(() => hardStateOf(effect.ops), node);
+        node.durable = JSON.stringify(state);
+        if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state });
         continue;
       }
-      if (effect.type !== 'persist') continue;
-      node.durable = JSON.stringify(effect.state);
-      if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state: effect.state });
+      this.persistOps(node, effect.ops);
+      if (this.full) this.record({ kind: 'persist', step: this.stepIndex, time: this.nowMs, node: node.id, state: effect.ops });
     }
     for (const effect of effects) {
       switch (effect.type) {
-        case 'persist':
         case 'persistLog':
           break;
-        case 'commit':
+        case 'commit': {
+          if (once) {
+            // A write-once node's commit of index 1 is its decision. The trace keeps its `decide`
+            // entry for it (not a `commit` one), so schedule files, solo links, the timeline and
+            // exported traces read as before; a repeated announcement of the same value is not a
+            // new decision, a different one is (the checker flags it).
+            const value = this.hostBug(() => decisionOf(effect.entries), node);
+            if (node.decided !== value) this.recordDecision(node, value);
+            break;
+          }
           this.record({ kind: 'commit', step: this.stepIndex, time: this.nowMs, node: node.id, incarnation: node.incarnation, entries: effect.entries });
           this.onCommit?.(node.id, node.incarnation, effect.entries);
           break;
+        }
         case 'restore':
           this.restoreFrom(node, effect.snapshot, 'install', effect.state);
           break;
@@ -1012,13 +1027,18 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
         case 'refused':
           this.record({ kind: 'refuse', step: this.stepIndex, time: this.nowMs, node: node.id, from: effect.from, reason: effect.reason, detail: effect.detail });
           break;
-        case 'decided':
-          // A repeated announcement of the same value is not a new decision; a different one is (the checker flags it).
-          if (node.decided !== effect.value) this.recordDecision(node, effect.value);
-          break;
         default:
           assertNever(effect, 'node effect');
       }
+    }
+  }
+
+  /** A write-once machine that broke its shape of the contract: a bug, named with the seed. */
+  private hostBug<T>(read: () => T, node: SimNode<M>): T {
+    try {
+      return read();
+    } catch (error) {
+      throw new SimulationError(`seed ${this.seed}: ${node.id}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -1141,8 +1161,8 @@ export class Simulation<M = unknown, D = unknown, S extends HostedSpec<M> = Algo
   /** Records the acceptor's state when it changed (Paxos family only), and a log node's role change. */
   private recordProbe(node: SimNode<M>): void {
     const handle = node.handle;
-    if (handle !== undefined && this.algorithm.logView !== undefined) this.recordRole(node, handle);
-    if (handle === undefined || this.algorithm.probe === undefined) return;
+    if (handle !== undefined && this.algorithm.kind === 'log') this.recordRole(node, handle);
+    if (handle === undefined || this.algorithm.kind !== 'once' || this.algorithm.probe === undefined) return;
     const probe = handle.probe();
     if (probe === undefined || sameProbe(probe, node.lastProbe)) return;
     node.lastProbe = probe;
@@ -1208,5 +1228,5 @@ function sameAccepted(a: AcceptorProbe['accepted'], b: AcceptorProbe['accepted']
   return a === b || (a !== undefined && b !== undefined && a.value === b.value && sameOptionalBallot(a.ballot, b.ballot));
 }
 
-/** Effects the simulator carries out: a write-once machine's and a log machine's. */
-type HostEffect<M, D> = NodeEffect<M, D> | LogNodeEffect<M, unknown, unknown>;
+/** Effects the simulator carries out: any machine's, write-once or log. */
+type HostEffect<M> = NodeEffect<M, unknown, unknown>;

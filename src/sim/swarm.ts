@@ -19,7 +19,7 @@
 import { assertNever } from '../core/assert.ts';
 import { Prng } from '../core/prng.ts';
 import type { NodeId, Value } from '../core/types.ts';
-import type { AlgorithmSpec } from '../machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../machines/spec.ts';
 import { checkRun, isSafety, type RunRecord, type Violation } from './checker.ts';
 import { PctSchedule, planPct, type PctPlan } from './pct.ts';
 import { DEFAULT_TIMING, nodeIds, Simulation, type RunStop } from './simulator.ts';
@@ -106,7 +106,7 @@ export interface FaultPlan {
 }
 
 export interface SwarmConfig {
-  readonly algorithm: AlgorithmSpec;
+  readonly algorithm: OnceAlgorithmSpec;
   readonly nodes: number;
   readonly proposers: number;
   readonly faults: FaultFamily;

@@ -9,6 +9,7 @@
  * crashed receiver, timer and persist, which is what a replay shows a teacher.
  */
 import { assertNever } from '../core/assert.ts';
+import { committedEpoch, epochKey } from '../core/log.ts';
 import { ballotLabel } from '../core/quorum.ts';
 import type { ClientId } from '../core/state-machine.ts';
 import type { AcceptorProbe, CommittedEntry, Epoch, LogEntryFact, LogRole, NodeId, RefusalKind, Value } from '../core/types.ts';
@@ -216,7 +217,9 @@ function epochText(epoch: Epoch): string {
 }
 
 function describeCommitted(entry: CommittedEntry): string {
-  const at = entry.term !== undefined ? `t${entry.term}` : `b${entry.ballot.round}.${entry.ballot.node}`;
+  const epoch = committedEpoch(entry);
+  // A write-once decision (index 1) has no epoch.
+  const at = epoch === undefined ? '-' : epochKey(epoch);
   const what = entry.command.kind === 'noop' ? 'no-op' : `${entry.command.client}#${entry.command.seq} ${JSON.stringify(entry.command.command)}`;
   return `[${entry.index}] ${at} ${what}`;
 }

@@ -21,13 +21,14 @@
  * disagrees says where, instead of showing states the node never had.
  */
 import { assertNever } from '../core/assert.ts';
-import type { LogNodeEvent, NodeEffect, NodeId, NodeView, Value } from '../core/types.ts';
+import type { LogNodeEvent, NodeEffect, NodeId, NodeView } from '../core/types.ts';
 import type { IncarnationStart, NodeReport, StepFact } from '../classroom/protocol.ts';
 import { sameView } from '../classroom/report-buffer.ts';
-import { startNode, type AlgorithmSpec, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
+import { startNode, type AlgorithmSpec, type Clock, type NodeHandle } from '../machines/spec.ts';
+import { decisionOf, onceDurable } from '../core/write-once.ts';
 
 /** What a diagram replays: a write-once algorithm, or a book's log algorithm (Raft, Multi-Paxos). */
-export type ReplayedSpec = AlgorithmSpec | LogAlgorithmSpec;
+export type ReplayedSpec = AlgorithmSpec;
 import { MAX_PARK_MS, MAX_PARKED_STEPS_PER_NODE, MAX_TIMELINE_STEPS } from '../limits.ts';
 import { columnIndex, type MessageFate, type Timeline, type TimelineMessage, type TimelinePoint } from './timeline.ts';
 
@@ -534,7 +535,9 @@ class NodeReplay {
         if (typeof id === 'number') this.timers[id - 1] = undefined;
       },
     };
-    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>>(spec, input, clock, (effects) => this.effects.push(...effects));
+    // A write-once node's report carries the state it stored (as a tab stores it): its log's `hard`.
+    const durable = spec.kind === 'log' ? input.durable : onceDurable(input.durable);
+    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>>(spec, { ...input, durable }, clock, (effects) => this.effects.push(...effects));
     this.startView = this.handle.view();
   }
 
@@ -547,7 +550,7 @@ class NodeReplay {
       case 'start':
         break;
       case 'propose':
-        if (isLog(this.spec)) {
+        if (this.spec.kind === 'log') {
           // A book's command: the replica handed its machine this (client, seq, command).
           if (cause.submit === undefined) {
             this.problem = 'its report does not say which command it submitted (a tab of an older version)';
@@ -603,9 +606,10 @@ class NodeReplay {
   private compare(fact: StepFact): void {
     const sent = this.effects.filter((e) => e.type === 'send').length;
     const reportedSent = fact.sent.reduce((n, g) => n + g.to.length, 0);
-    // A log algorithm writes storage with persistLog (append / truncate), a write-once one with persist.
-    const persisted = this.effects.some((e) => e.type === 'persist' || (e as { readonly type: string }).type === 'persistLog');
-    const decided = this.effects.find((e): e is NodeEffect<unknown, unknown> & { type: 'decided'; value: Value } => e.type === 'decided');
+    const persisted = this.effects.some((e) => e.type === 'persistLog');
+    // A write-once node's commit (index 1) is its decision; a log node's commits are not reported as steps' decisions.
+    const commit = this.spec.kind === 'once' ? this.effects.find((e) => e.type === 'commit') : undefined;
+    const decided = commit === undefined ? undefined : { value: decisionOf(commit.entries) };
     // The start's effects were collected in the constructor; they are this fact's.
     if (fact.cause.kind === 'start') this.effects = [];
     if (sent !== reportedSent || persisted !== fact.persisted || decided?.value !== fact.decided) {
@@ -629,10 +633,6 @@ class NodeReplay {
     const last = this.views.at(-1) ?? this.startView;
     return sameView(view, last) ? last : view;
   }
-}
-
-function isLog(spec: ReplayedSpec): spec is LogAlgorithmSpec {
-  return 'kind' in spec && spec.kind === 'log';
 }
 
 /** A report as the dashboard received it (dashboard.ts TraceEntry, an exported trace's entry). */

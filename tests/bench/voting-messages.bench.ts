@@ -7,16 +7,16 @@
  * handles per decision. The run goes on until nothing is left to send (every retransmission
  * timer quiet), so messages a node sends after it decided are counted too. Not a test: it prints.
  */
-import type { AlgorithmSpec } from '../../src/machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../../src/machines/spec.ts';
 import { majoritySpec } from '../../src/machines/majority.ts';
 import { paxosSpec } from '../../src/machines/paxos.ts';
 import { Simulation } from '../../src/sim/simulator.ts';
 import { printRows } from './cdp.ts';
 
 const sizes = (process.env['VOTING_SIZES'] ?? '5,10,40').split(',').map(Number);
-const SPECS: readonly AlgorithmSpec[] = [majoritySpec as AlgorithmSpec, paxosSpec as AlgorithmSpec];
+const SPECS: readonly OnceAlgorithmSpec[] = [majoritySpec as OnceAlgorithmSpec, paxosSpec as OnceAlgorithmSpec];
 
-function count(spec: AlgorithmSpec, n: number, seed: number): { byKind: Map<string, number>; total: number; decided: boolean } {
+function count(spec: OnceAlgorithmSpec, n: number, seed: number): { byKind: Map<string, number>; total: number; decided: boolean } {
   const sim = new Simulation({ algorithm: spec, nodes: n, seed });
   const first = sim.liveNodes()[0]!;
   sim.propose(first, 'red');

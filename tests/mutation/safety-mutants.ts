@@ -74,13 +74,13 @@ export const SAFETY_MUTANTS: readonly SafetyMutant[] = [
       {
         file: PAXOS_MACHINE,
         scope: 'export function createPaxosMachine(',
-        find: "if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });\n        enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });",
+        find: "if (step.changed) enqueue.emit(persist(durableOf({ ...context, acceptor: step.acceptor })));\n        enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });",
         replace: "enqueue.emit({ type: 'send', to: senderOf(event), message: step.reply });",
       },
       {
         file: PAXOS_MACHINE,
         scope: 'export function createPaxosMachine(',
-        find: "if (step.changed) enqueue.emit({ type: 'persist', state: durableOf({ ...context, acceptor: step.acceptor }) });\n        if (step.reply.type === 'accepted') {",
+        find: "if (step.changed) enqueue.emit(persist(durableOf({ ...context, acceptor: step.acceptor })));\n        if (step.reply.type === 'accepted') {",
         replace: "if (step.reply.type === 'accepted') {",
       },
     ],

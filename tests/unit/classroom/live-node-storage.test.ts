@@ -11,7 +11,7 @@ import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { coordinatorSpec } from '../../../src/machines/coordinator.ts';
 import { majoritySpec } from '../../../src/machines/majority.ts';
 import { paxosSpec } from '../../../src/machines/paxos.ts';
-import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 import { FakeClock } from './fake-clock.ts';
 
 const members = ['n1', 'n2', 'n3'];
@@ -38,7 +38,7 @@ interface Started {
   readonly clock: FakeClock;
 }
 
-function start(store: MemoryStore, spec: AlgorithmSpec = paxosSpec, announced = decision()): Started {
+function start(store: MemoryStore, spec: OnceAlgorithmSpec = paxosSpec, announced = decision()): Started {
   const clock = new FakeClock();
   const sent: { to: string; message: unknown }[] = [];
   const reports: NodeReport[] = [];
@@ -243,6 +243,44 @@ describe('an entry of an older layout', () => {
     const negative = new MemoryStore();
     negative.saveText(nodeKey('d1'), JSON.stringify({ ...JSON.parse(versionZeroBlob()), version: -1 }));
     expect(start(negative).node.view().storage).toBe('unreadable');
+  });
+});
+
+describe('an entry written before the one contract (write-once machines as logs of length one)', () => {
+  // Bytes as a tab stored them before machines emitted `persistLog` / `commit`: the durable
+  // state bare, not wrapped in a log. The host wraps it at the boundary, so they still read.
+  const before = (algorithm: DecisionAnnouncement['algorithm'], durable: string): string =>
+    `{"version":1,"decision":${JSON.stringify(decision(algorithm))},"durable":${durable},"proposed":[]}`;
+
+  it('restarts a Paxos acceptor with its promise, and its next write stores the same shape as before', () => {
+    const store = new MemoryStore();
+    store.saveText(nodeKey('d1'), before('paxos', '{"promised":{"round":5,"node":"n2"}}'));
+    const { node, sent, clock } = start(store);
+    expect(node.view().storage).toBeUndefined();
+    node.receive('n3', { type: 'prepare', ballot: { round: 3, node: 'n3' } }, { inc: 9, seq: 1 });
+    clock.advance(10);
+    expect(sent.at(-1)?.message).toMatchObject({ type: 'nack', promised: { round: 5, node: 'n2' } });
+    node.receive('n3', { type: 'prepare', ballot: { round: 6, node: 'n3' } }, { inc: 9, seq: 2 });
+    clock.advance(10);
+    expect(sent.at(-1)?.message).toEqual({ type: 'promise', ballot: { round: 6, node: 'n3' } });
+    // The stored state is the machine's state itself (its log's `hard`), never a log wrapper.
+    const durable = (store.load(nodeKey('d1')) as StoredNode).durable as Record<string, unknown>;
+    expect(durable).toMatchObject({ promised: { round: 6, node: 'n3' } });
+    expect(durable).not.toHaveProperty('hard');
+    expect(durable).not.toHaveProperty('entries');
+  });
+
+  it('restarts a decided voting node and a decided coordinator with their decisions, not listen-only', () => {
+    const voting = new MemoryStore();
+    voting.saveText(nodeKey('d1'), before('majority', '{"vote":"blue","votes":{"n1":"blue","n2":"blue"},"decided":"blue"}'));
+    const restartedVoter = start(voting, majoritySpec, decision('majority')).node.view();
+    expect(restartedVoter).toMatchObject({ phase: 'decided', decided: 'blue' });
+    expect(restartedVoter.storage).toBeUndefined();
+    const coordinator = new MemoryStore();
+    coordinator.saveText(nodeKey('d1'), before('coordinator', '{"decided":"green"}'));
+    const restartedCoordinator = start(coordinator, coordinatorSpec, decision('coordinator')).node.view();
+    expect(restartedCoordinator).toMatchObject({ phase: 'decided', decided: 'green' });
+    expect(restartedCoordinator.storage).toBeUndefined();
   });
 });
 

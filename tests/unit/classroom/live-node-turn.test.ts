@@ -12,7 +12,7 @@ import { MemoryStore } from '../../../src/classroom/storage.ts';
 import type { VotingDurable } from '../../../src/machines/voting-machine.ts';
 import { majoritySpec } from '../../../src/machines/majority.ts';
 import { paxosSpec } from '../../../src/machines/paxos.ts';
-import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 import { LIVE_RETRANSMIT_MS_PER_MEMBER } from '../../../src/limits.ts';
 import { FakeClock } from './fake-clock.ts';
 
@@ -37,7 +37,7 @@ class CountingStore extends MemoryStore {
  * FreezableClock over the tab's clock, which is passed as `hostClock` (as Classroom does).
  * `clock` is always the tab's clock, the one the test advances.
  */
-function start(spec: AlgorithmSpec = majoritySpec, { paused = false } = {}) {
+function start(spec: OnceAlgorithmSpec = majoritySpec, { paused = false } = {}) {
   const clock = new FakeClock();
   const algorithmClock = new FreezableClock(clock);
   if (paused) algorithmClock.freeze();

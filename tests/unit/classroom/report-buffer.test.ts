@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseReport, type NodeReport } from '../../../src/classroom/protocol.ts';
 import { ReportBuffer } from '../../../src/classroom/report-buffer.ts';
+import { commitDecision } from '../../../src/core/write-once.ts';
 import type { NodeEffect, NodeView } from '../../../src/core/types.ts';
 import { MAX_MESSAGE_BYTES } from '../../../src/limits.ts';
 import { FrameGate } from '../../../src/ui/classroom/frame.ts';
@@ -36,7 +37,7 @@ function buffer(onReport: (reports: readonly NodeReport[]) => void, minIntervalM
 /** One machine step that broadcasts `message` to every member. */
 function broadcastStep(b: ReportBuffer, message: { type: string; value?: string }, started = true): void {
   const effects: NodeEffect<unknown, unknown>[] = [
-    { type: 'persist', state: {} },
+    { type: 'persistLog', ops: [{ op: 'hard', state: {} }] },
     ...MEMBERS.map((to) => ({ type: 'send' as const, to, message })),
   ];
   const step = b.stepOf(effects, started);
@@ -70,7 +71,7 @@ describe('delta reports', () => {
     expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     // A decision is reported at once, whatever the interval.
     const before = sent.length;
-    const step = t.b.stepOf([{ type: 'decided', value: 'red' }], true);
+    const step = t.b.stepOf([commitDecision('red')], true);
     step.done();
     expect(sent).toHaveLength(before + 1);
     expect(sent.at(-1)!.steps[0]).toMatchObject({ decided: 'red' });
@@ -145,7 +146,7 @@ describe('delta reports', () => {
     t.b.beginStep({ kind: 'receive', from: 'm02', id: { inc: 4, seq: 7 } });
     t.b.endStep();
     t.setView({ phase: 'decided', waitingFor: '', decided: 'red', tally: {}, fields: [] });
-    const step = t.b.stepOf([{ type: 'decided', value: 'red' }], true);
+    const step = t.b.stepOf([commitDecision('red')], true);
     step.done();
     expect(sent).toHaveLength(2); // at once, without waiting for the frame
     expect(sent[1]!.steps).toEqual([

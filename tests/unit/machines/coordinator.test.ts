@@ -11,12 +11,13 @@ import {
 } from '../../../src/machines/coordinator.ts';
 import { ALGORITHMS, getAlgorithm } from '../../../src/machines/index.ts';
 import { ALGORITHM_NAMES } from '../../../src/machines/spec.ts';
-import { effectsOf, LiveCluster, nodeIds, TIMING } from './effects-harness.ts';
+import { onceDurable } from '../../../src/core/write-once.ts';
+import { decided, effectsOf, LiveCluster, nodeIds, persisted, TIMING } from './effects-harness.ts';
 
 const THREE = nodeIds(3); // n01, n02, n03: n03 coordinates
 
 function start(self: string, durable?: CoordinatorDurable, members = THREE) {
-  const [snapshot, actions] = initialTransition(coordinatorMachine, { self, members, seed: 1, timing: TIMING, durable });
+  const [snapshot, actions] = initialTransition(coordinatorMachine, { self, members, seed: 1, timing: TIMING, durable: onceDurable(durable) });
   return { snapshot, effects: effectsOf<CoordinatorMessage, CoordinatorDurable>(actions) };
 }
 
@@ -59,7 +60,7 @@ describe('coordinator: the bully algorithm', () => {
     expect(startEffects).toEqual([{ type: 'send', to: 'n03', message: { type: 'ask' } }]);
     const { effects } = step(snapshot, { type: 'tryInitialize', value: 'red' });
     expect(effects).toEqual([
-      { type: 'persist', state: { proposal: 'red', decided: undefined } },
+      persisted({ proposal: 'red', decided: undefined }),
       { type: 'send', to: 'n03', message: { type: 'initialize', value: 'red' } },
       { type: 'send', to: 'n03', message: { type: 'ask' } },
     ]);
@@ -77,9 +78,9 @@ describe('coordinator: the bully algorithm', () => {
   it('the coordinator keeps the first value written, persisting it before it answers', () => {
     const first = step(start('n03').snapshot, from('n01', { type: 'initialize', value: 'red' }));
     expect(first.effects).toEqual([
-      { type: 'persist', state: { proposal: undefined, decided: 'red' } },
+      persisted({ proposal: undefined, decided: 'red' }),
       { type: 'send', to: 'n01', message: { type: 'value', value: 'red' } },
-      { type: 'decided', value: 'red' },
+      decided('red'),
     ]);
     const second = step(first.snapshot, from('n02', { type: 'initialize', value: 'blue' }));
     expect(second.effects).toEqual([{ type: 'send', to: 'n02', message: { type: 'value', value: 'red' } }]);
@@ -105,14 +106,14 @@ describe('coordinator: the bully algorithm', () => {
     expect(notCoordinator.snapshot.context.decided).toBeUndefined();
     const answer = step(notCoordinator.snapshot, from('n03', { type: 'value', value: 'red' }));
     expect(answer.effects).toEqual([
-      { type: 'persist', state: { proposal: undefined, decided: 'red' } },
-      { type: 'decided', value: 'red' },
+      persisted({ proposal: undefined, decided: 'red' }),
+      decided('red'),
     ]);
   });
 
   it('a coordinator restarted with its durable state keeps its value', () => {
     const restarted = start('n03', { proposal: undefined, decided: 'red' });
-    expect(restarted.effects).toEqual([{ type: 'decided', value: 'red' }]);
+    expect(restarted.effects).toEqual([decided('red')]);
     const write = step(restarted.snapshot, from('n02', { type: 'initialize', value: 'blue' }));
     expect(write.effects).toEqual([{ type: 'send', to: 'n02', message: { type: 'value', value: 'red' } }]);
   });

@@ -9,7 +9,8 @@
  */
 import { initialTransition, SimulatedClock, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
 import type { NodeEffect, NodeEvent, NodeId, NodeView, Timing, Value } from '../../../src/core/types.ts';
-import { startNode, type AlgorithmSpec, type NodeHandle } from '../../../src/machines/spec.ts';
+import { decisionOf, hardStateOf, onceDurable } from '../../../src/core/write-once.ts';
+import { startNode, type NodeHandle, type OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 
 export const TIMING: Timing = { retransmitMs: 100, impatienceMs: 1_000, backoffMs: 50, phaseTimeoutMs: 500 };
 
@@ -23,6 +24,19 @@ export function effectsOf<M, D>(actions: readonly { readonly type: string; reado
   return actions
     .filter((action) => action.type === 'xstate.emit')
     .map((action) => (action.params as { event: NodeEffect<M, D> }).event);
+}
+
+/**
+ * The effects of a write-once machine, written out as the contract says (not built with the
+ * machines' own helpers, so a machine that emits another shape fails): a persist is one `hard`
+ * op with the whole state; a decision is the commit of one entry at index 1.
+ */
+export function persisted(state: unknown) {
+  return { type: 'persistLog', ops: [{ op: 'hard', state }] } as const;
+}
+
+export function decided(value: Value) {
+  return { type: 'commit', entries: [{ index: 1, command: { kind: 'command', client: 'write-once', seq: 1, command: { value } } }] } as const;
 }
 
 export interface Envelope<M> {
@@ -44,17 +58,21 @@ abstract class Recorder<M> {
 
   protected record(node: NodeId, effects: readonly Effect<M>[]): void {
     for (const effect of effects) {
-      if (effect.type === 'persist') this.durable.set(node, effect.state);
+      // A write-once machine is a log of length one: one `hard` op, one commit at index 1.
+      if (effect.type === 'persistLog') this.durable.set(node, hardStateOf(effect.ops));
       else if (effect.type === 'send') {
         const envelope = { from: node, to: effect.to, message: effect.message };
         this.held.push(envelope);
         this.sent.push(envelope);
       } else if (effect.type === 'refused') {
         this.refusals.push({ node, from: effect.from, reason: effect.reason, detail: effect.detail });
-      } else {
+      } else if (effect.type === 'commit') {
+        const value = decisionOf(effect.entries);
         const before = this.decisions.get(node);
-        if (before !== undefined && before !== effect.value) throw new Error(`${node} changed its decision`);
-        this.decisions.set(node, effect.value);
+        if (before !== undefined && before !== value) throw new Error(`${node} changed its decision`);
+        this.decisions.set(node, value);
+      } else {
+        throw new Error(`${node}: a write-once machine emitted '${effect.type}'`);
       }
     }
   }
@@ -96,7 +114,7 @@ export class PureCluster<M> extends Recorder<M> {
     super();
   }
 
-  /** Starts `nodes` (default: every member), optionally from durable state. */
+  /** Starts `nodes` (default: every member), optionally from the state it stored (its log's `hard`). */
   start(nodes: readonly NodeId[] = this.members, durable?: unknown): this {
     for (const self of nodes) {
       const [snapshot, actions] = initialTransition(this.machine, {
@@ -104,7 +122,7 @@ export class PureCluster<M> extends Recorder<M> {
         members: this.members,
         seed: 1,
         timing: this.timing,
-        durable,
+        durable: onceDurable(durable),
       });
       this.snapshots.set(self, snapshot);
       this.step(self, actions);
@@ -151,7 +169,7 @@ export class LiveCluster<M, D> extends Recorder<M> {
   private readonly handles = new Map<NodeId, NodeHandle<M>>();
 
   constructor(
-    private readonly spec: AlgorithmSpec<M, D>,
+    private readonly spec: OnceAlgorithmSpec<M, D>,
     readonly members: readonly NodeId[],
     readonly timing: Timing = TIMING,
   ) {
@@ -162,7 +180,7 @@ export class LiveCluster<M, D> extends Recorder<M> {
     for (const self of nodes) {
       const handle = startNode(
         this.spec,
-        { self, members: this.members, seed: 1, timing: this.timing, durable: durable?.(self) },
+        { self, members: this.members, seed: 1, timing: this.timing, durable: onceDurable(durable?.(self)) },
         this.clock,
         (effects) => this.record(self, effects),
       );

@@ -4,7 +4,8 @@ import { majorityOf } from '../../../src/core/quorum.ts';
 import type { NodeEffect } from '../../../src/core/types.ts';
 import { majoritySpec } from '../../../src/machines/majority.ts';
 import type { VotingDurable, VotingMessage } from '../../../src/machines/voting-machine.ts';
-import { effectsOf, LiveCluster, nodeIds, PureCluster, splitVoteOf25, TIMING, type Envelope } from './effects-harness.ts';
+import { hardStateOf, onceDurable } from '../../../src/core/write-once.ts';
+import { decided, effectsOf, LiveCluster, nodeIds, persisted, PureCluster, splitVoteOf25, TIMING, type Envelope } from './effects-harness.ts';
 
 const majorityMachine = majoritySpec.machine;
 const majorityView = majoritySpec.view;
@@ -17,7 +18,7 @@ type Effect = NodeEffect<MajorityMessage, MajorityDurable>;
 const FIVE = nodeIds(5); // n01 … n05
 
 function startAlone(self = 'n01', members = FIVE, durable?: MajorityDurable) {
-  return initialTransition(majorityMachine, { self, members, seed: 1, timing: TIMING, durable })[0];
+  return initialTransition(majorityMachine, { self, members, seed: 1, timing: TIMING, durable: onceDurable(durable) })[0];
 }
 
 function receive(snapshot: ReturnType<typeof startAlone>, from: string, message: MajorityMessage) {
@@ -65,7 +66,7 @@ describe('majority: one node', () => {
   it('broadcasts its candidate to every member, itself included, after persisting it', () => {
     const [, actions] = transition(majorityMachine, startAlone(), { type: 'tryInitialize', value: 'red' });
     const effects = effectsOf<MajorityMessage, MajorityDurable>(actions);
-    expect(effects[0]).toMatchObject({ type: 'persist', state: { proposal: 'red' } });
+    expect(effects[0]).toMatchObject(persisted({ proposal: 'red' }));
     expect(sends(effects).map((e) => e.type === 'send' && [e.to, e.message])).toEqual(
       FIVE.map((to) => [to, { type: 'candidate', value: 'red' }]),
     );
@@ -78,10 +79,7 @@ describe('majority: one node', () => {
 
   it('votes once, for the first candidate heard, persisting the vote before broadcasting it', () => {
     const first = receive(startAlone('n02'), 'n04', { type: 'candidate', value: 'red' });
-    expect(first.effects[0]).toEqual({
-      type: 'persist',
-      state: { proposal: undefined, vote: 'red', votes: {}, decided: undefined },
-    });
+    expect(first.effects[0]).toEqual(persisted({ proposal: undefined, vote: 'red', votes: {}, decided: undefined }));
     expect(sends(first.effects)).toHaveLength(5);
     expect(sends(first.effects).every((e) => e.type === 'send' && e.message.type === 'vote' && e.message.value === 'red')).toBe(true);
 
@@ -116,14 +114,14 @@ describe('majority: one node', () => {
 
   it('records a vote durably and sends nothing back: no acknowledgement', () => {
     const { effects } = receive(startAlone('n01'), 'n03', { type: 'vote', value: 'green' });
-    expect(effects).toEqual([{ type: 'persist', state: { proposal: undefined, vote: undefined, votes: { n03: 'green' }, decided: undefined } }]);
+    expect(effects).toEqual([persisted({ proposal: undefined, vote: undefined, votes: { n03: 'green' }, decided: undefined })]);
   });
 
   it('answers a resend that asks for its vote with its stored vote, after persisting the vote it brought', () => {
     const voted = receive(startAlone('n02'), 'n04', { type: 'candidate', value: 'red' }).snapshot;
     const asked = receive(voted, 'n03', { type: 'vote', value: 'blue', needYours: true });
     expect(asked.effects).toEqual([
-      { type: 'persist', state: { proposal: undefined, vote: 'red', votes: { n03: 'blue' }, decided: undefined } },
+      persisted({ proposal: undefined, vote: 'red', votes: { n03: 'blue' }, decided: undefined }),
       { type: 'send', to: 'n03', message: { type: 'vote', value: 'red' } },
     ]);
     // Asked again (my answer was lost): answered again, nothing new to store.
@@ -155,13 +153,13 @@ describe('majority: one node', () => {
     for (const from of members.slice(0, need - 1)) {
       const step = receive(s, from, { type: 'vote', value: 'red' });
       s = step.snapshot;
-      expect(step.effects.some((e) => e.type === 'decided')).toBe(false);
+      expect(step.effects.some((e) => e.type === 'commit')).toBe(false);
     }
     expect(s.context.decided).toBeUndefined();
     const last = receive(s, members[need - 1] ?? '', { type: 'vote', value: 'red' });
-    expect(last.effects.map((e) => e.type)).toEqual(['persist', 'persist', 'decided']);
-    expect(last.effects[1]).toMatchObject({ type: 'persist', state: { decided: 'red' } });
-    expect(last.effects[2]).toEqual({ type: 'decided', value: 'red' });
+    expect(last.effects.map((e) => e.type)).toEqual(['persistLog', 'persistLog', 'commit']);
+    expect(last.effects[1]).toMatchObject(persisted({ decided: 'red' }));
+    expect(last.effects[2]).toEqual(decided('red'));
     expect(majorityView(last.snapshot)).toMatchObject({ phase: 'decided', decided: 'red' });
   });
 
@@ -180,9 +178,9 @@ describe('majority: one node', () => {
     let s = startAlone('toString', members);
     s = receive(s, 'constructor', { type: 'vote', value: 'red' }).snapshot;
     expect(majorityView(s).waitingOn).toEqual(['__proto__', 'toString']);
-    const decided = receive(s, '__proto__', { type: 'vote', value: 'red' });
-    expect(decided.snapshot.context.decided).toBe('red');
-    expect(Object.keys(decided.snapshot.context.votes)).toEqual(['constructor', '__proto__']);
+    const decidedStep = receive(s, '__proto__', { type: 'vote', value: 'red' });
+    expect(decidedStep.snapshot.context.decided).toBe('red');
+    expect(Object.keys(decidedStep.snapshot.context.votes)).toEqual(['constructor', '__proto__']);
   });
 
   it('with unreadable stored state it only listens: no vote, no proposal, no ack, no write — but it still decides', () => {
@@ -203,7 +201,7 @@ describe('majority: one node', () => {
     }
     const third = receive(s, 'n04', { type: 'vote', value: 'red' });
     expect(third.snapshot.context.decided).toBe('red');
-    expect(third.effects).toEqual([{ type: 'decided', value: 'red' }]);
+    expect(third.effects).toEqual([decided('red')]);
     expect(majorityView(third.snapshot).fields.find((f) => f.label === 'my vote')?.value).toContain('unreadable');
   });
 
@@ -320,7 +318,7 @@ describe('majority: retransmission (simulated clock)', () => {
     // for good and n01 restarts. Only what n01 stored says n02 voted red: with n03's red, that
     // makes 3 of 5. A node that forgot heard votes would wait for n02 forever.
     let node = startAlone('n01');
-    const persisted: MajorityDurable[] = [];
+    const written: MajorityDurable[] = [];
     const heard: [string, MajorityMessage][] = [
       ['n02', { type: 'candidate', value: 'red' }],
       ['n01', { type: 'vote', value: 'red' }], // my own vote comes back to me like anyone's
@@ -331,10 +329,10 @@ describe('majority: retransmission (simulated clock)', () => {
     for (const [from, message] of heard) {
       const step = receive(node, from, message);
       node = step.snapshot;
-      for (const effect of step.effects) if (effect.type === 'persist') persisted.push(effect.state);
+      for (const effect of step.effects) if (effect.type === 'persistLog') written.push(hardStateOf(effect.ops));
     }
     expect(majorityView(node)).toMatchObject({ decided: undefined, tally: { red: 2, blue: 2 } });
-    const stored = JSON.parse(JSON.stringify(persisted.at(-1))) as MajorityDurable;
+    const stored = JSON.parse(JSON.stringify(written.at(-1))) as MajorityDurable;
     const restarted = startAlone('n01', FIVE, stored);
     const { snapshot } = receive(restarted, 'n03', { type: 'vote', value: 'red' });
     expect(majorityView(snapshot).decided).toBe('red');

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { PaxosDurable, PaxosMessage } from '../../../src/core/paxos.ts';
 import { Prng } from '../../../src/core/prng.ts';
-import type { AlgorithmSpec, NodeHandle } from '../../../src/machines/spec.ts';
+import { decisionOf, hardStateOf, onceDurable } from '../../../src/core/write-once.ts';
+import type { NodeHandle, OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 import type { NodeId, Timing, Value } from '../../../src/core/types.ts';
 import { paxosAmnesiaSpec } from '../../../src/machines/paxos-amnesia.ts';
 import { paxosSpec } from '../../../src/machines/paxos.ts';
@@ -33,7 +34,7 @@ class Cluster {
   private starts = 0;
 
   constructor(
-    readonly spec: AlgorithmSpec<PaxosMessage, PaxosDurable>,
+    readonly spec: OnceAlgorithmSpec<PaxosMessage, PaxosDurable>,
     readonly members: readonly NodeId[],
     private readonly seed = 1,
   ) {
@@ -41,16 +42,16 @@ class Cluster {
   }
 
   start(id: NodeId): void {
-    const input = { self: id, members: this.members, seed: this.seed * 1000 + this.starts++, timing, durable: this.durable.get(id) };
+    const input = { self: id, members: this.members, seed: this.seed * 1000 + this.starts++, timing, durable: onceDurable(this.durable.get(id)) };
     const handle = startNode(this.spec, input, this.clock, (effects) => {
       // Persist-before-reply: within a step, no persist may follow a send.
       const firstSend = effects.findIndex((e) => e.type === 'send');
-      const lastPersist = effects.findLastIndex((e) => e.type === 'persist');
+      const lastPersist = effects.findLastIndex((e) => e.type === 'persistLog');
       expect(firstSend === -1 || lastPersist < firstSend, `${id} sent before persisting`).toBe(true);
       for (const effect of effects) {
-        if (effect.type === 'persist') this.durable.set(id, effect.state);
+        if (effect.type === 'persistLog') this.durable.set(id, hardStateOf(effect.ops) as PaxosDurable);
         else if (effect.type === 'send') this.inFlight.push({ from: id, to: effect.to, message: effect.message });
-        else if (effect.type === 'decided') this.decisions.push({ node: id, value: effect.value });
+        else if (effect.type === 'commit') this.decisions.push({ node: id, value: decisionOf(effect.entries) });
       }
     });
     this.nodes.set(id, handle);
@@ -242,7 +243,7 @@ describe('crash and restart', () => {
    * from itself and n2 only. A remembering n2 reports red, so n3 proposes red. An amnesiac n2
    * reports nothing, so n3 gets blue chosen: Agreement is broken.
    */
-  function redChosenThenN2Restarts(spec: AlgorithmSpec<PaxosMessage, PaxosDurable>): Cluster {
+  function redChosenThenN2Restarts(spec: OnceAlgorithmSpec<PaxosMessage, PaxosDurable>): Cluster {
     const cluster = new Cluster(spec, three);
     const n3Hears = (f: Flight) => f.to === 'n3';
     cluster.propose('n1', 'red');

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { PaxosMessage } from '../../../src/core/paxos.ts';
 import type { Timing } from '../../../src/core/types.ts';
-import { paxosSpec, type PaxosEffect } from '../../../src/machines/paxos.ts';
+import { paxosSpec, type PaxosEffect, type PaxosEvent } from '../../../src/machines/paxos.ts';
 import { startNode } from '../../../src/machines/spec.ts';
 
 const timing: Timing = { retransmitMs: 50, impatienceMs: 100, backoffMs: 40, phaseTimeoutMs: 200 };
@@ -17,7 +17,7 @@ describe('paxos proposer, phase 2 retransmission', () => {
   it('resends its accept each period to the members that have not reported accepting it, and stops for those that have', () => {
     const clock = new SimulatedClock();
     const effects: PaxosEffect[] = [];
-    const node = startNode(paxosSpec, { self: 'n1', members: ['n1', 'n2', 'n3'], seed: 1, timing }, clock, (batch) => effects.push(...batch));
+    const node = startNode<PaxosMessage, unknown, PaxosEvent, PaxosEffect>(paxosSpec, { self: 'n1', members: ['n1', 'n2', 'n3'], seed: 1, timing }, clock, (batch) => effects.push(...batch));
     const receive = (from: string, message: PaxosMessage) => node.send({ type: 'receive', from, message });
     node.send({ type: 'tryInitialize', value: 'red' });
     receive('n1', { type: 'promise', ballot });

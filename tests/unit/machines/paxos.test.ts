@@ -4,7 +4,9 @@ import type { PaxosDurable, PaxosMessage } from '../../../src/core/paxos.ts';
 import type { Ballot, Timing } from '../../../src/core/types.ts';
 import { paxosAmnesiaSpec } from '../../../src/machines/paxos-amnesia.ts';
 import { paxosSpec, type PaxosEffect, type PaxosEvent, type PaxosSnapshot } from '../../../src/machines/paxos.ts';
+import { onceDurable } from '../../../src/core/write-once.ts';
 import { startNode } from '../../../src/machines/spec.ts';
+import { decided, persisted } from './effects-harness.ts';
 
 const timing: Timing = { retransmitMs: 50, impatienceMs: 100, backoffMs: 40, phaseTimeoutMs: 200 };
 const three = ['n1', 'n2', 'n3'];
@@ -20,7 +22,7 @@ class Driver {
     members = three,
     durable?: PaxosDurable,
   ) {
-    const [snapshot, actions] = initialTransition(machine, { self: 'n1', members, seed: 1, timing, durable });
+    const [snapshot, actions] = initialTransition(machine, { self: 'n1', members, seed: 1, timing, durable: onceDurable(durable) });
     this.snapshot = snapshot as PaxosSnapshot;
     this.effects = emitted(actions);
   }
@@ -53,19 +55,16 @@ describe('paxos acceptor', () => {
   it('persists the promise before replying, and replies only to the sender', () => {
     const node = new Driver();
     const effects = node.receive('n2', { type: 'prepare', ballot: b(1, 'n2') });
-    expect(effects.map((e) => e.type)).toEqual(['persist', 'send']);
-    expect(effects[0]).toEqual({ type: 'persist', state: expect.objectContaining({ promised: b(1, 'n2') }) });
+    expect(effects.map((e) => e.type)).toEqual(['persistLog', 'send']);
+    expect(effects[0]).toEqual(persisted(expect.objectContaining({ promised: b(1, 'n2') })));
     expect(effects[1]).toEqual({ type: 'send', to: 'n2', message: { type: 'promise', ballot: b(1, 'n2') } });
   });
 
   it('persists the accepted proposal before telling every learner', () => {
     const node = new Driver();
     const effects = node.receive('n2', { type: 'accept', ballot: b(1, 'n2'), value: 'red' });
-    expect(effects.map((e) => e.type)).toEqual(['persist', 'send', 'send', 'send']);
-    expect(effects[0]).toEqual({
-      type: 'persist',
-      state: expect.objectContaining({ promised: b(1, 'n2'), accepted: { ballot: b(1, 'n2'), value: 'red' } }),
-    });
+    expect(effects.map((e) => e.type)).toEqual(['persistLog', 'send', 'send', 'send']);
+    expect(effects[0]).toEqual(persisted(expect.objectContaining({ promised: b(1, 'n2'), accepted: { ballot: b(1, 'n2'), value: 'red' } })));
     expect(sends(effects)).toEqual(
       three.map((to) => ({ to, message: { type: 'accepted', ballot: b(1, 'n2'), value: 'red' } })),
     );
@@ -111,7 +110,7 @@ describe('paxos proposer', () => {
   it('persists its intent and round, then sends prepare to every member (itself included)', () => {
     const node = new Driver();
     const effects = node.send({ type: 'tryInitialize', value: 'red' });
-    expect(effects[0]).toEqual({ type: 'persist', state: expect.objectContaining({ proposal: { value: 'red', round: 1 } }) });
+    expect(effects[0]).toEqual(persisted(expect.objectContaining({ proposal: { value: 'red', round: 1 } })));
     expect(sends(effects)).toEqual(three.map((to) => ({ to, message: { type: 'prepare', ballot: b(1, 'n1') } })));
     expect(node.view.phase).toBe('preparing');
     expect(node.view.waitingFor).toBe('promises from 2 more of n1, n2, n3');
@@ -175,11 +174,11 @@ describe('paxos learner', () => {
     expect(node.view.decided).toBeUndefined();
     expect(node.view.tally).toEqual({ red: 2 });
     const effects = node.receive('n2', red2);
-    expect(effects.map((e) => e.type)).toEqual(['persist', 'send', 'decided']);
-    expect(effects[0]).toEqual({ type: 'persist', state: expect.objectContaining({ decided: 'red' }) });
+    expect(effects.map((e) => e.type)).toEqual(['persistLog', 'send', 'commit']);
+    expect(effects[0]).toEqual(persisted(expect.objectContaining({ decided: 'red' })));
     // n2, n4, n5 accepted the deciding ballot and hear each other; n3 is the one to tell.
     expect(sends(effects)).toEqual([{ to: 'n3', message: { type: 'chosen', value: 'red' } }]);
-    expect(effects.at(-1)).toEqual({ type: 'decided', value: 'red' });
+    expect(effects.at(-1)).toEqual(decided('red'));
     expect(node.view.phase).toBe('decided');
   });
 
@@ -216,10 +215,7 @@ describe('paxos restart (durable state)', () => {
     const node = new Driver(paxosSpec.machine, three, durable);
     expect(node.probe).toEqual({ promised: b(4, 'n3'), accepted: { ballot: b(3, 'n2'), value: 'blue' } });
     expect(node.view.phase).toBe('preparing');
-    expect(node.effects[0]).toEqual({
-      type: 'persist',
-      state: expect.objectContaining({ proposal: { value: 'red', round: 5 }, promised: b(4, 'n3') }),
-    });
+    expect(node.effects[0]).toEqual(persisted(expect.objectContaining({ proposal: { value: 'red', round: 5 }, promised: b(4, 'n3') })));
     expect(sends(node.effects)[0]?.message).toEqual({ type: 'prepare', ballot: b(5, 'n1') });
     expect(sends(node.receive('n2', { type: 'prepare', ballot: b(4, 'n2') }))[0]?.message.type).toBe('nack');
   });
@@ -265,7 +261,7 @@ describe('paxos timing (startNode + SimulatedClock)', () => {
   function start(members = three) {
     const clock = new SimulatedClock();
     const log: PaxosEffect[] = [];
-    const node = startNode(paxosSpec, { self: 'n1', members, seed: 7, timing }, clock, (effects) => log.push(...effects));
+    const node = startNode<PaxosMessage, unknown, PaxosEvent, PaxosEffect>(paxosSpec, { self: 'n1', members, seed: 7, timing }, clock, (effects) => log.push(...effects));
     return { clock, log, node };
   }
 
@@ -309,7 +305,7 @@ describe('paxos timing (startNode + SimulatedClock)', () => {
     log.length = 0;
     clock.increment(2 * timing.backoffMs);
     expect(node.view().phase).toBe('preparing');
-    expect(log[0]).toEqual({ type: 'persist', state: expect.objectContaining({ proposal: { value: 'red', round: 2 } }) });
+    expect(log[0]).toEqual(persisted(expect.objectContaining({ proposal: { value: 'red', round: 2 } })));
     expect(sends(log).map((s) => s.message)).toEqual(three.map(() => ({ type: 'prepare', ballot: b(2, 'n1') })));
     node.stop();
   });

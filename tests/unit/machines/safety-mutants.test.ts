@@ -26,7 +26,8 @@ import type { Ballot, NodeEffect, NodeView, Timing } from '../../../src/core/typ
 import { tallyDecision, withVote } from '../../../src/core/voting.ts';
 import { majoritySpec } from '../../../src/machines/majority.ts';
 import { paxosSpec } from '../../../src/machines/paxos.ts';
-import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import { hardStateOf, onceDurable } from '../../../src/core/write-once.ts';
+import type { OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 import { tiebreakSpec } from '../../../src/machines/tiebreak.ts';
 
 const timing: Timing = { retransmitMs: 50, impatienceMs: 100, backoffMs: 40, phaseTimeoutMs: 200 };
@@ -42,13 +43,13 @@ class Node {
   effects: Effect[] = [];
   durable: unknown;
   constructor(
-    readonly spec: AlgorithmSpec,
+    readonly spec: OnceAlgorithmSpec,
     readonly self: string,
     readonly members: readonly string[],
     durable?: unknown,
   ) {
     this.durable = durable;
-    const [snapshot, actions] = initialTransition(spec.machine, { self, members, seed: 1, timing, durable });
+    const [snapshot, actions] = initialTransition(spec.machine, { self, members, seed: 1, timing, durable: onceDurable(durable) });
     this.snapshot = snapshot;
     this.record(actions);
   }
@@ -77,7 +78,7 @@ class Node {
   }
   private record(actions: readonly { type: string; params?: unknown }[]): Effect[] {
     this.effects = actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: Effect }).event);
-    for (const effect of this.effects) if (effect.type === 'persist') this.durable = effect.state;
+    for (const effect of this.effects) if (effect.type === 'persistLog') this.durable = hardStateOf(effect.ops);
     return this.effects;
   }
 }

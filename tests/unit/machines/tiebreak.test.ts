@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import { tiebreakSpec } from '../../../src/machines/tiebreak.ts';
 import type { VotingDurable, VotingMessage } from '../../../src/machines/voting-machine.ts';
-import { effectsOf, LiveCluster, nodeIds, PureCluster, splitVoteOf25, TIMING } from './effects-harness.ts';
+import { onceDurable } from '../../../src/core/write-once.ts';
+import { decided, effectsOf, LiveCluster, nodeIds, PureCluster, splitVoteOf25, TIMING } from './effects-harness.ts';
 
 const tiebreakMachine = tiebreakSpec.machine;
 const tiebreakView = tiebreakSpec.view;
@@ -13,7 +14,7 @@ type TiebreakDurable = VotingDurable;
 const FIVE = nodeIds(5);
 
 function startAlone(self = 'n01', members = FIVE, durable?: TiebreakDurable) {
-  return initialTransition(tiebreakMachine, { self, members, seed: 1, timing: TIMING, durable });
+  return initialTransition(tiebreakMachine, { self, members, seed: 1, timing: TIMING, durable: onceDurable(durable) });
 }
 
 function receiveVotes(snapshot: ReturnType<typeof startAlone>[0], votes: ReadonlyArray<readonly [string, string]>) {
@@ -55,10 +56,10 @@ describe('tiebreak', () => {
       ['n03', 'green'],
       ['n04', 'green'],
     ]);
-    expect(effects.some((e) => e.type === 'decided')).toBe(false);
+    expect(effects.some((e) => e.type === 'commit')).toBe(false);
     expect(tiebreakView(snapshot).waitingFor).toBe('votes from n05');
     const last = receiveVotes(snapshot, [['n05', 'yellow']]);
-    expect(last.effects.filter((e) => e.type === 'decided')).toEqual([{ type: 'decided', value: 'green' }]);
+    expect(last.effects.filter((e) => e.type === 'commit')).toEqual([decided('green')]);
   });
 
   it('still decides a strict majority without waiting for everyone', () => {
@@ -104,7 +105,7 @@ describe('tiebreak', () => {
       decided: 'blue',
     };
     const [snapshot, actions] = startAlone('n03', FIVE, durable);
-    expect(effectsOf(actions)).toEqual([{ type: 'decided', value: 'blue' }]);
+    expect(effectsOf(actions)).toEqual([decided('blue')]);
     expect(tiebreakView(snapshot).decided).toBe('blue');
   });
 

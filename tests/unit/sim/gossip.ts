@@ -9,7 +9,8 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import type { NodeEffect, NodeId, NodeInput, Timing, Value } from '../../../src/core/types.ts';
-import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import { commitDecision, persistHard, type OnceDurable } from '../../../src/core/write-once.ts';
+import type { OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 
 export interface GossipMessage {
   readonly type: 'value';
@@ -42,8 +43,8 @@ const gossipMachine = setup({
   types: {
     context: {} as Context,
     events: {} as Event,
-    input: {} as NodeInput<GossipDurable>,
-    emitted: {} as NodeEffect<GossipMessage, GossipDurable>,
+    input: {} as NodeInput<OnceDurable<GossipDurable>>,
+    emitted: {} as NodeEffect<GossipMessage, GossipDurable, never>,
   },
   delays: {
     retransmit: ({ context }) => context.timing.retransmitMs,
@@ -62,12 +63,12 @@ const gossipMachine = setup({
     }),
     announce: enqueueActions(({ context, enqueue }) => {
       const known = context.known as Value;
-      enqueue.emit({ type: 'persist', state: { known } });
-      enqueue.emit({ type: 'decided', value: known });
+      enqueue.emit(persistHard({ known }));
+      enqueue.emit(commitDecision(known));
       for (const to of context.members) enqueue.emit({ type: 'send', to, message: { type: 'value', value: known } });
     }),
     announceRestored: enqueueActions(({ context, enqueue }) => {
-      enqueue.emit({ type: 'decided', value: context.known as Value });
+      enqueue.emit(commitDecision(context.known as Value));
     }),
     retransmit: enqueueActions(({ context, enqueue }) => {
       for (const to of missing(context)) enqueue.emit({ type: 'send', to, message: { type: 'value', value: context.known as Value } });
@@ -79,7 +80,7 @@ const gossipMachine = setup({
     self: input.self,
     members: input.members,
     timing: input.timing,
-    known: input.durable?.known,
+    known: input.durable?.hard?.known,
     heard: [],
     restoredFromDurable: input.durable !== undefined,
   }),
@@ -116,7 +117,8 @@ function contextOf(snapshot: unknown): Context {
   return (snapshot as { context: Context }).context;
 }
 
-export const gossipSpec: AlgorithmSpec<GossipMessage, GossipDurable> = {
+export const gossipSpec: OnceAlgorithmSpec<GossipMessage, GossipDurable> = {
+  kind: 'once',
   // The name only labels traces; this test algorithm is not one of the product's.
   name: 'majority',
   label: 'Gossip (simulator test double)',

@@ -7,11 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { impatientTiebreakSpec } from '../../../src/machines/impatient-tiebreak.ts';
 import { majoritySpec } from '../../../src/machines/majority.ts';
-import type { AlgorithmSpec } from '../../../src/machines/spec.ts';
+import type { OnceAlgorithmSpec } from '../../../src/machines/spec.ts';
 import { tiebreakSpec } from '../../../src/machines/tiebreak.ts';
 import { Simulation } from '../../../src/sim/simulator.ts';
 
-const SPECS = [majoritySpec, tiebreakSpec, impatientTiebreakSpec] as unknown as readonly AlgorithmSpec[];
+const SPECS = [majoritySpec, tiebreakSpec, impatientTiebreakSpec] as unknown as readonly OnceAlgorithmSpec[];
 
 // The three share one machine: the room of 40 (issue 11's class) once, the small rooms for each.
 const CASES = SPECS.map((spec) => [spec.name, spec, spec === (majoritySpec as unknown) ? [5, 10, 40] : [5, 10]] as const);
