@@ -173,6 +173,9 @@ export class CommitJudge {
   commit(node: NodeId, incarnation: number, entries: readonly { readonly index: number; readonly command: LogCommand }[], at: JudgeAt, epoch?: Epoch): Finding[] {
     const found: Finding[] = [];
     const stream = `${node}|${incarnation}`;
+    const coveredBefore = this.covered;
+    /** Commands whose first known commit moved down in these entries: what settle looks at again. */
+    const lowered = new Set<string>();
     for (const { index, command } of entries) {
       const fact: JudgedCommit = { node, incarnation, index, command, step: at.step, time: at.time };
       const last = this.lastCommitted.get(stream) ?? 0;
@@ -194,10 +197,13 @@ export class CommitJudge {
         const key = `${stream}|${commandKey(command)}`;
         if (!this.firstIndexOf.has(key)) this.firstIndexOf.set(key, index);
         const anywhere = this.firstCommitOf.get(commandKey(command));
-        if (anywhere === undefined || index < anywhere) this.firstCommitOf.set(commandKey(command), index);
+        if (anywhere === undefined || index < anywhere) {
+          this.firstCommitOf.set(commandKey(command), index);
+          lowered.add(commandKey(command));
+        }
       }
     }
-    this.settle(found);
+    if (this.covered > coveredBefore || lowered.size > 0) this.settle(found, lowered, this.covered > coveredBefore);
     return found;
   }
 
@@ -206,7 +212,7 @@ export class CommitJudge {
    * judge: a commit of the command at or below the replica's snapshot, or every index up to it
    * seen without one.
    */
-  private settle(found: Finding[]): void {
+  private settle(found: Finding[], lowered: ReadonlySet<string>, coveredMoved: boolean): void {
     for (const [k, record] of this.pending) {
       const first = this.firstCommitOf.get(record.key);
       if (first !== undefined && first <= record.base) this.pending.delete(k); // in its snapshot: the session answered it
@@ -215,7 +221,11 @@ export class CommitJudge {
         this.add(found, { kind: 'phantom-duplicate', record }, `phantom|${k}`);
       }
     }
-    for (const [key, records] of this.appliedPastBase) {
+    // Only the commands whose first commit moved can have been applied inside a snapshot; a
+    // history grown whole up to a snapshot lets the others go (a reloaded dashboard's stays short).
+    const keys = coveredMoved ? [...this.appliedPastBase.keys()] : [...lowered].filter((key) => this.appliedPastBase.has(key));
+    for (const key of keys) {
+      const records = this.appliedPastBase.get(key) as (ApplyRecord & { readonly base: number })[];
       const first = this.firstCommitOf.get(key);
       const keep = records.filter((record) => {
         if (first !== undefined && first <= record.base && first < record.index) {
