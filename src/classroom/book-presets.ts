@@ -33,6 +33,13 @@ export type BookPresetStep =
   | { readonly do: 'say'; readonly text: string }
   /** Waits until exactly one replica that is up leads in the highest term or ballot (of `among`, if given), and names it. */
   | { readonly do: 'await-leader'; readonly as: string; readonly among?: readonly Ref[] }
+  /**
+   * Waits until one up replica of `among` is a candidate (in the epoch `epochOf` last reported,
+   * if given) and every other up replica of `among` follows in that same epoch, and names it.
+   * A follower that reached the candidate's epoch while only the two could talk heard it from
+   * the candidate's own request, and granted it: so this also waits for that vote.
+   */
+  | { readonly do: 'await-candidate'; readonly as: string; readonly among: readonly Ref[]; readonly epochOf?: Ref }
   /** Names the first role (n1…n5) none of `notIn` names. */
   | { readonly do: 'pick'; readonly as: string; readonly notIn: readonly Ref[] }
   | { readonly do: 'submit'; readonly at: Ref; readonly command: OrderCommand }
@@ -163,6 +170,72 @@ const FIGURE_8: BookPresetStep[] = [
   { do: 'await-applied', at: ['L2'], order: 'o1', status: 'cancelled' },
 ];
 
+/**
+ * Raft that forgets its vote, two leaders in one term, staged with crashes, restarts and one
+ * partition only: the election itself is the algorithm's. With three replicas down, X asks V for
+ * its vote in term T and gets it, but two votes are no majority. V crashes; L, restarted, gives X
+ * the third vote and X leads term T. Cut off from X, Y restarts alone and campaigns until it too
+ * is a candidate in term T; V and W restart on its side. V stored term T but not whom it voted
+ * for, so it votes again, for Y: with W, Y also leads term T. Correct Raft stored the vote: V
+ * refuses, and Y wins only the next term.
+ */
+const FORGOTTEN_VOTE: BookPresetStep[] = [
+  { do: 'await-leader', as: 'L' },
+  { do: 'submit', at: 'L', command: place('o1', 'book') },
+  { do: 'await-applied', at: 'up', order: 'o1', status: 'placed' },
+  { do: 'pick', as: 'P', notIn: ['L'] },
+  { do: 'pick', as: 'Q', notIn: ['L', 'P'] },
+  { do: 'pick', as: 'Y', notIn: ['L', 'P', 'Q'] },
+  { do: 'pick', as: 'W', notIn: ['L', 'P', 'Q', 'Y'] },
+  { do: 'say', text: 'Three replicas go down; the two left cannot elect anyone, but one of them asks the other for its vote.' },
+  { do: 'crash', node: 'L' },
+  { do: 'crash', node: 'Y' },
+  { do: 'crash', node: 'W' },
+  { do: 'await-candidate', as: 'X', among: ['P', 'Q'] },
+  { do: 'pick', as: 'V', notIn: ['L', 'Y', 'W', 'X'] },
+  { do: 'say', text: 'V voted for X in this term and crashes; L comes back on X’s side and gives it the third vote.' },
+  { do: 'crash', node: 'V' },
+  { do: 'partition', groups: [['X', 'L'], ['V', 'Y', 'W']] },
+  { do: 'restart', node: 'L' },
+  { do: 'await-leader', as: 'X', among: ['X'] },
+  { do: 'say', text: 'X leads. On the other side Y restarts alone and campaigns until it asks for votes in X’s term.' },
+  { do: 'restart', node: 'Y' },
+  { do: 'await-candidate', as: 'Y', among: ['Y'], epochOf: 'X' },
+  { do: 'say', text: 'V and W restart next to Y. V kept the term but not whom it voted for: it can vote again.' },
+  { do: 'restart', node: 'V' },
+  { do: 'restart', node: 'W' },
+];
+
+/**
+ * Multi-Paxos that ignores what promises report, a chosen command overwritten, staged with
+ * partitions, crashes and a restart only. A's "ship o1" is accepted by A, B and M1 and chosen;
+ * A applies it. A crashes; B restarts (what was chosen is not stored, only what B accepted), and
+ * B, M2 and M3 elect a leader. B's promise reports the accepted ship, as the quorums overlap;
+ * the broken leader ignores it and puts its own commands and no-ops in the open slots. Correct
+ * Multi-Paxos proposes the reported ship again, and the cancel is refused.
+ */
+const NO_ADOPT: BookPresetStep[] = [
+  { do: 'await-leader', as: 'A' },
+  { do: 'submit', at: 'A', command: place('o1', 'book') },
+  { do: 'await-applied', at: 'up', order: 'o1', status: 'placed' },
+  { do: 'pick', as: 'B', notIn: ['A'] },
+  ...pickRest(['A', 'B']),
+  { do: 'say', text: 'M2 and M3 are cut off; A ships o1, and A, B and M1 accept it: three of five, so it is chosen.' },
+  { do: 'partition', groups: [['A', 'B', 'M1'], ['M2', 'M3']] },
+  { do: 'submit', at: 'A', command: ship('o1') },
+  { do: 'await-applied', at: ['A'], order: 'o1', status: 'shipped' },
+  { do: 'say', text: 'A crashes and B restarts; B, M2 and M3 elect a new leader. B still holds the ship it accepted.' },
+  { do: 'crash', node: 'A' },
+  { do: 'crash', node: 'B' },
+  { do: 'partition', groups: [['B', 'M2', 'M3'], ['A', 'M1']] },
+  { do: 'restart', node: 'B' },
+  { do: 'await-leader', as: 'L2', among: ['B', 'M2', 'M3'] },
+  { do: 'say', text: 'The new leader is told about the ship but fills the open slots with its own commands: a cancel and a new order.' },
+  { do: 'submit', at: 'L2', command: cancel('o1') },
+  { do: 'submit', at: 'L2', command: place('o2', 'lamp') },
+  { do: 'await-applied', at: ['L2'], order: 'o2', status: 'placed' },
+];
+
 export const BOOK_PRESETS: Readonly<Record<BookPresetName, BookPreset>> = {
   'book-ship-or-cancel': {
     name: 'book-ship-or-cancel',
@@ -196,6 +269,22 @@ export const BOOK_PRESETS: Readonly<Record<BookPresetName, BookPreset>> = {
     steps: FIGURE_8,
     outcome: { kind: 'violation', property: 'state-machine-safety' },
   },
+  'book-forgotten-vote': {
+    name: 'book-forgotten-vote',
+    runsOn: BOOK_PRESET_ALGORITHMS['book-forgotten-vote'],
+    title: BOOK_PRESET_TITLES['book-forgotten-vote'],
+    lesson: 'A replica that does not store whom it voted for votes a second time in the same term after a restart: two replicas lead that term, and the checker reports it.',
+    steps: FORGOTTEN_VOTE,
+    outcome: { kind: 'violation', property: 'election-safety' },
+  },
+  'book-no-adopt': {
+    name: 'book-no-adopt',
+    runsOn: BOOK_PRESET_ALGORITHMS['book-no-adopt'],
+    title: BOOK_PRESET_TITLES['book-no-adopt'],
+    lesson: 'A new leader that does not take over the values its promises report writes its own command where "ship o1" was already chosen: replicas apply different commands at one index.',
+    steps: NO_ADOPT,
+    outcome: { kind: 'violation', property: 'state-machine-safety' },
+  },
 };
 
 /** The presets the teacher's menu offers on a book of `algorithm`. */
@@ -221,6 +310,15 @@ export interface BookPresetHost {
   say(text: string): void;
 }
 
+/**
+ * What a step waits for. `promptly`: the next steps must act as soon as it holds, before the
+ * next retransmit or timeout changes it (a candidate stays one only for an election timeout);
+ * other waits are for states that last, and a runner may look at them less often.
+ */
+export interface BookPresetWait extends PresetWait {
+  readonly promptly?: boolean;
+}
+
 export class BookPresetFailure extends Error {
   override readonly name = 'BookPresetFailure';
 }
@@ -242,11 +340,31 @@ export function soleLeader(host: BookPresetHost, among: readonly Role[]): Role |
 }
 
 /**
+ * The one up node of `among` that is a candidate, in `reference`'s epoch when given, while every
+ * other up node of `among` follows in that epoch; undefined otherwise.
+ */
+export function soleCandidate(host: BookPresetHost, among: readonly Role[], reference?: Role): Role | undefined {
+  const said = among.flatMap((n) => {
+    const role = host.isUp(n) ? host.roleOf(n) : undefined;
+    return role === undefined ? [] : [{ n, ...role }];
+  });
+  const candidates = said.filter((s) => s.role === 'candidate');
+  const [candidate] = candidates;
+  if (candidate === undefined || candidates.length > 1) return undefined;
+  if (reference !== undefined) {
+    const wanted = host.isUp(reference) ? host.roleOf(reference)?.epoch : undefined;
+    if (wanted === undefined || compareEpochs(wanted, candidate.epoch) !== 0) return undefined;
+  }
+  const othersFollow = said.every((s) => s === candidate || (s.role === 'follower' && compareEpochs(s.epoch, candidate.epoch) === 0));
+  return othersFollow ? candidate.n : undefined;
+}
+
+/**
  * Carries out `preset` on `host`, yielding whenever a step must wait; the driver resumes it once
  * the wait's `ready()` holds (or gives up and reports `why`). Throws BookPresetFailure when a
  * check fails or a name is unknown.
  */
-export function* runBookPreset(preset: BookPreset, host: BookPresetHost): Generator<PresetWait, void, void> {
+export function* runBookPreset(preset: BookPreset, host: BookPresetHost): Generator<BookPresetWait, void, void> {
   const names = new Map<string, Role>();
   const resolve = (ref: Ref): Role => {
     const role = names.get(ref) ?? (ROLES.includes(ref as Role) ? (ref as Role) : undefined);
@@ -263,6 +381,17 @@ export function* runBookPreset(preset: BookPreset, host: BookPresetHost): Genera
         const among = step.among === undefined ? ROLES : step.among.map(resolve);
         const find = () => soleLeader(host, among);
         if (find() === undefined) yield { why: `a leader${step.among === undefined ? '' : ` among ${step.among.join(', ')}`}`, ready: () => find() !== undefined };
+        names.set(step.as, find()!);
+        break;
+      }
+      case 'await-candidate': {
+        const among = step.among.map(resolve);
+        const reference = step.epochOf === undefined ? undefined : resolve(step.epochOf);
+        const find = () => soleCandidate(host, among, reference);
+        if (find() === undefined) {
+          const where = `a candidate among ${step.among.join(', ')}${step.epochOf === undefined ? ' the others follow' : ` in ${step.epochOf}’s term or ballot`}`;
+          yield { why: where, ready: () => find() !== undefined, promptly: true };
+        }
         names.set(step.as, find()!);
         break;
       }

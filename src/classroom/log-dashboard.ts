@@ -60,6 +60,11 @@ export interface BookCheck {
   readonly truncated: boolean;
   /** Members whose last report no message could have produced (not believed; log-plausibility.ts). */
   readonly claims: readonly { readonly member: PeerId; readonly problems: readonly ImplausibleReport[] }[];
+  /**
+   * Retries answered from a replica's snapshot whose commits the dashboard never saw (it
+   * reloaded mid-book): whether each was a legal answer or a phantom is not known yet.
+   */
+  readonly undecided: number;
 }
 
 /** What became of one report: applied, from someone not in the book, or a checkable lie (not believed). */
@@ -318,7 +323,7 @@ export class BookDashboard {
       .filter(([, digests]) => digests.size > 1)
       .map(([applied, digests]) => ({ applied, nodes: [...digests.values()].flat() }));
     const claims = [...book.claims].map(([member, problems]) => ({ member, problems }));
-    const check: BookCheck = { properties: LIVE_LOG_PROPERTIES, violations, divergent, committed, truncated: book.truncated, claims };
+    const check: BookCheck = { properties: LIVE_LOG_PROPERTIES, violations, divergent, committed, truncated: book.truncated, claims, undecided: judge.undecided.length };
     book.cached = { version: book.version, check };
     return check;
   }

@@ -137,6 +137,21 @@ export class CommitJudge {
   private covered = 0;
   /** client#seq → the first retry answered from a snapshot covering indexes before this judge's history (see apply). */
   private readonly beforeHistory = new Map<string, ApplyRecord & { readonly base: number }>();
+  /**
+   * node|incarnation|client#seq → a retry answered from a snapshot (at `base`) that reaches where
+   * this judge's history has holes, while no commit of the command at or below `base` was seen:
+   * legal if the command's first commit lies in a hole, a phantom if it does not. Decided when a
+   * report shows it (a commit of it at or below `base`: legal; every index up to `base` seen
+   * without it: phantom; see settle); until then the judge does not know (`undecided`).
+   */
+  private readonly pending = new Map<string, ApplyRecord & { readonly base: number }>();
+  /**
+   * client#seq → applications (run through the state machine) by replicas restored at `base`,
+   * made while the judge knew no commit of the command at or below `base`. A commit of it seen
+   * later at or below `base` shows it had been applied inside the snapshot already: the
+   * application was a second one (see settle).
+   */
+  private readonly appliedPastBase = new Map<string, (ApplyRecord & { readonly base: number })[]>();
   private readonly seen = new Set<string>();
   private readonly all: Finding[] = [];
 
@@ -158,6 +173,9 @@ export class CommitJudge {
   commit(node: NodeId, incarnation: number, entries: readonly { readonly index: number; readonly command: LogCommand }[], at: JudgeAt, epoch?: Epoch): Finding[] {
     const found: Finding[] = [];
     const stream = `${node}|${incarnation}`;
+    const coveredBefore = this.covered;
+    /** Commands whose first known commit moved down in these entries: what settle looks at again. */
+    const lowered = new Set<string>();
     for (const { index, command } of entries) {
       const fact: JudgedCommit = { node, incarnation, index, command, step: at.step, time: at.time };
       const last = this.lastCommitted.get(stream) ?? 0;
@@ -179,10 +197,51 @@ export class CommitJudge {
         const key = `${stream}|${commandKey(command)}`;
         if (!this.firstIndexOf.has(key)) this.firstIndexOf.set(key, index);
         const anywhere = this.firstCommitOf.get(commandKey(command));
-        if (anywhere === undefined || index < anywhere) this.firstCommitOf.set(commandKey(command), index);
+        if (anywhere === undefined || index < anywhere) {
+          this.firstCommitOf.set(commandKey(command), index);
+          lowered.add(commandKey(command));
+        }
       }
     }
+    if (this.covered > coveredBefore || lowered.size > 0) this.settle(found, lowered, this.covered > coveredBefore);
     return found;
+  }
+
+  /**
+   * What the reports seen so far decide about the retries and applications `apply` could not
+   * judge: a commit of the command at or below the replica's snapshot, or every index up to it
+   * seen without one.
+   */
+  private settle(found: Finding[], lowered: ReadonlySet<string>, coveredMoved: boolean): void {
+    for (const [k, record] of this.pending) {
+      const first = this.firstCommitOf.get(record.key);
+      if (first !== undefined && first <= record.base) this.pending.delete(k); // in its snapshot: the session answered it
+      else if (this.covered >= record.base) {
+        this.pending.delete(k);
+        this.add(found, { kind: 'phantom-duplicate', record }, `phantom|${k}`);
+      }
+    }
+    // Only the commands whose first commit moved can have been applied inside a snapshot; a
+    // history grown whole up to a snapshot lets the others go (a reloaded dashboard's stays short).
+    const keys = coveredMoved ? [...this.appliedPastBase.keys()] : [...lowered].filter((key) => this.appliedPastBase.has(key));
+    for (const key of keys) {
+      const records = this.appliedPastBase.get(key) as (ApplyRecord & { readonly base: number })[];
+      const first = this.firstCommitOf.get(key);
+      const keep = records.filter((record) => {
+        if (first !== undefined && first <= record.base && first < record.index) {
+          this.add(found, { kind: 'applied-late', record, expectedIndex: first }, `late|${record.node}|${record.incarnation}|${key}`);
+          return false;
+        }
+        return this.covered < record.base; // every index up to its snapshot seen without it: a first application
+      });
+      if (keep.length === 0) this.appliedPastBase.delete(key);
+      else this.appliedPastBase.set(key, keep);
+    }
+  }
+
+  /** Retries answered from a snapshot this judge cannot yet tell a legal answer from a phantom by (see `pending`). */
+  get undecided(): readonly ApplyRecord[] {
+    return [...this.pending.values()];
   }
 
   /**
@@ -228,6 +287,7 @@ export class CommitJudge {
       this.firstApplyAnywhere.set(record.key, record);
       this.contradictsHistory(found, record);
     }
+    if (record.outcome === 'applied') this.decidePending(found, record);
     if (record.outcome === 'applied' && inSnapshot) {
       if (anywhere !== undefined) this.add(found, { kind: 'applied-twice', first: anywhere, again: record }, `twice|${k}`);
       else this.add(found, { kind: 'applied-late', record, expectedIndex: firstCommit }, `late|${k}`);
@@ -240,6 +300,7 @@ export class CommitJudge {
       return found;
     }
     if (record.outcome === 'applied') {
+      if (earlier === undefined && base > this.covered) this.noteAppliedPastBase(record, base);
       if (earlier !== undefined && earlier.outcome === 'applied') this.add(found, { kind: 'applied-twice', first: earlier, again: record }, `twice|${k}`);
       const expected = this.firstIndexOf.get(k);
       if (expected !== undefined && expected !== record.index && earlier === undefined) {
@@ -253,6 +314,7 @@ export class CommitJudge {
         if (first === undefined) this.beforeHistory.set(record.key, { ...record, base });
         else if (first.result !== record.result) this.add(found, { kind: 'answer-changed', first, again: record }, `answer|${k}`);
         this.firstApply.set(k, record);
+        this.pending.set(k, { ...record, base });
       } else if (earlier === undefined) {
         this.add(found, { kind: 'phantom-duplicate', record }, `phantom|${k}`);
       }
@@ -288,6 +350,27 @@ export class CommitJudge {
     else if (pre.index < record.index) this.add(found, { kind: 'applied-twice', first: pre, again: record }, `twice|${record.node}|${record.incarnation}|${record.key}`);
   }
 
+  /**
+   * Someone ran `record`'s command through its state machine: each retry still undecided is
+   * decided as contradictsHistory decides the first (covered by its snapshot: legal; at the same
+   * index: a phantom; at a later index: this is a second application).
+   */
+  private decidePending(found: Finding[], record: ApplyRecord): void {
+    for (const [k, pre] of this.pending) {
+      if (pre.key !== record.key || (pre.node === record.node && pre.incarnation === record.incarnation)) continue;
+      this.pending.delete(k);
+      if (pre.base >= record.index) continue;
+      if (pre.index === record.index) this.add(found, { kind: 'phantom-duplicate', record: pre }, `phantom|${k}`);
+      else if (pre.index < record.index) this.add(found, { kind: 'applied-twice', first: pre, again: record }, `twice|${record.node}|${record.incarnation}|${record.key}`);
+    }
+  }
+
+  private noteAppliedPastBase(record: ApplyRecord, base: number): void {
+    const list = this.appliedPastBase.get(record.key) ?? [];
+    list.push({ ...record, base });
+    this.appliedPastBase.set(record.key, list);
+  }
+
   /** The first commit at each index, with the committing node's epoch (for leader completeness). */
   committed(): ReadonlyMap<number, JudgedCommit & { readonly epoch: Epoch | undefined }> {
     return this.firstAt;
@@ -312,4 +395,14 @@ export function stateMachineSafe(findings: readonly Finding[]): boolean {
 /** True when no finding breaks exactly-once application. */
 export function exactlyOnce(findings: readonly Finding[]): boolean {
   return !findings.some((f) => FINDING_PROPERTY[f.kind] === 'exactly-once');
+}
+
+/**
+ * Exactly-once as far as `judge` can tell: false once a finding breaks it, 'unknown' while a
+ * retry answered from a snapshot it cannot see into is undecided (the information is not in
+ * what it was fed), true otherwise.
+ */
+export function exactlyOnceVerdict(judge: Pick<CommitJudge, 'findings' | 'undecided'>): boolean | 'unknown' {
+  if (!exactlyOnce(judge.findings)) return false;
+  return judge.undecided.length > 0 ? 'unknown' : true;
 }

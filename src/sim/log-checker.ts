@@ -157,6 +157,11 @@ export class LogRunJudge {
     return this.count;
   }
 
+  /** Retries answered from snapshots whose commits this judge never saw: exactly-once is unknown for them (commit-judge.ts). */
+  get undecided(): readonly ApplyRecord[] {
+    return this.commits.undecided;
+  }
+
   /** One trace entry: role changes and commits are judged, everything else passes. */
   entry(entry: TraceEntry): LogViolation[] {
     this.fresh = [];

@@ -17,6 +17,14 @@ import { LogCluster } from '../sim/log-cluster.ts';
 
 /** Virtual time between two looks at the outcome while watching for it (the checker is the whole run's). */
 const WATCH_SLICE_MS = 1_000;
+/**
+ * Virtual time between two looks at what a step waits for `promptly`: under one message delay,
+ * so the next step acts on it (a candidate in a given term) before the next message or
+ * retransmit changes it, as the teacher's dashboard does from the replicas' reports. Other waits
+ * are looked at as the cluster's audits come (a leader just elected may still be deposed by a
+ * rival within a few messages; a preset should not name it that early).
+ */
+const STEP_SLICE_MS = 5;
 
 export interface BookPresetRun {
   readonly cluster: LogCluster<OrderBook, OrderCommand, OrderResult>;
@@ -67,7 +75,9 @@ export function runBookPresetToOutcome(name: BookPresetName, seed: number, algor
   try {
     for (let next = steps.next(); !next.done; next = steps.next()) {
       const wait = next.value;
-      cluster.runUntil(sim.now + PRESET_STEP_TIMEOUT_MS, () => wait.ready());
+      const until = sim.now + PRESET_STEP_TIMEOUT_MS;
+      const slice = wait.promptly === true ? STEP_SLICE_MS : PRESET_STEP_TIMEOUT_MS;
+      while (!wait.ready() && sim.now < until) cluster.runUntil(Math.min(until, sim.now + slice), () => wait.ready());
       if (!wait.ready()) throw new BookPresetFailure(`preset ${name} on ${algorithm}, seed ${seed}: waited ${PRESET_STEP_TIMEOUT_MS} ms for ${wait.why}`);
     }
   } catch (error) {

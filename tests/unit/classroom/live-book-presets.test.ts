@@ -68,6 +68,15 @@ describe('order-book presets in a live room', () => {
     expect(r.host.bookDashboard?.check(r.book.id, LogRunJudge)?.violations.map((v) => v.property)).toContain('state-machine-safety');
   });
 
+  it.each([
+    ['book-forgotten-vote', 'raft-forgets-vote', 'election-safety'],
+    ['book-no-adopt', 'multipaxos-no-adopt', 'state-machine-safety'],
+  ] as const)('%s on %s: the projector’s checker reports %s broken', { timeout: 60_000 }, (name, algorithm, property) => {
+    const { progress, r } = run(name, algorithm, 4);
+    expect(progress?.state, JSON.stringify(progress)).toBe('done');
+    expect(r.host.bookDashboard?.check(r.book.id, LogRunJudge)?.violations.map((v) => v.property)).toContain(property);
+  });
+
   it('refuses a preset on an algorithm it does not show', () => {
     const r = room('raft', 1);
     let progress: PresetProgress | undefined;

@@ -3,8 +3,9 @@
  * crafted feed, a clean feed produces none, and the write-once case is index 1.
  */
 import { describe, expect, it } from 'vitest';
-import { CommitJudge, decisionCommand, exactlyOnce, stateMachineSafe, type ApplyRecord } from '../../../src/sim/commit-judge.ts';
+import { CommitJudge, decisionCommand, exactlyOnce, exactlyOnceVerdict, stateMachineSafe, type ApplyRecord } from '../../../src/sim/commit-judge.ts';
 import type { LogCommand } from '../../../src/core/types.ts';
+import { LogRunJudge } from '../../../src/sim/log-checker.ts';
 
 const cmd = (client: string, seq: number, op: string): LogCommand => ({ kind: 'command', client, seq, command: { op, order: 'A' } });
 const at = (time: number) => ({ step: 0, time });
@@ -108,9 +109,12 @@ describe('commit judge', () => {
       judge.commit('n1', 0, [{ index: 104, command: cmd('c9', 1, 'ship') }], at(3));
       expect(judge.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 3 })).toEqual([]);
       // n2's log from 1 (its reports came later): c9#1 is new at 104, and n2 applies it there.
-      judge.commit('n2', 0, Array.from({ length: 104 }, (_, i) => ({ index: i + 1, command: i < 103 ? cmd('c0', i + 1, 'place') : cmd('c9', 1, 'ship') })), at(4));
-      const found = judge.apply({ ...applied('n2', 104, 'c9#1', 'applied', '"shipped"'), step: 4 });
-      expect(found[0]).toMatchObject({ kind: 'phantom-duplicate', record: { node: 'n1', index: 104 } });
+      // Its log shows every index up to n1's snapshot without c9#1: n1's answer was a phantom, found at that commit.
+      const atCommit = judge.commit('n2', 0, Array.from({ length: 104 }, (_, i) => ({ index: i + 1, command: i < 103 ? cmd('c0', i + 1, 'place') : cmd('c9', 1, 'ship') })), at(4));
+      expect(atCommit.filter((f) => f.kind === 'phantom-duplicate')).toMatchObject([{ kind: 'phantom-duplicate', record: { node: 'n1', index: 104 } }]);
+      // …and n2 applying it there for the first time does not report it again.
+      expect(judge.apply({ ...applied('n2', 104, 'c9#1', 'applied', '"shipped"'), step: 4 }).filter((f) => f.kind === 'phantom-duplicate')).toEqual([]);
+      expect(judge.findings.filter((f) => f.kind === 'phantom-duplicate')).toHaveLength(1);
     });
 
     it('once the judge has seen every index up to a replica’s snapshot, a phantom there is judged again', () => {
@@ -122,4 +126,103 @@ describe('commit judge', () => {
       expect(judge.apply({ ...applied('n1', 101, 'c9#1', 'duplicate', '"shipped"'), step: 2 })[0]?.kind).toBe('phantom-duplicate');
     });
   });
+
+  /**
+   * The first submission of c9#1 is committed at index 50; a retry of it at 104. Replica n1's
+   * history starts after 50 (its snapshot at 100), so its first reported commit of c9#1 is the
+   * retry's. Whether its answer there is legal depends on index 50, which only other replicas'
+   * reports can show, and they may come before or after n1's, or never.
+   */
+  describe('a replica whose first reported commit of a command is its retry’s', () => {
+    const K = cmd('c9', 1, 'ship');
+    /** n1 restored at 100 (its snapshot covers 50), then commits 101 … 103 and the retry at 104. */
+    function n1AtRetry(judge: CommitJudge, step = 1): void {
+      judge.restore('n1', 0, 100, { step, time: step });
+      judge.commit('n1', 0, [101, 102, 103].map((index) => ({ index, command: cmd('c1', index, 'place') })), at(step));
+      judge.commit('n1', 0, [{ index: 104, command: K }], at(step));
+    }
+    /** n2's history from index 1: 1 … 104 with the first submission at `first` (undefined: none, c9#1 is new at 104). */
+    function n2Whole(judge: CommitJudge, first: number | undefined, step = 2): void {
+      const entries = Array.from({ length: 104 }, (_, i) => {
+        const index = i + 1;
+        if (index === first || index === 104) return { index, command: K };
+        return { index, command: index > 100 ? cmd('c1', index, 'place') : cmd('c0', index, 'place') };
+      });
+      judge.commit('n2', 0, entries, at(step));
+      if (first !== undefined) judge.apply({ ...applied('n2', first, 'c9#1', 'applied', '"shipped"'), step });
+      judge.apply({ ...applied('n2', 104, 'c9#1', first === undefined ? 'applied' : 'duplicate', '"shipped"'), step });
+    }
+
+    it('legal: answered from the session table of its snapshot, which covers the first commit at 50, whichever report comes first', () => {
+      const before = new CommitJudge();
+      n2Whole(before, 50);
+      n1AtRetry(before, 3);
+      expect(before.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 3 })).toEqual([]);
+      expect(before.undecided).toEqual([]);
+      const after = new CommitJudge();
+      n1AtRetry(after);
+      expect(after.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 1 })).toEqual([]);
+      // Nothing the judge saw says whether c9#1 is inside n1's snapshot: not yet decided.
+      expect(after.undecided.map((r) => r.node)).toEqual(['n1']);
+      expect(exactlyOnceVerdict(after)).toBe('unknown');
+      n2Whole(after, 50, 4);
+      expect(after.findings).toEqual([]);
+      expect(after.undecided).toEqual([]);
+      expect(exactlyOnceVerdict(after)).toBe(true);
+    });
+
+    it('illegal: run through the state machine again at the retry, caught whichever report comes first', () => {
+      const before = new CommitJudge();
+      n2Whole(before, 50);
+      n1AtRetry(before, 3);
+      expect(before.apply({ ...applied('n1', 104, 'c9#1', 'applied', '"shipped"'), step: 3 }).map((f) => f.kind)).toEqual(['applied-twice']);
+      // n1's report first: its application at 104 looks like the first until n2 shows index 50.
+      const after = new CommitJudge();
+      n1AtRetry(after);
+      expect(after.apply({ ...applied('n1', 104, 'c9#1', 'applied', '"shipped"'), step: 1 })).toEqual([]);
+      n2Whole(after, 50, 4);
+      expect(after.findings.map((f) => f.kind)).toContain('applied-late');
+      expect(after.findings.find((f) => f.kind === 'applied-late')).toMatchObject({ record: { node: 'n1', index: 104 }, expectedIndex: 50 });
+      expect(exactlyOnceVerdict(after)).toBe(false);
+    });
+
+    it('illegal: a phantom, answered as a duplicate where nothing was committed before, once every index up to its snapshot is seen', () => {
+      const judge = new CommitJudge();
+      n1AtRetry(judge);
+      expect(judge.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 1 })).toEqual([]);
+      expect(exactlyOnceVerdict(judge)).toBe('unknown');
+      // n2 shows 1 … 100 without c9#1 and does not apply it at 104 either (its report ends at 100).
+      judge.commit('n2', 0, Array.from({ length: 100 }, (_, i) => ({ index: i + 1, command: cmd('c0', i + 1, 'place') })), at(2));
+      expect(judge.findings).toMatchObject([{ kind: 'phantom-duplicate', record: { node: 'n1', index: 104 } }]);
+      expect(judge.undecided).toEqual([]);
+      expect(exactlyOnceVerdict(judge)).toBe(false);
+    });
+
+    it('unknown where the information is not there: no report covers 1 … 100', () => {
+      const judge = new CommitJudge();
+      n1AtRetry(judge);
+      judge.apply({ ...applied('n1', 104, 'c9#1', 'duplicate', '"shipped"'), step: 1 });
+      // A second replica restored past the same hole, answering the same: still nothing to decide by.
+      judge.restore('n3', 0, 100, at(2));
+      judge.commit('n3', 0, [101, 102, 103].map((index) => ({ index, command: cmd('c1', index, 'place') })), at(2));
+      judge.commit('n3', 0, [{ index: 104, command: K }], at(2));
+      judge.apply({ ...applied('n3', 104, 'c9#1', 'duplicate', '"shipped"'), step: 2 });
+      expect(judge.findings).toEqual([]);
+      expect(judge.undecided.map((r) => r.node)).toEqual(['n1', 'n3']);
+      expect(exactlyOnceVerdict(judge)).toBe('unknown');
+    });
+  });
+
+  it('the log checker (simulator and projector) passes the undecided retries on: a history mark, then the retry answered', () => {
+    const judge = new LogRunJudge({ seed: 0, reproduce: '' });
+    const K = cmd('c9', 1, 'ship');
+    judge.entry({ kind: 'snapshot', node: 'n1', incarnation: 0, index: 100, cause: 'history', step: 1, time: 1 });
+    judge.entry({ kind: 'commit', node: 'n1', incarnation: 0, entries: [{ index: 101, term: 1, command: K }], step: 1, time: 1 });
+    expect(judge.apply({ ...applied('n1', 101, 'c9#1', 'duplicate', '"shipped"'), step: 1 })).toEqual([]);
+    expect(judge.undecided.map((r) => r.index)).toEqual([101]);
+    judge.entry({ kind: 'commit', node: 'n2', incarnation: 0, entries: Array.from({ length: 101 }, (_, i) => ({ index: i + 1, term: 1, command: i === 49 || i === 100 ? K : cmd('c0', i + 1, 'place') })), step: 2, time: 2 });
+    expect(judge.undecided).toEqual([]);
+    expect(judge.violations).toEqual([]);
+  });
 });
+
