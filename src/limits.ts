@@ -178,13 +178,6 @@ export const REPORT_FRAME_FALLBACK_MS = 100;
  */
 export const REPORT_INTERVAL_MS_PER_MEMBER = 2.5;
 /**
- * From this interval between a tab's reports on (a 60 Hz frame: rooms of 7 and more), reports are
- * sent on the tab's timer when the interval is over, not at the frame after it: the interval alone
- * keeps them at most one a frame, and a frame requested only to send a report is a rendering pass
- * the tab did not need (and waits REPORT_FRAME_FALLBACK_MS where frames are throttled).
- */
-export const REPORT_TIMER_PACED_FROM_MS = 1000 / 60;
-/**
  * Screens re-render at most once per animation frame; when frames come late (a busy machine
  * starves the compositor: measured here, 100 ms and more with 11 tabs on 2 cores), a timer this
  * long stands in for the frame, so a decision still shows within ~a frame of happening.

@@ -18,7 +18,6 @@ import {
   MAX_PENDING_STEPS,
   MAX_STEPS_PER_REPORT,
   MAX_VALUE_LENGTH,
-  REPORT_TIMER_PACED_FROM_MS,
 } from '../limits.ts';
 import type { PeerId } from '../transport/types.ts';
 import {
@@ -315,25 +314,10 @@ export class ReportBuffer {
       this.scheduled = false;
       this.flush(false);
     };
-    const after = this.options.after;
-    // A room whose interval is a frame or more is paced by the host's timer alone: the interval
-    // already keeps reports at most one a frame, and asking for a frame to send one made every
-    // report a rendering pass of its own (and, where frames are throttled, waited for the
-    // fallback besides). Smaller rooms report at the next frame.
-    if (after !== undefined && (this.options.minIntervalMs ?? 0) >= REPORT_TIMER_PACED_FROM_MS) {
-      const onTimer = (): void => {
-        const ms = this.waitMs();
-        if (ms > 0) return after(onTimer, ms);
-        this.scheduled = false;
-        this.flush(false);
-      };
-      after(onTimer, this.waitMs());
-      return;
-    }
     // Too soon after the last report: the facts keep piling up here until the interval is over.
     const wait = (): void => {
       const ms = this.waitMs();
-      if (ms > 0 && after !== undefined) after(() => this.options.scheduleFrame(onFrame), ms);
+      if (ms > 0 && this.options.after !== undefined) this.options.after(() => this.options.scheduleFrame(onFrame), ms);
       else this.options.scheduleFrame(onFrame);
     };
     wait();
