@@ -238,7 +238,9 @@ export class Classroom {
   /** How the dashboard sees a member now: from the transport's failure detector. */
   liveness(peer: PeerId): MemberLiveness {
     // The teacher crashed this member's node of what runs now: its tab is up, its node is not.
-    const newest = this.currentRun();
+    // Only a dashboard holds such reports: a phone asks this per member per frame, and finding
+    // what runs now sorts the decisions and the books.
+    const newest = this.heldReports.size === 0 ? undefined : this.currentRun();
     if (newest !== undefined && this.heldReports.get(newest)?.get(peer)?.crashed === true) return 'crashed';
     const status = this.knownPeers.get(peer)?.status;
     switch (status) {

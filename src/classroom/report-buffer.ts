@@ -170,13 +170,18 @@ export class ReportBuffer {
         return { inc: this.options.incarnation, seq: this.lastSeq };
       },
       done: () => {
+        const evidenceBefore = this.evidence.size;
         const sent = groups.map((g) => this.sentGroup(g));
         this.push({ at: this.elapsed(), cause, sent, persisted, ...(decided !== undefined ? { decided } : {}) });
         // A decision goes out at once (before the node even runs, its first report carries it),
-        // and so does a step that sent a value (a vote, an accept): it is the evidence the
-        // dashboard weighs decisions with, and a node sends only one or two per ballot.
-        const evidence = sent.some((g) => g.value !== undefined);
-        if ((decided !== undefined || evidence) && started) this.flush(false);
+        // and so does a step that sent a value not sent before (a vote, an accept): it is the
+        // evidence the dashboard weighs decisions with, and a node sends only one or two per
+        // ballot. The same value sent again (a vote resent to, or asked for by, a member that
+        // lacks it: up to one per member in a slow room) is no new evidence and waits for the
+        // next scheduled report like any other step: an immediate report per answer cost a tab
+        // a report (view, serialisation, a frame of several KB) and a render per inbound message.
+        const newEvidence = this.evidence.size > evidenceBefore || sent.some((g) => g.value !== undefined && !this.evidence.has(evidenceKey(g.kind, g.value)));
+        if ((decided !== undefined || newEvidence) && started) this.flush(false);
         else this.schedule();
       },
     };
@@ -291,7 +296,7 @@ export class ReportBuffer {
     const raw = isRecord(group.message) ? group.message.value : undefined;
     const value = isBoundedString(raw, MAX_VALUE_LENGTH) ? raw : undefined;
     if (value !== undefined) {
-      const key = `${kind}\n${value}`;
+      const key = evidenceKey(kind, value);
       if (!this.evidence.has(key) && this.evidence.size < MAX_EVIDENCE_PER_REPORT) this.evidence.set(key, { kind, value });
     }
     return { to: group.to, firstSeq: group.firstSeq, kind, summary, ...(value !== undefined ? { value } : {}) };
@@ -331,6 +336,11 @@ export class ReportBuffer {
   private elapsed(): number {
     return Math.max(0, Math.round(this.options.now() - this.startedAt));
   }
+}
+
+/** One piece of evidence: a message kind sent with a value. */
+function evidenceKey(kind: string, value: Value): string {
+  return `${kind}\n${value}`;
 }
 
 /** Two views say the same (a node's view is small: a few fields). */

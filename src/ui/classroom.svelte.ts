@@ -80,6 +80,8 @@ export class ClassroomState {
   /** Past decisions frozen when a newer one started (see PastDecision); at most MAX_DECISION_HISTORY. */
   #past = new Map<DecisionId, PastDecision>();
   #newest: DecisionId | undefined;
+  /** See #peerNames. */
+  #names: { readonly peers: readonly PeerInfo[]; readonly byId: ReadonlyMap<PeerId, string> } | undefined;
   readonly #subscribe = createSubscriber((update) => {
     const gate = new FrameGate(this.#scheduleFrame, update);
     const unsubscribe = this.#classroom.subscribe(() => gate.request());
@@ -304,7 +306,18 @@ export class ClassroomState {
 
   nameOf(peer: string): string {
     this.#subscribe();
-    return this.#classroom.dashboard?.nameOf(peer) ?? this.#classroom.peers().find((p) => p.id === peer)?.name ?? peer;
+    return this.#classroom.dashboard?.nameOf(peer) ?? this.#peerNames().get(peer) ?? peer;
+  }
+
+  /**
+   * The peers' names by id, rebuilt only when the transport's peer list changes (it keeps one
+   * array until then): a phone names every member of a decision, and every id in its "waiting
+   * for" line, each frame; a search of the list for each was O(room²) per frame.
+   */
+  #peerNames(): ReadonlyMap<PeerId, string> {
+    const peers = this.#classroom.peers();
+    if (this.#names?.peers !== peers) this.#names = { peers, byId: new Map(peers.map((p) => [p.id, p.name])) };
+    return this.#names.byId;
   }
 
   liveness(peer: string): ReturnType<Classroom['liveness']> {

@@ -107,6 +107,35 @@ describe('delta reports', () => {
     expect(sent[2]!.steps[0]?.sent[0]).toMatchObject({ kind: 'vote', value: 'red', firstSeq: 201 });
   });
 
+  it('the same value sent again (a vote resent, or answered to a member that asks) is no new evidence: it waits for the next report', () => {
+    const sent: NodeReport[] = [];
+    const t = buffer((r) => sent.push(...r), 100);
+    t.b.flush(true);
+    broadcastStep(t.b, { type: 'vote', value: 'red' });
+    expect(sent).toHaveLength(2); // my vote: new evidence, at once
+    // Ten members ask for my vote (needYours): ten answers, each the same vote to one member.
+    for (let i = 1; i <= 10; i++) {
+      t.b.beginStep({ kind: 'receive', from: MEMBERS[i]!, id: { inc: 3, seq: i } });
+      const effects: NodeEffect<unknown, unknown>[] = [{ type: 'send', to: MEMBERS[i]!, message: { type: 'vote', value: 'red' } }];
+      const step = t.b.stepOf(effects, true);
+      step.idOf(effects[0] as NodeEffect<unknown, unknown> & { type: 'send' });
+      step.done();
+      t.b.endStep();
+    }
+    expect(sent).toHaveLength(2);
+    // …and go, all ten with their message ids, in the next scheduled report.
+    t.tick(100);
+    t.runFrames();
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.steps.map((s) => s.sent[0]?.to)).toEqual(MEMBERS.slice(1, 11).map((m) => [m]));
+    expect(sent[2]!.steps.every((s) => s.sent[0]?.value === 'red')).toBe(true);
+    // Another kind or another value is new evidence again: at once.
+    broadcastStep(t.b, { type: 'vote', value: 'blue' });
+    expect(sent).toHaveLength(4);
+    broadcastStep(t.b, { type: 'accepted', value: 'blue' });
+    expect(sent).toHaveLength(5);
+  });
+
   it('with a host timer, a report that must wait asks for no frame until the interval is over', () => {
     const sent: NodeReport[] = [];
     const frames: Array<() => void> = [];
