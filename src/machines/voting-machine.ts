@@ -234,11 +234,14 @@ export function createVotingMachine(rule: DecisionRule) {
         const incoming = received(event, 'vote');
         if (incoming === undefined) return;
         // A listen-only node keeps its unreadable storage as it is: overwriting it with a state
-        // that has no vote would let a later restart vote again.
+        // that has no vote would let a later restart vote again. A decided node's stored decision
+        // is final, so the votes it hears after it (about half a room's) are kept in memory only,
+        // for its tally and its resends: a restart re-asks those members, and each is one storage
+        // write fewer per frame in a big room.
         if (!hasVoted(context.votes, incoming.from)) {
           const votes = withVote(context.votes, incoming.from, incoming.message.value);
           enqueue.assign({ votes });
-          if (!context.listenOnly) enqueue.emit(persist(durableOf({ ...context, votes })));
+          if (!context.listenOnly && context.decided === undefined) enqueue.emit(persist(durableOf({ ...context, votes })));
         }
         const answer = answerTo(context, event);
         if (answer !== undefined) enqueue.emit({ type: 'send', to: incoming.from, message: { type: 'vote', value: answer } });

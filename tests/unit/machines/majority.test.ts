@@ -313,6 +313,18 @@ describe('majority: retransmission (simulated clock)', () => {
     expect(cluster.sent).toEqual([]);
   });
 
+  it('a vote heard after deciding is counted but not written: the stored decision is final, and a restart asks again', () => {
+    let s = startAlone('n01');
+    for (const from of ['n01', 'n02', 'n03']) s = receive(s, from, { type: 'vote', value: 'red' }).snapshot;
+    expect(s.context.decided).toBe('red');
+    const late = receive(s, 'n04', { type: 'vote', value: 'blue' });
+    expect(late.effects).toEqual([]);
+    expect(majorityView(late.snapshot).tally).toEqual({ red: 3, blue: 1 });
+    // A late vote that asks for mine is still answered (the asker may not have decided yet).
+    const asking = receive(late.snapshot, 'n05', { type: 'vote', value: 'blue', needYours: true });
+    expect(asking.effects.map((e) => e.type)).toEqual(s.context.vote === undefined ? [] : ['send']);
+  });
+
   it('the votes a node heard survive its restart, so a voter that crashed since still counts', () => {
     // n01 votes red and hears red (n02), blue (n04), blue (n05): 2–2, undecided. n02 then crashes
     // for good and n01 restarts. Only what n01 stored says n02 voted red: with n03's red, that
@@ -338,26 +350,40 @@ describe('majority: retransmission (simulated clock)', () => {
     expect(majorityView(snapshot).decided).toBe('red');
   });
 
-  it('a restarted voter keeps its stored tally and decision and stays quiet; a member that lacks its vote asks and gets it', () => {
+  it('a restarted voter keeps its decision and the tally it decided on, asks again only whom it heard after deciding, and answers a member that lacks its vote', () => {
     const cluster = new LiveCluster(majoritySpec, nodeIds(3)).start();
     cluster.propose('n02', 'blue');
     cluster.deliver((e) => e.message.type === 'candidate');
     // n03's vote to n01 is lost.
     cluster.drop((e) => e.from === 'n03' && e.to === 'n01' && e.message.type === 'vote');
     cluster.deliver();
-    // Through JSON, as a tab's storage would keep it (undefined fields vanish).
+    expect(cluster.view('n03')).toMatchObject({ decided: 'blue', tally: { blue: 3 } });
+    // Through JSON, as a tab's storage would keep it (undefined fields vanish). n03 decided on two
+    // votes; the third came after its decision and was kept in memory only.
     const stored = JSON.parse(JSON.stringify(cluster.durable.get('n03'))) as MajorityDurable;
     expect(stored).toMatchObject({ vote: 'blue', decided: 'blue' });
+    expect(Object.keys(stored.votes)).toHaveLength(2);
+    const lateVoter = nodeIds(3).find((member) => !Object.hasOwn(stored.votes, member));
     cluster.crash('n03');
     cluster.start(['n03'], () => stored);
-    expect(cluster.view('n03')).toMatchObject({ decided: 'blue', tally: { blue: 3 } });
+    expect(cluster.view('n03')).toMatchObject({ decided: 'blue', tally: { blue: 2 } });
     cluster.sent.length = 0;
     cluster.advance(TIMING.retransmitMs);
-    // n03 heard everyone: it sends nothing unasked. n01 asks it.
-    expect(cluster.sent.map((e) => [e.from, e.to, e.message])).toEqual([['n01', 'n03', { type: 'vote', value: 'blue', needYours: true }]]);
+    // n03 asks the one member whose vote it did not store; n01, which never heard n03, asks it.
+    expect(cluster.sent.map((e) => [e.from, e.to, e.message])).toEqual(
+      expect.arrayContaining([
+        ['n01', 'n03', { type: 'vote', value: 'blue', needYours: true }],
+        ['n03', lateVoter, { type: 'vote', value: 'blue', needYours: true }],
+      ]),
+    );
+    expect(cluster.sent).toHaveLength(2);
     cluster.deliver();
-    expect(cluster.sent.at(-1)).toEqual({ from: 'n03', to: 'n01', message: { type: 'vote', value: 'blue' } });
+    expect(cluster.sent).toContainEqual({ from: 'n03', to: 'n01', message: { type: 'vote', value: 'blue' } });
     expect(cluster.view('n01').tally).toEqual({ blue: 3 });
+    expect(cluster.view('n03').tally).toEqual({ blue: 3 });
+    cluster.sent.length = 0;
+    cluster.advance(TIMING.retransmitMs * 10);
+    expect(cluster.sent).toEqual([]);
   });
 
   it('a listen-only node asks the others for their votes (it has none to resend) and decides from the answers', () => {
