@@ -23,7 +23,11 @@
  *    other still ends the process.
  */
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
+import { initLogger } from 'node-datachannel';
 import WebSocket from 'ws';
+import { dialTraceEnabled, traceNativeLog, tracePeerConnection, traceSignaling } from './dial-trace.ts';
+
+if (dialTraceEnabled) initLogger((process.env['CP_DEBUG_DIALS_NATIVE'] ?? 'Warning') as Parameters<typeof initLogger>[0], traceNativeLog);
 
 /**
  * A browser WebSocket that fails (server not up yet, restarting, or too slow to accept under
@@ -39,6 +43,15 @@ class BrowserLikeWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
     this.on('error', () => {});
+    if (dialTraceEnabled) {
+      const self = new URL(String(args[0])).searchParams.get('id') ?? '?';
+      this.on('message', (data: Buffer) => traceSignaling(self, data.toString(), false));
+      const send = this.send.bind(this) as (data: unknown) => void;
+      this.send = ((data: unknown) => {
+        traceSignaling(self, data, true);
+        send(data);
+      }) as typeof this.send;
+    }
   }
 }
 
@@ -54,6 +67,7 @@ if (benchRtc['enableIceUdpMux'] === true && benchRtc['portRangeBegin'] === undef
 class RobotPeerConnection extends RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
     super({ ...config, ...benchRtc } as RTCConfiguration);
+    tracePeerConnection(this as unknown as Parameters<typeof tracePeerConnection>[0]);
   }
 }
 
