@@ -210,6 +210,27 @@ function randomFraction(): number {
 }
 
 /**
+ * One DTLS certificate for every connection this page makes, made once. Without it the browser
+ * makes a fresh key pair and certificate for each RTCPeerConnection: one per peer, ~40 per tab
+ * in a full room, each on the critical path of its handshake. The promise is shared by every
+ * transport of the page. Undefined where WebRTC cannot make one (node-datachannel, the robots,
+ * has no generateCertificate): each connection then makes its own, as before.
+ */
+let certificateOnce: Promise<RTCCertificate | undefined> | undefined;
+function tabCertificate(): Promise<RTCCertificate | undefined> {
+  certificateOnce ??= (async () => {
+    try {
+      const generate = globalThis.RTCPeerConnection?.generateCertificate;
+      if (typeof generate !== 'function') return undefined;
+      return await generate.call(globalThis.RTCPeerConnection, { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
+    } catch {
+      return undefined;
+    }
+  })();
+  return certificateOnce;
+}
+
+/**
  * PeerJS (a third of a student's JavaScript) is loaded when the first transport starts, not with
  * the page: the page paints first and the library arrives while /config.json is fetched, and the
  * pages without WebRTC (landing, solo) never load it (scripts/check-budgets.ts).
@@ -285,6 +306,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   let closed = false;
   let peer: Peer | undefined;
   let iceServers: readonly IceServerConfig[] = options.iceServers ?? [];
+  /** This tab's DTLS certificate for all its connections (tabCertificate); undefined where none can be made. */
+  let certificate: RTCCertificate | undefined;
   let signalingAttempt = 0;
   let retryTimer: unknown;
   let connectWatchdog: unknown;
@@ -669,7 +692,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       key: PEERJS_KEY,
       secure: endpoint.secure,
       token: identity.token,
-      config: { iceServers: iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })) },
+      // PeerJS hands `config` to every RTCPeerConnection it makes (negotiator.ts), so the one
+      // certificate below serves all of this tab's connections.
+      config: {
+        iceServers: iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })),
+        ...(certificate !== undefined ? { certificates: [certificate] } : {}),
+      },
       debug: options.debug ?? 0,
     });
     created.on('open', () => {
@@ -771,7 +799,9 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   let PeerClass: typeof Peer | undefined;
   void (async () => {
     const loading = loadPeerClass();
+    const certifying = tabCertificate();
     if (options.iceServers === undefined) iceServers = await fetchClientIceServers();
+    certificate = await certifying;
     try {
       PeerClass = await loading;
     } catch {
