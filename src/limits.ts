@@ -300,7 +300,9 @@ export const MAX_PENDING_DIALS = 16;
 /**
  * A dial that has not opened after this long is abandoned and re-dialled (with backoff). A
  * healthy handshake takes 0.1–1 s, but many seconds on a loaded machine: abandoning those
- * only restarts them from scratch.
+ * only restarts them from scratch. The backstop only: a dial whose connection failed is
+ * re-dialled at once, one without an answer or not connecting sooner (DIAL_ANSWER_TIMEOUT_MS,
+ * DIAL_CONNECT_TIMEOUT_MS).
  */
 export const DIAL_TIMEOUT_MS = 15_000;
 /** The longest a re-dial may negotiate: DIAL_TIMEOUT_MS doubles on each retry up to this (pacing.ts dialTimeoutMs). */
