@@ -23,7 +23,11 @@
  *    other still ends the process.
  */
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
+import { initLogger } from 'node-datachannel';
 import WebSocket from 'ws';
+import { dialTraceEnabled, traceNativeLog, tracePeerConnection, traceSignaling } from './dial-trace.ts';
+
+if (dialTraceEnabled) initLogger((process.env['CP_DEBUG_DIALS_NATIVE'] ?? 'Warning') as Parameters<typeof initLogger>[0], traceNativeLog);
 
 /**
  * A browser WebSocket that fails (server not up yet, restarting, or too slow to accept under
@@ -39,6 +43,15 @@ class BrowserLikeWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
     this.on('error', () => {});
+    if (dialTraceEnabled) {
+      const self = new URL(String(args[0])).searchParams.get('id') ?? '?';
+      this.on('message', (data: Buffer) => traceSignaling(self, data.toString(), false));
+      const send = this.send.bind(this) as (data: unknown) => void;
+      this.send = ((data: unknown) => {
+        traceSignaling(self, data, true);
+        send(data);
+      }) as typeof this.send;
+    }
   }
 }
 
@@ -51,9 +64,26 @@ if (benchRtc['enableIceUdpMux'] === true && benchRtc['portRangeBegin'] === undef
   const port = 20_000 + (process.pid % 20_000);
   Object.assign(benchRtc, { portRangeBegin: port, portRangeEnd: port });
 }
+/**
+ * PeerJS's built-in servers (Google's STUN, PeerJS's cloud TURN). Our transport always passes
+ * its own list (the school's, usually none), but PeerJS's feature check makes one connection with
+ * these when it is loaded (util.supports) and adds a data channel to it. A browser does nothing
+ * with an unused connection; node-datachannel negotiates at once, so each robot process looked
+ * these names up and would have sent STUN requests to them from the teacher's laptop (seen in its
+ * log: "Address resolution failed for stun.l.google.com"). They are dropped here.
+ */
+const PEERJS_DEFAULT_SERVER = /^(stun|turns?):([^@]*@)?(stun\.l\.google\.com|[a-z0-9-]+\.turn\.peerjs\.com)(:|$)/i;
+
+function withoutPeerJsServers(config: RTCConfiguration | undefined): RTCConfiguration | undefined {
+  if (config?.iceServers === undefined) return config;
+  const iceServers = config.iceServers.filter((server) => ![server.urls].flat().some((url) => PEERJS_DEFAULT_SERVER.test(url)));
+  return { ...config, iceServers };
+}
+
 class RobotPeerConnection extends RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
-    super({ ...config, ...benchRtc } as RTCConfiguration);
+    super({ ...withoutPeerJsServers(config), ...benchRtc } as RTCConfiguration);
+    tracePeerConnection(this as unknown as Parameters<typeof tracePeerConnection>[0]);
   }
 }
 
@@ -63,6 +93,9 @@ for (const [name, value] of Object.entries({ RTCPeerConnection: RobotPeerConnect
 }
 
 /** PeerJS's late-candidate failure (above): a TypeError thrown from its negotiator's handleCandidate. */
+/** Exported for the test: the servers a robot's connection is given for `config`. */
+export const robotIceServersFor = (config: RTCConfiguration | undefined): RTCIceServer[] | undefined => withoutPeerJsServers(config)?.iceServers;
+
 export function isPeerJsLateCandidateError(reason: unknown): boolean {
   return reason instanceof TypeError && /handleCandidate/.test(reason.stack ?? '') && /negotiator/.test(reason.stack ?? '');
 }

@@ -14,7 +14,7 @@
  *   through one signaling server and two cores in the same second, and everything timed out
  *   together; a bounded number in flight keeps each handshake fast.
  */
-import { DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../limits.ts';
+import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../limits.ts';
 import type { PeerId, PeerRole } from './types.ts';
 
 /** FNV-1a over the two ids in a fixed order: cheap, stable, and well spread over similar ids. */
@@ -74,4 +74,40 @@ export function dialTimeoutMs(attempt: number): number {
   // The exponent is capped only so that a long-failing dial's attempt count cannot overflow the
   // product; DIAL_TIMEOUT_MAX_MS is reached after two doublings anyway.
   return Math.min(DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS * 2 ** Math.max(0, Math.min(attempt, 8)));
+}
+
+/** What a dial that has not opened yet looks like from its own RTCPeerConnection. */
+export interface NegotiationState {
+  /** Since the dial started (the offer was made). */
+  readonly ageMs: number;
+  /** Since the answer was applied (signaling state back to 'stable'); undefined while none came. */
+  readonly sinceAnswerMs: number | undefined;
+  /** Which dial of this peer it is (0 = the first), as in dialTimeoutMs. */
+  readonly attempt: number;
+  /** The connection or its ICE agent says 'failed' or 'closed', or PeerJS has let it go. */
+  readonly ended: boolean;
+}
+
+/**
+ * Whether to keep waiting for a dial, and if not, why it is given up:
+ * - 'failed': the connection ended before its channel opened. Nothing will come of it, and
+ *   PeerJS does not always say so: node-datachannel closes a connection whose DTLS handshake
+ *   failed without the ICE state change PeerJS watches (measured: every one of the dials that
+ *   hung until DIAL_TIMEOUT_MS in a 35-robot room), so the channel stays 'connecting' forever.
+ * - 'no-answer': no answer after DIAL_ANSWER_TIMEOUT_MS (the offer or the answer was lost, or
+ *   the peer is not really there);
+ * - 'not-connecting': answered, but ICE + DTLS + SCTP have not opened the channel
+ *   DIAL_CONNECT_TIMEOUT_MS later;
+ * - 'timeout': the backstop, dialTimeoutMs of the attempt in all.
+ * Each wait doubles with the attempt like dialTimeoutMs: a slow handshake on a busy machine gets
+ * more time on each retry instead of being restarted over and over.
+ */
+export type NegotiationVerdict = 'negotiating' | 'failed' | 'no-answer' | 'not-connecting' | 'timeout';
+
+export function negotiationVerdict(state: NegotiationState): NegotiationVerdict {
+  if (state.ended) return 'failed';
+  if (state.ageMs >= dialTimeoutMs(state.attempt)) return 'timeout';
+  const scale = 2 ** Math.max(0, Math.min(state.attempt, 8));
+  if (state.sinceAnswerMs === undefined) return state.ageMs >= DIAL_ANSWER_TIMEOUT_MS * scale ? 'no-answer' : 'negotiating';
+  return state.sinceAnswerMs >= DIAL_CONNECT_TIMEOUT_MS * scale ? 'not-connecting' : 'negotiating';
 }

@@ -38,7 +38,8 @@ import { every, systemClock, type TransportClock } from './clock.ts';
 import { TransportCore } from './core.ts';
 import { claimHostKey, claimRoomIdentity, type TabIdentity } from './identity.ts';
 import type { LinkState } from './liveness.ts';
-import { dialsToStart, dialTimeoutMs, isDialler } from './pacing.ts';
+import { dialDebug, dialDebugEnabled } from './dial-debug.ts';
+import { dialsToStart, dialTimeoutMs, isDialler, negotiationVerdict, type NegotiationState } from './pacing.ts';
 import {
   CLIENT_CONFIG_PATH,
   PEERJS_KEY,
@@ -132,6 +133,18 @@ export interface PeerTransport<M> extends Transport<M> {
   abort(): void;
 }
 
+/** RTCPeerConnection states (connection or ICE) after which a handshake cannot succeed. */
+const ENDED_STATES: ReadonlySet<string> = new Set(['failed', 'closed']);
+
+/** Whether the answer (or offer) of the other side has been applied; node-datachannel reports an empty one as ''. */
+function hasRemoteDescription(pc: RTCPeerConnection): boolean {
+  try {
+    return Boolean(pc.remoteDescription?.sdp);
+  } catch {
+    return false;
+  }
+}
+
 /** A PeerJS socket that neither opens nor fails within this long is abandoned and retried. */
 const SIGNALING_CONNECT_TIMEOUT_MS = 10_000;
 /** close(): time for the goodbye frames to leave before the connections are torn down. */
@@ -143,8 +156,12 @@ interface Link {
   readonly conn: DataConnection;
   readonly dialled: boolean;
   readonly createdAt: number;
+  /** Which dial of this peer it is (0 = the first): its waits double with it (negotiationVerdict). */
+  readonly attempt: number;
   /** How long this dial may negotiate before it is given up (dialTimeoutMs of its attempt). */
   readonly timeoutMs: number;
+  /** When the dialler first saw the answer applied; undefined before (and on the answering side). */
+  answeredAt: number | undefined;
   /** When the channel opened (clock.now()); undefined while negotiating. */
   openedAt: number | undefined;
   open: boolean;
@@ -190,6 +207,27 @@ function isFinal(state: SignalingState): boolean {
 
 function randomFraction(): number {
   return cryptoRandomIndex(1_000_000) / 1_000_000;
+}
+
+/**
+ * One DTLS certificate for every connection this page makes, made once. Without it the browser
+ * makes a fresh key pair and certificate for each RTCPeerConnection: one per peer, ~40 per tab
+ * in a full room, each on the critical path of its handshake. The promise is shared by every
+ * transport of the page. Undefined where WebRTC cannot make one (node-datachannel, the robots,
+ * has no generateCertificate): each connection then makes its own, as before.
+ */
+let certificateOnce: Promise<RTCCertificate | undefined> | undefined;
+function tabCertificate(): Promise<RTCCertificate | undefined> {
+  certificateOnce ??= (async () => {
+    try {
+      const generate = globalThis.RTCPeerConnection?.generateCertificate;
+      if (typeof generate !== 'function') return undefined;
+      return await generate.call(globalThis.RTCPeerConnection, { name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
+    } catch {
+      return undefined;
+    }
+  })();
+  return certificateOnce;
 }
 
 /**
@@ -262,12 +300,14 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   /** Peers we should dial and have not yet: they wait for a free place (pacing.ts). */
   const wanted = new Set<PeerId>();
   const signalingHandlers = new Set<(state: SignalingState) => void>();
-  const mesh = { dials: 0, opened: 0, dialTimeouts: 0, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 };
+  const mesh = { dials: 0, opened: 0, dialTimeouts: 0, dialsFailed: 0, dialsStalled: { noAnswer: 0, notConnecting: 0 }, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 };
 
   let state: SignalingState = { kind: 'connecting' };
   let closed = false;
   let peer: Peer | undefined;
   let iceServers: readonly IceServerConfig[] = options.iceServers ?? [];
+  /** This tab's DTLS certificate for all its connections (tabCertificate); undefined where none can be made. */
+  let certificate: RTCCertificate | undefined;
   let signalingAttempt = 0;
   let retryTimer: unknown;
   let connectWatchdog: unknown;
@@ -360,12 +400,17 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   function adopt(node: PeerId, conn: DataConnection, dialled: boolean, attempt = 0): void {
     const previous = links.get(node);
     if (previous !== undefined && previous.conn !== conn) dropLink(node);
-    const link: Link = { conn, dialled, createdAt: clock.now(), timeoutMs: dialTimeoutMs(attempt), openedAt: undefined, open: false, connectionState: 'new' };
+    const link: Link = { conn, dialled, createdAt: clock.now(), attempt, timeoutMs: dialTimeoutMs(attempt), answeredAt: undefined, openedAt: undefined, open: false, connectionState: 'new' };
     links.set(node, link);
     core.linkState(node, 'new');
 
     const isCurrent = (): boolean => links.get(node)?.conn === conn;
+    if (dialDebugEnabled()) debugDial(dialled ? 'dial' : 'open', node, link, dialled ? 'dialled' : 'incoming');
     const onOpen = (): void => {
+      if (dialDebugEnabled()) {
+        const answered = link.answeredAt === undefined ? 'unseen' : `${link.answeredAt - link.createdAt}`;
+        debugDial('open', node, link, `${isCurrent() ? 'current' : 'not current'}, ${dialled ? 'dialled' : 'incoming'}, attempt ${link.attempt}, answered at ${answered}`);
+      }
       if (!isCurrent() || closed) return;
       link.open = true;
       link.openedAt = clock.now();
@@ -383,10 +428,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       if (dialled) pumpDials(); // a place is free: the next dial starts now, not at the next maintenance
     };
     conn.on('open', onOpen);
-    if (conn.open) onOpen();
+    if (conn.open && conn.dataChannel?.readyState === 'open') onOpen();
+    if (dialled) watchNegotiation(node, link);
     // The sender is the connection's peer: whatever the frame claims, it is from `node`.
     conn.on('data', (data) => core.receive(node, data));
     conn.on('close', () => {
+      if (dialDebugEnabled()) debugDial('close', node, link, `${isCurrent() ? 'current' : 'not current'}, ${link.open ? 'was open' : 'never opened'}`);
       if (!isCurrent()) return;
       if (link.open) mesh.closed++;
       links.delete(node);
@@ -394,12 +441,47 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       if (dialled && !link.open) pumpDials();
     });
     conn.on('error', (error) => {
+      if (dialDebugEnabled()) debugDial('error', node, link, `${error.type}: ${error.message}`);
       if (options.debug) console.warn(`data connection to ${node}:`, error.type, error.message);
       if (!link.open) {
         dropLink(node, conn);
         if (dialled) pumpDials();
       }
     });
+  }
+
+  /**
+   * A dial whose connection ends (or is answered) is looked at now, not at the next maintenance:
+   * a failed handshake is re-dialled at once instead of after a timeout (negotiationVerdict).
+   */
+  function watchNegotiation(node: PeerId, link: Link): void {
+    const pc = link.conn.peerConnection as RTCPeerConnection | null | undefined;
+    if (!pc) return;
+    const look = (): void => {
+      if (closed || link.open || links.get(node)?.conn !== link.conn) return;
+      if (negotiationOf(link, clock.now()).ended) ensureLink(node);
+    };
+    pc.addEventListener('connectionstatechange', look);
+    pc.addEventListener('iceconnectionstatechange', look);
+    pc.addEventListener('signalingstatechange', () => void negotiationOf(link, clock.now()));
+  }
+
+  /** The dial's state as negotiationVerdict reads it; notes the answer's arrival on the way. */
+  function negotiationOf(link: Link, now: number): NegotiationState {
+    const pc = link.conn.peerConnection as RTCPeerConnection | null | undefined;
+    const ended = !pc || ENDED_STATES.has(pc.connectionState) || ENDED_STATES.has(pc.iceConnectionState);
+    if (link.answeredAt === undefined && pc && !ended && pc.signalingState === 'stable' && hasRemoteDescription(pc)) link.answeredAt = now;
+    return { ageMs: now - link.createdAt, sinceAnswerMs: link.answeredAt === undefined ? undefined : now - link.answeredAt, attempt: link.attempt, ended };
+  }
+
+  function debugDial(kind: 'dial' | 'open' | 'timeout' | 'error' | 'close', node: PeerId, link: Link, detail: string): void {
+    dialDebug({ kind, self, peer: node, connectionId: link.conn.connectionId, ageMs: clock.now() - link.createdAt, detail });
+  }
+
+  function connectionStates(conn: DataConnection): string {
+    const pc = conn.peerConnection as RTCPeerConnection | null;
+    const states = pc ? `signaling ${pc.signalingState}, ice ${pc.iceConnectionState}, connection ${pc.connectionState}` : 'no peer connection';
+    return `${states}, channel ${conn.dataChannel?.readyState ?? 'none'}, conn.open ${String(conn.open)}`;
   }
 
   function dial(node: PeerId): void {
@@ -439,8 +521,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     const now = clock.now();
     if (link !== undefined) {
       if (!link.open) {
-        if (now - link.createdAt < link.timeoutMs) return; // still negotiating
-        mesh.dialTimeouts++;
+        const verdict = negotiationVerdict(negotiationOf(link, now));
+        if (verdict === 'negotiating') return;
+        if (verdict === 'failed') mesh.dialsFailed++;
+        else if (verdict === 'timeout') mesh.dialTimeouts++;
+        else mesh.dialsStalled[verdict === 'no-answer' ? 'noAnswer' : 'notConnecting']++;
+        if (dialDebugEnabled()) debugDial('timeout', node, link, `${verdict}: ${connectionStates(link.conn)}`);
       } else {
         const quiet = quietFor(node, link, now);
         const failed = link.connectionState === 'failed' || link.connectionState === 'closed';
@@ -606,7 +692,12 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       key: PEERJS_KEY,
       secure: endpoint.secure,
       token: identity.token,
-      config: { iceServers: iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })) },
+      // PeerJS hands `config` to every RTCPeerConnection it makes (negotiator.ts), so the one
+      // certificate below serves all of this tab's connections.
+      config: {
+        iceServers: iceServers.map((s) => ({ ...s, urls: typeof s.urls === 'string' ? s.urls : [...s.urls] })),
+        ...(certificate !== undefined ? { certificates: [certificate] } : {}),
+      },
       debug: options.debug ?? 0,
     });
     created.on('open', () => {
@@ -708,7 +799,9 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   let PeerClass: typeof Peer | undefined;
   void (async () => {
     const loading = loadPeerClass();
+    const certifying = tabCertificate();
     if (options.iceServers === undefined) iceServers = await fetchClientIceServers();
+    certificate = await certifying;
     try {
       PeerClass = await loading;
     } catch {
@@ -753,7 +846,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     room,
     peerJsId: myPeerJsId,
     ...core.transportMethods(),
-    stats: () => ({ ...core.stats(), mesh: { ...mesh, dropped: { ...mesh.dropped } } }),
+    stats: () => ({ ...core.stats(), mesh: { ...mesh, dialsStalled: { ...mesh.dialsStalled }, dropped: { ...mesh.dropped } } }),
     signaling: (): SignalingState => state,
     onSignaling: (handler: (state: SignalingState) => void): Unsubscribe => {
       signalingHandlers.add(handler);

@@ -57,6 +57,10 @@ export interface MeshCounters {
   readonly opened: number;
   /** Dials given up after DIAL_TIMEOUT_MS without opening. */
   readonly dialTimeouts: number;
+  /** Dials whose connection ended (failed or closed) before the channel opened, re-dialled at once. */
+  readonly dialsFailed: number;
+  /** Dials given up sooner than the timeout (pacing.ts negotiationVerdict): no answer, or answered but not connecting. */
+  readonly dialsStalled: { readonly noAnswer: number; readonly notConnecting: number };
   /** Open channels we closed to dial afresh, by the reason. */
   readonly dropped: { readonly down: number; readonly failedAndSilent: number; readonly silent: number };
   /** Open channels that closed under us (the peer, PeerJS or ICE). */

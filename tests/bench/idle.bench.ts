@@ -100,10 +100,15 @@ async function one(baseURL: string, n: number): Promise<string> {
     const total = per.reduce((a, b) => a + b, 0);
     const threads = byThreadName(threadsBefore, threadTicks(pids), seconds);
     const state = await robots.state();
-    const mesh = state.map((r) => r.mesh!).reduce((a, m) => ({ dials: a.dials + m.dials, timeouts: a.timeouts + m.dialTimeouts }), { dials: 0, timeouts: 0 });
+    const mesh = state
+      .map((r) => r.mesh!)
+      .reduce(
+        (a, m) => ({ dials: a.dials + m.dials, timeouts: a.timeouts + m.dialTimeouts, failed: a.failed + (m.dialsFailed ?? 0), stalled: a.stalled + (m.dialsStalled?.noAnswer ?? 0) + (m.dialsStalled?.notConnecting ?? 0) }),
+        { dials: 0, timeouts: 0, failed: 0, stalled: 0 },
+      );
     return (
       `N=${n}: ready ${(readyMs / 1000).toFixed(1)} s, mesh ${(meshMs / 1000).toFixed(1)} s (robots ${formationRobots.toFixed(1)} CPU-s, server ${formationServer.toFixed(1)} CPU-s, ` +
-      `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}); ` +
+      `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}, failed ${mesh.failed}, stalled ${mesh.stalled}); ` +
       `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
     );
   } finally {

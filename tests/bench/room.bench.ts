@@ -119,7 +119,7 @@ type Mesh = NonNullable<TransportStats['mesh']>;
 
 /** The mesh counters of every tab (the dashboard too) and every robot, summed. */
 async function meshTotals(room: Room): Promise<{ tabs: Mesh; robots: Mesh }> {
-  const zero = (): Mesh => ({ dials: 0, opened: 0, dialTimeouts: 0, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 });
+  const zero = (): Mesh => ({ dials: 0, opened: 0, dialTimeouts: 0, dialsFailed: 0, dialsStalled: { noAnswer: 0, notConnecting: 0 }, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 });
   const add = (a: Mesh, b: Mesh | undefined): Mesh =>
     b === undefined
       ? a
@@ -127,6 +127,9 @@ async function meshTotals(room: Room): Promise<{ tabs: Mesh; robots: Mesh }> {
           dials: a.dials + b.dials,
           opened: a.opened + b.opened,
           dialTimeouts: a.dialTimeouts + b.dialTimeouts,
+          // Absent from an older robot's or tab's counters (a bundle from before they existed).
+          dialsFailed: a.dialsFailed + (b.dialsFailed ?? 0),
+          dialsStalled: { noAnswer: a.dialsStalled.noAnswer + (b.dialsStalled?.noAnswer ?? 0), notConnecting: a.dialsStalled.notConnecting + (b.dialsStalled?.notConnecting ?? 0) },
           dropped: { down: a.dropped.down + b.dropped.down, failedAndSilent: a.dropped.failedAndSilent + b.dropped.failedAndSilent, silent: a.dropped.silent + b.dropped.silent },
           closed: a.closed + b.closed,
         };
@@ -136,7 +139,7 @@ async function meshTotals(room: Room): Promise<{ tabs: Mesh; robots: Mesh }> {
 }
 
 function describeMesh(m: Mesh): string {
-  return `dials ${m.dials}, opened ${m.opened}, dial timeouts ${m.dialTimeouts}, open links dropped (down/failed+silent/silent) ${m.dropped.down}/${m.dropped.failedAndSilent}/${m.dropped.silent}, closed under us ${m.closed}`;
+  return `dials ${m.dials}, opened ${m.opened}, dial timeouts ${m.dialTimeouts}, failed ${m.dialsFailed}, stalled (no answer/not connecting) ${m.dialsStalled.noAnswer}/${m.dialsStalled.notConnecting}, open links dropped (down/failed+silent/silent) ${m.dropped.down}/${m.dropped.failedAndSilent}/${m.dropped.silent}, closed under us ${m.closed}`;
 }
 
 async function connectedCount(page: Page, others: number, timeoutMs: number): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import '../../../src/robots/node-webrtc.ts';
+import { robotIceServersFor } from '../../../src/robots/node-webrtc.ts';
 
 /** A loopback port nobody listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -30,5 +30,32 @@ describe('robots: browser-like WebSocket', () => {
     });
     expect(events).toEqual(['close']);
     expect(socket.readyState).toBe(3); // CLOSED
+  });
+});
+
+describe('robots: never PeerJS’s public servers', () => {
+  // PeerJS 1.5.5's util.defaultConfig, which its feature check hands to one connection at load.
+  const peerJsDefault = {
+    iceServers: [
+      { urls: 'stun:stun.l.google.com:19302' },
+      { urls: ['turn:eu-0.turn.peerjs.com:3478', 'turn:us-0.turn.peerjs.com:3478'], username: 'peerjs', credential: 'peerjsp' },
+    ],
+    sdpSemantics: 'unified-plan',
+  } as RTCConfiguration;
+
+  it('drops Google’s STUN and PeerJS’s TURN, keeps the school’s own servers', () => {
+    expect(robotIceServersFor(peerJsDefault)).toEqual([]);
+    const school = { urls: ['turn:turn.school.example:3478'], username: 'u', credential: 'p' };
+    expect(robotIceServersFor({ iceServers: [school, ...peerJsDefault.iceServers!] })).toEqual([school]);
+    expect(robotIceServersFor({ iceServers: [] })).toEqual([]);
+  });
+
+  it('a connection made with PeerJS’s default config is configured without them', () => {
+    const pc = new globalThis.RTCPeerConnection(peerJsDefault);
+    try {
+      expect(pc.getConfiguration().iceServers).toEqual([]);
+    } finally {
+      pc.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../../../src/limits.ts';
+import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../../../src/limits.ts';
 import { cryptoRandomIndex, randomNodeName } from '../../../src/rooms/room-code.ts';
-import { dialsToStart, dialTimeoutMs, isDialler } from '../../../src/transport/pacing.ts';
+import { dialsToStart, dialTimeoutMs, isDialler, negotiationVerdict } from '../../../src/transport/pacing.ts';
 
 function seededIndex(seed: number): (n: number) => number {
   let state = seed >>> 0;
@@ -92,5 +92,46 @@ describe('dial timeouts', () => {
     expect(dialTimeoutMs(2)).toBe(Math.min(DIAL_TIMEOUT_MAX_MS, 4 * DIAL_TIMEOUT_MS));
     expect(dialTimeoutMs(50)).toBe(DIAL_TIMEOUT_MAX_MS);
     for (let a = 1; a < 12; a++) expect(dialTimeoutMs(a)).toBeGreaterThanOrEqual(dialTimeoutMs(a - 1));
+  });
+});
+
+describe('when a dial that has not opened is given up', () => {
+  const fresh = { ageMs: 0, sinceAnswerMs: undefined, attempt: 0, ended: false };
+
+  it('at once when its connection ended (a failed DTLS handshake closes it without the ICE event PeerJS watches)', () => {
+    expect(negotiationVerdict({ ...fresh, ageMs: 150, ended: true })).toBe('failed');
+    expect(negotiationVerdict({ ...fresh, ageMs: 150, sinceAnswerMs: 20, ended: true })).toBe('failed');
+    expect(negotiationVerdict({ ...fresh, ageMs: 150, sinceAnswerMs: 20 })).toBe('negotiating');
+  });
+
+  it('after DIAL_ANSWER_TIMEOUT_MS without an answer, not before', () => {
+    expect(negotiationVerdict({ ...fresh, ageMs: DIAL_ANSWER_TIMEOUT_MS - 1 })).toBe('negotiating');
+    expect(negotiationVerdict({ ...fresh, ageMs: DIAL_ANSWER_TIMEOUT_MS })).toBe('no-answer');
+  });
+
+  it('DIAL_CONNECT_TIMEOUT_MS after the answer if the channel is still not open, however late the answer came', () => {
+    const late = DIAL_ANSWER_TIMEOUT_MS - 1;
+    expect(negotiationVerdict({ ...fresh, ageMs: late + DIAL_CONNECT_TIMEOUT_MS - 1, sinceAnswerMs: DIAL_CONNECT_TIMEOUT_MS - 1 })).toBe('negotiating');
+    expect(negotiationVerdict({ ...fresh, ageMs: late + DIAL_CONNECT_TIMEOUT_MS, sinceAnswerMs: DIAL_CONNECT_TIMEOUT_MS })).toBe('not-connecting');
+  });
+
+  it('gives each retry twice the time of the one before, like dialTimeoutMs', () => {
+    expect(negotiationVerdict({ ...fresh, attempt: 1, ageMs: 2 * DIAL_ANSWER_TIMEOUT_MS - 1 })).toBe('negotiating');
+    expect(negotiationVerdict({ ...fresh, attempt: 1, ageMs: 2 * DIAL_ANSWER_TIMEOUT_MS })).toBe('no-answer');
+    expect(negotiationVerdict({ ...fresh, attempt: 2, ageMs: 9_000, sinceAnswerMs: 4 * DIAL_CONNECT_TIMEOUT_MS - 1 })).toBe('negotiating');
+    expect(negotiationVerdict({ ...fresh, attempt: 2, ageMs: 9_000, sinceAnswerMs: 4 * DIAL_CONNECT_TIMEOUT_MS })).toBe('not-connecting');
+  });
+
+  it('keeps dialTimeoutMs as the backstop of the whole negotiation', () => {
+    // Answered just in time on each step, still not open: the overall timeout ends it.
+    const answeredLate = { ...fresh, attempt: 0, ageMs: DIAL_TIMEOUT_MS, sinceAnswerMs: 1 };
+    expect(negotiationVerdict(answeredLate)).toBe('timeout');
+    expect(negotiationVerdict({ ...answeredLate, attempt: 5, ageMs: DIAL_TIMEOUT_MAX_MS })).toBe('timeout');
+    expect(negotiationVerdict({ ...answeredLate, attempt: 5, ageMs: DIAL_TIMEOUT_MAX_MS - 1 })).toBe('negotiating');
+  });
+
+  it('gives up on a silent offer well before the old flat DIAL_TIMEOUT_MS', () => {
+    expect(DIAL_ANSWER_TIMEOUT_MS).toBeLessThan(DIAL_TIMEOUT_MS);
+    expect(DIAL_CONNECT_TIMEOUT_MS).toBeLessThan(DIAL_TIMEOUT_MS);
   });
 });
