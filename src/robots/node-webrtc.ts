@@ -24,6 +24,7 @@
  */
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
 import WebSocket from 'ws';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * A browser WebSocket that fails (server not up yet, restarting, or too slow to accept under
@@ -51,9 +52,20 @@ if (benchRtc['enableIceUdpMux'] === true && benchRtc['portRangeBegin'] === undef
   const port = 20_000 + (process.pid % 20_000);
   Object.assign(benchRtc, { portRangeBegin: port, portRangeEnd: port });
 }
+/**
+ * node-datachannel settings of one robot's connections (robot.ts runs the robot's transport inside
+ * withRobotRtc): every RTCPeerConnection PeerJS creates for it, in whatever callback or timer that
+ * descends from its start, gets them. A connection made outside (none is) gets the defaults.
+ */
+const robotRtc = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+
+export function withRobotRtc<T>(rtc: Readonly<Record<string, unknown>>, run: () => T): T {
+  return robotRtc.run(rtc, run);
+}
+
 class RobotPeerConnection extends RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
-    super({ ...config, ...benchRtc } as RTCConfiguration);
+    super({ ...config, ...robotRtc.getStore(), ...benchRtc } as RTCConfiguration);
   }
 }
 

@@ -7,7 +7,8 @@
  * learns it from the signaling server, as for a crashed tab) and restarted (same id, same stored
  * state: a Paxos acceptor keeps its promises).
  */
-import './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
+import { withRobotRtc } from './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
+import { createSocket } from 'node:dgram';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Value } from '../core/types.ts';
@@ -15,6 +16,7 @@ import { Classroom } from '../classroom/classroom.ts';
 import { parseClassroomMessage, type ClassroomMessage, type DecisionId } from '../classroom/protocol.ts';
 import { proposalChoices } from '../classroom/scenarios.ts';
 import { ALGORITHMS } from '../machines/index.ts';
+import { LOG_ALGORITHMS } from '../machines/log-index.ts';
 import type { RoomCode } from '../rooms/room-code.ts';
 import { systemClock } from '../transport/clock.ts';
 import { isToken, newIdentity, type TabIdentity } from '../transport/identity.ts';
@@ -58,6 +60,8 @@ export interface RobotSnapshot {
   readonly connected: number;
   /** How its links were made and remade (the transport's counters), while it runs. */
   readonly mesh?: MeshCounters;
+  /** Data-channel frames it sent and received, and liveness frames it sent (the transport's counters), while it runs. */
+  readonly frames?: { readonly sent: number; readonly received: number; readonly heartbeats: number };
   readonly decisions: readonly RobotDecisionState[];
 }
 
@@ -93,6 +97,8 @@ export class Robot {
   private state: RobotStatus = 'stopped';
   /** Decisions whose outcome this incarnation has already told (each is told once per start). */
   private told = new Set<DecisionId>();
+  /** The UDP port all this robot's connections share (ICE UDP mux), once reserved. */
+  private udpPort: number | undefined;
 
   constructor(private readonly options: RobotOptions) {
     this.identity = loadOrMintIdentity(options.dataDir);
@@ -113,6 +119,17 @@ export class Robot {
   /** Joins the room (again, after a crash: same id, same stored state). */
   start(): void {
     if (this.running !== undefined) return;
+    const rtc = this.udpPort === undefined ? {} : { enableIceUdpMux: true, portRangeBegin: this.udpPort, portRangeEnd: this.udpPort };
+    withRobotRtc(rtc, () => this.run());
+  }
+
+  /** Picks a free UDP port for this robot's connections to share (see udpPort). */
+  async reserveUdpPort(): Promise<void> {
+    if (this.udpPort !== undefined) return;
+    this.udpPort = await freeUdpPort();
+  }
+
+  private run(): void {
     const link = createPeerTransport<RoomPayload<ClassroomMessage>>({
       room: this.options.room,
       name: this.options.name,
@@ -142,6 +159,8 @@ export class Robot {
         clock: systemClock,
         random: Math.random,
         algorithms: ALGORITHMS,
+        // A robot is a replica of the room's order book like a tab (a 40-node book needs them).
+        logAlgorithms: LOG_ALGORITHMS,
       });
     } catch (error) {
       // Unreadable storage: never a fresh start over state this node had. Stay out of the room.
@@ -200,7 +219,8 @@ export class Robot {
 
   snapshot(): RobotSnapshot {
     const running = this.running;
-    const mesh = running?.link.stats().mesh;
+    const stats = running?.link.stats();
+    const mesh = stats?.mesh;
     const decisions: RobotDecisionState[] = [];
     for (const announcement of running?.classroom.decisions() ?? []) {
       const node = running?.classroom.node(announcement.id);
@@ -220,6 +240,7 @@ export class Robot {
       status: this.state,
       connected: running?.link.peers().filter((p) => p.status === 'connected').length ?? 0,
       ...(mesh !== undefined ? { mesh } : {}),
+      ...(stats !== undefined ? { frames: { sent: stats.sent, received: stats.received, heartbeats: stats.heartbeats } } : {}),
       decisions,
     };
   }
@@ -268,4 +289,16 @@ function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number
   const beat = process.env['CP_BENCH_HEARTBEAT_MS'];
   const relay = process.env['CP_BENCH_RELAY_MIN_ROOM'];
   return { ...(beat === undefined ? {} : { heartbeatIntervalMs: Number(beat) }), ...(relay === undefined ? {} : { relayMinRoom: Number(relay) }) };
+}
+
+/** A UDP port free now: bound on every address, read, released. */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
 }
