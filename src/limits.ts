@@ -315,6 +315,15 @@ export const LINK_MAINTENANCE_MS = 1_000;
  * larger fleets as several processes of at most this many.
  */
 export const ROBOTS_PER_PROCESS = 12;
+/**
+ * UDP ports one robot's connections share (libjuice's ICE UDP mux: one socket and one thread per
+ * port instead of one socket per connection, all polled by one thread per process). The mux finds
+ * a connection by the remote address, so two live connections of one port to the same peer
+ * collide: a re-dial while the peer still holds the old, half-open connection (until its ICE gives
+ * up, ~40 s) never opened on one shared port. Taking the ports in turn puts a re-dial on another
+ * port than the connection it replaces (unless exactly a multiple of this many dials came between).
+ */
+export const ROBOT_UDP_MUX_PORTS = 8;
 
 /**
  * The signaling server's own limits (signaling/): room lifetime and per-client-address abuse

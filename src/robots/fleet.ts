@@ -56,7 +56,8 @@ export class RobotFleet {
     if (this.options.hostKey !== undefined) {
       await admitRobots(this.options.signaling, this.options.room, this.options.hostKey, this.robots.map((r) => r.identity));
     }
-    if (process.env['CP_BENCH_MUX'] === 'robot') for (const robot of this.robots) await robot.reserveUdpPort();
+    const taken = new Set<number>();
+    if (process.env['CP_BENCH_MUX'] === 'robot') for (const robot of this.robots) await robot.reserveUdpPorts(taken);
     for (const [i, robot] of this.robots.entries()) {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, ROBOT_START_SPACING_MS));
       robot.start();

@@ -57,15 +57,16 @@ if (benchRtc['enableIceUdpMux'] === true && benchRtc['portRangeBegin'] === undef
  * withRobotRtc): every RTCPeerConnection PeerJS creates for it, in whatever callback or timer that
  * descends from its start, gets them. A connection made outside (none is) gets the defaults.
  */
-const robotRtc = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+const robotRtc = new AsyncLocalStorage<() => Readonly<Record<string, unknown>>>();
 
-export function withRobotRtc<T>(rtc: Readonly<Record<string, unknown>>, run: () => T): T {
-  return robotRtc.run(rtc, run);
+/** Runs `run` so that each connection made in it, or in anything it schedules, gets `settings()` (called per connection). */
+export function withRobotRtc<T>(settings: () => Readonly<Record<string, unknown>>, run: () => T): T {
+  return robotRtc.run(settings, run);
 }
 
 class RobotPeerConnection extends RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
-    super({ ...config, ...robotRtc.getStore(), ...benchRtc } as RTCConfiguration);
+    super({ ...config, ...robotRtc.getStore()?.(), ...benchRtc } as RTCConfiguration);
   }
 }
 

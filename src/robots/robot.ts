@@ -17,6 +17,7 @@ import { parseClassroomMessage, type ClassroomMessage, type DecisionId } from '.
 import { proposalChoices } from '../classroom/scenarios.ts';
 import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
+import { ROBOT_UDP_MUX_PORTS } from '../limits.ts';
 import type { RoomCode } from '../rooms/room-code.ts';
 import { systemClock } from '../transport/clock.ts';
 import { isToken, newIdentity, type TabIdentity } from '../transport/identity.ts';
@@ -97,8 +98,9 @@ export class Robot {
   private state: RobotStatus = 'stopped';
   /** Decisions whose outcome this incarnation has already told (each is told once per start). */
   private told = new Set<DecisionId>();
-  /** The UDP port all this robot's connections share (ICE UDP mux), once reserved. */
-  private udpPort: number | undefined;
+  /** The UDP ports this robot's connections share (ICE UDP mux, ROBOT_UDP_MUX_PORTS), once reserved; and how many connections took one. */
+  private udpPorts: readonly number[] = [];
+  private connections = 0;
 
   constructor(private readonly options: RobotOptions) {
     this.identity = loadOrMintIdentity(options.dataDir);
@@ -119,14 +121,38 @@ export class Robot {
   /** Joins the room (again, after a crash: same id, same stored state). */
   start(): void {
     if (this.running !== undefined) return;
-    const rtc = this.udpPort === undefined ? {} : { enableIceUdpMux: true, portRangeBegin: this.udpPort, portRangeEnd: this.udpPort };
-    withRobotRtc(rtc, () => this.run());
+    withRobotRtc(() => this.nextConnectionSettings(), () => this.run());
   }
 
-  /** Picks a free UDP port for this robot's connections to share (see udpPort). */
-  async reserveUdpPort(): Promise<void> {
-    if (this.udpPort !== undefined) return;
-    this.udpPort = await freeUdpPort();
+  /** The UDP ports this robot's connections share, if reserved. */
+  get udpMuxPorts(): readonly number[] {
+    return this.udpPorts;
+  }
+
+  /**
+   * Picks ROBOT_UDP_MUX_PORTS free UDP ports for this robot's connections to share (see
+   * nextConnectionSettings), none of `taken` (the fleet's other robots': two robots on one port
+   * would collide as two connections of one robot to the same peer do); adds them to `taken`.
+   */
+  async reserveUdpPorts(taken: Set<number> = new Set()): Promise<void> {
+    if (this.udpPorts.length > 0) return;
+    const ports: number[] = [];
+    while (ports.length < ROBOT_UDP_MUX_PORTS) {
+      const port = await freeUdpPort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      ports.push(port);
+    }
+    this.udpPorts = ports;
+  }
+
+  /**
+   * node-datachannel settings of this robot's next connection: with reserved ports, ICE UDP mux
+   * on the next of them in turn (see ROBOT_UDP_MUX_PORTS for why several); else the defaults.
+   */
+  nextConnectionSettings(): Readonly<Record<string, unknown>> {
+    const port = this.udpPorts[this.connections++ % Math.max(1, this.udpPorts.length)];
+    return port === undefined ? {} : { enableIceUdpMux: true, portRangeBegin: port, portRangeEnd: port };
   }
 
   private run(): void {
