@@ -27,7 +27,7 @@
  * Options (env): BENCH_ROOM_SIZES="10,20,40", BENCH_ROOM_TABS=5 (student tabs per room, at most
  * N), BENCH_ROOM_RUNS=3 (decisions per size and
  * algorithm, after one warm-up), BENCH_ROOM_ALGORITHMS="paxos,majority" ("" for none),
- * BENCH_ROOM_BOOKS="raft,multipaxos" (default none),
+ * BENCH_ROOM_BOOKS="raft,multipaxos" (default none), BENCH_ROOM_BOOK_RUNS=3 (books of each, medians),
  * BENCH_ROOM_MESH_WAIT_S=90 (how long the mesh may take before the run fails),
  * BENCH_ROOM_PROFILE=DIR (CPU-profile the second student tab, a non-proposer, during the last
  * decision of each algorithm: DIR/N-algorithm.cpuprofile, loadable in DevTools, and its top
@@ -39,7 +39,7 @@ import { chromium, type Browser, type CDPSession, type Page } from '@playwright/
 import { liveLogTiming } from '../../src/classroom/classroom.ts';
 import { MAX_PEERS_PER_ROOM, RAFT_HEARTBEATS_PER_TIMEOUT } from '../../src/limits.ts';
 import { electionBaseMs } from '../../src/machines/raft.ts';
-import { isLogAlgorithmName, type LogAlgorithmName } from '../../src/machines/spec.ts';
+import { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from '../../src/machines/spec.ts';
 import type { TransportStats } from '../../src/transport/types.ts';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
@@ -110,7 +110,7 @@ interface Row {
   readonly tabs: number;
   readonly robots: number;
   readonly meshMs: number;
-  readonly cpu: { readonly chromium: number; readonly robots: number; readonly server: number };
+  readonly cpu: Cpu;
   /** Idle main-thread ms per second: the dashboard's, and the median student tab's (CDP). */
   readonly idleMainMsPerS: { readonly host: number; readonly tab: number };
   readonly runs: Readonly<Record<Algorithm, readonly Run[]>>;
@@ -277,6 +277,22 @@ async function decideOnce(room: Room, algorithm: Algorithm, idle: readonly numbe
   };
 }
 
+interface Cpu {
+  readonly chromium: number;
+  readonly robots: number;
+  readonly server: number;
+}
+
+function cpuTotal(c: Cpu): number {
+  return c.chromium + c.robots + c.server;
+}
+
+/** The sample of median total (its parts as measured together, not medians of each part). */
+function medianCpu(samples: readonly Cpu[]): Cpu {
+  const sorted = [...samples].sort((a, b) => cpuTotal(a) - cpuTotal(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 /** What one open order book costs the idle room (BENCH_ROOM_BOOKS). */
 interface BookIdle {
   readonly algorithm: LogAlgorithmName;
@@ -285,7 +301,7 @@ interface BookIdle {
   readonly leaderKind: 'tab' | 'robot';
   /** From the start-book click until the dashboard showed exactly one leader. */
   readonly electedMs: number;
-  readonly cpu: { readonly chromium: number; readonly robots: number; readonly server: number };
+  readonly cpu: Cpu;
   /** Data-channel frames per second the leader sent / received (algorithm messages and its reports; heartbeats of the transport apart). */
   readonly leaderSentPerS: number;
   readonly leaderReceivedPerS: number;
@@ -399,6 +415,7 @@ async function benchSize(
   runs: number,
   algorithms: readonly Algorithm[],
   books: readonly LogAlgorithmName[],
+  bookRuns: number,
 ): Promise<Row> {
   const robots = n - tabs;
   process.stdout.write(`N=${n}: ${tabs} tabs + ${robots} robots + the dashboard… `);
@@ -410,17 +427,22 @@ async function benchSize(
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     const [browserPid] = childrenMatching(process.pid, 'chrom');
     if (browserPid === undefined) throw new Error('cannot find the Chromium process');
-    const trees = await Promise.all([
-      treeCpu({ chromium: browserPid, ...(room.robots ? { robots: room.robots.pid } : {}) }, IDLE_WINDOW_MS),
-      processCpu(process.pid, IDLE_WINDOW_MS),
-    ]);
-    const cpu = { chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] };
-    process.stdout.write(`idle ${(cpu.chromium + cpu.robots + cpu.server).toFixed(2)} cores (load ${loadavg()[0]!.toFixed(1)})\n`);
+    // With books to compare against, the write-once idle room is measured as often as each book (medians).
+    const idleSamples: Cpu[] = [];
+    for (let i = 0; i < (books.length > 0 ? bookRuns : 1); i++) {
+      const trees = await Promise.all([
+        treeCpu({ chromium: browserPid, ...(room.robots ? { robots: room.robots.pid } : {}) }, IDLE_WINDOW_MS),
+        processCpu(process.pid, IDLE_WINDOW_MS),
+      ]);
+      idleSamples.push({ chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] });
+    }
+    const cpu = medianCpu(idleSamples);
+    process.stdout.write(`idle ${idleSamples.map(cpuTotal).map((c) => c.toFixed(2)).join(', ')} cores (load ${loadavg()[0]!.toFixed(1)})\n`);
     const idleAll = await idleRates([room.hostCdp, ...room.cdp], TAB_IDLE_WINDOW_MS);
     const idle = idleAll.slice(1);
     const idleMainMsPerS = { host: idleAll[0]! * 1000, tab: quantile(idle, 0.5) * 1000 };
     const bookRows: BookIdle[] = [];
-    for (const algorithm of books) {
+    for (const algorithm of books) for (let i = 0; i < bookRuns; i++) {
       const row = await bookIdle(room, algorithm, n, browserPid);
       bookRows.push(row);
       process.stdout.write(
@@ -487,31 +509,34 @@ function printTable(rows: readonly Row[], runs: number): void {
     }),
   );
   const bookRows = rows.flatMap((r) =>
-    r.books.map((b) => {
-      const idle = r.cpu.chromium + r.cpu.robots + r.cpu.server;
-      const withBook = b.cpu.chromium + b.cpu.robots + b.cpu.server;
-      const perS = ((b.members - 1) * 1000) / b.heartbeatMs;
+    LOG_ALGORITHM_NAMES.map((algorithm) => r.books.filter((b) => b.algorithm === algorithm)).filter((of) => of.length > 0).map((of) => {
+      const idle = cpuTotal(r.cpu);
+      const withBook = medianCpu(of.map((b) => b.cpu));
+      const p50 = (pick: (b: BookIdle) => number): number => quantile(of.map(pick), 0.5);
+      const first = of[0]!;
+      const perS = ((first.members - 1) * 1000) / first.heartbeatMs;
       return [
         String(r.n),
-        b.algorithm,
-        `${b.leaderKind}, ${(b.electedMs / 1000).toFixed(1)} s`,
-        `${b.cpu.chromium.toFixed(3)} / ${b.cpu.robots.toFixed(3)} / ${b.cpu.server.toFixed(3)}`,
-        withBook.toFixed(3),
+        first.algorithm,
+        String(of.length),
+        `${of.map((b) => b.leaderKind).join(',')}; ${(p50((b) => b.electedMs) / 1000).toFixed(1)} s`,
+        `${withBook.chromium.toFixed(3)} / ${withBook.robots.toFixed(3)} / ${withBook.server.toFixed(3)}`,
+        cpuTotal(withBook).toFixed(3),
         idle.toFixed(3),
-        (withBook - idle).toFixed(3),
-        `${b.leaderSentPerS.toFixed(1)} / ${b.leaderReceivedPerS.toFixed(1)}`,
-        `${perS.toFixed(1)} / ${perS.toFixed(1)} (${b.members - 1} per ${b.heartbeatMs} ms)`,
-        b.leaderLivenessPerS.toFixed(1),
-        b.load.toFixed(1),
+        (cpuTotal(withBook) - idle).toFixed(3),
+        `${p50((b) => b.leaderSentPerS).toFixed(1)} / ${p50((b) => b.leaderReceivedPerS).toFixed(1)}`,
+        `${perS.toFixed(1)} / ${perS.toFixed(1)} (${first.members - 1} per ${first.heartbeatMs} ms)`,
+        p50((b) => b.leaderLivenessPerS).toFixed(1),
+        `${of.map((b) => b.load.toFixed(1)).join(', ')}`,
       ];
     }),
   );
   if (bookRows.length > 0) {
     printRows(
-      ['N', 'book', 'leader, elected after', 'idle cores with book (chromium/robots/server)', 'total', 'write-once idle room', 'book adds', 'leader frames/s sent / received', 'algorithm: heartbeats / replies per s', 'leader liveness frames/s', 'load 1 min'],
+      ['N', 'book', 'books', 'leaders; elected after', 'idle cores with book (chromium/robots/server)', 'total', 'write-once idle room', 'book adds', 'leader frames/s sent / received', 'algorithm: heartbeats / replies per s', 'leader liveness frames/s', 'load 1 min (each)'],
       bookRows,
     );
-    console.log(`book idle: CPU over ${IDLE_WINDOW_MS / 1000} s of the room with the book open and nothing submitted, ${IDLE_SETTLE_MS / 1000} s after the dashboard showed one leader; beside the same room's write-once idle (target ≤ ${TARGETS.idleCores} cores for that one; a leader's heartbeats run at the algorithm's own rate).`);
+    console.log(`book idle: medians over the books started one after another (each a new book among all students); CPU over ${IDLE_WINDOW_MS / 1000} s of the room with the book open and nothing submitted, ${IDLE_SETTLE_MS / 1000} s after the dashboard showed one leader; beside the same room's write-once idle measured as many times before any book (target ≤ ${TARGETS.idleCores} cores for that one; a leader's heartbeats run at the algorithm's own rate).`);
     console.log('leader frames: its data-channel frames (heartbeats of the algorithm, the followers\' replies, its reports to the dashboard); algorithm: N−1 heartbeats per heartbeat interval (liveLogTiming, RAFT_HEARTBEATS_PER_TIMEOUT) and as many replies; liveness: the transport\'s own beats and digests, apart.');
   }
   if (decisions.length > 0) {
@@ -544,6 +569,7 @@ async function main(): Promise<void> {
   const algorithms = (process.env['BENCH_ROOM_ALGORITHMS'] ?? 'paxos,majority').split(',').map((a) => a.trim()).filter((a) => a !== '');
   const unknown = algorithms.filter((a) => !(ALGORITHMS as readonly string[]).includes(a));
   if (unknown.length > 0) throw new Error(`BENCH_ROOM_ALGORITHMS: ${ALGORITHMS.join(', ')}; got ${unknown.join(', ')}`);
+  const [bookRuns] = intList('BENCH_ROOM_BOOK_RUNS', '3', 1, 10);
   const books = (process.env['BENCH_ROOM_BOOKS'] ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
   const notLog = books.filter((b) => !isLogAlgorithmName(b));
   if (notLog.length > 0) throw new Error(`BENCH_ROOM_BOOKS: log algorithms (raft, multipaxos, …); got ${notLog.join(', ')}`);
@@ -552,7 +578,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
   const rows: Row[] = [];
   try {
-    for (const n of sizes) rows.push(await benchSize(browser, server.baseURL, n, Math.min(n, tabsWanted!), runs!, algorithms as Algorithm[], books as LogAlgorithmName[]));
+    for (const n of sizes) rows.push(await benchSize(browser, server.baseURL, n, Math.min(n, tabsWanted!), runs!, algorithms as Algorithm[], books as LogAlgorithmName[], bookRuns!));
   } finally {
     await browser.close();
     await server.stop();
