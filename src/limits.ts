@@ -327,7 +327,10 @@ export const ROBOTS_PER_PROCESS = 18;
  * holds the half-open one); taking ports in turn puts a re-dial on another port. Measured (35
  * robots, one process, load 10–20): idle 0.27–0.31 cores with one port per robot, 0.34–0.45 with
  * 8, against 0.56–0.58 without; but more dials hang (3–32 timeouts against 2–6) and the mesh took
- * 23–52 s against 18 s: not on by default until that is understood.
+ * 23–52 s against 18 s: not on by default until that is understood. A run with libdatachannel's
+ * log (35 robots, 8 ports each): ICE connected on 1,216 connections, and 26 DTLS handshakes then
+ * failed with "unknown CA" (the certificate did not match the connection's fingerprint: DTLS
+ * packets handed to another connection on the same socket); those are the hung dials.
  */
 export const ROBOT_UDP_MUX_PORTS = 8;
 
