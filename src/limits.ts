@@ -325,13 +325,31 @@ export const DIAL_CONNECT_TIMEOUT_MS = 5_000;
 export const LINK_MAINTENANCE_MS = 1_000;
 
 /**
- * Robots one Node process runs. Each robot holds a WebRTC connection (one UDP socket) per peer,
- * so a process of k robots in a room of 40 holds ~40k sockets; node-datachannel's native side
- * stopped connecting new peers at ~1,000 open descriptors (measured: 35 robots in one process
- * stalled at ~21 peers each, then every link failed; 20 in one process meshed). The CLI runs
- * larger fleets as several processes of at most this many.
+ * Robots one Node process runs (the CLI runs larger fleets as several processes). Each process
+ * has its own native threads (libjuice's poll thread over every connection's UDP socket,
+ * usrsctp's 10 ms timer, libdatachannel's workers) and its own event loop, so fewer processes
+ * idle cheaper, while one process's JavaScript runs on one core. Measured (bench:idle, 35 idle
+ * robots, CPU-seconds from /proc over 10 s, medians of 3 at load 10–13 on 2 shared cores): 12 a
+ * process (3 processes) 0.68 cores, mesh 21.0 s; 18 (2) 0.53 cores, mesh 19.4 s; 35 (1) 0.57
+ * cores, mesh 18.3 s (one poll thread over ~1,370 sockets costs what two over ~690 do). 18: the
+ * cheapest idle, and a 35-robot fleet's decisions still run on both cores. (An earlier stall of
+ * one process at ~1,000 sockets is gone: 35 in one process meshed in 3 of 3 runs.)
  */
-export const ROBOTS_PER_PROCESS = 12;
+export const ROBOTS_PER_PROCESS = 18;
+/**
+ * Benchmarks only (CP_BENCH_MUX=robot, not the default): UDP ports one robot's connections share
+ * through libjuice's ICE UDP mux (one socket and thread per port instead of a socket per
+ * connection under one poll thread a process). The mux finds a connection by its remote address,
+ * so two live connections of one port to the same peer collide (a re-dial while the peer still
+ * holds the half-open one); taking ports in turn puts a re-dial on another port. Measured (35
+ * robots, one process, load 10–20): idle 0.27–0.31 cores with one port per robot, 0.34–0.45 with
+ * 8, against 0.56–0.58 without; but more dials hang (3–32 timeouts against 2–6) and the mesh took
+ * 23–52 s against 18 s: not on by default until that is understood. A run with libdatachannel's
+ * log (35 robots, 8 ports each): ICE connected on 1,216 connections, and 26 DTLS handshakes then
+ * failed with "unknown CA" (the certificate did not match the connection's fingerprint: DTLS
+ * packets handed to another connection on the same socket); those are the hung dials.
+ */
+export const ROBOT_UDP_MUX_PORTS = 8;
 
 /**
  * The signaling server's own limits (signaling/): room lifetime and per-client-address abuse

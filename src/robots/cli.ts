@@ -20,8 +20,8 @@
  * and the browser tests use), --for SECONDS (leave and exit after that long).
  *
  * More than ROBOTS_PER_PROCESS robots run as several worker processes of this same program
- * (each holds one WebRTC connection per peer per robot, and one process stops connecting beyond
- * ~1,000 sockets); this process then only forwards commands and merges their answers.
+ * (one process's JavaScript runs on one core; see ROBOTS_PER_PROCESS for the measured trade);
+ * this process then only forwards commands and merges their answers.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -25,6 +25,7 @@
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
 import { initLogger } from 'node-datachannel';
 import WebSocket from 'ws';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { dialTraceEnabled, traceNativeLog, tracePeerConnection, traceSignaling } from './dial-trace.ts';
 
 if (dialTraceEnabled) initLogger((process.env['CP_DEBUG_DIALS_NATIVE'] ?? 'Warning') as Parameters<typeof initLogger>[0], traceNativeLog);
@@ -80,9 +81,21 @@ function withoutPeerJsServers(config: RTCConfiguration | undefined): RTCConfigur
   return { ...config, iceServers };
 }
 
+/**
+ * node-datachannel settings of one robot's connections (robot.ts runs the robot's transport inside
+ * withRobotRtc): every RTCPeerConnection PeerJS creates for it, in whatever callback or timer that
+ * descends from its start, gets them. A connection made outside (none is) gets the defaults.
+ */
+const robotRtc = new AsyncLocalStorage<() => Readonly<Record<string, unknown>>>();
+
+/** Runs `run` so that each connection made in it, or in anything it schedules, gets `settings()` (called per connection). */
+export function withRobotRtc<T>(settings: () => Readonly<Record<string, unknown>>, run: () => T): T {
+  return robotRtc.run(settings, run);
+}
+
 class RobotPeerConnection extends RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
-    super({ ...withoutPeerJsServers(config), ...benchRtc } as RTCConfiguration);
+    super({ ...withoutPeerJsServers(config), ...robotRtc.getStore()?.(), ...benchRtc } as RTCConfiguration);
     tracePeerConnection(this as unknown as Parameters<typeof tracePeerConnection>[0]);
   }
 }

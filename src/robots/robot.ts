@@ -7,7 +7,8 @@
  * learns it from the signaling server, as for a crashed tab) and restarted (same id, same stored
  * state: a Paxos acceptor keeps its promises).
  */
-import './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
+import { withRobotRtc } from './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
+import { createSocket } from 'node:dgram';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Value } from '../core/types.ts';
@@ -15,6 +16,8 @@ import { Classroom } from '../classroom/classroom.ts';
 import { parseClassroomMessage, type ClassroomMessage, type DecisionId } from '../classroom/protocol.ts';
 import { proposalChoices } from '../classroom/scenarios.ts';
 import { ALGORITHMS } from '../machines/index.ts';
+import { LOG_ALGORITHMS } from '../machines/log-index.ts';
+import { ROBOT_UDP_MUX_PORTS } from '../limits.ts';
 import type { RoomCode } from '../rooms/room-code.ts';
 import { systemClock } from '../transport/clock.ts';
 import { isToken, newIdentity, type TabIdentity } from '../transport/identity.ts';
@@ -58,6 +61,8 @@ export interface RobotSnapshot {
   readonly connected: number;
   /** How its links were made and remade (the transport's counters), while it runs. */
   readonly mesh?: MeshCounters;
+  /** Data-channel frames it sent and received, and liveness frames it sent (the transport's counters), while it runs. */
+  readonly frames?: { readonly sent: number; readonly received: number; readonly heartbeats: number };
   readonly decisions: readonly RobotDecisionState[];
 }
 
@@ -93,6 +98,9 @@ export class Robot {
   private state: RobotStatus = 'stopped';
   /** Decisions whose outcome this incarnation has already told (each is told once per start). */
   private told = new Set<DecisionId>();
+  /** The UDP ports this robot's connections share (ICE UDP mux, ROBOT_UDP_MUX_PORTS), once reserved; and how many connections took one. */
+  private udpPorts: readonly number[] = [];
+  private connections = 0;
 
   constructor(private readonly options: RobotOptions) {
     this.identity = loadOrMintIdentity(options.dataDir);
@@ -113,6 +121,41 @@ export class Robot {
   /** Joins the room (again, after a crash: same id, same stored state). */
   start(): void {
     if (this.running !== undefined) return;
+    withRobotRtc(() => this.nextConnectionSettings(), () => this.run());
+  }
+
+  /** The UDP ports this robot's connections share, if reserved. */
+  get udpMuxPorts(): readonly number[] {
+    return this.udpPorts;
+  }
+
+  /**
+   * Picks ROBOT_UDP_MUX_PORTS free UDP ports for this robot's connections to share (see
+   * nextConnectionSettings), none of `taken` (the fleet's other robots': two robots on one port
+   * would collide as two connections of one robot to the same peer do); adds them to `taken`.
+   */
+  async reserveUdpPorts(taken: Set<number> = new Set()): Promise<void> {
+    if (this.udpPorts.length > 0) return;
+    const ports: number[] = [];
+    while (ports.length < ROBOT_UDP_MUX_PORTS) {
+      const port = await freeUdpPort();
+      if (taken.has(port)) continue;
+      taken.add(port);
+      ports.push(port);
+    }
+    this.udpPorts = ports;
+  }
+
+  /**
+   * node-datachannel settings of this robot's next connection: with reserved ports, ICE UDP mux
+   * on the next of them in turn (see ROBOT_UDP_MUX_PORTS for why several); else the defaults.
+   */
+  nextConnectionSettings(): Readonly<Record<string, unknown>> {
+    const port = this.udpPorts[this.connections++ % Math.max(1, this.udpPorts.length)];
+    return port === undefined ? {} : { enableIceUdpMux: true, portRangeBegin: port, portRangeEnd: port };
+  }
+
+  private run(): void {
     const link = createPeerTransport<RoomPayload<ClassroomMessage>>({
       room: this.options.room,
       name: this.options.name,
@@ -142,6 +185,8 @@ export class Robot {
         clock: systemClock,
         random: Math.random,
         algorithms: ALGORITHMS,
+        // A robot is a replica of the room's order book like a tab (a 40-node book needs them).
+        logAlgorithms: LOG_ALGORITHMS,
       });
     } catch (error) {
       // Unreadable storage: never a fresh start over state this node had. Stay out of the room.
@@ -200,7 +245,8 @@ export class Robot {
 
   snapshot(): RobotSnapshot {
     const running = this.running;
-    const mesh = running?.link.stats().mesh;
+    const stats = running?.link.stats();
+    const mesh = stats?.mesh;
     const decisions: RobotDecisionState[] = [];
     for (const announcement of running?.classroom.decisions() ?? []) {
       const node = running?.classroom.node(announcement.id);
@@ -220,6 +266,7 @@ export class Robot {
       status: this.state,
       connected: running?.link.peers().filter((p) => p.status === 'connected').length ?? 0,
       ...(mesh !== undefined ? { mesh } : {}),
+      ...(stats !== undefined ? { frames: { sent: stats.sent, received: stats.received, heartbeats: stats.heartbeats } } : {}),
       decisions,
     };
   }
@@ -268,4 +315,16 @@ function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number
   const beat = process.env['CP_BENCH_HEARTBEAT_MS'];
   const relay = process.env['CP_BENCH_RELAY_MIN_ROOM'];
   return { ...(beat === undefined ? {} : { heartbeatIntervalMs: Number(beat) }), ...(relay === undefined ? {} : { relayMinRoom: Number(relay) }) };
+}
+
+/** A UDP port free now: bound on every address, read, released. */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
 }

@@ -21,7 +21,7 @@ import { startAppServer } from '../e2e/support/server.ts';
 import { intList } from './cdp.ts';
 import { processTree, treeCpuSeconds } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { RobotSnapshot } from '../../src/robots/robot.ts';
 
 const IDLE_SETTLE_MS = 3_000;
@@ -59,6 +59,21 @@ function threadTicks(pids: readonly number[]): Map<string, { name: string; ticks
     }
   }
   return out;
+}
+
+/** Open sockets of `pid` (UDP for ICE, one per connection without the mux; TCP for signaling). */
+function sockets(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
 }
 
 function byThreadName(before: Map<string, { name: string; ticks: number }>, after: Map<string, { name: string; ticks: number }>, seconds: number): string {
@@ -99,6 +114,7 @@ async function one(baseURL: string, n: number): Promise<string> {
     const server = (ticks(process.pid) - serverBefore) / 100 / seconds;
     const total = per.reduce((a, b) => a + b, 0);
     const threads = byThreadName(threadsBefore, threadTicks(pids), seconds);
+    const socketCount = pids.map(sockets).reduce((a, b) => a + b, 0);
     const state = await robots.state();
     const mesh = state
       .map((r) => r.mesh!)
@@ -109,7 +125,7 @@ async function one(baseURL: string, n: number): Promise<string> {
     return (
       `N=${n}: ready ${(readyMs / 1000).toFixed(1)} s, mesh ${(meshMs / 1000).toFixed(1)} s (robots ${formationRobots.toFixed(1)} CPU-s, server ${formationServer.toFixed(1)} CPU-s, ` +
       `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}, failed ${mesh.failed}, stalled ${mesh.stalled}); ` +
-      `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
+      `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; sockets ${socketCount}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
     );
   } finally {
     await robots.stop();

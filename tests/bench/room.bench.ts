@@ -10,16 +10,24 @@
  *   outcome, the dashboard's lag behind that last node, and main-thread ms per tab (CDP thread
  *   time of each real student tab, less its idle rate; median over tabs); every node must decide
  *   the clicked value.
- * Each figure is printed beside its target (issue #11) in the same run. Not a test: it prints a
- * table and exits; every wait is bounded.
+ * Not a test: it prints tables and exits; every wait is bounded.
  *
  * Network rule: runs in a network namespace of its own (re-executes itself under `unshare -n`
  * when not in one, needs root) with a veth pair whose two addresses exist only there: robots
  * (node-datachannel) do not pair over loopback, tabs and robots pair over the veth addresses.
  *
+ * - with BENCH_ROOM_BOOKS (`npm run bench:book-idle`: 40 students, raft then multipaxos, no
+ *   decisions): after the write-once idle room, an order book of each log algorithm in turn is
+ *   started from the dashboard's UI; once one leader is elected, the room's idle CPU with the
+ *   book open (its leader's heartbeats run at the algorithm's own rate, issue 11 item 4), beside
+ *   the write-once idle room's, and the frames per second the leader sent and received, beside
+ *   the algorithm's count: N−1 heartbeats (and N−1 replies) per heartbeat interval.
+ * Each figure is printed beside its target or its theoretical count in the same run.
+ *
  * Options (env): BENCH_ROOM_SIZES="10,20,40", BENCH_ROOM_TABS=5 (student tabs per room, at most
  * N), BENCH_ROOM_RUNS=3 (decisions per size and
- * algorithm, after one warm-up), BENCH_ROOM_ALGORITHMS="paxos,majority",
+ * algorithm, after one warm-up), BENCH_ROOM_ALGORITHMS="paxos,majority" ("" for none),
+ * BENCH_ROOM_BOOKS="raft,multipaxos" (default none), BENCH_ROOM_BOOK_RUNS=3 (books of each, medians),
  * BENCH_ROOM_MESH_WAIT_S=90 (how long the mesh may take before the run fails),
  * BENCH_ROOM_PROFILE=DIR (CPU-profile the second student tab, a non-proposer, during the last
  * decision of each algorithm: DIR/N-algorithm.cpuprofile, loadable in DevTools, and its top
@@ -28,7 +36,10 @@
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
-import { MAX_PEERS_PER_ROOM } from '../../src/limits.ts';
+import { liveLogTiming } from '../../src/classroom/classroom.ts';
+import { MAX_PEERS_PER_ROOM, RAFT_HEARTBEATS_PER_TIMEOUT } from '../../src/limits.ts';
+import { electionBaseMs } from '../../src/machines/raft.ts';
+import { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from '../../src/machines/spec.ts';
 import type { TransportStats } from '../../src/transport/types.ts';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
@@ -71,6 +82,8 @@ const WAIT_MS = 90_000;
 const MESH_WAIT_MS = intList('BENCH_ROOM_MESH_WAIT_S', '90', 10, 900)[0]! * 1000;
 const IDLE_SETTLE_MS = 3_000;
 const IDLE_WINDOW_MS = 10_000;
+/** Book idle: measuring windows tried before giving up on a leader that keeps changing. */
+const BOOK_IDLE_ATTEMPTS = 3;
 /** Each tab's idle main-thread rate, for the per-decision correction. */
 const TAB_IDLE_WINDOW_MS = 2_000;
 /** After the last node and the dashboard showed the value: trailing acks and reports land. */
@@ -97,10 +110,12 @@ interface Row {
   readonly tabs: number;
   readonly robots: number;
   readonly meshMs: number;
-  readonly cpu: { readonly chromium: number; readonly robots: number; readonly server: number };
+  readonly cpu: Cpu;
   /** Idle main-thread ms per second: the dashboard's, and the median student tab's (CDP). */
   readonly idleMainMsPerS: { readonly host: number; readonly tab: number };
   readonly runs: Readonly<Record<Algorithm, readonly Run[]>>;
+  /** BENCH_ROOM_BOOKS: each book's idle cost, measured after the write-once idle room. */
+  readonly books: readonly BookIdle[];
   /** Load average (1 min) when the size's measurements ended. */
   readonly load: number;
 }
@@ -265,7 +280,146 @@ async function decideOnce(room: Room, algorithm: Algorithm, idle: readonly numbe
   };
 }
 
-async function benchSize(browser: Browser, baseURL: string, n: number, tabs: number, runs: number, algorithms: readonly Algorithm[]): Promise<Row> {
+interface Cpu {
+  readonly chromium: number;
+  readonly robots: number;
+  readonly server: number;
+}
+
+function cpuTotal(c: Cpu): number {
+  return c.chromium + c.robots + c.server;
+}
+
+/** The sample of median total (its parts as measured together, not medians of each part). */
+function medianCpu(samples: readonly Cpu[]): Cpu {
+  const sorted = [...samples].sort((a, b) => cpuTotal(a) - cpuTotal(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** What one open order book costs the idle room (BENCH_ROOM_BOOKS). */
+interface BookIdle {
+  readonly algorithm: LogAlgorithmName;
+  readonly members: number;
+  /** Who led while we measured: a tab or a robot. */
+  readonly leaderKind: 'tab' | 'robot';
+  /** From the start-book click until the dashboard showed exactly one leader. */
+  readonly electedMs: number;
+  readonly cpu: Cpu;
+  /** Data-channel frames per second the leader sent / received (algorithm messages and its reports; heartbeats of the transport apart). */
+  readonly leaderSentPerS: number;
+  readonly leaderReceivedPerS: number;
+  /** The transport's liveness frames per second the leader sent (beats on idle links, digests if it is a hub). */
+  readonly leaderLivenessPerS: number;
+  /** The algorithm's heartbeat interval for this book (liveLogTiming, RAFT_HEARTBEATS_PER_TIMEOUT). */
+  readonly heartbeatMs: number;
+  readonly load: number;
+}
+
+interface Frames {
+  readonly sent: number;
+  readonly received: number;
+  readonly heartbeats: number;
+}
+
+/** The node `id`'s transport counters: a student tab's (its test hook) or a robot's (its snapshot). */
+async function nodeFrames(room: Room, id: string): Promise<{ kind: 'tab' | 'robot'; frames: Frames }> {
+  const selves = await Promise.all(room.students.map((page) => page.evaluate(() => window.__room!.self)));
+  const page = room.students[selves.indexOf(id)];
+  if (page !== undefined) {
+    return { kind: 'tab', frames: await page.evaluate(() => { const s = window.__room!.stats(); return { sent: s.sent, received: s.received, heartbeats: s.heartbeats }; }) };
+  }
+  const robot = (await room.robots?.state())?.find((r) => r.id === id);
+  if (robot?.frames === undefined) throw new Error(`the leader ${id} is neither a student tab nor a robot`);
+  return { kind: 'robot', frames: robot.frames };
+}
+
+/** Starts an order book of `algorithm` from the dashboard's UI; resolves with its id once the dashboard draws it. */
+async function startBook(room: Room, algorithm: LogAlgorithmName): Promise<string> {
+  const board = room.host.getByTestId('book-board');
+  const previous = (await board.count()) > 0 ? await board.getAttribute('data-book-id') : null;
+  await room.host.getByTestId('book-select').selectOption(`orders:${algorithm}`);
+  await room.host.getByTestId('start-book').click();
+  return (await (
+    await room.host.waitForFunction(
+      (prev) => {
+        const value = document.querySelector('[data-testid="book-board"]')?.getAttribute('data-book-id');
+        return value && value !== prev ? value : undefined;
+      },
+      previous,
+      { timeout: WAIT_MS },
+    )
+  ).jsonValue()) as string;
+}
+
+/** The one member the dashboard shows as leader, once exactly one is (and `members` tiles are drawn). */
+async function bookLeader(room: Room, members: number): Promise<string> {
+  return (await (
+    await room.host.waitForFunction(
+      (count) => {
+        const tiles = [...document.querySelectorAll('[data-testid="book-node"]')];
+        const leaders = tiles.filter((t) => t.getAttribute('data-role') === 'leader');
+        return tiles.length >= count && leaders.length === 1 ? leaders[0]!.getAttribute('data-node-id') ?? undefined : undefined;
+      },
+      members,
+      { timeout: WAIT_MS, polling: 100 },
+    )
+  ).jsonValue()) as string;
+}
+
+/**
+ * One book of `algorithm` among all `members` students: started, a leader elected, then the
+ * room's CPU and the leader's frames over IDLE_WINDOW_MS with nothing submitted.
+ */
+async function bookIdle(room: Room, algorithm: LogAlgorithmName, members: number, browserPid: number): Promise<BookIdle> {
+  const started = performance.now();
+  await startBook(room, algorithm);
+  let leader = await bookLeader(room, members);
+  const electedMs = performance.now() - started;
+  // A leader that changes during the window measured an election, not a leader's idle rate: on a
+  // loaded machine a late heartbeat round can depose it; measure again (BOOK_IDLE_ATTEMPTS).
+  for (let attempt = 1; ; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+    const before = await nodeFrames(room, leader);
+    const t0 = performance.now();
+    const trees = await Promise.all([
+      treeCpu({ chromium: browserPid, ...(room.robots ? { robots: room.robots.pid } : {}) }, IDLE_WINDOW_MS),
+      processCpu(process.pid, IDLE_WINDOW_MS),
+    ]);
+    const after = await nodeFrames(room, leader);
+    const seconds = (performance.now() - t0) / 1000;
+    const still = await bookLeader(room, members);
+    if (still !== leader) {
+      if (attempt >= BOOK_IDLE_ATTEMPTS) throw new Error(`${algorithm}: the leader changed during each of ${attempt} measuring windows`);
+      console.log(`  ${algorithm}: the leader changed from ${leader} to ${still} while measuring (load ${loadavg()[0]!.toFixed(1)}); measuring again`);
+      leader = still;
+      continue;
+    }
+    const rate = (pick: (f: Frames) => number): number => (pick(after.frames) - pick(before.frames)) / seconds;
+    return {
+      algorithm,
+      members,
+      leaderKind: before.kind,
+      electedMs,
+      cpu: { chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] },
+      leaderSentPerS: rate((f) => f.sent),
+      leaderReceivedPerS: rate((f) => f.received),
+      leaderLivenessPerS: rate((f) => f.heartbeats),
+      heartbeatMs: Math.max(1, Math.floor(electionBaseMs(liveLogTiming(0, members)) / RAFT_HEARTBEATS_PER_TIMEOUT)),
+      load: loadavg()[0]!,
+    };
+  }
+}
+
+async function benchSize(
+  browser: Browser,
+  baseURL: string,
+  n: number,
+  tabs: number,
+  runs: number,
+  algorithms: readonly Algorithm[],
+  books: readonly LogAlgorithmName[],
+  bookRuns: number,
+): Promise<Row> {
   const robots = n - tabs;
   process.stdout.write(`N=${n}: ${tabs} tabs + ${robots} robots + the dashboard… `);
   const { room, meshMs } = await openRoom(browser, baseURL, tabs, robots);
@@ -276,15 +430,28 @@ async function benchSize(browser: Browser, baseURL: string, n: number, tabs: num
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     const [browserPid] = childrenMatching(process.pid, 'chrom');
     if (browserPid === undefined) throw new Error('cannot find the Chromium process');
-    const trees = await Promise.all([
-      treeCpu({ chromium: browserPid, ...(room.robots ? { robots: room.robots.pid } : {}) }, IDLE_WINDOW_MS),
-      processCpu(process.pid, IDLE_WINDOW_MS),
-    ]);
-    const cpu = { chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] };
-    process.stdout.write(`idle ${(cpu.chromium + cpu.robots + cpu.server).toFixed(2)} cores (load ${loadavg()[0]!.toFixed(1)})\n`);
+    // With books to compare against, the write-once idle room is measured as often as each book (medians).
+    const idleSamples: Cpu[] = [];
+    for (let i = 0; i < (books.length > 0 ? bookRuns : 1); i++) {
+      const trees = await Promise.all([
+        treeCpu({ chromium: browserPid, ...(room.robots ? { robots: room.robots.pid } : {}) }, IDLE_WINDOW_MS),
+        processCpu(process.pid, IDLE_WINDOW_MS),
+      ]);
+      idleSamples.push({ chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] });
+    }
+    const cpu = medianCpu(idleSamples);
+    process.stdout.write(`idle ${idleSamples.map(cpuTotal).map((c) => c.toFixed(2)).join(', ')} cores (load ${loadavg()[0]!.toFixed(1)})\n`);
     const idleAll = await idleRates([room.hostCdp, ...room.cdp], TAB_IDLE_WINDOW_MS);
     const idle = idleAll.slice(1);
     const idleMainMsPerS = { host: idleAll[0]! * 1000, tab: quantile(idle, 0.5) * 1000 };
+    const bookRows: BookIdle[] = [];
+    for (const algorithm of books) for (let i = 0; i < bookRuns; i++) {
+      const row = await bookIdle(room, algorithm, n, browserPid);
+      bookRows.push(row);
+      process.stdout.write(
+        `  ${algorithm} book: leader (${row.leaderKind}) elected after ${(row.electedMs / 1000).toFixed(1)} s; idle ${(row.cpu.chromium + row.cpu.robots + row.cpu.server).toFixed(2)} cores; leader sent ${row.leaderSentPerS.toFixed(1)} frames/s (load ${row.load.toFixed(1)})\n`,
+      );
+    }
     const results: Partial<Record<Algorithm, Run[]>> = {};
     for (const algorithm of algorithms) {
       await decideOnce(room, algorithm, idle); // warm-up: first use of each code path in every tab
@@ -297,7 +464,7 @@ async function benchSize(browser: Browser, baseURL: string, n: number, tabs: num
     }
     const end = await meshTotals(room);
     console.log(`  at the end: tabs ${describeMesh(end.tabs)}\n              robots ${describeMesh(end.robots)}`);
-    return { n, tabs, robots, meshMs, cpu, idleMainMsPerS, runs: { paxos: results.paxos ?? [], majority: results.majority ?? [] }, load: loadavg()[0]! };
+    return { n, tabs, robots, meshMs, cpu, idleMainMsPerS, runs: { paxos: results.paxos ?? [], majority: results.majority ?? [] }, books: bookRows, load: loadavg()[0]! };
   } finally {
     await room.robots?.stop();
     await room.host.context().close();
@@ -344,10 +511,43 @@ function printTable(rows: readonly Row[], runs: number): void {
       ];
     }),
   );
-  printRows(
-    ['N', 'algorithm', 'click→last node ms', 'click→dashboard ms', 'dashboard after last node ms', 'limit', 'main-thread ms/tab', 'limit', 'frames/tab sent / received', 'load 1 min'],
-    decisions,
+  const bookRows = rows.flatMap((r) =>
+    LOG_ALGORITHM_NAMES.map((algorithm) => r.books.filter((b) => b.algorithm === algorithm)).filter((of) => of.length > 0).map((of) => {
+      const idle = cpuTotal(r.cpu);
+      const withBook = medianCpu(of.map((b) => b.cpu));
+      const p50 = (pick: (b: BookIdle) => number): number => quantile(of.map(pick), 0.5);
+      const first = of[0]!;
+      const perS = ((first.members - 1) * 1000) / first.heartbeatMs;
+      return [
+        String(r.n),
+        first.algorithm,
+        String(of.length),
+        `${of.map((b) => b.leaderKind).join(',')}; ${(p50((b) => b.electedMs) / 1000).toFixed(1)} s`,
+        `${withBook.chromium.toFixed(3)} / ${withBook.robots.toFixed(3)} / ${withBook.server.toFixed(3)}`,
+        cpuTotal(withBook).toFixed(3),
+        idle.toFixed(3),
+        (cpuTotal(withBook) - idle).toFixed(3),
+        `${p50((b) => b.leaderSentPerS).toFixed(1)} / ${p50((b) => b.leaderReceivedPerS).toFixed(1)}`,
+        `${perS.toFixed(1)} / ${perS.toFixed(1)} (${first.members - 1} per ${first.heartbeatMs} ms)`,
+        p50((b) => b.leaderLivenessPerS).toFixed(1),
+        `${of.map((b) => b.load.toFixed(1)).join(', ')}`,
+      ];
+    }),
   );
+  if (bookRows.length > 0) {
+    printRows(
+      ['N', 'book', 'books', 'leaders; elected after', 'idle cores with book (chromium/robots/server)', 'total', 'write-once idle room', 'book adds', 'leader frames/s sent / received', 'algorithm: heartbeats / replies per s', 'leader liveness frames/s', 'load 1 min (each)'],
+      bookRows,
+    );
+    console.log(`book idle: medians over the books started one after another (each a new book among all students); CPU over ${IDLE_WINDOW_MS / 1000} s of the room with the book open and nothing submitted, ${IDLE_SETTLE_MS / 1000} s after the dashboard showed one leader; beside the same room's write-once idle measured as many times before any book (target ≤ ${TARGETS.idleCores} cores for that one; a leader's heartbeats run at the algorithm's own rate).`);
+    console.log('leader frames: its data-channel frames (heartbeats of the algorithm, the followers\' replies, its reports to the dashboard); algorithm: N−1 heartbeats per heartbeat interval (liveLogTiming, RAFT_HEARTBEATS_PER_TIMEOUT) and as many replies; liveness: the transport\'s own beats and digests, apart.');
+  }
+  if (decisions.length > 0) {
+    printRows(
+      ['N', 'algorithm', 'click→last node ms', 'click→dashboard ms', 'dashboard after last node ms', 'limit', 'main-thread ms/tab', 'limit', 'frames/tab sent / received', 'load 1 min'],
+      decisions,
+    );
+  }
   console.log('N: students (tabs + robots); the teacher’s dashboard tab comes on top and is part of the mesh and of Chromium’s CPU.');
   console.log('mesh: from opening the dashboard until every tab and robot lists all N other nodes as connected.');
   console.log(`idle: CPU time from /proc over ${IDLE_WINDOW_MS / 1000} s of the meshed room, ${IDLE_SETTLE_MS / 1000} s after it formed, in cores (1 = one core busy).`);
@@ -369,15 +569,19 @@ async function main(): Promise<void> {
   const sizes = intList('BENCH_ROOM_SIZES', '10,20,40', 1, MAX_PEERS_PER_ROOM);
   const [tabsWanted] = intList('BENCH_ROOM_TABS', '5', 1, MAX_PEERS_PER_ROOM);
   const [runs] = intList('BENCH_ROOM_RUNS', '3', 1, 20);
-  const algorithms = (process.env['BENCH_ROOM_ALGORITHMS'] ?? 'paxos,majority').split(',').map((a) => a.trim());
+  const algorithms = (process.env['BENCH_ROOM_ALGORITHMS'] ?? 'paxos,majority').split(',').map((a) => a.trim()).filter((a) => a !== '');
   const unknown = algorithms.filter((a) => !(ALGORITHMS as readonly string[]).includes(a));
   if (unknown.length > 0) throw new Error(`BENCH_ROOM_ALGORITHMS: ${ALGORITHMS.join(', ')}; got ${unknown.join(', ')}`);
+  const [bookRuns] = intList('BENCH_ROOM_BOOK_RUNS', '3', 1, 10);
+  const books = (process.env['BENCH_ROOM_BOOKS'] ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const notLog = books.filter((b) => !isLogAlgorithmName(b));
+  if (notLog.length > 0) throw new Error(`BENCH_ROOM_BOOKS: log algorithms (raft, multipaxos, …); got ${notLog.join(', ')}`);
   // The room limit counts students only: 40 students and the dashboard fit a room.
   const server = await startAppServer(0);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
   const rows: Row[] = [];
   try {
-    for (const n of sizes) rows.push(await benchSize(browser, server.baseURL, n, Math.min(n, tabsWanted!), runs!, algorithms as Algorithm[]));
+    for (const n of sizes) rows.push(await benchSize(browser, server.baseURL, n, Math.min(n, tabsWanted!), runs!, algorithms as Algorithm[], books as LogAlgorithmName[], bookRuns!));
   } finally {
     await browser.close();
     await server.stop();
