@@ -55,6 +55,12 @@ export interface NodeHostOptions {
   readonly store: DurableStore;
   /** The algorithm's clock: the teacher's pause freezes it (FreezableClock), so no timeout fires. */
   readonly clock: HostClock;
+  /**
+   * The tab's own clock, for host plumbing that must run while the algorithm's clock is frozen
+   * by the teacher's pause: the end of a write turn (its messages must still leave, to be held
+   * at their receivers). Defaults to `clock`.
+   */
+  readonly hostClock?: Clock;
   /** Seed for the node's PRNG (Paxos backoff, Raft election timeouts), drawn by the tab, not by the algorithm. */
   readonly seed: number;
   /** This incarnation's id, drawn by the tab: names its messages (MessageId) and its reports. */
