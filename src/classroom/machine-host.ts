@@ -80,7 +80,7 @@ export abstract class MachineHost extends InboxHost {
   protected listenOnly = false;
   /** False while the machine starts: its first effects arrive before it is assigned. */
   protected started = false;
-  private machine: NodeHandle<unknown, HostEvent> | undefined;
+  private actor: NodeHandle<unknown, HostEvent> | undefined;
   /** The open turn of a `persistPerTurn` algorithm: written and sent when the turn ends. */
   private turn: Turn | undefined;
   private turnScheduled = false;
@@ -157,8 +157,8 @@ export abstract class MachineHost extends InboxHost {
 
   /** The running machine (the constructor of the layer above starts it last). */
   protected get handle(): NodeHandle<unknown, HostEvent> {
-    if (this.machine === undefined) throw new Error(`${this.setup.spec.name} on ${this.host.self}: the machine has not started`);
-    return this.machine;
+    if (this.actor === undefined) throw new Error(`${this.setup.spec.name} on ${this.host.self}: the machine has not started`);
+    return this.actor;
   }
 
   /**
@@ -166,7 +166,7 @@ export abstract class MachineHost extends InboxHost {
    * A write that failed before the start stops it at once; either way the first report goes now.
    */
   protected startMachine(durable: unknown): void {
-    this.machine = startNode<unknown, unknown, HostEvent, Effect>(
+    this.actor = startNode<unknown, unknown, HostEvent, Effect>(
       this.setup.spec,
       { self: this.host.self, members: this.setup.members, seed: this.host.seed, timing: this.host.timing, durable },
       this.machineClock(),
@@ -175,7 +175,7 @@ export abstract class MachineHost extends InboxHost {
     this.started = true;
     if (this.storageFull) {
       this.stopped = true;
-      this.machine.stop();
+      this.actor.stop();
     }
     this.reports.flush(true);
   }
