@@ -4,8 +4,10 @@
  * LOG_ALGORITHMS holds) driven by the tab's clock and transport, its log in the tab's storage,
  * and the state machine the committed commands are applied to, exactly once per (client, seq).
  *
- * Persist-before-reply: each step's `persistLog` ops are written (incrementally, LogStore)
- * before any of the step's messages leave; a failed write stops the node. Closing the tab is a
+ * The machine is hosted as every live algorithm is (MachineHost: start, clock, persist-before-
+ * reply, refusals, reports); what is the replica's own is its storage adapter (each step's
+ * `persistLog` ops written incrementally, LogStore, before any of its messages leave; a failed
+ * write stops the node), and what it does with commits and restores. Closing the tab is a
  * crash; reopening restarts the node from its stored log, and the algorithm re-commits (from
  * index 1 in the new incarnation) what the leader confirms, so the replica catches up.
  *
@@ -27,7 +29,7 @@ import { answerOf, applyClientCommand, initialReplicated, parseReplicatedState, 
 import { committedEpoch, snapshotChunk, snapshotText } from '../core/log.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
-import type { CommittedEntry, Epoch, LogNodeEvent, LogSnapshot, LogView, NodeEffect, NodeView, Timing } from '../core/types.ts';
+import type { CommittedEntry, Epoch, LogSnapshot, LogView } from '../core/types.ts';
 import { canonicalJson, isBoundedArray, isNonNegativeInteger, isRecord } from '../core/validate.ts';
 import {
   LIVE_COMMAND_BURST,
@@ -42,21 +44,20 @@ import {
   LOG_SNAPSHOT_EVERY,
   MAX_CLIENT_SEQ,
   MAX_COMMITS_PER_MESSAGE,
-  MAX_MESSAGE_SEQ,
   LIVE_REPLAY_START_MAX_BYTES,
   MAX_PEERS_PER_ROOM,
   MAX_VALUE_LENGTH,
   RAFT_ELECTION_TIMEOUT_FACTOR,
 } from '../limits.ts';
-import { startNode, type Clock, type LogAlgorithmSpec, type NodeHandle } from '../machines/spec.ts';
+import type { LogAlgorithmSpec } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit, RestoreCause, SnapshotForLearner } from './log-protocol.ts';
 import { logKey, LogStore } from './log-store.ts';
-import type { MessageId, Refusal } from './protocol.ts';
-import { ReportBuffer } from './report-buffer.ts';
+import type { LogReporter } from './report-buffer.ts';
+import { MachineHost, type MachineStorage } from './machine-host.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
 import { EpochPlausibility } from './log-plausibility.ts';
-import { hostView, InboxHost, inboxFor, startingDurable, UNREADABLE_DURABLE, type HeldInbox, type NodeHostOptions } from './node-host.ts';
+import { startingDurable, UNREADABLE_DURABLE, type NodeHostOptions } from './node-host.ts';
 
 export interface LiveLogNodeOptions extends NodeHostOptions {
   readonly book: BookAnnouncement;
@@ -90,18 +91,27 @@ function parseClientRecord(raw: unknown): ClientRecord | undefined {
   return { client: raw.client, nextSeq: raw.nextSeq, outstanding, queue: [...raw.queue] };
 }
 
+/** The book's storage adapter: the incremental LogStore; a write that throws (quota) is a failed write. */
+function logStorage(log: LogStore): MachineStorage {
+  return {
+    write: (ops) => {
+      try {
+        log.apply(ops);
+      } catch {
+        return false;
+      }
+      return true;
+    },
+  };
+}
+
 /** A short random client id: a tab that loses its counter also loses this id (see client-sessions.ts). */
 function freshClientId(self: PeerId, seed: number): ClientId {
   return `${self.slice(0, 22)}~${(seed >>> 0).toString(36).padStart(7, '0').slice(-7)}`;
 }
 
-export class LiveLogNode extends InboxHost {
-  private readonly handle: NodeHandle<unknown, LogNodeEvent<unknown>>;
-  private readonly log: LogStore;
+export class LiveLogNode extends MachineHost {
   private readonly machine: StateMachine<unknown, unknown, unknown>;
-  private readonly reports: ReportBuffer;
-  private readonly restarted: boolean;
-  private listenOnly: boolean;
   private replica: ReplicatedState<unknown, unknown>;
   /** The snapshot the replica was last restored from (entries 1 … base), how many restores so far, and the latest one's cause. */
   private base = 0;
@@ -127,108 +137,62 @@ export class LiveLogNode extends InboxHost {
   private tokens = LIVE_COMMAND_BURST;
   private tokensAt: number;
   private retryTimer: unknown;
-  /** The machine's pending timers (its `after` delays), to show the election countdown. */
-  private readonly timers = new Map<unknown, { readonly dueAt: number; readonly ms: number }>();
   /** When each learner last asked for entries (a learner cannot keep a member busy). */
   private readonly lastCatchUp = new Map<PeerId, number>();
-  private storageFull = false;
-  private started = false;
   /** Peers' terms or ballots judged before the machine sees them (a liar's jump wedges nobody). */
   private readonly epochs: EpochPlausibility;
   /** This replica's epoch after its last persisting step (every change of term or ballot persists). */
   private epochNow: Epoch;
-  /** The adversary's part: messages held for the teacher, or lost to a partition (memory only). */
-  protected readonly inbox: HeldInbox;
 
   constructor(private readonly options: LiveLogNodeOptions) {
-    super();
-    this.inbox = inboxFor(
-      options,
-      (from, message, id) => this.deliver(from, message, id),
-      (message) => this.carried(message),
-    );
-    this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
-    this.replica = initialReplicated(this.machine);
-    this.tokensAt = options.now();
-    this.log = new LogStore(options.store, options.book.id);
-    const read = this.log.read();
-    this.restarted = read.kind !== 'absent';
-    this.listenOnly = read.kind === 'unreadable';
-    const client = parseClientRecord(options.store.load(logKey(options.book.id, 'client')));
-    this.client = client ?? { client: freshClientId(options.self, options.seed), nextSeq: 1, outstanding: undefined, queue: [] };
+    const log = new LogStore(options.store, options.book.id);
+    const read = log.read();
     // How this incarnation started, for the dashboard's replay (a stored log too large for a
     // report is left out: that incarnation's replay says so).
     const startDurable = startingDurable(read);
     const startFits = startDurable === undefined || JSON.stringify(startDurable).length <= LIVE_REPLAY_START_MAX_BYTES;
-    this.reports = new ReportBuffer({
-      incarnation: options.incarnation,
-      seed: options.seed,
-      start: startFits
-        ? { timing: options.timing, ...(startDurable !== undefined ? { durable: startDurable } : {}) }
-        : { timing: options.timing, durableOmitted: true },
-      restarted: this.restarted,
-      self: options.self,
-      now: options.now,
-      scheduleFrame: options.scheduleFrame,
-      view: () => this.view(),
-      proposed: () => [],
-      stopped: () => (this.storageFull ? 'storage-full' : undefined),
-      onReport: options.onReport,
-      log: { pending: () => this.logPending(), take: (full) => this.takeLogReport(full) },
+    super(options, {
+      spec: options.spec,
+      members: options.book.members,
+      storage: logStorage(log),
+      commitIsDecision: false,
+      report: {
+        start: startFits
+          ? { timing: options.timing, ...(startDurable !== undefined ? { durable: startDurable } : {}) }
+          : { timing: options.timing, durableOmitted: true },
+        restarted: read.kind !== 'absent',
+      },
     });
+    this.machine = stateMachineNamed(options.book.stateMachine) as StateMachine<unknown, unknown, unknown>;
+    this.replica = initialReplicated(this.machine);
+    this.tokensAt = options.now();
+    this.listenOnly = read.kind === 'unreadable';
+    const client = parseClientRecord(options.store.load(logKey(options.book.id, 'client')));
+    this.client = client ?? { client: freshClientId(options.self, options.seed), nextSeq: 1, outstanding: undefined, queue: [] };
     try {
       options.store.save(logKey(options.book.id, 'book'), options.book);
       if (client === undefined) options.store.save(logKey(options.book.id, 'client'), this.client);
     } catch {
       this.storageFull = true;
     }
-    let durable = startingDurable(read);
+    let durable = startDurable;
     // A stored snapshot: the replica starts from its state, the algorithm from the entries after it.
     const stored = read.kind === 'ok' ? read.durable.snapshot : undefined;
     if (stored !== undefined && !this.restoreFrom(stored, JSON.parse(stored.data) as unknown, 'restart')) {
       this.listenOnly = true; // not a state of this book's machine: unreadable, never a fresh start
       durable = UNREADABLE_DURABLE;
     }
-    // Each firing is a step with the timer's ordinal (even one that emits nothing), so the
-    // dashboard's replay fires the same timer: an election timeout, a heartbeat.
-    let scheduled = 0;
-    const clock: Clock = {
-      setTimeout: (fn, ms) => {
-        scheduled = scheduled >= MAX_MESSAGE_SEQ ? 1 : scheduled + 1;
-        const timer = scheduled;
-        const id = options.clock.setTimeout(() => {
-          this.timers.delete(id);
-          if (this.stopped) return;
-          this.reports.beginStep({ kind: 'timer', timer });
-          fn();
-          this.reports.endStep();
-        }, ms);
-        this.timers.set(id, { dueAt: options.now() + ms, ms });
-        return id;
-      },
-      clearTimeout: (id) => {
-        this.timers.delete(id);
-        options.clock.clearTimeout(id);
-      },
-    };
-    this.handle = startNode<unknown, unknown, LogNodeEvent<unknown>, NodeEffect<unknown, unknown, unknown>>(
-      options.spec,
-      { self: options.self, members: options.book.members, seed: options.seed, timing: options.timing, durable },
-      clock,
-      (effects) => this.carryOut(effects),
-    );
     this.epochs = new EpochPlausibility(options.self, options.book.members);
+    this.startMachine(durable);
     const view = this.logView();
     this.epochNow = view.epoch;
     this.epochs.noteOwn(view.epoch, view.role, false);
-    this.started = true;
-    if (this.storageFull) {
-      this.stopped = true;
-      this.handle.stop();
-    }
-    this.reports.flush(true);
     // A command that was in flight when the tab closed goes out again (same seq: at most once).
     if (!this.stopped && this.client.outstanding !== undefined) this.sendOutstanding();
+  }
+
+  protected override logReporter(): { readonly log: LogReporter } {
+    return { log: { pending: () => this.logPending(), take: (full) => this.takeLogReport(full) } };
   }
 
   get book(): BookAnnouncement {
@@ -273,14 +237,6 @@ export class LiveLogNode extends InboxHost {
     return this.client.queue.length + (this.client.outstanding !== undefined ? 1 : 0);
   }
 
-  get stoppedForStorage(): boolean {
-    return this.storageFull;
-  }
-
-  view(): NodeView {
-    return hostView(this.handle.view(), this.storageFull ? 'full' : this.listenOnly ? 'unreadable' : 'ok');
-  }
-
   logView(): LogView {
     return this.handle.logView() as LogView;
   }
@@ -298,7 +254,7 @@ export class LiveLogNode extends InboxHost {
     if (!this.takeToken()) return 'slow down: too many commands from this phone';
     const command = checked.value;
     if (this.client.outstanding !== undefined) {
-      return this.saveClient({ ...this.client, queue: [...this.client.queue, command] }) ? undefined : this.stopForStorage();
+      return this.saveClient({ ...this.client, queue: [...this.client.queue, command] }) ? undefined : this.stopFull();
     }
     return this.startCommand(command);
   }
@@ -316,7 +272,7 @@ export class LiveLogNode extends InboxHost {
    * What a log message carries, for the teacher's held list: the commands in it ("place A (book)",
    * "2 entries: no-op, ship A"), since log messages have no single `value`.
    */
-  private carried(message: unknown): string | undefined {
+  protected override carried(message: unknown): string | undefined {
     if (!isRecord(message)) return undefined;
     const texts: string[] = [];
     if (message.type === 'forward') texts.push(this.describe(message.command));
@@ -331,20 +287,10 @@ export class LiveLogNode extends InboxHost {
     return text.length <= MAX_VALUE_LENGTH ? text : `${text.slice(0, MAX_VALUE_LENGTH - 1)}…`;
   }
 
-  noteRefusal(peer: PeerId, reason: Refusal['reason']): void {
-    if (this.stopped) return;
-    this.reports.noteRefusal({ peer, reason });
-  }
-
-  reportFull(): void {
-    if (!this.stopped || this.storageFull) this.reports.flush(true);
-  }
-
-  stop(): void {
-    if (this.started && !this.stopped) this.reports.flush(false);
-    this.stopped = true;
+  /** A stop is a crash: the command in flight is retried by the next incarnation, not this one. */
+  override stop(): void {
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
-    this.handle.stop();
+    super.stop();
   }
 
   /**
@@ -405,7 +351,7 @@ export class LiveLogNode extends InboxHost {
     const seq = this.client.nextSeq;
     const next: ClientRecord = { ...this.client, nextSeq: seq + 1, outstanding: { seq, command } };
     // The seq is stored before the command leaves: a reload never reuses it for another command.
-    if (!this.saveClient(next)) return this.stopForStorage();
+    if (!this.saveClient(next)) return this.stopFull();
     this.noteMine({ seq, text: this.machine.describe(command) });
     this.sendOutstanding();
     return undefined;
@@ -416,9 +362,7 @@ export class LiveLogNode extends InboxHost {
     if (outstanding === undefined || this.stopped) return;
     if (!this.mine.some((m) => m.seq === outstanding.seq)) this.noteMine({ seq: outstanding.seq, text: this.describe(outstanding.command) });
     const submit = { client: this.client.client, seq: outstanding.seq, command: outstanding.command };
-    this.reports.beginStep({ kind: 'propose', value: this.describe(outstanding.command).slice(0, MAX_VALUE_LENGTH), submit });
-    this.handle.send({ type: 'submit', ...submit });
-    this.reports.endStep();
+    this.step({ kind: 'propose', value: this.describe(outstanding.command).slice(0, MAX_VALUE_LENGTH), submit }, { type: 'submit', ...submit });
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     const retryMs = this.retryMs();
     this.retryTimer = this.options.clock.setTimeout(() => {
@@ -445,7 +389,7 @@ export class LiveLogNode extends InboxHost {
     const index = this.mine.findIndex((m) => m.seq === seq);
     if (index >= 0) this.mine[index] = { ...(this.mine[index] as MyCommand), answer };
     const [next, ...rest] = this.client.queue;
-    if (!this.saveClient({ ...this.client, outstanding: undefined, queue: rest })) return void this.stopForStorage();
+    if (!this.saveClient({ ...this.client, outstanding: undefined, queue: rest })) return void this.stopFull();
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     // A separate step: we are inside the step that committed it.
@@ -483,61 +427,34 @@ export class LiveLogNode extends InboxHost {
 
   // ---- the replica side -----------------------------------------------------------------
 
-  private deliver(from: PeerId, message: unknown, id: MessageId): void {
-    if (this.stopped) return;
-    // A term or round far above what the others chose is refused and its chooser named (the
-    // dashboard flags whom enough members name); a little above, dropped like a lost message.
+  /**
+   * A term or round far above what the others chose is refused and its chooser named (the
+   * dashboard flags whom enough members name); a little above, dropped like a lost message.
+   */
+  protected override admit(from: PeerId, message: unknown): boolean {
     const judged = this.epochs.judge(from, message, this.epochNow);
-    if (judged.verdict === 'refuse') return this.noteRefusal(judged.culprit ?? from, 'implausible');
-    if (judged.verdict === 'ignore') return;
-    // The message rides in the step, so the replay needs nothing of the sender's reports.
-    this.reports.beginStep({ kind: 'receive', from, id, ...(isRecord(message) ? { message } : {}) });
-    this.handle.send({ type: 'receive', from, message });
-    this.reports.endStep();
+    if (judged.verdict === 'refuse') this.noteRefusal(judged.culprit ?? from, 'implausible');
+    return judged.verdict !== 'refuse' && judged.verdict !== 'ignore';
   }
 
-  private carryOut(effects: readonly NodeEffect<unknown, unknown, unknown>[]): void {
-    if (this.stopped || this.storageFull) return;
-    // Persist first, then talk; a failed write stops the node before any message of the step.
-    for (const effect of effects) {
-      if (effect.type !== 'persistLog') continue;
-      try {
-        this.log.apply(effect.ops);
-      } catch {
-        this.stopForStorage();
-        return;
-      }
-    }
-    if (this.started && effects.some((e) => e.type === 'persistLog')) {
-      const view = this.logView();
-      this.epochNow = view.epoch;
-      this.epochs.noteOwn(view.epoch, view.role, true);
-    }
-    // The step's facts are its writes and sends; its commits are reported as the log's part.
-    const asFacts = effects.filter((effect) => effect.type === 'persistLog' || effect.type === 'send');
-    // A peer's snapshot is judged before anything of the step leaves: one that is no state of
-    // this book must not be acknowledged (the leader would count it as installed).
-    for (const effect of effects) {
-      if (effect.type === 'restore' && !this.restoreFrom(effect.snapshot, effect.state, 'install')) {
-        // The node cannot vouch for its log any more. The snapshot is stored already, so a
-        // reopened tab finds it unreadable and only listens, never starting fresh.
-        this.stop();
-        return;
-      }
-    }
-    const step = this.reports.stepOf(asFacts, this.started);
-    for (const effect of effects) {
-      if (effect.type !== 'send') continue;
-      const id = step.idOf(effect);
-      if (effect.to === this.options.self) {
-        const message = effect.message;
-        this.options.clock.setTimeout(() => this.deliver(this.options.self, message, id), 0);
-      } else {
-        this.options.sendAlgorithmMessage(effect.to, effect.message, id);
-      }
-    }
-    for (const effect of effects) if (effect.type === 'commit') this.apply(effect.entries);
-    step.done();
+  /** Every change of term or ballot persists: what peers' epochs are judged against. */
+  protected override persisted(): void {
+    const view = this.logView();
+    this.epochNow = view.epoch;
+    this.epochs.noteOwn(view.epoch, view.role, true);
+  }
+
+  /**
+   * A peer's snapshot to install. One that is no state of this book makes the node stop: it
+   * cannot vouch for its log any more, and the snapshot is stored already, so a reopened tab
+   * finds it unreadable and only listens, never starting fresh.
+   */
+  protected override restored(snapshot: LogSnapshot, state: unknown): boolean {
+    return this.restoreFrom(snapshot, state, 'install');
+  }
+
+  protected override onCommit(entries: readonly CommittedEntry[]): void {
+    this.apply(entries);
   }
 
   /** The replica becomes the snapshot's state; commits continue after its index. False if it is not a state of this machine. */
@@ -585,9 +502,7 @@ export class LiveLogNode extends InboxHost {
     const state = this.replica;
     this.options.clock.setTimeout(() => {
       if (this.stopped) return;
-      this.reports.beginStep({ kind: 'compact', index });
-      this.handle.send({ type: 'compact', index, state });
-      this.reports.endStep();
+      this.step({ kind: 'compact', index }, { type: 'compact', index, state });
       const view = this.logView();
       const data = snapshotText(state);
       // Over MAX_SNAPSHOT_BYTES the machine refused it too (its view still shows the old index).
@@ -698,7 +613,7 @@ export class LiveLogNode extends InboxHost {
     const base = this.options.timing.electionTimeoutMs ?? this.options.timing.phaseTimeoutMs;
     const now = this.options.now();
     let left: number | undefined;
-    for (const [id, timer] of this.timers) {
+    for (const [id, timer] of this.pendingTimers()) {
       if (timer.ms < base) continue;
       // A frozen clock (the teacher's pause) knows what each timer has left; "due at" would run on.
       const ms = this.options.clock.remainingMs?.(id) ?? timer.dueAt - now;
@@ -707,13 +622,9 @@ export class LiveLogNode extends InboxHost {
     return left === undefined ? undefined : Math.max(0, Math.round(left));
   }
 
-  private stopForStorage(): string {
-    this.storageFull = true;
-    if (this.started && !this.stopped) {
-      this.stopped = true;
-      this.handle.stop();
-      this.reports.flush(true);
-    }
+  /** A client write failed: the node stops as for any failed write; the phone is told why. */
+  private stopFull(): string {
+    this.stopForStorage();
     return 'storage is full: this node stopped';
   }
 }

@@ -1,10 +1,8 @@
 /**
- * What the two live hosts share: `LiveNode` (one write-once decision) and `LiveLogNode` (one
- * replica of a replicated log) run different machines and store differently (one durable blob
- * rewritten per step vs an incremental log), but are plugged into the tab the same way
- * (NodeHostOptions: transport, storage, clocks, ids, reports, the adversary), show a storage
- * failure the same way (hostView) and start listen-only from unreadable storage the same way
- * (startingDurable).
+ * How the one live host of a machine (MachineHost, machine-host.ts) plugs into its tab, for a
+ * write-once decision (LiveNode) and a log replica (LiveLogNode) alike: NodeHostOptions
+ * (transport, storage, clocks, ids, reports, the adversary), how a storage failure shows
+ * (hostView), what an unreadable store starts the machine from (startingDurable).
  *
  * The network adversary treats their inbound messages alike too. `HeldInbox` is that part, once: each inbound message is judged by the
  * teacher's rules (pass, with its slowness; hold for the teacher; lost to a partition or a cut),
@@ -55,6 +53,12 @@ export interface NodeHostOptions {
   readonly store: DurableStore;
   /** The algorithm's clock: the teacher's pause freezes it (FreezableClock), so no timeout fires. */
   readonly clock: HostClock;
+  /**
+   * The tab's own clock, for host plumbing that must run while the algorithm's clock is frozen
+   * by the teacher's pause: the end of a write turn (its messages must still leave, to be held
+   * at their receivers). Defaults to `clock`.
+   */
+  readonly hostClock?: Clock;
   /** Seed for the node's PRNG (Paxos backoff, Raft election timeouts), drawn by the tab, not by the algorithm. */
   readonly seed: number;
   /** This incarnation's id, drawn by the tab: names its messages (MessageId) and its reports. */
@@ -112,12 +116,10 @@ export function hostView(view: NodeView, storage: HostStorage): NodeView {
   }
 }
 
-/** A host's HeldInbox, wired to its options: `deliver` runs one message as one step of the machine. */
 /**
- * What both live hosts (a decision's LiveNode, a book's LiveLogNode) do alike with inbound
- * algorithm messages and the teacher's hold: members only, parsed by the algorithm, then through
- * the held inbox; a stopped node does nothing. Each host says who its members are and how its
- * algorithm parses a message.
+ * What the live host does with inbound algorithm messages and the teacher's hold: members only,
+ * parsed by the algorithm, then through the held inbox; a stopped node does nothing. Each node
+ * says who its members are and how its algorithm parses a message.
  */
 export abstract class InboxHost {
   protected stopped = false;
@@ -156,6 +158,7 @@ export abstract class InboxHost {
   }
 }
 
+/** A host's HeldInbox, wired to its options: `deliver` runs one message as one step of the machine. */
 export function inboxFor(
   options: NodeHostOptions,
   deliver: HeldInboxOptions['deliver'],
