@@ -66,19 +66,14 @@ if (benchRtc['enableIceUdpMux'] === true && benchRtc['portRangeBegin'] === undef
   Object.assign(benchRtc, { portRangeBegin: port, portRangeEnd: port });
 }
 /**
- * PeerJS's built-in servers (Google's STUN, PeerJS's cloud TURN). Our transport always passes
- * its own list (the school's, usually none), but PeerJS's feature check makes one connection with
- * these when it is loaded (util.supports) and adds a data channel to it. A browser does nothing
- * with an unused connection; node-datachannel negotiates at once, so each robot process looked
- * these names up and would have sent STUN requests to them from the teacher's laptop (seen in its
- * log: "Address resolution failed for stun.l.google.com"). They are dropped here.
+ * A robot's connections use no ICE servers at all, whatever config they are made with: robots
+ * run on the teacher's machine and reach the room by host candidates (robot.ts passes an empty
+ * list too). This also covers the one connection PeerJS's load-time feature check makes with its
+ * own built-in public servers: a browser leaves that connection unused, but node-datachannel
+ * starts gathering at once and would have contacted those servers from the teacher's laptop.
  */
-const PEERJS_DEFAULT_SERVER = /^(stun|turns?):([^@]*@)?(stun\.l\.google\.com|[a-z0-9-]+\.turn\.peerjs\.com)(:|$)/i;
-
-function withoutPeerJsServers(config: RTCConfiguration | undefined): RTCConfiguration | undefined {
-  if (config?.iceServers === undefined) return config;
-  const iceServers = config.iceServers.filter((server) => ![server.urls].flat().some((url) => PEERJS_DEFAULT_SERVER.test(url)));
-  return { ...config, iceServers };
+function withoutIceServers(config: RTCConfiguration | undefined): RTCConfiguration {
+  return { ...config, iceServers: [] };
 }
 
 /**
@@ -95,7 +90,7 @@ export function withRobotRtc<T>(settings: () => Readonly<Record<string, unknown>
 
 class RobotPeerConnection extends RTCPeerConnection {
   constructor(config?: RTCConfiguration) {
-    super({ ...withoutPeerJsServers(config), ...robotRtc.getStore()?.(), ...benchRtc } as RTCConfiguration);
+    super({ ...withoutIceServers(config), ...robotRtc.getStore()?.(), ...benchRtc } as RTCConfiguration);
     tracePeerConnection(this as unknown as Parameters<typeof tracePeerConnection>[0]);
   }
 }
@@ -107,7 +102,7 @@ for (const [name, value] of Object.entries({ RTCPeerConnection: RobotPeerConnect
 
 /** PeerJS's late-candidate failure (above): a TypeError thrown from its negotiator's handleCandidate. */
 /** Exported for the test: the servers a robot's connection is given for `config`. */
-export const robotIceServersFor = (config: RTCConfiguration | undefined): RTCIceServer[] | undefined => withoutPeerJsServers(config)?.iceServers;
+export const robotIceServersFor = (config: RTCConfiguration | undefined): RTCIceServer[] | undefined => withoutIceServers(config).iceServers;
 
 export function isPeerJsLateCandidateError(reason: unknown): boolean {
   return reason instanceof TypeError && /handleCandidate/.test(reason.stack ?? '') && /negotiator/.test(reason.stack ?? '');

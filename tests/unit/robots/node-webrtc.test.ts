@@ -33,21 +33,23 @@ describe('robots: browser-like WebSocket', () => {
   });
 });
 
-describe('robots: never PeerJS’s public servers', () => {
-  // PeerJS 1.5.5's util.defaultConfig, which its feature check hands to one connection at load.
+describe('robots: never any ICE server, public or not', () => {
+  // The shape of PeerJS's util.defaultConfig (its feature check hands it to one connection at
+  // load), with placeholder names: a STUN and a TURN server that must never be contacted.
   const peerJsDefault = {
     iceServers: [
-      { urls: 'stun:stun.l.google.com:19302' },
-      { urls: ['turn:eu-0.turn.peerjs.com:3478', 'turn:us-0.turn.peerjs.com:3478'], username: 'peerjs', credential: 'peerjsp' },
+      { urls: 'stun:stun.public.invalid:19302' },
+      { urls: ['turn:eu.turn.public.invalid:3478', 'turn:us.turn.public.invalid:3478'], username: 'u', credential: 'p' },
     ],
     sdpSemantics: 'unified-plan',
   } as RTCConfiguration;
 
-  it('drops Google’s STUN and PeerJS’s TURN, keeps the school’s own servers', () => {
+  it('gives every robot connection an empty server list, whatever it was made with', () => {
     expect(robotIceServersFor(peerJsDefault)).toEqual([]);
-    const school = { urls: ['turn:turn.school.example:3478'], username: 'u', credential: 'p' };
-    expect(robotIceServersFor({ iceServers: [school, ...peerJsDefault.iceServers!] })).toEqual([school]);
+    const school = { urls: ['turn:turn.school.invalid:3478'], username: 'u', credential: 'p' };
+    expect(robotIceServersFor({ iceServers: [school, ...peerJsDefault.iceServers!] })).toEqual([]);
     expect(robotIceServersFor({ iceServers: [] })).toEqual([]);
+    expect(robotIceServersFor(undefined)).toEqual([]);
   });
 
   it('a connection made with PeerJS’s default config is configured without them', () => {
