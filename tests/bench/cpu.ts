@@ -107,3 +107,75 @@ export async function processCpu(pid: number, windowMs: number): Promise<number>
   const elapsedS = (performance.now() - started) / 1000;
   return ((readStat(pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / elapsedS;
 }
+
+/** One thread's CPU so far: which process kind it is in (Chromium's --type, else the command), its name, and its ticks. */
+export interface ThreadTicks {
+  readonly process: string;
+  readonly name: string;
+  readonly ticks: number;
+}
+
+/** What kind of process `pid` is: Chromium's `--type=` (renderer, gpu-process, utility, …; none = the browser), else its command name. */
+function processKind(pid: number): string {
+  try {
+    // Chromium rewrites its command line into one space-separated string: search the whole text.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+    if (type !== undefined) return type;
+    const command = cmdline.split(/[\0 ]/)[0] ?? '';
+    return /chrom/.test(command) ? 'browser' : (command.split('/').pop() ?? '?');
+  } catch {
+    return '?';
+  }
+}
+
+/** utime + stime of every thread of every process of `root`'s tree now, keyed by pid/tid. */
+export function treeThreadTicks(root: number): Map<string, ThreadTicks> {
+  const out = new Map<string, ThreadTicks>();
+  for (const pid of processTree(root)) {
+    const kind = processKind(pid);
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // Numbered pools (ThreadPoolForeg3, libuv-worker2) are summed under one name.
+        const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#');
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        out.set(`${pid}/${tid}`, { process: kind, name, ticks: Number(rest[11]) + Number(rest[12]) });
+      } catch {
+        // exited
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU-seconds per "process kind: thread name" between two treeThreadTicks readings, largest
+ * first, those of at least `minSeconds`. A thread absent from `before` was born in between and
+ * counts from zero (a tab opened during a formation); a thread that ended in between is lost.
+ */
+export function cpuByThread(before: ReadonlyMap<string, ThreadTicks>, after: ReadonlyMap<string, ThreadTicks>, minSeconds = 0.1): [string, number, number][] {
+  const sums = new Map<string, { seconds: number; count: number }>();
+  for (const [key, now] of after) {
+    const label = `${now.process}:${now.name}`;
+    const entry = sums.get(label) ?? { seconds: 0, count: 0 };
+    entry.seconds += (now.ticks - (before.get(key)?.ticks ?? 0)) / TICKS_PER_SECOND;
+    entry.count += 1;
+    sums.set(label, entry);
+  }
+  return [...sums]
+    .map(([label, v]): [string, number, number] => [label, v.seconds, v.count])
+    .filter(([, seconds]) => seconds >= minSeconds)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** cpuByThread as one line: "renderer:CrRendererMain×6 4.1 s, …". */
+export function describeCpuByThread(rows: readonly [string, number, number][]): string {
+  return rows.map(([label, seconds, count]) => `${label}×${count} ${seconds.toFixed(1)}`).join(', ');
+}

@@ -19,7 +19,7 @@ import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts'
 import { Robots } from '../e2e/support/robots.ts';
 import { startAppServer } from '../e2e/support/server.ts';
 import { intList } from './cdp.ts';
-import { processTree, treeCpuSeconds } from './cpu.ts';
+import { cpuByThread, describeCpuByThread, processTree, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { RobotSnapshot } from '../../src/robots/robot.ts';
@@ -102,6 +102,7 @@ async function one(baseURL: string, n: number): Promise<string> {
     const meshMs = performance.now() - started;
     const formationRobots = treeCpuSeconds(robots.pid);
     const formationServer = (ticks(process.pid) - serverAt) / 100;
+    const formationThreads = describeCpuByThread(cpuByThread(new Map(), treeThreadTicks(robots.pid)));
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     const pids = processTree(robots.pid);
     const before = pids.map(ticks);
@@ -124,7 +125,8 @@ async function one(baseURL: string, n: number): Promise<string> {
       );
     return (
       `N=${n}: ready ${(readyMs / 1000).toFixed(1)} s, mesh ${(meshMs / 1000).toFixed(1)} s (robots ${formationRobots.toFixed(1)} CPU-s, server ${formationServer.toFixed(1)} CPU-s, ` +
-      `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}, failed ${mesh.failed}, stalled ${mesh.stalled}); ` +
+      `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}, failed ${mesh.failed}, stalled ${mesh.stalled}; ` +
+      `robots' CPU-s by thread ${formationThreads}); ` +
       `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; sockets ${socketCount}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
     );
   } finally {

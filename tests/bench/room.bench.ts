@@ -61,7 +61,7 @@ import {
   WATCH_DASHBOARD,
   WATCH_DECISION,
 } from './cdp.ts';
-import { childrenMatching, processCpu, treeCpu, treeCpuSeconds } from './cpu.ts';
+import { childrenMatching, cpuByThread, describeCpuByThread, processCpu, treeCpu, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
 import { startProfile } from './profile.ts';
 
@@ -175,6 +175,7 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
   };
   const [browserPid] = childrenMatching(process.pid, 'chrom');
   const cpuAtStart = { chromium: browserPid === undefined ? 0 : treeCpuSeconds(browserPid), server: treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) };
+  const chromiumThreadsAtStart = browserPid === undefined ? new Map() : treeThreadTicks(browserPid);
   const started = performance.now();
   let robotsReadyMs = Number.NaN;
   const host = await open({ view: 'host' });
@@ -211,6 +212,10 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
   console.log(
     `\n  formation: robots ready after ${(robotsReadyMs / 1000).toFixed(1)} s; CPU used meanwhile: chromium ${chromiumS.toFixed(1)} s, robots ${fleet ? treeCpuSeconds(fleet.pid).toFixed(1) : '0'} s (incl. their start), server+bench ${serverS.toFixed(1)} s, over ${(meshMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`,
   );
+  // By thread: which part of each side the formation's CPU went to (a renderer's main thread is
+  // its JavaScript and rendering; WebRTC's network and worker threads are ICE, DTLS and SCTP).
+  if (browserPid !== undefined) console.log(`  formation CPU-s by thread, chromium: ${describeCpuByThread(cpuByThread(chromiumThreadsAtStart, treeThreadTicks(browserPid)))}`);
+  if (fleet) console.log(`  formation CPU-s by thread, robots: ${describeCpuByThread(cpuByThread(new Map(), treeThreadTicks(fleet.pid)))}`);
   const cdp = await Promise.all(students.map((page) => openThreadClock(context, page)));
   const hostCdp = await openThreadClock(context, host);
   return { room: { code, host, students, cdp, hostCdp, robots: fleet }, meshMs };
