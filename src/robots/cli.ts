@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MAX_PEERS_PER_ROOM, ROBOTS_PER_PROCESS } from '../limits.ts';
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import type { SignalingEndpoint } from '../transport/peerjs.ts';
@@ -38,6 +38,7 @@ import { SIGNALING_PATH } from '../transport/signaling-protocol.ts';
 // them (measured here: ~1 s of CPU and 3 s at load 30 for the imports alone, per process).
 import type { RobotFleet as RobotFleetClass } from './fleet.ts';
 import type { RobotEvent, RobotSnapshot } from './robot.ts';
+import { robotBundles, runningFromSource, withoutTsx } from './bundle.ts';
 
 interface CliOptions {
   readonly room: RoomCode;
@@ -137,7 +138,7 @@ async function runFleet(options: CliOptions): Promise<void> {
     if (event.type === 'decided') out(event, `${event.robot} decided ${event.value} in ${event.decision}`);
     else out(event, `${event.robot} ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
   };
-  const { RobotFleet }: { RobotFleet: typeof RobotFleetClass } = await import('./fleet.ts');
+  const { RobotFleet } = await loadFleet();
   const fleet = new RobotFleet({ ...options, ...(options.hostKey !== undefined ? { hostKey: options.hostKey } : {}), onEvent });
   if (options.hostKey === undefined && !options.json && !options.worker) {
     console.error('robots: no teacher key (--key or CP_TEACHER_KEY): the robots join as ordinary students');
@@ -225,7 +226,8 @@ async function runFleet(options: CliOptions): Promise<void> {
  * own robots), their events passed on and their ready/state answers merged into one.
  */
 async function runSplit(options: CliOptions): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
+  // Workers run the CLI's bundle with plain Node (bundle.ts): not this file under tsx.
+  const self = runningFromSource(import.meta.url) ? (await robotBundles()).cli : fileURLToPath(import.meta.url);
   const argv = process.argv.slice(2);
   const without = (names: readonly string[]): string[] => {
     const kept: string[] = [];
@@ -239,7 +241,7 @@ async function runSplit(options: CliOptions): Promise<void> {
   const workers: ChildProcessByStdio<Writable, Readable, null>[] = [];
   for (let first = 1; first <= options.count; first += perProcess()) {
     const count = Math.min(perProcess(), options.count - first + 1);
-    const args = [...process.execArgv, self, ...shared, '--count', String(count), '--first', String(options.first + first - 1), '--worker'];
+    const args = [...withoutTsx(process.execArgv), self, ...shared, '--count', String(count), '--first', String(options.first + first - 1), '--worker'];
     workers.push(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
   }
   const print = (json: Record<string, unknown>, text: string): void => console.log(options.json ? JSON.stringify(json) : text);
@@ -330,6 +332,15 @@ async function runSplit(options: CliOptions): Promise<void> {
     }
     forward(line.trim());
   });
+}
+
+/**
+ * The fleet's module: from the sources, its bundle (bundle.ts: one file, not ~300 modules through
+ * tsx); inside a bundle, the copy bundled with it.
+ */
+async function loadFleet(): Promise<{ RobotFleet: typeof RobotFleetClass }> {
+  if (!runningFromSource(import.meta.url)) return import('./fleet.ts');
+  return (await import(pathToFileURL((await robotBundles()).fleet).href)) as { RobotFleet: typeof RobotFleetClass };
 }
 
 void main();
