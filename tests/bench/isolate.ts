@@ -15,17 +15,25 @@ import { networkInterfaces } from 'node:os';
 
 const ISOLATED_FLAG = 'CP_BENCH_NETNS';
 
-/** The veth pair inside our own namespace: names and the /24 they carry. */
+/**
+ * The veth pair inside our own namespace: names and the one address it carries. One address, as
+ * on a teacher's laptop with one LAN address: every node of the namespace reaches every other on
+ * it (a local address is routed inside the host), and each robot gathers one ICE candidate, not
+ * one per address. With an address on each end, every robot offered two host candidates and
+ * every pair of nodes checked 2×2 (robots) or 3×2 (a tab and a robot) candidate pairs through
+ * STUN, each packet also crossing a tab's IPC to Chromium's network process. IPv6 is off on the
+ * pair, so no link-local candidates either.
+ */
 export const ROBOT_VETH = {
   names: ['cpv0', 'cpv1'],
-  addresses: ['10.77.0.1', '10.77.0.2'],
+  addresses: ['10.77.0.1'],
   prefixLength: 24,
 } as const;
 
 const VETH_SETUP = [
   `ip link add ${ROBOT_VETH.names[0]} type veth peer name ${ROBOT_VETH.names[1]}`,
+  ...ROBOT_VETH.names.map((name) => `{ sysctl -qw net.ipv6.conf.${name}.disable_ipv6=1 || true; }`),
   `ip addr add ${ROBOT_VETH.addresses[0]}/${ROBOT_VETH.prefixLength} dev ${ROBOT_VETH.names[0]}`,
-  `ip addr add ${ROBOT_VETH.addresses[1]}/${ROBOT_VETH.prefixLength} dev ${ROBOT_VETH.names[1]}`,
   `ip link set ${ROBOT_VETH.names[0]} up`,
   `ip link set ${ROBOT_VETH.names[1]} up`,
 ].join(' && ');
@@ -44,8 +52,7 @@ export function isIsolated(): boolean {
 }
 
 export function hasRobotVeth(): boolean {
-  const interfaces = networkInterfaces();
-  return ROBOT_VETH.names.every((name) => interfaces[name]?.some((a) => a.family === 'IPv4'));
+  return networkInterfaces()[ROBOT_VETH.names[0]]?.some((a) => a.family === 'IPv4' && a.address === ROBOT_VETH.addresses[0]) === true;
 }
 
 /**
