@@ -23,7 +23,7 @@
  *
  * Robots use node-datachannel, whose ICE ignores loopback: the test adds a veth pair to the
  * network namespace it runs in (CI runs `npm test` under `unshare -n`, as root) and tabs and
- * robots pair over its two addresses, which exist only in that namespace. Not root, or not in a
+ * robots pair over its one address, which exists only in that namespace. Not root, or not in a
  * namespace of our own: the test is skipped, saying why, rather than touching this machine's
  * real interfaces.
  */
