@@ -298,6 +298,16 @@ export const ROBOT_START_SPACING_MS = 50;
  */
 export const MAX_PENDING_DIALS = 16;
 /**
+ * The fewest dials a node keeps negotiating once its dials stall (pacing.ts nextDialWindow): on a
+ * machine too busy for its handshakes, each dial given up (no answer, not connecting, timed out)
+ * halves the node's window of dials in flight down to this, and each dial that opens widens it
+ * by one again, up to MAX_PENDING_DIALS. With 16 in flight at every node a 40-node room on a
+ * busy machine (load 40-50 here) kept ~650 handshakes in flight, each slower than the timeouts:
+ * 908 robot dials timed out and 964 went unanswered, each then started over, and the mesh never
+ * formed. Above one so that a single slow peer does not hold up all of a node's other dials.
+ */
+export const MIN_PENDING_DIALS = 2;
+/**
  * A dial that has not opened after this long is abandoned and re-dialled (with backoff). A
  * healthy handshake takes 0.1–1 s, but many seconds on a loaded machine: abandoning those
  * only restarts them from scratch. The backstop only: a dial whose connection failed is

@@ -13,8 +13,13 @@
  *   nodes each firing 20 offers at once put ~800 handshakes and thousands of ICE candidates
  *   through one signaling server and two cores in the same second, and everything timed out
  *   together; a bounded number in flight keeps each handshake fast.
+ * - Backing off when handshakes stall. The bound is a window (nextDialWindow): a dial given up
+ *   because the machine is too busy to finish it in time halves it, a dial that opens widens it
+ *   again, as TCP's congestion window does. On a quiet machine no dial stalls and every node keeps
+ *   MAX_PENDING_DIALS in flight; on a busy one fewer handshakes share the CPU, so each finishes
+ *   before its timeouts instead of all of them being abandoned and started over.
  */
-import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../limits.ts';
+import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS, MIN_PENDING_DIALS } from '../limits.ts';
 import type { PeerId, PeerRole } from './types.ts';
 
 /** FNV-1a over the two ids in a fixed order: cheap, stable, and well spread over similar ids. */
@@ -62,6 +67,27 @@ export function dialsToStart(
     .sort((a, b) => (a.role === b.role ? byRing(a.peer, b.peer) : a.role === 'host' ? -1 : 1))
     .slice(0, room)
     .map((c) => c.peer);
+}
+
+/** Why a dial ended, as far as the window of dials in flight cares. */
+export type DialOutcome = 'opened' | 'stalled' | 'failed';
+
+/**
+ * A node's window of dials in flight after one of its dials ended: `opened` widens it by one (up to
+ * MAX_PENDING_DIALS); `stalled` (given up as not answered, not connecting or timed out: the
+ * machine or the peer is too busy to finish handshakes in time) halves it (down to
+ * MIN_PENDING_DIALS); `failed` (the connection itself ended, e.g. a refused DTLS handshake: not a
+ * sign of load) leaves it.
+ */
+export function nextDialWindow(window: number, outcome: DialOutcome): number {
+  switch (outcome) {
+    case 'opened':
+      return Math.min(MAX_PENDING_DIALS, window + 1);
+    case 'stalled':
+      return Math.max(MIN_PENDING_DIALS, Math.floor(window / 2));
+    case 'failed':
+      return window;
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
  *   and obeys a remote `__peerData: close`; 'binary' chunks and rebuilds arbitrary values).
  * - Full mesh, one connection per pair: a hash of the pair picks which of the two dials
  *   (pacing.ts), so each node dials about half the room, and each node keeps at most
- *   MAX_PENDING_DIALS dials negotiating at once. If a second connection appears anyway (a re-dial racing an old one, a hostile client), the
+ *   MAX_PENDING_DIALS dials negotiating at once, fewer while its dials stall (nextDialWindow). If a second connection appears anyway (a re-dial racing an old one, a hostile client), the
  *   newest replaces the older.
  * - Who is in the room comes from the server's roster socket (joins and leaves pushed within
  *   ~30 ms of a tab's socket opening/closing), not from PeerJS discovery (disabled).
@@ -25,6 +25,7 @@ import type { DataConnection, Peer, PeerError } from 'peerjs';
 import {
   DIAL_TIMEOUT_MS,
   LINK_MAINTENANCE_MS,
+  MAX_PENDING_DIALS,
   MAX_MESSAGE_BYTES,
   MAX_QUEUED_PER_PEER,
   SIGNALING_RETRY_BASE_MS,
@@ -39,7 +40,7 @@ import { TransportCore } from './core.ts';
 import { claimHostKey, claimRoomIdentity, type TabIdentity } from './identity.ts';
 import type { LinkState } from './liveness.ts';
 import { dialDebug, dialDebugEnabled } from './dial-debug.ts';
-import { dialsToStart, dialTimeoutMs, isDialler, negotiationVerdict, type NegotiationState } from './pacing.ts';
+import { dialsToStart, dialTimeoutMs, isDialler, negotiationVerdict, nextDialWindow, type NegotiationState } from './pacing.ts';
 import {
   CLIENT_CONFIG_PATH,
   PEERJS_KEY,
@@ -299,6 +300,8 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
   const dialRetry = new Map<PeerId, { attempt: number; notBefore: number }>();
   /** Peers we should dial and have not yet: they wait for a free place (pacing.ts). */
   const wanted = new Set<PeerId>();
+  /** How many dials may negotiate at once now: MAX_PENDING_DIALS, less while dials stall (pacing.ts nextDialWindow). */
+  let dialWindow = MAX_PENDING_DIALS;
   const signalingHandlers = new Set<(state: SignalingState) => void>();
   const mesh = { dials: 0, opened: 0, dialTimeouts: 0, dialsFailed: 0, dialsStalled: { noAnswer: 0, notConnecting: 0 }, dropped: { down: 0, failedAndSilent: 0, silent: 0 }, closed: 0 };
 
@@ -415,6 +418,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
       link.open = true;
       link.openedAt = clock.now();
       mesh.opened++;
+      if (dialled) dialWindow = nextDialWindow(dialWindow, 'opened');
       dialRetry.delete(node);
       const pc = conn.peerConnection;
       link.connectionState = pc?.connectionState ?? 'connected';
@@ -526,6 +530,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
         if (verdict === 'failed') mesh.dialsFailed++;
         else if (verdict === 'timeout') mesh.dialTimeouts++;
         else mesh.dialsStalled[verdict === 'no-answer' ? 'noAnswer' : 'notConnecting']++;
+        dialWindow = nextDialWindow(dialWindow, verdict === 'failed' ? 'failed' : 'stalled');
         if (dialDebugEnabled()) debugDial('timeout', node, link, `${verdict}: ${connectionStates(link.conn)}`);
       } else {
         const quiet = quietFor(node, link, now);
@@ -551,7 +556,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     pumpDials();
   }
 
-  /** Dials still negotiating (and not yet given up on): each holds one of MAX_PENDING_DIALS places. */
+  /** Dials still negotiating (and not yet given up on): each holds one of the dialWindow places. */
   function pendingDials(): number {
     const now = clock.now();
     let pending = 0;
@@ -564,7 +569,7 @@ export function createPeerTransport<M>(options: PeerTransportOptions<M>): PeerTr
     if (closed || wanted.size === 0) return;
     for (const node of [...wanted]) if (!roster.has(node) || links.has(node)) wanted.delete(node);
     const candidates = [...wanted].map((peer) => ({ peer, role: core.roleOf(peer) ?? 'student' }));
-    for (const node of dialsToStart(candidates, pendingDials(), undefined, self)) {
+    for (const node of dialsToStart(candidates, pendingDials(), dialWindow, self)) {
       wanted.delete(node);
       dial(node);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS } from '../../../src/limits.ts';
+import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, MAX_PENDING_DIALS, MIN_PENDING_DIALS } from '../../../src/limits.ts';
 import { cryptoRandomIndex, randomNodeName } from '../../../src/rooms/room-code.ts';
-import { dialsToStart, dialTimeoutMs, isDialler, negotiationVerdict } from '../../../src/transport/pacing.ts';
+import { dialsToStart, dialTimeoutMs, isDialler, negotiationVerdict, nextDialWindow } from '../../../src/transport/pacing.ts';
 
 function seededIndex(seed: number): (n: number) => number {
   let state = seed >>> 0;
@@ -133,5 +133,20 @@ describe('when a dial that has not opened is given up', () => {
   it('gives up on a silent offer well before the old flat DIAL_TIMEOUT_MS', () => {
     expect(DIAL_ANSWER_TIMEOUT_MS).toBeLessThan(DIAL_TIMEOUT_MS);
     expect(DIAL_CONNECT_TIMEOUT_MS).toBeLessThan(DIAL_TIMEOUT_MS);
+  });
+});
+
+describe('pacing: the window of dials in flight', () => {
+  it('halves on a stalled dial down to MIN_PENDING_DIALS, widens by one on an opened dial up to MAX_PENDING_DIALS', () => {
+    expect(nextDialWindow(MAX_PENDING_DIALS, 'stalled')).toBe(MAX_PENDING_DIALS / 2);
+    let window = MAX_PENDING_DIALS;
+    for (let i = 0; i < 10; i++) window = nextDialWindow(window, 'stalled');
+    expect(window).toBe(MIN_PENDING_DIALS);
+    expect(nextDialWindow(window, 'opened')).toBe(MIN_PENDING_DIALS + 1);
+    expect(nextDialWindow(MAX_PENDING_DIALS, 'opened')).toBe(MAX_PENDING_DIALS);
+  });
+
+  it('a failed connection (not a sign of load) leaves it', () => {
+    expect(nextDialWindow(5, 'failed')).toBe(5);
   });
 });

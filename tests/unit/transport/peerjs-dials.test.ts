@@ -6,7 +6,7 @@
  * the maintenance tick and the backoff run on virtual time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MS, DOWN_AFTER_MS, LINK_MAINTENANCE_MS, SIGNALING_RETRY_BASE_MS } from '../../../src/limits.ts';
+import { DIAL_ANSWER_TIMEOUT_MS, DIAL_CONNECT_TIMEOUT_MS, DIAL_TIMEOUT_MS, DOWN_AFTER_MS, LINK_MAINTENANCE_MS, MAX_PENDING_DIALS, MIN_PENDING_DIALS, SIGNALING_RETRY_BASE_MS } from '../../../src/limits.ts';
 import { cryptoRandomIndex, peerJsId, randomNodeName, randomRoomCode, type NodeName } from '../../../src/rooms/room-code.ts';
 import { isDialler } from '../../../src/transport/pacing.ts';
 
@@ -113,11 +113,12 @@ async function opened(): Promise<void> {
   await vi.advanceTimersByTimeAsync(10);
 }
 
-function start() {
+function start(others: readonly NodeName[] = []) {
   fake.roster.room = room;
   fake.roster.members = [
     { node: dialled, name: 'Bea', role: 'student' },
     { node: dialling, name: 'Cy', role: 'student' },
+    ...others.map((node, i) => ({ node, name: `P${i}`, role: 'student' })),
   ];
   const transport = createPeerTransport<unknown>({
     room,
@@ -232,6 +233,54 @@ describe('peerjs transport: re-dialling a dial that will not open', () => {
     // And we do not dial again over the incoming one while it negotiates.
     await vi.advanceTimersByTimeAsync(3 * LINK_MAINTENANCE_MS);
     expect(dialsTo(peer(), dialled)).toHaveLength(1);
+    transport.close();
+  });
+});
+
+describe('peerjs transport: fewer dials in flight while dials stall', () => {
+  /** `count` more peers that `self` dials. */
+  const moreDialled = (count: number): NodeName[] => {
+    const out: NodeName[] = [];
+    while (out.length < count) {
+      const node = randomNodeName(cryptoRandomIndex);
+      if (node !== self && node !== dialled && node !== dialling && !out.includes(node) && isDialler(self, node)) out.push(node);
+    }
+    return out;
+  };
+  const openDial = (conn: InstanceType<typeof fake.FakeConnection>): void => {
+    conn.peerConnection!.set({ signalingState: 'stable', remoteDescription: { sdp: 'v=0' }, connectionState: 'connected', iceConnectionState: 'connected' }, 'connectionstatechange');
+    conn.open = true;
+    conn.dataChannel.readyState = 'open';
+    conn.emit('open');
+  };
+
+  it('after every dial in flight went unanswered, only MIN_PENDING_DIALS start again; each that opens lets one more start', async () => {
+    const others = moreDialled(2 * MAX_PENDING_DIALS);
+    const { transport, peer } = start(others);
+    await opened();
+    expect(peer().dials).toHaveLength(MAX_PENDING_DIALS);
+    // Nothing is answered (a machine too busy to answer in time): all are given up together.
+    await vi.advanceTimersByTimeAsync(DIAL_ANSWER_TIMEOUT_MS + LINK_MAINTENANCE_MS);
+    expect(transport.stats().mesh?.dialsStalled.noAnswer).toBe(MAX_PENDING_DIALS);
+    const redials = peer().dials.filter((conn) => !conn.closed);
+    expect(redials).toHaveLength(MIN_PENDING_DIALS);
+    // One opens: the window widens by one, so two more start in its place.
+    openDial(redials[0]!);
+    await vi.advanceTimersByTimeAsync(LINK_MAINTENANCE_MS);
+    const negotiating = peer().dials.filter((conn) => !conn.closed && !conn.open);
+    expect(negotiating).toHaveLength(MIN_PENDING_DIALS + 1);
+    transport.close();
+  });
+
+  it('on a quiet machine (every dial opens) it keeps MAX_PENDING_DIALS in flight', async () => {
+    const others = moreDialled(2 * MAX_PENDING_DIALS);
+    const { transport, peer } = start(others);
+    await opened();
+    const first = [...peer().dials];
+    expect(first).toHaveLength(MAX_PENDING_DIALS);
+    for (const conn of first) openDial(conn);
+    await vi.advanceTimersByTimeAsync(LINK_MAINTENANCE_MS);
+    expect(peer().dials.filter((conn) => !conn.open)).toHaveLength(MAX_PENDING_DIALS);
     transport.close();
   });
 });
