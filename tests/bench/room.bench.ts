@@ -583,7 +583,12 @@ async function main(): Promise<void> {
   if (notLog.length > 0) throw new Error(`BENCH_ROOM_BOOKS: log algorithms (raft, multipaxos, …); got ${notLog.join(', ')}`);
   // The room limit counts students only: 40 students and the dashboard fit a room.
   const server = await startAppServer(0);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+  // No loopback candidates: every node here reaches every other on the namespace's veth address
+  // (isolate.ts), as a classroom's tabs reach each other on the LAN. With the flag the e2e suite
+  // needs (its tab-only rooms have nothing but loopback) each tab also gathered 127.0.0.1, UDP
+  // and TCP, and checked those pairs with every peer, on its WebRTC thread and through IPC.
+  const args = CHROMIUM_ARGS.filter((arg) => arg !== '--allow-loopback-in-peer-connection');
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args, headless: true });
   const rows: Row[] = [];
   try {
     for (const n of sizes) rows.push(await benchSize(browser, server.baseURL, n, Math.min(n, tabsWanted!), runs!, algorithms as Algorithm[], books as LogAlgorithmName[], bookRuns!));
