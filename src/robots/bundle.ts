@@ -1,10 +1,10 @@
 /**
  * The robots run as plain JavaScript, compiled once, not as TypeScript compiled module by module
  * at every start. `npm run robots` (and the tests' and benchmarks' robots) start the CLI from
- * its TypeScript source under tsx; the CLI then runs its fleet from two bundles of this folder
- * that esbuild (the compiler tsx itself runs on) writes to dist-robots/: cli.mjs for the worker
- * processes of a split fleet, fleet.mjs for a fleet the CLI's own process runs. Dependencies stay
- * outside the bundles (node-datachannel is native; all resolve from the project's node_modules).
+ * its TypeScript source under tsx; that process then runs the robots in worker processes (one
+ * per ROBOTS_PER_PROCESS robots, at least one) started with plain Node on a bundle of the CLI
+ * that esbuild (the compiler tsx itself runs on) writes to dist-robots/cli.mjs. Dependencies stay
+ * outside the bundle (node-datachannel is native; all resolve from the project's node_modules).
  *
  * Why: measured here (load ~12), loading the fleet's ~300 modules through tsx cost each robot
  * process 1.4 CPU-seconds (1.6–4.4 s of wall time), every module going through tsx's resolve and
@@ -12,9 +12,9 @@
  * 40-node room's robots start as three processes on a machine that is meanwhile opening the
  * browser tabs, so that start was on the mesh's critical path.
  *
- * The bundles are rebuilt when any file they were built from changed since (esbuild's list of
- * inputs is kept beside them), so an edited source never runs as a stale bundle. Each file is
- * written under a temporary name and renamed, so a CLI starting at the same time never reads a
+ * The bundle is rebuilt when any file it was built from changed since (esbuild's list of inputs
+ * is kept beside it), so an edited source never runs as a stale bundle. Each file is written
+ * under a temporary name and renamed, so a CLI starting at the same time never reads a
  * half-written one.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -26,15 +26,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the bundles go: beside dist/ and dist-test/, ignored by git like them. */
 const ROBOTS_BUNDLE_DIR = join(ROOT, 'dist-robots');
-const ENTRIES = { cli: 'src/robots/cli.ts', fleet: 'src/robots/fleet.ts' } as const;
+const ENTRY = 'src/robots/cli.ts';
 const MANIFEST = 'inputs.json';
-
-export interface RobotBundles {
-  /** The CLI as one file: what a split fleet's worker processes run. */
-  readonly cli: string;
-  /** The fleet as one module: what a CLI running its robots itself imports. */
-  readonly fleet: string;
-}
 
 interface Manifest {
   /** Date.now() when the build started: an input changed after it makes the bundles stale. */
@@ -43,7 +36,7 @@ interface Manifest {
   readonly inputs: readonly string[];
 }
 
-const bundlePaths = (): RobotBundles => ({ cli: join(ROBOTS_BUNDLE_DIR, 'cli.mjs'), fleet: join(ROBOTS_BUNDLE_DIR, 'fleet.mjs') });
+const BUNDLE = join(ROBOTS_BUNDLE_DIR, 'cli.mjs');
 
 /** True when this module runs from the TypeScript sources (under tsx), false inside a bundle. */
 export function runningFromSource(moduleUrl: string): boolean {
@@ -77,9 +70,6 @@ function mtimeOf(input: string): number | undefined {
   }
 }
 
-function bundlesExist(paths: RobotBundles): boolean {
-  return mtimeOf(relative(ROOT, paths.cli)) !== undefined && mtimeOf(relative(ROOT, paths.fleet)) !== undefined;
-}
 
 /** Writes `text` to `path` whole: a reader sees the old file or the new one, never part of one. */
 function writeWhole(path: string, text: string | Uint8Array): void {
@@ -97,15 +87,14 @@ function loadEsbuild(): Esbuild {
   return createRequire(fromHere.resolve('tsx'))('esbuild') as Esbuild;
 }
 
-/** The robots' bundles, (re)built first when missing or older than a source they contain. */
-export async function robotBundles(): Promise<RobotBundles> {
-  const paths = bundlePaths();
+/** The path of the robots' bundle (the CLI as one file), (re)built first when missing or older than a source it contains. */
+export async function robotBundle(): Promise<string> {
   const manifest = readManifest();
-  if (manifest !== undefined && bundlesExist(paths) && isFresh(manifest, mtimeOf)) return paths;
+  if (manifest !== undefined && mtimeOf(relative(ROOT, BUNDLE)) !== undefined && isFresh(manifest, mtimeOf)) return BUNDLE;
   const builtAt = Date.now();
   const result = await loadEsbuild().build({
     absWorkingDir: ROOT,
-    entryPoints: { cli: ENTRIES.cli, fleet: ENTRIES.fleet },
+    entryPoints: { cli: ENTRY },
     outdir: ROBOTS_BUNDLE_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -124,7 +113,7 @@ export async function robotBundles(): Promise<RobotBundles> {
   }
   const inputs = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/'));
   writeWhole(join(ROBOTS_BUNDLE_DIR, MANIFEST), JSON.stringify({ builtAt, inputs } satisfies Manifest));
-  return paths;
+  return BUNDLE;
 }
 
 /**

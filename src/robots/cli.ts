@@ -19,16 +19,17 @@
  * --json (machine-readable events and answers, one JSON object per line: what the benchmarks
  * and the browser tests use), --for SECONDS (leave and exit after that long).
  *
- * More than ROBOTS_PER_PROCESS robots run as several worker processes of this same program
- * (one process's JavaScript runs on one core; see ROBOTS_PER_PROCESS for the measured trade);
- * this process then only forwards commands and merges their answers.
+ * The robots run in worker processes of this same program, ROBOTS_PER_PROCESS robots each (one
+ * process's JavaScript runs on one core; see ROBOTS_PER_PROCESS for the measured trade), at least
+ * one when started from the TypeScript sources (the workers run its bundle, bundle.ts); this
+ * process then only forwards commands and merges their answers.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { MAX_PEERS_PER_ROOM, ROBOTS_PER_PROCESS } from '../limits.ts';
 import { normalizeRoomCode, type RoomCode } from '../rooms/room-code.ts';
 import type { SignalingEndpoint } from '../transport/peerjs.ts';
@@ -38,7 +39,7 @@ import { SIGNALING_PATH } from '../transport/signaling-protocol.ts';
 // them (measured here: ~1 s of CPU and 3 s at load 30 for the imports alone, per process).
 import type { RobotFleet as RobotFleetClass } from './fleet.ts';
 import type { RobotEvent, RobotSnapshot } from './robot.ts';
-import { robotBundles, runningFromSource, withoutTsx } from './bundle.ts';
+import { robotBundle, runningFromSource, withoutTsx } from './bundle.ts';
 
 interface CliOptions {
   readonly room: RoomCode;
@@ -126,7 +127,10 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  if (!options.worker && options.count > perProcess()) return runSplit(options);
+  // From the TypeScript sources (under tsx), even a small fleet runs in a worker: the worker runs
+  // the bundle with plain Node (bundle.ts), while importing the fleet here, through tsx's hooks,
+  // cost 0.8 CPU-s more (measured: 1.3 against 0.45 CPU-s for the fleet's modules).
+  if (!options.worker && (options.count > perProcess() || runningFromSource(import.meta.url))) return runSplit(options);
   return runFleet(options);
 }
 
@@ -138,7 +142,7 @@ async function runFleet(options: CliOptions): Promise<void> {
     if (event.type === 'decided') out(event, `${event.robot} decided ${event.value} in ${event.decision}`);
     else out(event, `${event.robot} ${event.status}${event.reason ? `: ${event.reason}` : ''}`);
   };
-  const { RobotFleet } = await loadFleet();
+  const { RobotFleet }: { RobotFleet: typeof RobotFleetClass } = await import('./fleet.ts');
   const fleet = new RobotFleet({ ...options, ...(options.hostKey !== undefined ? { hostKey: options.hostKey } : {}), onEvent });
   if (options.hostKey === undefined && !options.json && !options.worker) {
     console.error('robots: no teacher key (--key or CP_TEACHER_KEY): the robots join as ordinary students');
@@ -221,13 +225,13 @@ async function runFleet(options: CliOptions): Promise<void> {
 }
 
 /**
- * A fleet larger than ROBOTS_PER_PROCESS: worker processes of this program, ROBOTS_PER_PROCESS
- * robots each (numbered on), every command line forwarded to all of them (each acts only for its
+ * A fleet larger than ROBOTS_PER_PROCESS, or any fleet started from the sources: worker processes
+ * of this program (its bundle), ROBOTS_PER_PROCESS robots each (numbered on), every command line forwarded to all of them (each acts only for its
  * own robots), their events passed on and their ready/state answers merged into one.
  */
 async function runSplit(options: CliOptions): Promise<void> {
   // Workers run the CLI's bundle with plain Node (bundle.ts): not this file under tsx.
-  const self = runningFromSource(import.meta.url) ? (await robotBundles()).cli : fileURLToPath(import.meta.url);
+  const self = runningFromSource(import.meta.url) ? await robotBundle() : fileURLToPath(import.meta.url);
   const argv = process.argv.slice(2);
   const without = (names: readonly string[]): string[] => {
     const kept: string[] = [];
@@ -332,15 +336,6 @@ async function runSplit(options: CliOptions): Promise<void> {
     }
     forward(line.trim());
   });
-}
-
-/**
- * The fleet's module: from the sources, its bundle (bundle.ts: one file, not ~300 modules through
- * tsx); inside a bundle, the copy bundled with it.
- */
-async function loadFleet(): Promise<{ RobotFleet: typeof RobotFleetClass }> {
-  if (!runningFromSource(import.meta.url)) return import('./fleet.ts');
-  return (await import(pathToFileURL((await robotBundles()).fleet).href)) as { RobotFleet: typeof RobotFleetClass };
 }
 
 void main();
