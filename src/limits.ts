@@ -683,6 +683,12 @@ export const LIVE_REPLAY_START_MAX_BYTES = 1536;
  * is several screens on a 360 px phone); the projector's list never folds.
  */
 export const PEER_LIST_FOLD_AT = 8;
+/**
+ * Names a termination sentence on the projector lists ("waiting for A, B, C, D and 29 more"):
+ * a room of 33 listed in full filled four lines of the outcome bar at 1280×720 and pushed the
+ * picture below the screen; the node cards and the quorum meter still list everyone.
+ */
+export const TERMINATION_NAMES_SHOWN = 4;
 /** Log entries per node the projector shows (and a report carries): the newest ones. */
 export const LIVE_REPORT_WINDOW = 10;
 /** Orders (or register keys) of a node's state a report carries for its projector tile: the newest. */
