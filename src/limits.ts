@@ -689,6 +689,12 @@ export const PEER_LIST_FOLD_AT = 8;
  * picture below the screen; the node cards and the quorum meter still list everyone.
  */
 export const TERMINATION_NAMES_SHOWN = 4;
+/**
+ * The projector's lobby tiles become one short line each (the name and a status icon; the id in
+ * its tooltip) beyond this many participants: at 1280×720 the two-line tiles held 10 of a class
+ * of 33 on the screen, the one-line ones hold all 40.
+ */
+export const LOBBY_DENSE_AT = 12;
 /** Log entries per node the projector shows (and a report carries): the newest ones. */
 export const LIVE_REPORT_WINDOW = 10;
 /** Orders (or register keys) of a node's state a report carries for its projector tile: the newest. */
