@@ -695,6 +695,13 @@ export const TERMINATION_NAMES_SHOWN = 4;
  * of 33 on the screen, the one-line ones hold all 40.
  */
 export const LOBBY_DENSE_AT = 12;
+/**
+ * A live book of more than this many replicas draws its followers as small tiles (name, role,
+ * term, applied, the log window as marks) and each leader's tile whole: at 1280×720 whole tiles
+ * showed 5 of 33 replicas on the screen; the small ones show them all. Twelve, as the write-once
+ * picture's ring (RING_MEMBERS), so one room size switches both.
+ */
+export const BOOK_COMPACT_AT = 12;
 /** Log entries per node the projector shows (and a report carries): the newest ones. */
 export const LIVE_REPORT_WINDOW = 10;
 /** Orders (or register keys) of a node's state a report carries for its projector tile: the newest. */
