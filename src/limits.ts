@@ -693,6 +693,25 @@ export const LIVE_REPLAY_START_MAX_BYTES = 1536;
  * is several screens on a 360 px phone); the projector's list never folds.
  */
 export const PEER_LIST_FOLD_AT = 8;
+/**
+ * Names a termination sentence on the projector lists ("waiting for A, B, C, D and 29 more"):
+ * a room of 33 listed in full filled four lines of the outcome bar at 1280×720 and pushed the
+ * picture below the screen; the node cards and the quorum meter still list everyone.
+ */
+export const TERMINATION_NAMES_SHOWN = 4;
+/**
+ * The projector's lobby tiles become one short line each (the name and a status icon; the id in
+ * its tooltip) beyond this many participants: at 1280×720 the two-line tiles held 10 of a class
+ * of 33 on the screen, the one-line ones hold all 40.
+ */
+export const LOBBY_DENSE_AT = 12;
+/**
+ * A live book of more than this many replicas draws its followers as small tiles (name, role,
+ * term, applied, the log window as marks) and each leader's tile whole: at 1280×720 whole tiles
+ * showed 5 of 33 replicas on the screen; the small ones show them all. Twelve, as the write-once
+ * picture's ring (RING_MEMBERS), so one room size switches both.
+ */
+export const BOOK_COMPACT_AT = 12;
 /** Log entries per node the projector shows (and a report carries): the newest ones. */
 export const LIVE_REPORT_WINDOW = 10;
 /** Orders (or register keys) of a node's state a report carries for its projector tile: the newest. */

@@ -15,6 +15,7 @@ import { isMajority, majorityOf } from '../core/quorum.ts';
 import type { Value } from '../core/types.ts';
 import { electCoordinator } from '../machines/coordinator.ts';
 import { CommitJudge, decidedValueOf, decisionCommand, stateMachineSafe } from '../sim/commit-judge.ts';
+import { TERMINATION_NAMES_SHOWN } from '../limits.ts';
 import type { AlgorithmName } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 
@@ -183,7 +184,7 @@ export function checkTermination(input: PropertyInput): TerminationReport {
     return {
       status: 'undecided',
       progress: 'blocked',
-      detail: `${undecidedFor}blocked: waiting for crashed ${blockers.map(nameOf).join(', ')}`,
+      detail: `${undecidedFor}blocked: waiting for crashed ${nameList(blockers.map(nameOf))}`,
       blockedOn: blockers,
     };
   }
@@ -191,7 +192,7 @@ export function checkTermination(input: PropertyInput): TerminationReport {
     return {
       status: 'undecided',
       progress: 'retrying',
-      detail: `${undecidedFor}retrying: ${waitedOn.map(nameOf).join(', ')} crashed, but ${live.length} of ${input.members.length} live members can still decide`,
+      detail: `${undecidedFor}retrying: ${nameList(waitedOn.map(nameOf))} crashed, but ${live.length} of ${input.members.length} live members can still decide`,
       blockedOn: [],
     };
   }
@@ -216,8 +217,18 @@ function splitVoteReason(members: readonly MemberObservation[]): string | undefi
 function waitingReason(undecided: readonly MemberObservation[], nameOf: (id: PeerId) => string): string {
   const first = undecided[0];
   if (first === undefined) return 'no live member';
-  const waitingOn = first.waitingOn.map(nameOf);
-  return waitingOn.length > 0 ? `${first.name} is waiting for ${waitingOn.join(', ')}` : `${first.name}: ${first.waitingFor}`;
+  // A node waiting on its own vote (not cast yet) says "itself", not its own name.
+  const waitingOn = first.waitingOn.map((id) => (id === first.id ? 'itself' : nameOf(id)));
+  return waitingOn.length > 0 ? `${first.name} is waiting for ${nameList(waitingOn)}` : `${first.name}: ${first.waitingFor}`;
+}
+
+/**
+ * At most TERMINATION_NAMES_SHOWN names, then how many more: a big room's sentence stays one line
+ * on the projector ("A, B, C, D and 29 more"); the cards and the quorum meter list everyone.
+ */
+export function nameList(names: readonly string[]): string {
+  if (names.length <= TERMINATION_NAMES_SHOWN) return names.join(', ');
+  return `${names.slice(0, TERMINATION_NAMES_SHOWN).join(', ')} and ${names.length - TERMINATION_NAMES_SHOWN} more`;
 }
 
 /**

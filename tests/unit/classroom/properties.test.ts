@@ -68,6 +68,17 @@ describe('live property checks', () => {
     expect(faultTolerance).toMatchObject({ crashed: 1, majorityAlive: true, canTerminate: false });
   });
 
+  it('a big room waiting on everyone names a few and counts the rest, and a node waiting on its own vote says "itself"', () => {
+    const ids = Array.from({ length: 33 }, (_, i) => `m${i + 1}`);
+    const members = ids.map((id, i) => member(id, i === 0 ? { waitingOn: ids, waitingFor: 'votes' } : {}));
+    const { termination } = checkProperties({ ...base, algorithm: 'majority', members });
+    expect(termination.progress).toBe('waiting');
+    expect(termination.detail).toBe('undecided for 42 s — M1 is waiting for itself, M2, M3, M4 and 29 more');
+    // Four names are listed whole.
+    const few = ids.slice(0, 4).map((id, i) => member(id, i === 0 ? { waitingOn: ['m2', 'm3', 'm4'] } : {}));
+    expect(checkProperties({ ...base, algorithm: 'majority', members: few }).termination.detail).toBe('undecided for 42 s — M1 is waiting for M2, M3, M4');
+  });
+
   it('paxos with 2 of 5 crashed is not blocked: it is retrying, and survives no more crash', () => {
     const members = [
       member('a', { waitingOn: ['d', 'e'], waitingFor: 'promises from d, e' }),
