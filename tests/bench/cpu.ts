@@ -107,3 +107,63 @@ export async function processCpu(pid: number, windowMs: number): Promise<number>
   const elapsedS = (performance.now() - started) / 1000;
   return ((readStat(pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / elapsedS;
 }
+
+/** A process's kind for the thread breakdown: Chromium's --type (renderer, gpu-process, utility…), else "main". */
+function processKind(pid: number): string {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const type = /--type=([a-z-]+)/.exec(cmdline)?.[1];
+    const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmdline)?.[1];
+    return type === undefined ? 'main' : sub !== undefined ? `${type}:${sub.replace(/^.*\./, '')}` : type;
+  } catch {
+    return '?';
+  }
+}
+
+export type ThreadTicks = ReadonlyMap<string, { readonly name: string; readonly ticks: number }>;
+
+/**
+ * utime + stime of every thread of the trees under `roots` now, keyed by pid/tid, named
+ * "<process kind>/<thread name>" with trailing digits folded (e.g. "renderer/Compositor",
+ * "main/juice poll", "main/RTC worker#").
+ */
+export function threadTicks(roots: readonly number[]): ThreadTicks {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const pid of roots.flatMap(processTree)) {
+    const kind = processKind(pid);
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#');
+        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        out.set(`${pid}/${tid}`, { name: `${kind}/${name}`, ticks: Number(rest[11]) + Number(rest[12]) });
+      } catch {
+        // exited
+      }
+    }
+  }
+  return out;
+}
+
+/** Cores per thread name between two threadTicks readings `seconds` apart, largest first, those ≥ `floor`: "name×threads cores, …". */
+export function threadBreakdown(before: ThreadTicks, after: ThreadTicks, seconds: number, floor = 0.005): string {
+  const sums = new Map<string, { cores: number; count: number }>();
+  for (const [key, now] of after) {
+    const was = before.get(key)?.ticks ?? now.ticks;
+    const entry = sums.get(now.name) ?? { cores: 0, count: 0 };
+    entry.cores += (now.ticks - was) / TICKS_PER_SECOND / seconds;
+    entry.count += 1;
+    sums.set(now.name, entry);
+  }
+  return [...sums]
+    .filter(([, v]) => v.cores >= floor)
+    .sort((a, b) => b[1].cores - a[1].cores)
+    .map(([k, v]) => `${k}×${v.count} ${v.cores.toFixed(3)}`)
+    .join(', ');
+}
