@@ -337,14 +337,21 @@ export const LINK_MAINTENANCE_MS = 1_000;
  */
 export const ROBOTS_PER_PROCESS = 18;
 /**
- * UDP ports each robot's connections share through libjuice's ICE UDP mux (src/robots/udp-mux.ts):
- * one socket and one thread per port, instead of a socket per connection under one poll thread a
- * process that rebuilds and polls its whole socket list (~700 at 18 robots) on every wake-up.
- * A connection towards a peer takes a port no other connection of the robot towards that peer
- * uses (the mux tells connections apart by remote address: two towards one peer on one port
- * mixed up their DTLS, "unknown CA", with ports taken in turn); two ports cover a crossing dial
- * or a re-dial while the old connection is still held; a third such connection gets a socket
- * of its own. MEASURED: see udp-mux.ts / bench:idle.
+ * Benchmarks only (CP_BENCH_MUX=on, not the default): UDP ports each robot's connections share
+ * through libjuice's ICE UDP mux (src/robots/udp-mux.ts): one socket and one thread per port,
+ * instead of a socket per connection under one poll thread a process that rebuilds and polls its
+ * whole socket list (~700 at 18 robots) and walks every connection on each wake-up (perf: 24 %
+ * of the robots' idle CPU in the kernel's poll, 13 % in conn_poll_process). A connection towards
+ * a peer takes a port no other connection of the robot towards that peer uses: the mux tells
+ * connections apart by remote address first (libjuice conn_mux.c lookup_agent), and two towards
+ * one peer on one port mixed up their DTLS ("unknown CA") when ports were taken in turn. Two
+ * ports cover a crossing dial or a re-dial while the old connection is still held; a third such
+ * connection gets a socket of its own. Measured (bench:idle, 35 robots, load 36–47 from other
+ * work): juice threads 0.23 -> 0.08–0.09 cores, sockets 1,283 -> ~155; but the robots' main
+ * threads rose 0.14 -> 0.17–0.28 (libuv's async walk, uv__async_io, 16 % -> 35 % of samples),
+ * so idle in total 0.48 / 0.48 off against 0.37–0.52 on; and 9–24 dials ended before opening
+ * against 0–1 (14 DTLS handshakes failed in one traced run; not yet known whether off has them
+ * too at that load). Off until both are understood.
  */
 export const ROBOT_UDP_MUX_PORTS = 2;
 /**

@@ -124,7 +124,7 @@ export class Robot {
     withRobotRtc((peer) => this.connectionSettings(peer), () => this.run());
   }
 
-  /** The UDP ports this robot's connections share (none before its first start, or with CP_BENCH_MUX=off). */
+  /** The UDP ports this robot's connections share (none before its first start, or without CP_BENCH_MUX=on). */
   get udpMuxPorts(): readonly number[] {
     return this.mux?.ports ?? [];
   }
@@ -296,7 +296,12 @@ function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number
   return { ...(beat === undefined ? {} : { heartbeatIntervalMs: Number(beat) }), ...(relay === undefined ? {} : { relayMinRoom: Number(relay) }) };
 }
 
-/** Benchmarks only: CP_BENCH_MUX=off gives every connection a socket of its own (node-datachannel's default), to compare. */
+/**
+ * Benchmarks only, off by default: CP_BENCH_MUX=on shares ROBOT_UDP_MUX_PORTS ports per robot
+ * (udp-mux.ts). It takes the juice threads from 0.23 to 0.09 cores idle at 35 robots, but the
+ * robots' main threads then cost 0.1 more (limits.ts ROBOT_UDP_MUX_PORTS), so the total does not
+ * drop yet; every connection otherwise gets a socket of its own (node-datachannel's default).
+ */
 function udpMuxEnabled(): boolean {
-  return process.env['CP_BENCH_MUX'] !== 'off';
+  return process.env['CP_BENCH_MUX'] === 'on';
 }

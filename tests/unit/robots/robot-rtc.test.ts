@@ -183,7 +183,8 @@ describe('robots: a robot’s ports', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const room = normalizeRoomCode('ABCDEFG')!;
 
-  it('are bound at its first start, kept across a restart, and differ from another robot’s', async () => {
+  it('are bound at its first start (CP_BENCH_MUX=on), kept across a restart, and differ from another robot’s', async () => {
+    process.env['CP_BENCH_MUX'] = 'on';
     const signaling = { host: '127.0.0.1', port: await closedPort(), secure: false, path: '/peerjs' };
     const one = new Robot({ room, name: 'Robot 1', signaling, dataDir: join(dir, 'r1') });
     const two = new Robot({ room, name: 'Robot 2', signaling, dataDir: join(dir, 'r2') });
@@ -201,6 +202,7 @@ describe('robots: a robot’s ports', () => {
     } finally {
       one.crash();
       two.crash();
+      delete process.env['CP_BENCH_MUX'];
     }
   });
 });
