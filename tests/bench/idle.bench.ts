@@ -141,7 +141,10 @@ async function one(baseURL: string, n: number): Promise<string> {
     const perf = process.env['BENCH_IDLE_PERF'];
     if (perf !== undefined) {
       const out = `${perf}-N${n}-${++perfRuns}.data`;
-      const result = spawnSync('perf', ['record', '-F', '499', '-g', '-o', out, '-p', pids.join(','), '--', 'sleep', String(IDLE_WINDOW_MS / 1000)], { encoding: 'utf8' });
+      // BENCH_IDLE_PERF_EVENT (e.g. a uprobe on node's uv_async_send): who wakes the main threads.
+      const event = process.env['BENCH_IDLE_PERF_EVENT'];
+      const sampling = event === undefined ? ['-F', '499', '-g'] : ['-e', event, '--call-graph', 'dwarf,16384'];
+      const result = spawnSync('perf', ['record', ...sampling, '-o', out, '-p', pids.join(','), '--', 'sleep', String(event === undefined ? IDLE_WINDOW_MS / 1000 : 3)], { encoding: 'utf8' });
       console.log(`perf: ${out} (${result.status === 0 ? 'ok' : result.stderr || result.error?.message})`);
     }
     const state = await robots.state();
