@@ -17,6 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ensureLoopbackOnly } from './isolate.ts';
+import type { RobotUdpMux } from '../../src/robots/udp-mux.ts';
 
 const IDLE_SETTLE_MS = 3_000;
 const IDLE_WINDOW_MS = 10_000;
@@ -57,27 +58,23 @@ function udpDatagrams(): { in: number; out: number } {
 
 async function worker(): Promise<void> {
   const ndc = await import('node-datachannel');
+  const { RobotUdpMux } = await import('../../src/robots/udp-mux.ts');
   const send = (message: FromWorker): void => void process.send!(message);
   const pcs = new Map<string, InstanceType<typeof ndc.PeerConnection>>();
   const channels: unknown[] = [];
   let opened = 0;
   let config: { mode: string; muxPorts: number } = { mode: 'poll', muxPorts: 1 };
-  /** Mux: each robot's ports, and which remote robots each port already carries. */
-  const ports = new Map<number, { port: number; remotes: Set<number> }[]>();
-  let nextPort = 20_000 + (process.pid % 10_000) * 4;
+  /** Mux: each robot's ports (the robots' own RobotUdpMux: bound for the run, one port per remote robot). */
+  const muxes = new Map<number, RobotUdpMux>();
 
   function settings(self: number, remote: number): Record<string, unknown> {
     if (config.mode !== 'mux') return {};
-    const mine = ports.get(self) ?? [];
-    ports.set(self, mine);
-    let slot = mine.find((p) => !p.remotes.has(remote));
-    if (slot === undefined && mine.length < config.muxPorts) {
-      slot = { port: nextPort++, remotes: new Set() };
-      mine.push(slot);
+    let mux = muxes.get(self);
+    if (mux === undefined) {
+      mux = RobotUdpMux.open(config.muxPorts);
+      muxes.set(self, mux);
     }
-    if (slot === undefined) return {};
-    slot.remotes.add(remote);
-    return { enableIceUdpMux: true, portRangeBegin: slot.port, portRangeEnd: slot.port };
+    return { ...mux.settingsFor(String(remote)).config };
   }
 
   function connection(self: number, remote: number, link: string): InstanceType<typeof ndc.PeerConnection> {
