@@ -347,19 +347,30 @@ export const LINK_MAINTENANCE_MS = 1_000;
  */
 export const ROBOTS_PER_PROCESS = 18;
 /**
- * Benchmarks only (CP_BENCH_MUX=robot, not the default): UDP ports one robot's connections share
- * through libjuice's ICE UDP mux (one socket and thread per port instead of a socket per
- * connection under one poll thread a process). The mux finds a connection by its remote address,
- * so two live connections of one port to the same peer collide (a re-dial while the peer still
- * holds the half-open one); taking ports in turn puts a re-dial on another port. Measured (35
- * robots, one process, load 10–20): idle 0.27–0.31 cores with one port per robot, 0.34–0.45 with
- * 8, against 0.56–0.58 without; but more dials hang (3–32 timeouts against 2–6) and the mesh took
- * 23–52 s against 18 s: not on by default until that is understood. A run with libdatachannel's
- * log (35 robots, 8 ports each): ICE connected on 1,216 connections, and 26 DTLS handshakes then
- * failed with "unknown CA" (the certificate did not match the connection's fingerprint: DTLS
- * packets handed to another connection on the same socket); those are the hung dials.
+ * Benchmarks only (CP_BENCH_MUX=on, not the default): UDP ports each robot's connections share
+ * through libjuice's ICE UDP mux (src/robots/udp-mux.ts): one socket and one thread per port,
+ * instead of a socket per connection under one poll thread a process that rebuilds and polls its
+ * whole socket list (~700 at 18 robots) and walks every connection on each wake-up (perf: 24 %
+ * of the robots' idle CPU in the kernel's poll, 13 % in conn_poll_process). A connection towards
+ * a peer takes a port no other connection of the robot towards that peer uses: the mux tells
+ * connections apart by remote address first (libjuice conn_mux.c lookup_agent), and two towards
+ * one peer on one port mixed up their DTLS ("unknown CA") when ports were taken in turn. Two
+ * ports cover a crossing dial or a re-dial while the old connection is still held; a third such
+ * connection gets a socket of its own. Measured (bench:idle, 35 robots, load 36–47 from other
+ * work): juice threads 0.23 -> 0.08–0.09 cores, sockets 1,283 -> ~155; but the robots' main
+ * threads rose 0.14 -> 0.17–0.28 (libuv's async walk, uv__async_io, 16 % -> 35 % of samples),
+ * so idle in total 0.48 / 0.48 off against 0.37–0.52 on; and 9–24 dials ended before opening
+ * against 0–1 (14 DTLS handshakes failed in one traced run; not yet known whether off has them
+ * too at that load). Off until both are understood.
  */
-export const ROBOT_UDP_MUX_PORTS = 8;
+export const ROBOT_UDP_MUX_PORTS = 2;
+/**
+ * A closed connection still counts against its port towards its peer this long: libdatachannel
+ * tears its ICE agent down on another thread after close, and until then the agent keeps the
+ * peer's address on the port. Costs nothing but a re-dial to the same peer landing on the other
+ * port (or a socket of its own) within this time.
+ */
+export const ROBOT_UDP_MUX_HOLD_MS = 10_000;
 
 /**
  * The signaling server's own limits (signaling/): room lifetime and per-client-address abuse

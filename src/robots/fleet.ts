@@ -56,10 +56,6 @@ export class RobotFleet {
     if (this.options.hostKey !== undefined) {
       await admitRobots(this.options.signaling, this.options.room, this.options.hostKey, this.robots.map((r) => r.identity));
     }
-    // Benchmarks only (ROBOT_UDP_MUX_PORTS): ports are unique within this process; workers of a
-    // split fleet reserve theirs apart and may collide (a worker then fails to gather candidates).
-    const taken = new Set<number>();
-    if (process.env['CP_BENCH_MUX'] === 'robot') for (const robot of this.robots) await robot.reserveUdpPorts(taken);
     for (const [i, robot] of this.robots.entries()) {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, ROBOT_START_SPACING_MS));
       robot.start();

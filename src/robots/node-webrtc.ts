@@ -76,22 +76,62 @@ function withoutIceServers(config: RTCConfiguration | undefined): RTCConfigurati
   return { ...config, iceServers: [] };
 }
 
+/** What a robot's new connection is made with, and what to call once it is closed. */
+export interface RobotConnectionSettings {
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly closed?: () => void;
+}
+
 /**
  * node-datachannel settings of one robot's connections (robot.ts runs the robot's transport inside
  * withRobotRtc): every RTCPeerConnection PeerJS creates for it, in whatever callback or timer that
- * descends from its start, gets them. A connection made outside (none is) gets the defaults.
+ * descends from its start, gets `settings(peer)`, `peer` being the remote peer id when the
+ * connection is made inside towardsPeer (peerjs-remote.ts). A connection made outside (none is)
+ * gets the defaults.
  */
-const robotRtc = new AsyncLocalStorage<() => Readonly<Record<string, unknown>>>();
+const robotRtc = new AsyncLocalStorage<(peer: string | undefined) => RobotConnectionSettings>();
 
-/** Runs `run` so that each connection made in it, or in anything it schedules, gets `settings()` (called per connection). */
-export function withRobotRtc<T>(settings: () => Readonly<Record<string, unknown>>, run: () => T): T {
+/** Runs `run` so that each connection made in it, or in anything it schedules, gets `settings(peer)` (called per connection). */
+export function withRobotRtc<T>(settings: (peer: string | undefined) => RobotConnectionSettings, run: () => T): T {
   return robotRtc.run(settings, run);
 }
 
+/** The remote peer of the connections constructed synchronously inside towardsPeer (PeerJS makes its RTCPeerConnection synchronously in connect and on an OFFER). */
+let towards: string | undefined;
+
+export function towardsPeer<T>(peer: string, run: () => T): T {
+  const outer = towards;
+  towards = peer;
+  try {
+    return run();
+  } finally {
+    towards = outer;
+  }
+}
+
 class RobotPeerConnection extends RTCPeerConnection {
+  private closed: (() => void) | undefined;
+
   constructor(config?: RTCConfiguration) {
-    super({ ...withoutIceServers(config), ...robotRtc.getStore()?.(), ...benchRtc } as RTCConfiguration);
+    const settings = robotRtc.getStore()?.(towards);
+    super({ ...withoutIceServers(config), ...settings?.config, ...benchRtc } as RTCConfiguration);
+    this.closed = settings?.closed;
+    // A connection the peer closed reaches 'closed' without our close() (PeerJS then calls it too).
+    this.addEventListener('connectionstatechange', () => {
+      if (this.connectionState === 'closed') this.release();
+    });
     tracePeerConnection(this as unknown as Parameters<typeof tracePeerConnection>[0]);
+  }
+
+  override close(): void {
+    super.close();
+    this.release();
+  }
+
+  private release(): void {
+    const closed = this.closed;
+    this.closed = undefined;
+    closed?.();
   }
 }
 

@@ -7,8 +7,8 @@
  * learns it from the signaling server, as for a crashed tab) and restarted (same id, same stored
  * state: a Paxos acceptor keeps its promises).
  */
-import { withRobotRtc } from './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
-import { createSocket } from 'node:dgram';
+import { withRobotRtc, type RobotConnectionSettings } from './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
+import './peerjs-remote.ts'; // second: evaluates PeerJS, and tells each connection its peer
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Value } from '../core/types.ts';
@@ -17,7 +17,6 @@ import { parseClassroomMessage, type ClassroomMessage, type DecisionId } from '.
 import { proposalChoices } from '../classroom/scenarios.ts';
 import { ALGORITHMS } from '../machines/index.ts';
 import { LOG_ALGORITHMS } from '../machines/log-index.ts';
-import { ROBOT_UDP_MUX_PORTS } from '../limits.ts';
 import type { RoomCode } from '../rooms/room-code.ts';
 import { systemClock } from '../transport/clock.ts';
 import { isToken, newIdentity, type TabIdentity } from '../transport/identity.ts';
@@ -27,6 +26,7 @@ import { isNodeName } from '../rooms/room-code.ts';
 import { applicationView, roomPayloadParser, type RoomPayload } from '../ui/room/channel.ts';
 import { isProbe, Prober } from '../ui/room/probe.ts';
 import { FileStore } from './file-store.ts';
+import { RobotUdpMux } from './udp-mux.ts';
 
 export interface RobotOptions {
   readonly room: RoomCode;
@@ -98,9 +98,8 @@ export class Robot {
   private state: RobotStatus = 'stopped';
   /** Decisions whose outcome this incarnation has already told (each is told once per start). */
   private told = new Set<DecisionId>();
-  /** The UDP ports this robot's connections share (ICE UDP mux, ROBOT_UDP_MUX_PORTS), once reserved; and how many connections took one. */
-  private udpPorts: readonly number[] = [];
-  private connections = 0;
+  /** The UDP ports this robot's connections share (udp-mux.ts), bound at its first start and kept across restarts. */
+  private mux: RobotUdpMux | undefined;
 
   constructor(private readonly options: RobotOptions) {
     this.identity = loadOrMintIdentity(options.dataDir);
@@ -121,38 +120,18 @@ export class Robot {
   /** Joins the room (again, after a crash: same id, same stored state). */
   start(): void {
     if (this.running !== undefined) return;
-    withRobotRtc(() => this.nextConnectionSettings(), () => this.run());
+    if (this.mux === undefined && udpMuxEnabled()) this.mux = RobotUdpMux.open();
+    withRobotRtc((peer) => this.connectionSettings(peer), () => this.run());
   }
 
-  /** The UDP ports this robot's connections share, if reserved. */
+  /** The UDP ports this robot's connections share (none before its first start, or without CP_BENCH_MUX=on). */
   get udpMuxPorts(): readonly number[] {
-    return this.udpPorts;
+    return this.mux?.ports ?? [];
   }
 
-  /**
-   * Picks ROBOT_UDP_MUX_PORTS free UDP ports for this robot's connections to share (see
-   * nextConnectionSettings), none of `taken` (the fleet's other robots': two robots on one port
-   * would collide as two connections of one robot to the same peer do); adds them to `taken`.
-   */
-  async reserveUdpPorts(taken: Set<number> = new Set()): Promise<void> {
-    if (this.udpPorts.length > 0) return;
-    const ports: number[] = [];
-    while (ports.length < ROBOT_UDP_MUX_PORTS) {
-      const port = await freeUdpPort();
-      if (taken.has(port)) continue;
-      taken.add(port);
-      ports.push(port);
-    }
-    this.udpPorts = ports;
-  }
-
-  /**
-   * node-datachannel settings of this robot's next connection: with reserved ports, ICE UDP mux
-   * on the next of them in turn (see ROBOT_UDP_MUX_PORTS for why several); else the defaults.
-   */
-  nextConnectionSettings(): Readonly<Record<string, unknown>> {
-    const port = this.udpPorts[this.connections++ % Math.max(1, this.udpPorts.length)];
-    return port === undefined ? {} : { enableIceUdpMux: true, portRangeBegin: port, portRangeEnd: port };
+  /** node-datachannel settings of this robot's next connection towards `peer` (udp-mux.ts). */
+  connectionSettings(peer: string | undefined): RobotConnectionSettings {
+    return this.mux?.settingsFor(peer) ?? { config: {} };
   }
 
   private run(): void {
@@ -317,14 +296,12 @@ function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number
   return { ...(beat === undefined ? {} : { heartbeatIntervalMs: Number(beat) }), ...(relay === undefined ? {} : { relayMinRoom: Number(relay) }) };
 }
 
-/** A UDP port free now: bound on every address, read, released. */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
+/**
+ * Benchmarks only, off by default: CP_BENCH_MUX=on shares ROBOT_UDP_MUX_PORTS ports per robot
+ * (udp-mux.ts). It takes the juice threads from 0.23 to 0.09 cores idle at 35 robots, but the
+ * robots' main threads then cost 0.1 more (limits.ts ROBOT_UDP_MUX_PORTS), so the total does not
+ * drop yet; every connection otherwise gets a socket of its own (node-datachannel's default).
+ */
+function udpMuxEnabled(): boolean {
+  return process.env['CP_BENCH_MUX'] === 'on';
 }

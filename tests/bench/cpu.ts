@@ -115,13 +115,17 @@ export interface ThreadTicks {
   readonly ticks: number;
 }
 
-/** What kind of process `pid` is: Chromium's `--type=` (renderer, gpu-process, utility, …; none = the browser), else its command name. */
+/**
+ * What kind of process `pid` is: Chromium's `--type=` (renderer, gpu-process, utility, …, with a
+ * utility's sub-type, e.g. `utility:NetworkService`; none = the browser), else its command name.
+ */
 function processKind(pid: number): string {
   try {
     // Chromium rewrites its command line into one space-separated string: search the whole text.
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
-    if (type !== undefined) return type;
+    const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmdline)?.[1];
+    if (type !== undefined) return sub !== undefined ? `${type}:${sub.replace(/^.*\./, '')}` : type;
     const command = cmdline.split(/[\0 ]/)[0] ?? '';
     return /chrom/.test(command) ? 'browser' : (command.split('/').pop() ?? '?');
   } catch {
@@ -129,10 +133,10 @@ function processKind(pid: number): string {
   }
 }
 
-/** utime + stime of every thread of every process of `root`'s tree now, keyed by pid/tid. */
-export function treeThreadTicks(root: number): Map<string, ThreadTicks> {
+/** utime + stime of every thread of every process of the trees under `roots` now, keyed by pid/tid. */
+export function treeThreadTicks(...roots: readonly number[]): Map<string, ThreadTicks> {
   const out = new Map<string, ThreadTicks>();
-  for (const pid of processTree(root)) {
+  for (const pid of roots.flatMap(processTree)) {
     const kind = processKind(pid);
     let tids: string[] = [];
     try {
@@ -158,14 +162,20 @@ export function treeThreadTicks(root: number): Map<string, ThreadTicks> {
 /**
  * CPU-seconds per "process kind: thread name" between two treeThreadTicks readings, largest
  * first, those of at least `minSeconds`. A thread absent from `before` was born in between and
- * counts from zero (a tab opened during a formation); a thread that ended in between is lost.
+ * counts from zero (a tab opened during a formation), unless `bornCount` is false (an idle
+ * window: a thread born in it is not idle cost); a thread that ended in between is lost.
  */
-export function cpuByThread(before: ReadonlyMap<string, ThreadTicks>, after: ReadonlyMap<string, ThreadTicks>, minSeconds = 0.1): [string, number, number][] {
+export function cpuByThread(
+  before: ReadonlyMap<string, ThreadTicks>,
+  after: ReadonlyMap<string, ThreadTicks>,
+  minSeconds = 0.1,
+  bornCount = true,
+): [string, number, number][] {
   const sums = new Map<string, { seconds: number; count: number }>();
   for (const [key, now] of after) {
     const label = `${now.process}:${now.name}`;
     const entry = sums.get(label) ?? { seconds: 0, count: 0 };
-    entry.seconds += (now.ticks - (before.get(key)?.ticks ?? 0)) / TICKS_PER_SECOND;
+    entry.seconds += (now.ticks - (before.get(key)?.ticks ?? (bornCount ? 0 : now.ticks))) / TICKS_PER_SECOND;
     entry.count += 1;
     sums.set(label, entry);
   }
@@ -178,4 +188,11 @@ export function cpuByThread(before: ReadonlyMap<string, ThreadTicks>, after: Rea
 /** cpuByThread as one line: "renderer:CrRendererMain×6 4.1 s, …". */
 export function describeCpuByThread(rows: readonly [string, number, number][]): string {
   return rows.map(([label, seconds, count]) => `${label}×${count} ${seconds.toFixed(1)}`).join(', ');
+}
+
+/** Cores per thread over an idle window of `seconds` between two treeThreadTicks readings, those ≥ `floor`: "kind:name×threads cores, …". */
+export function threadBreakdown(before: ReadonlyMap<string, ThreadTicks>, after: ReadonlyMap<string, ThreadTicks>, seconds: number, floor = 0.005): string {
+  return cpuByThread(before, after, floor * seconds, false)
+    .map(([label, cpuSeconds, count]) => `${label}×${count} ${(cpuSeconds / seconds).toFixed(3)}`)
+    .join(', ');
 }

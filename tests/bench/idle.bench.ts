@@ -11,7 +11,10 @@
  * worker processes inherit it (CP_BENCH_ROBOTS_PER_PROCESS, CP_BENCH_HEARTBEAT_MS, CP_BENCH_RTC,
  * see src/robots). Not a test: it prints and exits; every wait is bounded.
  *
- * Options (env): BENCH_IDLE_SIZES="20,40", BENCH_IDLE_RUNS=1.
+ * Options (env): BENCH_IDLE_SIZES="20,40", BENCH_IDLE_RUNS=1; BENCH_IDLE_PERF=<file prefix>: after
+ * the measured window, `perf record` the robots' processes for another IDLE_WINDOW_MS (sampling
+ * costs CPU, so not during the figure) into <prefix>-N<n>-<run>.data, for `perf report --sort
+ * comm,dso,sym` (thread names: "juice poll", "juice mux", "usrsctp timer"? see the report's comm).
  */
 import { loadavg } from 'node:os';
 import { MAX_PEERS_PER_ROOM } from '../../src/limits.ts';
@@ -22,6 +25,7 @@ import { intList } from './cdp.ts';
 import { cpuByThread, describeCpuByThread, processTree, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import type { RobotSnapshot } from '../../src/robots/robot.ts';
 
 const IDLE_SETTLE_MS = 3_000;
@@ -88,6 +92,21 @@ function byThreadName(before: Map<string, { name: string; ticks: number }>, afte
   return [...sums].filter(([, v]) => v.cores >= 0.005).sort((a, b) => b[1].cores - a[1].cores).map(([k, v]) => `${k}×${v.count} ${v.cores.toFixed(3)}`).join(', ');
 }
 
+let perfRuns = 0;
+
+/** Data-channel frames all robots received, and liveness frames they sent, so far. */
+function frameCounts(state: readonly RobotSnapshot[]): { received: number; heartbeats: number } {
+  return state.reduce((a, r) => ({ received: a.received + (r.frames?.received ?? 0), heartbeats: a.heartbeats + (r.frames?.heartbeats ?? 0) }), { received: 0, heartbeats: 0 });
+}
+
+/** UDP datagrams received in this network namespace so far (/proc/net/snmp): ICE consent checks, SCTP heartbeats, app frames, both ways. */
+function udpDatagrams(): { in: number } {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/).map(Number);
+  return { in: values[names.indexOf('InDatagrams')]! };
+}
+
 async function one(baseURL: string, n: number): Promise<string> {
   const room = randomRoomCode(cryptoRandomIndex);
   const serverAt = ticks(process.pid);
@@ -108,14 +127,27 @@ async function one(baseURL: string, n: number): Promise<string> {
     const before = pids.map(ticks);
     const threadsBefore = threadTicks(pids);
     const serverBefore = ticks(process.pid);
+    const framesBefore = frameCounts(await robots.state());
+    const udpBefore = udpDatagrams();
     const t0 = performance.now();
     await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
     const seconds = (performance.now() - t0) / 1000;
+    const udp = udpDatagrams();
+    const framesAfter = frameCounts(await robots.state());
     const per = pids.map((pid, i) => (ticks(pid) - before[i]!) / 100 / seconds);
     const server = (ticks(process.pid) - serverBefore) / 100 / seconds;
     const total = per.reduce((a, b) => a + b, 0);
     const threads = byThreadName(threadsBefore, threadTicks(pids), seconds);
     const socketCount = pids.map(sockets).reduce((a, b) => a + b, 0);
+    const perf = process.env['BENCH_IDLE_PERF'];
+    if (perf !== undefined) {
+      const out = `${perf}-N${n}-${++perfRuns}.data`;
+      // BENCH_IDLE_PERF_EVENT (e.g. a uprobe on node's uv_async_send): who wakes the main threads.
+      const event = process.env['BENCH_IDLE_PERF_EVENT'];
+      const sampling = event === undefined ? ['-F', '499', '-g'] : ['-e', event, '--call-graph', 'dwarf,16384'];
+      const result = spawnSync('perf', ['record', ...sampling, '-o', out, '-p', pids.join(','), '--', 'sleep', String(event === undefined ? IDLE_WINDOW_MS / 1000 : 3)], { encoding: 'utf8' });
+      console.log(`perf: ${out} (${result.status === 0 ? 'ok' : result.stderr || result.error?.message})`);
+    }
     const state = await robots.state();
     const mesh = state
       .map((r) => r.mesh!)
@@ -127,7 +159,9 @@ async function one(baseURL: string, n: number): Promise<string> {
       `N=${n}: ready ${(readyMs / 1000).toFixed(1)} s, mesh ${(meshMs / 1000).toFixed(1)} s (robots ${formationRobots.toFixed(1)} CPU-s, server ${formationServer.toFixed(1)} CPU-s, ` +
       `floor ${((formationRobots + formationServer) / 2).toFixed(1)} s on 2 cores; dials ${mesh.dials}, timeouts ${mesh.timeouts}, failed ${mesh.failed}, stalled ${mesh.stalled}; ` +
       `robots' CPU-s by thread ${formationThreads}); ` +
-      `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; sockets ${socketCount}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
+      `idle robots ${total.toFixed(3)} cores [${per.map((c) => c.toFixed(3)).join(' ')}], server ${server.toFixed(3)}; sockets ${socketCount}; ` +
+      `frames/s received ${((framesAfter.received - framesBefore.received) / seconds).toFixed(0)} (liveness sent ${((framesAfter.heartbeats - framesBefore.heartbeats) / seconds).toFixed(0)}), ` +
+      `UDP datagrams/s in ${((udp.in - udpBefore.in) / seconds).toFixed(0)}; by thread name ${threads}; load ${loadavg()[0]!.toFixed(1)}`
     );
   } finally {
     await robots.stop();

@@ -61,7 +61,7 @@ import {
   WATCH_DASHBOARD,
   WATCH_DECISION,
 } from './cdp.ts';
-import { childrenMatching, cpuByThread, describeCpuByThread, processCpu, treeCpu, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
+import { childrenMatching, cpuByThread, describeCpuByThread, processCpu, threadBreakdown, treeCpu, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
 import { startProfile } from './profile.ts';
 
@@ -438,11 +438,15 @@ async function benchSize(
     // With books to compare against, the write-once idle room is measured as often as each book (medians).
     const idleSamples: Cpu[] = [];
     for (let i = 0; i < (books.length > 0 ? bookRuns : 1); i++) {
+      const roots = [browserPid, ...(room.robots ? [room.robots.pid] : [])];
+      const threadsBefore = treeThreadTicks(...roots);
+      const windowStart = performance.now();
       const trees = await Promise.all([
         treeCpu({ chromium: browserPid, ...(room.robots ? { robots: room.robots.pid } : {}) }, IDLE_WINDOW_MS),
         processCpu(process.pid, IDLE_WINDOW_MS),
       ]);
       idleSamples.push({ chromium: trees[0]['chromium'] ?? 0, robots: trees[0]['robots'] ?? 0, server: trees[1] });
+      console.log(`  idle by thread (chromium's by process type; robots' are main/…): ${threadBreakdown(threadsBefore, treeThreadTicks(...roots), (performance.now() - windowStart) / 1000)}`);
     }
     const cpu = medianCpu(idleSamples);
     process.stdout.write(`idle ${idleSamples.map(cpuTotal).map((c) => c.toFixed(2)).join(', ')} cores (load ${loadavg()[0]!.toFixed(1)})\n`);
