@@ -184,6 +184,16 @@ export const REPORT_INTERVAL_MS_PER_MEMBER = 2.5;
  */
 export const RENDER_FRAME_FALLBACK_MS = 20;
 /**
+ * A student's page re-renders at most this often (the first change after a quiet spell still
+ * renders at the next frame; a burst is folded into one render at the end of each interval).
+ * Every render of a phone is a style, layout and paint pass: at N = 40 a tab hears ~40 votes or
+ * accepted messages in under a second, each a new "votes heard k of N" and "waiting for …", and
+ * the native work of those frames was as much main thread as all the tab's JavaScript (CPU
+ * profile, bench:room). Ten renders a second still reads as live on a phone; the projector keeps
+ * rendering every frame (it must show each outcome within a frame of its report).
+ */
+export const STUDENT_RENDER_INTERVAL_MS = 100;
+/**
  * Step facts one report may carry. A step's facts are ~40 bytes at least, so MAX_MESSAGE_BYTES
  * holds ~400; more than that and the report is split anyway. Bounds a hostile report's parse cost.
  */

@@ -38,18 +38,21 @@
  */
 import { enqueueActions, not, setup, type SnapshotFrom } from 'xstate';
 import { assertNever } from '../core/assert.ts';
-import { majorityOf, tally } from '../core/quorum.ts';
+import { majorityOf } from '../core/quorum.ts';
 import type { NodeEffect, NodeEvent, NodeId, NodeInput, NodeView, Timing, Value } from '../core/types.ts';
 import { isRecord } from '../core/validate.ts';
 import {
-  allVotesIn,
   hasVoted,
-  impatientDecision,
+  impatientDecides,
+  missingCount,
   missingVoters,
-  tallyDecision,
+  tallyDecides,
+  tallyOf,
+  tallyWith,
   withVote,
   type DecisionRule,
   type Votes,
+  type VoteTally,
 } from '../core/voting.ts';
 import { commitDecision, persistHard, restoreOnce, type OnceDurable } from '../core/write-once.ts';
 import type { OnceAlgorithmSpec } from './spec.ts';
@@ -82,6 +85,13 @@ export interface VotingContext extends VotingDurable {
    * from them, like Paxos's listen-only node.
    */
   readonly listenOnly: boolean;
+  /**
+   * The count of `votes`, updated with each vote recorded (never recounted per event): what the
+   * guards run on every event read it in O(1). Derived from `votes`, so never persisted.
+   */
+  readonly tallied: VoteTally;
+  /** `members` as a set: whether a sender is a member is asked of every message. */
+  readonly memberSet: ReadonlySet<NodeId>;
 }
 
 type VotingEvent = NodeEvent<VotingMessage>;
@@ -162,6 +172,20 @@ function requestTargets(context: VotingContext): NodeId[] {
 }
 
 /**
+ * Whether a retransmit would send anything (candidateTargets, voteTargets or requestTargets is
+ * not empty), from the kept tally in O(1): the resend state checks it after every event.
+ */
+export function hasPendingSends(context: VotingContext): boolean {
+  const missing = missingCount(context.tallied, context.members.length);
+  if (missing === 0) return false;
+  if (context.proposal !== undefined || context.vote !== undefined) return true;
+  if (!context.listenOnly || context.decided !== undefined) return false;
+  // A listen-only node asks the others only: its own missing vote is nobody else's to send.
+  const selfMissing = context.memberSet.has(context.self) && !hasVoted(context.votes, context.self);
+  return missing > (selfMissing ? 1 : 0);
+}
+
+/**
  * My vote, when the event is a member asking for it (`needYours` or `voteRequest`) and I have one
  * to give; my own resend to myself needs no answer.
  */
@@ -196,7 +220,7 @@ export function createVotingMachine(rule: DecisionRule) {
         context.proposal === undefined &&
         context.decided === undefined,
       /** Non-members cannot propose, vote or acknowledge. */
-      fromStranger: ({ context, event }) => event.type === 'receive' && !context.members.includes(event.from),
+      fromStranger: ({ context, event }) => event.type === 'receive' && !context.memberSet.has(event.from),
       /** Vote once: only the first candidate heard gets my vote. */
       isFirstCandidate: ({ context, event }) =>
         received(event, 'candidate') !== undefined && context.vote === undefined && !context.listenOnly,
@@ -208,10 +232,9 @@ export function createVotingMachine(rule: DecisionRule) {
       },
       isVoteRequest: ({ event }) => received(event, 'voteRequest') !== undefined,
       restoredDecision: ({ context }) => context.decided !== undefined,
-      tallyDecides: ({ context }) => tallyDecision(rule, context.members, context.votes) !== undefined,
+      tallyDecides: ({ context }) => tallyDecides(rule, context.tallied, context.members.length) !== undefined,
       heardAnyVote: ({ context }) => Object.keys(context.votes).length > 0,
-      hasPendingSends: ({ context }) =>
-        candidateTargets(context).length > 0 || voteTargets(context).length > 0 || requestTargets(context).length > 0,
+      hasPendingSends: ({ context }) => hasPendingSends(context),
     },
     actions: {
       propose: enqueueActions(({ context, event, enqueue }) => {
@@ -240,7 +263,7 @@ export function createVotingMachine(rule: DecisionRule) {
         // write fewer per frame in a big room.
         if (!hasVoted(context.votes, incoming.from)) {
           const votes = withVote(context.votes, incoming.from, incoming.message.value);
-          enqueue.assign({ votes });
+          enqueue.assign({ votes, tallied: tallyWith(context.tallied, incoming.message.value, context.members.length) });
           if (!context.listenOnly && context.decided === undefined) enqueue.emit(persist(durableOf({ ...context, votes })));
         }
         const answer = answerTo(context, event);
@@ -274,14 +297,14 @@ export function createVotingMachine(rule: DecisionRule) {
         for (const effect of sendTo(requestTargets(context), { type: 'voteRequest' })) enqueue.emit(effect);
       }),
       decideOnTally: enqueueActions(({ context, enqueue }) => {
-        const decided = tallyDecision(rule, context.members, context.votes);
+        const decided = tallyDecides(rule, context.tallied, context.members.length);
         if (decided === undefined) return;
         enqueue.assign({ decided });
         // A listen-only node never writes: it stays listen-only across restarts.
         if (!context.listenOnly) enqueue.emit(persist(durableOf({ ...context, decided })));
       }),
       decideImpatiently: enqueueActions(({ context, enqueue }) => {
-        const decided = impatientDecision(context.votes);
+        const decided = impatientDecides(context.tallied);
         if (decided === undefined) return;
         enqueue.assign({ decided });
         // A listen-only node never writes: it stays listen-only across restarts.
@@ -295,15 +318,18 @@ export function createVotingMachine(rule: DecisionRule) {
     id: rule,
     context: ({ input }) => {
       const { state: durable, unreadable } = restoreOnce(input.durable, (raw) => parseVotingDurable(raw, input.members));
+      const votes = durable?.votes ?? {};
       return {
         self: input.self,
         members: [...input.members],
         timing: input.timing,
         proposal: durable?.proposal,
         vote: durable?.vote,
-        votes: durable?.votes ?? {},
+        votes,
         decided: durable?.decided,
         listenOnly: unreadable,
+        tallied: tallyOf(votes, input.members.length),
+        memberSet: new Set(input.members),
       };
     },
     type: 'parallel',
@@ -372,9 +398,9 @@ export function votingView(rule: DecisionRule): (snapshot: SnapshotFrom<VotingMa
       { label: 'votes heard', value: `${n - missing.length} of ${n}` },
       { label: 'majority needs', value: String(majorityOf(n)) },
     ];
-    const common = { decided: c.decided, tally: tally(c.votes), fields };
+    const common = { decided: c.decided, tally: c.tallied.counts, fields };
     if (c.decided !== undefined) return { ...common, phase: 'decided', waitingFor: 'nothing: decided', waitingOn: [] };
-    if (rule === 'majority' && allVotesIn(c.members, c.votes)) {
+    if (rule === 'majority' && missing.length === 0) {
       return {
         ...common,
         phase: 'split vote',

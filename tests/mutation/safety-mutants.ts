@@ -220,6 +220,13 @@ export const SAFETY_MUTANTS: readonly SafetyMutant[] = [
         find: 'return allVotesIn(members, votes) ? smallestCandidate(votes) : undefined;',
         replace: 'return missingVoters(members, votes).length <= 1 ? smallestCandidate(votes) : undefined;',
       },
+      {
+        // The machine decides from the tally it keeps (tallyDecides); the dashboard's evidence from tallyDecision.
+        file: VOTING,
+        scope: 'export function tallyDecides(',
+        find: 'return tallied.heard >= memberCount ? smallestOf(Object.keys(tallied.counts)) : undefined;',
+        replace: 'return tallied.heard >= memberCount - 1 ? smallestOf(Object.keys(tallied.counts)) : undefined;',
+      },
     ],
     tests: VOTING_TESTS,
   },

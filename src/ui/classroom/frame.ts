@@ -3,7 +3,7 @@
  * `FrameGate` folds any number of `request()`s between two frames into one run; the scheduler is
  * injected (requestAnimationFrame in a tab, fake time in unit tests).
  */
-import { RENDER_FRAME_FALLBACK_MS, REPORT_FRAME_FALLBACK_MS } from '../../limits.ts';
+import { RENDER_FRAME_FALLBACK_MS, REPORT_FRAME_FALLBACK_MS, STUDENT_RENDER_INTERVAL_MS } from '../../limits.ts';
 
 export type FrameScheduler = (fn: () => void) => void;
 
@@ -19,6 +19,35 @@ export function frameOrTimeout(fallbackMs: number): FrameScheduler {
 export const nextFrame: FrameScheduler = frameOrTimeout(REPORT_FRAME_FALLBACK_MS);
 /** For screens: a frame, or RENDER_FRAME_FALLBACK_MS. */
 export const nextRender: FrameScheduler = frameOrTimeout(RENDER_FRAME_FALLBACK_MS);
+
+/**
+ * `schedule`, but no run sooner than `minIntervalMs` after the previous one began: a request
+ * after a quiet spell goes to the next frame as before, one inside the interval waits for its
+ * end (and then the next frame). With FrameGate in front, a burst of changes is one run per
+ * interval, its last change included.
+ */
+export function paced(
+  schedule: FrameScheduler,
+  minIntervalMs: number,
+  now: () => number = () => performance.now(),
+  after: (fn: () => void, ms: number) => void = (fn, ms) => void setTimeout(fn, ms),
+): FrameScheduler {
+  let lastRun = Number.NEGATIVE_INFINITY;
+  return (fn) => {
+    const run = (): void => {
+      lastRun = now();
+      fn();
+    };
+    const waitMs = lastRun + minIntervalMs - now();
+    if (waitMs <= 0) schedule(run);
+    else after(() => schedule(run), waitMs);
+  };
+}
+
+/** For a student's page: a frame, at most once per STUDENT_RENDER_INTERVAL_MS (see there). */
+export function studentRender(): FrameScheduler {
+  return paced(nextRender, STUDENT_RENDER_INTERVAL_MS);
+}
 
 function runAtFrame(fn: () => void, fallbackMs: number): void {
   let done = false;
