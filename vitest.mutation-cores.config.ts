@@ -14,6 +14,7 @@ export default defineConfig({
   test: {
     include: [
       'tests/unit/machines/raft-core.test.ts',
+      'tests/unit/machines/raft-snapshot.test.ts',
       'tests/unit/machines/multipaxos-core.test.ts',
       'tests/unit/machines/log-cores-safety.test.ts',
     ],
