@@ -16,6 +16,7 @@ export default defineConfig({
       'tests/unit/machines/raft-core.test.ts',
       'tests/unit/machines/raft-snapshot.test.ts',
       'tests/unit/machines/multipaxos-core.test.ts',
+      'tests/unit/machines/multipaxos-snapshot.test.ts',
       'tests/unit/machines/log-cores-safety.test.ts',
     ],
     environment: 'node',
