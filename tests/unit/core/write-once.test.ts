@@ -67,6 +67,8 @@ describe('write-once: what a host reads out of the effects', () => {
     expect(() => hardStateOf([hard(1), hard(2)])).toThrow(NOT_ONE_HARD);
     expect(() => hardStateOf([{ op: 'append', from: 1, entries: [] }])).toThrow(NOT_ONE_HARD);
     expect(() => hardStateOf([{ op: 'truncate', from: 1 }])).toThrow(NOT_ONE_HARD);
+    // The error names what the machine wrote instead, for the report of a machine bug.
+    expect(() => hardStateOf([{ op: 'truncate', from: 1 }, { op: 'hard', state: 1 }])).toThrow(`not ["truncate","hard"]`);
   });
 });
 
