@@ -44,7 +44,8 @@ describe('write-once: what a host reads out of the effects', () => {
   const at = (index: number, command: LogCommand = red): CommittedEntry => ({ index, command });
 
   it('the decision of the one entry at index 1', () => {
-    expect(decisionOf(commitDecision('blue').entries)).toBe('blue');
+    const committed = commitDecision('blue'); // what a machine emits is what a host reads back
+    expect(committed.type === 'commit' && decisionOf(committed.entries)).toBe('blue');
     expect(decisionOf([at(1)])).toBe('red');
   });
 
