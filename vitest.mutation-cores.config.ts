@@ -14,7 +14,10 @@ export default defineConfig({
   test: {
     include: [
       'tests/unit/machines/raft-core.test.ts',
+      'tests/unit/machines/raft-snapshot.test.ts',
+      'tests/unit/machines/raft-catch-up.test.ts',
       'tests/unit/machines/multipaxos-core.test.ts',
+      'tests/unit/machines/multipaxos-snapshot.test.ts',
       'tests/unit/machines/log-cores-safety.test.ts',
     ],
     environment: 'node',

@@ -16,6 +16,7 @@ export default defineConfig({
     include: [
       'tests/unit/quorum.test.ts',
       'tests/unit/core-rules.test.ts',
+      'tests/unit/core/write-once.test.ts',
       'tests/unit/machines/**/*.test.ts',
     ],
     environment: 'node',
