@@ -367,6 +367,25 @@ describe('old decisions', () => {
 });
 
 describe('storage', () => {
+  it('a tab reopened after the upgrade restarts the decision an older build stored (a StoredNode blob), with its promise', () => {
+    room = new Room();
+    const r = room;
+    // The bytes the build before the one store wrote for n3, a Paxos acceptor that promised 5.n2.
+    const store = new MemoryStore();
+    store.saveText(
+      'node:d1-ab',
+      '{"version":1,"decision":{"id":"d1-ab","seq":1,"algorithm":"paxos","scenario":"colors","members":["n1","n2","n3"],"startedAt":0},"durable":{"promised":{"round":5,"node":"n2"}},"proposed":["blue"]}',
+    );
+    const reopened = r.open('n3', 'student', store);
+    // Found by the one reader before any host announced anything, migrated, and not listen-only.
+    const node = reopened.classroom.node('d1-ab');
+    expect(node?.view().storage).toBeUndefined();
+    expect(node?.proposed).toEqual(['blue']);
+    expect(node?.view().fields.find((f) => f.label === 'promised')?.value).toMatch(/5/);
+    expect(store.exists('node:d1-ab')).toBe(false);
+    expect(readStoredNode(store, 'd1-ab')).toMatchObject({ kind: 'ok', from: 'current', durable: { hard: { promised: { round: 5, node: 'n2' } } } });
+  });
+
   it('a member keeps at most MAX_DECISION_HISTORY stored nodes, and ignores announcements older than that', () => {
     room = Room.withStudents(['n1', 'n2']);
     const r = room;

@@ -4,7 +4,7 @@
  * bounded by what it wrote, not by the log's length.
  */
 import { describe, expect, it } from 'vitest';
-import { NodeStore, readStoredNode, storeKey as logKey, type NodeFacts } from '../../../src/classroom/node-store.ts';
+import { NodeStore, readStoredNode, removeStoredNode, storedNodeIds, storeKey as logKey, type NodeFacts } from '../../../src/classroom/node-store.ts';
 import type { BookAnnouncement } from '../../../src/classroom/log-protocol.ts';
 import { MemoryStore, type DurableStore } from '../../../src/classroom/storage.ts';
 
@@ -76,5 +76,70 @@ describe('NodeStore (a book replica)', () => {
       },
     });
     expect(() => open(full).apply([{ op: 'append', from: 1, entries: ['a'] }])).toThrow();
+  });
+});
+
+describe('NodeStore (a write-once decision: a log of length one)', () => {
+  const decision = { id: 'd1-x', seq: 1, algorithm: 'paxos', scenario: 'colors', members: ['n1', 'n2', 'n3'], startedAt: 0 } as const;
+  const decisionFacts: NodeFacts = { kind: 'decision', decision: { ...decision, members: [...decision.members] }, proposed: [] };
+
+  it('a first start stores the facts and the meta; each step then writes its hard state alone', () => {
+    const store = new CountingStore();
+    const node = new NodeStore(store, decisionFacts);
+    expect(node.read).toEqual({ kind: 'absent' });
+    expect(node.open()).toBe(true);
+    expect(store.keys('').sort()).toEqual([logKey('d1-x', 'decision'), logKey('d1-x', 'meta')]);
+    store.writes = 0;
+    for (let round = 1; round <= 5; round++) expect(node.write([{ op: 'hard', state: { promised: { round, node: 'n2' } } }])).toBe(true);
+    // One write per step: neither the announcement nor the meta is rewritten.
+    expect(store.writes).toBe(5);
+    expect(node.saveFacts({ ...decisionFacts, proposed: ['red'] })).toBe(true);
+    expect(store.writes).toBe(6);
+    expect(readStoredNode(store, 'd1-x')).toEqual({
+      kind: 'ok',
+      from: 'current',
+      facts: { ...decisionFacts, proposed: ['red'] },
+      durable: { hard: { promised: { round: 5, node: 'n2' } }, entries: [] },
+    });
+  });
+
+  it('a write that fails changes nothing in memory', () => {
+    let full = false;
+    const store: DurableStore = Object.assign(new MemoryStore(), {
+      save(this: MemoryStore, key: string, value: unknown) {
+        if (full) throw new DOMException('quota', 'QuotaExceededError');
+        MemoryStore.prototype.save.call(this, key, value);
+      },
+    });
+    const node = open(store);
+    node.apply([{ op: 'append', from: 1, entries: ['a'] }]);
+    full = true;
+    expect(node.write([{ op: 'append', from: 2, entries: ['b', 'c'] }])).toBe(false);
+    expect(node.lastIndex).toBe(1);
+    const decided = new NodeStore(store, decisionFacts);
+    full = false;
+    expect(decided.open()).toBe(true);
+    full = true;
+    expect(decided.saveFacts({ ...decisionFacts, proposed: ['red'] })).toBe(false);
+    // The proposal it could not store is not shown: the node never acts on state it could not keep.
+    expect(decided.facts).toEqual(decisionFacts);
+  });
+
+  it('refuses another kind of node under the same id: a book is not a decision', () => {
+    const store = new MemoryStore();
+    open(store).apply([{ op: 'hard', state: { term: 1 } }]);
+    const asDecision = new NodeStore(store, { ...decisionFacts, decision: { ...decisionFacts.decision, id: 'b1-x' } } as NodeFacts);
+    expect(asDecision.read).toEqual({ kind: 'unreadable' });
+  });
+
+  it('lists and removes the nodes stored in either format', () => {
+    const store = new MemoryStore();
+    open(store).apply([{ op: 'append', from: 1, entries: ['a'] }]);
+    new NodeStore(store, decisionFacts).open();
+    store.saveText('node:d2-y', '{"version":1}');
+    store.save('settings', 5);
+    expect(storedNodeIds(store).sort()).toEqual(['b1-x', 'd1-x', 'd2-y']);
+    for (const id of ['b1-x', 'd1-x', 'd2-y']) removeStoredNode(store, id);
+    expect(store.keys('')).toEqual(['settings']);
   });
 });
