@@ -66,7 +66,7 @@ export type NodeFacts =
   | { readonly kind: 'decision'; readonly decision: DecisionAnnouncement; readonly proposed: readonly Value[] }
   | { readonly kind: 'book'; readonly book: BookAnnouncement };
 
-export function factsId(facts: NodeFacts): string {
+function factsId(facts: NodeFacts): string {
   return facts.kind === 'decision' ? facts.decision.id : facts.book.id;
 }
 
@@ -107,7 +107,7 @@ const META_MIGRATIONS: Readonly<Record<number, (raw: UnknownRecord) => UnknownRe
 };
 
 /** A stored meta lifted to STORE_VERSION, or undefined if it cannot be. */
-export function migrateMeta(raw: unknown): UnknownRecord | undefined {
+function migrateMeta(raw: unknown): UnknownRecord | undefined {
   if (!isRecord(raw) || !isNonNegativeInteger(raw.version) || raw.version < 1 || raw.version > STORE_VERSION) return undefined;
   let meta: UnknownRecord | undefined = raw;
   for (let v = raw.version; v < STORE_VERSION && meta !== undefined; v++) {
