@@ -32,7 +32,7 @@ import { LogLearner } from './log-learner.ts';
 import { BookDashboard } from './log-dashboard.ts';
 import { parseBookAnnouncement, type BookAnnouncement } from './log-protocol.ts';
 import { LiveLogNode } from './live-log-node.ts';
-import { LOG_KEY_PREFIX, LogStore } from './log-store.ts';
+import { readStoredNode, removeStoredNode, storedNodeIds, type NodeFacts } from './node-store.ts';
 import { isQuiet, NO_ADVERSARY, oldestInRoom, parseRules, type AdversaryRules, type RoomHeld } from './adversary.ts';
 import { FreezableClock } from './freezable-clock.ts';
 import type { TransportClock } from '../transport/clock.ts';
@@ -40,7 +40,7 @@ import type { PeerId, PeerInfo, PeerRole, Transport, Unsubscribe } from '../tran
 import { assertNever } from '../core/assert.ts';
 import { DashboardModel } from './dashboard.ts';
 import { safetyVerdict, verdictKey } from './verdict.ts';
-import { LiveNode, loadStoredNode, NODE_KEY_PREFIX, nodeKey } from './live-node.ts';
+import { LiveNode } from './live-node.ts';
 import type { MemberLiveness } from './properties.ts';
 import {
   parseAnnouncement,
@@ -192,7 +192,6 @@ export class Classroom {
       this.restoreHostBooks();
     } else {
       this.restartStoredNodes();
-      this.restartStoredBooks();
     }
     this.onPeers(transport.peers());
     // A classroom may start after its tab already met the teacher's screen (the page loads the
@@ -857,15 +856,22 @@ export class Classroom {
     };
   }
 
-  /** A reopened tab restarts every node it stored, before any host re-announces anything. */
+  /**
+   * A reopened tab restarts every node it stored, decisions and books alike, before any host
+   * re-announces anything: the one reader finds them in either stored format. A node whose
+   * facts read restarts even if the rest is unreadable (it then only listens); one whose facts
+   * do not read waits for the host to announce it again (and then only listens).
+   */
   private restartStoredNodes(): void {
-    for (const key of this.options.store.keys(NODE_KEY_PREFIX)) {
-      const stored = loadStoredNode(this.options.store, key);
-      if (stored === undefined || !stored.decision.members.includes(this.self)) continue;
-      this.announcements.set(stored.decision.id, stored.decision);
+    for (const id of storedNodeIds(this.options.store)) {
+      const read = readStoredNode(this.options.store, id);
+      const facts: NodeFacts | undefined = read.kind === 'absent' ? undefined : read.facts;
+      if (facts?.kind === 'decision' && facts.decision.members.includes(this.self)) this.announcements.set(id, facts.decision);
+      if (facts?.kind === 'book' && facts.book.members.includes(this.self)) this.bookAnnouncements.set(id, facts.book);
     }
     this.forgetBeyondHistory();
     for (const decision of this.decisions().slice(0, LIVE_RUNNING_DECISIONS)) this.startNode(decision);
+    this.runNewestBook();
   }
 
   /**
@@ -880,7 +886,7 @@ export class Classroom {
       this.finished.delete(old.id);
       this.verdicts.delete(old.id);
       this.sentVerdicts.delete(old.id);
-      if (!this.dashboard) this.options.store.remove(nodeKey(old.id));
+      if (!this.dashboard) removeStoredNode(this.options.store, old.id);
     }
   }
 
@@ -948,7 +954,7 @@ export class Classroom {
     for (const old of this.books().slice(LIVE_BOOK_HISTORY)) {
       this.bookAnnouncements.delete(old.id);
       this.bookDashboard?.forget(old.id);
-      if (!this.dashboard) new LogStore(this.options.store, old.id).removeAll();
+      if (!this.dashboard) removeStoredNode(this.options.store, old.id);
     }
     if (!this.bookAnnouncements.has(book.id)) return;
     if (this.bookDashboard) {
@@ -1023,16 +1029,6 @@ export class Classroom {
       onReport: this.reportTo(newest.id),
     });
     this.logNodes.set(newest.id, node);
-  }
-
-  /** A reopened tab restarts its newest stored book from its stored log, before anyone re-announces it. */
-  private restartStoredBooks(): void {
-    for (const key of this.options.store.keys(LOG_KEY_PREFIX)) {
-      if (!key.endsWith(':book')) continue;
-      const book = parseBookAnnouncement(this.options.store.load(key));
-      if (book !== undefined && book.members.includes(this.self)) this.bookAnnouncements.set(book.id, book);
-    }
-    this.runNewestBook();
   }
 
   private restoreHostBooks(): void {

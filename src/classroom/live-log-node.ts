@@ -5,9 +5,10 @@
  * and the state machine the committed commands are applied to, exactly once per (client, seq).
  *
  * The machine is hosted as every live algorithm is (MachineHost: start, clock, persist-before-
- * reply, refusals, reports); what is the replica's own is its storage adapter (each step's
- * `persistLog` ops written incrementally, LogStore, before any of its messages leave; a failed
- * write stops the node), and what it does with commits and restores. Closing the tab is a
+ * reply, refusals, reports) over the one storage adapter every node has (NodeStore: each step's
+ * `persistLog` ops written incrementally before any of its messages leave; a failed write stops
+ * the node); what is the replica's own is what it does with commits and restores, and its
+ * client record. Closing the tab is a
  * crash; reopening restarts the node from its stored log, and the algorithm re-commits (from
  * index 1 in the new incarnation) what the leader confirms, so the replica catches up.
  *
@@ -52,9 +53,9 @@ import {
 import type { LogAlgorithmSpec } from '../machines/spec.ts';
 import type { PeerId } from '../transport/types.ts';
 import type { BookAnnouncement, LogReport, ReportedApply, ReportedCommit, RestoreCause, SnapshotForLearner } from './log-protocol.ts';
-import { logKey, LogStore } from './log-store.ts';
+import { NodeStore, storeKey } from './node-store.ts';
 import type { LogReporter } from './report-buffer.ts';
-import { MachineHost, type MachineStorage } from './machine-host.ts';
+import { MachineHost } from './machine-host.ts';
 import { summarizeState, type StateSummary } from './state-summary.ts';
 import { EpochPlausibility } from './log-plausibility.ts';
 import { startingDurable, UNREADABLE_DURABLE, type NodeHostOptions } from './node-host.ts';
@@ -89,20 +90,6 @@ function parseClientRecord(raw: unknown): ClientRecord | undefined {
   if (out !== undefined && out !== null && outstanding === undefined) return undefined;
   if (!isBoundedArray(raw.queue, LIVE_MAX_QUEUED_COMMANDS, (x): x is unknown => isRecord(x))) return undefined;
   return { client: raw.client, nextSeq: raw.nextSeq, outstanding, queue: [...raw.queue] };
-}
-
-/** The book's storage adapter: the incremental LogStore; a write that throws (quota) is a failed write. */
-function logStorage(log: LogStore): MachineStorage {
-  return {
-    write: (ops) => {
-      try {
-        log.apply(ops);
-      } catch {
-        return false;
-      }
-      return true;
-    },
-  };
 }
 
 /** A short random client id: a tab that loses its counter also loses this id (see client-sessions.ts). */
@@ -145,8 +132,8 @@ export class LiveLogNode extends MachineHost {
   private epochNow: Epoch;
 
   constructor(private readonly options: LiveLogNodeOptions) {
-    const log = new LogStore(options.store, options.book.id);
-    const read = log.read();
+    const log = new NodeStore(options.store, { kind: 'book', book: options.book });
+    const read = log.read;
     // How this incarnation started, for the dashboard's replay (a stored log too large for a
     // report is left out: that incarnation's replay says so).
     const startDurable = startingDurable(read);
@@ -154,7 +141,7 @@ export class LiveLogNode extends MachineHost {
     super(options, {
       spec: options.spec,
       members: options.book.members,
-      storage: logStorage(log),
+      storage: log,
       commitIsDecision: false,
       report: {
         start: startFits
@@ -167,19 +154,22 @@ export class LiveLogNode extends MachineHost {
     this.replica = initialReplicated(this.machine);
     this.tokensAt = options.now();
     this.listenOnly = read.kind === 'unreadable';
-    const client = parseClientRecord(options.store.load(logKey(options.book.id, 'client')));
+    const client = parseClientRecord(options.store.load(storeKey(options.book.id, 'client')));
     this.client = client ?? { client: freshClientId(options.self, options.seed), nextSeq: 1, outstanding: undefined, queue: [] };
+    // A first start stores the book beside its log (a reopened tab finds it before anyone re-announces it).
+    if (!log.open()) this.storageFull = true;
     try {
-      options.store.save(logKey(options.book.id, 'book'), options.book);
-      if (client === undefined) options.store.save(logKey(options.book.id, 'client'), this.client);
+      if (client === undefined) options.store.save(storeKey(options.book.id, 'client'), this.client);
     } catch {
       this.storageFull = true;
     }
     let durable = startDurable;
     // A stored snapshot: the replica starts from its state, the algorithm from the entries after it.
-    const stored = read.kind === 'ok' ? read.durable.snapshot : undefined;
+    const stored = read.kind === 'ok' ? read.durable?.snapshot : undefined;
     if (stored !== undefined && !this.restoreFrom(stored, JSON.parse(stored.data) as unknown, 'restart')) {
-      this.listenOnly = true; // not a state of this book's machine: unreadable, never a fresh start
+      // Not a state of this book's machine: unreadable, never a fresh start, now or after a reload.
+      this.listenOnly = true;
+      log.markListenOnly();
       durable = UNREADABLE_DURABLE;
     }
     this.epochs = new EpochPlausibility(options.self, options.book.members);
@@ -417,7 +407,7 @@ export class LiveLogNode extends MachineHost {
 
   private saveClient(next: ClientRecord): boolean {
     try {
-      this.options.store.save(logKey(this.options.book.id, 'client'), next);
+      this.options.store.save(storeKey(this.options.book.id, 'client'), next);
     } catch {
       return false;
     }

@@ -9,7 +9,8 @@
  * A file that cannot be read at all (permissions, I/O) throws `UnreadableStoreError`: the robot
  * refuses to join rather than forget its promises. A file that reads but does not parse loads
  * as undefined while `exists` still reports it, so its node restarts listen-only, as a tab's does
- * (classroom/live-node.ts): never afresh over state it had.
+ * (classroom/node-store.ts, the one adapter and reader every node is stored by, a robot's too,
+ * which also migrates what an older build stored): never afresh over state it had.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -49,7 +49,8 @@ test('a corrupted stored node restarts listen-only and says so; a full storage s
   await test.step('a corrupted stored node restarts listen-only and says so; the class still decides one value', async () => {
     const decision = await startDecision(c, 'paxos', 'colors');
     const victim = c.students[2]!;
-    expect(await corruptStoredNode(victim, c.ids[2]!, decision, '{"decision": not json')).toBe(1);
+    // Its meta (always there: written at the node's first start) is no longer JSON.
+    expect(await corruptStoredNode(victim, c.ids[2]!, decision, 'meta', '{"version": not json')).toBe(1);
     await victim.reload();
     await expect(victim.getByTestId('decision-panel')).toHaveAttribute('data-decision-id', decision);
     await expect(victim.getByTestId('my-waiting')).toContainText('only listens', { timeout: DECIDE_MS });

@@ -139,10 +139,12 @@ export function flaggedPeer(host: Page, peer: string) {
 }
 
 /**
- * Overwrites node `nodeId`'s stored node of `decision` (localStorage, which every tab of the test
- * context shares; keys `cp:ROOM:NODE:node:DECISION`) with `text`; returns how many entries it hit.
+ * Overwrites one part (`meta`, `hard`, `decision`, …) of node `nodeId`'s stored node of
+ * `decision` (localStorage, which every tab of the test context shares; keys
+ * `cp:ROOM:NODE:log:DECISION:PART`, see classroom/node-store.ts) with `text`; returns how many
+ * entries it hit.
  */
-export async function corruptStoredNode(page: Page, nodeId: string, decision: string, text: string): Promise<number> {
+export async function corruptStoredNode(page: Page, nodeId: string, decision: string, part: string, text: string): Promise<number> {
   return page.evaluate(
     ({ suffix, text }) => {
       let hit = 0;
@@ -155,20 +157,20 @@ export async function corruptStoredNode(page: Page, nodeId: string, decision: st
       }
       return hit;
     },
-    { suffix: `:${nodeId}:node:${decision}`, text },
+    { suffix: `:${nodeId}:log:${decision}:${part}`, text },
   );
 }
 
 /**
- * From the next load on, every write of a stored node (keys `…:node:…`) throws
- * QuotaExceededError, as a full localStorage does. Other keys still work, so only the node's
- * own persist path is under test.
+ * From the next load on, every write of a stored node (keys `…:log:…`, decisions and books
+ * alike) throws QuotaExceededError, as a full localStorage does. Other keys still work, so only
+ * the node's own persist path is under test.
  */
 export async function fillStorageForNodes(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const setItem = Storage.prototype.setItem;
     Storage.prototype.setItem = function (this: Storage, key: string, value: string): void {
-      if (key.includes(':node:')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      if (key.includes(':log:')) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       setItem.call(this, key, value);
     };
   });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Classroom } from '../../../src/classroom/classroom.ts';
-import { nodeKey } from '../../../src/classroom/live-node.ts';
+import { readStoredNode, storedNodeIds, storeKey } from '../../../src/classroom/node-store.ts';
 import { parseClassroomMessage, type ClassroomMessage, type DecisionAnnouncement, type NodeReport } from '../../../src/classroom/protocol.ts';
 import type { ScenarioName } from '../../../src/classroom/scenarios.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
@@ -171,7 +171,7 @@ describe('live classroom over the in-memory transport', () => {
     expect(r.decidedBy(decision, 'n3')).toBeUndefined();
 
     const { store } = r.crash('n3');
-    expect(store.load(nodeKey(decision.id))).toMatchObject({ decision: { id: decision.id } });
+    expect(store.load(storeKey(decision.id, 'decision'))).toMatchObject({ decision: { id: decision.id } });
     r.clock.advance(200);
     const reopened = r.open('n3', 'student', store);
     // Restarted from storage before any host re-announced anything, with the same promise.
@@ -367,20 +367,40 @@ describe('old decisions', () => {
 });
 
 describe('storage', () => {
+  it('a tab reopened after the upgrade restarts the decision an older build stored (a StoredNode blob), with its promise', () => {
+    room = new Room();
+    const r = room;
+    // The bytes the build before the one store wrote for n3, a Paxos acceptor that promised 5.n2.
+    const store = new MemoryStore();
+    store.saveText(
+      'node:d1-ab',
+      '{"version":1,"decision":{"id":"d1-ab","seq":1,"algorithm":"paxos","scenario":"colors","members":["n1","n2","n3"],"startedAt":0},"durable":{"promised":{"round":5,"node":"n2"}},"proposed":["blue"]}',
+    );
+    const reopened = r.open('n3', 'student', store);
+    // Found by the one reader before any host announced anything, migrated, and not listen-only.
+    const node = reopened.classroom.node('d1-ab');
+    expect(node?.view().storage).toBeUndefined();
+    expect(node?.proposed).toEqual(['blue']);
+    expect(node?.view().fields.find((f) => f.label === 'promised')?.value).toMatch(/5/);
+    expect(store.exists('node:d1-ab')).toBe(false);
+    expect(readStoredNode(store, 'd1-ab')).toMatchObject({ kind: 'ok', from: 'current', durable: { hard: { promised: { round: 5, node: 'n2' } } } });
+  });
+
   it('a member keeps at most MAX_DECISION_HISTORY stored nodes, and ignores announcements older than that', () => {
     room = Room.withStudents(['n1', 'n2']);
     const r = room;
     const decisions = Array.from({ length: MAX_DECISION_HISTORY + 5 }, () => r.start('majority'));
     const store = r.tab('n1').store;
-    expect(store.keys('node:')).toHaveLength(MAX_DECISION_HISTORY);
+    expect(storedNodeIds(store)).toHaveLength(MAX_DECISION_HISTORY);
     const [oldest] = decisions;
     if (oldest === undefined) throw new Error('no decision');
-    expect(store.load(nodeKey(oldest.id))).toBeUndefined();
+    expect(readStoredNode(store, oldest.id)).toEqual({ kind: 'absent' });
+    expect(store.keys(`log:${oldest.id}:`)).toEqual([]);
     // The teacher announcing the oldest one again starts nothing and stores nothing.
     r.tab('host').transport.send('n1', { type: 'decision', decision: oldest });
     r.clock.advance(20);
     expect(r.tab('n1').classroom.node(oldest.id)).toBeUndefined();
-    expect(store.keys('node:')).toHaveLength(MAX_DECISION_HISTORY);
+    expect(storedNodeIds(store)).toHaveLength(MAX_DECISION_HISTORY);
     // A reopened tab restarts from the same bounded storage.
     r.crash('n1');
     const reopened = r.open('n1', 'student', store);

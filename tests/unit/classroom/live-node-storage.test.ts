@@ -1,11 +1,13 @@
 /**
- * Storage fails safe: an entry that is there but cannot be read restarts the node listen-only
- * (never as a fresh node: that is amnesia), and a write that fails stops the node before any
- * message that depends on it leaves.
+ * Storage fails safe: a decision's node whose stored state is there but cannot be read restarts
+ * listen-only (never as a fresh node: that is amnesia), in the one layout (NodeStore) and in the
+ * StoredNode blobs older builds wrote; a write that fails stops the node before any message that
+ * depends on it leaves; and what older builds stored is migrated, promises and votes kept.
  */
 import { describe, expect, it } from 'vitest';
 import { liveTiming } from '../../../src/classroom/classroom.ts';
-import { LiveNode, migrateStoredNode, nodeKey, STORED_NODE_VERSION, type StoredNode } from '../../../src/classroom/live-node.ts';
+import { LiveNode } from '../../../src/classroom/live-node.ts';
+import { migrateStoredNode, NodeStore, readStoredNode, STORE_VERSION, storeKey, storedNodeKey } from '../../../src/classroom/node-store.ts';
 import type { DecisionAnnouncement, NodeReport } from '../../../src/classroom/protocol.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
 import { coordinatorSpec } from '../../../src/machines/coordinator.ts';
@@ -16,8 +18,8 @@ import { FakeClock } from './fake-clock.ts';
 
 const members = ['n1', 'n2', 'n3'];
 
-function decision(algorithm: DecisionAnnouncement['algorithm'] = 'paxos'): DecisionAnnouncement {
-  return { id: 'd1', seq: 1, algorithm, scenario: 'colors', members, startedAt: 0 };
+function decision(algorithm: DecisionAnnouncement['algorithm'] = 'paxos', id = 'd1'): DecisionAnnouncement {
+  return { id, seq: 1, algorithm, scenario: 'colors', members, startedAt: 0 };
 }
 
 /** A store whose writes start failing (as localStorage does at its quota) once `full` is set. */
@@ -60,38 +62,72 @@ function start(store: MemoryStore, spec: OnceAlgorithmSpec = paxosSpec, announce
   return { node, sent, reports, clock };
 }
 
+/** What a working node of d1 stored (the one layout), to corrupt one part of. */
+function storedByANode(): MemoryStore {
+  const store = new MemoryStore();
+  const first = start(store);
+  first.node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 1 });
+  first.node.stop();
+  return store;
+}
+
 describe('an entry that exists but cannot be read', () => {
-  const corruptions: ReadonlyArray<readonly [string, string]> = [
-    ['bad JSON', '{"decision": {"id": "d1"'],
-    ['wrong shape', JSON.stringify({ decision: 'd1', durable: 42 })],
-    ['another version', JSON.stringify({ version: STORED_NODE_VERSION + 1, decision: decision(), durable: {}, proposed: [] })],
-    ['another decision', JSON.stringify({ decision: { ...decision(), id: 'd2' }, durable: {}, proposed: [] })],
+  // [what, how the store is broken]: StoredNode blobs of older builds, and parts of the one layout.
+  const corruptions: ReadonlyArray<readonly [string, (store: MemoryStore) => void]> = [
+    ['StoredNode blob, bad JSON', (store) => store.saveText(storedNodeKey('d1'), '{"decision": {"id": "d1"')],
+    ['StoredNode blob, wrong shape', (store) => store.saveText(storedNodeKey('d1'), JSON.stringify({ decision: 'd1', durable: 42 }))],
+    ['StoredNode blob, a newer version', (store) => store.saveText(storedNodeKey('d1'), JSON.stringify({ version: 2, decision: decision(), durable: {}, proposed: [] }))],
+    ['StoredNode blob, another decision', (store) => store.saveText(storedNodeKey('d1'), JSON.stringify({ decision: { ...decision(), id: 'd2' }, durable: {}, proposed: [] }))],
+    ['meta, bad JSON', (store) => store.saveText(storeKey('d1', 'meta'), '{"version": 3,')],
+    ['meta, a newer version', (store) => store.save(storeKey('d1', 'meta'), { version: STORE_VERSION + 1, last: 0, base: 0 })],
+    ['hard state, bad JSON', (store) => store.saveText(storeKey('d1', 'hard'), '{"promised": {"round": 1,')],
+    ['facts of another decision', (store) => store.save(storeKey('d1', 'decision'), { decision: { ...decision(), id: 'd2' }, proposed: [] })],
+    ['facts, wrong shape', (store) => store.save(storeKey('d1', 'decision'), { decision: decision(), proposed: 'red' })],
+    ['hard state without a meta', (store) => store.remove(storeKey('d1', 'meta'))],
+    ['a book under this id', (store) => {
+      store.remove(storeKey('d1', 'decision'));
+      store.save(storeKey('d1', 'book'), { id: 'd1', seq: 1, algorithm: 'raft', stateMachine: 'orders', members, startedAt: 0 });
+    }],
   ];
 
-  for (const [what, text] of corruptions) {
+  for (const [what, corrupt] of corruptions) {
     it(`(${what}) restarts the Paxos node listen-only: no promise, no proposal, and its view says so`, () => {
-      const store = new MemoryStore();
-      store.saveText(nodeKey('d1'), text);
+      const store = what.startsWith('StoredNode') ? new MemoryStore() : storedByANode();
+      corrupt(store);
+      // The one adapter's read, judged against the decision it is opened for (a book's log reads, but is not a decision's).
+      expect(new NodeStore(store, { kind: 'decision', decision: decision(), proposed: [] }).read.kind).toBe('unreadable');
       const { node, sent, clock } = start(store);
       expect(node.view().storage).toBe('unreadable');
       expect(node.view().waitingFor).toMatch(/only listens/);
-      node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 1 });
+      node.receive('n2', { type: 'prepare', ballot: { round: 2, node: 'n2' } }, { inc: 9, seq: 1 });
       node.propose('red');
       clock.advance(10);
       expect(sent.filter((s) => (s.message as { type: string }).type !== 'query')).toEqual([]);
-      // The evidence stays until the node has something of its own to write, and that write keeps the mark.
-      const stored = store.load(nodeKey('d1')) as StoredNode;
-      expect(stored.storage).toBe('unreadable');
-      expect(stored.durable).toBeNull();
+      // Its first write of its own (the proposal) stores the listen-only mark first: unreadable for good.
+      expect(store.load(storeKey('d1', 'meta'))).toMatchObject({ version: STORE_VERSION, listenOnly: true });
+      expect(start(store).node.view().storage).toBe('unreadable');
     });
   }
 
+  it('leaves the evidence as it is until the node has something of its own to write', () => {
+    const store = new MemoryStore();
+    store.saveText(storedNodeKey('d1'), 'not json at all');
+    const { node } = start(store);
+    expect(node.view().storage).toBe('unreadable');
+    expect(store.keys('')).toEqual([storedNodeKey('d1')]);
+    node.propose('red');
+    // The mark is in the one layout now, so the unreadable blob goes.
+    expect(store.exists(storedNodeKey('d1'))).toBe(false);
+    expect(readStoredNode(store, 'd1')).toMatchObject({ kind: 'unreadable', facts: { kind: 'decision', proposed: ['red'] } });
+  });
+
   it('stays listen-only across a further restart, yet still learns the decision from two members', () => {
     const store = new MemoryStore();
-    store.saveText(nodeKey('d1'), 'not json at all');
-    start(store).node.propose('red'); // writes the entry back, with the listen-only mark
+    store.saveText(storedNodeKey('d1'), 'not json at all');
+    start(store).node.propose('red'); // writes the node's facts, with the listen-only mark
     const { node, reports } = start(store);
     expect(node.view().storage).toBe('unreadable');
+    expect(node.proposed).toEqual(['red']);
     node.receive('n2', { type: 'chosen', value: 'blue' }, { inc: 9, seq: 2 });
     node.receive('n3', { type: 'chosen', value: 'blue' }, { inc: 9, seq: 3 });
     expect(node.view().decided).toBe('blue');
@@ -100,14 +136,14 @@ describe('an entry that exists but cannot be read', () => {
 
   it('keeps a voting node from voting again, and a coordinator from keeping a new first write', () => {
     const store = new MemoryStore();
-    store.saveText(nodeKey('d1'), '[1, 2, 3]');
+    store.saveText(storedNodeKey('d1'), '[1, 2, 3]');
     const voter = start(store, majoritySpec, decision('majority'));
     voter.node.receive('n2', { type: 'candidate', value: 'red' }, { inc: 9, seq: 4 });
     voter.clock.advance(10);
     expect(voter.sent.filter((s) => (s.message as { type: string }).type === 'vote')).toEqual([]);
 
     const coordinatorStore = new MemoryStore();
-    coordinatorStore.saveText(nodeKey('d1'), '{');
+    coordinatorStore.saveText(storeKey('d1', 'meta'), '{');
     // n3 is the coordinator of n1..n3; run the coordinator's own tab.
     const clock = new FakeClock();
     const sent: unknown[] = [];
@@ -132,10 +168,11 @@ describe('an entry that exists but cannot be read', () => {
     expect(sent).toEqual([]);
   });
 
-  it('an absent entry is a first start: a normal node that promises', () => {
+  it('an absent entry is a first start: a normal node that promises, and its decision is stored at once', () => {
     const store = new MemoryStore();
     const { node, sent } = start(store);
     expect(node.view().storage).toBeUndefined();
+    expect(readStoredNode(store, 'd1')).toEqual({ kind: 'ok', from: 'current', durable: { hard: undefined, entries: [] }, facts: { kind: 'decision', decision: decision(), proposed: [] } });
     node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 6 });
     expect(sent).toContainEqual({ to: 'n2', message: { type: 'promise', ballot: { round: 1, node: 'n2' } } });
   });
@@ -158,13 +195,15 @@ describe('a write that fails', () => {
     expect(sent).toEqual([]);
   });
 
-  it('stops a proposer whose proposal cannot be stored before any prepare is sent', () => {
+  it('stops a proposer whose proposal cannot be stored before any prepare is sent, and keeps no proposal in memory', () => {
     const store = new FillingStore();
     const { node, sent, reports } = start(store);
     store.full = true;
     node.propose('red');
     expect(sent).toEqual([]);
     expect(reports.at(-1)?.stopped).toBe('storage-full');
+    expect(node.proposed).toEqual([]);
+    expect(readStoredNode(store, 'd1')).toMatchObject({ kind: 'ok', facts: { proposed: [] } });
   });
 
   it('stops a node whose very first write fails, without sending anything', () => {
@@ -177,7 +216,7 @@ describe('a write that fails', () => {
     expect(reports.at(-1)?.stopped).toBe('storage-full');
   });
 
-  it('while storage works, persists before it sends (the control case)', () => {
+  it('while storage works, persists before it sends, one write per step (the control case)', () => {
     const store = new FillingStore();
     const { node, sent } = start(store);
     const before = store.writes;
@@ -203,92 +242,159 @@ describe('a readable entry', () => {
   });
 });
 
-describe('an entry of an older layout', () => {
-  /** What a tab of the version-0 build stored for a Paxos acceptor that promised ballot 5.n2: no version, no mark. */
-  function versionZeroBlob(): string {
-    const store = new MemoryStore();
-    const first = start(store);
-    first.node.receive('n2', { type: 'prepare', ballot: { round: 5, node: 'n2' } }, { inc: 9, seq: 1 });
-    first.clock.advance(10);
-    const { version, storage, ...rest } = store.load(nodeKey('d1')) as StoredNode;
-    expect(version).toBe(STORED_NODE_VERSION);
-    expect(storage).toBeUndefined();
-    return JSON.stringify(rest);
+/**
+ * The bytes the builds before the one store wrote under `node:<id>`, exactly (recorded by running
+ * that code: version 1 is what HEAD~ of this change stored, version 0 the same without `version`,
+ * as builds before cd50c8e stored it). Decision d1-ab of n1, n2, n3.
+ */
+const ANNOUNCED = '{"id":"d1-ab","seq":1,"algorithm":"ALGO","scenario":"colors","members":["n1","n2","n3"],"startedAt":0}';
+const V1 = {
+  paxosPromised: `{"version":1,"decision":${ANNOUNCED.replace('ALGO', 'paxos')},"durable":{"promised":{"round":5,"node":"n2"}},"proposed":[]}`,
+  paxosAccepted: `{"version":1,"decision":${ANNOUNCED.replace('ALGO', 'paxos')},"durable":{"promised":{"round":5,"node":"n2"},"accepted":{"ballot":{"round":5,"node":"n2"},"value":"blue"}},"proposed":[]}`,
+  paxosProposer: `{"version":1,"decision":${ANNOUNCED.replace('ALGO', 'paxos')},"durable":{"promised":{"round":1,"node":"n1"},"proposal":{"value":"red","round":1},"round":1},"proposed":["red"]}`,
+  majorityDecided: `{"version":1,"decision":${ANNOUNCED.replace('ALGO', 'majority')},"durable":{"proposal":"red","vote":"red","votes":{"n1":"red","n2":"red"},"decided":"red"},"proposed":["red"]}`,
+  listenOnly: `{"version":1,"decision":${ANNOUNCED.replace('ALGO', 'paxos')},"durable":null,"proposed":["green"],"storage":"unreadable"}`,
+  firstStart: `{"version":1,"decision":${ANNOUNCED.replace('ALGO', 'paxos')},"proposed":[]}`,
+};
+const V0 = {
+  paxosPromised: `{"decision":${ANNOUNCED.replace('ALGO', 'paxos')},"durable":{"promised":{"round":5,"node":"n2"}},"proposed":[]}`,
+  majorityDecided: `{"decision":${ANNOUNCED.replace('ALGO', 'majority')},"durable":{"proposal":"red","vote":"red","votes":{"n1":"red","n2":"red"},"decided":"red"},"proposed":["red"]}`,
+};
+
+function storedBlob(text: string): MemoryStore {
+  const store = new MemoryStore();
+  store.saveText(storedNodeKey('d1-ab'), text);
+  return store;
+}
+
+const paxosD1 = decision('paxos', 'd1-ab');
+const majorityD1 = decision('majority', 'd1-ab');
+
+describe('a StoredNode blob of an older build (versions 0 and 1)', () => {
+  for (const [version, blob] of [['0', V0.paxosPromised], ['1', V1.paxosPromised]] as const) {
+    it(`(version ${version}) is migrated on load: the returning Paxos acceptor keeps its promise and is not made listen-only`, () => {
+      const store = storedBlob(blob);
+      expect(readStoredNode(store, 'd1-ab')).toMatchObject({ kind: 'ok', from: `stored-node-v${version}`, durable: { hard: { promised: { round: 5, node: 'n2' } }, entries: [] } });
+      const { node, sent, clock } = start(store, paxosSpec, paxosD1);
+      expect(node.view().storage).toBeUndefined();
+      // Migrated at once, into the one layout: the hard state bare under the log's hard key, the facts beside it.
+      expect(store.exists(storedNodeKey('d1-ab'))).toBe(false);
+      expect(store.load(storeKey('d1-ab', 'hard'))).toEqual({ promised: { round: 5, node: 'n2' } });
+      expect(store.load(storeKey('d1-ab', 'decision'))).toEqual({ decision: paxosD1, proposed: [] });
+      expect(store.load(storeKey('d1-ab', 'meta'))).toEqual({ version: STORE_VERSION, last: 0, base: 0 });
+      node.receive('n3', { type: 'prepare', ballot: { round: 3, node: 'n3' } }, { inc: 9, seq: 2 });
+      clock.advance(10);
+      // A fresh acceptor (amnesia) would promise ballot 3; the migrated one remembers 5.n2.
+      expect(sent.at(-1)?.message).toMatchObject({ type: 'nack', promised: { round: 5, node: 'n2' } });
+      node.receive('n3', { type: 'prepare', ballot: { round: 6, node: 'n3' } }, { inc: 9, seq: 3 });
+      clock.advance(10);
+      expect(sent.at(-1)?.message).toEqual({ type: 'promise', ballot: { round: 6, node: 'n3' } });
+      // The stored state is the machine's state itself (its log's `hard`), never a log wrapper.
+      const hard = store.load(storeKey('d1-ab', 'hard')) as Record<string, unknown>;
+      expect(hard).toMatchObject({ promised: { round: 6, node: 'n3' } });
+      expect(hard).not.toHaveProperty('entries');
+      node.stop();
+      expect(readStoredNode(store, 'd1-ab')).toMatchObject({ kind: 'ok', from: 'current' });
+    });
   }
 
-  it('is migrated on load: the returning student keeps its promise and is not made listen-only', () => {
-    const blob = versionZeroBlob();
-    expect(JSON.parse(blob)).not.toHaveProperty('version');
-    const store = new MemoryStore();
-    store.saveText(nodeKey('d1'), blob);
-    const { node, sent, clock } = start(store);
+  it('(version 1) keeps an accepted value: a new proposer hears it in the promise', () => {
+    const { node, sent, clock } = start(storedBlob(V1.paxosAccepted), paxosSpec, paxosD1);
+    node.receive('n3', { type: 'prepare', ballot: { round: 6, node: 'n3' } }, { inc: 9, seq: 1 });
+    clock.advance(10);
+    expect(sent.at(-1)?.message).toMatchObject({ type: 'promise', ballot: { round: 6, node: 'n3' }, accepted: { value: 'blue' } });
+  });
+
+  it('(version 1) keeps a proposer its proposals and its round', () => {
+    const { node } = start(storedBlob(V1.paxosProposer), paxosSpec, paxosD1);
+    expect(node.proposed).toEqual(['red']);
     expect(node.view().storage).toBeUndefined();
+    expect(node.view().fields.find((f) => f.label === 'promised')?.value).toMatch(/1/);
+  });
+
+  for (const [version, blob] of [['0', V0.majorityDecided], ['1', V1.majorityDecided]] as const) {
+    it(`(version ${version}) restarts a decided voter with its vote and decision, not listen-only`, () => {
+      const store = storedBlob(blob);
+      const { node } = start(store, majoritySpec, majorityD1);
+      expect(node.view()).toMatchObject({ phase: 'decided', decided: 'red' });
+      expect(node.view().storage).toBeUndefined();
+      expect(node.proposed).toEqual(['red']);
+      expect(store.load(storeKey('d1-ab', 'hard'))).toEqual({ proposal: 'red', vote: 'red', votes: { n1: 'red', n2: 'red' }, decided: 'red' });
+    });
+  }
+
+  it('(version 1) keeps the listen-only mark through the migration, and its proposals', () => {
+    const store = storedBlob(V1.listenOnly);
+    expect(readStoredNode(store, 'd1-ab')).toMatchObject({ kind: 'unreadable', from: 'stored-node-v1', facts: { proposed: ['green'] } });
+    const { node, sent, clock } = start(store, paxosSpec, paxosD1);
+    expect(node.view().storage).toBe('unreadable');
+    expect(store.exists(storedNodeKey('d1-ab'))).toBe(false);
+    expect(store.load(storeKey('d1-ab', 'meta'))).toEqual({ version: STORE_VERSION, last: 0, base: 0, listenOnly: true });
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 1 });
+    clock.advance(10);
+    expect(sent.filter((s) => (s.message as { type: string }).type === 'promise')).toEqual([]);
+    node.stop();
+    // Still listen-only after another reload, in the one layout.
+    const again = start(store, paxosSpec, paxosD1).node;
+    expect(again.view().storage).toBe('unreadable');
+    expect(again.proposed).toEqual(['green']);
+  });
+
+  it('(version 1) a first start that never persisted stays a first start', () => {
+    const store = storedBlob(V1.firstStart);
+    const { node, sent } = start(store, paxosSpec, paxosD1);
+    expect(node.view().storage).toBeUndefined();
+    node.receive('n2', { type: 'prepare', ballot: { round: 1, node: 'n2' } }, { inc: 9, seq: 1 });
+    expect(sent).toContainEqual({ to: 'n2', message: { type: 'promise', ballot: { round: 1, node: 'n2' } } });
+    expect(store.exists(storeKey('d1-ab', 'hard'))).toBe(true);
+  });
+
+  it('a migration whose write fails stops the node and keeps the blob, migrated by the next load', () => {
+    const store = new FillingStore();
+    store.saveText(storedNodeKey('d1-ab'), V1.paxosPromised);
+    store.full = true;
+    const failed = start(store, paxosSpec, paxosD1);
+    expect(failed.node.view().storage).toBe('full');
+    failed.clock.advance(1_000);
+    expect(failed.sent).toEqual([]);
+    expect(store.exists(storedNodeKey('d1-ab'))).toBe(true);
+    store.full = false;
+    const { node, sent, clock } = start(store, paxosSpec, paxosD1);
+    expect(node.view().storage).toBeUndefined();
+    expect(store.exists(storedNodeKey('d1-ab'))).toBe(false);
     node.receive('n3', { type: 'prepare', ballot: { round: 3, node: 'n3' } }, { inc: 9, seq: 2 });
     clock.advance(10);
-    // A fresh acceptor (amnesia) would promise ballot 3; the migrated one remembers 5.n2.
-    const replies = (to: string, type: string) => sent.filter((s) => s.to === to && (s.message as { type: string }).type === type);
-    expect(replies('n3', 'promise')).toEqual([]);
-    node.receive('n3', { type: 'prepare', ballot: { round: 6, node: 'n3' } }, { inc: 9, seq: 3 });
-    clock.advance(10);
-    expect(replies('n3', 'promise')).toHaveLength(1);
-    // Its next write stores the current layout.
-    expect((store.load(nodeKey('d1')) as StoredNode).version).toBe(STORED_NODE_VERSION);
+    expect(sent.at(-1)?.message).toMatchObject({ type: 'nack', promised: { round: 5, node: 'n2' } });
   });
 
   it('is still unreadable (listen-only) when it does not fit that layout', () => {
-    const store = new MemoryStore();
     // The listen-only mark did not exist before versions did: a version-0 entry carrying one was not written by us.
-    store.saveText(nodeKey('d1'), JSON.stringify({ ...JSON.parse(versionZeroBlob()), storage: 'unreadable', durable: { promised: 'garbage' } }));
-    expect(start(store).node.view().storage).toBe('unreadable');
-    const negative = new MemoryStore();
-    negative.saveText(nodeKey('d1'), JSON.stringify({ ...JSON.parse(versionZeroBlob()), version: -1 }));
-    expect(start(negative).node.view().storage).toBe('unreadable');
+    const marked = storedBlob(JSON.stringify({ ...JSON.parse(V0.paxosPromised), storage: 'unreadable' }));
+    expect(start(marked, paxosSpec, paxosD1).node.view().storage).toBe('unreadable');
+    const negative = storedBlob(JSON.stringify({ ...JSON.parse(V1.paxosPromised), version: -1 }));
+    expect(start(negative, paxosSpec, paxosD1).node.view().storage).toBe('unreadable');
+    const badMark = storedBlob(JSON.stringify({ ...JSON.parse(V1.paxosPromised), storage: 'full' }));
+    expect(start(badMark, paxosSpec, paxosD1).node.view().storage).toBe('unreadable');
   });
-});
 
-describe('an entry written before the one contract (write-once machines as logs of length one)', () => {
-  // Bytes as a tab stored them before machines emitted `persistLog` / `commit`: the durable
-  // state bare, not wrapped in a log. The host wraps it at the boundary, so they still read.
-  const before = (algorithm: DecisionAnnouncement['algorithm'], durable: string): string =>
-    `{"version":1,"decision":${JSON.stringify(decision(algorithm))},"durable":${durable},"proposed":[]}`;
-
-  it('restarts a Paxos acceptor with its promise, and its next write stores the same shape as before', () => {
+  it('a blob left behind once the one layout is written is ignored: the one layout is read', () => {
     const store = new MemoryStore();
-    store.saveText(nodeKey('d1'), before('paxos', '{"promised":{"round":5,"node":"n2"}}'));
-    const { node, sent, clock } = start(store);
-    expect(node.view().storage).toBeUndefined();
-    node.receive('n3', { type: 'prepare', ballot: { round: 3, node: 'n3' } }, { inc: 9, seq: 1 });
-    clock.advance(10);
-    expect(sent.at(-1)?.message).toMatchObject({ type: 'nack', promised: { round: 5, node: 'n2' } });
+    const first = start(store, paxosSpec, paxosD1);
+    first.node.receive('n2', { type: 'prepare', ballot: { round: 7, node: 'n2' } }, { inc: 9, seq: 1 });
+    first.node.stop();
+    store.saveText(storedNodeKey('d1-ab'), V1.paxosPromised); // as a migration cut short before the removal leaves it
+    const { node, sent, clock } = start(store, paxosSpec, paxosD1);
     node.receive('n3', { type: 'prepare', ballot: { round: 6, node: 'n3' } }, { inc: 9, seq: 2 });
     clock.advance(10);
-    expect(sent.at(-1)?.message).toEqual({ type: 'promise', ballot: { round: 6, node: 'n3' } });
-    // The stored state is the machine's state itself (its log's `hard`), never a log wrapper.
-    const durable = (store.load(nodeKey('d1')) as StoredNode).durable as Record<string, unknown>;
-    expect(durable).toMatchObject({ promised: { round: 6, node: 'n3' } });
-    expect(durable).not.toHaveProperty('hard');
-    expect(durable).not.toHaveProperty('entries');
-  });
-
-  it('restarts a decided voting node and a decided coordinator with their decisions, not listen-only', () => {
-    const voting = new MemoryStore();
-    voting.saveText(nodeKey('d1'), before('majority', '{"vote":"blue","votes":{"n1":"blue","n2":"blue"},"decided":"blue"}'));
-    const restartedVoter = start(voting, majoritySpec, decision('majority')).node.view();
-    expect(restartedVoter).toMatchObject({ phase: 'decided', decided: 'blue' });
-    expect(restartedVoter.storage).toBeUndefined();
-    const coordinator = new MemoryStore();
-    coordinator.saveText(nodeKey('d1'), before('coordinator', '{"decided":"green"}'));
-    const restartedCoordinator = start(coordinator, coordinatorSpec, decision('coordinator')).node.view();
-    expect(restartedCoordinator).toMatchObject({ phase: 'decided', decided: 'green' });
-    expect(restartedCoordinator.storage).toBeUndefined();
+    expect(sent.at(-1)?.message).toMatchObject({ type: 'nack', promised: { round: 7, node: 'n2' } });
   });
 });
 
 describe('migrateStoredNode', () => {
-  it('lifts every older version to the current one and refuses newer or malformed versions', () => {
-    expect(migrateStoredNode({ decision: 'd', durable: 1, proposed: [] })).toEqual({ decision: 'd', durable: 1, proposed: [], version: STORED_NODE_VERSION });
-    expect(migrateStoredNode({ version: STORED_NODE_VERSION, durable: 1 })).toEqual({ version: STORED_NODE_VERSION, durable: 1 });
-    expect(migrateStoredNode({ version: STORED_NODE_VERSION + 1 })).toBeUndefined();
+  it('lifts version 0 to version 1 and refuses newer or malformed versions', () => {
+    expect(migrateStoredNode({ decision: 'd', durable: 1, proposed: [] })).toEqual({ decision: 'd', durable: 1, proposed: [], version: 1 });
+    expect(migrateStoredNode({ version: 1, durable: 1 })).toEqual({ version: 1, durable: 1 });
+    expect(migrateStoredNode({ version: 2 })).toBeUndefined();
     expect(migrateStoredNode({ version: '1' })).toBeUndefined();
     expect(migrateStoredNode({ version: 0.5 })).toBeUndefined();
   });

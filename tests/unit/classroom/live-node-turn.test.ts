@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { liveTiming } from '../../../src/classroom/classroom.ts';
 import { FreezableClock } from '../../../src/classroom/freezable-clock.ts';
-import { LiveNode, nodeKey, type StoredNode } from '../../../src/classroom/live-node.ts';
+import { LiveNode } from '../../../src/classroom/live-node.ts';
+import { storeKey } from '../../../src/classroom/node-store.ts';
 import type { DecisionAnnouncement } from '../../../src/classroom/protocol.ts';
 import { MemoryStore } from '../../../src/classroom/storage.ts';
 import type { VotingDurable } from '../../../src/machines/voting-machine.ts';
@@ -20,14 +21,14 @@ const members = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
 class CountingStore extends MemoryStore {
   full = false;
-  /** Each write, with what the node had sent by then. */
-  readonly writes: { readonly sentBefore: number; readonly durable: unknown }[] = [];
+  /** Each write, with what the node had sent by then (`durable`: the hard state, if that is what it wrote). */
+  readonly writes: { readonly sentBefore: number; readonly key: string; readonly durable: unknown }[] = [];
   constructor(private readonly sent: () => number) {
     super();
   }
   override save(key: string, value: unknown): void {
     if (this.full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    this.writes.push({ sentBefore: this.sent(), durable: (value as StoredNode).durable });
+    this.writes.push({ sentBefore: this.sent(), key, durable: key === storeKey('d1', 'hard') ? value : undefined });
     super.save(key, value);
   }
 }
@@ -66,7 +67,7 @@ function start(spec: OnceAlgorithmSpec = majoritySpec, { paused = false } = {}) 
   return { node, sent, store, clock, algorithmClock, receive };
 }
 
-const stored = (store: MemoryStore): VotingDurable => (store.load(nodeKey('d1')) as StoredNode).durable as VotingDurable;
+const stored = (store: MemoryStore): VotingDurable => store.load(storeKey('d1', 'hard')) as VotingDurable;
 
 describe('voting on a live node, one write per turn', () => {
   it('a candidate and two votes heard in one turn cost one write, and the vote and the answer leave after it', () => {
@@ -82,6 +83,8 @@ describe('voting on a live node, one write per turn', () => {
     // vote, which reaches me through the host after the turn that cast it.
     const votesIn = store.writes.map((w) => Object.keys((w.durable as VotingDurable).votes).sort());
     expect(votesIn).toEqual([['n2', 'n3'], ['n1', 'n2', 'n3']]);
+    // Each turn's write is the hard state alone: neither the announcement nor the meta is rewritten.
+    expect(store.writes.map((w) => w.key)).toEqual([storeKey('d1', 'hard'), storeKey('d1', 'hard')]);
     expect(store.writes[0]!.sentBefore).toBe(0);
     expect(store.writes[0]!.durable).toMatchObject({ vote: 'red' });
     // My vote to the four others first (the step that cast it), then the answer to n3, in order.
