@@ -8,7 +8,7 @@
  * state: a Paxos acceptor keeps its promises).
  */
 import { withRobotRtc, type RobotConnectionSettings } from './node-webrtc.ts'; // first: PeerJS reads the WebRTC globals when it is evaluated
-import './peerjs-remote.ts'; // second: evaluates PeerJS, and tells each connection its peer
+import './peerjs-remote.ts'; // loads PeerJS once the WebRTC globals are in place, and tells each connection its peer
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Value } from '../core/types.ts';

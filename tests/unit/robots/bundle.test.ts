@@ -3,7 +3,8 @@
  * never run; a split fleet's workers get this process's Node options without tsx's loader.
  */
 import { describe, expect, it } from 'vitest';
-import { isFresh, withoutTsx } from '../../../src/robots/bundle.ts';
+import { readFileSync } from 'node:fs';
+import { isFresh, robotBundle, withoutTsx } from '../../../src/robots/bundle.ts';
 
 describe('robots bundle: freshness', () => {
   const manifest = { builtAt: 1_000, inputs: ['src/a.ts', 'src/b.ts'] };
@@ -35,4 +36,13 @@ describe('robots bundle: worker options', () => {
     const options = ['--cpu-prof', '--cpu-prof-dir=/tmp/p', '--import', './my-hook.mjs', '--max-old-space-size=512', '--import=tsxish'];
     expect(withoutTsx([...options, '--import', 'tsx'])).toEqual(options);
   });
+
+  // PeerJS reads the WebRTC globals when it is evaluated; node-webrtc.ts installs them when it is.
+  // An external package's static import runs before any of the bundle's own code, so a static
+  // `import … from "peerjs"` in the bundle is a PeerJS without WebRTC: no robot opens a link.
+  it('loads PeerJS only after the WebRTC globals: the bundle has no static import of peerjs', async () => {
+    const text = readFileSync(await robotBundle(), 'utf8');
+    expect(text).not.toMatch(/^import\b[^;]*\bfrom\s*["']peerjs["']/m);
+    expect(text).toMatch(/import\(["']peerjs["']\)/);
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { towardsPeer, withRobotRtc, type RobotConnectionSettings } from '../../../src/robots/node-webrtc.ts';
 import { Robot } from '../../../src/robots/robot.ts';
+import { connectionPeersLearnt } from '../../../src/robots/peerjs-remote.ts';
 import { MuxPortBook, RobotUdpMux } from '../../../src/robots/udp-mux.ts';
 import { ROBOT_UDP_MUX_HOLD_MS, ROBOT_UDP_MUX_PORTS } from '../../../src/limits.ts';
 import { normalizeRoomCode } from '../../../src/rooms/room-code.ts';
@@ -81,6 +82,7 @@ describe('robots: PeerJS tells each connection its peer (peerjs-remote.ts)', () 
   const PeerClass = peerjs.Peer ?? (peerjs as unknown as { default: { Peer: typeof peerjs.Peer } }).default.Peer;
 
   it('a dial is towards the peer dialled, an answer towards the OFFER’s sender', async () => {
+    await connectionPeersLearnt;
     const offerer = newConnection();
     offerer.createDataChannel('x');
     const offer = await offerer.createOffer();
