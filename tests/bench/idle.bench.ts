@@ -22,7 +22,7 @@ import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts'
 import { Robots } from '../e2e/support/robots.ts';
 import { startAppServer } from '../e2e/support/server.ts';
 import { intList } from './cdp.ts';
-import { cpuByThread, describeCpuByThread, processTree, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
+import { cpuByThread, describeCpuByThread, processTree, threadBreakdown, treeCpuSeconds, treeThreadTicks } from './cpu.ts';
 import { ensureLoopbackOnly } from './isolate.ts';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -41,30 +41,6 @@ function ticks(pid: number): number {
   }
 }
 
-/** utime+stime of every thread of `pids`, keyed by pid/tid, with the thread's name. */
-function threadTicks(pids: readonly number[]): Map<string, { name: string; ticks: number }> {
-  const out = new Map<string, { name: string; ticks: number }>();
-  for (const pid of pids) {
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids) {
-      try {
-        const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/[0-9]+$/, '#');
-        const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-        out.set(`${pid}/${tid}`, { name, ticks: Number(rest[11]) + Number(rest[12]) });
-      } catch {
-        // exited
-      }
-    }
-  }
-  return out;
-}
-
 /** Open sockets of `pid` (UDP for ICE, one per connection without the mux; TCP for signaling). */
 function sockets(pid: number): number {
   try {
@@ -78,18 +54,6 @@ function sockets(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-function byThreadName(before: Map<string, { name: string; ticks: number }>, after: Map<string, { name: string; ticks: number }>, seconds: number): string {
-  const sums = new Map<string, { cores: number; count: number }>();
-  for (const [key, now] of after) {
-    const was = before.get(key)?.ticks ?? now.ticks;
-    const entry = sums.get(now.name) ?? { cores: 0, count: 0 };
-    entry.cores += (now.ticks - was) / 100 / seconds;
-    entry.count += 1;
-    sums.set(now.name, entry);
-  }
-  return [...sums].filter(([, v]) => v.cores >= 0.005).sort((a, b) => b[1].cores - a[1].cores).map(([k, v]) => `${k}×${v.count} ${v.cores.toFixed(3)}`).join(', ');
 }
 
 let perfRuns = 0;
@@ -125,7 +89,7 @@ async function one(baseURL: string, n: number): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     const pids = processTree(robots.pid);
     const before = pids.map(ticks);
-    const threadsBefore = threadTicks(pids);
+    const threadsBefore = treeThreadTicks(...pids);
     const serverBefore = ticks(process.pid);
     const framesBefore = frameCounts(await robots.state());
     const udpBefore = udpDatagrams();
@@ -137,7 +101,7 @@ async function one(baseURL: string, n: number): Promise<string> {
     const per = pids.map((pid, i) => (ticks(pid) - before[i]!) / 100 / seconds);
     const server = (ticks(process.pid) - serverBefore) / 100 / seconds;
     const total = per.reduce((a, b) => a + b, 0);
-    const threads = byThreadName(threadsBefore, threadTicks(pids), seconds);
+    const threads = threadBreakdown(threadsBefore, treeThreadTicks(...pids), seconds);
     const socketCount = pids.map(sockets).reduce((a, b) => a + b, 0);
     const perf = process.env['BENCH_IDLE_PERF'];
     if (perf !== undefined) {
