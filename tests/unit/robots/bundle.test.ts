@@ -26,7 +26,7 @@ describe('robots bundle: freshness', () => {
 
 describe('robots bundle: worker options', () => {
   it('drops tsx as tsx starts a script, and as the tests start the CLI', () => {
-    const tsxCli = ['--require', '/work/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///work/node_modules/tsx/dist/loader.mjs'];
+    const tsxCli = ['--require', '/srv/app/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///srv/app/node_modules/tsx/dist/loader.mjs'];
     expect(withoutTsx(tsxCli)).toEqual([]);
     expect(withoutTsx(['--import', 'tsx'])).toEqual([]);
     expect(withoutTsx(['--import=tsx', '-r', 'C:\\p\\tsx\\dist\\preflight.cjs'])).toEqual([]);
