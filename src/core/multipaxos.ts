@@ -641,7 +641,7 @@ function onSnapshotChunk(core: MpCore, from: NodeId, message: Extract<MpMessage,
   const acks: Record<number, readonly NodeId[]> = {};
   for (const [slot, nodes] of Object.entries(core.acks)) if (Number(slot) > snapshot.index) acks[Number(slot)] = nodes;
   let current: MpCore = { ...core, snapshot, log: core.log.slice(Math.min(core.log.length, snapshot.index - base)), commitIndex: snapshot.index, inbox: undefined, acks };
-  const installed: MpStep = { core: current, persist: [{ op: 'snapshot', snapshot }], sends: [], commits: [], restore: { snapshot, state } };
+  const installed: MpStep = { core: current, persist: [{ op: 'snapshot', snapshot }], sends: caughtUpReply(current, from), commits: [], restore: { snapshot, state } };
   if (current.role !== 'candidate' || current.ballot === undefined) return installed;
   // Phase 1 again, from the first slot the snapshot does not cover.
   const ballot = current.ballot;
@@ -649,6 +649,16 @@ function onSnapshotChunk(core: MpCore, from: NodeId, message: Extract<MpMessage,
   current = { ...current, prepareFrom: first, pageFrom: first, promises: { [current.self]: acceptorPage(current, first) }, reported: {} };
   const prepares = step(current, [], others(current).map((to) => ({ to, message: { type: 'prepare', ballot, from: first } })));
   return merge(installed, merge(prepares, maybeFinishPage(current)));
+}
+
+/**
+ * A follower that installed its leader's snapshot tells the leader at once where it now stands
+ * (behind: the leader sends the chosen slots after the snapshot), rather than idling until the
+ * next heartbeat with a log the leader thinks is still empty.
+ */
+function caughtUpReply(core: MpCore, from: NodeId): Outgoing[] {
+  if (core.role !== 'follower' || core.leader !== from || core.promised === undefined) return [];
+  return [{ to: from, message: { type: 'accepted', ballot: core.promised, slots: [], commitIndex: core.commitIndex, behind: true } }];
 }
 
 function onNack(core: MpCore, message: Extract<MpMessage, { type: 'nack' }>): MpStep {

@@ -130,16 +130,20 @@ describe('multipaxos snapshots: catching up a follower', () => {
     expect(mpSnapshotIndex(result.n2)).toBe(24);
     expect(result.n2.snapshot?.data).toBe(text);
     expect(result.n2.inbox).toBeUndefined();
-    expect(result.n2.commitIndex).toBe(24);
-    // The next heartbeat brings the chosen slots after it, learned in the leader's ballot.
+    // Installing, it told the leader where it stands, so the chosen slots after the snapshot
+    // came in the same exchange (learned in the leader's ballot), not at the next heartbeat.
+    expect(installing[0]?.sends).toEqual([{ to: 'n1', message: { type: 'accepted', ballot: LEAD, slots: [], commitIndex: 24, behind: true } }]);
+    expect(result.n2.commitIndex).toBe(30);
+    expect(lastSlot(result.n2)).toBe(30);
+    expect(slotEntry(result.n2, 30)).toEqual({ ballot: LEAD, command: cmd(30) });
+    expect(result.n2Steps.flatMap((s) => s.commits.map((c) => c.index))).toEqual([25, 26, 27, 28, 29, 30]);
+    expect(result.n1.commitKnown.n2).toBe(30);
+    // The next heartbeat finds it caught up: no snapshot again, nothing new to commit.
     const next = heartbeat(result.n1).sends.find((s) => s.to === 'n2')?.message as MpMessage;
     const after = converse(result.n1, result.n2, next);
     expect(after.toN2.filter((m) => m.type === 'snapshotChunk')).toEqual([]);
+    expect(after.n2Steps.flatMap((s) => s.commits)).toEqual([]);
     expect(after.n2.commitIndex).toBe(30);
-    expect(lastSlot(after.n2)).toBe(30);
-    expect(slotEntry(after.n2, 30)).toEqual({ ballot: LEAD, command: cmd(30) });
-    expect(after.n2Steps.flatMap((s) => s.commits.map((c) => c.index))).toEqual([25, 26, 27, 28, 29, 30]);
-    expect(after.n1.commitKnown.n2).toBe(30);
   });
 
   it('a behind follower the leader has not compacted past gets the chosen entries, not the snapshot', () => {
