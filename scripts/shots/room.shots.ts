@@ -26,7 +26,7 @@
 import type { Page } from '@playwright/test';
 import { addRobotVeth } from '../../tests/bench/isolate.ts';
 import { expect, newRoomCode, test } from '../../tests/e2e/support/fixtures.ts';
-import { Robots } from '../../tests/e2e/support/robots.ts';
+import { fullMesh, hostKeyOf, Robots } from '../../tests/e2e/support/robots.ts';
 import { startAppServer, type AppServer } from '../../tests/e2e/support/server.ts';
 
 const DIR = process.env['SHOTS_DIR'] ?? 'test-results/shots';
@@ -106,7 +106,7 @@ test.describe(`a room of ${NODES} on the projector and a phone`, () => {
     const baseURL = server.baseURL;
     const host = await tabs.host(room, { baseURL });
     await host.setViewportSize(PROJECTOR);
-    const hostKey = await host.evaluate((code) => localStorage.getItem(`consensus-playground:host-key:${code}`) ?? undefined, room);
+    const hostKey = await hostKeyOf(host, room);
     const phones: Page[] = [];
     for (let i = 0; i < TABS; i++) {
       const phone = await tabs.student(room, PHONE_NAMES[i]!, { baseURL });
@@ -115,15 +115,8 @@ test.describe(`a room of ${NODES} on the projector and a phone`, () => {
     }
     const fleet = await Robots.start({ room, count: NODES - TABS, baseURL, maxSeconds: 900, ...(hostKey ? { hostKey } : {}) });
     robots = fleet;
-    const connected = (page: Page): Promise<unknown> =>
-      page.waitForFunction((n) => window.__room?.peers().filter((p) => p.status === 'connected').length === n, NODES, {
-        timeout: 240_000,
-        polling: 250,
-      });
     // A loaded machine may not finish the mesh: after the wait, shoot the room as it is (the log says so).
-    await Promise.all([connected(host), ...phones.map(connected), fleet.waitState((s) => s.every((r) => r.connected === NODES), 240_000, 'full mesh')]).catch(
-      (error: unknown) => console.log(`not fully meshed, going on: ${String(error).slice(0, 300)}`),
-    );
+    await fullMesh([host, ...phones], fleet, NODES, 240_000, 250).catch((error: unknown) => console.log(`not fully meshed, going on: ${String(error).slice(0, 300)}`));
     await shootHost(host, 'lobby');
     await shootPhone(phones[0]!, 'lobby');
 

@@ -31,7 +31,7 @@ import { MAX_PEERS_PER_ROOM } from '../../src/limits.ts';
 import { WATCH_DASHBOARD, WATCH_DECISION } from '../bench/cdp.ts';
 import { addRobotVeth } from '../bench/isolate.ts';
 import { expect, newRoomCode, test } from './support/fixtures.ts';
-import { Robots } from './support/robots.ts';
+import { fullMesh, hostKeyOf, Robots } from './support/robots.ts';
 import { startAppServer, type AppServer } from './support/server.ts';
 
 const TABS = 5;
@@ -68,26 +68,16 @@ test.describe(`robots fill a room of ${NODES}`, () => {
     const room = newRoomCode();
     const baseURL = server.baseURL;
     const host = await tabs.host(room, { baseURL });
-    const hostKey = await host.evaluate((code) => localStorage.getItem(`consensus-playground:host-key:${code}`) ?? undefined, room);
+    const hostKey = await hostKeyOf(host, room);
     const [students, fleet] = await Promise.all([
       Promise.all(Array.from({ length: TABS }, (_, i) => tabs.student(room, `Tab ${i + 1}`, { baseURL }))),
       Robots.start({ room, count: ROBOTS, baseURL, maxSeconds: 120, ...(hostKey ? { hostKey } : {}) }),
     ]);
     robots = fleet;
 
-    // Full mesh: every node lists the 39 other students and the dashboard as connected.
-    const connected = (page: (typeof students)[number]): Promise<unknown> =>
-      page.waitForFunction(
-        (n) => window.__room?.peers().filter((p) => p.status === 'connected').length === n,
-        NODES,
-        { timeout: MESH_WITHIN_MS, polling: 100 },
-      );
+    // Full mesh: every node lists the other students and the dashboard as connected.
     const meshStarted = Date.now();
-    await Promise.all([
-      connected(host),
-      ...students.map(connected),
-      fleet.waitState((state) => state.every((r) => r.connected === NODES), MESH_WITHIN_MS, 'full mesh'),
-    ]);
+    await fullMesh([host, ...students], fleet, NODES, MESH_WITHIN_MS);
     console.log(`${NODES} students + dashboard meshed ${Date.now() - meshStarted} ms after the last node started`);
 
     await host.getByTestId('algorithm-select').selectOption('paxos');

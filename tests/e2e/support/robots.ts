@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
 import type { RobotSnapshot } from '../../../src/robots/robot.ts';
 
 const CLI = fileURLToPath(new URL('../../../src/robots/cli.ts', import.meta.url));
@@ -187,4 +188,19 @@ function parse(line: string): Record<string, unknown> | undefined {
 function exited(child: ChildProcessWithoutNullStreams): Promise<'exited'> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve('exited');
   return new Promise((resolve) => child.once('exit', () => resolve('exited')));
+}
+
+/** The room's teacher key, as the dashboard tab stored it: robots are admitted under it. */
+export async function hostKeyOf(host: Page, room: string): Promise<string | undefined> {
+  return host.evaluate((code) => localStorage.getItem(`consensus-playground:host-key:${code}`) ?? undefined, room);
+}
+
+/**
+ * Until the room is a full mesh: the dashboard, every tab and every robot lists all `students`
+ * others as connected (a tab's list holds the dashboard too, so every node counts `students`).
+ */
+export async function fullMesh(pages: readonly Page[], fleet: Robots, students: number, timeoutMs: number, pollingMs = 100): Promise<void> {
+  const connected = (page: Page): Promise<unknown> =>
+    page.waitForFunction((n) => window.__room?.peers().filter((p) => p.status === 'connected').length === n, students, { timeout: timeoutMs, polling: pollingMs });
+  await Promise.all([...pages.map(connected), fleet.waitState((state) => state.every((r) => r.connected === students), timeoutMs, 'full mesh')]);
 }
