@@ -28,6 +28,7 @@
  */
 import { answerOf, applyClientCommand, initialReplicated, parseReplicatedState, type ReplicatedState } from '../core/client-sessions.ts';
 import { committedEpoch, snapshotChunk, snapshotText } from '../core/log.ts';
+import { mintOrderId } from '../core/order-book.ts';
 import type { ClientId, StateMachine } from '../core/state-machine.ts';
 import { stateMachineNamed } from '../core/state-machines.ts';
 import type { CommittedEntry, Epoch, LogSnapshot, LogView } from '../core/types.ts';
@@ -68,6 +69,8 @@ export interface LiveLogNodeOptions extends NodeHostOptions {
 /** One of this phone's commands and what became of it. */
 export interface MyCommand {
   readonly seq: number;
+  /** The state machine's command, for the page to say in its own words (names for order ids). */
+  readonly command: unknown;
   readonly text: string;
   /** The state machine's answer ("shipped", "refused: already cancelled"), once applied. */
   readonly answer?: string;
@@ -219,7 +222,7 @@ export class LiveLogNode extends MachineHost {
 
   /** An order id no command of this phone used before: its node id and its next seq. */
   get nextOrderId(): string {
-    return `${this.options.self.slice(0, 8)}-${this.client.nextSeq + this.client.queue.length}`;
+    return mintOrderId(this.options.self, this.client.nextSeq + this.client.queue.length);
   }
 
   /** Commands waiting behind the one in flight. */
@@ -342,7 +345,7 @@ export class LiveLogNode extends MachineHost {
     const next: ClientRecord = { ...this.client, nextSeq: seq + 1, outstanding: { seq, command } };
     // The seq is stored before the command leaves: a reload never reuses it for another command.
     if (!this.saveClient(next)) return this.stopFull();
-    this.noteMine({ seq, text: this.machine.describe(command) });
+    this.noteMine({ seq, command, text: this.machine.describe(command) });
     this.sendOutstanding();
     return undefined;
   }
@@ -350,7 +353,7 @@ export class LiveLogNode extends MachineHost {
   private sendOutstanding(): void {
     const outstanding = this.client.outstanding;
     if (outstanding === undefined || this.stopped) return;
-    if (!this.mine.some((m) => m.seq === outstanding.seq)) this.noteMine({ seq: outstanding.seq, text: this.describe(outstanding.command) });
+    if (!this.mine.some((m) => m.seq === outstanding.seq)) this.noteMine({ seq: outstanding.seq, command: outstanding.command, text: this.describe(outstanding.command) });
     const submit = { client: this.client.client, seq: outstanding.seq, command: outstanding.command };
     this.step({ kind: 'propose', value: this.describe(outstanding.command).slice(0, MAX_VALUE_LENGTH), submit }, { type: 'submit', ...submit });
     if (this.retryTimer !== undefined) this.options.clock.clearTimeout(this.retryTimer);

@@ -83,6 +83,32 @@ function applyOrder(book: OrderBook, command: OrderCommand): Applied<OrderBook, 
   }
 }
 
+/**
+ * A phone's order ids: the first ORDER_ID_NODE_CHARS characters of its node id, a dash, and its
+ * next command seq ("k3v9q2ab-4"). Unique in the room without a round trip (node ids are random,
+ * a phone never reuses a seq), and within MAX_ORDER_ID_LENGTH (16) for seqs below 10^7: at
+ * LIVE_COMMANDS_PER_MINUTE a phone needs 58 days of pressing to get there.
+ */
+const ORDER_ID_NODE_CHARS = 8;
+
+export function mintOrderId(node: string, seq: number): OrderId {
+  return `${node.slice(0, ORDER_ID_NODE_CHARS)}-${seq}`;
+}
+
+/**
+ * Which member minted an order id (mintOrderId) and its seq: the one member whose id begins with
+ * the id's prefix; undefined for other ids (a scenario's "A"), an unknown or ambiguous prefix.
+ */
+export function orderMintedBy(order: OrderId, members: readonly string[]): { readonly member: string; readonly seq: number } | undefined {
+  const dash = order.lastIndexOf('-');
+  if (dash < 1 || dash > ORDER_ID_NODE_CHARS) return undefined;
+  const prefix = order.slice(0, dash);
+  const seqText = order.slice(dash + 1);
+  if (!/^\d{1,9}$/.test(seqText)) return undefined;
+  const owners = members.filter((m) => m.slice(0, ORDER_ID_NODE_CHARS) === prefix);
+  return owners.length === 1 ? { member: owners[0]!, seq: Number(seqText) } : undefined;
+}
+
 function isOrderId(raw: unknown): raw is OrderId {
   return isBoundedString(raw, MAX_ORDER_ID_LENGTH);
 }

@@ -175,8 +175,8 @@ async function bookRound(c: Class, tabs: Tabs, algorithm: LogAlgorithmName): Pro
   );
   // Wait on the ship / cancel row itself: the phone draws a new row on its next frame, so
   // `.last()` right after the click can still be an earlier, answered command.
-  const pressed = new RegExp(`(?:ship|cancel) ${order.replace(/[^\w-]/g, '\\$&')}\\b`);
-  const mine = (page: Page) => page.getByTestId('my-command').filter({ hasText: pressed });
+  // The row says whose order it is ("Ada #4"); data-command keeps the command with its id.
+  const mine = (page: Page) => page.locator(['ship', 'cancel'].map((op) => `[data-testid="my-command"][data-command=${JSON.stringify(`${op} ${order}`)}]`).join(', '));
   for (const page of [survivors[1] as Page, survivors[2] as Page]) {
     await expect(mine(page)).toHaveCount(1, { timeout: COMMIT_MS });
     await expect(mine(page)).toHaveAttribute('data-answered', 'true', { timeout: COMMIT_MS });

@@ -6,7 +6,8 @@ import { assertNever } from '../../core/assert.ts';
 import { epochLabel } from '../../core/log.ts';
 import type { StateMachineName } from '../../core/state-machine.ts';
 import { stateMachineNamed } from '../../core/state-machines.ts';
-import type { Epoch, LogCommand, LogRole, LogWindowEntry } from '../../core/types.ts';
+import { orderBook, orderMintedBy } from '../../core/order-book.ts';
+import type { Epoch, LogCommand, LogRole, LogWindowEntry, NodeId } from '../../core/types.ts';
 import type { RestoreCause, StateRow } from '../../classroom/log-protocol.ts';
 import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
 import type { LogAlgorithmName } from '../../machines/spec.ts';
@@ -67,11 +68,39 @@ export function restoreText(restored: NonNullable<ReplicaTileData['restored']>):
   }
 }
 
-export function entryText(stateMachine: StateMachineName, command: LogCommand): string {
-  if (command.kind === 'noop') return 'no-op';
+export function entryText(stateMachine: StateMachineName, command: LogCommand, orderName: OrderName = plainOrderId): string {
+  return command.kind === 'noop' ? 'no-op' : commandText(stateMachine, command.command, orderName);
+}
+
+/** How a page names an order id (orderNamer): "Ada #4" rather than "k3v9q2ab-4". */
+export type OrderName = (order: string) => string;
+
+export const plainOrderId: OrderName = (order) => order;
+
+/**
+ * A state machine command as text, its order ids named by `orderName` (order commands only;
+ * the id itself stays what the log and the tests use).
+ */
+export function commandText(stateMachine: StateMachineName, raw: unknown, orderName: OrderName = plainOrderId): string {
+  if (stateMachine === 'orders') {
+    const parsed = orderBook.parseCommand(raw);
+    return parsed === undefined ? 'unreadable command' : orderBook.describe({ ...parsed, order: orderName(parsed.order) });
+  }
   const machine = stateMachineNamed(stateMachine) as { parseCommand(raw: unknown): unknown; describe(c: unknown): string };
-  const parsed = machine.parseCommand(command.command);
+  const parsed = machine.parseCommand(raw);
   return parsed === undefined ? 'unreadable command' : machine.describe(parsed);
+}
+
+/**
+ * Names order ids a phone minted after the phone's student, "Ada #4" (mintOrderId: the id
+ * starts with the phone's node id), so a projector and a phone read whose order is whose; any
+ * other id (a scenario's "A", a member no longer in the book) reads as itself.
+ */
+export function orderNamer(members: readonly NodeId[], nameOf: (member: NodeId) => string): OrderName {
+  return (order) => {
+    const minted = orderMintedBy(order, members);
+    return minted === undefined ? order : `${nameOf(minted.member)} #${minted.seq}`;
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ITEM_LENGTH, MAX_ORDERS, MAX_ORDER_ID_LENGTH } from '../../../src/limits.ts';
 import { Prng } from '../../../src/core/prng.ts';
-import { orderBook, type OrderBook, type OrderCommand, type OrderResult } from '../../../src/core/order-book.ts';
+import { mintOrderId, orderBook, orderMintedBy, type OrderBook, type OrderCommand, type OrderResult } from '../../../src/core/order-book.ts';
+import { commandText, entryText, orderNamer } from '../../../src/ui/book/book-model.ts';
 
 const { apply, initial } = orderBook;
 
@@ -181,5 +182,41 @@ describe('order book', () => {
     expect(orderBook.describe({ op: 'cancel', order: 'A' })).toBe('cancel A');
     expect(orderBook.describeResult({ kind: 'shipped' })).toBe('shipped');
     expect(orderBook.partitionKey?.({ op: 'cancel', order: 'A' })).toBe('A');
+  });
+});
+
+describe('order ids a phone mints, and how pages name them', () => {
+  const members = ['k3v9q2abXYZ', 'p0m1n2b3QRS', 'p0m1n2b3TUV'];
+
+  it('mints a valid, bounded id from the node id and the seq, and finds its minter among the members', () => {
+    const id = mintOrderId('k3v9q2abXYZ', 4);
+    expect(id).toBe('k3v9q2ab-4');
+    expect(orderBook.parseCommand({ op: 'place', order: mintOrderId('x'.repeat(64), 9_999_999), item: 'mug' })).toBeDefined();
+    expect(orderMintedBy(id, members)).toEqual({ member: 'k3v9q2abXYZ', seq: 4 });
+    // Short node ids (tests, the simulator) mint short prefixes.
+    expect(orderMintedBy(mintOrderId('n2', 7), ['n1', 'n2'])).toEqual({ member: 'n2', seq: 7 });
+  });
+
+  it('names nobody for ids it did not mint, unknown or ambiguous prefixes, or a seq that is not a number', () => {
+    expect(orderMintedBy('A', members)).toBeUndefined();
+    expect(orderMintedBy('order-17', members)).toBeUndefined(); // no member begins with "order"
+    expect(orderMintedBy('p0m1n2b3-2', members)).toBeUndefined(); // two members share the prefix
+    expect(orderMintedBy('k3v9q2ab-x', members)).toBeUndefined();
+    expect(orderMintedBy('k3v9q2ab-', members)).toBeUndefined();
+    expect(orderMintedBy('-4', members)).toBeUndefined();
+    expect(orderMintedBy('k3v9q2abX-4', members)).toBeUndefined(); // a prefix longer than minted ones
+  });
+
+  it('reads an order as its student and number, in rows and commands alike; other ids and registers as they are', () => {
+    const name = orderNamer(members, (m) => (m === 'k3v9q2abXYZ' ? 'Ada' : 'Bo'));
+    expect(name('k3v9q2ab-4')).toBe('Ada #4');
+    expect(name('A')).toBe('A');
+    expect(commandText('orders', { op: 'ship', order: 'k3v9q2ab-4' }, name)).toBe('ship Ada #4');
+    expect(commandText('orders', { op: 'place', order: 'k3v9q2ab-5', item: 'lamp' }, name)).toBe('place Ada #5 (lamp)');
+    expect(commandText('orders', { op: 'ship', order: 'k3v9q2ab-4' })).toBe('ship k3v9q2ab-4');
+    expect(commandText('orders', { op: 'fly' }, name)).toBe('unreadable command');
+    expect(entryText('orders', { kind: 'noop' }, name)).toBe('no-op');
+    expect(entryText('orders', { kind: 'command', client: 'c', seq: 1, command: { op: 'cancel', order: 'k3v9q2ab-4' } }, name)).toBe('cancel Ada #4');
+    expect(commandText('register', { op: 'write', key: 'k3v9q2ab-4', value: 'v' }, name)).not.toContain('Ada');
   });
 });
