@@ -11,7 +11,7 @@
  * - Two workers: measured, a room test keeps ~0.9 of CI's 2 cores busy (its tabs mostly wait on
  *   timers, the network and each other), so two tests side by side fill both. Tests whose
  *   assertions time the CPU itself (the dashboard's 200 ms answer under a flood, the explorer's
- *   valence within 2 s, the dashboard within 1 s of the last of 20 nodes), and the projector's
+ *   valence within 2 s, the dashboard within 1 s of the last of 40 nodes), and the projector's
  *   axe scans (seconds of CPU each; under a load average of ~30 they timed out beside another
  *   test) run afterwards, one at a time, with nothing beside them: the `alone` project, which
  *   depends on `shared` (so when a `shared` test fails, Playwright skips `alone` and says so:
