@@ -303,5 +303,5 @@ function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number
  * drop yet; every connection otherwise gets a socket of its own (node-datachannel's default).
  */
 function udpMuxEnabled(): boolean {
-  return process.env['CP_BENCH_MUX'] === 'on';
+  return process.env['CP_BENCH_MUX'] !== 'off';
 }
