@@ -357,21 +357,20 @@ export const LINK_MAINTENANCE_MS = 1_000;
  */
 export const ROBOTS_PER_PROCESS = 18;
 /**
- * Benchmarks only (CP_BENCH_MUX=on, not the default): UDP ports each robot's connections share
- * through libjuice's ICE UDP mux (src/robots/udp-mux.ts): one socket and one thread per port,
- * instead of a socket per connection under one poll thread a process that rebuilds and polls its
- * whole socket list (~700 at 18 robots) and walks every connection on each wake-up (perf: 24 %
- * of the robots' idle CPU in the kernel's poll, 13 % in conn_poll_process). A connection towards
- * a peer takes a port no other connection of the robot towards that peer uses: the mux tells
- * connections apart by remote address first (libjuice conn_mux.c lookup_agent), and two towards
- * one peer on one port mixed up their DTLS ("unknown CA") when ports were taken in turn. Two
- * ports cover a crossing dial or a re-dial while the old connection is still held; a third such
- * connection gets a socket of its own. Measured (bench:idle, 35 robots, load 36–47 from other
- * work): juice threads 0.23 -> 0.08–0.09 cores, sockets 1,283 -> ~155; but the robots' main
- * threads rose 0.14 -> 0.17–0.28 (libuv's async walk, uv__async_io, 16 % -> 35 % of samples),
- * so idle in total 0.48 / 0.48 off against 0.37–0.52 on; and 9–24 dials ended before opening
- * against 0–1 (14 DTLS handshakes failed in one traced run; not yet known whether off has them
- * too at that load). Off until both are understood.
+ * UDP ports each robot's connections share through libjuice's ICE UDP mux (src/robots/udp-mux.ts;
+ * the default; CP_BENCH_MUX=off only for benchmarks comparing): one socket and one thread per
+ * port, instead of a socket per connection under one poll thread a process that rebuilds and
+ * polls its whole socket list (~700 at 18 robots) on each wake-up. A connection towards a peer
+ * takes a port no other connection of the robot towards that peer uses (the mux tells
+ * connections apart by remote address first, libjuice conn_mux.c lookup_agent). The dials that
+ * failed with the mux ("unknown CA") were a libdatachannel race, fixed on our side by
+ * answer-gate.ts. Measured (bench:room, 40 nodes = 5 tabs + 35 robots, 2 runs each, back to back
+ * at load 4.5-10 from other work): robots' dials failed 0 in every run (was 4-15 a run with the
+ * mux before the gate); idle robots 0.41 / 0.46 cores with 2 ports against 0.80 / 0.79 with a
+ * socket per connection (juice poll 0.42-0.44 -> juice mux 0.07-0.08), room total 0.58 / 0.66
+ * against 1.01 / 0.98; 1 port per robot 0.45 / 0.40 (0.68 / 0.60 in total): no difference
+ * outside the noise. Two ports keep a re-dial while the old connection is still held on the
+ * mux; a third such connection gets a socket of its own.
  */
 export const ROBOT_UDP_MUX_PORTS = 2;
 /**

@@ -26,6 +26,7 @@ import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-
 import { initLogger } from 'node-datachannel';
 import WebSocket from 'ws';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AnswerGate } from './answer-gate.ts';
 import { dialTraceEnabled, traceNativeLog, tracePeerConnection, traceSignaling } from './dial-trace.ts';
 
 if (dialTraceEnabled) initLogger((process.env['CP_DEBUG_DIALS_NATIVE'] ?? 'Warning') as Parameters<typeof initLogger>[0], traceNativeLog);
@@ -111,6 +112,8 @@ export function towardsPeer<T>(peer: string, run: () => T): T {
 
 class RobotPeerConnection extends RTCPeerConnection {
   private closed: (() => void) | undefined;
+  /** Our offer's local candidates wait here for its answer (answer-gate.ts says why). */
+  private readonly candidates = new AnswerGate<Event>((event) => super.dispatchEvent(event));
 
   constructor(config?: RTCConfiguration) {
     const settings = robotRtc.getStore()?.(towards);
@@ -123,12 +126,26 @@ class RobotPeerConnection extends RTCPeerConnection {
     tracePeerConnection(this as unknown as Parameters<typeof tracePeerConnection>[0]);
   }
 
+  /** The polyfill tells PeerJS of each local candidate through an 'icecandidate' event: ours go through the gate. */
+  override dispatchEvent(event: Event): boolean {
+    if (event.type !== 'icecandidate') return super.dispatchEvent(event);
+    this.candidates.candidate(event, this.signalingState === 'have-local-offer');
+    return true;
+  }
+
+  /** The native call applies the whole description before it returns: an answer opens the gate then. */
+  override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    await super.setRemoteDescription(description);
+    if (description.type === 'answer') this.candidates.answered();
+  }
+
   override close(): void {
     super.close();
     this.release();
   }
 
   private release(): void {
+    this.candidates.closed();
     const closed = this.closed;
     this.closed = undefined;
     closed?.();

@@ -27,6 +27,7 @@ import { applicationView, roomPayloadParser, type RoomPayload } from '../ui/room
 import { isProbe, Prober } from '../ui/room/probe.ts';
 import { FileStore } from './file-store.ts';
 import { RobotUdpMux } from './udp-mux.ts';
+import { ROBOT_UDP_MUX_PORTS } from '../limits.ts';
 
 export interface RobotOptions {
   readonly room: RoomCode;
@@ -120,11 +121,11 @@ export class Robot {
   /** Joins the room (again, after a crash: same id, same stored state). */
   start(): void {
     if (this.running !== undefined) return;
-    if (this.mux === undefined && udpMuxEnabled()) this.mux = RobotUdpMux.open();
+    if (this.mux === undefined && udpMuxEnabled()) this.mux = RobotUdpMux.open(udpMuxPorts());
     withRobotRtc((peer) => this.connectionSettings(peer), () => this.run());
   }
 
-  /** The UDP ports this robot's connections share (none before its first start, or without CP_BENCH_MUX=on). */
+  /** The UDP ports this robot's connections share (none before its first start, or with CP_BENCH_MUX=off). */
   get udpMuxPorts(): readonly number[] {
     return this.mux?.ports ?? [];
   }
@@ -297,11 +298,15 @@ function benchHeartbeat(): { heartbeatIntervalMs?: number; relayMinRoom?: number
 }
 
 /**
- * Benchmarks only, off by default: CP_BENCH_MUX=on shares ROBOT_UDP_MUX_PORTS ports per robot
- * (udp-mux.ts). It takes the juice threads from 0.23 to 0.09 cores idle at 35 robots, but the
- * robots' main threads then cost 0.1 more (limits.ts ROBOT_UDP_MUX_PORTS), so the total does not
- * drop yet; every connection otherwise gets a socket of its own (node-datachannel's default).
+ * Every robot shares ROBOT_UDP_MUX_PORTS ports among its connections (udp-mux.ts, limits.ts says
+ * what it saves). Benchmarks only: CP_BENCH_MUX=off gives every connection a socket of its own
+ * again (node-datachannel's default), to measure the one against the other in the same build.
  */
 function udpMuxEnabled(): boolean {
-  return process.env['CP_BENCH_MUX'] === 'on';
+  return process.env['CP_BENCH_MUX'] !== 'off';
+}
+
+/** Ports per robot: ROBOT_UDP_MUX_PORTS, or CP_BENCH_MUX_PORTS (benchmarks comparing 1 and 2). */
+function udpMuxPorts(): number {
+  return Number(process.env['CP_BENCH_MUX_PORTS'] ?? ROBOT_UDP_MUX_PORTS);
 }

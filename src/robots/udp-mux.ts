@@ -18,6 +18,11 @@
  * when every port does, it gets a socket of its own (node-datachannel's default). Each robot
  * keeps its ports (listeners) bound for as long as its process runs, so no other socket can take
  * one between two connections.
+ *
+ * The other failure the mux brought out was not a mixup but a race inside libdatachannel that a
+ * port's own fast thread loses more often than the one busy poll thread did: an offer's DTLS
+ * meeting the answerer's certificate before the answer's fingerprint is kept (answer-gate.ts,
+ * which node-webrtc.ts applies to every robot connection, mux or not).
  */
 import { randomInt } from 'node:crypto';
 import { IceUdpMuxListener } from 'node-datachannel';

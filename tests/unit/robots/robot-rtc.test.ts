@@ -185,8 +185,7 @@ describe('robots: a robot’s ports', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const room = normalizeRoomCode('ABCDEFG')!;
 
-  it('are bound at its first start (CP_BENCH_MUX=on), kept across a restart, and differ from another robot’s', async () => {
-    process.env['CP_BENCH_MUX'] = 'on';
+  it('are bound at its first start (the default), kept across a restart, and differ from another robot’s', async () => {
     const signaling = { host: '127.0.0.1', port: await closedPort(), secure: false, path: '/peerjs' };
     const one = new Robot({ room, name: 'Robot 1', signaling, dataDir: join(dir, 'r1') });
     const two = new Robot({ room, name: 'Robot 2', signaling, dataDir: join(dir, 'r2') });
@@ -204,6 +203,19 @@ describe('robots: a robot’s ports', () => {
     } finally {
       one.crash();
       two.crash();
+    }
+  });
+
+  it('are not bound with CP_BENCH_MUX=off (benchmarks comparing a socket per connection)', async () => {
+    process.env['CP_BENCH_MUX'] = 'off';
+    const signaling = { host: '127.0.0.1', port: await closedPort(), secure: false, path: '/peerjs' };
+    const robot = new Robot({ room, name: 'Robot 3', signaling, dataDir: join(dir, 'r3') });
+    robot.start();
+    try {
+      expect(robot.udpMuxPorts).toEqual([]);
+      expect(robot.connectionSettings('p')).toEqual({ config: {} });
+    } finally {
+      robot.crash();
       delete process.env['CP_BENCH_MUX'];
     }
   });
