@@ -96,17 +96,25 @@ export function mintOrderId(node: string, seq: number): OrderId {
 }
 
 /**
- * Which member minted an order id (mintOrderId) and its seq: the one member whose id begins with
+ * Which member minted an order id (mintOrderId), and its seq: the one member whose id begins with
  * the id's prefix; undefined for other ids (a scenario's "A"), an unknown or ambiguous prefix.
+ * The members' prefixes are indexed once, so a page naming every order of every tile asks a map.
  */
-export function orderMintedBy(order: OrderId, members: readonly string[]): { readonly member: string; readonly seq: number } | undefined {
-  const dash = order.lastIndexOf('-');
-  if (dash < 1 || dash > ORDER_ID_NODE_CHARS) return undefined;
-  const prefix = order.slice(0, dash);
-  const seqText = order.slice(dash + 1);
-  if (!/^\d{1,9}$/.test(seqText)) return undefined;
-  const owners = members.filter((m) => m.slice(0, ORDER_ID_NODE_CHARS) === prefix);
-  return owners.length === 1 ? { member: owners[0]!, seq: Number(seqText) } : undefined;
+export function orderMinter(members: readonly string[]): (order: OrderId) => { readonly member: string; readonly seq: number } | undefined {
+  // A prefix two members share names nobody (null).
+  const byPrefix = new Map<string, string | null>();
+  for (const member of members) {
+    const prefix = member.slice(0, ORDER_ID_NODE_CHARS);
+    byPrefix.set(prefix, byPrefix.has(prefix) ? null : member);
+  }
+  return (order) => {
+    const dash = order.lastIndexOf('-');
+    if (dash < 1 || dash > ORDER_ID_NODE_CHARS) return undefined;
+    const member = byPrefix.get(order.slice(0, dash));
+    const seqText = order.slice(dash + 1);
+    if (member == null || !/^\d{1,9}$/.test(seqText)) return undefined;
+    return { member, seq: Number(seqText) };
+  };
 }
 
 function isOrderId(raw: unknown): raw is OrderId {

@@ -306,7 +306,12 @@ function udpMuxEnabled(): boolean {
   return process.env['CP_BENCH_MUX'] !== 'off';
 }
 
-/** Ports per robot: ROBOT_UDP_MUX_PORTS, or CP_BENCH_MUX_PORTS (benchmarks comparing 1 and 2). */
+/** Ports per robot: ROBOT_UDP_MUX_PORTS, or fewer with CP_BENCH_MUX_PORTS (benchmarks comparing 1 and 2). */
 function udpMuxPorts(): number {
-  return Number(process.env['CP_BENCH_MUX_PORTS'] ?? ROBOT_UDP_MUX_PORTS);
+  const raw = process.env['CP_BENCH_MUX_PORTS'];
+  if (raw === undefined) return ROBOT_UDP_MUX_PORTS;
+  const ports = Number(raw);
+  // A typo must not quietly measure "no ports" (every connection a socket of its own) as the mux.
+  if (!Number.isInteger(ports) || ports < 1 || ports > ROBOT_UDP_MUX_PORTS) throw new RangeError(`CP_BENCH_MUX_PORTS: 1–${ROBOT_UDP_MUX_PORTS} ports, not ${raw}`);
+  return ports;
 }

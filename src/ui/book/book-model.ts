@@ -6,7 +6,7 @@ import { assertNever } from '../../core/assert.ts';
 import { epochLabel } from '../../core/log.ts';
 import type { StateMachineName } from '../../core/state-machine.ts';
 import { stateMachineNamed } from '../../core/state-machines.ts';
-import { orderBook, orderMintedBy } from '../../core/order-book.ts';
+import { orderBook, orderMinter } from '../../core/order-book.ts';
 import type { Epoch, LogCommand, LogRole, LogWindowEntry, NodeId } from '../../core/types.ts';
 import type { RestoreCause, StateRow } from '../../classroom/log-protocol.ts';
 import { LOG_ALGORITHMS } from '../../machines/log-index.ts';
@@ -97,8 +97,9 @@ export function commandText(stateMachine: StateMachineName, raw: unknown, orderN
  * other id (a scenario's "A", a member no longer in the book) reads as itself.
  */
 export function orderNamer(members: readonly NodeId[], nameOf: (member: NodeId) => string): OrderName {
+  const mintedBy = orderMinter(members);
   return (order) => {
-    const minted = orderMintedBy(order, members);
+    const minted = mintedBy(order);
     return minted === undefined ? order : `${nameOf(minted.member)} #${minted.seq}`;
   };
 }

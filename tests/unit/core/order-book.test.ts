@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ITEM_LENGTH, MAX_ORDERS, MAX_ORDER_ID_LENGTH } from '../../../src/limits.ts';
 import { Prng } from '../../../src/core/prng.ts';
-import { mintOrderId, orderBook, orderMintedBy, type OrderBook, type OrderCommand, type OrderResult } from '../../../src/core/order-book.ts';
+import { mintOrderId, orderBook, orderMinter, type OrderBook, type OrderCommand, type OrderResult } from '../../../src/core/order-book.ts';
 import { commandText, entryText, orderNamer } from '../../../src/ui/book/book-model.ts';
 
 const { apply, initial } = orderBook;
@@ -192,19 +192,19 @@ describe('order ids a phone mints, and how pages name them', () => {
     const id = mintOrderId('k3v9q2abXYZ', 4);
     expect(id).toBe('k3v9q2ab-4');
     expect(orderBook.parseCommand({ op: 'place', order: mintOrderId('x'.repeat(64), 9_999_999), item: 'mug' })).toBeDefined();
-    expect(orderMintedBy(id, members)).toEqual({ member: 'k3v9q2abXYZ', seq: 4 });
+    expect(orderMinter(members)(id)).toEqual({ member: 'k3v9q2abXYZ', seq: 4 });
     // Short node ids (tests, the simulator) mint short prefixes.
-    expect(orderMintedBy(mintOrderId('n2', 7), ['n1', 'n2'])).toEqual({ member: 'n2', seq: 7 });
+    expect(orderMinter(['n1', 'n2'])(mintOrderId('n2', 7))).toEqual({ member: 'n2', seq: 7 });
   });
 
   it('names nobody for ids it did not mint, unknown or ambiguous prefixes, or a seq that is not a number', () => {
-    expect(orderMintedBy('A', members)).toBeUndefined();
-    expect(orderMintedBy('order-17', members)).toBeUndefined(); // no member begins with "order"
-    expect(orderMintedBy('p0m1n2b3-2', members)).toBeUndefined(); // two members share the prefix
-    expect(orderMintedBy('k3v9q2ab-x', members)).toBeUndefined();
-    expect(orderMintedBy('k3v9q2ab-', members)).toBeUndefined();
-    expect(orderMintedBy('-4', members)).toBeUndefined();
-    expect(orderMintedBy('k3v9q2abX-4', members)).toBeUndefined(); // a prefix longer than minted ones
+    expect(orderMinter(members)('A')).toBeUndefined();
+    expect(orderMinter(members)('order-17')).toBeUndefined(); // no member begins with "order"
+    expect(orderMinter(members)('p0m1n2b3-2')).toBeUndefined(); // two members share the prefix
+    expect(orderMinter(members)('k3v9q2ab-x')).toBeUndefined();
+    expect(orderMinter(members)('k3v9q2ab-')).toBeUndefined();
+    expect(orderMinter(members)('-4')).toBeUndefined();
+    expect(orderMinter(members)('k3v9q2abX-4')).toBeUndefined(); // a prefix longer than minted ones
   });
 
   it('reads an order as its student and number, in rows and commands alike; other ids and registers as they are', () => {
