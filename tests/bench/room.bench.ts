@@ -43,7 +43,7 @@ import { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from '
 import type { TransportStats } from '../../src/transport/types.ts';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
-import { Robots } from '../e2e/support/robots.ts';
+import { hostKeyOf, Robots } from '../e2e/support/robots.ts';
 import { DIST_DIR, startAppServer } from '../e2e/support/server.ts';
 import {
   clickPropose,
@@ -180,7 +180,7 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
   let robotsReadyMs = Number.NaN;
   const host = await open({ view: 'host' });
   await host.waitForFunction(() => window.__room !== undefined, undefined, { timeout: WAIT_MS });
-  const hostKey = await host.evaluate((room) => localStorage.getItem(`consensus-playground:host-key:${room}`) ?? undefined, code);
+  const hostKey = await hostKeyOf(host, code);
   const [students, fleet] = await Promise.all([
     Promise.all(Array.from({ length: tabs }, (_, i) => open({ name: `Tab ${i + 1}` }))),
     robots > 0
