@@ -17,6 +17,7 @@ export default defineConfig({
       'tests/unit/quorum.test.ts',
       'tests/unit/core-rules.test.ts',
       'tests/unit/core/write-once.test.ts',
+      'tests/unit/core/order-book.test.ts',
       'tests/unit/machines/**/*.test.ts',
     ],
     environment: 'node',

@@ -657,7 +657,9 @@ function onSnapshotChunk(core: MpCore, from: NodeId, message: Extract<MpMessage,
  * next heartbeat with a log the leader thinks is still empty.
  */
 function caughtUpReply(core: MpCore, from: NodeId): Outgoing[] {
-  if (core.role !== 'follower' || core.leader !== from || core.promised === undefined) return [];
+  // Only a follower has a leader other than itself (a candidacy clears it), and it promised that
+  // leader's ballot when it accepted from it; the undefined check is for the type.
+  if (core.leader !== from || core.promised === undefined) return [];
   return [{ to: from, message: { type: 'accepted', ballot: core.promised, slots: [], commitIndex: core.commitIndex, behind: true } }];
 }
 

@@ -109,7 +109,8 @@ export function orderMinter(members: readonly string[]): (order: OrderId) => { r
   }
   return (order) => {
     const dash = order.lastIndexOf('-');
-    if (dash < 1 || dash > ORDER_ID_NODE_CHARS) return undefined;
+    // No dash, or nothing before it; a prefix longer than minted ones finds no entry below.
+    if (dash < 1) return undefined;
     const member = byPrefix.get(order.slice(0, dash));
     const seqText = order.slice(dash + 1);
     if (member == null || !/^\d{1,9}$/.test(seqText)) return undefined;

@@ -205,6 +205,13 @@ describe('order ids a phone mints, and how pages name them', () => {
     expect(orderMinter(members)('k3v9q2ab-')).toBeUndefined();
     expect(orderMinter(members)('-4')).toBeUndefined();
     expect(orderMinter(members)('k3v9q2abX-4')).toBeUndefined(); // a prefix longer than minted ones
+    expect(orderMinter(members)('k3v9q2ab-4x')).toBeUndefined();
+    expect(orderMinter(members)('k3v9q2ab-x4')).toBeUndefined();
+    expect(orderMinter(['12345678XY'])('123456789')).toBeUndefined(); // no dash, digits that look like a prefix and a seq
+  });
+
+  it('finds one-character prefixes and many-digit seqs', () => {
+    expect(orderMinter(['n', 'm'])(mintOrderId('n', 12))).toEqual({ member: 'n', seq: 12 });
   });
 
   it('reads an order as its student and number, in rows and commands alike; other ids and registers as they are', () => {
