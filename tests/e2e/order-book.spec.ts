@@ -101,6 +101,11 @@ async function bookRound(c: Class, tabs: Tabs, algorithm: LogAlgorithmName): Pro
   await leaderOf(c, c.ids);
   for (const phone of [s0, s1, s2]) await placeOrder(phone);
   await expectSameBooks(c.students, 3);
+  // Orders read as whose they are: "You #1" on the phone that placed it, the student's name on
+  // the others and on the projector's tiles (the id stays in data-order).
+  await expect(s0.getByTestId('order-row').filter({ hasText: 'You #' })).toHaveCount(1);
+  await expect(s0.getByTestId('order-row').filter({ hasText: `${c.names[1]} #` })).toHaveCount(1);
+  await expect(c.host.getByTestId('state-row').filter({ hasText: `${c.names[0]} #` }).first()).toBeVisible({ timeout: COMMIT_MS });
   // The narrow phone's ship and cancel buttons are large too, and still fit its width.
   for (const testid of ['ship-order', 'cancel-order']) expect((await s0.getByTestId(testid).first().boundingBox())?.height).toBeGreaterThanOrEqual(44);
   expect(await s0.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);

@@ -219,4 +219,23 @@ describe('robots: a robot’s ports', () => {
       delete process.env['CP_BENCH_MUX'];
     }
   });
+
+  it('refuses a CP_BENCH_MUX_PORTS that is not 1..ROBOT_UDP_MUX_PORTS, rather than measure no port as the mux', async () => {
+    const signaling = { host: '127.0.0.1', port: await closedPort(), secure: false, path: '/peerjs' };
+    try {
+      for (const bad of ['0', 'two', String(ROBOT_UDP_MUX_PORTS + 1)]) {
+        process.env['CP_BENCH_MUX_PORTS'] = bad;
+        const robot = new Robot({ room, name: 'Robot 4', signaling, dataDir: join(dir, 'r4') });
+        expect(() => robot.start()).toThrow(/CP_BENCH_MUX_PORTS/);
+        expect(robot.udpMuxPorts).toEqual([]);
+      }
+      process.env['CP_BENCH_MUX_PORTS'] = '1';
+      const one = new Robot({ room, name: 'Robot 5', signaling, dataDir: join(dir, 'r5') });
+      one.start();
+      expect(one.udpMuxPorts).toHaveLength(1);
+      one.crash();
+    } finally {
+      delete process.env['CP_BENCH_MUX_PORTS'];
+    }
+  });
 });
