@@ -5,8 +5,8 @@
  * this machine have) and exit with its status.
  *
  * Robots (src/robots) use node-datachannel, whose ICE agent ignores loopback, so a namespace for
- * robots also gets a veth pair with two private addresses (ROBOT_VETH). Both ends live in the
- * namespace: the addresses exist nowhere else, traffic between them never leaves it. Chromium
+ * robots also gets a veth pair with one private address (ROBOT_VETH). Both ends live in the
+ * namespace: the address exists nowhere else, traffic on it never leaves it. Chromium
  * tabs in the namespace gather candidates on the veth addresses too (besides 127.0.0.1 with
  * --allow-loopback-in-peer-connection), so tabs and robots pair over 10.77.0.x.
  */
@@ -29,6 +29,9 @@ export const ROBOT_VETH = {
   addresses: ['10.77.0.1'],
   prefixLength: 24,
 } as const;
+
+/** The kernel's link watcher marks a link running within about a second; five leave room for a busy machine. */
+const VETH_UP_WITHIN_MS = 5_000;
 
 const VETH_SETUP = [
   `ip link add ${ROBOT_VETH.names[0]} type veth peer name ${ROBOT_VETH.names[1]}`,
@@ -62,10 +65,32 @@ export function hasRobotVeth(): boolean {
 export function addRobotVeth(): string | undefined {
   if (!isIsolated()) return 'not in a namespace of our own: refusing to add interfaces to this machine';
   if (hasRobotVeth()) return undefined;
-  if (process.getuid?.() !== 0) return 'adding the veth pair for the robots needs root';
-  const result = spawnSync('sh', ['-c', VETH_SETUP], { encoding: 'utf8' });
-  if (result.status !== 0) return `could not add the veth pair: ${result.stderr || result.error?.message}`;
-  return hasRobotVeth() ? undefined : 'the veth pair did not come up';
+  // Not /sys/class/net: sysfs shows the namespace that mounted it, not this one.
+  if (spawnSync('ip', ['link', 'show', 'dev', ROBOT_VETH.names[0]], { stdio: 'ignore' }).status !== 0) {
+    if (process.getuid?.() !== 0) return 'adding the veth pair for the robots needs root';
+    const result = spawnSync('sh', ['-c', VETH_SETUP], { encoding: 'utf8' });
+    if (result.status !== 0) return `could not add the veth pair: ${result.stderr || result.error?.message}`;
+  }
+  return awaitRobotVeth();
+}
+
+/**
+ * Node lists an interface's addresses only once the kernel marks it running, and the kernel's
+ * link watcher does that up to a second after both ends are up (`ip` returns before): on CI the
+ * first look came too early and the test failed. A fresh namespace's re-executed command (see
+ * ensureLoopbackOnly) can start inside that second as well.
+ */
+function awaitRobotVeth(): string | undefined {
+  const deadline = Date.now() + VETH_UP_WITHIN_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!hasRobotVeth()) {
+    if (Date.now() >= deadline) {
+      const link = spawnSync('ip', ['-o', 'addr', 'show', 'dev', ROBOT_VETH.names[0]], { encoding: 'utf8' });
+      return `the veth pair did not come up within ${VETH_UP_WITHIN_MS} ms: ${(link.stdout || link.stderr).trim()}`;
+    }
+    Atomics.wait(pause, 0, 0, 50);
+  }
+  return undefined;
 }
 
 /**
