@@ -64,6 +64,8 @@ export interface RobotSnapshot {
   readonly mesh?: MeshCounters;
   /** Data-channel frames it sent and received, and liveness frames it sent (the transport's counters), while it runs. */
   readonly frames?: { readonly sent: number; readonly received: number; readonly heartbeats: number };
+  /** Date.now() when a peer last became connected to it (the transport's lastConnectedAt), while it runs. */
+  readonly lastConnectedAt?: number;
   readonly decisions: readonly RobotDecisionState[];
 }
 
@@ -247,6 +249,7 @@ export class Robot {
       connected: running?.link.peers().filter((p) => p.status === 'connected').length ?? 0,
       ...(mesh !== undefined ? { mesh } : {}),
       ...(stats !== undefined ? { frames: { sent: stats.sent, received: stats.received, heartbeats: stats.heartbeats } } : {}),
+      ...(stats?.lastConnectedAt !== undefined ? { lastConnectedAt: stats.lastConnectedAt } : {}),
       decisions,
     };
   }

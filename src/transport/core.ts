@@ -116,6 +116,7 @@ export class TransportCore<M> {
   };
   private sentCount = 0;
   private heartbeatCount = 0;
+  private lastConnectedAt: number | undefined;
   private receivedCount = 0;
   private peerList: readonly PeerInfo[] = [];
   private listDirty = true;
@@ -303,7 +304,7 @@ export class TransportCore<M> {
   }
 
   stats(): TransportStats {
-    return { sent: this.sentCount, received: this.receivedCount, heartbeats: this.heartbeatCount, rejected: { ...this.rejected } };
+    return { sent: this.sentCount, received: this.receivedCount, heartbeats: this.heartbeatCount, rejected: { ...this.rejected }, lastConnectedAt: this.lastConnectedAt };
   }
 
   /** Tells every peer with an open channel that we are leaving (close(), `pagehide`). */
@@ -427,6 +428,7 @@ export class TransportCore<M> {
   private setStatus(entry: PeerEntry, status: PeerStatus): void {
     if (entry.status === status) return;
     entry.status = status;
+    if (status === 'connected') this.lastConnectedAt = this.options.clock.now();
     this.listDirty = true;
   }
 

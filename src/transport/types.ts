@@ -42,6 +42,12 @@ export interface TransportStats {
   /** Liveness frames sent: heartbeats (only on links otherwise idle) and, from a hub of a relaying room, digests (relay.ts). */
   readonly heartbeats: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
+  /**
+   * When (the transport clock's now()) a peer last became connected: the moment this node's view
+   * of the room last grew. A benchmark reads when the mesh formed from it (the latest over all
+   * nodes) rather than from when it happened to poll a busy robot process.
+   */
+  readonly lastConnectedAt: number | undefined;
   /** The WebRTC transport only: how the mesh was made and remade (diagnostics, benchmarks). */
   readonly mesh?: MeshCounters;
 }

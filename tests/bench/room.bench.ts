@@ -41,6 +41,7 @@ import { MAX_PEERS_PER_ROOM, RAFT_HEARTBEATS_PER_TIMEOUT } from '../../src/limit
 import { electionBaseMs } from '../../src/machines/raft.ts';
 import { isLogAlgorithmName, LOG_ALGORITHM_NAMES, type LogAlgorithmName } from '../../src/machines/spec.ts';
 import type { TransportStats } from '../../src/transport/types.ts';
+import type { RobotSnapshot } from '../../src/robots/robot.ts';
 import { cryptoRandomIndex, randomRoomCode } from '../../src/rooms/room-code.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, CONTEXT_PERMISSIONS } from '../e2e/support/chromium.ts';
 import { hostKeyOf, Robots } from '../e2e/support/robots.ts';
@@ -177,6 +178,7 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
   const cpuAtStart = { chromium: browserPid === undefined ? 0 : treeCpuSeconds(browserPid), server: treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) };
   const chromiumThreadsAtStart = browserPid === undefined ? new Map() : treeThreadTicks(browserPid);
   const started = performance.now();
+  const startedAt = Date.now();
   let robotsReadyMs = Number.NaN;
   const host = await open({ view: 'host' });
   await host.waitForFunction(() => window.__room !== undefined, undefined, { timeout: WAIT_MS });
@@ -191,11 +193,12 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
       : Promise.resolve(undefined),
   ]);
   const n = tabs + robots;
+  let robotsMeshed: readonly RobotSnapshot[] = [];
   try {
     await Promise.all([
       connectedCount(host, n, MESH_WAIT_MS),
       ...students.map((page) => connectedCount(page, n, MESH_WAIT_MS)),
-      fleet?.waitState((state) => state.every((r) => r.connected === n), MESH_WAIT_MS, 'full mesh'),
+      fleet?.waitState((state) => state.every((r) => r.connected === n), MESH_WAIT_MS, 'full mesh').then((state) => void (robotsMeshed = state)),
     ]);
   } catch (error) {
     // Why it did not form: how often links were dialled, given up and dropped by then.
@@ -204,13 +207,19 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
     await fleet?.stop();
     throw error;
   }
-  const meshMs = performance.now() - started;
+  const seenMs = performance.now() - started;
+  // When it formed: the latest moment any node saw a peer become connected (each node's own
+  // clock reading, the same wall clock here). A busy robot process answers the bench's polls up
+  // to seconds late (measured 1-2 s at 40), which is the bench's lag, not the room's.
+  const tabsConnectedAt = await Promise.all([host, ...students].map((page) => page.evaluate(() => window.__room!.stats().lastConnectedAt ?? Number.NaN)));
+  const formedAt = Math.max(...tabsConnectedAt, ...robotsMeshed.map((r) => r.lastConnectedAt ?? Number.NaN));
+  const meshMs = Number.isFinite(formedAt) ? formedAt - startedAt : seenMs;
   // Where the formation's time went: CPU seconds each side used meanwhile (this process is the
   // signaling server and Playwright), and when the robots' processes said they were ready.
   const chromiumS = browserPid === undefined ? 0 : treeCpuSeconds(browserPid) - cpuAtStart.chromium;
   const serverS = treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) - (fleet ? treeCpuSeconds(fleet.pid) : 0) - cpuAtStart.server;
   console.log(
-    `\n  formation: robots ready after ${(robotsReadyMs / 1000).toFixed(1)} s; CPU used meanwhile: chromium ${chromiumS.toFixed(1)} s, robots ${fleet ? treeCpuSeconds(fleet.pid).toFixed(1) : '0'} s (incl. their start), server+bench ${serverS.toFixed(1)} s, over ${(meshMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`,
+    `\n  formation: robots ready after ${(robotsReadyMs / 1000).toFixed(1)} s; CPU used meanwhile: chromium ${chromiumS.toFixed(1)} s, robots ${fleet ? treeCpuSeconds(fleet.pid).toFixed(1) : '0'} s (incl. their start), server+bench ${serverS.toFixed(1)} s, over ${(meshMs / 1000).toFixed(1)} s; the bench saw it after ${(seenMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`,
   );
   // By thread: which part of each side the formation's CPU went to (a renderer's main thread is
   // its JavaScript and rendering; WebRTC's network and worker threads are ICE, DTLS and SCTP).

@@ -115,4 +115,27 @@ describe('quiet heartbeats on fake time', () => {
     expect(beats / links).toBeLessThanOrEqual(0.55 * (windowMs / 1_000)); // the old rule: one per second
     for (const t of room) for (const p of t.peers()) expect(p.status).toBe('connected');
   });
+
+  it('stats().lastConnectedAt is when a peer last became connected: set as the room grows, kept while it idles, moved by a peer back from silence', () => {
+    const a = join('a');
+    expect(a.stats().lastConnectedAt).toBeUndefined();
+    const b = join('b');
+    const joinedAt = Date.now();
+    timeUntil(a, b.self, 'connected', SUSPECT_AFTER_MS);
+    const first = a.stats().lastConnectedAt!;
+    expect(first).toBeGreaterThanOrEqual(joinedAt);
+    expect(first).toBeLessThanOrEqual(Date.now());
+    vi.advanceTimersByTime(5 * HEARTBEAT_INTERVAL_MS); // idle: beats, nobody newly connected
+    expect(a.stats().lastConnectedAt).toBe(first);
+    const c = join('c');
+    timeUntil(a, c.self, 'connected', SUSPECT_AFTER_MS);
+    const second = a.stats().lastConnectedAt!;
+    expect(second).toBeGreaterThan(first);
+    network.freeze(b.self);
+    timeUntil(a, b.self, 'suspected', 2 * SUSPECT_AFTER_MS);
+    expect(a.stats().lastConnectedAt).toBe(second);
+    network.thaw(b.self);
+    timeUntil(a, b.self, 'connected', 2 * SUSPECT_AFTER_MS);
+    expect(a.stats().lastConnectedAt!).toBeGreaterThan(second);
+  });
 });
