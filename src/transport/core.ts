@@ -9,7 +9,7 @@
  */
 import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS, RELAY_INTERVAL_MS, RELAY_LINK_BEAT_MS } from '../limits.ts';
 import { digestOf, relayHubs, relaysLiveness } from './relay.ts';
-import { every, type TransportClock } from './clock.ts';
+import { onTheBeat, type TransportClock } from './clock.ts';
 import {
   applyLiveness,
   DEFAULT_LIVENESS_TIMING,
@@ -136,7 +136,7 @@ export class TransportCore<M> {
     this.timing = options.timing ?? DEFAULT_LIVENESS_TIMING;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
     this.relayIntervalMs = options.relayIntervalMs ?? RELAY_INTERVAL_MS;
-    this.stopBeat = every(options.clock, options.checkIntervalMs ?? LIVENESS_CHECK_MS, () => this.beat());
+    this.stopBeat = onTheBeat(options.clock, options.checkIntervalMs ?? LIVENESS_CHECK_MS, () => this.beat());
   }
 
   // ---- observations from the link layer -------------------------------------------------
