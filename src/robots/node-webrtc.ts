@@ -23,10 +23,11 @@
  *    other still ends the process.
  */
 import { RTCIceCandidate, RTCPeerConnection, RTCSessionDescription } from 'node-datachannel/polyfill';
-import { initLogger } from 'node-datachannel';
+import { initLogger, PeerConnection as NativePeerConnection } from 'node-datachannel';
 import WebSocket from 'ws';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { AnswerGate } from './answer-gate.ts';
+import { leanPeerConnection } from './lean-native.ts';
 import { dialTraceEnabled, traceNativeLog, tracePeerConnection, traceSignaling } from './dial-trace.ts';
 
 if (dialTraceEnabled) initLogger((process.env['CP_DEBUG_DIALS_NATIVE'] ?? 'Warning') as Parameters<typeof initLogger>[0], traceNativeLog);
@@ -110,6 +111,21 @@ export function towardsPeer<T>(peer: string, run: () => T): T {
   }
 }
 
+/**
+ * Robots' connections register only the native callbacks a robot listens to (lean-native.ts says
+ * why); with the dial tracer on they register all, so that it sees every state change.
+ */
+const lean = !dialTraceEnabled;
+let madeConnections = 0;
+
+/** What the polyfill is given: with `lean`, a native connection made here as it would make it (same config, no ICE servers), minus the unused callbacks. */
+function polyfillConfig(config: RTCConfiguration): RTCConfiguration {
+  if (!lean) return config;
+  madeConnections += 1;
+  const native = new NativePeerConnection(`robot-${madeConnections}`, { ...(config as Record<string, unknown>), iceServers: [] });
+  return { ...config, peerConnection: leanPeerConnection(native) } as RTCConfiguration;
+}
+
 class RobotPeerConnection extends RTCPeerConnection {
   private closed: (() => void) | undefined;
   /** Our offer's local candidates wait here for its answer (answer-gate.ts says why). */
@@ -117,7 +133,7 @@ class RobotPeerConnection extends RTCPeerConnection {
 
   constructor(config?: RTCConfiguration) {
     const settings = robotRtc.getStore()?.(towards);
-    super({ ...withoutIceServers(config), ...settings?.config, ...benchRtc } as RTCConfiguration);
+    super(polyfillConfig({ ...withoutIceServers(config), ...settings?.config, ...benchRtc } as RTCConfiguration));
     this.closed = settings?.closed;
     // A connection the peer closed reaches 'closed' without our close() (PeerJS then calls it too).
     this.addEventListener('connectionstatechange', () => {
@@ -133,10 +149,31 @@ class RobotPeerConnection extends RTCPeerConnection {
     return true;
   }
 
+  /** libdatachannel makes and sets its offer as the first channel is created (the state is then have-local-offer). */
+  override createDataChannel(label: string, options?: RTCDataChannelInit): ReturnType<RTCPeerConnection['createDataChannel']> {
+    const before = this.signalingState;
+    const channel = super.createDataChannel(label, options);
+    queueMicrotask(() => this.signalingChanged(before)); // as the native event would: after the call
+    return channel;
+  }
+
+  override async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    const before = this.signalingState;
+    await super.setLocalDescription(description);
+    this.signalingChanged(before);
+  }
+
   /** The native call applies the whole description before it returns: an answer opens the gate then. */
   override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    const before = this.signalingState;
     await super.setRemoteDescription(description);
     if (description.type === 'answer') this.candidates.answered();
+    this.signalingChanged(before);
+  }
+
+  /** A lean connection hears no native signaling change: the description calls, which make every change a robot's dial has, tell it instead (PeerJS's transport notes when an answer arrived). */
+  private signalingChanged(before: RTCSignalingState): void {
+    if (lean && this.signalingState !== before) this.dispatchEvent(new Event('signalingstatechange'));
   }
 
   override close(): void {
