@@ -72,23 +72,31 @@ export const DOWN_AFTER_MS = 11_000;
  * Relayed liveness (src/transport/relay.ts) in rooms of RELAY_MIN_ROOM nodes or more: each node
  * beats RELAY_HUBS hubs (the smallest student ids it sees connected) every RELAY_INTERVAL_MS, and
  * each hub sends every open link, as often, a digest of how long ago it heard each peer; every
- * other idle link gets a beat only every RELAY_LINK_BEAT_MS. At 41 nodes that is ~350 liveness
- * frames/s in the room instead of ~820. The detection bounds stay: a frozen node's last sign is
+ * other idle link gets a slow beat every RELAY_LINK_BEAT_MS, in one direction only: to the end
+ * that dials the link (pacing.ts isDialler), which is the end that re-dials a silent one. At 41
+ * nodes that is ~255 liveness frames/s in the room instead of ~820 (~350 with slow beats both
+ * ways). The detection bounds stay: a frozen node's last sign is
  * its last frame to anyone, so everyone suspects it SUSPECT_AFTER_MS after that and calls it down
  * DOWN_AFTER_MS after; a live node's freshest sign reaches everyone within
  * 2 × (RELAY_INTERVAL_MS + LIVENESS_CHECK_MS) + LIVENESS_CHECK_MS = 2.75 s (its beat to a hub,
  * the hub's digest, both due-checked every LIVENESS_CHECK_MS), leaving 1.25 s for a busy tab's
  * late timer before a false suspicion (1.75 s with direct beats). Two hubs, so one frozen hub
  * costs nothing; hubs are re-chosen as soon as one is suspected. The slow direct beat
- * (RELAY_LINK_BEAT_MS + LIVENESS_CHECK_MS < DOWN_AFTER_MS) keeps two promises of direct beats
- * while views of the hubs differ (a room forming): a live peer is never down, and a link silent
- * for DOWN_AFTER_MS is dead (re-dialled) whoever relays. Smaller rooms keep direct beats: relaying
- * pays from about 12 nodes on.
+ * (RELAY_LINK_BEAT_MS + LIVENESS_CHECK_MS < DOWN_AFTER_MS) means a link silent for DOWN_AFTER_MS
+ * is dead (re-dialled) whoever relays. While views of the hubs differ (a room forming) a peer's
+ * signs may reach us neither relayed nor directly: when the freshest one is older than
+ * PROBE_AFTER_MS (more than a live peer's relayed sign can be, 2.75 s above), we send it a
+ * 'probe' and it answers with a heartbeat at once (at most one answer
+ * per LIVENESS_CHECK_MS, so probes cannot make a peer flood us). A live peer is then heard
+ * within PROBE_AFTER_MS + LIVENESS_CHECK_MS + a round trip, before SUSPECT_AFTER_MS; an idle,
+ * formed room sends no probes. Smaller rooms keep direct beats: relaying pays from about 12
+ * nodes on.
  */
 export const RELAY_MIN_ROOM = 12;
 export const RELAY_HUBS = 2;
 export const RELAY_INTERVAL_MS = 1_000;
 export const RELAY_LINK_BEAT_MS = 8_000;
+export const PROBE_AFTER_MS = 2_750;
 
 /** Reconnecting to the signaling server after it restarts: exponential backoff, capped. */
 export const SIGNALING_RETRY_BASE_MS = 500;

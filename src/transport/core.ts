@@ -7,7 +7,8 @@
  * Frames are strings on both transports, so the in-memory one exercises exactly the same
  * serialisation and validation as the real one and the contract suite means something.
  */
-import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS, RELAY_INTERVAL_MS, RELAY_LINK_BEAT_MS } from '../limits.ts';
+import { HEARTBEAT_INTERVAL_MS, LIVENESS_CHECK_MS, MAX_INBOUND_PER_PEER_PER_SECOND, MAX_KNOWN_PEERS, PROBE_AFTER_MS, RELAY_INTERVAL_MS, RELAY_LINK_BEAT_MS } from '../limits.ts';
+import { isDialler } from './pacing.ts';
 import { digestOf, relayHubs, relaysLiveness } from './relay.ts';
 import { onTheBeat, type TransportClock } from './clock.ts';
 import {
@@ -81,6 +82,8 @@ interface PeerEntry {
   lastSentAt: number | undefined;
   /** A hub: when we last sent this peer our digest. */
   lastDigestAt: number | undefined;
+  /** A relaying room: when we last probed this peer (limits.ts PROBE_AFTER_MS). */
+  lastProbedAt: number | undefined;
 }
 
 function reportHandlerError(error: unknown): void {
@@ -204,6 +207,12 @@ export class TransportCore<M> {
         return;
       case 'heartbeat':
         this.observe(entry, { type: 'heard', now });
+        return;
+      case 'probe':
+        this.observe(entry, { type: 'heard', now });
+        // Answered at once, unless this link just carried a frame (which the peer will hear).
+        if (entry.lastSentAt !== undefined && now - entry.lastSentAt < LIVENESS_CHECK_MS && now >= entry.lastSentAt) return;
+        if (this.sendEnvelope(from, { type: 'heartbeat' })) this.heartbeatCount += 1;
         return;
       case 'digest':
         this.observe(entry, { type: 'heard', now });
@@ -361,17 +370,34 @@ export class TransportCore<M> {
         }
         continue;
       }
-      // Relaying: to a hub every relay interval; to anyone else a slow beat, so that while views
-      // of the hubs differ (a forming room) a gap in the relays can make a peer suspected but
-      // never down, and every link's own silence still means it is dead (peerjs.ts re-dials).
-      const interval = hubs === undefined ? this.heartbeatIntervalMs : hubs.includes(peer) ? this.relayIntervalMs : RELAY_LINK_BEAT_MS;
+      // Relaying: to a hub every relay interval; to anyone else a slow beat if it dials this link,
+      // since it re-dials a link silent for DOWN_AFTER_MS (peerjs.ts); and a probe to any peer
+      // whose signs stopped reaching us, a hub of ours too (views of the hubs differ while a room
+      // forms, and one we count as a hub may not count itself one): limits.ts.
+      const toHub = hubs === undefined || hubs.includes(peer);
+      const interval = hubs === undefined ? this.heartbeatIntervalMs : toHub ? this.relayIntervalMs : RELAY_LINK_BEAT_MS;
       const sentAt = entry?.lastSentAt;
-      if (sentAt !== undefined && now - sentAt < interval && now >= sentAt) continue;
+      const quietFor = sentAt !== undefined && now >= sentAt ? now - sentAt : Number.POSITIVE_INFINITY;
+      if (hubs !== undefined && entry !== undefined && this.probeDue(entry, now)) {
+        if (this.sendEnvelope(peer, { type: 'probe' })) {
+          entry.lastProbedAt = now;
+          this.heartbeatCount += 1;
+        }
+        continue;
+      }
+      if (quietFor < interval || (!toHub && !isDialler(peer, this.self))) continue;
       if (this.sendEnvelope(peer, { type: 'heartbeat' })) this.heartbeatCount += 1;
     }
     for (const entry of this.entries.values()) this.setStatus(entry, livenessStatus(entry.record, now, this.timing));
     this.forgetLongDown();
     this.publishIfDirty();
+  }
+
+  /** The peer's freshest sign, direct or relayed, is older than PROBE_AFTER_MS, and we have not probed it for as long. */
+  private probeDue(entry: PeerEntry, now: number): boolean {
+    const sign = freshestSign(entry.record) ?? entry.record.knownSince;
+    if (now - sign <= PROBE_AFTER_MS) return false;
+    return entry.lastProbedAt === undefined || now - entry.lastProbedAt >= PROBE_AFTER_MS || now < entry.lastProbedAt;
   }
 
   /** The hubs now (relay.ts), or undefined when the room is small enough for a beat on every link. */
@@ -404,6 +430,7 @@ export class TransportCore<M> {
         windowCount: 0,
         lastSentAt: undefined,
         lastDigestAt: undefined,
+        lastProbedAt: undefined,
       };
       this.entries.set(peer, entry);
       this.listDirty = true;

@@ -75,7 +75,10 @@ export const ROSTER_CLOSE = {
 // tab of version 1 would resend its vote forever to tabs of version 2; and the 'digest' envelope
 // (relayed liveness, relay.ts) is new, so a version-1 tab would count a big room's quiet peers as
 // silent and call them down.
-export const PROTOCOL_VERSION = 2;
+// 3: the 'probe' envelope is new, and in a relaying room a link's slow beat goes one way only
+// (limits.ts): a version-2 tab would neither answer probes nor beat the links it dials, so its
+// peers would suspect it while the room forms.
+export const PROTOCOL_VERSION = 3;
 /** The roster socket's query parameter carrying PROTOCOL_VERSION. */
 export const PROTOCOL_PARAM = 'protocol';
 /** Largest version we parse: a bound on the field, far above any version we will reach. */

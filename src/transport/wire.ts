@@ -2,7 +2,8 @@
  * The transport's own wire envelope, the only thing that ever crosses a data channel:
  *
  *   { "type": "hello", "name": "Ada", "role": "student", "protocol": 1 }   first thing each side sends
- *   { "type": "heartbeat" }                                 on a link idle for HEARTBEAT_INTERVAL_MS
+ *   { "type": "heartbeat" }                                 on a link idle for HEARTBEAT_INTERVAL_MS, or to answer a probe
+ *   { "type": "probe" }                                     "are you there?": the peer's signs reach us no longer (limits.ts PROBE_AFTER_MS)
  *   { "type": "digest", "heard": [["k3x9", 120], …] }        a hub's relayed liveness (relay.ts): peers and ms since heard
  *   { "type": "goodbye" }                                   on close() and on `pagehide`
  *   { "type": "app", "payload": <M> }                       the application's message
@@ -26,6 +27,7 @@ import type { MessageParser, PeerRole, RejectReason } from './types.ts';
 export type WireEnvelope<M> =
   | { readonly type: 'hello'; readonly name: string; readonly role: PeerRole; readonly protocol: number }
   | { readonly type: 'heartbeat' }
+  | { readonly type: 'probe' }
   | { readonly type: 'digest'; readonly heard: readonly DigestEntry[] }
   | { readonly type: 'goodbye' }
   | { readonly type: 'app'; readonly payload: M };
@@ -103,6 +105,7 @@ export function decodeEnvelope<M>(raw: unknown, parse: MessageParser<M>): Decode
       return { ok: true, envelope: { type, name, role, protocol } };
     }
     case 'heartbeat':
+    case 'probe':
     case 'goodbye':
       if (!hasOnlyKeys(raw, ['type'])) return { ok: false, reason: 'malformed' };
       return { ok: true, envelope: { type } };

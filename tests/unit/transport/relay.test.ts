@@ -1,8 +1,9 @@
 /**
  * Relayed liveness (relay.ts, core.ts) on fake time, in rooms big enough to relay: the detection
  * bounds of direct heartbeats still hold for a frozen node (also when it is a hub), a live idle
- * room never suspects anyone, a link that dies alone never makes its live peer down, and the
- * idle room sends well under half the frames a beat on every link would.
+ * room never suspects anyone, a link that dies alone never makes its live peer down, a node no
+ * relay covers is kept by probes, and the idle room sends well under half the frames a beat on
+ * every link would (slow beats go one way, to each link's dialler).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -123,10 +124,11 @@ describe('relayed liveness on fake time', () => {
     const frames = nodes.reduce((sum, t) => sum + t.stats().heartbeats, 0) - before;
     const directBeats = (BIG_ROOM * (BIG_ROOM - 1) * windowMs) / HEARTBEAT_INTERVAL_MS;
     // Hubs: one digest per open link per interval; the others: one beat per hub per interval,
-    // and a slow beat to each non-hub.
+    // and a slow beat on each link between two of them, one way (to its dialler); no probes.
+    // (With the slow beat both ways, 112 frames/s here: more than 1.1 × this.)
     const others = BIG_ROOM - RELAY_HUBS;
     const relayed =
-      ((RELAY_HUBS * (BIG_ROOM - 1) + others * RELAY_HUBS) * windowMs) / RELAY_INTERVAL_MS + (others * (others - 1) * windowMs) / RELAY_LINK_BEAT_MS;
+      ((RELAY_HUBS * (BIG_ROOM - 1) + others * RELAY_HUBS) * windowMs) / RELAY_INTERVAL_MS + ((others * (others - 1)) / 2) * (windowMs / RELAY_LINK_BEAT_MS);
     expect(frames).toBeLessThanOrEqual(relayed * 1.1);
     // 60 % of a beat on every link at 20 nodes (43 % at 41: the saving grows with the room).
     expect(frames).toBeLessThan(directBeats * 0.65);
@@ -150,6 +152,74 @@ describe('relayed liveness on fake time', () => {
       for (const n of others) expect(n.peers().filter((p) => p.id !== sleeper.self).every((p) => p.status === 'connected'), n.self).toBe(true);
     });
   }
+
+  it('while a room forms (the hubs keep changing), no node stops seeing a live peer it has seen', () => {
+    const nodes: MemoryTransport<Msg>[] = [];
+    const seen = new Map<string, Set<string>>(); // watcher -> peers it has seen connected
+    const check = (t: number): void => {
+      for (const n of nodes) {
+        const mine = seen.get(n.self) ?? new Set<string>();
+        seen.set(n.self, mine);
+        for (const p of n.peers()) {
+          if (p.status === 'connected') mine.add(p.id);
+          else expect(mine.has(p.id), `${n.self} lost ${p.id} (${p.status}) at ${t} ms`).toBe(false);
+        }
+      }
+    };
+    // Ids joining in descending order: every newcomer is the room's smallest, so the hubs keep
+    // changing and each node's view of them lags the others'.
+    const ids = Array.from({ length: BIG_ROOM }, (_, i) => `n${String(BIG_ROOM - i).padStart(2, '0')}`);
+    let t = 0;
+    for (const id of ids) {
+      nodes.push(network.createTransport(id, { name: id.toUpperCase(), role: 'student', parse }));
+      open.push(nodes.at(-1)!);
+      for (const end = t + 700; t < end; t += 50) {
+        vi.advanceTimersByTime(50);
+        check(t);
+      }
+    }
+    for (const end = t + 3 * DOWN_AFTER_MS; t < end; t += 250) {
+      vi.advanceTimersByTime(250);
+      check(t);
+    }
+    for (const n of nodes) expect(n.peers().filter((p) => p.status === 'connected')).toHaveLength(BIG_ROOM - 1);
+  });
+
+  it('a node cut off from both hubs (no relay carries its signs) stays connected to everyone else, both ways: probes ask, it answers', () => {
+    const nodes = room(BIG_ROOM);
+    vi.advanceTimersByTime(5_000);
+    const [hubA, hubB] = [nodes[0]!, nodes[1]!];
+    const lonely = nodes[9]!;
+    network.cut(lonely.self, hubA.self);
+    network.cut(lonely.self, hubB.self);
+    const rest = nodes.filter((n) => n !== lonely && n !== hubA && n !== hubB);
+    const probesBefore = nodes.reduce((sum, n) => sum + n.stats().heartbeats, 0);
+    for (let t = 0; t < 3 * DOWN_AFTER_MS; t += 250) {
+      vi.advanceTimersByTime(250);
+      for (const n of rest) {
+        expect(statusOf(n, lonely.self), `${n.self} sees ${lonely.self} at ${t} ms`).toBe('connected');
+        expect(statusOf(lonely, n.self), `${lonely.self} sees ${n.self} at ${t} ms`).toBe('connected');
+      }
+    }
+    // Bounded: about one probe and one answer per peer of it per PROBE_AFTER_MS, both ways, on top of the idle room's frames.
+    const extra = nodes.reduce((sum, n) => sum + n.stats().heartbeats, 0) - probesBefore;
+    expect(extra).toBeLessThan(200 * (3 * DOWN_AFTER_MS / 1_000)); // the idle room of 20 alone sends ~93/s
+  });
+
+  it('a probe is answered with one heartbeat at once, and a burst of probes with no more than one per check interval', () => {
+    const [a, b] = [network.createTransport('pa', { name: 'A', role: 'student', parse }), network.createTransport('pb', { name: 'B', role: 'student', parse })];
+    open.push(a, b);
+    vi.advanceTimersByTime(5_000);
+    const beatsOfB = (): number => b.stats().heartbeats;
+    const before = beatsOfB();
+    network.inject(a.self, b.self, JSON.stringify({ type: 'probe' }));
+    vi.advanceTimersByTime(LINK_DELAY_MS);
+    expect(beatsOfB()).toBe(before + 1);
+    for (let i = 0; i < 10; i++) network.inject(a.self, b.self, JSON.stringify({ type: 'probe' }));
+    vi.advanceTimersByTime(LINK_DELAY_MS);
+    expect(beatsOfB()).toBe(before + 1); // it just answered: the link carried a frame this check interval
+    expect(decodeFrame(JSON.stringify({ type: 'probe', from: 'x' }), parse).ok).toBe(false);
+  });
 
   it('a node that thaws is connected again everywhere', () => {
     const nodes = room();
