@@ -175,7 +175,10 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
     return page;
   };
   const [browserPid] = childrenMatching(process.pid, 'chrom');
-  const cpuAtStart = { chromium: browserPid === undefined ? 0 : treeCpuSeconds(browserPid), server: treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) };
+  // This process alone is the signaling server, the app server and Playwright's client. Its own
+  // counter, not the process tree minus the others: a child that exits (a closed tab's renderer,
+  // the robots' bundler) takes its ticks out of the tree and made the difference negative.
+  const cpuAtStart = { chromium: browserPid === undefined ? 0 : treeCpuSeconds(browserPid), server: process.cpuUsage() };
   const chromiumThreadsAtStart = browserPid === undefined ? new Map() : treeThreadTicks(browserPid);
   const started = performance.now();
   const startedAt = Date.now();
@@ -217,7 +220,8 @@ async function openRoom(browser: Browser, baseURL: string, tabs: number, robots:
   // Where the formation's time went: CPU seconds each side used meanwhile (this process is the
   // signaling server and Playwright), and when the robots' processes said they were ready.
   const chromiumS = browserPid === undefined ? 0 : treeCpuSeconds(browserPid) - cpuAtStart.chromium;
-  const serverS = treeCpuSeconds(process.pid) - (browserPid === undefined ? 0 : treeCpuSeconds(browserPid)) - (fleet ? treeCpuSeconds(fleet.pid) : 0) - cpuAtStart.server;
+  const serverUsage = process.cpuUsage(cpuAtStart.server);
+  const serverS = (serverUsage.user + serverUsage.system) / 1e6;
   console.log(
     `\n  formation: robots ready after ${(robotsReadyMs / 1000).toFixed(1)} s; CPU used meanwhile: chromium ${chromiumS.toFixed(1)} s, robots ${fleet ? treeCpuSeconds(fleet.pid).toFixed(1) : '0'} s (incl. their start), server+bench ${serverS.toFixed(1)} s, over ${(meshMs / 1000).toFixed(1)} s; the bench saw it after ${(seenMs / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`,
   );
