@@ -395,6 +395,7 @@ export class TransportCore<M> {
 
   /** The peer's freshest sign, direct or relayed, is older than PROBE_AFTER_MS, and we have not probed it for as long. */
   private probeDue(entry: PeerEntry, now: number): boolean {
+    if (entry.record.farewell !== undefined) return false; // it said goodbye (or the server said it left): nothing to ask
     const sign = freshestSign(entry.record) ?? entry.record.knownSince;
     if (now - sign <= PROBE_AFTER_MS) return false;
     return entry.lastProbedAt === undefined || now - entry.lastProbedAt >= PROBE_AFTER_MS || now < entry.lastProbedAt;

@@ -39,7 +39,7 @@ export type RejectReason = 'malformed' | 'oversized' | 'unknown-type' | 'rate-li
 export interface TransportStats {
   readonly sent: number;
   readonly received: number;
-  /** Liveness frames sent: heartbeats (only on links otherwise idle) and, from a hub of a relaying room, digests (relay.ts). */
+  /** Liveness frames sent: heartbeats (only on links otherwise idle, or answering a probe), probes and, from a hub of a relaying room, digests (relay.ts). */
   readonly heartbeats: number;
   readonly rejected: Readonly<Record<RejectReason, number>>;
   /**
