@@ -26,9 +26,10 @@ export function every(clock: TransportClock, periodMs: number, fn: () => void): 
  * then ticks in the same instant: the robots of a process (up to ROBOTS_PER_PROCESS) send their
  * liveness frames together, and a receiving robot process takes the burst in a few wake-ups of
  * its main thread instead of one per frame. Each wake-up costs a walk over every connection's
- * native callback handles (node-datachannel's thread-safe functions, ~12 per connection, all
- * walked by libuv whenever any one fires): in an idle 40-node room the robots' main threads spent
- * most of their time there. Tabs tick on the beat too; their own clocks set its phase.
+ * native callback handles (node-datachannel's thread-safe functions, all walked by libuv whenever
+ * any one fires; 7 per robot connection, src/robots/lean-native.ts): in an idle 40-node room the
+ * robots' main threads spent most of their time there. Tabs tick on the beat too; their own
+ * clocks set its phase.
  */
 export function onTheBeat(clock: TransportClock, periodMs: number, fn: () => void): () => void {
   return repeat(clock, () => periodMs - (((clock.now() % periodMs) + periodMs) % periodMs), fn);
