@@ -165,15 +165,6 @@ export class MemoryNetwork {
     for (const other of this.members.values()) other.core.serverLeft(id);
   }
 
-  /**
-   * Carries `frame` (raw text, as a data channel would) from `from` to `to` as if `from`'s
-   * transport had sent it: what a hostile or hand-made peer can put on the wire. False if either
-   * is not in the network.
-   */
-  inject(from: PeerId, to: PeerId, frame: string): boolean {
-    return this.carry(from, to, frame);
-  }
-
   private linksOf(id: PeerId): PeerId[] {
     const self = this.members.get(id);
     if (!self || self.frozen) return [];

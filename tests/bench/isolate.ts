@@ -65,13 +65,18 @@ export function hasRobotVeth(): boolean {
 export function addRobotVeth(): string | undefined {
   if (!isIsolated()) return 'not in a namespace of our own: refusing to add interfaces to this machine';
   if (hasRobotVeth()) return undefined;
-  // Not /sys/class/net: sysfs shows the namespace that mounted it, not this one.
-  if (spawnSync('ip', ['link', 'show', 'dev', ROBOT_VETH.names[0]], { stdio: 'ignore' }).status !== 0) {
+  if (!vethExists()) {
     if (process.getuid?.() !== 0) return 'adding the veth pair for the robots needs root';
     const result = spawnSync('sh', ['-c', VETH_SETUP], { encoding: 'utf8' });
-    if (result.status !== 0) return `could not add the veth pair: ${result.stderr || result.error?.message}`;
+    // Two test files of one run (Vitest's workers) may add it at once: the loser finds it made.
+    if (result.status !== 0 && !vethExists()) return `could not add the veth pair: ${result.stderr || result.error?.message}`;
   }
   return awaitRobotVeth();
+}
+
+/** Not /sys/class/net: sysfs shows the namespace that mounted it, not this one. */
+function vethExists(): boolean {
+  return spawnSync('ip', ['link', 'show', 'dev', ROBOT_VETH.names[0]], { stdio: 'ignore' }).status === 0;
 }
 
 /**

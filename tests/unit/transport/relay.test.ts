@@ -15,9 +15,11 @@ import {
   RELAY_HUBS,
   RELAY_INTERVAL_MS,
   RELAY_LINK_BEAT_MS,
+  PROBE_AFTER_MS,
   RELAY_MIN_ROOM,
   SUSPECT_AFTER_MS,
 } from '../../../src/limits.ts';
+import { isDialler } from '../../../src/transport/pacing.ts';
 import { MemoryNetwork, type MemoryTransport } from '../../../src/transport/memory.ts';
 import { digestOf, relayHubs, relaysLiveness } from '../../../src/transport/relay.ts';
 import type { PeerStatus } from '../../../src/transport/types.ts';
@@ -206,16 +208,60 @@ describe('relayed liveness on fake time', () => {
     expect(extra).toBeLessThan(200 * (3 * DOWN_AFTER_MS / 1_000)); // the idle room of 20 alone sends ~93/s
   });
 
+  it('a peer that never answers is probed once per PROBE_AFTER_MS, not on every check', () => {
+    const nodes = room(BIG_ROOM);
+    vi.advanceTimersByTime(5_000);
+    const [hubA, hubB] = [nodes[0]!, nodes[1]!];
+    const lonely = nodes[9]!;
+    network.cut(lonely.self, hubA.self);
+    network.cut(lonely.self, hubB.self);
+    const before = lonely.stats().heartbeats;
+    const windowMs = 3 * DOWN_AFTER_MS;
+    vi.advanceTimersByTime(windowMs);
+    // Its liveness frames: beats to the two hubs it now counts (every RELAY_INTERVAL_MS), and at
+    // most one frame per PROBE_AFTER_MS to each of the 19 others (a probe as their signs age, or
+    // an answer to theirs), the two cut hubs included. Measured 7.8/s; probing the cut hubs on
+    // every check instead: 14.5/s.
+    const perSecond = (lonely.stats().heartbeats - before) / (windowMs / 1_000);
+    const expected = RELAY_HUBS / (RELAY_INTERVAL_MS / 1_000) + (BIG_ROOM - 1) / (PROBE_AFTER_MS / 1_000);
+    expect(perSecond).toBeLessThanOrEqual(expected);
+  });
+
+  it("in an idle relaying room, a link's dialler hears the other end at least every RELAY_LINK_BEAT_MS, and sends it nothing (the slow beat goes one way)", () => {
+    const nodes = room(BIG_ROOM);
+    vi.advanceTimersByTime(5_000);
+    const carried = new Map<string, number[]>(); // "from>to" -> times frames left
+    network.setDelay((from, to) => {
+      const key = `${from}>${to}`;
+      carried.set(key, [...(carried.get(key) ?? []), Date.now()]);
+      return LINK_DELAY_MS;
+    });
+    const started = Date.now();
+    const windowMs = 4 * RELAY_LINK_BEAT_MS;
+    vi.advanceTimersByTime(windowMs);
+    const hubs = new Set([nodes[0]!.self, nodes[1]!.self]);
+    const ordinary = nodes.filter((n) => !hubs.has(n.self));
+    for (const a of ordinary) {
+      for (const b of ordinary) {
+        if (a === b || !isDialler(a.self, b.self)) continue; // a dials b
+        const heard = [started, ...(carried.get(`${b.self}>${a.self}`) ?? []), started + windowMs];
+        const gaps = heard.slice(1).map((t, i) => t - heard[i]!);
+        expect(Math.max(...gaps), `${a.self} hears ${b.self}`).toBeLessThanOrEqual(RELAY_LINK_BEAT_MS + LIVENESS_CHECK_MS);
+        expect(carried.get(`${a.self}>${b.self}`) ?? [], `${a.self} sends ${b.self}`).toEqual([]);
+      }
+    }
+  });
+
   it('a probe is answered with one heartbeat at once, and a burst of probes with no more than one per check interval', () => {
     const [a, b] = [network.createTransport('pa', { name: 'A', role: 'student', parse }), network.createTransport('pb', { name: 'B', role: 'student', parse })];
     open.push(a, b);
     vi.advanceTimersByTime(5_000);
     const beatsOfB = (): number => b.stats().heartbeats;
     const before = beatsOfB();
-    network.inject(a.self, b.self, JSON.stringify({ type: 'probe' }));
+    a.sendRawFrame(b.self, JSON.stringify({ type: 'probe' }));
     vi.advanceTimersByTime(LINK_DELAY_MS);
     expect(beatsOfB()).toBe(before + 1);
-    for (let i = 0; i < 10; i++) network.inject(a.self, b.self, JSON.stringify({ type: 'probe' }));
+    for (let i = 0; i < 10; i++) a.sendRawFrame(b.self, JSON.stringify({ type: 'probe' }));
     vi.advanceTimersByTime(LINK_DELAY_MS);
     expect(beatsOfB()).toBe(before + 1); // it just answered: the link carried a frame this check interval
     expect(decodeFrame(JSON.stringify({ type: 'probe', from: 'x' }), parse).ok).toBe(false);
