@@ -361,7 +361,11 @@ export const LINK_MAINTENANCE_MS = 1_000;
  * process (3 processes) 0.68 cores, mesh 21.0 s; 18 (2) 0.53 cores, mesh 19.4 s; 35 (1) 0.57
  * cores, mesh 18.3 s (one poll thread over ~1,370 sockets costs what two over ~690 do). 18: the
  * cheapest idle, and a 35-robot fleet's decisions still run on both cores. (An earlier stall of
- * one process at ~1,000 sockets is gone: 35 in one process meshed in 3 of 3 runs.)
+ * one process at ~1,000 sockets is gone: 35 in one process meshed in 3 of 3 runs.) Measured again
+ * once beats ticked together and robots registered fewer native callbacks (bench:room N=40, load
+ * 2-4, CP_BENCH_ROBOTS_PER_PROCESS): 35 in one process idled at 0.36-0.41 cores in all against
+ * 0.42-0.46 with 18, decisions no slower; kept at 18 because formation's native calls then share
+ * one JavaScript thread, which more cores than these 2 would not help (not measured there).
  */
 export const ROBOTS_PER_PROCESS = 18;
 /**
