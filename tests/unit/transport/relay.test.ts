@@ -187,13 +187,18 @@ describe('relayed liveness on fake time', () => {
     for (const n of nodes) expect(n.peers().filter((p) => p.status === 'connected')).toHaveLength(BIG_ROOM - 1);
   });
 
-  it('a node cut off from both hubs (no relay carries its signs) stays connected to everyone else, both ways: probes ask, it answers', () => {
+  /** A formed room of BIG_ROOM in which one ordinary node's links to both hubs are dead: no relay carries its signs. */
+  function cutOffFromHubs(): { nodes: MemoryTransport<Msg>[]; hubA: MemoryTransport<Msg>; hubB: MemoryTransport<Msg>; lonely: MemoryTransport<Msg> } {
     const nodes = room(BIG_ROOM);
     vi.advanceTimersByTime(5_000);
-    const [hubA, hubB] = [nodes[0]!, nodes[1]!];
-    const lonely = nodes[9]!;
+    const [hubA, hubB, lonely] = [nodes[0]!, nodes[1]!, nodes[9]!];
     network.cut(lonely.self, hubA.self);
     network.cut(lonely.self, hubB.self);
+    return { nodes, hubA, hubB, lonely };
+  }
+
+  it('a node cut off from both hubs (no relay carries its signs) stays connected to everyone else, both ways: probes ask, it answers', () => {
+    const { nodes, hubA, hubB, lonely } = cutOffFromHubs();
     const rest = nodes.filter((n) => n !== lonely && n !== hubA && n !== hubB);
     const probesBefore = nodes.reduce((sum, n) => sum + n.stats().heartbeats, 0);
     for (let t = 0; t < 3 * DOWN_AFTER_MS; t += 250) {
@@ -209,12 +214,7 @@ describe('relayed liveness on fake time', () => {
   });
 
   it('a peer that never answers is probed once per PROBE_AFTER_MS, not on every check', () => {
-    const nodes = room(BIG_ROOM);
-    vi.advanceTimersByTime(5_000);
-    const [hubA, hubB] = [nodes[0]!, nodes[1]!];
-    const lonely = nodes[9]!;
-    network.cut(lonely.self, hubA.self);
-    network.cut(lonely.self, hubB.self);
+    const { lonely } = cutOffFromHubs();
     const before = lonely.stats().heartbeats;
     const windowMs = 3 * DOWN_AFTER_MS;
     vi.advanceTimersByTime(windowMs);
