@@ -35,7 +35,7 @@ function overriding<T extends object>(target: T, overrides: Partial<Record<keyof
   });
 }
 
-export function leanDataChannel(channel: DataChannel): DataChannel {
+function leanDataChannel(channel: DataChannel): DataChannel {
   return overriding(channel, { onError: skip, onBufferedAmountLow: skip });
 }
 

@@ -179,7 +179,7 @@ export class TransportCore<M> {
     const entry = this.entryFor(from);
     if (entry === undefined) return;
     const now = this.options.clock.now();
-    if (now - entry.windowStart >= RATE_WINDOW_MS || now < entry.windowStart) {
+    if (!within(entry.windowStart, now, RATE_WINDOW_MS)) {
       entry.windowStart = now;
       entry.windowCount = 0;
     }
@@ -211,7 +211,7 @@ export class TransportCore<M> {
       case 'probe':
         this.observe(entry, { type: 'heard', now });
         // Answered at once, unless this link just carried a frame (which the peer will hear).
-        if (entry.lastSentAt !== undefined && now - entry.lastSentAt < LIVENESS_CHECK_MS && now >= entry.lastSentAt) return;
+        if (within(entry.lastSentAt, now, LIVENESS_CHECK_MS)) return;
         if (this.sendEnvelope(from, { type: 'heartbeat' })) this.heartbeatCount += 1;
         return;
       case 'digest':
@@ -363,7 +363,7 @@ export class TransportCore<M> {
     for (const peer of this.link.openLinks()) {
       const entry = this.entries.get(peer);
       if (digest !== undefined) {
-        if (entry === undefined || (entry.lastDigestAt !== undefined && now - entry.lastDigestAt < this.relayIntervalMs && now >= entry.lastDigestAt)) continue;
+        if (entry === undefined || within(entry.lastDigestAt, now, this.relayIntervalMs)) continue;
         if (this.sendEnvelope(peer, digest)) {
           entry.lastDigestAt = now;
           this.heartbeatCount += 1;
@@ -374,10 +374,8 @@ export class TransportCore<M> {
       // since it re-dials a link silent for DOWN_AFTER_MS (peerjs.ts); and a probe to any peer
       // whose signs stopped reaching us, a hub of ours too (views of the hubs differ while a room
       // forms, and one we count as a hub may not count itself one): limits.ts.
-      const toHub = hubs === undefined || hubs.includes(peer);
-      const interval = hubs === undefined ? this.heartbeatIntervalMs : toHub ? this.relayIntervalMs : RELAY_LINK_BEAT_MS;
-      const sentAt = entry?.lastSentAt;
-      const quietFor = sentAt !== undefined && now >= sentAt ? now - sentAt : Number.POSITIVE_INFINITY;
+      const slow = hubs !== undefined && !hubs.includes(peer);
+      const interval = hubs === undefined ? this.heartbeatIntervalMs : slow ? RELAY_LINK_BEAT_MS : this.relayIntervalMs;
       if (hubs !== undefined && entry !== undefined && this.probeDue(entry, now)) {
         if (this.sendEnvelope(peer, { type: 'probe' })) {
           entry.lastProbedAt = now;
@@ -385,7 +383,7 @@ export class TransportCore<M> {
         }
         continue;
       }
-      if (quietFor < interval || (!toHub && !isDialler(peer, this.self))) continue;
+      if (within(entry?.lastSentAt, now, interval) || (slow && !isDialler(peer, this.self))) continue;
       if (this.sendEnvelope(peer, { type: 'heartbeat' })) this.heartbeatCount += 1;
     }
     for (const entry of this.entries.values()) this.setStatus(entry, livenessStatus(entry.record, now, this.timing));
@@ -398,7 +396,7 @@ export class TransportCore<M> {
     if (entry.record.farewell !== undefined) return false; // it said goodbye (or the server said it left): nothing to ask
     const sign = freshestSign(entry.record) ?? entry.record.knownSince;
     if (now - sign <= PROBE_AFTER_MS) return false;
-    return entry.lastProbedAt === undefined || now - entry.lastProbedAt >= PROBE_AFTER_MS || now < entry.lastProbedAt;
+    return !within(entry.lastProbedAt, now, PROBE_AFTER_MS);
   }
 
   /** The hubs now (relay.ts), or undefined when the room is small enough for a beat on every link. */
@@ -479,6 +477,11 @@ export class TransportCore<M> {
     this.rejected[reason] += 1;
     emitTo(this.rejectHandlers, from, reason);
   }
+}
+
+/** `at` is less than `windowMs` before `now` (a clock that went back puts `at` outside: act again rather than never). */
+function within(at: number | undefined, now: number, windowMs: number): boolean {
+  return at !== undefined && now >= at && now - at < windowMs;
 }
 
 function lastSign(record: LivenessRecord): number {
