@@ -37,6 +37,9 @@ test('scrub a live decision to its start and end; export it and replay the trace
   expect(Number(await diagram.getAttribute('data-last-step'))).toBeGreaterThan(5);
   // Every message line of the diagram drawn so far joins a send to its receipt.
   await expect(diagram.locator('line.message').first()).toBeVisible();
+  // Each lane's short label carries its member's full name (hover, screen readers).
+  const laneTitles = await diagram.locator('text.lane-label title').allTextContents();
+  expect([...laneTitles].sort()).toEqual([...c.names].sort());
 
   // Back to the start: nobody has decided, and the projector says it shows the past.
   await scrub(c.host, diagram, 'Home');
